@@ -1,0 +1,152 @@
+/**
+ * Consul config entries in the exact shape of Consul's HTTP API (`/v1/config`), CamelCase keys as Consul returns
+ * them. Only fields meshcc understands are typed; unknown fields are rejected at input time.
+ *
+ * Mirrors `api/config_entry*.go` in hashicorp/consul (api module).
+ */
+import type { GatewayMode } from './types.ts';
+
+export type ConfigEntryKind =
+  | 'proxy-defaults'
+  | 'service-defaults'
+  | 'service-resolver'
+  | 'service-splitter'
+  | 'service-router'
+  | 'service-intentions';
+
+export interface MeshGatewayConfig {
+  /** `""` in Consul means "default" (unset); we omit the field instead. */
+  readonly Mode?: GatewayMode;
+}
+
+export interface ProxyDefaultsEntry {
+  readonly Kind: 'proxy-defaults';
+  /** Always `global`. */
+  readonly Name: string;
+  readonly Partition?: string;
+  readonly Namespace?: string;
+  readonly Config?: Readonly<Record<string, unknown>>;
+  readonly MeshGateway?: MeshGatewayConfig;
+  readonly Mode?: 'direct' | 'transparent' | '';
+  readonly Meta?: Readonly<Record<string, string>>;
+}
+
+/** `UpstreamConfig` of a service-defaults entry: per-upstream overrides and defaults, applied by the caller. */
+export interface UpstreamConfigFields {
+  readonly ConnectTimeoutMs?: number;
+  readonly Protocol?: string;
+  readonly MeshGateway?: MeshGatewayConfig;
+}
+
+export interface UpstreamConfigOverride extends UpstreamConfigFields {
+  readonly Name: string;
+  readonly Namespace?: string;
+  readonly Partition?: string;
+  readonly Peer?: string;
+}
+
+export interface ServiceDefaultsEntry {
+  readonly Kind: 'service-defaults';
+  readonly Name: string;
+  readonly Partition?: string;
+  readonly Namespace?: string;
+  readonly Protocol?: string;
+  readonly Mode?: 'direct' | 'transparent' | '';
+  readonly MeshGateway?: MeshGatewayConfig;
+  readonly UpstreamConfig?: {
+    readonly Overrides?: readonly UpstreamConfigOverride[];
+    readonly Defaults?: UpstreamConfigFields;
+  };
+  readonly ExternalSNI?: string;
+  readonly Meta?: Readonly<Record<string, string>>;
+}
+
+export interface ResolverSubset {
+  readonly Filter?: string;
+  readonly OnlyPassing?: boolean;
+}
+
+export interface ResolverRedirect {
+  readonly Service?: string;
+  readonly ServiceSubset?: string;
+  readonly Namespace?: string;
+  readonly Partition?: string;
+  readonly Datacenter?: string;
+  readonly Peer?: string;
+}
+
+export interface FailoverTarget {
+  readonly Service?: string;
+  readonly ServiceSubset?: string;
+  readonly Namespace?: string;
+  readonly Partition?: string;
+  readonly Datacenter?: string;
+  readonly Peer?: string;
+}
+
+export interface ResolverFailover {
+  readonly Service?: string;
+  readonly ServiceSubset?: string;
+  readonly Namespace?: string;
+  readonly Datacenters?: readonly string[];
+  readonly Targets?: readonly FailoverTarget[];
+}
+
+export interface ServiceResolverEntry {
+  readonly Kind: 'service-resolver';
+  readonly Name: string;
+  readonly Partition?: string;
+  readonly Namespace?: string;
+  readonly DefaultSubset?: string;
+  readonly Subsets?: Readonly<Record<string, ResolverSubset>>;
+  readonly Redirect?: ResolverRedirect;
+  /** Keyed by subset name or `*`. */
+  readonly Failover?: Readonly<Record<string, ResolverFailover>>;
+  /** Duration string as Consul renders it, e.g. `3s`. */
+  readonly ConnectTimeout?: string;
+  readonly RequestTimeout?: string;
+  readonly Meta?: Readonly<Record<string, string>>;
+}
+
+export interface IntentionSource {
+  readonly Name: string;
+  readonly Namespace?: string;
+  readonly Partition?: string;
+  readonly Peer?: string;
+  readonly Action?: 'allow' | 'deny';
+  readonly Description?: string;
+  readonly Type?: 'consul';
+  /** L7 permissions: kept as opaque data (meshcc does not evaluate L7 rules). */
+  readonly Permissions?: readonly unknown[];
+}
+
+export interface ServiceIntentionsEntry {
+  readonly Kind: 'service-intentions';
+  readonly Name: string;
+  readonly Partition?: string;
+  readonly Namespace?: string;
+  readonly Sources: readonly IntentionSource[];
+  readonly Meta?: Readonly<Record<string, string>>;
+}
+
+/** Splitter and router: parsed and emitted, but not compiled into chains yet (MC1xxx warning). */
+export interface OpaqueL7Entry {
+  readonly Kind: 'service-splitter' | 'service-router';
+  readonly Name: string;
+  readonly Partition?: string;
+  readonly Namespace?: string;
+  readonly Meta?: Readonly<Record<string, string>>;
+  readonly [field: string]: unknown;
+}
+
+export type ConfigEntry =
+  | ProxyDefaultsEntry
+  | ServiceDefaultsEntry
+  | ServiceResolverEntry
+  | ServiceIntentionsEntry
+  | OpaqueL7Entry;
+
+/** Stable identity of an entry: `kind/name` (partition and namespace are `default` in OSS Consul). */
+export function entryKey(e: { readonly Kind: string; readonly Name: string }): string {
+  return `${e.Kind}/${e.Name}`;
+}
