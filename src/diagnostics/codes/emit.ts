@@ -1,0 +1,2 @@
+/** emit diagnostics (MC4xxx). */
+export {};

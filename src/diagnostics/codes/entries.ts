@@ -1,0 +1,2 @@
+/** entries diagnostics (MC11xx). */
+export {};

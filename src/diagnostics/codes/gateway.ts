@@ -1,0 +1,2 @@
+/** gateway diagnostics (MC6xxx). */
+export {};

@@ -1,0 +1,2 @@
+/** reachability diagnostics (MC3xxx). */
+export {};

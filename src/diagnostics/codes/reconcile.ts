@@ -1,0 +1,2 @@
+/** reconcile diagnostics (MC5xxx). */
+export {};

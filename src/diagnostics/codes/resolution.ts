@@ -1,0 +1,2 @@
+/** resolution diagnostics (MC2xxx). */
+export {};
