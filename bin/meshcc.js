@@ -4,6 +4,7 @@ import { register } from 'tsx/esm/api';
 
 process.setSourceMapsEnabled(true);
 register();
+globalThis.__meshccTsx = true;
 const { main } = await import('../src/cli/main.ts');
 const code = await main(process.argv.slice(2), {
   stdout: (s) => process.stdout.write(s),

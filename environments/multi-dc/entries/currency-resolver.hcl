@@ -1,0 +1,8 @@
+kind            = "service-resolver"
+name            = "currency"
+connect_timeout = "3s"
+failover = {
+  "*" = {
+    datacenters = ["dc2"]
+  }
+}

@@ -1,0 +1,12 @@
+export * from './datacenter.ts';
+export * from './intention.ts';
+export { suppress } from './internal/base.ts';
+export { ConstructArgError } from './internal/errors.ts';
+export * from './mesh.ts';
+export * from './mesh-gateway.ts';
+export * from './proxy-defaults.ts';
+export * from './service.ts';
+export * from './service-defaults.ts';
+export * from './service-instance.ts';
+export * from './service-resolver.ts';
+export * from './upstream.ts';

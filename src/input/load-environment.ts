@@ -1,0 +1,105 @@
+/**
+ * Loads an environment: `environments/<name>/mesh.ts` (a TypeScript module whose default export is a Mesh, or a
+ * function returning one) plus the raw config-entry files in `environments/<name>/entries/`. Never throws a stack
+ * trace at the user: a module that fails to load becomes MC1001, a bad construct argument MC1002, both located at the
+ * line of the environment file; unparseable entry files are reported by the entries loader.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ConstructArgError } from '../constructs/internal/errors.ts';
+import { userSpanFromStack } from '../constructs/internal/source-span.ts';
+import { Mesh } from '../constructs/mesh.ts';
+import { ConstructArgumentInvalid, EnvironmentLoadFailed } from '../diagnostics/codes/input.ts';
+import { type Diagnostic, diag, MeshccInputError } from '../diagnostics/diagnostic.ts';
+import { lowerMesh } from '../model/lower.ts';
+import type { MeshModel, SourceSpan } from '../model/types.ts';
+import { loadEntriesDir } from './entries/load-entries-dir.ts';
+
+const ENTRY_FILES = ['mesh.ts', 'index.ts', 'main.ts'];
+
+/** Resolves an environment argument (directory or file) to its module file and directory. */
+export function resolveEnvironment(arg: string, cwd = process.cwd()): { file: string; dir: string } {
+  const p = resolve(cwd, arg);
+  if (!existsSync(p)) {
+    throw new MeshccInputError([
+      diag(EnvironmentLoadFailed, { path: arg }, { file: arg, error: 'no such file or directory' }),
+    ]);
+  }
+  if (statSync(p).isFile()) return { file: p, dir: dirname(p) };
+  const file = ENTRY_FILES.map((f) => join(p, f)).find((f) => existsSync(f));
+  if (!file) {
+    throw new MeshccInputError([
+      diag(
+        EnvironmentLoadFailed,
+        { path: arg },
+        { file: arg, error: `expected one of ${ENTRY_FILES.join(', ')} in it` },
+      ),
+    ]);
+  }
+  return { file, dir: p };
+}
+
+let tsxRegistered = false;
+
+/** Makes `.ts` importable outside vitest (the CLI's bin registers tsx itself and sets the flag). */
+async function ensureTypeScriptLoader(): Promise<void> {
+  const g = globalThis as { __meshccTsx?: boolean };
+  if (tsxRegistered || g.__meshccTsx || process.env.VITEST) return;
+  const { register } = await import('tsx/esm/api');
+  register();
+  tsxRegistered = true;
+  g.__meshccTsx = true;
+}
+
+function spanIn(stack: string | undefined, dir: string): SourceSpan | undefined {
+  const span = userSpanFromStack(stack);
+  return span?.file.startsWith(dir) ? span : undefined;
+}
+
+/** Imports the environment module and returns its Mesh, or throws MeshccInputError. */
+async function importMesh(file: string, dir: string): Promise<Mesh> {
+  const at = { path: basename(dir), span: { file, line: 1, column: 1 } };
+  try {
+    await ensureTypeScriptLoader();
+    const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    let value = mod.default;
+    if (typeof value === 'function') value = await (value as () => unknown)();
+    if (!Mesh.isMesh(value)) {
+      throw new MeshccInputError([
+        diag(EnvironmentLoadFailed, at, {
+          file,
+          error: `its default export must be a Mesh (or a function returning one), got ${value === undefined ? 'nothing' : typeof value}`,
+        }),
+      ]);
+    }
+    return value;
+  } catch (e) {
+    if (e instanceof MeshccInputError) throw e;
+    if (e instanceof ConstructArgError) {
+      const span = e.span ?? spanIn(e.stack, dir);
+      throw new MeshccInputError([
+        diag(
+          ConstructArgumentInvalid,
+          { path: e.constructPath, ...(span ? { span } : {}) },
+          { construct: e.constructPath, property: e.property, expected: e.expected, got: e.got },
+        ),
+      ]);
+    }
+    const err = e as Error;
+    const span = spanIn(err?.stack, dir) ?? at.span;
+    const message = String(err?.message ?? e).split('\n')[0] ?? String(e);
+    throw new MeshccInputError([diag(EnvironmentLoadFailed, { path: at.path, span }, { file, error: message })]);
+  }
+}
+
+/** Loads an environment directory (or file) into the plain model. */
+export async function loadEnvironment(
+  arg: string,
+  cwd = process.cwd(),
+): Promise<{ model: MeshModel; diagnostics: Diagnostic[] }> {
+  const { file, dir } = resolveEnvironment(arg, cwd);
+  const mesh = await importMesh(file, dir);
+  const entries = await loadEntriesDir(join(dir, 'entries'));
+  return { model: lowerMesh(mesh, entries.value), diagnostics: [...entries.diagnostics] };
+}

@@ -1,0 +1,170 @@
+/**
+ * Lowers a construct tree to the plain MeshModel. The only module that imports the constructs; after it, the
+ * compiler sees data only. Facts that are not local to one construct (exactly one primary, references between
+ * datacenters) are left for the validation passes, so every problem is reported with its location, not thrown.
+ */
+import type { IConstruct } from 'constructs';
+import { Datacenter } from '../constructs/datacenter.ts';
+import { Intention } from '../constructs/intention.ts';
+import { suppressionsOf } from '../constructs/internal/base.ts';
+import type { Mesh } from '../constructs/mesh.ts';
+import { MeshGateway } from '../constructs/mesh-gateway.ts';
+import { ProxyDefaults } from '../constructs/proxy-defaults.ts';
+import { Service } from '../constructs/service.ts';
+import { ServiceDefaults } from '../constructs/service-defaults.ts';
+import { ServiceInstance } from '../constructs/service-instance.ts';
+import { ServiceResolver } from '../constructs/service-resolver.ts';
+import type { IntentionSource, ServiceIntentionsEntry } from './entries.ts';
+import type {
+  DatacenterDecl,
+  Declared,
+  EntryDecl,
+  MeshGatewayDecl,
+  MeshModel,
+  ServiceDecl,
+  ServiceInstanceDecl,
+  SourceSpan,
+  UpstreamDecl,
+} from './types.ts';
+
+function declared(c: IConstruct & { span?: SourceSpan | undefined }): Declared {
+  const suppressions = suppressionsOf(c as never);
+  return {
+    path: c.node.path,
+    ...(c.span ? { span: c.span } : {}),
+    ...(suppressions.length ? { suppressions } : {}),
+  };
+}
+
+function lowerDatacenters(all: readonly IConstruct[]): { dcs: DatacenterDecl[]; primary: string } {
+  const dcs = all.filter((c): c is Datacenter => c instanceof Datacenter);
+  // The primary is the datacenter marked primary; with none marked, the first declared (validation reports it).
+  const primary = (dcs.find((d) => d.props.primary) ?? dcs[0])?.name ?? '';
+  const primaryDc = dcs.find((d) => d.name === primary);
+  const decls = dcs.map((d): DatacenterDecl => {
+    const p = d.props;
+    const k = p.kubernetes;
+    const primaryRelease = primaryDc?.props.kubernetes?.releaseName ?? 'consul';
+    return {
+      ...declared(d),
+      name: d.name,
+      primary: p.primary === true,
+      platform: p.platform,
+      connectEnabled: p.connectEnabled ?? true,
+      primaryDatacenter: p.primaryDatacenter ?? primary,
+      network: p.network ?? d.name,
+      servers: p.servers ?? 3,
+      tls: p.tls ?? true,
+      ...(p.platform === 'kubernetes'
+        ? {
+            kubernetes: {
+              releaseName: k?.releaseName ?? 'consul',
+              namespace: k?.namespace ?? 'consul',
+              ...(k?.k8sAuthMethodHost ? { k8sAuthMethodHost: k.k8sAuthMethodHost } : {}),
+              ...(p.primary ? {} : { federationSecretName: k?.federationSecretName ?? `${primaryRelease}-federation` }),
+            },
+          }
+        : {}),
+    };
+  });
+  return { dcs: decls, primary };
+}
+
+function lowerGateway(g: MeshGateway): MeshGatewayDecl {
+  const p = g.props;
+  const dcPlatform = g.datacenter.props.platform;
+  return {
+    ...declared(g),
+    name: g.name,
+    datacenter: g.datacenter.name,
+    lan: { address: p.lan.address, port: p.lan.port },
+    ...(p.wan ? { wan: { address: p.wan.address, port: p.wan.port } } : {}),
+    ...(dcPlatform === 'kubernetes' ? { wanAddressSource: p.wanAddressSource ?? 'Service' } : {}),
+    instances: p.instances ?? 1,
+    ...(dcPlatform === 'kubernetes' ? { serviceType: p.serviceType ?? 'LoadBalancer' } : {}),
+    ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}),
+    implementation: p.implementation ?? 'envoy',
+    ...(p.implementation === 'meshcc' ? { adminPort: p.adminPort ?? 19100 } : {}),
+  };
+}
+
+function lowerInstance(i: ServiceInstance): ServiceInstanceDecl {
+  const p = i.props;
+  const upstreams = i.upstreams.map(
+    (u): UpstreamDecl => ({
+      ...declared(u),
+      destinationName: u.destinationName,
+      destinationNamespace: u.destinationNamespace,
+      destinationPartition: u.destinationPartition,
+      ...(u.datacenterName !== undefined ? { datacenter: u.datacenterName } : {}),
+      localBindPort: u.props.localBindPort,
+      ...(u.props.localBindAddress ? { localBindAddress: u.props.localBindAddress } : {}),
+      ...(u.props.meshGateway ? { meshGateway: u.props.meshGateway } : {}),
+      ...(u.props.config ? { config: { ...u.props.config } } : {}),
+    }),
+  );
+  return {
+    ...declared(i),
+    service: i.service.name,
+    namespace: i.service.namespace,
+    partition: i.service.partition,
+    datacenter: i.datacenter.name,
+    ...(p.address ? { address: p.address } : {}),
+    port: p.port,
+    count: p.count ?? 1,
+    ...(p.meshGateway ? { meshGateway: p.meshGateway } : {}),
+    upstreams,
+    ...(p.tags ? { tags: [...p.tags] } : {}),
+  };
+}
+
+/** Merges intentions per destination into service-intentions entries, in declaration order of destinations. */
+function lowerIntentions(intentions: readonly Intention[]): EntryDecl[] {
+  const byDest = new Map<string, { first: Intention; sources: IntentionSource[] }>();
+  for (const it of intentions) {
+    const group = byDest.get(it.destinationName) ?? { first: it, sources: [] };
+    group.sources.push({
+      Name: it.sourceName,
+      Action: it.props.action,
+      ...(it.props.description ? { Description: it.props.description } : {}),
+    });
+    byDest.set(it.destinationName, group);
+  }
+  return [...byDest.entries()].map(([dest, g]): EntryDecl => {
+    const entry: ServiceIntentionsEntry = { Kind: 'service-intentions', Name: dest, Sources: g.sources };
+    return { ...declared(g.first), entry, origin: 'construct' };
+  });
+}
+
+/** Lowers a Mesh construct tree (plus raw entries read from files) to the plain model. */
+export function lowerMesh(mesh: Mesh, fileEntries: readonly EntryDecl[] = []): MeshModel {
+  const all = mesh.node.findAll();
+  const { dcs, primary } = lowerDatacenters(all);
+  const services = all
+    .filter((c): c is Service => c instanceof Service)
+    .map((s): ServiceDecl => ({ ...declared(s), name: s.name, namespace: s.namespace, partition: s.partition }));
+  const entries: EntryDecl[] = [];
+  for (const c of all) {
+    if (c instanceof ProxyDefaults || c instanceof ServiceDefaults || c instanceof ServiceResolver)
+      entries.push({ ...declared(c), entry: c._toEntry(), origin: 'construct' });
+  }
+  entries.push(...lowerIntentions(all.filter((c): c is Intention => c instanceof Intention)));
+  entries.push(...fileEntries);
+  const rootSuppressions = suppressionsOf(mesh);
+  return {
+    name: mesh.node.id,
+    path: mesh.node.path || mesh.node.id,
+    ...(mesh.span ? { span: mesh.span } : {}),
+    clusterId: mesh.clusterId,
+    trustDomain: mesh.trustDomain,
+    primaryDatacenter: primary,
+    aclDefaultPolicy: mesh.aclDefaultPolicy,
+    aclsEnabled: mesh.aclsEnabled,
+    datacenters: dcs,
+    gateways: all.filter((c): c is MeshGateway => c instanceof MeshGateway).map(lowerGateway),
+    services,
+    instances: all.filter((c): c is ServiceInstance => c instanceof ServiceInstance).map(lowerInstance),
+    entries,
+    ...(rootSuppressions.length ? { suppressions: rootSuppressions } : {}),
+  };
+}
