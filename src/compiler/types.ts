@@ -37,19 +37,25 @@ export interface ModeDecision {
   readonly ladder: readonly ModeLayer[];
 }
 
-/** A discovery-chain target, in the shape of Consul's `structs.DiscoveryTarget` JSON. */
+/**
+ * A discovery-chain target, in the shape of Consul's `structs.DiscoveryTarget` JSON. Every field is `omitempty` in
+ * Consul, so empty strings and `false` are absent (the struct-valued fields are always present, possibly `{}`).
+ */
 export interface ChainTarget {
   readonly ID: string;
   readonly Service: string;
-  readonly ServiceSubset: string;
+  readonly ServiceSubset?: string;
   readonly Namespace: string;
   readonly Partition: string;
   readonly Datacenter: string;
-  readonly Peer: string;
-  readonly MeshGateway: { readonly Mode: '' | GatewayMode };
+  readonly Peer?: string;
+  /** `{}` when the mode is Consul's default (unset). */
+  readonly MeshGateway: { readonly Mode?: GatewayMode };
   readonly Subset: { readonly Filter?: string; readonly OnlyPassing?: boolean };
+  readonly TransparentProxy?: { readonly DialedDirectly?: boolean };
+  /** Go duration string, e.g. `5s`. */
   readonly ConnectTimeout: string;
-  readonly External: boolean;
+  readonly External?: boolean;
   readonly SNI: string;
   readonly Name: string;
   readonly [extra: string]: unknown;
@@ -60,8 +66,10 @@ export interface ChainNode {
   readonly Name: string;
   readonly Resolver?: {
     readonly ConnectTimeout: string;
-    readonly RequestTimeout?: string;
-    readonly Default: boolean;
+    /** Nanoseconds: Consul marshals this `time.Duration` as a number, unlike ConnectTimeout. */
+    readonly RequestTimeout?: number;
+    /** Absent when false (`omitempty`). */
+    readonly Default?: boolean;
     readonly Target: string;
     readonly Failover?: { readonly Targets: readonly string[] };
     readonly [extra: string]: unknown;
@@ -76,7 +84,8 @@ export interface CompiledChain {
   readonly Partition: string;
   readonly Datacenter: string;
   readonly CustomizationHash?: string;
-  readonly Default: boolean;
+  /** Absent when false (`omitempty`). */
+  readonly Default?: boolean;
   readonly Protocol: string;
   readonly ServiceMeta?: Readonly<Record<string, string>>;
   readonly StartNode: string;
@@ -95,6 +104,11 @@ export interface ChainOverrides {
 /** A chain Consul would refuse to compile: the message is Consul's. */
 export interface ChainCompileError {
   readonly message: string;
+  /**
+   * Set when Consul would compile the chain but meshcc cannot yet (a service-router or service-splitter is in
+   * play): `message` is then meshcc's, not Consul's.
+   */
+  readonly unsupported?: 'service-router' | 'service-splitter';
 }
 
 /** One declared upstream of one service instance, compiled. */

@@ -1,0 +1,71 @@
+/**
+ * `meshcc explain <env> --service S --dc D --upstream U`: why an upstream gets its mesh-gateway mode (every layer of
+ * the precedence ladder, the winner and the shadowed ones) and the targets it resolves to, primary then failover,
+ * with their SNI names.
+ */
+import { compile } from '../../compiler/compile.ts';
+import { renderExplainText } from '../../compiler/explain.ts';
+import type { CompiledUpstream } from '../../compiler/types.ts';
+import { MeshccInputError } from '../../diagnostics/diagnostic.ts';
+import { stableJson } from '../../emit/artifact.ts';
+import { loadEnvironment } from '../../input/load-environment.ts';
+import type { MeshModel } from '../../model/types.ts';
+import { type Command, Exit, parseCommandArgs, UsageError } from '../command.ts';
+
+const usage = `Usage: meshcc explain <env> --service S --dc D --upstream U [--json]
+
+Explains the upstream U of service S's instance in datacenter D: the mesh-gateway mode precedence ladder as Consul
+applies it (upstream, the caller's service-defaults UpstreamConfig.Overrides, the instance, UpstreamConfig.Defaults,
+the caller's service-defaults, proxy-defaults, the destination's service-defaults, Consul's default), which layer won
+and which were shadowed, then the resulting targets (primary, then failover) with datacenter, mode and SNI.
+
+Options:
+  --service S    the calling service (required)
+  --dc D         datacenter of the calling instance (required)
+  --upstream U   destination service of the upstream (required)
+  --json         print the decision and chain as JSON
+`;
+
+/** The compiled upstreams of service `service` in `dc` whose destination is `upstream`, in declaration order. */
+export function explainUpstream(model: MeshModel, service: string, dc: string, upstream: string): CompiledUpstream[] {
+  return compile(model).upstreams.filter(
+    (u) => u.service === service && u.datacenter === dc && u.destination === upstream,
+  );
+}
+
+const explain: Command = {
+  name: 'explain',
+  summary: "explain an upstream's mesh-gateway mode (precedence ladder) and its targets",
+  usage,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, {
+      service: { type: 'string' },
+      dc: { type: 'string' },
+      upstream: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (positionals.length !== 1) throw new UsageError('expected exactly one environment');
+    if (!values.service || !values.dc || !values.upstream) {
+      throw new UsageError('--service, --dc and --upstream are required');
+    }
+    const loaded = await loadEnvironment(positionals[0]!, io.cwd);
+    if (loaded.diagnostics.some((d) => d.severity === 'error' && !d.suppressed)) {
+      throw new MeshccInputError(loaded.diagnostics);
+    }
+    const found = explainUpstream(loaded.model, values.service, values.dc, values.upstream);
+    if (found.length === 0) {
+      io.stderr(
+        `meshcc explain: ${values.service} in ${values.dc} has no upstream '${values.upstream}' in ${loaded.model.name}\n`,
+      );
+      return Exit.error;
+    }
+    if (values.json) {
+      io.stdout(stableJson(found.map((u) => ({ path: u.path, mode: u.mode, chain: u.chain, error: u.error }))));
+    } else {
+      io.stdout(found.map((u) => renderExplainText(u, io.cwd)).join('\n'));
+    }
+    return Exit.ok;
+  },
+};
+
+export default explain;

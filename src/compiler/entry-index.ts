@@ -1,0 +1,122 @@
+/**
+ * The entry index: the effective config entries, looked up the way Consul's discovery-chain compiler looks them up
+ * (`configentry.DiscoveryChainSet`: `GetService`, `GetProxyDefaults`, resolvers, splitters, routers by service ID).
+ *
+ * Built once per compile from construct and file entries. Two declarations of the same kind and name (in the same
+ * namespace and partition) are an error (MC2001) pointing at both; the first one declared is kept.
+ */
+import { DuplicateConfigEntry, InvalidTimeout } from '../diagnostics/codes/resolution.ts';
+import { type Diagnostic, diag, type PassResult } from '../diagnostics/diagnostic.ts';
+import type {
+  ConfigEntry,
+  OpaqueL7Entry,
+  ProxyDefaultsEntry,
+  ServiceDefaultsEntry,
+  ServiceResolverEntry,
+} from '../model/entries.ts';
+import type { EntryDecl } from '../model/types.ts';
+import { parseGoDuration } from './duration.ts';
+
+/** A config entry with its declaration (for diagnostics and provenance). */
+export interface Indexed<E extends ConfigEntry> {
+  readonly entry: E;
+  readonly decl: EntryDecl;
+}
+
+/** Read-only lookups over the effective config entries. Namespace and partition default to `default`. */
+export interface EntryIndex {
+  /** Every effective entry, in declaration order (duplicates dropped). */
+  readonly all: readonly EntryDecl[];
+  proxyDefaults(partition?: string): Indexed<ProxyDefaultsEntry> | undefined;
+  serviceDefaults(service: string, namespace?: string, partition?: string): Indexed<ServiceDefaultsEntry> | undefined;
+  resolver(service: string, namespace?: string, partition?: string): Indexed<ServiceResolverEntry> | undefined;
+  splitter(service: string, namespace?: string, partition?: string): Indexed<OpaqueL7Entry> | undefined;
+  router(service: string, namespace?: string, partition?: string): Indexed<OpaqueL7Entry> | undefined;
+}
+
+function orDefault(v: string | undefined): string {
+  return v === undefined || v === '' ? 'default' : v;
+}
+
+/** Identity of an entry inside Consul: kind, partition, namespace, name. proxy-defaults is one per partition. */
+export function entryIdentity(e: ConfigEntry): string {
+  if (e.Kind === 'proxy-defaults') return `proxy-defaults/${orDefault(e.Partition)}`;
+  return `${e.Kind}/${orDefault(e.Partition)}/${orDefault(e.Namespace)}/${e.Name}`;
+}
+
+function key(kind: string, name: string, namespace?: string, partition?: string): string {
+  return `${kind}/${orDefault(partition)}/${orDefault(namespace)}/${name}`;
+}
+
+function where(d: EntryDecl): string {
+  return d.span ? `${d.span.file}:${d.span.line}` : d.path;
+}
+
+function checkDurations(d: EntryDecl): Diagnostic[] {
+  const e = d.entry;
+  if (e.Kind !== 'service-resolver') return [];
+  const out: Diagnostic[] = [];
+  for (const field of ['ConnectTimeout', 'RequestTimeout'] as const) {
+    const v = e[field];
+    if (v !== undefined && v !== '' && parseGoDuration(v) === undefined) {
+      const span = d.fieldSpans?.[`/${field}`] ?? d.span;
+      out.push(
+        diag(
+          InvalidTimeout,
+          { path: d.path, ...(span ? { span } : {}) },
+          { entry: `service-resolver '${e.Name}'`, field, value: v },
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+/**
+ * Builds the index over entry declarations. Reports MC2001 for a second definition of the same entry (the first is
+ * kept) and MC2004 for resolver timeouts that are not Go durations.
+ */
+export function buildEntryIndex(decls: readonly EntryDecl[]): PassResult<EntryIndex> {
+  const byKey = new Map<string, EntryDecl>();
+  const diagnostics: Diagnostic[] = [];
+  const all: EntryDecl[] = [];
+  for (const d of decls) {
+    const k = entryIdentity(d.entry);
+    const first = byKey.get(k);
+    if (first) {
+      diagnostics.push(
+        diag(
+          DuplicateConfigEntry,
+          {
+            path: d.path,
+            ...(d.span ? { span: d.span } : {}),
+            related: [{ path: first.path, ...(first.span ? { span: first.span } : {}), message: 'first defined here' }],
+          },
+          { kind: d.entry.Kind, name: d.entry.Name, first: where(first), second: where(d) },
+        ),
+      );
+      continue;
+    }
+    byKey.set(k, d);
+    all.push(d);
+    diagnostics.push(...checkDurations(d));
+  }
+  const get = <E extends ConfigEntry>(k: string): Indexed<E> | undefined => {
+    const decl = byKey.get(k);
+    return decl ? { entry: decl.entry as E, decl } : undefined;
+  };
+  const index: EntryIndex = {
+    all,
+    proxyDefaults: (partition) => get(`proxy-defaults/${orDefault(partition)}`),
+    serviceDefaults: (s, ns, p) => get(key('service-defaults', s, ns, p)),
+    resolver: (s, ns, p) => get(key('service-resolver', s, ns, p)),
+    splitter: (s, ns, p) => get(key('service-splitter', s, ns, p)),
+    router: (s, ns, p) => get(key('service-router', s, ns, p)),
+  };
+  return { value: index, diagnostics };
+}
+
+/** Indexes bare entries (no source locations), e.g. entries read back from Consul or written in a test. */
+export function indexEntries(entries: readonly ConfigEntry[]): EntryIndex {
+  return buildEntryIndex(entries.map((entry, i) => ({ path: `entries[${i}]`, entry, origin: 'file' as const }))).value;
+}

@@ -1,0 +1,100 @@
+/**
+ * Text renderings of what the compiler decided: a compiled chain as a tree (`meshcc chain`) and the precedence ladder
+ * of one upstream with its resulting targets (`meshcc explain`). Printouts of recorded decisions, never a second
+ * implementation of them.
+ */
+import { isAbsolute, relative } from 'node:path';
+import type { ChainTarget, CompiledChain, CompiledUpstream, ModeLayer } from './types.ts';
+
+/** A target of a resolver, in the order a proxy tries them. */
+export interface OrderedTarget {
+  readonly role: string;
+  readonly target: ChainTarget;
+}
+
+/** The targets of a chain's start resolver: the primary, then each failover target in order. */
+export function orderedTargets(chain: CompiledChain): OrderedTarget[] {
+  const resolver = chain.Nodes[chain.StartNode]?.Resolver;
+  if (!resolver) return [];
+  const out: OrderedTarget[] = [];
+  const primary = chain.Targets[resolver.Target];
+  if (primary) out.push({ role: 'primary', target: primary });
+  for (const [i, id] of (resolver.Failover?.Targets ?? []).entries()) {
+    const t = chain.Targets[id];
+    if (t) out.push({ role: `failover ${i + 1}`, target: t });
+  }
+  return out;
+}
+
+function modeText(t: ChainTarget): string {
+  return t.MeshGateway.Mode ?? 'default (none)';
+}
+
+function targetLines(chain: CompiledChain, indent: string, callerDc?: string): string[] {
+  const rows = orderedTargets(chain);
+  const width = Math.max(0, ...rows.map((r) => r.role.length));
+  return rows.flatMap(({ role, target: t }) => {
+    const where = t.Peer ? `peer ${t.Peer}` : `datacenter ${t.Datacenter}`;
+    const local = callerDc !== undefined && t.Datacenter === callerDc ? ' (same datacenter: dialed directly)' : '';
+    return [
+      `${indent}${role.padEnd(width)}  ${t.ID}`,
+      `${indent}${' '.repeat(width)}  ${where}, mesh gateway ${modeText(t)}${local}, connect timeout ${t.ConnectTimeout}`,
+      `${indent}${' '.repeat(width)}  SNI ${t.SNI}${t.External ? ' (external)' : ''}`,
+    ];
+  });
+}
+
+/** Human-readable tree of a compiled chain: start node, resolver, timeouts, targets primary then failover. */
+export function renderChainText(chain: CompiledChain): string {
+  const lines = [
+    `chain ${chain.ServiceName} (namespace ${chain.Namespace}, partition ${chain.Partition}) compiled in ${chain.Datacenter}`,
+    `  protocol ${chain.Protocol}${chain.Default ? ', default chain' : ''}${chain.CustomizationHash ? `, customized (${chain.CustomizationHash})` : ''}`,
+    `  start ${chain.StartNode}`,
+  ];
+  const node = chain.Nodes[chain.StartNode];
+  const r = node?.Resolver;
+  if (node && r) {
+    const extras = [`connect timeout ${r.ConnectTimeout}`];
+    if (r.RequestTimeout) extras.push(`request timeout ${r.RequestTimeout / 1e6}ms`);
+    if (r.Default) extras.push('default resolver');
+    lines.push(`  resolver ${node.Name} (${extras.join(', ')})`);
+    lines.push(...targetLines(chain, '    '));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function layerLine(layer: ModeLayer, index: number, winner: number, cwd: string | undefined): string {
+  const value = layer.mode ?? '-';
+  const fallback = layer.kind === 'builtin-default';
+  const status = index === winner ? 'WINS' : layer.mode !== undefined && index > winner && !fallback ? 'shadowed' : '';
+  const file = layer.span && cwd && isAbsolute(layer.span.file) ? relative(cwd, layer.span.file) : layer.span?.file;
+  const where = layer.span ? `${file}:${layer.span.line}` : (layer.path ?? '');
+  return `  ${String(index + 1).padStart(2)}. ${layer.kind.padEnd(29)} ${value.padEnd(7)} ${status.padEnd(8)} ${layer.note ?? ''}${where ? `  [${where}]` : ''}`;
+}
+
+/**
+ * The precedence ladder of one upstream (each layer's value, the winner, the shadowed ones) and its targets.
+ * Source files are shown relative to `cwd` when given.
+ */
+export function renderExplainText(u: CompiledUpstream, cwd?: string): string {
+  const ladder = u.mode.ladder;
+  const winner = ladder.findIndex((l) => l.kind === u.mode.from);
+  const lines = [
+    `upstream ${u.destination} of ${u.service} in ${u.datacenter} (${u.path})`,
+    `mesh gateway mode: ${u.mode.mode} (decided by ${u.mode.from})`,
+    '',
+    'precedence, highest first:',
+    ...ladder.map((l, i) => layerLine(l, i, winner, cwd)),
+    '',
+  ];
+  if (u.chain) {
+    lines.push(`targets (chain compiled in ${u.targetDatacenter}, protocol ${u.chain.Protocol}):`);
+    lines.push(...targetLines(u.chain, '  ', u.datacenter));
+  } else if (u.error) {
+    lines.push(
+      `no targets: ${u.error.unsupported ? 'meshcc cannot compile this chain' : 'Consul refuses this chain'}:`,
+    );
+    lines.push(`  ${u.error.message}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

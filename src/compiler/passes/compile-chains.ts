@@ -1,0 +1,445 @@
+/**
+ * Discovery-chain compile: what Consul's `GET /v1/discovery-chain/:service` returns, computed from the config
+ * entries alone, for proxy-defaults, service-defaults and service-resolver.
+ *
+ * Mirrors `agent/consul/discoverychain/compile.go` (`Compile`, `compile`, `assembleChain`, `newTarget`,
+ * `rewriteTarget`, `getResolverNode`, `recordServiceProtocol`, `determineIfDefaultChain`) and the JSON of
+ * `agent/structs/discovery_chain.go` (`omitempty` everywhere; durations as Go strings except the resolver's
+ * `RequestTimeout`, which is nanoseconds). A chain Consul refuses is returned as an error with Consul's message.
+ * A service-router or service-splitter in play is returned as an `unsupported` error: meshcc does not compile L7
+ * routing yet. `AutoVirtualIPs`/`ManualVirtualIPs` come from Consul's catalog state, not the compiler, and are left out.
+ */
+import type { ServiceResolverEntry } from '../../model/entries.ts';
+import type { GatewayMode } from '../../model/types.ts';
+import { customizationHash } from '../customization-hash.ts';
+import { parseGoDuration } from '../duration.ts';
+import type { EntryIndex } from '../entry-index.ts';
+import { serviceSni, targetId } from '../sni.ts';
+import type { ChainCompileError, ChainOverrides, CompiledChain } from '../types.ts';
+import { validateResolver } from '../validate-resolver.ts';
+import { renderNodes, renderTargets, type TargetOpts, type WorkNode, type WorkTarget } from './chain-json.ts';
+
+/** What to compile: one service's chain as seen from one datacenter (`compile-dc`). */
+export interface ChainRequest {
+  readonly serviceName: string;
+  /** @default 'default' */
+  readonly namespace?: string;
+  /** @default 'default' */
+  readonly partition?: string;
+  /** The datacenter the chain is compiled for (the caller's, or the upstream's `datacenter`). */
+  readonly evaluateInDatacenter: string;
+  readonly trustDomain: string;
+  readonly entries: EntryIndex;
+  readonly overrides?: ChainOverrides;
+}
+
+export type ChainResult = { readonly chain: CompiledChain } | { readonly error: ChainCompileError };
+
+const DEFAULT_CONNECT_TIMEOUT_NS = 5e9;
+
+/** Consul's `structs.IsProtocolHTTPLike`: the protocols that allow routers and splitters. */
+export function isHttpLike(protocol: string): boolean {
+  return protocol === 'http' || protocol === 'http2' || protocol === 'grpc';
+}
+
+/** A `structs.ConfigEntryGraphError`: the chain does not compile. Thrown inside, returned outside. */
+class GraphError extends Error {
+  constructor(
+    message: string,
+    readonly unsupported?: ChainCompileError['unsupported'],
+  ) {
+    super(message);
+  }
+}
+
+function orDefault(v: string | undefined): string {
+  return v === undefined || v === '' ? 'default' : v;
+}
+
+function durationNs(v: string | undefined): number {
+  if (v === undefined || v === '') return 0;
+  return parseGoDuration(v) ?? 0;
+}
+
+/** `ServiceResolverConfigEntry.IsDefault`: a resolver that configures nothing. */
+function isDefaultResolver(r: ServiceResolverEntry): boolean {
+  const raw = r as unknown as Record<string, unknown>;
+  return (
+    !r.DefaultSubset &&
+    Object.keys(r.Subsets ?? {}).length === 0 &&
+    r.Redirect === undefined &&
+    Object.keys(r.Failover ?? {}).length === 0 &&
+    durationNs(r.ConnectTimeout) === 0 &&
+    durationNs(r.RequestTimeout) === 0 &&
+    raw.LoadBalancer === undefined &&
+    raw.PrioritizeByLocality === undefined
+  );
+}
+
+/** Compiles one discovery chain, as Consul does. Pure; never throws for bad entries. */
+export function compileChain(req: ChainRequest): ChainResult {
+  try {
+    return { chain: new ChainCompiler(req).compile() };
+  } catch (e) {
+    if (e instanceof GraphError) {
+      return { error: { message: e.message, ...(e.unsupported ? { unsupported: e.unsupported } : {}) } };
+    }
+    throw e;
+  }
+}
+
+/** Single-use compile state, like Consul's `compiler` struct; kept private to this module. */
+class ChainCompiler {
+  private readonly ns: string;
+  private readonly partition: string;
+  private readonly entries: EntryIndex;
+  private readonly overrideMode: GatewayMode | undefined;
+  private readonly overrideTimeoutNs: number;
+  private readonly overrideProtocol: string;
+  private readonly disableAdvanced: boolean;
+  private readonly customized = { meshGateway: false, protocol: false, connectTimeout: false };
+  private protocol = '';
+  private startNode = '';
+  private readonly nodes = new Map<string, WorkNode>();
+  private readonly resolveNodes = new Map<string, WorkNode>();
+  private readonly loadedTargets = new Map<string, WorkTarget>();
+  private readonly retainedTargets = new Set<string>();
+
+  constructor(private readonly req: ChainRequest) {
+    this.ns = orDefault(req.namespace);
+    this.partition = orDefault(req.partition);
+    this.entries = req.entries;
+    const o = req.overrides ?? {};
+    this.overrideMode = o.meshGateway;
+    this.overrideTimeoutNs = durationNs(o.connectTimeout);
+    this.overrideProtocol = o.protocol ?? '';
+    this.disableAdvanced = this.overrideProtocol !== '' && !isHttpLike(this.overrideProtocol);
+  }
+
+  compile(): CompiledChain {
+    this.assembleChain();
+    // Targets loaded along the way but not kept by any node (e.g. pre-redirect targets) are dropped.
+    for (const id of [...this.loadedTargets.keys()]) {
+      if (!this.retainedTargets.has(id)) this.loadedTargets.delete(id);
+    }
+    if (this.overrideProtocol !== '' && this.overrideProtocol !== this.protocol) {
+      this.protocol = this.overrideProtocol;
+      this.customized.protocol = true;
+    }
+    const c = this.customized;
+    const hash =
+      c.meshGateway || c.protocol || c.connectTimeout
+        ? customizationHash({
+            meshGatewayMode: c.meshGateway ? (this.overrideMode ?? '') : '',
+            protocol: c.protocol ? this.overrideProtocol : '',
+            connectTimeoutNanos: c.connectTimeout ? this.overrideTimeoutNs : 0,
+          })
+        : undefined;
+    const meta = this.entries.serviceDefaults(this.req.serviceName, this.ns, this.partition)?.entry.Meta;
+    const isDefault = this.determineIfDefaultChain();
+    return {
+      ServiceName: this.req.serviceName,
+      Namespace: this.ns,
+      Partition: this.partition,
+      Datacenter: this.req.evaluateInDatacenter,
+      ...(hash ? { CustomizationHash: hash } : {}),
+      ...(isDefault ? { Default: true } : {}),
+      Protocol: this.protocol,
+      ...(meta && Object.keys(meta).length > 0 ? { ServiceMeta: { ...meta } } : {}),
+      StartNode: this.startNode,
+      Nodes: renderNodes(this.nodes),
+      Targets: renderTargets(this.loadedTargets),
+    };
+  }
+
+  /** `assembleChain`: without a router, the start node is the splitter or resolver of the service itself. */
+  private assembleChain(): void {
+    const router = this.entries.router(this.req.serviceName, this.ns, this.partition);
+    if (router && this.disableAdvanced) {
+      this.customized.protocol = true;
+    } else if (router) {
+      this.refuseL7('service-router', this.req.serviceName, this.ns, this.partition);
+    }
+    const node = this.getSplitterOrResolverNode(this.newTarget({ service: this.req.serviceName }));
+    this.startNode = `resolver:${node.name}`;
+  }
+
+  private determineIfDefaultChain(): boolean {
+    const node = this.nodes.get(this.startNode);
+    if (!node) return true;
+    if (!node.isDefault) return false;
+    const t = this.loadedTargets.get(node.targetId);
+    return (
+      t !== undefined &&
+      t.opts.service === this.req.serviceName &&
+      t.opts.namespace === this.ns &&
+      t.opts.partition === this.partition
+    );
+  }
+
+  /** `recordServiceProtocol`: service-defaults wins (even with no protocol: tcp), else proxy-defaults `protocol`. */
+  private recordServiceProtocol(service: string, namespace: string, partition: string): void {
+    const sd = this.entries.serviceDefaults(service, namespace, partition);
+    let protocol = '';
+    if (sd) {
+      protocol = sd.entry.Protocol ?? '';
+    } else {
+      // mapstructure.WeakDecode: scalars become strings; anything else is ignored.
+      const p = this.entries.proxyDefaults(partition)?.entry.Config?.protocol;
+      if (typeof p === 'string' || typeof p === 'number' || typeof p === 'boolean') protocol = String(p);
+    }
+    this.recordProtocol(service, protocol);
+  }
+
+  private recordProtocol(service: string, raw: string): void {
+    const protocol = raw === '' ? 'tcp' : raw.toLowerCase();
+    if (this.protocol === '') {
+      this.protocol = protocol;
+    } else if (this.protocol !== protocol) {
+      throw new GraphError(
+        `discovery chain "${this.req.serviceName}" uses inconsistent protocols; service "${service}" has "${protocol}" which is not "${this.protocol}"`,
+      );
+    }
+  }
+
+  /** `newTarget`: fills datacenter, namespace and partition from the compile context; one object per ID. */
+  private newTarget(o: TargetOpts): WorkTarget {
+    const peer = o.peer ?? '';
+    const opts: Required<TargetOpts> =
+      peer === ''
+        ? {
+            service: o.service,
+            subset: o.subset ?? '',
+            namespace: o.namespace || this.ns,
+            partition: o.partition || this.partition,
+            datacenter: o.datacenter || this.req.evaluateInDatacenter,
+            peer: '',
+          }
+        : {
+            service: o.service,
+            subset: o.subset ?? '',
+            namespace: orDefault(o.namespace),
+            partition: 'default',
+            datacenter: '',
+            peer,
+          };
+    const id = targetId(opts);
+    const prev = this.loadedTargets.get(id);
+    if (prev) return prev;
+    // Peered targets get their SNI from the peer's trust domain, which only Consul knows.
+    const sni = peer === '' ? serviceSni(opts, this.req.trustDomain) : '';
+    const t: WorkTarget = { id, opts, connectTimeoutNs: 0, external: false, sni, name: sni };
+    this.loadedTargets.set(id, t);
+    return t;
+  }
+
+  /** `rewriteTarget`: a redirect or failover applied to a target; another service resets the subset. */
+  private rewriteTarget(t: WorkTarget, o: Partial<TargetOpts>): WorkTarget {
+    const m = { ...t.opts };
+    if (o.service && o.service !== m.service) {
+      m.service = o.service;
+      m.subset = '';
+    }
+    if (o.subset) m.subset = o.subset;
+    if (o.partition) m.partition = o.partition;
+    if (o.namespace || o.peer) m.namespace = o.namespace ?? '';
+    if (o.datacenter) m.datacenter = o.datacenter;
+    m.peer = o.peer ?? '';
+    return this.newTarget(m);
+  }
+
+  private getSplitterOrResolverNode(t: WorkTarget): WorkNode {
+    const splitter = this.entries.splitter(t.opts.service, t.opts.namespace, t.opts.partition);
+    if (splitter && this.disableAdvanced) {
+      this.customized.protocol = true;
+    } else if (splitter) {
+      this.refuseL7('service-splitter', t.opts.service, t.opts.namespace, t.opts.partition);
+    }
+    return this.getResolverNode(t, false);
+  }
+
+  /**
+   * A router or splitter is in play. On a service whose protocol is not HTTP-like Consul refuses the chain (the
+   * `usesAdvancedRoutingFeatures` check at the end of `compile()`); otherwise Consul compiles it, but meshcc cannot
+   * yet, and says so.
+   */
+  private refuseL7(
+    kind: 'service-router' | 'service-splitter',
+    service: string,
+    namespace: string,
+    partition: string,
+  ): never {
+    this.recordServiceProtocol(service, namespace, partition);
+    if (!isHttpLike(this.protocol)) {
+      throw new GraphError(
+        `discovery chain "${this.req.serviceName}" uses a protocol "${this.protocol}" that does not permit advanced routing or splitting behavior`,
+      );
+    }
+    throw new GraphError(
+      `discovery chain "${this.req.serviceName}" uses a ${kind}, which meshcc does not compile yet`,
+      kind,
+    );
+  }
+
+  /** `getResolverNode`: redirects, default subset, subsets, timeouts, mesh-gateway mode and failover. */
+  private getResolverNode(start: WorkTarget, recursedForFailover: boolean): WorkNode {
+    const history = new Set<string>();
+    const order: string[] = [];
+    let target = start;
+    let resolver: ServiceResolverEntry;
+    for (;;) {
+      const prev = this.resolveNodes.get(target.id);
+      if (prev) return prev;
+      const { service, namespace, partition } = target.opts;
+      if (target.opts.peer === '') this.recordServiceProtocol(service, namespace, partition);
+      resolver = this.lookupResolver(service, namespace, partition);
+      if (history.has(target.id)) {
+        order.push(target.id);
+        throw new GraphError(`detected circular resolver redirect: [${order.join(' -> ')}]`);
+      }
+      history.add(target.id);
+      order.push(target.id);
+      const r = resolver.Redirect;
+      if (r) {
+        const redirected = this.rewriteTarget(target, {
+          ...(r.Service ? { service: r.Service } : {}),
+          ...(r.ServiceSubset ? { subset: r.ServiceSubset } : {}),
+          ...(r.Namespace ? { namespace: r.Namespace } : {}),
+          ...(r.Partition ? { partition: r.Partition } : {}),
+          ...(r.Datacenter ? { datacenter: r.Datacenter } : {}),
+          ...(r.Peer ? { peer: r.Peer } : {}),
+        });
+        if (redirected.id !== target.id) {
+          target = redirected;
+          continue;
+        }
+      }
+      if (target.opts.subset === '' && resolver.DefaultSubset) {
+        target = this.rewriteTarget(target, { subset: resolver.DefaultSubset });
+        continue;
+      }
+      break;
+    }
+    const { service, subset } = target.opts;
+    if (subset !== '' && !Object.hasOwn(resolver.Subsets ?? {}, subset)) {
+      throw new GraphError(`service "${service}" does not have a subset named "${subset}"`);
+    }
+    let connectTimeoutNs = durationNs(resolver.ConnectTimeout);
+    if (connectTimeoutNs < 1) connectTimeoutNs = DEFAULT_CONNECT_TIMEOUT_NS;
+    if (this.overrideTimeoutNs > 0 && connectTimeoutNs !== this.overrideTimeoutNs) {
+      connectTimeoutNs = this.overrideTimeoutNs;
+      this.customized.connectTimeout = true;
+    }
+    target.connectTimeoutNs = connectTimeoutNs;
+    const node: WorkNode = {
+      name: target.id,
+      targetId: target.id,
+      isDefault: isDefaultResolver(resolver),
+      connectTimeoutNs,
+      requestTimeoutNs: durationNs(resolver.RequestTimeout),
+    };
+    const subsetDef = subset === '' ? undefined : resolver.Subsets?.[subset];
+    if (subsetDef) target.subset = subsetDef;
+    this.applyServiceDefaults(target, resolver);
+    this.retainedTargets.add(target.id);
+    if (recursedForFailover) return node;
+    this.recordNode(node);
+    this.applyFailover(node, target, resolver);
+    return node;
+  }
+
+  /**
+   * The resolver for a service, or the default one. A resolver Consul would not have accepted (its `Validate`)
+   * fails the chain with Consul's message: such an entry can never be in Consul.
+   */
+  private lookupResolver(service: string, namespace: string, partition: string): ServiceResolverEntry {
+    const found = this.entries.resolver(service, namespace, partition)?.entry;
+    if (!found) return { Kind: 'service-resolver', Name: service };
+    const problem = validateResolver(found);
+    if (problem) throw new GraphError(problem);
+    return found;
+  }
+
+  /** External SNI and mesh-gateway mode of a target (`getResolverNode`, after the subset check). */
+  private applyServiceDefaults(target: WorkTarget, resolver: ServiceResolverEntry): void {
+    const { service, namespace, partition } = target.opts;
+    const sd = this.entries.serviceDefaults(service, namespace, partition)?.entry;
+    if (sd?.ExternalSNI) {
+      target.sni = sd.ExternalSNI;
+      target.external = true;
+    }
+    if (target.external) {
+      const what = resolver.Redirect
+        ? 'redirects'
+        : Object.keys(resolver.Subsets ?? {}).length > 0
+          ? 'subsets'
+          : Object.keys(resolver.Failover ?? {}).length > 0
+            ? 'failover'
+            : undefined;
+      if (what) {
+        throw new GraphError(
+          `service "${service}" has an external SNI set; cannot define ${what} for external services`,
+        );
+      }
+      // Bypass mesh gateways for an external service.
+      target.mode = undefined;
+      return;
+    }
+    // Discovery-chain targets carry a mode whatever datacenter they are in (compile.go: "Regardless of the
+    // datacenter/partition where the chain will be used"): the target's service-defaults, else proxy-defaults.
+    const pd = this.entries.proxyDefaults(partition)?.entry;
+    target.mode = sd?.MeshGateway?.Mode || pd?.MeshGateway?.Mode || undefined;
+    const tp = (e: unknown) => (e as { TransparentProxy?: { DialedDirectly?: boolean } } | undefined)?.TransparentProxy;
+    target.dialedDirectly = tp(sd)?.DialedDirectly === true || tp(pd)?.DialedDirectly === true;
+    if (this.overrideMode !== undefined && target.mode !== this.overrideMode) {
+      target.mode = this.overrideMode;
+      this.customized.meshGateway = true;
+    }
+  }
+
+  /** Failover keyed by subset, else `*`: Datacenters (in order), else Targets, else one rewritten target. */
+  private applyFailover(node: WorkNode, target: WorkTarget, resolver: ServiceResolverEntry): void {
+    const f = resolver.Failover ?? {};
+    const failover = Object.hasOwn(f, target.opts.subset) ? f[target.opts.subset] : f['*'];
+    if (!failover) return;
+    const base = {
+      ...(failover.Service ? { service: failover.Service } : {}),
+      ...(failover.ServiceSubset ? { subset: failover.ServiceSubset } : {}),
+      ...(failover.Namespace ? { namespace: failover.Namespace } : {}),
+    };
+    const candidates: WorkTarget[] = [];
+    if (failover.Datacenters && failover.Datacenters.length > 0) {
+      for (const dc of failover.Datacenters) candidates.push(this.rewriteTarget(target, { ...base, datacenter: dc }));
+    } else if (failover.Targets && failover.Targets.length > 0) {
+      for (const t of failover.Targets) {
+        candidates.push(
+          this.rewriteTarget(target, {
+            ...(t.Service ? { service: t.Service } : {}),
+            ...(t.ServiceSubset ? { subset: t.ServiceSubset } : {}),
+            ...(t.Namespace ? { namespace: t.Namespace } : {}),
+            ...(t.Partition ? { partition: t.Partition } : {}),
+            ...(t.Datacenter ? { datacenter: t.Datacenter } : {}),
+            ...(t.Peer ? { peer: t.Peer } : {}),
+          }),
+        );
+      }
+    } else {
+      candidates.push(this.rewriteTarget(target, base));
+    }
+    // Don't fail over to yourself; with nothing left there is no failover at all.
+    const others = candidates.filter((t) => t.id !== target.id);
+    if (others.length === 0) return;
+    const raw = failover as unknown as { Policy?: { Mode?: string } };
+    const policy = raw.Policy?.Mode
+      ? raw.Policy
+      : (this.entries.proxyDefaults(target.opts.partition)?.entry as { FailoverPolicy?: unknown } | undefined)
+          ?.FailoverPolicy;
+    node.failover = { targets: [], ...(policy !== undefined ? { policy } : {}) };
+    for (const t of others) node.failover.targets.push(this.getResolverNode(t, true).targetId);
+  }
+
+  private recordNode(node: WorkNode): void {
+    this.resolveNodes.set(node.targetId, node);
+    this.nodes.set(`resolver:${node.name}`, node);
+  }
+}

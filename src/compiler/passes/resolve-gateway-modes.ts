@@ -1,0 +1,247 @@
+/**
+ * Mesh-gateway mode resolution with provenance: for each (service instance, upstream), which layer decides the
+ * mode, and what every other layer would have said.
+ *
+ * Consul flattens the mode in two places, and this pass mirrors both:
+ *
+ * 1. The caller's sidecar (`agent/configentry/resolve.go` `ComputeResolvedServiceConfig`, then
+ *    `agent/configentry/merge_service_config.go` `MergeServiceConfig` and `agent/proxycfg/connect_proxy.go`, which
+ *    sends `proxyCfg.MeshGateway.OverlayWith(upstream.MeshGateway)` as the chain's `OverrideMeshGateway`). Highest
+ *    first: the upstream definition; the CALLER's service-defaults `UpstreamConfig.Overrides` entry for this
+ *    destination; the proxy registration (service instance); the caller's `UpstreamConfig.Defaults`; the caller's
+ *    top-level service-defaults `MeshGateway`; proxy-defaults.
+ * 2. The discovery-chain compile (`agent/consul/discoverychain/compile.go` `getResolverNode`): when the sidecar sent
+ *    no override, each target takes the DESTINATION's service-defaults `MeshGateway`, else proxy-defaults. So the
+ *    destination's own service-defaults only counts when nothing above set a mode.
+ *
+ * Nothing set anywhere: Consul's default mode, which behaves as `none` (the proxy dials the remote instances
+ * directly). Same-datacenter targets carry the mode too (Consul returns it in `Target.MeshGateway`), but proxies
+ * dial local instances directly; reachability checks decide what that means.
+ */
+import type { PassResult } from '../../diagnostics/diagnostic.ts';
+import type { ServiceDefaultsEntry, UpstreamConfigOverride } from '../../model/entries.ts';
+import type { EntryDecl, GatewayMode, MeshModel, ServiceInstanceDecl, UpstreamDecl } from '../../model/types.ts';
+import type { EntryIndex } from '../entry-index.ts';
+import type { ModeDecision, ModeLayer, ModeLayerKind } from '../types.ts';
+
+/** The layers a sidecar resolves itself and sends to Consul as the chain's `OverrideMeshGateway`. */
+const SIDECAR_LAYERS: ReadonlySet<ModeLayerKind> = new Set<ModeLayerKind>([
+  'upstream',
+  'upstream-config-override',
+  'instance',
+  'upstream-config-defaults',
+  'service-defaults',
+  'proxy-defaults',
+]);
+
+function orDefault(v: string | undefined): string {
+  return v === undefined || v === '' ? 'default' : v;
+}
+
+/** Consul's `""` mode means "not set": treat an empty string from raw input as unset too. */
+function modeOf(m: { readonly Mode?: GatewayMode | '' } | undefined): GatewayMode | undefined {
+  const mode = m?.Mode;
+  return mode === undefined || mode === '' ? undefined : mode;
+}
+
+function entryLayer(
+  kind: ModeLayerKind,
+  found: { readonly decl: EntryDecl } | undefined,
+  mode: GatewayMode | undefined,
+  note: string,
+): ModeLayer {
+  const decl = found?.decl;
+  return {
+    kind,
+    ...(mode !== undefined ? { mode } : {}),
+    ...(decl ? { path: decl.path } : {}),
+    ...(decl?.span ? { span: decl.span } : {}),
+    note: decl ? note : `${note} (no such entry)`,
+  };
+}
+
+/** The first layer that sets a mode wins; none set gives `none` from the built-in default. */
+export function decideMode(ladder: readonly ModeLayer[]): ModeDecision {
+  for (const layer of ladder) {
+    if (layer.mode !== undefined) return { mode: layer.mode, from: layer.kind, ladder };
+  }
+  return { mode: 'none', from: 'builtin-default', ladder };
+}
+
+/** The caller's `UpstreamConfig.Overrides` entry for a destination (the last one wins, as in Consul's map). */
+export function matchingOverride(
+  caller: ServiceDefaultsEntry | undefined,
+  upstream: UpstreamDecl,
+): UpstreamConfigOverride | undefined {
+  // Overrides match the destination by name, namespace and partition; an override for a peer never matches a
+  // local upstream.
+  const overrides = caller?.UpstreamConfig?.Overrides ?? [];
+  for (let i = overrides.length - 1; i >= 0; i--) {
+    const o = overrides[i]!;
+    if (
+      o.Name === upstream.destinationName &&
+      orDefault(o.Namespace) === orDefault(upstream.destinationNamespace) &&
+      orDefault(o.Partition) === orDefault(upstream.destinationPartition) &&
+      !o.Peer
+    ) {
+      return o;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The rungs that come from config entries only, memoised per caller and destination: a mesh with many instances of
+ * the same services shares them (they are immutable).
+ */
+export class LadderRungs {
+  private readonly callerRungs = new Map<string, readonly ModeLayer[]>();
+  private readonly noOverrideRungs = new Map<string, ModeLayer>();
+  private readonly destinationRungs = new Map<string, ModeLayer>();
+
+  constructor(readonly index: EntryIndex) {}
+
+  /** upstream-config-defaults, service-defaults and proxy-defaults of the calling service. */
+  caller(instance: ServiceInstanceDecl): readonly ModeLayer[] {
+    const key = `${instance.partition}/${instance.namespace}/${instance.service}`;
+    let rungs = this.callerRungs.get(key);
+    if (!rungs) {
+      const caller = this.index.serviceDefaults(instance.service, instance.namespace, instance.partition);
+      const name = `service-defaults '${instance.service}' (the caller)`;
+      const proxyDefaults = this.index.proxyDefaults(instance.partition);
+      rungs = [
+        entryLayer(
+          'upstream-config-defaults',
+          caller,
+          modeOf(caller?.entry.UpstreamConfig?.Defaults?.MeshGateway),
+          `${name} UpstreamConfig.Defaults`,
+        ),
+        entryLayer('service-defaults', caller, modeOf(caller?.entry.MeshGateway), name),
+        entryLayer('proxy-defaults', proxyDefaults, modeOf(proxyDefaults?.entry.MeshGateway), 'proxy-defaults global'),
+      ];
+      this.callerRungs.set(key, rungs);
+    }
+    return rungs;
+  }
+
+  /** The caller's `UpstreamConfig.Overrides` rung for this destination. */
+  override(instance: ServiceInstanceDecl, upstream: UpstreamDecl): ModeLayer {
+    const caller = this.index.serviceDefaults(instance.service, instance.namespace, instance.partition);
+    const name = `service-defaults '${instance.service}' (the caller) UpstreamConfig.Overrides`;
+    const override = matchingOverride(caller?.entry, upstream);
+    if (override) {
+      return entryLayer(
+        'upstream-config-override',
+        caller,
+        modeOf(override.MeshGateway),
+        `${name}[${upstream.destinationName}]`,
+      );
+    }
+    // No override for this destination: one shared rung per caller.
+    const key = `${instance.partition}/${instance.namespace}/${instance.service}`;
+    let rung = this.noOverrideRungs.get(key);
+    if (!rung) {
+      rung = entryLayer('upstream-config-override', caller, undefined, `${name}: none for this destination`);
+      this.noOverrideRungs.set(key, rung);
+    }
+    return rung;
+  }
+
+  /** The destination's own service-defaults, applied inside the chain compile. */
+  destination(upstream: UpstreamDecl): ModeLayer {
+    const key = destKey(upstream);
+    let rung = this.destinationRungs.get(key);
+    if (!rung) {
+      const destination = this.index.serviceDefaults(
+        upstream.destinationName,
+        upstream.destinationNamespace,
+        upstream.destinationPartition,
+      );
+      rung = entryLayer(
+        'destination-service-defaults',
+        destination,
+        modeOf(destination?.entry.MeshGateway),
+        `service-defaults '${upstream.destinationName}' (the destination; applied in the chain compile when nothing above sets a mode)`,
+      );
+      this.destinationRungs.set(key, rung);
+    }
+    return rung;
+  }
+}
+
+function destKey(u: UpstreamDecl): string {
+  return `${orDefault(u.destinationPartition)}/${orDefault(u.destinationNamespace)}/${u.destinationName}`;
+}
+
+const BUILTIN: ModeLayer = { kind: 'builtin-default', mode: 'none', note: "Consul's default: no mesh gateway" };
+
+/**
+ * The precedence ladder for one upstream of one instance, highest first (see the module comment for the Consul
+ * functions each rung comes from).
+ */
+export function modeLadder(
+  instance: ServiceInstanceDecl,
+  upstream: UpstreamDecl,
+  index: EntryIndex,
+  rungs: LadderRungs = new LadderRungs(index),
+): ModeLayer[] {
+  const upstreamMode = upstream.meshGateway;
+  const instanceMode = instance.meshGateway;
+  return [
+    {
+      kind: 'upstream',
+      ...(upstreamMode !== undefined ? { mode: upstreamMode } : {}),
+      path: upstream.path,
+      ...(upstream.span ? { span: upstream.span } : {}),
+      note: 'upstreams[].mesh_gateway',
+    },
+    rungs.override(instance, upstream),
+    {
+      kind: 'instance',
+      ...(instanceMode !== undefined ? { mode: instanceMode } : {}),
+      path: instance.path,
+      ...(instance.span ? { span: instance.span } : {}),
+      note: 'proxy.mesh_gateway of the instance',
+    },
+    ...rungs.caller(instance),
+    rungs.destination(upstream),
+    BUILTIN,
+  ];
+}
+
+/** Resolves the mode of one upstream of one instance. */
+export function resolveUpstreamMode(
+  instance: ServiceInstanceDecl,
+  upstream: UpstreamDecl,
+  index: EntryIndex,
+  rungs?: LadderRungs,
+): ModeDecision {
+  return decideMode(modeLadder(instance, upstream, index, rungs));
+}
+
+/**
+ * The `OverrideMeshGateway` a sidecar would send when it asks Consul for this upstream's chain: the decided mode when
+ * a sidecar-side layer set it, otherwise nothing (the chain compile then applies the destination's defaults).
+ */
+export function sidecarOverride(decision: ModeDecision): GatewayMode | undefined {
+  return SIDECAR_LAYERS.has(decision.from) ? decision.mode : undefined;
+}
+
+/** One upstream of one instance with its mode decision. */
+export interface ResolvedUpstream {
+  readonly instance: ServiceInstanceDecl;
+  readonly upstream: UpstreamDecl;
+  readonly mode: ModeDecision;
+}
+
+/** Pass: resolves the mode of every (instance, upstream) in the model, in declaration order. */
+export function resolveGatewayModes(model: MeshModel, index: EntryIndex): PassResult<ResolvedUpstream[]> {
+  const value: ResolvedUpstream[] = [];
+  const rungs = new LadderRungs(index);
+  for (const instance of model.instances) {
+    for (const upstream of instance.upstreams) {
+      value.push({ instance, upstream, mode: resolveUpstreamMode(instance, upstream, index, rungs) });
+    }
+  }
+  return { value, diagnostics: [] };
+}

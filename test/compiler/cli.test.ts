@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../cli/run-cli.ts';
+
+describe('meshcc chain and explain commands', () => {
+  it('chain --json prints Consul’s response body for an environment', async () => {
+    const r = await runCli(['chain', 'environments/gateway-modes', '--service', 'api', '--dc', 'secondary', '--json']);
+    expect(r.code).toBe(0);
+    const body = JSON.parse(r.stdout) as { Chain: { StartNode: string; Targets: Record<string, { SNI: string }> } };
+    expect(body.Chain.StartNode).toBe('resolver:api.default.default.secondary');
+    expect(body.Chain.Targets['api.default.default.secondary']?.SNI).toBe(
+      'api.default.secondary.internal.0b6a5d3e-9c1f-4e2a-b7d8-3f4e5a6b7c8d.consul',
+    );
+  });
+
+  it('chain applies the request overrides a sidecar would send', async () => {
+    const r = await runCli([
+      'chain',
+      'environments/gateway-modes',
+      '--service',
+      'api',
+      '--dc',
+      'secondary',
+      '--override-mesh-gateway',
+      'remote',
+      '--override-connect-timeout',
+      '3s',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('datacenter secondary, mesh gateway remote, connect timeout 3s');
+    expect(r.stdout).toMatch(/customized \([0-9a-f]{8}\)/);
+  });
+
+  it('chain rejects a mode Consul does not know as a usage error', async () => {
+    const r = await runCli([
+      'chain',
+      'environments/gateway-modes',
+      '--service',
+      'api',
+      '--dc',
+      'secondary',
+      '--override-mesh-gateway',
+      'bogus',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("--override-mesh-gateway must be one of local, remote, none, got 'bogus'");
+  });
+
+  it('explain shows the ladder with the winning layer for an upstream of the environment', async () => {
+    const r = await runCli([
+      'explain',
+      'environments/gateway-modes',
+      '--service',
+      'web',
+      '--dc',
+      'primary',
+      '--upstream',
+      'cache',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('mesh gateway mode: remote (decided by instance)');
+    expect(r.stdout).toMatch(/5\. service-defaults +local +shadowed/);
+    expect(r.stdout).toContain('SNI cache.default.secondary.internal.0b6a5d3e-9c1f-4e2a-b7d8-3f4e5a6b7c8d.consul');
+  });
+
+  it('explain exits 1 for an upstream the service does not have', async () => {
+    const r = await runCli([
+      'explain',
+      'environments/gateway-modes',
+      '--service',
+      'web',
+      '--dc',
+      'primary',
+      '--upstream',
+      'nope',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("web in primary has no upstream 'nope'");
+  });
+});

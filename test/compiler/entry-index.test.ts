@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { buildEntryIndex, indexEntries } from '../../src/compiler/entry-index.ts';
+import { entry } from './model.ts';
+
+describe('entry index', () => {
+  it('looks entries up by kind and name, with namespace and partition defaulting to default', () => {
+    const index = indexEntries([
+      { Kind: 'proxy-defaults', Name: 'global', MeshGateway: { Mode: 'local' } },
+      { Kind: 'service-defaults', Name: 'api', Protocol: 'http' },
+      { Kind: 'service-resolver', Name: 'api', Namespace: 'default', ConnectTimeout: '2s' },
+      { Kind: 'service-splitter', Name: 'api' },
+    ]);
+    expect(index.proxyDefaults()?.entry.MeshGateway?.Mode).toBe('local');
+    expect(index.proxyDefaults('default')?.entry.Name).toBe('global');
+    expect(index.serviceDefaults('api', '', 'default')?.entry.Protocol).toBe('http');
+    expect(index.resolver('api')?.entry.ConnectTimeout).toBe('2s');
+    expect(index.splitter('api')?.entry.Kind).toBe('service-splitter');
+    expect(index.router('api')).toBeUndefined();
+    expect(index.serviceDefaults('web')).toBeUndefined();
+  });
+
+  it('treats the same name in another kind as a different entry', () => {
+    const r = buildEntryIndex([
+      entry({ Kind: 'service-defaults', Name: 'api' }),
+      entry({ Kind: 'service-resolver', Name: 'api' }),
+    ]);
+    expect(r.diagnostics).toEqual([]);
+    expect(r.value.all).toHaveLength(2);
+  });
+
+  it('reports a second proxy-defaults as MC2001 even under another name', () => {
+    const r = buildEntryIndex([
+      entry({ Kind: 'proxy-defaults', Name: 'global' }),
+      entry({ Kind: 'proxy-defaults', Name: 'global' }, 'file'),
+    ]);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['MC2001']);
+    expect(r.diagnostics[0]?.message).toMatch(
+      /environments\/test\/mesh\.ts:\d+ and environments\/test\/entries\/global\.hcl:\d+/,
+    );
+  });
+
+  it('reports MC2004 for a resolver timeout that is not a Go duration, at the field when its location is known', () => {
+    const d = entry({ Kind: 'service-resolver', Name: 'api', ConnectTimeout: '5 seconds' }, 'file');
+    const span = { file: 'environments/test/entries/api.hcl', line: 3, column: 1 };
+    const r = buildEntryIndex([{ ...d, fieldSpans: { '/ConnectTimeout': span } }]);
+    expect(r.diagnostics).toEqual([
+      expect.objectContaining({
+        code: 'MC2004',
+        severity: 'error',
+        span,
+        message:
+          "service-resolver 'api' has ConnectTimeout '5 seconds', which is not a Go duration such as '5s' or '1m30s'",
+      }),
+    ]);
+  });
+});
