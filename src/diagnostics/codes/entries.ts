@@ -1,2 +1,93 @@
-/** entries diagnostics (MC11xx). */
-export {};
+/**
+ * MC11xx: raw Consul config-entry input (`environments/<name>/entries/*.hcl|json|yaml`) — files that do not parse,
+ * entries Consul's decoder would reject, and entries that fail Consul's own `Validate()`. Messages quote Consul's
+ * wording so a search for the Consul error finds the meshcc one.
+ */
+import { def } from '../diagnostic.ts';
+
+export const EntryFileUnparseable = def<{ file: string; line: number; format: string; error: string }>(
+  'MC1101',
+  'error',
+  'config-entry file does not parse',
+  (a) => `${a.file}:${a.line}: not valid ${a.format}: ${a.error}`,
+  (a) =>
+    `fix the ${a.format} syntax at line ${a.line}; the file must hold one Consul config entry as \`consul config write\` accepts it`,
+);
+
+export const EntryKindInvalid = def<{ file: string; line: number; error: string; expected: string }>(
+  'MC1102',
+  'error',
+  'config entry has no valid Kind',
+  (a) => `${a.file}:${a.line}: ${a.error}`,
+  (a) => `set Kind to ${a.expected}`,
+);
+
+export const EntryKeyInvalid = def<{ entry: string; file: string; line: number; consul: string; expected: string }>(
+  'MC1103',
+  'error',
+  'unknown field in config entry',
+  (a) => `${a.file}:${a.line}: ${a.entry}: ${a.consul}`,
+  (a) => `expected ${a.expected}; field names are matched case-insensitively and snake_case aliases are accepted`,
+);
+
+export const EntryFieldTypeInvalid = def<{
+  entry: string;
+  file: string;
+  line: number;
+  consul: string;
+  expected: string;
+}>(
+  'MC1104',
+  'error',
+  'config-entry field has the wrong type',
+  (a) => `${a.file}:${a.line}: ${a.entry}: ${a.consul}`,
+  (a) => `expected ${a.expected}`,
+);
+
+export const EntryFieldUnsupported = def<{
+  entry: string;
+  file: string;
+  line: number;
+  consul: string;
+  expected: string;
+}>(
+  'MC1105',
+  'error',
+  'config-entry field meshcc does not model',
+  (a) => `${a.file}:${a.line}: ${a.entry}: ${a.consul}`,
+  (a) => `remove the field or manage this entry outside meshcc; meshcc understands ${a.expected}`,
+);
+
+export const EntryModeInvalid = def<{ entry: string; file: string; line: number; consul: string; expected: string }>(
+  'MC1106',
+  'error',
+  'invalid mesh-gateway or proxy mode',
+  (a) => `${a.file}:${a.line}: ${a.entry}: ${a.consul}`,
+  (a) =>
+    `expected ${a.expected}; Consul stores any string here without complaint and then treats it as the default, which is never what was meant`,
+);
+
+export const EntryValidationFailed = def<{ entry: string; file: string; line: number; consul: string }>(
+  'MC1107',
+  'error',
+  'config entry fails Consul validation',
+  (a) => `${a.file}:${a.line}: ${a.entry}: ${a.consul}`,
+  'Consul would reject this entry on write (config_entry Validate()); fix the field named in the message',
+);
+
+export const EntryDuplicate = def<{ entry: string; first: string }>(
+  'MC1108',
+  'error',
+  'config entry declared twice',
+  (a) => `${a.entry} is declared more than once (first in ${a.first})`,
+  'keep one declaration per Kind/Name: Consul stores a single entry for it and the last write would win',
+);
+
+export const EntryL7NotCompiled = def<{ entry: string }>(
+  'MC1109',
+  'warning',
+  'splitter/router entries are not compiled yet',
+  (a) =>
+    `${a.entry}: service-splitter and service-router entries are passed through to the output but not compiled into discovery chains`,
+  'the chains meshcc checks ignore this entry; verify its effect with `consul config read` and the discovery-chain API',
+);

@@ -1,0 +1,122 @@
+/**
+ * Emits config entries as consul-k8s custom resources (`apiVersion: consul.hashicorp.com/v1alpha1`, kinds
+ * ProxyDefaults, ServiceDefaults, ServiceResolver, ServiceIntentions, ServiceSplitter, ServiceRouter):
+ * `consul/crd/<kind>/<name>.yaml`. Spec field names are the camelCase json tags of consul-k8s
+ * `control-plane/api/v1alpha1/*_types.go` (`spec.failover["*"].datacenters`, `spec.connectTimeout`,
+ * `spec.meshGateway.mode`, `spec.destination.name`, `spec.sources[].action`, `spec.upstreamConfig.overrides[]`).
+ *
+ * What has no place in a spec: Consul's Name becomes `metadata.name` (for intentions also `spec.destination.name`,
+ * since a Kubernetes name cannot be `*`); Meta becomes annotations (consul-k8s writes its own Meta to Consul); the
+ * intention source `Type` is dropped (always `consul`). meshcc ownership is the label
+ * `app.kubernetes.io/managed-by: meshcc`. Proxy-defaults `Config` is free-form JSON and keeps its keys.
+ */
+import yaml from 'js-yaml';
+import type { ConfigEntry } from '../../model/entries.ts';
+import { ENVIRONMENT_KEY, MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../../model/types.ts';
+import { type Artifact, sortKeys } from '../artifact.ts';
+import { byPath, entryFilePath } from './paths.ts';
+
+/** consul-k8s resource kind for each Consul kind. */
+export const CRD_KINDS: Readonly<Record<string, string>> = {
+  'proxy-defaults': 'ProxyDefaults',
+  'service-defaults': 'ServiceDefaults',
+  'service-resolver': 'ServiceResolver',
+  'service-intentions': 'ServiceIntentions',
+  'service-splitter': 'ServiceSplitter',
+  'service-router': 'ServiceRouter',
+};
+
+/** Fields whose values are free-form and keep their keys as written. */
+const OPAQUE = new Set(['Config']);
+/** Map fields: their keys are user data (subset names, `*`), their values are specs. */
+const MAPS = new Set(['Failover', 'Subsets']);
+
+/** Go json tag of a Consul field in consul-k8s: `ConnectTimeout` → `connectTimeout`, `HTTP` → `http`, `ExternalSNI` → `externalSNI`. */
+export function camelField(k: string): string {
+  if (/^[A-Z0-9]+$/.test(k)) return k.toLowerCase();
+  return k.charAt(0).toLowerCase() + k.slice(1);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function toSpec(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(toSpec);
+  if (!isObject(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (x === undefined) continue;
+    if (OPAQUE.has(k)) out[camelField(k)] = x;
+    else if (MAPS.has(k) && isObject(x)) {
+      out[camelField(k)] = Object.fromEntries(Object.entries(x).map(([mk, mv]) => [mk, toSpec(mv)]));
+    } else out[camelField(k)] = toSpec(x);
+  }
+  return out;
+}
+
+/** A DNS-1123 subdomain for `metadata.name`: lower-case, `[a-z0-9.-]`, `*` → `wildcard`. */
+export function kubeName(name: string): string {
+  if (name === '*') return 'wildcard';
+  const n = name
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]/g, '-')
+    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
+  return n === '' ? 'unnamed' : n.slice(0, 253);
+}
+
+const ANNOTATION_NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
+
+/** The custom resource for one entry, as plain data. */
+export function entryToCrd(entry: ConfigEntry): Record<string, unknown> {
+  const { Kind, Name, Meta, Namespace, Partition, ...rest } = entry as unknown as Record<string, unknown> & {
+    Kind: string;
+    Name: string;
+    Meta?: Record<string, string>;
+  };
+  void Namespace;
+  void Partition;
+  let spec = toSpec(rest) as Record<string, unknown>;
+  if (Kind === 'service-intentions') {
+    const sources = Array.isArray(spec.sources) ? spec.sources : [];
+    spec = {
+      destination: { name: Name },
+      sources: sources.map((s) => {
+        if (!isObject(s)) return s;
+        const { type, ...src } = s;
+        void type;
+        return src;
+      }),
+    };
+  }
+  const annotations: Record<string, string> = {};
+  for (const [k, v] of Object.entries(Meta ?? {})) {
+    if (k === MANAGED_BY_KEY) continue;
+    if (ANNOTATION_NAME.test(k)) annotations[`meshcc.io/${k}`] = v;
+  }
+  const labels: Record<string, string> = { 'app.kubernetes.io/managed-by': MANAGED_BY_VALUE };
+  const env = Meta?.[ENVIRONMENT_KEY];
+  if (env !== undefined && /^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/.test(env)) {
+    labels[`meshcc.io/environment`] = env;
+  }
+  return {
+    apiVersion: 'consul.hashicorp.com/v1alpha1',
+    kind: CRD_KINDS[Kind] ?? Kind,
+    metadata: {
+      name: kubeName(Name),
+      labels,
+      ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+    },
+    ...(Object.keys(spec).length > 0 ? { spec } : {}),
+  };
+}
+
+/** Deterministic YAML: keys sorted (apiVersion, kind, metadata, spec is already that order), no anchors, no folding. */
+export function crdYaml(resource: Record<string, unknown>): string {
+  return yaml.dump(sortKeys(resource), { sortKeys: true, noRefs: true, lineWidth: -1, quotingType: '"' });
+}
+
+/** One artifact per entry, sorted by path. */
+export function emitCrds(entries: readonly ConfigEntry[]): Artifact[] {
+  return entries.map((e) => ({ path: entryFilePath('crd', e, 'yaml'), content: crdYaml(entryToCrd(e)) })).sort(byPath);
+}

@@ -1,0 +1,119 @@
+/**
+ * Loads the raw Consul config-entry files of an environment's `entries/` folder — `.hcl`, `.json`, `.yaml`/`.yml`
+ * files as teams already keep them for `consul config write` — into `EntryDecl`s with origin `file`. Files are read in
+ * name order so the result is deterministic. Other files (README.md, ...) are ignored; a missing folder is empty.
+ *
+ * A file that does not parse stops loading (`MeshccInputError`, MC1101, naming file and line). Entries that parse but
+ * that Consul would reject are returned as diagnostics (MC1102–MC1109) next to the entries that decoded.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import {
+  EntryDuplicate,
+  EntryFileUnparseable,
+  EntryL7NotCompiled,
+  EntryValidationFailed,
+} from '../../diagnostics/codes/entries.ts';
+import { type Diagnostic, diag, MeshccInputError, type PassResult } from '../../diagnostics/diagnostic.ts';
+import { entryKey } from '../../model/entries.ts';
+import type { EntryDecl } from '../../model/types.ts';
+import { decodeConfigEntryWithSpans } from './decode-config-entry.ts';
+import { pointersForMessage } from './message-pointer.ts';
+import { formatOf, parseEntryFile } from './parse-file.ts';
+import { validateEntry } from './validate-entry.ts';
+
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d).sort()) {
+      if (name.startsWith('.')) continue;
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (formatOf(name) !== undefined) out.push(p);
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+/** Parses, decodes and validates the entries of one file's text. `file` is the name shown to the user. */
+export async function loadEntriesText(file: string, text: string): Promise<PassResult<EntryDecl[]>> {
+  const parsed = await parseEntryFile(file, text);
+  if (!parsed.ok) {
+    throw new MeshccInputError([
+      diag(
+        EntryFileUnparseable,
+        { path: `entries/${file}`, span: { file, line: parsed.line, column: 1 } },
+        { file, line: parsed.line, format: parsed.format, error: parsed.error },
+      ),
+    ]);
+  }
+  const value: EntryDecl[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const doc of parsed.docs) {
+    const r = decodeConfigEntryWithSpans(doc.raw, { file, text, line: doc.line });
+    diagnostics.push(...r.diagnostics);
+    if (r.value === undefined) continue;
+    const { entry, span, fieldSpans } = r.value;
+    const path = `entries/${file}#${entry.Kind}/${entry.Name}`;
+    for (const message of validateEntry(entry)) {
+      const ptr = pointersForMessage(message).find((p) => fieldSpans[p] !== undefined);
+      const at = (ptr !== undefined ? fieldSpans[ptr] : undefined) ?? span;
+      diagnostics.push(
+        diag(
+          EntryValidationFailed,
+          { path, span: at },
+          { entry: entryKey(entry), file, line: at.line, consul: message },
+        ),
+      );
+    }
+    if (entry.Kind === 'service-splitter' || entry.Kind === 'service-router') {
+      diagnostics.push(diag(EntryL7NotCompiled, { path, span }, { entry: entryKey(entry) }));
+    }
+    value.push({ path, span, entry, origin: 'file', fieldSpans });
+  }
+  return { value, diagnostics };
+}
+
+/** Reads every config-entry file under `dir` (recursively, in name order). */
+export async function loadEntriesDir(dir: string): Promise<PassResult<EntryDecl[]>> {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return { value: [], diagnostics: [] };
+  const value: EntryDecl[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const failures: Diagnostic[] = [];
+  const seen = new Map<string, EntryDecl>();
+  for (const p of listFiles(dir)) {
+    const file = relative(dir, p).split(sep).join('/');
+    try {
+      const r = await loadEntriesText(file, readFileSync(p, 'utf8'));
+      diagnostics.push(...r.diagnostics);
+      for (const d of r.value) {
+        const key = entryKey(d.entry);
+        const prev = seen.get(key);
+        if (prev !== undefined) {
+          diagnostics.push(
+            diag(
+              EntryDuplicate,
+              {
+                path: d.path,
+                ...(d.span ? { span: d.span } : {}),
+                related: [
+                  { path: prev.path, ...(prev.span ? { span: prev.span } : {}), message: 'first declared here' },
+                ],
+              },
+              { entry: key, first: prev.span ? `${prev.span.file}:${prev.span.line}` : prev.path },
+            ),
+          );
+          continue;
+        }
+        seen.set(key, d);
+        value.push(d);
+      }
+    } catch (e) {
+      if (e instanceof MeshccInputError) failures.push(...e.diagnostics);
+      else throw e;
+    }
+  }
+  if (failures.length > 0) throw new MeshccInputError(failures);
+  return { value, diagnostics };
+}

@@ -1,0 +1,9 @@
+Kind = "service-intentions"
+Name = "*"
+Sources = [
+  {
+    Action = "deny"
+    Name = "*"
+    Type = "consul"
+  },
+]

@@ -1,0 +1,6 @@
+Kind = "service-resolver"
+Name = "legacy"
+Redirect {
+  Datacenter = "dc2"
+  Service = "currency"
+}
