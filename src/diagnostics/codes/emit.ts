@@ -1,2 +1,110 @@
-/** emit diagnostics (MC4xxx). */
-export {};
+/**
+ * MC4xxx: emit and platform consistency. Mostly mirrors of the consul-k8s chart's template `fail` rules and of
+ * what a Consul agent refuses at start, reported at the construct's line before anything is written, so that
+ * `helm template` and `consul agent` never fail on meshcc's output.
+ */
+import { def } from '../diagnostic.ts';
+
+export const FederationWithoutTls = def<{ dc: string }>(
+  'MC4001',
+  'error',
+  'federation without TLS',
+  (a) =>
+    `datacenter ${a.dc} is WAN-federated through mesh gateways but has tls: false; the consul-k8s chart fails with ` +
+    `"If global.federation.enabled is true, global.tls.enabled must be true because federation is only supported with TLS enabled"`,
+  'set tls: true on the datacenter (the default)',
+);
+
+export const FederationWithoutGateway = def<{ dc: string }>(
+  'MC4002',
+  'error',
+  'federation without a mesh gateway',
+  (a) =>
+    `datacenter ${a.dc} is part of a multi-datacenter mesh but has no MeshGateway; federation through mesh ` +
+    `gateways needs one in every datacenter (chart: "meshGateway.enabled must be true because mesh gateways are required for federation")`,
+  'add a MeshGateway to the datacenter',
+);
+
+export const SecondaryWithoutFederationSecret = def<{ dc: string }>(
+  'MC4003',
+  'error',
+  'secondary without federation secret',
+  (a) =>
+    `Kubernetes secondary ${a.dc} has no federation secret name; its CA, replication token and server config ` +
+    `come from the primary's federation secret`,
+  "set kubernetes.federationSecretName (default '<primary release name>-federation')",
+);
+
+export const StaticWanAddressWithoutValue = def<{ gateway: string; dc: string }>(
+  'MC4004',
+  'error',
+  'Static WAN address without a value',
+  (a) =>
+    `mesh gateway ${a.gateway} in ${a.dc} has wanAddressSource 'Static' but no wan.address; the chart fails with ` +
+    `"if meshGateway.wanAddress.source=Static then meshGateway.wanAddress.static cannot be empty"`,
+  'set wan: { address, port } on the gateway, or pick another wanAddressSource',
+);
+
+export const NodePortWithoutPort = def<{ gateway: string; dc: string }>(
+  'MC4005',
+  'error',
+  'NodePort gateway without nodePort',
+  (a) =>
+    `mesh gateway ${a.gateway} in ${a.dc} uses serviceType NodePort with wanAddressSource Service but sets no ` +
+    `nodePort; the chart fails with "meshGateway.service.nodePort must be set"`,
+  'set nodePort on the gateway',
+);
+
+export const ConflictingPorts = def<{ what: string; other: string; address: string; port: number }>(
+  'MC4006',
+  'error',
+  'conflicting ports',
+  (a) => `${a.what} and ${a.other} both want ${a.address}:${a.port}`,
+  'give one of them another port',
+);
+
+export const GatewayNameWithManagedAcls = def<{ gateway: string; dc: string }>(
+  'MC4007',
+  'error',
+  'gateway name cannot be changed with chart-managed ACLs',
+  (a) =>
+    `mesh gateway ${a.gateway} in Kubernetes datacenter ${a.dc} is not named 'mesh-gateway' but ACLs are managed by ` +
+    `the chart; the chart fails with "if global.acls.manageSystemACLs is true, meshGateway.consulServiceName cannot be set"`,
+  "name the gateway 'mesh-gateway'",
+);
+
+export const MultipleGatewaysOnKubernetes = def<{ dc: string; count: number }>(
+  'MC4008',
+  'error',
+  'more than one mesh gateway on Kubernetes',
+  (a) => `Kubernetes datacenter ${a.dc} declares ${a.count} mesh gateways; the consul-k8s chart deploys exactly one`,
+  'declare one MeshGateway and raise its instances instead',
+);
+
+export const ModeNotExpressibleOnKubernetes = def<{ what: string; dc: string; mode: string }>(
+  'MC4009',
+  'warning',
+  'mesh-gateway mode not expressible as pod annotation',
+  (a) =>
+    `${a.what} in Kubernetes datacenter ${a.dc} sets mesh gateway mode '${a.mode}', which consul-k8s pod ` +
+    `annotations cannot carry; the emitted annotations leave it out`,
+  'set the mode with ServiceDefaults (UpstreamConfig) or ProxyDefaults instead',
+);
+
+export const NoPrimaryGatewayWanAddress = def<{ dc: string; primary: string }>(
+  'MC4010',
+  'error',
+  'no primary gateway WAN address',
+  (a) =>
+    `secondary ${a.dc} must list the primary's mesh gateways (primary_gateways), but no gateway in primary ` +
+    `${a.primary} has a WAN address`,
+  'give a mesh gateway in the primary datacenter a wan address',
+);
+
+export const InvalidServerCount = def<{ dc: string; servers: number }>(
+  'MC4011',
+  'error',
+  'invalid server count',
+  (a) => `datacenter ${a.dc} declares ${a.servers} Consul servers; at least 1 is needed`,
+  'set servers to 1, 3 or 5',
+);

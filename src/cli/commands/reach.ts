@@ -1,0 +1,30 @@
+/** `meshcc reach <env> [--format text|json]`: every upstream's path hop by hop, primary and failover, and why not. */
+import { reachReport, renderReach } from '../../compiler/reach.ts';
+import { stableJson } from '../../emit/artifact.ts';
+import { type Command, Exit, parseCommandArgs, UsageError } from '../command.ts';
+import { loadAndCheck } from './validate.ts';
+
+const usage = `Usage: meshcc reach <env> [--format text|json]
+
+Prints every declared upstream's path hop by hop — sidecar → local gateway → remote gateway → instance — with the SNI
+used and the mesh-gateway mode, for the primary target and every failover target, and whether each is reachable (and
+why not). Exit 0 when every upstream is reachable, 3 otherwise.
+`;
+
+const reach: Command = {
+  name: 'reach',
+  summary: 'show every upstream path hop by hop (primary and failover)',
+  usage,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, { format: { type: 'string', short: 'f' } });
+    const format = values.format ?? 'text';
+    if (format !== 'text' && format !== 'json') throw new UsageError(`unknown --format '${format}'`);
+    if (positionals.length !== 1) throw new UsageError('expected exactly one environment');
+    const { compilation } = await loadAndCheck(positionals[0] as string, io.cwd);
+    const reports = reachReport(compilation.model, compilation.upstreams);
+    io.stdout(format === 'json' ? stableJson(reports) : renderReach(reports));
+    return reports.every((r) => r.reachable) ? Exit.ok : Exit.findings;
+  },
+};
+
+export default reach;

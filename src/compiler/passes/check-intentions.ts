@@ -1,0 +1,125 @@
+/**
+ * Intentions, with Consul's precedence: the most precise match wins — an exact destination name beats the `*`
+ * destination, then an exact source name beats the `*` source (Consul's `Intention.UpdatePrecedence` in
+ * `agent/structs/intention.go`: exact/exact 9, exact destination with `*` source 8, `*` destination with exact source
+ * 6, `*`/`*` 5). With the ACL default policy `deny`, a declared upstream needs an allowing intention; an explicit deny
+ * on a declared upstream is always an error. Intentions that name a service nobody declares are warnings. L7
+ * intentions (Permissions, no Action) count as allowing: meshcc does not evaluate L7 rules.
+ */
+import {
+  DeniedByIntention,
+  IntentionMatchesNothing,
+  NoAllowingIntention,
+} from '../../diagnostics/codes/reachability.ts';
+import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagnostic.ts';
+import type { IntentionSource, ServiceIntentionsEntry } from '../../model/entries.ts';
+import type { EntryDecl, MeshModel, SourceSpan } from '../../model/types.ts';
+
+/** One source of one service-intentions entry. */
+export interface Rule {
+  readonly decl: EntryDecl;
+  readonly destination: string;
+  readonly source: IntentionSource;
+  readonly index: number;
+}
+
+function sourceSpan(r: Rule): SourceSpan | undefined {
+  return (
+    r.decl.fieldSpans?.[`/Sources/${r.index}/Action`] ??
+    r.decl.fieldSpans?.[`/Sources/${r.index}`] ??
+    r.decl.fieldSpans?.['/Sources'] ??
+    r.decl.span
+  );
+}
+
+function describe(r: Rule): string {
+  return `'${r.source.Name} → ${r.destination}' (${r.decl.path})`;
+}
+
+/** Indexes intentions by `destination|source` name; at most one rule per pair (duplicates are MC2001). */
+function indexRules(model: MeshModel): { rules: Rule[]; byPair: Map<string, Rule> } {
+  const rules: Rule[] = [];
+  const byPair = new Map<string, Rule>();
+  for (const decl of model.entries) {
+    if (decl.entry.Kind !== 'service-intentions') continue;
+    const e = decl.entry as ServiceIntentionsEntry;
+    e.Sources.forEach((source, index) => {
+      if (source.Peer) return;
+      const r: Rule = { decl, destination: e.Name, source, index };
+      rules.push(r);
+      const k = `${e.Name}|${source.Name}`;
+      if (!byPair.has(k)) byPair.set(k, r);
+    });
+  }
+  return { rules, byPair };
+}
+
+/** The intention that decides `source → destination`, by Consul's precedence, or undefined. */
+export function matchIntention(
+  byPair: ReadonlyMap<string, Rule>,
+  source: string,
+  destination: string,
+): Rule | undefined {
+  return (
+    byPair.get(`${destination}|${source}`) ??
+    byPair.get(`${destination}|*`) ??
+    byPair.get(`*|${source}`) ??
+    byPair.get('*|*')
+  );
+}
+
+/** Checks declared upstreams against the intentions, and intentions against declared services. */
+export function checkIntentions(model: MeshModel): PassResult<void> {
+  const diagnostics: Diagnostic[] = [];
+  const { rules, byPair } = indexRules(model);
+  const defaultDeny = model.aclsEnabled && model.aclDefaultPolicy === 'deny';
+  for (const inst of model.instances) {
+    for (const u of inst.upstreams) {
+      const rule = matchIntention(byPair, inst.service, u.destinationName);
+      const at = { path: u.path, ...(u.span ? { span: u.span } : {}) };
+      const args = { source: inst.service, destination: u.destinationName };
+      if (rule && rule.source.Action === 'deny') {
+        const span = sourceSpan(rule);
+        diagnostics.push(
+          diag(
+            DeniedByIntention,
+            {
+              ...at,
+              related: [{ path: rule.decl.path, ...(span ? { span } : {}), message: 'the deciding intention' }],
+            },
+            { ...args, rule: describe(rule) },
+          ),
+        );
+      } else if (!rule && defaultDeny) {
+        diagnostics.push(diag(NoAllowingIntention, at, args));
+      }
+    }
+  }
+  const services = new Set([...model.services.map((s) => s.name), ...model.instances.map((i) => i.service)]);
+  const reported = new Set<string>();
+  for (const r of rules) {
+    const checks: ['source' | 'destination', string][] = [
+      ['destination', r.destination],
+      ['source', r.source.Name],
+    ];
+    for (const [role, name] of checks) {
+      if (name === '*' || services.has(name)) continue;
+      const key = `${r.decl.path}|${role}|${name}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
+      const span = role === 'source' ? sourceSpan(r) : (r.decl.fieldSpans?.['/Name'] ?? r.decl.span);
+      diagnostics.push(
+        diag(
+          IntentionMatchesNothing,
+          { path: r.decl.path, ...(span ? { span } : {}) },
+          {
+            entry: r.destination,
+            role,
+            name,
+          },
+        ),
+      );
+    }
+  }
+  return { value: undefined, diagnostics };
+}

@@ -1,0 +1,175 @@
+/**
+ * Platform checks: what the consul-k8s chart (its template `fail` calls) or a Consul agent would refuse in the
+ * per-datacenter artifacts, reported as MC4xxx at the construct's line before anything is written. Mirrors the
+ * federation, gateway, TLS and ACL rules listed in the chart's templates (server-statefulset,
+ * mesh-gateway-deployment, create-federation-secret-job, server-acl-init-job), plus port conflicts on one host.
+ */
+
+import { isIP } from 'node:net';
+import {
+  ConflictingPorts,
+  FederationWithoutGateway,
+  FederationWithoutTls,
+  GatewayNameWithManagedAcls,
+  InvalidServerCount,
+  ModeNotExpressibleOnKubernetes,
+  MultipleGatewaysOnKubernetes,
+  NodePortWithoutPort,
+  NoPrimaryGatewayWanAddress,
+  SecondaryWithoutFederationSecret,
+  StaticWanAddressWithoutValue,
+} from '../../diagnostics/codes/emit.ts';
+import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagnostic.ts';
+import {
+  DEFAULT_ADMIN_PORT,
+  gatewaysIn,
+  hostOf,
+  instancesIn,
+  isFederated,
+  sidecarPorts,
+  wanAddresses,
+} from '../../emit/topology.ts';
+import type { DatacenterDecl, Declared, MeshGatewayDecl, MeshModel } from '../../model/types.ts';
+
+const ANY = '0.0.0.0';
+
+function overlaps(a: string, b: string): boolean {
+  return a === b || a === ANY || b === ANY;
+}
+
+function at(d: Declared) {
+  return { path: d.path, ...(d.span ? { span: d.span } : {}) };
+}
+
+function checkDatacenter(model: MeshModel, dc: DatacenterDecl): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const federated = isFederated(model);
+  const gateways = gatewaysIn(model, dc.name);
+  const secondary = dc.name !== dc.primaryDatacenter;
+  if (dc.servers < 1) out.push(diag(InvalidServerCount, at(dc), { dc: dc.name, servers: dc.servers }));
+  if (federated && dc.platform === 'kubernetes' && !dc.tls)
+    out.push(diag(FederationWithoutTls, at(dc), { dc: dc.name }));
+  if (federated && gateways.length === 0) out.push(diag(FederationWithoutGateway, at(dc), { dc: dc.name }));
+  if (dc.platform === 'kubernetes' && gateways.length > 1) {
+    out.push(diag(MultipleGatewaysOnKubernetes, at(dc), { dc: dc.name, count: gateways.length }));
+  }
+  if (federated && secondary && dc.platform === 'kubernetes' && !dc.kubernetes?.federationSecretName) {
+    out.push(diag(SecondaryWithoutFederationSecret, at(dc), { dc: dc.name }));
+  }
+  if (
+    federated &&
+    secondary &&
+    gatewaysIn(model, dc.primaryDatacenter).length > 0 &&
+    wanAddresses(model, dc.primaryDatacenter).length === 0
+  ) {
+    out.push(diag(NoPrimaryGatewayWanAddress, at(dc), { dc: dc.name, primary: dc.primaryDatacenter }));
+  }
+  return out;
+}
+
+function checkGateway(model: MeshModel, dc: DatacenterDecl, g: MeshGatewayDecl): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const args = { gateway: g.name, dc: dc.name };
+  if (g.wanAddressSource === 'Static' && !g.wan?.address) out.push(diag(StaticWanAddressWithoutValue, at(g), args));
+  if (dc.platform === 'kubernetes') {
+    const source = g.wanAddressSource ?? 'Service';
+    if (g.serviceType === 'NodePort' && source === 'Service' && g.nodePort === undefined) {
+      out.push(diag(NodePortWithoutPort, at(g), args));
+    }
+    if (model.aclsEnabled && g.name !== 'mesh-gateway') out.push(diag(GatewayNameWithManagedAcls, at(g), args));
+  }
+  // The ports the gateway process binds: LAN, WAN (0.0.0.0 unless the WAN address is an IP literal), admin.
+  const binds: { what: string; address: string; port: number }[] = [
+    { what: `mesh gateway ${g.name} (LAN listener)`, address: g.lan.address, port: g.lan.port },
+  ];
+  if (g.wan && dc.platform === 'vm') {
+    const address = isIP(g.wan.address) ? g.wan.address : ANY;
+    binds.push({ what: `mesh gateway ${g.name} (WAN listener)`, address, port: g.wan.port });
+  }
+  if (g.implementation === 'meshcc') {
+    binds.push({
+      what: `mesh gateway ${g.name} (admin)`,
+      address: '127.0.0.1',
+      port: g.adminPort ?? DEFAULT_ADMIN_PORT,
+    });
+  }
+  for (let i = 0; i < binds.length; i++) {
+    for (let j = i + 1; j < binds.length; j++) {
+      const a = binds[i]!;
+      const b = binds[j]!;
+      if (a.port === b.port && overlaps(a.address, b.address)) {
+        out.push(diag(ConflictingPorts, at(g), { what: a.what, other: b.what, address: b.address, port: b.port }));
+      }
+    }
+  }
+  return out;
+}
+
+/** Ports bound on each VM host (instance address): services, sidecars, upstream listeners, gateway LAN listeners. */
+function checkHostPorts(model: MeshModel, dc: DatacenterDecl): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const sidecars = sidecarPorts(model, dc);
+  const taken = new Map<string, { what: string; decl: Declared }>();
+  const claim = (host: string, bind: string, port: number, what: string, decl: Declared) => {
+    const key = `${host}|${bind}:${port}`;
+    const prev = taken.get(key);
+    if (prev) {
+      const related = [
+        { path: prev.decl.path, ...(prev.decl.span ? { span: prev.decl.span } : {}), message: prev.what },
+      ];
+      out.push(diag(ConflictingPorts, { ...at(decl), related }, { what, other: prev.what, address: bind, port }));
+    } else {
+      taken.set(key, { what, decl });
+    }
+  };
+  for (const g of gatewaysIn(model, dc.name)) {
+    if (dc.platform === 'vm') claim(`addr:${g.lan.address}`, g.lan.address, g.lan.port, `mesh gateway ${g.name}`, g);
+  }
+  for (const i of instancesIn(model, dc.name)) {
+    // Kubernetes: every pod is its own host.
+    const host = dc.platform === 'vm' ? hostOf(i) : i.path;
+    const addr = i.address ?? '0.0.0.0';
+    claim(host, addr, i.port, `service ${i.service}`, i);
+    if (dc.platform === 'vm') claim(host, addr, sidecars.get(i.path)!, `sidecar of ${i.service}`, i);
+    for (const u of i.upstreams) {
+      const bind = u.localBindAddress ?? '127.0.0.1';
+      claim(host, bind, u.localBindPort, `upstream ${u.destinationName} of ${i.service}`, u);
+    }
+  }
+  return out;
+}
+
+function checkKubernetesModes(model: MeshModel, dc: DatacenterDecl): Diagnostic[] {
+  if (dc.platform !== 'kubernetes') return [];
+  const out: Diagnostic[] = [];
+  for (const i of instancesIn(model, dc.name)) {
+    if (i.meshGateway) {
+      out.push(
+        diag(ModeNotExpressibleOnKubernetes, at(i), {
+          what: `instance of ${i.service}`,
+          dc: dc.name,
+          mode: i.meshGateway,
+        }),
+      );
+    }
+    for (const u of i.upstreams) {
+      if (u.meshGateway) {
+        const what = `upstream ${u.destinationName} of ${i.service}`;
+        out.push(diag(ModeNotExpressibleOnKubernetes, at(u), { what, dc: dc.name, mode: u.meshGateway }));
+      }
+    }
+  }
+  return out;
+}
+
+/** Checks the model against what the chart and Consul agents accept; every finding, never the first only. */
+export function checkPlatform(model: MeshModel): PassResult<void> {
+  const diagnostics: Diagnostic[] = [];
+  for (const dc of model.datacenters) {
+    diagnostics.push(...checkDatacenter(model, dc));
+    for (const g of gatewaysIn(model, dc.name)) diagnostics.push(...checkGateway(model, dc, g));
+    diagnostics.push(...checkHostPorts(model, dc));
+    diagnostics.push(...checkKubernetesModes(model, dc));
+  }
+  return { value: undefined, diagnostics };
+}

@@ -1,0 +1,300 @@
+/**
+ * Reachability: for every compiled upstream, the path its traffic takes to each chain target (primary and failover),
+ * hop by hop — sidecar → local gateway → remote gateway → instance — with the SNI used, and whether it gets there.
+ *
+ * Mode rules (Consul's mesh-gateway modes): a target in the caller's own datacenter never uses gateways; across
+ * datacenters `none` dials the instances directly (only possible on a flat network), `local` goes through a gateway in
+ * the caller's datacenter and then the target datacenter's gateway (WAN address), `remote` dials the target
+ * datacenter's gateway (WAN address) directly.
+ *
+ * Cost: one pass to build per-datacenter indexes, then O(upstreams × targets) map lookups.
+ */
+import type {
+  DatacenterDecl,
+  GatewayMode,
+  MeshGatewayDecl,
+  MeshModel,
+  ServiceInstanceDecl,
+  SourceSpan,
+} from '../model/types.ts';
+import type { ChainTarget, CompiledUpstream } from './types.ts';
+
+/** Per-datacenter lookups built once per validation. */
+export interface MeshIndex {
+  readonly datacenters: ReadonlyMap<string, DatacenterDecl>;
+  /** Gateways per datacenter, in declaration order. */
+  readonly gateways: ReadonlyMap<string, readonly MeshGatewayDecl[]>;
+  /** Datacenters each service (`partition/namespace/name`) is deployed in, in declaration order. */
+  readonly deployedIn: ReadonlyMap<string, readonly string[]>;
+  /** `partition/namespace/name@dc` → the first instance declaration there. */
+  readonly instances: ReadonlyMap<string, ServiceInstanceDecl>;
+}
+
+function orDefault(v: string | undefined): string {
+  return v === undefined || v === '' ? 'default' : v;
+}
+
+/** Key of a service identity: `partition/namespace/name`. */
+export function serviceKey(name: string, namespace?: string, partition?: string): string {
+  return `${orDefault(partition)}/${orDefault(namespace)}/${name}`;
+}
+
+/** Builds the per-datacenter indexes (linear in the model). */
+export function indexMesh(model: MeshModel): MeshIndex {
+  const datacenters = new Map<string, DatacenterDecl>();
+  for (const dc of model.datacenters) if (!datacenters.has(dc.name)) datacenters.set(dc.name, dc);
+  const gateways = new Map<string, MeshGatewayDecl[]>();
+  for (const g of model.gateways) {
+    const list = gateways.get(g.datacenter);
+    if (list) list.push(g);
+    else gateways.set(g.datacenter, [g]);
+  }
+  const deployedIn = new Map<string, string[]>();
+  const instances = new Map<string, ServiceInstanceDecl>();
+  for (const i of model.instances) {
+    const k = serviceKey(i.service, i.namespace, i.partition);
+    const at = `${k}@${i.datacenter}`;
+    if (instances.has(at)) continue;
+    instances.set(at, i);
+    const list = deployedIn.get(k);
+    if (list) list.push(i.datacenter);
+    else deployedIn.set(k, [i.datacenter]);
+  }
+  return { datacenters, gateways, deployedIn, instances };
+}
+
+/** The gateway used to enter a datacenter from outside: the first with a WAN address. */
+export function wanGateway(index: MeshIndex, dc: string): MeshGatewayDecl | undefined {
+  return index.gateways.get(dc)?.find((g) => g.wan !== undefined);
+}
+
+export type HopKind = 'sidecar' | 'local-gateway' | 'remote-gateway' | 'instance';
+
+/** One hop of a path. */
+export interface Hop {
+  readonly kind: HopKind;
+  readonly datacenter: string;
+  /** Service or gateway name. */
+  readonly name: string;
+  /** `host:port` dialled at this hop, when known. */
+  readonly address?: string;
+}
+
+/** Why a target cannot be reached. */
+export type Problem =
+  | { readonly kind: 'unknown-datacenter' }
+  | { readonly kind: 'not-deployed' }
+  | { readonly kind: 'no-source-gateway' }
+  | { readonly kind: 'no-remote-gateway'; readonly why: string }
+  | { readonly kind: 'direct-across-networks'; readonly network: string; readonly targetNetwork: string };
+
+/** The path to one chain target. */
+export interface TargetPath {
+  readonly role: 'primary' | 'failover';
+  readonly targetId: string;
+  readonly service: string;
+  readonly namespace: string;
+  readonly partition: string;
+  readonly datacenter: string;
+  readonly mode: GatewayMode;
+  readonly sni: string;
+  readonly hops: readonly Hop[];
+  readonly reachable: boolean;
+  /** Gateway problems come first; a target can also be `not-deployed`. */
+  readonly problems: readonly Problem[];
+}
+
+/** The report for one upstream. */
+export interface UpstreamReach {
+  readonly path: string;
+  readonly span?: SourceSpan;
+  readonly service: string;
+  readonly datacenter: string;
+  readonly destination: string;
+  readonly targetDatacenter: string;
+  readonly targets: readonly TargetPath[];
+  /** True when the primary target, or at least one failover target, is reachable and deployed. */
+  readonly reachable: boolean;
+  /** Consul's chain compile error, when the chain does not compile. */
+  readonly error?: string;
+}
+
+interface ChainTargetRef {
+  readonly role: 'primary' | 'failover';
+  readonly target: ChainTarget;
+}
+
+/** The chain's targets in order: for each resolver reachable from the start node, its target then its failovers. */
+export function chainTargets(u: CompiledUpstream): ChainTargetRef[] {
+  const chain = u.chain;
+  if (!chain) return [];
+  const start = chain.Nodes[chain.StartNode];
+  const resolvers =
+    start?.Type === 'resolver'
+      ? [start]
+      : Object.keys(chain.Nodes)
+          .sort()
+          .map((k) => chain.Nodes[k])
+          .filter((n) => n?.Type === 'resolver');
+  const out: ChainTargetRef[] = [];
+  const seen = new Set<string>();
+  const push = (role: 'primary' | 'failover', id: string) => {
+    const target = chain.Targets[id];
+    if (!target || seen.has(`${role}:${id}`)) return;
+    seen.add(`${role}:${id}`);
+    out.push({ role, target });
+  };
+  for (const n of resolvers) {
+    if (!n?.Resolver) continue;
+    push('primary', n.Resolver.Target);
+    for (const id of n.Resolver.Failover?.Targets ?? []) push('failover', id);
+  }
+  return out;
+}
+
+function hostPort(h: { address: string; port: number } | undefined): string | undefined {
+  return h ? `${h.address}:${h.port}` : undefined;
+}
+
+/** Computes the path from a caller in `sourceDc` to one target. */
+export function pathTo(
+  index: MeshIndex,
+  sourceDc: string,
+  caller: string,
+  role: 'primary' | 'failover',
+  t: ChainTarget,
+  fallbackMode: GatewayMode,
+): TargetPath {
+  const mode: GatewayMode = t.MeshGateway?.Mode ?? fallbackMode;
+  const dc = t.Datacenter;
+  const hops: Hop[] = [{ kind: 'sidecar', datacenter: sourceDc, name: `${caller}-sidecar-proxy` }];
+  const problems: Problem[] = [];
+  const targetDc = index.datacenters.get(dc);
+  const instance = index.instances.get(`${serviceKey(t.Service, t.Namespace, t.Partition)}@${dc}`);
+  if (!targetDc) problems.push({ kind: 'unknown-datacenter' });
+  else if (dc !== sourceDc) {
+    const src = index.datacenters.get(sourceDc);
+    if (mode === 'none') {
+      const network = src?.network ?? sourceDc;
+      if (network !== targetDc.network)
+        problems.push({ kind: 'direct-across-networks', network, targetNetwork: targetDc.network });
+    } else {
+      if (mode === 'local') {
+        const local = index.gateways.get(sourceDc)?.[0];
+        if (local) {
+          const address = hostPort(local.lan);
+          hops.push({ kind: 'local-gateway', datacenter: sourceDc, name: local.name, ...(address ? { address } : {}) });
+        } else problems.push({ kind: 'no-source-gateway' });
+      }
+      const remote = wanGateway(index, dc);
+      if (remote) {
+        const address = hostPort(remote.wan);
+        hops.push({ kind: 'remote-gateway', datacenter: dc, name: remote.name, ...(address ? { address } : {}) });
+      } else {
+        const why =
+          (index.gateways.get(dc)?.length ?? 0) > 0
+            ? 'has mesh gateways but none with a WAN address, so no other datacenter can reach them'
+            : 'deploys no mesh gateway';
+        problems.push({ kind: 'no-remote-gateway', why });
+      }
+    }
+  }
+  if (targetDc && !instance) problems.push({ kind: 'not-deployed' });
+  const address = instance?.address ? `${instance.address}:${instance.port}` : undefined;
+  hops.push({ kind: 'instance', datacenter: dc, name: t.Service, ...(address ? { address } : {}) });
+  return {
+    role,
+    targetId: t.ID,
+    service: t.Service,
+    namespace: t.Namespace,
+    partition: t.Partition,
+    datacenter: dc,
+    mode,
+    sni: t.SNI,
+    hops,
+    reachable: problems.length === 0,
+    problems,
+  };
+}
+
+/** A stand-in target for an upstream compiled without a chain (e.g. built by hand): the destination in its datacenter. */
+function implicitTarget(u: CompiledUpstream): ChainTarget {
+  return {
+    ID: `${u.destination}.default.default.${u.targetDatacenter}`,
+    Service: u.destination,
+    Namespace: 'default',
+    Partition: 'default',
+    Datacenter: u.targetDatacenter,
+    MeshGateway: {},
+    Subset: {},
+    ConnectTimeout: '5s',
+    SNI: '',
+    Name: u.destination,
+  };
+}
+
+/** The reachability report of one upstream. */
+export function reachUpstream(index: MeshIndex, u: CompiledUpstream): UpstreamReach {
+  const base = {
+    path: u.path,
+    ...(u.span ? { span: u.span } : {}),
+    service: u.service,
+    datacenter: u.datacenter,
+    destination: u.destination,
+    targetDatacenter: u.targetDatacenter,
+  };
+  if (u.error) return { ...base, targets: [], reachable: false, error: u.error.message };
+  const refs: ChainTargetRef[] = u.chain ? chainTargets(u) : [{ role: 'primary', target: implicitTarget(u) }];
+  const targets = refs.map((r) => pathTo(index, u.datacenter, u.service, r.role, r.target, u.mode.mode));
+  return { ...base, targets, reachable: targets.some((t) => t.reachable) };
+}
+
+/** Reachability of every upstream, in input order. */
+export function reachReport(
+  model: MeshModel,
+  upstreams: readonly CompiledUpstream[],
+  index: MeshIndex = indexMesh(model),
+): UpstreamReach[] {
+  return upstreams.map((u) => reachUpstream(index, u));
+}
+
+/** Human-readable report: one block per upstream, one line per target with its hops. */
+export function renderReach(reports: readonly UpstreamReach[]): string {
+  const lines: string[] = [];
+  for (const r of reports) {
+    const dc = r.targetDatacenter === r.datacenter ? '' : ` (datacenter ${r.targetDatacenter})`;
+    lines.push(
+      `${r.service} [${r.datacenter}] → ${r.destination}${dc}: ${r.reachable ? 'reachable' : 'UNREACHABLE'}  (${r.path})`,
+    );
+    if (r.error) lines.push(`  chain does not compile: ${r.error}`);
+    for (const t of r.targets) {
+      const hops = t.hops
+        .map(
+          (h) =>
+            `${h.kind === 'sidecar' ? 'sidecar' : h.kind}:${h.name}@${h.datacenter}${h.address ? `(${h.address})` : ''}`,
+        )
+        .join(' → ');
+      const status = t.reachable ? 'ok' : `unreachable: ${t.problems.map(describeProblem).join('; ')}`;
+      const same = t.datacenter === r.datacenter ? ' (same datacenter: no gateway)' : '';
+      lines.push(`  ${t.role.padEnd(8)} mode=${t.mode}${same} sni=${t.sni || '-'}`);
+      lines.push(`           ${hops}  [${status}]`);
+    }
+  }
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}
+
+/** One phrase per problem, for reports. */
+export function describeProblem(p: Problem): string {
+  switch (p.kind) {
+    case 'unknown-datacenter':
+      return 'datacenter is not declared';
+    case 'not-deployed':
+      return 'service is not deployed there';
+    case 'no-source-gateway':
+      return "mode 'local' but no mesh gateway in the caller's datacenter";
+    case 'no-remote-gateway':
+      return `target datacenter ${p.why}`;
+    case 'direct-across-networks':
+      return `mode 'none' across networks ${p.network} and ${p.targetNetwork}`;
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * The validation passes `compile()` runs after chains are compiled: reachability and consistency checks (MC3xxx).
+ *
+ * Each pass is pure: it reads the model and the compiled upstreams (mode decision with provenance, chain or Consul's
+ * error) and returns diagnostics. Suppressions are applied afterwards, once, over every diagnostic of the run
+ * (`diagnostics/suppress.ts`).
+ */
+import type { PassResult } from '../diagnostics/diagnostic.ts';
+import type { MeshModel } from '../model/types.ts';
+import { checkConsistency } from './passes/check-consistency.ts';
+import { checkFailover } from './passes/check-failover.ts';
+import { checkIntentions } from './passes/check-intentions.ts';
+import { checkReachability } from './passes/check-reachability.ts';
+import { checkTopology } from './passes/check-topology.ts';
+import { checkUpstreams } from './passes/check-upstreams.ts';
+import type { CompiledUpstream } from './types.ts';
+
+/** A validation pass over the compiled upstreams. */
+export type ValidationPass = (model: MeshModel, upstreams: readonly CompiledUpstream[]) => PassResult<void>;
+
+/** Every validation pass, run in this order by `compile()`. */
+export const validationPasses: Array<ValidationPass> = [
+  (model) => checkTopology(model),
+  (model) => checkUpstreams(model),
+  checkReachability,
+  checkFailover,
+  (model) => checkIntentions(model),
+  (model) => checkConsistency(model),
+];

@@ -1,0 +1,43 @@
+/**
+ * Mermaid flowchart (renders on GitHub in a ```mermaid block): datacenters as subgraphs, gateways as hexagons,
+ * upstream edges labelled; mode by line style (local solid, remote thick, none dotted), unreachable edges red.
+ */
+import type { MeshGraph } from './mesh-graph.ts';
+
+/** A Mermaid-safe identifier for a node id. */
+function id(raw: string): string {
+  return `n_${raw.replace(/[^A-Za-z0-9]/g, (c) => `_${c.charCodeAt(0).toString(16)}_`)}`;
+}
+
+/** Escapes a label for a quoted Mermaid string. */
+function label(s: string): string {
+  return s.replace(/"/g, '#quot;').replace(/[<>]/g, (c) => (c === '<' ? '#lt;' : '#gt;'));
+}
+
+const arrows = { local: '-->', remote: '==>', none: '-.->' } as const;
+
+/** Renders the graph as a Mermaid flowchart. */
+export function renderMermaid(g: MeshGraph): string {
+  const lines = ['flowchart LR'];
+  g.groups.forEach((grp, i) => {
+    lines.push(`  subgraph dc${i}["${label(grp.label)}"]`);
+    for (const n of grp.nodes) {
+      const text = `"${label(n.label)}"`;
+      const shape = n.kind === 'gateway' ? `{{${text}}}` : n.kind === 'missing' ? `[/${text}/]` : `[${text}]`;
+      lines.push(`    ${id(n.id)}${shape}`);
+    }
+    lines.push('  end');
+  });
+  const red: number[] = [];
+  g.edges.forEach((e, i) => {
+    lines.push(`  ${id(e.from)} ${arrows[e.mode]}|"${label(e.label)}"| ${id(e.to)}`);
+    if (!e.reachable) red.push(i);
+  });
+  if (red.length > 0) lines.push(`  linkStyle ${red.join(',')} stroke:#d00,color:#d00`);
+  const missing = g.groups.flatMap((grp) => grp.nodes.filter((n) => n.kind === 'missing').map((n) => id(n.id)));
+  if (missing.length > 0) {
+    lines.push('  classDef missing stroke:#d00,stroke-dasharray:4 2');
+    lines.push(`  class ${missing.join(',')} missing`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,103 @@
+/**
+ * The mesh as a graph for rendering: datacenters (groups) holding gateways and services, and one edge per
+ * (upstream, target) — primary and failover — labelled with the destination and mode, marked unreachable when the
+ * reachability report says so. Sorted, so the same mesh always draws the same way.
+ */
+import { indexMesh, type MeshIndex, reachReport, serviceKey } from '../compiler/reach.ts';
+import type { CompiledUpstream } from '../compiler/types.ts';
+import type { GatewayMode, MeshModel } from '../model/types.ts';
+
+export interface GraphNode {
+  /** Stable id: `<dc>/svc/<name>` or `<dc>/gw/<name>`. */
+  readonly id: string;
+  readonly kind: 'service' | 'gateway' | 'missing';
+  readonly label: string;
+}
+
+export interface GraphGroup {
+  readonly datacenter: string;
+  readonly label: string;
+  readonly nodes: readonly GraphNode[];
+}
+
+export interface GraphEdge {
+  readonly from: string;
+  readonly to: string;
+  readonly label: string;
+  readonly mode: GatewayMode;
+  readonly role: 'primary' | 'failover';
+  readonly reachable: boolean;
+}
+
+export interface MeshGraph {
+  readonly groups: readonly GraphGroup[];
+  readonly edges: readonly GraphEdge[];
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Builds the graph from the model and the compiled upstreams. */
+export function meshGraph(
+  model: MeshModel,
+  upstreams: readonly CompiledUpstream[],
+  index: MeshIndex = indexMesh(model),
+): MeshGraph {
+  const nodes = new Map<string, Map<string, GraphNode>>();
+  const add = (dc: string, n: GraphNode) => {
+    const m = nodes.get(dc) ?? new Map<string, GraphNode>();
+    if (!m.has(n.id)) m.set(n.id, n);
+    nodes.set(dc, m);
+  };
+  for (const d of model.datacenters) nodes.set(d.name, nodes.get(d.name) ?? new Map());
+  for (const g of model.gateways) {
+    const wan = g.wan ? ` wan ${g.wan.address}:${g.wan.port}` : ' (no wan)';
+    add(g.datacenter, { id: `${g.datacenter}/gw/${g.name}`, kind: 'gateway', label: `${g.name}${wan}` });
+  }
+  for (const i of model.instances)
+    add(i.datacenter, { id: `${i.datacenter}/svc/${i.service}`, kind: 'service', label: i.service });
+  const edges: GraphEdge[] = [];
+  for (const r of reachReport(model, upstreams, index)) {
+    const from = `${r.datacenter}/svc/${r.service}`;
+    if (r.error) {
+      const to = `${r.targetDatacenter}/svc/${r.destination}`;
+      if (!index.instances.has(`${serviceKey(r.destination)}@${r.targetDatacenter}`)) {
+        add(r.targetDatacenter, { id: to, kind: 'missing', label: `${r.destination} (not deployed)` });
+      }
+      edges.push({
+        from,
+        to,
+        label: `${r.destination} (chain error)`,
+        mode: 'none',
+        role: 'primary',
+        reachable: false,
+      });
+      continue;
+    }
+    for (const t of r.targets) {
+      const to = `${t.datacenter}/svc/${t.service}`;
+      if (t.problems.some((p) => p.kind === 'not-deployed' || p.kind === 'unknown-datacenter')) {
+        add(t.datacenter, { id: to, kind: 'missing', label: `${t.service} (not deployed)` });
+      }
+      const label = `${t.role === 'failover' ? 'failover ' : ''}${t.service} · ${t.mode}`;
+      edges.push({ from, to, label, mode: t.mode, role: t.role, reachable: t.reachable });
+    }
+  }
+  const primary = new Set(model.datacenters.filter((d) => d.primary).map((d) => d.name));
+  const groups = [...nodes.keys()].sort(cmp).map((dc) => ({
+    datacenter: dc,
+    label: primary.has(dc) ? `${dc} (primary)` : dc,
+    nodes: [...(nodes.get(dc)?.values() ?? [])].sort((a, b) => cmp(a.id, b.id)),
+  }));
+  const seen = new Set<string>();
+  const unique = edges
+    .sort((a, b) => cmp(a.from, b.from) || cmp(a.to, b.to) || cmp(a.label, b.label))
+    .filter((e) => {
+      const k = `${e.from}|${e.to}|${e.label}|${e.reachable}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+  return { groups, edges: unique };
+}
