@@ -1,14 +1,51 @@
 /**
- * Every emitter, in one list. Emitters are leaves: pure functions from a Compilation to artifacts.
+ * Every emitter, in one list. Emitters are leaves: pure functions from a Compilation to artifacts, no I/O; one writer
+ * (`write.ts`) puts them on disk, all or nothing.
  */
 import type { Compilation } from '../compiler/types.ts';
+import { emitAclPolicies } from './acl-policies.ts';
+import { emitAgentConfig } from './agent-config.ts';
 import type { Artifact } from './artifact.ts';
+import { emitCompiledChains } from './compiled-chains.ts';
+import { emitApiJson } from './consul-entries/api-json.ts';
+import { emitCrds } from './consul-entries/crd.ts';
+import { emitHcl } from './consul-entries/hcl.ts';
+import { emitGatewayConfig } from './gateway-config.ts';
+import { emitHelmValues } from './helm-values.ts';
+import { emitK8sAnnotations } from './k8s-annotations.ts';
+import { emitServiceRegistrations } from './service-registrations.ts';
+import { emitTerraformJson } from './terraform-json.ts';
 
 export type Emitter = (c: Compilation) => Artifact[];
 
-export const emitters: readonly Emitter[] = [];
+/** Config entries in the three forms Consul accepts: API JSON, HCL for `consul config write`, consul-k8s CRDs. */
+export const emitConsulEntries: Emitter = (c) => [
+  ...emitApiJson(c.entries),
+  ...emitHcl(c.entries),
+  ...emitCrds(c.entries),
+];
 
-/** Runs every emitter; artifacts sorted by path. */
+export const emitters: readonly Emitter[] = [
+  emitConsulEntries,
+  emitCompiledChains,
+  emitHelmValues,
+  emitAgentConfig,
+  emitServiceRegistrations,
+  emitK8sAnnotations,
+  emitAclPolicies,
+  emitGatewayConfig,
+  emitTerraformJson,
+];
+
+function byPath(a: Artifact, b: Artifact): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
+
+/** Runs every emitter; artifacts sorted by path. Two emitters claiming one path is a bug. */
 export function emitAll(c: Compilation): Artifact[] {
-  return emitters.flatMap((e) => e(c)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const all = emitters.flatMap((e) => e(c)).sort(byPath);
+  for (let i = 1; i < all.length; i++) {
+    if (all[i]!.path === all[i - 1]!.path) throw new Error(`two emitters wrote ${all[i]!.path}`);
+  }
+  return all;
 }

@@ -1,0 +1,147 @@
+/**
+ * Runtime config of meshcc's bundled SNI gateway: `<dc>/gateway/<name>.json`, one per gateway whose
+ * implementation is `meshcc` (or every gateway, with `allImplementations`). Follows
+ * `schemas/gateway-config.schema.json` exactly:
+ *
+ * - listeners: `lan` on the gateway's LAN address; `wan` on its WAN port, bound to the WAN address when that is an
+ *   IP literal, else to `0.0.0.0` (a DNS name or load balancer in front of the host).
+ * - routes.local: the exact SNI of every service deployed in this datacenter, and of every subset its
+ *   service-resolver declares, to the sidecar endpoints (instance address + sidecar port, see `topology.ts`).
+ *   Kubernetes pods have no address at synth time: their routes have no endpoints and the gateway discovers them
+ *   from Consul (the `consul` block).
+ * - routes.remote: every other datacenter with a WAN-reachable gateway, to those gateways' WAN endpoints.
+ */
+import { isIP } from 'node:net';
+import { serviceSni } from '../compiler/sni.ts';
+import type { Compilation } from '../compiler/types.ts';
+import type { ServiceResolverEntry } from '../model/entries.ts';
+import type { DatacenterDecl, MeshGatewayDecl } from '../model/types.ts';
+import { type Artifact, stableJson } from './artifact.ts';
+import { byString, DEFAULT_ADMIN_PORT, gatewaysIn, instancesIn, sidecarPorts } from './topology.ts';
+
+export interface Endpoint {
+  readonly address: string;
+  readonly port: number;
+}
+
+export interface LocalRoute {
+  readonly sni: string;
+  readonly service: string;
+  readonly endpoints: readonly Endpoint[];
+}
+
+export interface RemoteRoute {
+  readonly datacenter: string;
+  readonly gateways: readonly Endpoint[];
+}
+
+/** The gateway runtime config (the shape of schemas/gateway-config.schema.json). */
+export interface GatewayRuntimeConfig {
+  readonly version: 1;
+  readonly name: string;
+  readonly datacenter: string;
+  readonly trustDomain: string;
+  readonly listeners: readonly { readonly name: 'lan' | 'wan'; readonly address: string; readonly port: number }[];
+  readonly admin: Endpoint;
+  readonly routes: { readonly local: readonly LocalRoute[]; readonly remote: readonly RemoteRoute[] };
+  readonly consul?: { readonly address: string; readonly tokenEnv?: string; readonly discover: boolean };
+}
+
+function subsetsOf(c: Compilation, service: string): string[] {
+  const r = c.entries.find((e): e is ServiceResolverEntry => e.Kind === 'service-resolver' && e.Name === service);
+  return Object.keys(r?.Subsets ?? {}).sort(byString);
+}
+
+function localRoutes(c: Compilation, dc: DatacenterDecl): LocalRoute[] {
+  const ports = sidecarPorts(c.model, dc);
+  const byKey = new Map<string, { service: string; namespace: string; partition: string; endpoints: Endpoint[] }>();
+  for (const i of instancesIn(c.model, dc.name)) {
+    const key = `${i.partition}/${i.namespace}/${i.service}`;
+    const entry = byKey.get(key) ?? {
+      service: i.service,
+      namespace: i.namespace,
+      partition: i.partition,
+      endpoints: [],
+    };
+    if (dc.platform === 'vm' && i.address) entry.endpoints.push({ address: i.address, port: ports.get(i.path)! });
+    byKey.set(key, entry);
+  }
+  const routes: LocalRoute[] = [];
+  for (const s of byKey.values()) {
+    const endpoints = [...s.endpoints].sort((a, b) => byString(a.address, b.address) || a.port - b.port);
+    // Subset SNIs carry the same endpoints: the gateway cannot evaluate a subset's Filter, Consul's does so upstream.
+    for (const subset of ['', ...subsetsOf(c, s.service)]) {
+      const sni = serviceSni(
+        { service: s.service, subset, namespace: s.namespace, partition: s.partition, datacenter: dc.name },
+        c.model.trustDomain,
+      );
+      routes.push({ sni, service: s.service, endpoints });
+    }
+  }
+  return routes.sort((a, b) => byString(a.sni, b.sni));
+}
+
+function remoteRoutes(c: Compilation, dc: DatacenterDecl): RemoteRoute[] {
+  return c.model.datacenters
+    .filter((d) => d.name !== dc.name)
+    .map((d) => ({
+      datacenter: d.name,
+      gateways: gatewaysIn(c.model, d.name).flatMap((g) =>
+        g.wan ? [{ address: g.wan.address, port: g.wan.port }] : [],
+      ),
+    }))
+    .filter((r) => r.gateways.length > 0)
+    .sort((a, b) => byString(a.datacenter, b.datacenter));
+}
+
+function consulAddress(dc: DatacenterDecl): string {
+  const scheme = dc.tls ? 'https' : 'http';
+  const port = dc.tls ? 8501 : 8500;
+  if (dc.platform === 'kubernetes' && dc.kubernetes) {
+    return `${scheme}://${dc.kubernetes.releaseName}-server.${dc.kubernetes.namespace}.svc:${port}`;
+  }
+  return `${scheme}://127.0.0.1:${port}`;
+}
+
+/** The runtime config of one gateway. */
+export function gatewayRuntimeConfig(c: Compilation, g: MeshGatewayDecl): GatewayRuntimeConfig {
+  const dc = c.model.datacenters.find((d) => d.name === g.datacenter)!;
+  const listeners: { name: 'lan' | 'wan'; address: string; port: number }[] = [
+    { name: 'lan', address: g.lan.address, port: g.lan.port },
+  ];
+  if (g.wan)
+    listeners.push({ name: 'wan', address: isIP(g.wan.address) ? g.wan.address : '0.0.0.0', port: g.wan.port });
+  const local = localRoutes(c, dc);
+  const discover = local.some((r) => r.endpoints.length === 0);
+  return {
+    version: 1,
+    name: g.name,
+    datacenter: dc.name,
+    trustDomain: c.model.trustDomain,
+    listeners,
+    admin: { address: '127.0.0.1', port: g.adminPort ?? DEFAULT_ADMIN_PORT },
+    routes: { local, remote: remoteRoutes(c, dc) },
+    ...(discover
+      ? {
+          consul: {
+            address: consulAddress(dc),
+            discover: true,
+            ...(c.model.aclsEnabled ? { tokenEnv: 'CONSUL_HTTP_TOKEN' } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+export interface GatewayConfigOptions {
+  /** Emit a config for Envoy gateways too (e.g. to swap implementations later). @default false */
+  readonly allImplementations?: boolean;
+}
+
+/** Emits `<dc>/gateway/<name>.json` for every bundled (or, with the option, every) gateway. */
+export function emitGatewayConfig(c: Compilation, options: GatewayConfigOptions = {}): Artifact[] {
+  return [...c.model.gateways]
+    .filter((g) => options.allImplementations || g.implementation === 'meshcc')
+    .sort((a, b) => byString(a.datacenter, b.datacenter) || byString(a.name, b.name))
+    .map((g) => ({ path: `${g.datacenter}/gateway/${g.name}.json`, content: stableJson(gatewayRuntimeConfig(c, g)) }));
+}
