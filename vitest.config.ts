@@ -8,6 +8,6 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 180_000,
-    globalSetup: ['test/setup/global-setup.ts'],
+    globalSetup: ['test/setup/global-setup.ts', 'test/setup/consul-global.ts'],
   },
 });

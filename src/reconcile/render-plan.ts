@@ -1,0 +1,54 @@
+/** Renders a plan as text (`+ ~ -` per entry, field-level changes) or JSON. Pure and deterministic. */
+import { stableJson } from '../emit/artifact.ts';
+import type { FieldChange } from './normalize.ts';
+import { type Plan, planCounts } from './plan.ts';
+
+const SIGN = { create: '+', update: '~', adopt: '~', delete: '-', noop: ' ' } as const;
+
+function show(v: unknown): string {
+  return v === undefined ? '(none)' : JSON.stringify(v);
+}
+
+function renderChange(c: FieldChange): string {
+  if (c.before === undefined) return `      + ${c.path} = ${show(c.after)}`;
+  if (c.after === undefined) return `      - ${c.path} = ${show(c.before)}`;
+  return `      ~ ${c.path}: ${show(c.before)} -> ${show(c.after)}`;
+}
+
+/** The summary line, as Terraform prints it. */
+export function summaryLine(plan: Plan): string {
+  const n = planCounts(plan);
+  return `Plan: ${n.create} to create, ${n.update} to update, ${n.delete} to delete.`;
+}
+
+/** Human-readable plan. */
+export function renderPlanText(plan: Plan, opts: { verbose?: boolean } = {}): string {
+  const lines: string[] = [];
+  for (const a of plan.actions) {
+    if (a.type === 'noop') continue;
+    lines.push(`  ${SIGN[a.type]} ${a.key}${a.type === 'adopt' ? ' (adopt: take ownership)' : ''}`);
+    if (a.type !== 'delete' || opts.verbose) for (const c of a.changes) lines.push(renderChange(c));
+  }
+  if (plan.unmanaged.length > 0) {
+    lines.push('', `Unmanaged entries in Consul (left untouched): ${plan.unmanaged.length}`);
+    for (const k of plan.unmanaged) lines.push(`    ${k}`);
+  }
+  if (!plan.actions.some((a) => a.type !== 'noop'))
+    lines.push(`No changes. Consul matches environment ${plan.environment}.`);
+  lines.push('', summaryLine(plan));
+  return `${lines.join('\n').replace(/^\n+/, '')}\n`;
+}
+
+/** Machine-readable plan (`--json`). */
+export function renderPlanJson(plan: Plan): string {
+  const n = planCounts(plan);
+  return stableJson({
+    environment: plan.environment,
+    summary: n,
+    actions: plan.actions
+      .filter((a) => a.type !== 'noop')
+      .map((a) => ({ type: a.type, key: a.key, modifyIndex: a.modifyIndex, changes: a.changes })),
+    unmanaged: plan.unmanaged,
+    diagnostics: plan.diagnostics.map((d) => ({ code: d.code, severity: d.severity, message: d.message })),
+  });
+}
