@@ -1,0 +1,81 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../cli/run-cli.ts';
+import { cacheDir, firstExisting, missingPeer } from '../emit/peers.ts';
+
+const dir = join(repoRoot, '.github', 'workflows');
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.yml'))
+  .sort();
+
+type Workflow = {
+  on: Record<string, unknown>;
+  permissions?: Record<string, string>;
+  jobs: Record<
+    string,
+    { permissions?: Record<string, string>; concurrency?: { group: string; 'cancel-in-progress': boolean } }
+  >;
+};
+const load = (f: string) => yaml.load(readFileSync(join(dir, f), 'utf8')) as Workflow;
+
+const actionlint = firstExisting([process.env.MESHCC_ACTIONLINT, join(cacheDir, 'actionlint-v1.7.12', 'actionlint')]);
+const skip = actionlint ? false : missingPeer('actionlint', 'run scripts/setup-actionlint.sh');
+const shellcheck = spawnSync('shellcheck', ['--version']).status === 0;
+
+describe('GitHub workflows', () => {
+  it('are the four GitOps workflows', () => {
+    expect(files).toEqual(['apply.yml', 'ci.yml', 'drift.yml', 'plan.yml']);
+  });
+
+  it.skipIf(skip)(
+    `pass actionlint${shellcheck ? ' with shellcheck on every run: script' : ' (shellcheck not installed)'}`,
+    () => {
+      const r = spawnSync(actionlint!, ['-no-color', ...files.map((f) => join('.github', 'workflows', f))], {
+        cwd: repoRoot,
+        encoding: 'utf8',
+      });
+      expect(r.stdout + r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    },
+  );
+
+  it('grant only read access to contents at the top, and write scopes per job', () => {
+    for (const f of files) expect(load(f).permissions, f).toEqual({ contents: 'read' });
+    expect(load('plan.yml').jobs.plan!.permissions).toEqual({
+      contents: 'read',
+      'pull-requests': 'write',
+      checks: 'write',
+    });
+    expect(load('drift.yml').jobs.drift!.permissions).toEqual({ contents: 'read', issues: 'write' });
+    expect(load('apply.yml').jobs.apply!.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
+  });
+
+  it('serialise applies per environment without cancelling one in progress, and heal in the same group', () => {
+    const apply = load('apply.yml').jobs.apply!.concurrency;
+    expect(apply).toEqual({ group: `meshcc-apply-\${{ matrix.env }}`, 'cancel-in-progress': false });
+    expect(load('drift.yml').jobs.drift!.concurrency).toEqual(apply);
+  });
+
+  it('run drift on a schedule and on demand with an optional heal input', () => {
+    const on = load('drift.yml').on as {
+      schedule: unknown[];
+      workflow_dispatch: { inputs: { heal: { type: string; default: boolean } } };
+    };
+    expect(on.schedule.length).toBeGreaterThan(0);
+    expect(on.workflow_dispatch.inputs.heal).toMatchObject({ type: 'boolean', default: false });
+  });
+});
+
+describe('scripts/setup-actionlint.sh', () => {
+  it.skipIf(skip)('is idempotent and prints the cached binary path', () => {
+    const out = execFileSync('bash', [join(repoRoot, 'scripts/setup-actionlint.sh')], {
+      encoding: 'utf8',
+      env: { ...process.env, MESHCC_NO_SHELLCHECK_INSTALL: '1' },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    expect(out.split('\n')[0]).toBe(`actionlint=${join(cacheDir, 'actionlint-v1.7.12', 'actionlint')}`);
+  });
+});
