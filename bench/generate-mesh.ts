@@ -1,0 +1,137 @@
+/**
+ * Generates a large, valid MeshModel for benchmarks: `services` services spread over three datacenters (dc1 primary on
+ * Kubernetes, dc2 and dc3 on VMs, a mesh gateway in each), every tenth service also deployed in a second datacenter,
+ * each instance with `upstreamsPerInstance` upstreams (every fifth one pinned to another datacenter), a
+ * service-defaults for every fourth service, a resolver with failover for every tenth, and one intentions entry per
+ * destination allowing its callers. Deterministic: same arguments, same model.
+ */
+import type { ConfigEntry, IntentionSource } from '../src/model/entries.ts';
+import type {
+  DatacenterDecl,
+  EntryDecl,
+  MeshGatewayDecl,
+  MeshModel,
+  ServiceInstanceDecl,
+  UpstreamDecl,
+} from '../src/model/types.ts';
+
+const DCS = ['dc1', 'dc2', 'dc3'] as const;
+
+function svcName(i: number): string {
+  return `svc-${String(i).padStart(5, '0')}`;
+}
+
+export function generateMesh(services: number, upstreamsPerInstance = 5): MeshModel {
+  const root = 'bench';
+  const datacenters: DatacenterDecl[] = DCS.map((name, i) => ({
+    path: `${root}/${name}`,
+    name,
+    primary: i === 0,
+    platform: i === 0 ? 'kubernetes' : 'vm',
+    connectEnabled: true,
+    primaryDatacenter: 'dc1',
+    network: name,
+    servers: 3,
+    tls: true,
+    ...(i === 0 ? { kubernetes: { releaseName: 'consul', namespace: 'consul' } } : {}),
+  }));
+  const gateways: MeshGatewayDecl[] = DCS.map((dc, i) => ({
+    path: `${root}/${dc}/mesh-gateway`,
+    name: 'mesh-gateway',
+    datacenter: dc,
+    lan: { address: `10.${i}.0.10`, port: 8443 },
+    wan: { address: `192.0.2.${10 + i}`, port: 8443 },
+    instances: 2,
+    implementation: 'envoy',
+  }));
+  const instances: ServiceInstanceDecl[] = [];
+  const callers = new Map<string, string[]>();
+  const entries: EntryDecl[] = [
+    {
+      path: `${root}/proxy-defaults`,
+      origin: 'construct',
+      entry: { Kind: 'proxy-defaults', Name: 'global', MeshGateway: { Mode: 'local' }, Config: { protocol: 'tcp' } },
+    },
+  ];
+  for (let i = 0; i < services; i++) {
+    const name = svcName(i);
+    const homes = i % 10 === 0 ? [DCS[i % 3]!, DCS[(i + 1) % 3]!] : [DCS[i % 3]!];
+    for (const dc of homes) {
+      const upstreams: UpstreamDecl[] = [];
+      for (let u = 1; u <= upstreamsPerInstance; u++) {
+        const j = (i + u * 7) % services;
+        if (j === i) continue;
+        const dest = svcName(j);
+        const pinned = u === 5 ? DCS[j % 3] : undefined;
+        upstreams.push({
+          path: `${root}/${name}/${dc}/upstreams/${dest}`,
+          destinationName: dest,
+          destinationNamespace: 'default',
+          destinationPartition: 'default',
+          ...(pinned ? { datacenter: pinned } : {}),
+          localBindPort: 20000 + u,
+          ...(u === 2 ? { meshGateway: 'remote' as const } : {}),
+        });
+        const list = callers.get(dest) ?? [];
+        list.push(name);
+        callers.set(dest, list);
+      }
+      instances.push({
+        path: `${root}/${name}/${dc}`,
+        service: name,
+        namespace: 'default',
+        partition: 'default',
+        datacenter: dc,
+        port: 8080,
+        count: 2,
+        upstreams,
+      });
+    }
+    if (i % 4 === 0) {
+      entries.push({
+        path: `${root}/${name}/service-defaults`,
+        origin: 'construct',
+        entry: { Kind: 'service-defaults', Name: name, Protocol: 'tcp', MeshGateway: { Mode: 'local' } },
+      });
+    }
+    if (i % 10 === 0) {
+      entries.push({
+        path: `${root}/${name}/resolver`,
+        origin: 'construct',
+        entry: {
+          Kind: 'service-resolver',
+          Name: name,
+          ConnectTimeout: '3s',
+          Failover: { '*': { Datacenters: [DCS[(i + 1) % 3]!] } },
+        },
+      });
+    }
+  }
+  for (let i = 0; i < services; i++) {
+    const name = svcName(i);
+    const from = [...new Set(callers.get(name) ?? [])].sort();
+    if (from.length === 0) continue;
+    const Sources: IntentionSource[] = from.map((s) => ({ Name: s, Action: 'allow' }));
+    const entry: ConfigEntry = { Kind: 'service-intentions', Name: name, Sources };
+    entries.push({ path: `${root}/${name}/intentions`, origin: 'construct', entry });
+  }
+  return {
+    name: root,
+    path: root,
+    clusterId: '11111111-2222-3333-4444-555555555555',
+    trustDomain: '11111111-2222-3333-4444-555555555555.consul',
+    primaryDatacenter: 'dc1',
+    aclDefaultPolicy: 'deny',
+    aclsEnabled: true,
+    datacenters,
+    gateways,
+    services: Array.from({ length: services }, (_, i) => ({
+      path: `${root}/${svcName(i)}`,
+      name: svcName(i),
+      namespace: 'default',
+      partition: 'default',
+    })),
+    instances,
+    entries,
+  };
+}
