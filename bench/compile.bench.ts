@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { compile } from '../src/compiler/compile.ts';
-import { emitAll } from '../src/emit/index.ts';
+import { emitConsulEntries } from '../src/emit/index.ts';
 import { generateMesh } from './generate-mesh.ts';
 
 interface Sample {
@@ -25,7 +25,7 @@ function measure(services: number): Sample {
   const t0 = performance.now();
   const c = compile(model);
   const t1 = performance.now();
-  const files = emitAll(c);
+  const files = emitConsulEntries(c);
   const t2 = performance.now();
   return {
     services,

@@ -19,7 +19,7 @@ import type { ChainOverrides } from '../../src/compiler/types.ts';
 import { sortKeys } from '../../src/emit/artifact.ts';
 import type { ConfigEntry } from '../../src/model/entries.ts';
 import type { GatewayMode } from '../../src/model/types.ts';
-import { consulBinary, missingPeer } from '../emit/peers.ts';
+import { consulBinary, missingPeer } from '../support/peers.ts';
 import { entry, instance, model, upstream } from './model.ts';
 
 const TD = '11111111-2222-3333-4444-555555555555.consul';

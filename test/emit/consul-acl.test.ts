@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emitAclPolicies } from '../../src/emit/acl-policies.ts';
 import type { Artifact } from '../../src/emit/artifact.ts';
 import { terraformDocument } from '../../src/emit/terraform-json.ts';
+import { consulBinary, missingPeer } from '../support/peers.ts';
 import { environmentCompilation, environmentNames } from './environments.ts';
 import { fixtures } from './fixtures.ts';
-import { consulBinary, missingPeer } from './peers.ts';
 
 const consul = consulBinary();
 const skip = !consul && missingPeer('real Consul binary', 'run scripts/setup-consul.sh or set MESHCC_CONSUL');

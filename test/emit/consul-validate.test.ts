@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Artifact } from '../../src/emit/artifact.ts';
+import { consulBinary, missingPeer } from '../support/peers.ts';
 import { emitPerDatacenter } from './emit-all.ts';
 import { environmentCompilation, environmentNames } from './environments.ts';
 import { fixtures } from './fixtures.ts';
-import { consulBinary, missingPeer } from './peers.ts';
 
 const consul = consulBinary();
 const skip = !consul && missingPeer('real Consul binary', 'run scripts/setup-consul.sh or set MESHCC_CONSUL');

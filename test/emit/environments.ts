@@ -1,13 +1,12 @@
 /**
- * The example environments (environments/<name>/mesh.ts) compiled for the emitter tests. Constructs only: the raw
- * entry files (entries/) join once the entries loader lands; then this should call loadEnvironment instead.
+ * The example environments (environments/<name>/), loaded exactly as the CLI loads them (mesh.ts plus the raw
+ * entries/ folder) and compiled.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { compile } from '../../src/compiler/compile.ts';
 import type { Compilation } from '../../src/compiler/types.ts';
-import type { Mesh } from '../../src/constructs/mesh.ts';
-import { lowerMesh } from '../../src/model/lower.ts';
+import { loadEnvironment } from '../../src/input/load-environment.ts';
 
 export const environmentsDir = join(import.meta.dirname, '..', '..', 'environments');
 
@@ -19,7 +18,7 @@ export function environmentNames(): string[] {
 }
 
 export async function environmentCompilation(name: string): Promise<Compilation> {
-  const mod = (await import(join(environmentsDir, name, 'mesh.ts'))) as { default: Mesh | (() => Mesh) };
-  const mesh = typeof mod.default === 'function' ? (mod.default as () => Mesh)() : mod.default;
-  return compile(lowerMesh(mesh));
+  const loaded = await loadEnvironment(join(environmentsDir, name));
+  if (loaded.diagnostics.length > 0) throw new Error(`${name}: ${loaded.diagnostics.map((d) => d.message).join('; ')}`);
+  return compile(loaded.model);
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../cli/run-cli.ts';
-import { cacheDir, firstExisting, missingPeer } from '../emit/peers.ts';
+import { cacheDir, firstExisting, missingPeer } from '../support/peers.ts';
 
 const dir = join(repoRoot, '.github', 'workflows');
 const files = readdirSync(dir)

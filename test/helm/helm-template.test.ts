@@ -18,13 +18,18 @@ import { isFederated } from '../../src/emit/topology.ts';
 import type { DatacenterDecl } from '../../src/model/types.ts';
 import { environmentCompilation, environmentNames } from '../emit/environments.ts';
 import { fixtures } from '../emit/fixtures.ts';
-import { consulChart, helmBinary, missingPeer } from '../emit/peers.ts';
+import { consulChart, helmBinary, missingPeer, requireChart } from '../support/peers.ts';
 
 const helm = helmBinary();
 const chart = consulChart();
 const skip =
   (!helm && missingPeer('helm', 'run scripts/setup-helm.sh or set MESHCC_HELM')) ||
-  (!chart && missingPeer('consul-k8s chart', 'run scripts/setup-helm.sh or set MESHCC_CONSUL_CHART_DIR'));
+  (!chart &&
+    missingPeer(
+      'consul-k8s chart',
+      'the Go module proxy serves no github.com/hashicorp/consul-k8s module here; set MESHCC_CONSUL_CHART_DIR to a chart checkout',
+      requireChart,
+    ));
 /** The chart's kubeVersion constraint must accept the version helm templates for. */
 const KUBE_VERSION = '1.33.0';
 

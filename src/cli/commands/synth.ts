@@ -3,6 +3,7 @@ import { relative, resolve } from 'node:path';
 import { compile } from '../../compiler/compile.ts';
 import type { Diagnostic } from '../../diagnostics/diagnostic.ts';
 import { renderText } from '../../diagnostics/render-text.ts';
+import { applySuppressions } from '../../diagnostics/suppress.ts';
 import { emitAll } from '../../emit/index.ts';
 import { writeArtifacts } from '../../emit/write.ts';
 import { loadEnvironment } from '../../input/load-environment.ts';
@@ -31,7 +32,7 @@ const synth: Command = {
     if (positionals.length !== 1) throw new UsageError('expected exactly one environment');
     const loaded = await loadEnvironment(positionals[0]!, io.cwd);
     const c = compile(loaded.model);
-    const diagnostics = [...loaded.diagnostics, ...c.diagnostics];
+    const diagnostics = applySuppressions(loaded.model, [...loaded.diagnostics, ...c.diagnostics]);
     io.stderr(renderText(diagnostics, { cwd: io.cwd }));
     if (hasErrors(diagnostics)) {
       io.stderr(`meshcc synth: ${loaded.model.name} has errors; nothing written\n`);

@@ -16,7 +16,7 @@ import {
 } from '../../diagnostics/codes/entries.ts';
 import { type Diagnostic, diag, MeshccInputError, type PassResult } from '../../diagnostics/diagnostic.ts';
 import { entryKey } from '../../model/entries.ts';
-import type { EntryDecl } from '../../model/types.ts';
+import type { EntryDecl, SourceSpan } from '../../model/types.ts';
 import { decodeConfigEntryWithSpans } from './decode-config-entry.ts';
 import { pointersForMessage } from './message-pointer.ts';
 import { formatOf, parseEntryFile } from './parse-file.ts';
@@ -114,6 +114,29 @@ export async function loadEntriesDir(dir: string): Promise<PassResult<EntryDecl[
       else throw e;
     }
   }
-  if (failures.length > 0) throw new MeshccInputError(failures);
-  return { value, diagnostics };
+  const at = (span: SourceSpan): SourceSpan => ({ ...span, file: join(dir, span.file) });
+  if (failures.length > 0) throw new MeshccInputError(failures.map((d) => rebaseDiagnostic(d, at)));
+  return { value: value.map((d) => rebaseDecl(d, at)), diagnostics: diagnostics.map((d) => rebaseDiagnostic(d, at)) };
+}
+
+/*
+ * Spans are produced with the file's name inside `entries/` (what messages show); the returned source locations name
+ * the real file, so the CLI prints them relative to the working directory and GitHub annotations point at them.
+ */
+function rebaseDecl(d: EntryDecl, at: (s: SourceSpan) => SourceSpan): EntryDecl {
+  return {
+    ...d,
+    ...(d.span ? { span: at(d.span) } : {}),
+    ...(d.fieldSpans
+      ? { fieldSpans: Object.fromEntries(Object.entries(d.fieldSpans).map(([k, v]) => [k, at(v)])) }
+      : {}),
+  };
+}
+
+function rebaseDiagnostic(d: Diagnostic, at: (s: SourceSpan) => SourceSpan): Diagnostic {
+  return {
+    ...d,
+    ...(d.span ? { span: at(d.span) } : {}),
+    ...(d.related ? { related: d.related.map((r) => ({ ...r, ...(r.span ? { span: at(r.span) } : {}) })) } : {}),
+  };
 }

@@ -8,6 +8,12 @@ import { join } from 'node:path';
 
 export const cacheDir = process.env.MESHCC_CACHE ?? join(homedir(), '.cache', 'meshcc');
 export const requirePeers = process.env.MESHCC_REQUIRE_PEERS === '1';
+/**
+ * The consul-k8s chart is the one peer no registry reachable here serves (the Go module proxy answers 403 for every
+ * github.com/hashicorp/consul-k8s path), so CI cannot require it; MESHCC_REQUIRE_CHART=1 makes it required where a
+ * chart checkout is provided (MESHCC_CONSUL_CHART_DIR).
+ */
+export const requireChart = process.env.MESHCC_REQUIRE_CHART === '1';
 
 /** The first candidate path that exists, or undefined. */
 export function firstExisting(candidates: readonly (string | undefined)[]): string | undefined {
@@ -15,9 +21,9 @@ export function firstExisting(candidates: readonly (string | undefined)[]): stri
 }
 
 /** Reports a missing peer: an error under MESHCC_REQUIRE_PEERS=1, else a loud warning; returns whether to skip. */
-export function missingPeer(what: string, how: string): boolean {
+export function missingPeer(what: string, how: string, required = requirePeers): boolean {
   const msg = `${what} not found (${how})`;
-  if (requirePeers) throw new Error(`MESHCC_REQUIRE_PEERS=1: ${msg}`);
+  if (required) throw new Error(`required peer missing: ${msg}`);
   console.warn(`\n*** SKIPPING: ${msg} ***\n`);
   return true;
 }
