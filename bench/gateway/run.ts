@@ -1,0 +1,329 @@
+/**
+ * SNI gateway benchmark: meshcc-gateway (bundled .cjs, one process) side by side with HAProxy (`req.ssl_sni`), nginx
+ * (stream `ssl_preread`) and sniproxy, each with one worker/thread, all on loopback, routing one SNI to one backend.
+ *
+ * Measures: new connections/s with a captured real ClientHello (connect, send hello, wait for the backend's first
+ * byte, close) and the per-connection latency of that cycle (p50/p99, minus the direct-to-backend baseline), bulk
+ * MiB/s through one connection, CPU time of the gateway (utime+stime of its process tree from /proc/<pid>/stat) per
+ * connection and per GiB, and RSS with N idle routed connections. Prints a markdown table.
+ *
+ * Run: npm run bench:gateway (needs `node scripts/build-gateway.mjs` first; reference proxies from Debian packages).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
+
+const SNI = 'currency.default.dc1.internal.11111111-2222-3333-4444-555555555555.consul';
+const DURATION_MS = Number(process.env.BENCH_MS ?? 3000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const BULK_BYTES = Number(process.env.BENCH_BULK_MIB ?? 512) * 1024 * 1024;
+const IDLE = Number(process.env.BENCH_IDLE ?? 8000);
+const root = join(import.meta.dirname, '..', '..');
+const work = mkdtempSync(join(tmpdir(), 'meshcc-gw-bench-'));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const TICK = 100; // USER_HZ
+
+async function captureHello(): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const s = createServer((c) =>
+      c.once('data', (d: Buffer) => {
+        resolve(d);
+        c.destroy();
+        s.close();
+      }),
+    );
+    s.listen(0, '127.0.0.1', () => {
+      const t = tlsConnect({ host: '127.0.0.1', port: (s.address() as AddressInfo).port, servername: SNI });
+      t.on('error', () => {});
+    });
+  });
+}
+
+/** Backend: answers the first chunk with one byte ('x') and then sinks everything. */
+function startBackend(): Promise<Server> {
+  const server = createServer({ allowHalfOpen: false }, (s) => {
+    s.on('error', () => {});
+    s.once('data', () => s.write('x'));
+    s.resume();
+  });
+  server.maxConnections = 100_000;
+  return new Promise((r) => server.listen({ host: '127.0.0.1', port: 0, backlog: 8192 }, () => r(server)));
+}
+
+function cpuTicks(pid: number): number {
+  let total = 0;
+  const visit = (p: number) => {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += Number(f[11]) + Number(f[12]);
+      for (const t of readdirSync(`/proc/${p}/task`)) {
+        const kids = readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').trim();
+        for (const k of kids ? kids.split(' ') : []) visit(Number(k));
+      }
+    } catch {
+      /* process gone */
+    }
+  };
+  visit(pid);
+  return total;
+}
+
+function rssKiB(pid: number): number {
+  let total = 0;
+  const visit = (p: number) => {
+    try {
+      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      total += Number(m?.[1] ?? 0);
+      for (const t of readdirSync(`/proc/${p}/task`)) {
+        const kids = readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').trim();
+        for (const k of kids ? kids.split(' ') : []) visit(Number(k));
+      }
+    } catch {
+      /* gone */
+    }
+  };
+  visit(pid);
+  return total;
+}
+
+interface Target {
+  readonly name: string;
+  readonly port: number;
+  readonly proc?: ChildProcess;
+}
+
+function waitPort(port: number, ms = 5000): Promise<boolean> {
+  const until = Date.now() + ms;
+  return new Promise((resolve) => {
+    const attempt = () => {
+      const s = connect({ host: '127.0.0.1', port }, () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => (Date.now() > until ? resolve(false) : setTimeout(attempt, 100)));
+    };
+    attempt();
+  });
+}
+
+async function launch(name: string, cmd: string, args: string[], port: number): Promise<Target | undefined> {
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  proc.stderr?.on('data', (d) => (err += d));
+  if (!(await waitPort(port))) {
+    proc.kill('SIGKILL');
+    console.error(`${name}: did not start: ${err.slice(0, 300)}`);
+    return undefined;
+  }
+  return { name, port, proc };
+}
+
+let nextPort = 28_000 + Math.floor(Math.random() * 2000);
+
+async function startTargets(backendPort: number): Promise<Target[]> {
+  const targets: Target[] = [];
+  const p1 = nextPort++;
+  const cfg = join(work, 'meshcc.json');
+  writeFileSync(
+    cfg,
+    JSON.stringify({
+      version: 1,
+      datacenter: 'dc1',
+      trustDomain: '11111111-2222-3333-4444-555555555555.consul',
+      listeners: [{ name: 'lan', address: '127.0.0.1', port: p1 }],
+      admin: { address: '127.0.0.1', port: nextPort++ },
+      routes: {
+        local: [{ sni: SNI, service: 'currency', endpoints: [{ address: '127.0.0.1', port: backendPort }] }],
+        remote: [],
+      },
+      limits: { maxConnections: 50_000, maxPendingHandshakes: 50_000 },
+      accessLog: { enabled: true, path: join(work, 'meshcc-access.log') },
+    }),
+  );
+  const bundle = join(root, 'dist/gateway/meshcc-gateway.cjs');
+  if (existsSync(bundle)) {
+    const t = await launch('meshcc-gateway', process.execPath, [bundle, '--config', cfg], p1);
+    if (t) targets.push(t);
+  } else console.error('meshcc-gateway: run `npm run build:gateway` first');
+
+  const p2 = nextPort++;
+  writeFileSync(
+    join(work, 'haproxy.cfg'),
+    `global\n  maxconn 9000\n  nbthread 1\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\n` +
+      `frontend fe\n  bind 127.0.0.1:${p2}\n  tcp-request inspect-delay 5s\n  tcp-request content accept if { req.ssl_hello_type 1 }\n` +
+      `  use_backend be if { req.ssl_sni -i ${SNI} }\nbackend be\n  server s1 127.0.0.1:${backendPort}\n`,
+  );
+  const h = await launch('haproxy 2.6', 'haproxy', ['-db', '-f', join(work, 'haproxy.cfg')], p2);
+  if (h) targets.push(h);
+
+  const p3 = nextPort++;
+  writeFileSync(
+    join(work, 'nginx.conf'),
+    `load_module /usr/lib/nginx/modules/ngx_stream_module.so;\nworker_processes 1;\ndaemon off;\npid ${work}/nginx.pid;\n` +
+      `error_log ${work}/nginx-error.log;\nworker_rlimit_nofile 20000;\nevents { worker_connections 20000; }\n` +
+      `stream {\n  map_hash_bucket_size 128;\n  map $ssl_preread_server_name $up { ${SNI} 127.0.0.1:${backendPort}; default 127.0.0.1:1; }\n` +
+      `  server { listen 127.0.0.1:${p3} backlog=8192; ssl_preread on; proxy_pass $up; }\n}\n`,
+  );
+  const n = await launch(
+    'nginx 1.22 stream',
+    'nginx',
+    ['-c', join(work, 'nginx.conf'), '-e', `${work}/nginx-error.log`],
+    p3,
+  );
+  if (n) targets.push(n);
+
+  const p4 = nextPort++;
+  writeFileSync(
+    join(work, 'sniproxy.conf'),
+    `user daemon\npidfile ${work}/sniproxy.pid\nerror_log {\n  filename ${work}/sniproxy-error.log\n}\n` +
+      `listener 127.0.0.1:${p4} {\n  protocol tls\n  table t\n}\ntable t {\n  ^${SNI.replace(/\./g, '\\.')}$ 127.0.0.1:${backendPort}\n}\n`,
+  );
+  const s = await launch('sniproxy', 'sniproxy', ['-f', '-c', join(work, 'sniproxy.conf')], p4);
+  if (s) targets.push(s);
+  return targets;
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
+}
+
+/** Connect, send the hello, wait for the backend's byte, close: as many as possible in DURATION_MS. */
+async function connRate(port: number, hello: Buffer): Promise<{ perSec: number; count: number; lat: number[] }> {
+  const lat: number[] = [];
+  let count = 0;
+  let errors = 0;
+  const end = Date.now() + DURATION_MS;
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const t0 = process.hrtime.bigint();
+      const s = connect({ host: '127.0.0.1', port, noDelay: true }, () => s.write(hello));
+      s.once('data', () => {
+        lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        count++;
+        s.destroy();
+        resolve();
+      });
+      s.on('error', () => {
+        errors++;
+        resolve();
+      });
+      s.on('close', () => resolve());
+    });
+  const t0 = Date.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (Date.now() < end) await one();
+    }),
+  );
+  if (errors > 0) console.error(`  ${errors} connection errors on port ${port}`);
+  return { perSec: (count * 1000) / (Date.now() - t0), count, lat: lat.sort((a, b) => a - b) };
+}
+
+async function bulk(port: number, hello: Buffer, backend: Server): Promise<number> {
+  const chunk = Buffer.alloc(256 * 1024, 1);
+  return new Promise((resolve) => {
+    let received = 0;
+    let t0 = 0n;
+    const onConn = (s: Socket) => {
+      s.on('data', (d: Buffer) => {
+        received += d.length;
+        if (received >= BULK_BYTES + hello.length) {
+          backend.off('connection', onConn);
+          const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+          c.destroy();
+          resolve(BULK_BYTES / 1024 / 1024 / secs);
+        }
+      });
+    };
+    backend.on('connection', onConn);
+    const c = connect({ host: '127.0.0.1', port }, () => {
+      c.write(hello);
+      t0 = process.hrtime.bigint();
+      let sent = 0;
+      const pump = () => {
+        while (sent < BULK_BYTES) {
+          sent += chunk.length;
+          if (!c.write(chunk)) return c.once('drain', pump);
+        }
+      };
+      pump();
+    });
+    c.on('error', () => {});
+  });
+}
+
+async function idleRss(target: Target, hello: Buffer): Promise<number> {
+  const socks: Socket[] = [];
+  for (let i = 0; i < IDLE; i += 500) {
+    await Promise.all(
+      Array.from(
+        { length: Math.min(500, IDLE - i) },
+        () =>
+          new Promise<void>((resolve) => {
+            const s = connect({ host: '127.0.0.1', port: target.port }, () => s.write(hello));
+            socks.push(s);
+            s.once('data', () => resolve());
+            s.on('error', () => resolve());
+          }),
+      ),
+    );
+  }
+  await sleep(500);
+  const rss = rssKiB(target.proc?.pid as number);
+  for (const s of socks) s.destroy();
+  await sleep(1000);
+  return rss;
+}
+
+async function main(): Promise<void> {
+  const hello = await captureHello();
+  const backend = await startBackend();
+  const bport = (backend.address() as AddressInfo).port;
+  const targets = await startTargets(bport);
+  const base = await connRate(bport, hello);
+  const baseP50 = pct(base.lat, 50);
+  const baseP99 = pct(base.lat, 99);
+  const rows: string[] = [];
+  for (const t of targets) {
+    const pid = t.proc?.pid as number;
+    await connRate(t.port, hello); // warm-up
+    const c0 = cpuTicks(pid);
+    const r = await connRate(t.port, hello);
+    const c1 = cpuTicks(pid);
+    const cpuPerConnUs = (((c1 - c0) / TICK) * 1e6) / r.count;
+    const b0 = cpuTicks(pid);
+    const mib = await bulk(t.port, hello, backend);
+    const b1 = cpuTicks(pid);
+    const cpuPerGiB = ((b1 - b0) / TICK) * (1024 / (BULK_BYTES / 1024 / 1024));
+    await sleep(300);
+    const rss = await idleRss(t, hello);
+    rows.push(
+      `| ${t.name} | ${r.perSec.toFixed(0)} | ${(pct(r.lat, 50) - baseP50).toFixed(3)} | ${(pct(r.lat, 99) - baseP99).toFixed(3)} | ` +
+        `${cpuPerConnUs.toFixed(0)} | ${mib.toFixed(0)} | ${cpuPerGiB.toFixed(2)} | ${(rss / 1024).toFixed(1)} |`,
+    );
+    console.error(`done: ${t.name}`);
+  }
+  console.log(
+    `SNI gateways on loopback, 1 worker each, ${CONCURRENCY} concurrent clients, ${DURATION_MS} ms per run, ` +
+      `bulk ${BULK_BYTES / 1024 / 1024} MiB, ${IDLE} idle connections. Direct-to-backend baseline: ` +
+      `${base.perSec.toFixed(0)} conn/s, p50 ${baseP50.toFixed(3)} ms, p99 ${baseP99.toFixed(3)} ms.\n`,
+  );
+  console.log(
+    '| gateway | conn/s (captured hello) | added p50 ms | added p99 ms | CPU µs/conn | bulk MiB/s | CPU s/GiB | RSS MiB idle |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const r of rows) console.log(r);
+  // SIGTERM first: nginx's master stops its worker (a SIGKILLed master would orphan it).
+  for (const t of targets) t.proc?.kill('SIGTERM');
+  await sleep(1000);
+  for (const t of targets) if (t.proc?.exitCode === null) t.proc.kill('SIGKILL');
+  backend.close();
+  rmSync(work, { recursive: true, force: true });
+  process.exit(0);
+}
+
+await main();
