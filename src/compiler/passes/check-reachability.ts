@@ -23,11 +23,41 @@ function targetName(t: TargetPath): string {
   return t.role === 'failover' ? `${t.service} (failover target)` : t.service;
 }
 
-function gatewayDiagnostics(index: MeshIndex, u: CompiledUpstream, t: TargetPath): Diagnostic[] {
+/**
+ * Where each service's failover is declared: the resolver's deepest `Failover` field, e.g. its `Datacenters` (the line inside a raw entry file when
+ * it came from one), so a finding about a failover target also points at the failover that introduced it.
+ */
+function failoverLocations(model: MeshModel): Map<string, RelatedLocation> {
+  const out = new Map<string, RelatedLocation>();
+  for (const d of model.entries) {
+    if (d.entry.Kind !== 'service-resolver' || d.entry.Failover === undefined) continue;
+    const field = Object.keys(d.fieldSpans ?? {})
+      .filter((k) => k.startsWith('/Failover'))
+      .sort((a, b) => b.length - a.length || (a < b ? -1 : 1))[0];
+    const span = (field !== undefined ? d.fieldSpans?.[field] : undefined) ?? d.span;
+    out.set(serviceKey(d.entry.Name, d.entry.Namespace, d.entry.Partition), {
+      path: d.path,
+      ...(span ? { span } : {}),
+      message: `failover of '${d.entry.Name}' declared here`,
+    });
+  }
+  return out;
+}
+
+function gatewayDiagnostics(
+  index: MeshIndex,
+  u: CompiledUpstream,
+  t: TargetPath,
+  failoverAt: RelatedLocation | undefined,
+): Diagnostic[] {
   const out: Diagnostic[] = [];
   const upstream = `${u.service} → ${u.destination}`;
   for (const p of t.problems) {
-    const at = (related: RelatedLocation[]) => ({ path: u.path, ...(u.span ? { span: u.span } : {}), related });
+    const at = (related: RelatedLocation[]) => ({
+      path: u.path,
+      ...(u.span ? { span: u.span } : {}),
+      related: t.role === 'failover' && failoverAt ? [...related, failoverAt] : related,
+    });
     if (p.kind === 'no-source-gateway') {
       out.push(
         diag(
@@ -65,15 +95,19 @@ function gatewayDiagnostics(index: MeshIndex, u: CompiledUpstream, t: TargetPath
 /** Checks every compiled upstream's targets. Upstreams whose chain does not compile are reported elsewhere (MC2002). */
 export function checkReachability(model: MeshModel, upstreams: readonly CompiledUpstream[]): PassResult<void> {
   const index = indexMesh(model);
+  const failovers = failoverLocations(model);
   const diagnostics: Diagnostic[] = [];
   for (const u of upstreams) {
     if (u.error) continue;
     const r = reachUpstream(index, u);
     const upstream = `${u.service} → ${u.destination}`;
-    for (const t of r.targets) diagnostics.push(...gatewayDiagnostics(index, u, t));
+    const failoverAt = u.chain
+      ? failovers.get(serviceKey(u.chain.ServiceName, u.chain.Namespace, u.chain.Partition))
+      : undefined;
+    for (const t of r.targets) diagnostics.push(...gatewayDiagnostics(index, u, t, failoverAt));
     const primaries = r.targets.filter((t) => t.role === 'primary');
-    const failovers = r.targets.filter((t) => t.role === 'failover');
-    const covered = failovers.some((t) => t.reachable);
+    const failoverTargets = r.targets.filter((t) => t.role === 'failover');
+    const covered = failoverTargets.some((t) => t.reachable);
     for (const t of primaries) {
       if (!t.problems.some((p) => p.kind === 'not-deployed') || covered) continue;
       const dcs = index.deployedIn.get(serviceKey(t.service, t.namespace, t.partition)) ?? [];
@@ -90,12 +124,12 @@ export function checkReachability(model: MeshModel, upstreams: readonly Compiled
         ),
       );
     }
-    for (const t of failovers) {
+    for (const t of failoverTargets) {
       if (!t.problems.some((p) => p.kind === 'not-deployed' || p.kind === 'unknown-datacenter')) continue;
       diagnostics.push(
         diag(
           FailoverTargetNotDeployed,
-          { path: u.path, ...(u.span ? { span: u.span } : {}) },
+          { path: u.path, ...(u.span ? { span: u.span } : {}), ...(failoverAt ? { related: [failoverAt] } : {}) },
           { upstream, service: t.service, dc: t.datacenter },
         ),
       );
