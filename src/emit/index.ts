@@ -25,9 +25,8 @@ export const emitConsulEntries: Emitter = (c) => [
   ...emitCrds(c.entries),
 ];
 
-export const emitters: readonly Emitter[] = [
-  emitConsulEntries,
-  emitCompiledChains,
+/** What each datacenter runs besides the (global) config entries. */
+export const perDatacenterEmitters: readonly Emitter[] = [
   emitHelmValues,
   emitAgentConfig,
   emitServiceRegistrations,
@@ -36,6 +35,8 @@ export const emitters: readonly Emitter[] = [
   emitGatewayConfig,
   emitTerraformJson,
 ];
+
+export const emitters: readonly Emitter[] = [emitConsulEntries, emitCompiledChains, ...perDatacenterEmitters];
 
 function byPath(a: Artifact, b: Artifact): number {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatGoDuration, parseGoDuration } from '../../src/input/entries/go-duration.ts';
+import { formatGoDuration, parseGoDuration } from '../../src/model/go-duration.ts';
 
 describe('Go time.Duration parsing and printing', () => {
   it.each([

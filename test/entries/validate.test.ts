@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateEntry } from '../../src/input/entries/validate-entry.ts';
+import { validateEntry } from '../../src/model/validate-entry.ts';
 import { VALIDATION_CASES } from './validation-cases.ts';
 
 describe("Consul's config-entry validation, rule by rule", () => {

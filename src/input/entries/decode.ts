@@ -5,7 +5,7 @@
  * (snake_case aliases), `StringToTimeDurationHookFunc`, case-insensitive field names, and every unused key reported as
  * `invalid config key "..."`. Problems are returned as issues with Consul's own message, never thrown.
  */
-import { formatGoDuration, parseGoDuration } from './go-duration.ts';
+import { formatGoDuration, parseGoDuration } from '../../model/go-duration.ts';
 import type { FieldSpec, FieldType, StructType } from './schema.ts';
 import { indexKey } from './source-lines.ts';
 

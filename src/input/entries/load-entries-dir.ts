@@ -17,10 +17,10 @@ import {
 import { type Diagnostic, diag, MeshccInputError, type PassResult } from '../../diagnostics/diagnostic.ts';
 import { entryKey } from '../../model/entries.ts';
 import type { EntryDecl, SourceSpan } from '../../model/types.ts';
+import { validateEntry } from '../../model/validate-entry.ts';
 import { decodeConfigEntryWithSpans } from './decode-config-entry.ts';
 import { pointersForMessage } from './message-pointer.ts';
 import { formatOf, parseEntryFile } from './parse-file.ts';
-import { validateEntry } from './validate-entry.ts';
 
 function listFiles(dir: string): string[] {
   const out: string[] = [];

@@ -13,8 +13,8 @@ import type {
   ServiceResolverEntry,
   UpstreamConfigFields,
   UpstreamConfigOverride,
-} from '../../model/entries.ts';
-import { parseGoDuration } from './go-duration.ts';
+} from './entries.ts';
+import { formatGoDuration, parseGoDuration } from './go-duration.ts';
 
 const META_MAX_KEY_PAIRS = 64;
 const META_KEY_MAX_LENGTH = 128;
@@ -95,6 +95,11 @@ function validateServiceDefaults(e: ServiceDefaultsEntry): string[] {
     if (err) errs.push(`error in upstream defaults: ${err}`);
   }
   return errs;
+}
+
+function goText(d: string | undefined): string {
+  const p = d === undefined ? undefined : parseGoDuration(d);
+  return p?.ok ? formatGoDuration(p.ns) : String(d);
 }
 
 function durationBelowZero(d: string | undefined): boolean {
@@ -193,8 +198,9 @@ function validateResolver(e: ServiceResolverEntry): string[] {
     if (err) errs.push(err);
   }
   if (errs.length > 0) return errs;
-  if (durationBelowZero(e.ConnectTimeout)) return [`Bad ConnectTimeout '${e.ConnectTimeout}', must be >= 0`];
-  if (durationBelowZero(e.RequestTimeout)) return [`Bad RequestTimeout '${e.RequestTimeout}', must be >= 0`];
+  // Consul prints the parsed time.Duration (`-1500ms` is reported as `-1.5s`).
+  if (durationBelowZero(e.ConnectTimeout)) return [`Bad ConnectTimeout '${goText(e.ConnectTimeout)}', must be >= 0`];
+  if (durationBelowZero(e.RequestTimeout)) return [`Bad RequestTimeout '${goText(e.RequestTimeout)}', must be >= 0`];
   return [];
 }
 
