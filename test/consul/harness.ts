@@ -1,5 +1,5 @@
 /**
- * Real-Consul harness: two WAN-federated server-mode datacenters on loopback (dc1 on 127.0.55.1, dc2 on 127.0.55.2,
+ * Real-Consul harness: two WAN-federated server-mode datacenters on loopback (dc1 on 127.<b>.55.1, dc2 on 127.<b>.55.2,
  * default ports, one data dir each so a server can be restarted). Used by `test/setup/consul-global.ts` once per run.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -10,8 +10,15 @@ import { join } from 'node:path';
 /** Where `scripts/setup-consul.sh` puts the binary. */
 export const CONSUL_BIN = process.env.MESHCC_CONSUL_BIN ?? join(homedir(), '.cache/meshcc/consul-v1.22.7/consul');
 
-export const DC1_IP = '127.0.55.1';
-export const DC2_IP = '127.0.55.2';
+/**
+ * Loopback block of this run: `127.<b>.55.1/2`, with `<b>` derived from the process id (or MESHCC_TEST_CONSUL_BLOCK),
+ * so two test runs on one machine (a developer's and CI's, or parallel checkouts) never fight over the same ports.
+ */
+const BLOCK = Number(process.env.MESHCC_TEST_CONSUL_BLOCK ?? 100 + (process.pid % 100));
+// Exported to the environment so test workers (forked after the global setup) compute the same addresses.
+process.env.MESHCC_TEST_CONSUL_BLOCK = String(BLOCK);
+export const DC1_IP = `127.${BLOCK}.55.1`;
+export const DC2_IP = `127.${BLOCK}.55.2`;
 
 export interface DcProcess {
   readonly name: string;
