@@ -19,10 +19,12 @@ new MeshGateway(dc1, 'mesh-gateway', {
   wanAddressSource: 'Static',
   instances: 2,
 });
+// dc2's gateway is meshcc's bundled SNI gateway (synth writes its runtime config to dc2/gateway/mesh-gateway.json).
 new MeshGateway(dc2, 'mesh-gateway', {
   lan: { address: '10.2.0.10', port: 8443 },
   wan: { address: '198.51.100.20', port: 443 },
   instances: 2,
+  implementation: 'meshcc',
 });
 
 // Send all cross-datacenter traffic through the local gateway (the guide's proxy-defaults.json).

@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emitAll } from '../../src/emit/index.ts';
 import { environmentCompilation, environmentNames } from './environments.ts';
@@ -16,5 +18,14 @@ describe.each(environmentNames())('example environment %s', (name) => {
       if (schemaFor(a.path)) expect(schemaErrors(a), a.path).toEqual([]);
       await expect(a.content).toMatchFileSnapshot(`../golden/synth/${name}/${a.path}`);
     }
+  });
+
+  it('has no reviewed golden file that synth no longer writes', async () => {
+    const dir = join(import.meta.dirname, '../golden/synth', name);
+    const golden = readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => relative(dir, join(e.parentPath, e.name)));
+    const written = new Set(emitAll(await environmentCompilation(name)).map((a) => a.path));
+    expect(golden.filter((g) => !written.has(g))).toEqual([]);
   });
 });

@@ -29,8 +29,8 @@ describe('environments/multi-dc without the dc2 mesh gateway', () => {
     expect(failover?.severity).toBe('error');
     expect(failover?.message).toContain("currency (failover target) in 'dc2'");
     expect(failover?.path).toBe('multi-dc/payments/dc1/currency');
-    // payments.deploy(dc1, ...).addUpstream(currency, ...) is on line 37 of mesh.ts
-    expect(where(failover?.span)).toBe('mesh.ts:37');
+    // payments.deploy(dc1, ...).addUpstream(currency, ...) is on line 39 of mesh.ts
+    expect(where(failover?.span)).toBe('mesh.ts:39');
     expect(failover?.related?.map((r) => `${r.message} @ ${where(r.span)}`)).toEqual([
       "datacenter 'dc2' declared here @ mesh.ts:14",
       "failover of 'currency' declared here @ entries/currency-resolver.hcl:6",
