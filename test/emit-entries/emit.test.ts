@@ -6,8 +6,8 @@ import { emitApiJson } from '../../src/emit/consul-entries/api-json.ts';
 import { emitCrds, entryToCrd } from '../../src/emit/consul-entries/crd.ts';
 import { emitHcl, entryToHcl } from '../../src/emit/consul-entries/hcl.ts';
 import { decodeConfigEntry } from '../../src/input/entries/decode-config-entry.ts';
-import { formatGoDuration } from '../../src/model/go-duration.ts';
 import type { ConfigEntry } from '../../src/model/entries.ts';
+import { formatGoDuration } from '../../src/model/go-duration.ts';
 import { FIXTURE_ENTRIES } from './fixtures.ts';
 
 /** Parses emitted HCL back through the input path (HCL 2 parser, then Consul's decoding rules). */
