@@ -14,12 +14,20 @@
 import { ChainCompileFailed, L7ChainNotCompiled } from '../diagnostics/codes/resolution.ts';
 import { compareDiagnostics, type Diagnostic, diag, type PassResult } from '../diagnostics/diagnostic.ts';
 import type { ConfigEntry } from '../model/entries.ts';
-import { ENVIRONMENT_KEY, type EntryDecl, MANAGED_BY_KEY, MANAGED_BY_VALUE, type MeshModel } from '../model/types.ts';
+import {
+  ENVIRONMENT_KEY,
+  type EntryDecl,
+  MANAGED_BY_KEY,
+  MANAGED_BY_VALUE,
+  type MeshModel,
+  type UpstreamDecl,
+} from '../model/types.ts';
 import { buildEntryIndex, type EntryIndex } from './entry-index.ts';
 import { checkPlatform } from './passes/check-platform.ts';
 import { type ChainResult, compileChain } from './passes/compile-chains.ts';
 import { type ResolvedUpstream, resolveGatewayModes } from './passes/resolve-gateway-modes.ts';
 import { upstreamChainOverrides } from './passes/resolve-upstream-config.ts';
+import { ServiceMap } from './service-map.ts';
 import type { ChainOverrides, Compilation, CompiledUpstream } from './types.ts';
 import { validationPasses } from './validation-passes.ts';
 
@@ -44,6 +52,29 @@ function overridesKey(o: ChainOverrides): string {
 }
 
 /**
+ * Compiled chains by destination, then (datacenter, overrides key): a destination is compiled in a few datacenters
+ * with a few overrides, so a short list per destination (no long key string per upstream).
+ */
+class ChainCache {
+  private readonly byDestination = new ServiceMap<{ dc: string; overrides: string; result: ChainResult }[]>();
+
+  get(u: UpstreamDecl, datacenter: string, overrides: string): ChainResult | undefined {
+    const list = this.byDestination.get(u.destinationName, u.destinationNamespace, u.destinationPartition) ?? [];
+    for (const c of list) if (c.dc === datacenter && c.overrides === overrides) return c.result;
+    return undefined;
+  }
+
+  set(u: UpstreamDecl, datacenter: string, overrides: string, result: ChainResult): void {
+    let list = this.byDestination.get(u.destinationName, u.destinationNamespace, u.destinationPartition);
+    if (!list) {
+      list = [];
+      this.byDestination.set(u.destinationName, u.destinationNamespace, u.destinationPartition, list);
+    }
+    list.push({ dc: datacenter, overrides, result });
+  }
+}
+
+/**
  * Pass: compiles the chain of every resolved upstream. Chains are pure functions of (service, datacenter,
  * overrides), so each distinct request is compiled once and shared.
  */
@@ -52,19 +83,13 @@ export function compileUpstreamChains(
   index: EntryIndex,
   resolved: readonly ResolvedUpstream[],
 ): PassResult<CompiledUpstream[]> {
-  const cache = new Map<string, ChainResult>();
+  const cache = new ChainCache();
   const diagnostics: Diagnostic[] = [];
   const value = resolved.map(({ instance, upstream, mode }): CompiledUpstream => {
     const targetDatacenter = upstream.datacenter ?? instance.datacenter;
     const overrides = upstreamChainOverrides(instance, upstream, index, mode);
-    const key = [
-      upstream.destinationName,
-      upstream.destinationNamespace,
-      upstream.destinationPartition,
-      targetDatacenter,
-      overridesKey(overrides),
-    ].join('\u0000');
-    let result = cache.get(key);
+    const key = overridesKey(overrides);
+    let result = cache.get(upstream, targetDatacenter, key);
     if (!result) {
       result = compileChain({
         serviceName: upstream.destinationName,
@@ -75,10 +100,10 @@ export function compileUpstreamChains(
         entries: index,
         overrides,
       });
-      cache.set(key, result);
+      cache.set(upstream, targetDatacenter, key, result);
     }
-    const at = { path: upstream.path, ...(upstream.span ? { span: upstream.span } : {}) };
     if ('error' in result) {
+      const at = { path: upstream.path, ...(upstream.span ? { span: upstream.span } : {}) };
       const e = result.error;
       diagnostics.push(
         e.unsupported
@@ -95,16 +120,17 @@ export function compileUpstreamChains(
             }),
       );
     }
-    return {
-      path: upstream.path,
-      ...(upstream.span ? { span: upstream.span } : {}),
-      service: instance.service,
-      datacenter: instance.datacenter,
-      destination: upstream.destinationName,
-      targetDatacenter,
-      mode,
-      ...('chain' in result ? { chain: result.chain } : { error: result.error }),
-    };
+    // Built field by field (same order as the type) rather than with spreads: one object per upstream, no temporaries.
+    const compiled = { path: upstream.path } as { -readonly [K in keyof CompiledUpstream]: CompiledUpstream[K] };
+    if (upstream.span) compiled.span = upstream.span;
+    compiled.service = instance.service;
+    compiled.datacenter = instance.datacenter;
+    compiled.destination = upstream.destinationName;
+    compiled.targetDatacenter = targetDatacenter;
+    compiled.mode = mode;
+    if ('chain' in result) compiled.chain = result.chain;
+    else compiled.error = result.error;
+    return compiled;
   });
   return { value, diagnostics };
 }

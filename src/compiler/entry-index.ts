@@ -16,6 +16,7 @@ import type {
 } from '../model/entries.ts';
 import type { EntryDecl } from '../model/types.ts';
 import { parseGoDuration } from './duration.ts';
+import { ServiceMap } from './service-map.ts';
 
 /** A config entry with its declaration (for diagnostics and provenance). */
 export interface Indexed<E extends ConfigEntry> {
@@ -44,10 +45,6 @@ export function entryIdentity(e: ConfigEntry): string {
   return `${e.Kind}/${orDefault(e.Partition)}/${orDefault(e.Namespace)}/${e.Name}`;
 }
 
-function key(kind: string, name: string, namespace?: string, partition?: string): string {
-  return `${kind}/${orDefault(partition)}/${orDefault(namespace)}/${name}`;
-}
-
 function where(d: EntryDecl): string {
   return d.span ? `${d.span.file}:${d.span.line}` : d.path;
 }
@@ -73,11 +70,38 @@ function checkDurations(d: EntryDecl): Diagnostic[] {
 }
 
 /**
+ * Lookups by kind and service identity without building a key string per lookup (chain compiles and mode ladders look
+ * entries up several times per upstream). Holds one `Indexed` per entry, shared by every lookup.
+ */
+class EntryTable {
+  private readonly byKind = new Map<string, ServiceMap<Indexed<ConfigEntry>>>();
+
+  add(kind: string, name: string, namespace: string | undefined, partition: string | undefined, decl: EntryDecl): void {
+    let services = this.byKind.get(kind);
+    if (!services) {
+      services = new ServiceMap();
+      this.byKind.set(kind, services);
+    }
+    services.set(name, namespace, partition, { entry: decl.entry, decl });
+  }
+
+  get<E extends ConfigEntry>(
+    kind: string,
+    name: string,
+    namespace?: string,
+    partition?: string,
+  ): Indexed<E> | undefined {
+    return this.byKind.get(kind)?.get(name, namespace, partition) as Indexed<E> | undefined;
+  }
+}
+
+/**
  * Builds the index over entry declarations. Reports MC2001 for a second definition of the same entry (the first is
  * kept) and MC2004 for resolver timeouts that are not Go durations.
  */
 export function buildEntryIndex(decls: readonly EntryDecl[]): PassResult<EntryIndex> {
   const byKey = new Map<string, EntryDecl>();
+  const table = new EntryTable();
   const diagnostics: Diagnostic[] = [];
   const all: EntryDecl[] = [];
   for (const d of decls) {
@@ -98,20 +122,20 @@ export function buildEntryIndex(decls: readonly EntryDecl[]): PassResult<EntryIn
       continue;
     }
     byKey.set(k, d);
+    const e = d.entry;
+    // proxy-defaults is one per partition, whatever its name and namespace.
+    if (e.Kind === 'proxy-defaults') table.add(e.Kind, 'global', 'default', e.Partition, d);
+    else table.add(e.Kind, e.Name, e.Namespace, e.Partition, d);
     all.push(d);
-    diagnostics.push(...checkDurations(d));
+    for (const x of checkDurations(d)) diagnostics.push(x);
   }
-  const get = <E extends ConfigEntry>(k: string): Indexed<E> | undefined => {
-    const decl = byKey.get(k);
-    return decl ? { entry: decl.entry as E, decl } : undefined;
-  };
   const index: EntryIndex = {
     all,
-    proxyDefaults: (partition) => get(`proxy-defaults/${orDefault(partition)}`),
-    serviceDefaults: (s, ns, p) => get(key('service-defaults', s, ns, p)),
-    resolver: (s, ns, p) => get(key('service-resolver', s, ns, p)),
-    splitter: (s, ns, p) => get(key('service-splitter', s, ns, p)),
-    router: (s, ns, p) => get(key('service-router', s, ns, p)),
+    proxyDefaults: (partition) => table.get('proxy-defaults', 'global', 'default', partition),
+    serviceDefaults: (s, ns, p) => table.get('service-defaults', s, ns, p),
+    resolver: (s, ns, p) => table.get('service-resolver', s, ns, p),
+    splitter: (s, ns, p) => table.get('service-splitter', s, ns, p),
+    router: (s, ns, p) => table.get('service-router', s, ns, p),
   };
   return { value: index, diagnostics };
 }

@@ -17,7 +17,7 @@ import type {
   ServiceInstanceDecl,
   SourceSpan,
 } from '../model/types.ts';
-import type { ChainTarget, CompiledUpstream } from './types.ts';
+import type { ChainTarget, CompiledChain, CompiledUpstream } from './types.ts';
 
 /** Per-datacenter lookups built once per validation. */
 export interface MeshIndex {
@@ -119,7 +119,7 @@ export interface UpstreamReach {
   readonly error?: string;
 }
 
-interface ChainTargetRef {
+export interface ChainTargetRef {
   readonly role: 'primary' | 'failover';
   readonly target: ChainTarget;
 }
@@ -138,22 +138,109 @@ export function chainTargets(u: CompiledUpstream): ChainTargetRef[] {
           .filter((n) => n?.Type === 'resolver');
   const out: ChainTargetRef[] = [];
   const seen = new Set<string>();
-  const push = (role: 'primary' | 'failover', id: string) => {
-    const target = chain.Targets[id];
-    if (!target || seen.has(`${role}:${id}`)) return;
-    seen.add(`${role}:${id}`);
-    out.push({ role, target });
-  };
   for (const n of resolvers) {
     if (!n?.Resolver) continue;
-    push('primary', n.Resolver.Target);
-    for (const id of n.Resolver.Failover?.Targets ?? []) push('failover', id);
+    addTarget(chain, 'primary', n.Resolver.Target, seen, out);
+    for (const id of n.Resolver.Failover?.Targets ?? []) addTarget(chain, 'failover', id, seen, out);
   }
   return out;
 }
 
+/** Appends a chain target once per role. */
+function addTarget(
+  chain: CompiledChain,
+  role: 'primary' | 'failover',
+  id: string,
+  seen: Set<string>,
+  out: ChainTargetRef[],
+): void {
+  const target = chain.Targets[id];
+  if (!target || seen.has(`${role}:${id}`)) return;
+  seen.add(`${role}:${id}`);
+  out.push({ role, target });
+}
+
 function hostPort(h: { address: string; port: number } | undefined): string | undefined {
   return h ? `${h.address}:${h.port}` : undefined;
+}
+
+/** A target's reachability without its hops: what the validation passes read (`pathTo` adds the hops). */
+export type TargetReach = Omit<TargetPath, 'hops'>;
+
+/** What stands between a caller in `sourceDc` and one target, in `pathTo`'s order. */
+function targetProblems(index: MeshIndex, sourceDc: string, t: ChainTarget, mode: GatewayMode): Problem[] {
+  const problems: Problem[] = [];
+  const dc = t.Datacenter;
+  const targetDc = index.datacenters.get(dc);
+  if (!targetDc) problems.push({ kind: 'unknown-datacenter' });
+  else if (dc !== sourceDc) {
+    if (mode === 'none') {
+      const network = index.datacenters.get(sourceDc)?.network ?? sourceDc;
+      if (network !== targetDc.network)
+        problems.push({ kind: 'direct-across-networks', network, targetNetwork: targetDc.network });
+    } else {
+      if (mode === 'local' && !index.gateways.get(sourceDc)?.[0]) problems.push({ kind: 'no-source-gateway' });
+      if (!wanGateway(index, dc)) {
+        const why =
+          (index.gateways.get(dc)?.length ?? 0) > 0
+            ? 'has mesh gateways but none with a WAN address, so no other datacenter can reach them'
+            : 'deploys no mesh gateway';
+        problems.push({ kind: 'no-remote-gateway', why });
+      }
+    }
+  }
+  if (targetDc && !index.instances.get(`${serviceKey(t.Service, t.Namespace, t.Partition)}@${dc}`)) {
+    problems.push({ kind: 'not-deployed' });
+  }
+  return problems;
+}
+
+/** Reachability of one target from a caller in `sourceDc`, without the hops. */
+export function targetReach(
+  index: MeshIndex,
+  sourceDc: string,
+  role: 'primary' | 'failover',
+  t: ChainTarget,
+  fallbackMode: GatewayMode,
+): TargetReach {
+  const mode: GatewayMode = t.MeshGateway?.Mode ?? fallbackMode;
+  const problems = targetProblems(index, sourceDc, t, mode);
+  return {
+    role,
+    targetId: t.ID,
+    service: t.Service,
+    namespace: t.Namespace,
+    partition: t.Partition,
+    datacenter: t.Datacenter,
+    mode,
+    sni: t.SNI,
+    reachable: problems.length === 0,
+    problems,
+  };
+}
+
+/** The hops from a caller's sidecar in `sourceDc` to one target (gateways only across datacenters). */
+function targetHops(index: MeshIndex, sourceDc: string, caller: string, t: ChainTarget, mode: GatewayMode): Hop[] {
+  const dc = t.Datacenter;
+  const hops: Hop[] = [{ kind: 'sidecar', datacenter: sourceDc, name: `${caller}-sidecar-proxy` }];
+  if (index.datacenters.has(dc) && dc !== sourceDc && mode !== 'none') {
+    if (mode === 'local') {
+      const local = index.gateways.get(sourceDc)?.[0];
+      if (local) {
+        const address = hostPort(local.lan);
+        hops.push({ kind: 'local-gateway', datacenter: sourceDc, name: local.name, ...(address ? { address } : {}) });
+      }
+    }
+    const remote = wanGateway(index, dc);
+    if (remote) {
+      const address = hostPort(remote.wan);
+      hops.push({ kind: 'remote-gateway', datacenter: dc, name: remote.name, ...(address ? { address } : {}) });
+    }
+  }
+  const instance = index.instances.get(`${serviceKey(t.Service, t.Namespace, t.Partition)}@${dc}`);
+  const address = instance?.address ? `${instance.address}:${instance.port}` : undefined;
+  hops.push({ kind: 'instance', datacenter: dc, name: t.Service, ...(address ? { address } : {}) });
+  return hops;
 }
 
 /** Computes the path from a caller in `sourceDc` to one target. */
@@ -165,55 +252,19 @@ export function pathTo(
   t: ChainTarget,
   fallbackMode: GatewayMode,
 ): TargetPath {
-  const mode: GatewayMode = t.MeshGateway?.Mode ?? fallbackMode;
-  const dc = t.Datacenter;
-  const hops: Hop[] = [{ kind: 'sidecar', datacenter: sourceDc, name: `${caller}-sidecar-proxy` }];
-  const problems: Problem[] = [];
-  const targetDc = index.datacenters.get(dc);
-  const instance = index.instances.get(`${serviceKey(t.Service, t.Namespace, t.Partition)}@${dc}`);
-  if (!targetDc) problems.push({ kind: 'unknown-datacenter' });
-  else if (dc !== sourceDc) {
-    const src = index.datacenters.get(sourceDc);
-    if (mode === 'none') {
-      const network = src?.network ?? sourceDc;
-      if (network !== targetDc.network)
-        problems.push({ kind: 'direct-across-networks', network, targetNetwork: targetDc.network });
-    } else {
-      if (mode === 'local') {
-        const local = index.gateways.get(sourceDc)?.[0];
-        if (local) {
-          const address = hostPort(local.lan);
-          hops.push({ kind: 'local-gateway', datacenter: sourceDc, name: local.name, ...(address ? { address } : {}) });
-        } else problems.push({ kind: 'no-source-gateway' });
-      }
-      const remote = wanGateway(index, dc);
-      if (remote) {
-        const address = hostPort(remote.wan);
-        hops.push({ kind: 'remote-gateway', datacenter: dc, name: remote.name, ...(address ? { address } : {}) });
-      } else {
-        const why =
-          (index.gateways.get(dc)?.length ?? 0) > 0
-            ? 'has mesh gateways but none with a WAN address, so no other datacenter can reach them'
-            : 'deploys no mesh gateway';
-        problems.push({ kind: 'no-remote-gateway', why });
-      }
-    }
-  }
-  if (targetDc && !instance) problems.push({ kind: 'not-deployed' });
-  const address = instance?.address ? `${instance.address}:${instance.port}` : undefined;
-  hops.push({ kind: 'instance', datacenter: dc, name: t.Service, ...(address ? { address } : {}) });
+  const r = targetReach(index, sourceDc, role, t, fallbackMode);
   return {
-    role,
-    targetId: t.ID,
-    service: t.Service,
-    namespace: t.Namespace,
-    partition: t.Partition,
-    datacenter: dc,
-    mode,
-    sni: t.SNI,
-    hops,
-    reachable: problems.length === 0,
-    problems,
+    role: r.role,
+    targetId: r.targetId,
+    service: r.service,
+    namespace: r.namespace,
+    partition: r.partition,
+    datacenter: r.datacenter,
+    mode: r.mode,
+    sni: r.sni,
+    hops: targetHops(index, sourceDc, caller, t, r.mode),
+    reachable: r.reachable,
+    problems: r.problems,
   };
 }
 
@@ -233,6 +284,11 @@ function implicitTarget(u: CompiledUpstream): ChainTarget {
   };
 }
 
+/** The targets an upstream's traffic may go to: its chain's, or the destination itself when built without a chain. */
+export function upstreamTargets(u: CompiledUpstream): ChainTargetRef[] {
+  return u.chain ? chainTargets(u) : [{ role: 'primary', target: implicitTarget(u) }];
+}
+
 /** The reachability report of one upstream. */
 export function reachUpstream(index: MeshIndex, u: CompiledUpstream): UpstreamReach {
   const base = {
@@ -244,8 +300,7 @@ export function reachUpstream(index: MeshIndex, u: CompiledUpstream): UpstreamRe
     targetDatacenter: u.targetDatacenter,
   };
   if (u.error) return { ...base, targets: [], reachable: false, error: u.error.message };
-  const refs: ChainTargetRef[] = u.chain ? chainTargets(u) : [{ role: 'primary', target: implicitTarget(u) }];
-  const targets = refs.map((r) => pathTo(index, u.datacenter, u.service, r.role, r.target, u.mode.mode));
+  const targets = upstreamTargets(u).map((r) => pathTo(index, u.datacenter, u.service, r.role, r.target, u.mode.mode));
   return { ...base, targets, reachable: targets.some((t) => t.reachable) };
 }
 

@@ -5,6 +5,7 @@
  * `agent/structs/discovery_chain.go` (`chainID`). A mesh gateway routes on these names: `<dc>.internal.<td>` and
  * anything ending in `.<dc>.internal.<td>` go to that datacenter's gateways, exact service names to local services.
  */
+import { flat } from '../model/flat-string.ts';
 
 const INTERNAL = 'internal';
 /** Names in a non-default admin partition use the versioned label (`internalVersion` in sni.go). */
@@ -74,9 +75,9 @@ export function targetId(p: {
   readonly datacenter: string;
   readonly peer?: string;
 }): string {
-  if (p.peer) return `${p.service}.${p.namespace}.default.external.${p.peer}`;
-  if (!p.subset) return `${p.service}.${p.namespace}.${p.partition}.${p.datacenter}`;
-  return `${p.subset}.${p.service}.${p.namespace}.${p.partition}.${p.datacenter}`;
+  if (p.peer) return flat(`${p.service}.${p.namespace}.default.external.${p.peer}`);
+  if (!p.subset) return flat(`${p.service}.${p.namespace}.${p.partition}.${p.datacenter}`);
+  return flat(`${p.subset}.${p.service}.${p.namespace}.${p.partition}.${p.datacenter}`);
 }
 
 /** What an SNI name means, when it is one of Consul's internal names under the given trust domain. */

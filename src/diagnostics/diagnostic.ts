@@ -2,6 +2,8 @@
  * Diagnostics: every finding meshcc reports, with a stable code, a severity, a message that names the thing, the
  * construct path, the source location and a hint. Passes return them; they never throw for bad user input.
  */
+
+import { flat } from '../model/flat-string.ts';
 import type { ConstructPath, SourceSpan } from '../model/types.ts';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -55,11 +57,11 @@ export interface At {
 
 /** Creates a diagnostic from a catalog entry. */
 export function diag<A>(d: DiagnosticDef<A>, at: At, args: A): Diagnostic {
-  const hint = typeof d.hint === 'function' ? d.hint(args) : d.hint;
+  const hint = typeof d.hint === 'function' ? flat(d.hint(args)) : d.hint;
   return {
     code: d.code,
     severity: d.severity,
-    message: d.message(args),
+    message: flat(d.message(args)),
     path: at.path,
     ...(at.span ? { span: at.span } : {}),
     ...(hint ? { hint } : {}),
@@ -97,13 +99,18 @@ export class DiagnosticBag {
   private readonly items: Diagnostic[] = [];
 
   add(...d: readonly Diagnostic[]): void {
-    this.items.push(...d);
+    this.addAll(d);
   }
 
   /** Adds a pass's diagnostics and returns its value. */
   take<T>(r: PassResult<T>): T {
-    this.items.push(...r.diagnostics);
+    this.addAll(r.diagnostics);
     return r.value;
+  }
+
+  /** One push per item: `push(...items)` overflows the stack for the hundreds of thousands a huge mesh yields. */
+  private addAll(items: readonly Diagnostic[]): void {
+    for (const d of items) this.items.push(d);
   }
 
   hasErrors(): boolean {

@@ -72,28 +72,28 @@ export function renderNodes(nodes: ReadonlyMap<string, WorkNode>): Record<string
 /** The `Targets` map as Consul marshals it (`DiscoveryTarget.MarshalJSON`, every field `omitempty`). */
 export function renderTargets(targets: ReadonlyMap<string, WorkTarget>): Record<string, ChainTarget> {
   const out: Record<string, ChainTarget> = {};
-  for (const id of [...targets.keys()].sort()) {
-    const t = targets.get(id)!;
-    const o = t.opts;
-    out[id] = {
-      ID: t.id,
-      Service: o.service,
-      ...(o.subset ? { ServiceSubset: o.subset } : {}),
-      Namespace: o.namespace,
-      Partition: o.partition,
-      ...(o.datacenter ? { Datacenter: o.datacenter } : {}),
-      ...(o.peer ? { Peer: o.peer } : {}),
-      MeshGateway: t.mode ? { Mode: t.mode } : {},
-      Subset: {
-        ...(t.subset?.Filter ? { Filter: t.subset.Filter } : {}),
-        ...(t.subset?.OnlyPassing ? { OnlyPassing: true } : {}),
-      },
-      TransparentProxy: t.dialedDirectly ? { DialedDirectly: true } : {},
-      ...(t.connectTimeoutNs !== 0 ? { ConnectTimeout: formatGoDuration(t.connectTimeoutNs) } : {}),
-      ...(t.external ? { External: true } : {}),
-      ...(t.sni ? { SNI: t.sni } : {}),
-      ...(t.name ? { Name: t.name } : {}),
-    } as ChainTarget;
-  }
+  for (const id of [...targets.keys()].sort()) out[id] = renderTarget(targets.get(id)!);
   return out;
+}
+
+/** One target, fields in Consul's order; built field by field (no spread temporaries: one target per chain and id). */
+function renderTarget(t: WorkTarget): ChainTarget {
+  const o = t.opts;
+  const out: Record<string, unknown> = { ID: t.id, Service: o.service };
+  if (o.subset) out.ServiceSubset = o.subset;
+  out.Namespace = o.namespace;
+  out.Partition = o.partition;
+  if (o.datacenter) out.Datacenter = o.datacenter;
+  if (o.peer) out.Peer = o.peer;
+  out.MeshGateway = t.mode ? { Mode: t.mode } : {};
+  const subset: { Filter?: string; OnlyPassing?: boolean } = {};
+  if (t.subset?.Filter) subset.Filter = t.subset.Filter;
+  if (t.subset?.OnlyPassing) subset.OnlyPassing = true;
+  out.Subset = subset;
+  out.TransparentProxy = t.dialedDirectly ? { DialedDirectly: true } : {};
+  if (t.connectTimeoutNs !== 0) out.ConnectTimeout = formatGoDuration(t.connectTimeoutNs);
+  if (t.external) out.External = true;
+  if (t.sni) out.SNI = t.sni;
+  if (t.name) out.Name = t.name;
+  return out as ChainTarget;
 }

@@ -36,10 +36,13 @@ function describe(r: Rule): string {
   return `'${r.source.Name} → ${r.destination}' (${r.decl.path})`;
 }
 
-/** Indexes intentions by `destination|source` name; at most one rule per pair (duplicates are MC2001). */
-function indexRules(model: MeshModel): { rules: Rule[]; byPair: Map<string, Rule> } {
+/** Intentions by destination name, then source name (no key string per lookup). */
+export type RulesByPair = ReadonlyMap<string, ReadonlyMap<string, Rule>>;
+
+/** Indexes intentions by destination and source name; at most one rule per pair (duplicates are MC2001). */
+function indexRules(model: MeshModel): { rules: Rule[]; byPair: RulesByPair } {
   const rules: Rule[] = [];
-  const byPair = new Map<string, Rule>();
+  const byPair = new Map<string, Map<string, Rule>>();
   for (const decl of model.entries) {
     if (decl.entry.Kind !== 'service-intentions') continue;
     const e = decl.entry as ServiceIntentionsEntry;
@@ -47,25 +50,22 @@ function indexRules(model: MeshModel): { rules: Rule[]; byPair: Map<string, Rule
       if (source.Peer) return;
       const r: Rule = { decl, destination: e.Name, source, index };
       rules.push(r);
-      const k = `${e.Name}|${source.Name}`;
-      if (!byPair.has(k)) byPair.set(k, r);
+      let bySource = byPair.get(e.Name);
+      if (!bySource) {
+        bySource = new Map();
+        byPair.set(e.Name, bySource);
+      }
+      if (!bySource.has(source.Name)) bySource.set(source.Name, r);
     });
   }
   return { rules, byPair };
 }
 
 /** The intention that decides `source → destination`, by Consul's precedence, or undefined. */
-export function matchIntention(
-  byPair: ReadonlyMap<string, Rule>,
-  source: string,
-  destination: string,
-): Rule | undefined {
-  return (
-    byPair.get(`${destination}|${source}`) ??
-    byPair.get(`${destination}|*`) ??
-    byPair.get(`*|${source}`) ??
-    byPair.get('*|*')
-  );
+export function matchIntention(byPair: RulesByPair, source: string, destination: string): Rule | undefined {
+  const exact = byPair.get(destination);
+  const wildcard = byPair.get('*');
+  return exact?.get(source) ?? exact?.get('*') ?? wildcard?.get(source) ?? wildcard?.get('*');
 }
 
 /** Checks declared upstreams against the intentions, and intentions against declared services. */

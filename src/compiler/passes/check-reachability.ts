@@ -10,8 +10,8 @@ import {
   NoRemoteGateway,
 } from '../../diagnostics/codes/reachability.ts';
 import { type Diagnostic, diag, type PassResult, type RelatedLocation } from '../../diagnostics/diagnostic.ts';
-import type { MeshModel } from '../../model/types.ts';
-import { indexMesh, type MeshIndex, reachUpstream, serviceKey, type TargetPath } from '../reach.ts';
+import type { GatewayMode, MeshModel } from '../../model/types.ts';
+import { indexMesh, type MeshIndex, serviceKey, type TargetReach, targetReach, upstreamTargets } from '../reach.ts';
 import type { CompiledUpstream } from '../types.ts';
 
 function dcRelated(index: MeshIndex, dc: string, message: string): RelatedLocation[] {
@@ -19,7 +19,7 @@ function dcRelated(index: MeshIndex, dc: string, message: string): RelatedLocati
   return d ? [{ path: d.path, ...(d.span ? { span: d.span } : {}), message }] : [];
 }
 
-function targetName(t: TargetPath): string {
+function targetName(t: TargetReach): string {
   return t.role === 'failover' ? `${t.service} (failover target)` : t.service;
 }
 
@@ -44,20 +44,22 @@ function failoverLocations(model: MeshModel): Map<string, RelatedLocation> {
   return out;
 }
 
+/** Adds the gateway findings of one target of `u` to `out`. */
 function gatewayDiagnostics(
   index: MeshIndex,
   u: CompiledUpstream,
-  t: TargetPath,
+  t: TargetReach,
   failoverAt: RelatedLocation | undefined,
-): Diagnostic[] {
-  const out: Diagnostic[] = [];
+  out: Diagnostic[],
+): void {
+  if (t.problems.length === 0) return;
   const upstream = `${u.service} → ${u.destination}`;
+  const at = (related: RelatedLocation[]) => ({
+    path: u.path,
+    ...(u.span ? { span: u.span } : {}),
+    related: t.role === 'failover' && failoverAt ? [...related, failoverAt] : related,
+  });
   for (const p of t.problems) {
-    const at = (related: RelatedLocation[]) => ({
-      path: u.path,
-      ...(u.span ? { span: u.span } : {}),
-      related: t.role === 'failover' && failoverAt ? [...related, failoverAt] : related,
-    });
     if (p.kind === 'no-source-gateway') {
       out.push(
         diag(
@@ -89,24 +91,52 @@ function gatewayDiagnostics(
       );
     }
   }
-  return out;
+}
+
+/**
+ * Upstreams that share a compiled chain, seen from one datacenter with one fallback mode, have the same targets: each
+ * distinct (chain, caller datacenter, mode) is analysed once.
+ */
+class TargetReachCache {
+  /** Per chain, the few (caller datacenter, mode) pairs it is seen from: a short list, not nested maps. */
+  private readonly byChain = new Map<object, { dc: string; mode: GatewayMode; targets: readonly TargetReach[] }[]>();
+
+  constructor(private readonly index: MeshIndex) {}
+
+  get(u: CompiledUpstream): readonly TargetReach[] {
+    if (!u.chain) return this.compute(u);
+    let seen = this.byChain.get(u.chain);
+    if (!seen) {
+      seen = [];
+      this.byChain.set(u.chain, seen);
+    }
+    for (const s of seen) if (s.dc === u.datacenter && s.mode === u.mode.mode) return s.targets;
+    const targets = this.compute(u);
+    seen.push({ dc: u.datacenter, mode: u.mode.mode, targets });
+    return targets;
+  }
+
+  private compute(u: CompiledUpstream): TargetReach[] {
+    return upstreamTargets(u).map((r) => targetReach(this.index, u.datacenter, r.role, r.target, u.mode.mode));
+  }
 }
 
 /** Checks every compiled upstream's targets. Upstreams whose chain does not compile are reported elsewhere (MC2002). */
 export function checkReachability(model: MeshModel, upstreams: readonly CompiledUpstream[]): PassResult<void> {
   const index = indexMesh(model);
   const failovers = failoverLocations(model);
+  const cache = new TargetReachCache(index);
   const diagnostics: Diagnostic[] = [];
   for (const u of upstreams) {
     if (u.error) continue;
-    const r = reachUpstream(index, u);
+    const targets = cache.get(u);
     const upstream = `${u.service} → ${u.destination}`;
     const failoverAt = u.chain
       ? failovers.get(serviceKey(u.chain.ServiceName, u.chain.Namespace, u.chain.Partition))
       : undefined;
-    for (const t of r.targets) diagnostics.push(...gatewayDiagnostics(index, u, t, failoverAt));
-    const primaries = r.targets.filter((t) => t.role === 'primary');
-    const failoverTargets = r.targets.filter((t) => t.role === 'failover');
+    for (const t of targets) gatewayDiagnostics(index, u, t, failoverAt, diagnostics);
+    const primaries = targets.filter((t) => t.role === 'primary');
+    const failoverTargets = targets.filter((t) => t.role === 'failover');
     const covered = failoverTargets.some((t) => t.reachable);
     for (const t of primaries) {
       if (!t.problems.some((p) => p.kind === 'not-deployed') || covered) continue;

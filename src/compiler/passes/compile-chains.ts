@@ -10,6 +10,7 @@
  * routing yet. `AutoVirtualIPs`/`ManualVirtualIPs` come from Consul's catalog state, not the compiler, and are left out.
  */
 import type { ServiceResolverEntry } from '../../model/entries.ts';
+import { flat } from '../../model/flat-string.ts';
 import type { GatewayMode } from '../../model/types.ts';
 import { customizationHash } from '../customization-hash.ts';
 import { parseGoDuration } from '../duration.ts';
@@ -73,6 +74,13 @@ function isDefaultResolver(r: ServiceResolverEntry): boolean {
     durationNs(r.RequestTimeout) === 0 &&
     raw.LoadBalancer === undefined &&
     raw.PrioritizeByLocality === undefined
+  );
+}
+
+/** `TransparentProxy.DialedDirectly` of a service-defaults or proxy-defaults entry. */
+function dialedDirectly(e: unknown): boolean {
+  return (
+    (e as { TransparentProxy?: { DialedDirectly?: boolean } } | undefined)?.TransparentProxy?.DialedDirectly === true
   );
 }
 
@@ -161,7 +169,7 @@ class ChainCompiler {
       this.refuseL7('service-router', this.req.serviceName, this.ns, this.partition);
     }
     const node = this.getSplitterOrResolverNode(this.newTarget({ service: this.req.serviceName }));
-    this.startNode = `resolver:${node.name}`;
+    this.startNode = flat(`resolver:${node.name}`);
   }
 
   private determineIfDefaultChain(): boolean {
@@ -389,8 +397,7 @@ class ChainCompiler {
     // datacenter/partition where the chain will be used"): the target's service-defaults, else proxy-defaults.
     const pd = this.entries.proxyDefaults(partition)?.entry;
     target.mode = sd?.MeshGateway?.Mode || pd?.MeshGateway?.Mode || undefined;
-    const tp = (e: unknown) => (e as { TransparentProxy?: { DialedDirectly?: boolean } } | undefined)?.TransparentProxy;
-    target.dialedDirectly = tp(sd)?.DialedDirectly === true || tp(pd)?.DialedDirectly === true;
+    target.dialedDirectly = dialedDirectly(sd) || dialedDirectly(pd);
     if (this.overrideMode !== undefined && target.mode !== this.overrideMode) {
       target.mode = this.overrideMode;
       this.customized.meshGateway = true;
@@ -440,6 +447,6 @@ class ChainCompiler {
 
   private recordNode(node: WorkNode): void {
     this.resolveNodes.set(node.targetId, node);
-    this.nodes.set(`resolver:${node.name}`, node);
+    this.nodes.set(flat(`resolver:${node.name}`), node);
   }
 }

@@ -22,6 +22,7 @@ import type { PassResult } from '../../diagnostics/diagnostic.ts';
 import type { ServiceDefaultsEntry, UpstreamConfigOverride } from '../../model/entries.ts';
 import type { EntryDecl, GatewayMode, MeshModel, ServiceInstanceDecl, UpstreamDecl } from '../../model/types.ts';
 import type { EntryIndex } from '../entry-index.ts';
+import { ServiceMap } from '../service-map.ts';
 import type { ModeDecision, ModeLayer, ModeLayerKind } from '../types.ts';
 
 /** The layers a sidecar resolves itself and sends to Consul as the chain's `OverrideMeshGateway`. */
@@ -97,13 +98,25 @@ export function matchingOverride(
 export class LadderRungs {
   private readonly callerRungs = new Map<string, readonly ModeLayer[]>();
   private readonly noOverrideRungs = new Map<string, ModeLayer>();
-  private readonly destinationRungs = new Map<string, ModeLayer>();
+  private readonly destinationRungs = new ServiceMap<ModeLayer>();
+  private readonly instanceRungs = new Map<ServiceInstanceDecl, ModeLayer>();
+  private readonly callerKeys = new Map<ServiceInstanceDecl, string>();
 
   constructor(readonly index: EntryIndex) {}
 
+  /** `partition/namespace/service` of the caller, built once per instance. */
+  private callerKey(instance: ServiceInstanceDecl): string {
+    let key = this.callerKeys.get(instance);
+    if (key === undefined) {
+      key = `${instance.partition}/${instance.namespace}/${instance.service}`;
+      this.callerKeys.set(instance, key);
+    }
+    return key;
+  }
+
   /** upstream-config-defaults, service-defaults and proxy-defaults of the calling service. */
   caller(instance: ServiceInstanceDecl): readonly ModeLayer[] {
-    const key = `${instance.partition}/${instance.namespace}/${instance.service}`;
+    const key = this.callerKey(instance);
     let rungs = this.callerRungs.get(key);
     if (!rungs) {
       const caller = this.index.serviceDefaults(instance.service, instance.namespace, instance.partition);
@@ -138,7 +151,7 @@ export class LadderRungs {
       );
     }
     // No override for this destination: one shared rung per caller.
-    const key = `${instance.partition}/${instance.namespace}/${instance.service}`;
+    const key = this.callerKey(instance);
     let rung = this.noOverrideRungs.get(key);
     if (!rung) {
       rung = entryLayer('upstream-config-override', caller, undefined, `${name}: none for this destination`);
@@ -147,10 +160,27 @@ export class LadderRungs {
     return rung;
   }
 
+  /** `proxy.mesh_gateway` of the instance, shared by its upstreams. */
+  instance(instance: ServiceInstanceDecl): ModeLayer {
+    let rung = this.instanceRungs.get(instance);
+    if (!rung) {
+      const instanceMode = instance.meshGateway;
+      rung = {
+        kind: 'instance',
+        ...(instanceMode !== undefined ? { mode: instanceMode } : {}),
+        path: instance.path,
+        ...(instance.span ? { span: instance.span } : {}),
+        note: 'proxy.mesh_gateway of the instance',
+      };
+      this.instanceRungs.set(instance, rung);
+    }
+    return rung;
+  }
+
   /** The destination's own service-defaults, applied inside the chain compile. */
   destination(upstream: UpstreamDecl): ModeLayer {
-    const key = destKey(upstream);
-    let rung = this.destinationRungs.get(key);
+    const { destinationName: name, destinationNamespace: namespace, destinationPartition: partition } = upstream;
+    let rung = this.destinationRungs.get(name, namespace, partition);
     if (!rung) {
       const destination = this.index.serviceDefaults(
         upstream.destinationName,
@@ -163,14 +193,10 @@ export class LadderRungs {
         modeOf(destination?.entry.MeshGateway),
         `service-defaults '${upstream.destinationName}' (the destination; applied in the chain compile when nothing above sets a mode)`,
       );
-      this.destinationRungs.set(key, rung);
+      this.destinationRungs.set(name, namespace, partition, rung);
     }
     return rung;
   }
-}
-
-function destKey(u: UpstreamDecl): string {
-  return `${orDefault(u.destinationPartition)}/${orDefault(u.destinationNamespace)}/${u.destinationName}`;
 }
 
 const BUILTIN: ModeLayer = { kind: 'builtin-default', mode: 'none', note: "Consul's default: no mesh gateway" };
@@ -185,28 +211,28 @@ export function modeLadder(
   index: EntryIndex,
   rungs: LadderRungs = new LadderRungs(index),
 ): ModeLayer[] {
-  const upstreamMode = upstream.meshGateway;
-  const instanceMode = instance.meshGateway;
+  // One exactly-sized array and one new rung per upstream; every other rung is shared (see `LadderRungs`).
+  const [upstreamConfigDefaults, serviceDefaults, proxyDefaults] = rungs.caller(instance);
   return [
-    {
-      kind: 'upstream',
-      ...(upstreamMode !== undefined ? { mode: upstreamMode } : {}),
-      path: upstream.path,
-      ...(upstream.span ? { span: upstream.span } : {}),
-      note: 'upstreams[].mesh_gateway',
-    },
+    upstreamRung(upstream),
     rungs.override(instance, upstream),
-    {
-      kind: 'instance',
-      ...(instanceMode !== undefined ? { mode: instanceMode } : {}),
-      path: instance.path,
-      ...(instance.span ? { span: instance.span } : {}),
-      note: 'proxy.mesh_gateway of the instance',
-    },
-    ...rungs.caller(instance),
+    rungs.instance(instance),
+    upstreamConfigDefaults!,
+    serviceDefaults!,
+    proxyDefaults!,
     rungs.destination(upstream),
     BUILTIN,
   ];
+}
+
+/** `upstreams[].mesh_gateway` of the upstream itself. */
+function upstreamRung(upstream: UpstreamDecl): ModeLayer {
+  const rung: { -readonly [K in keyof ModeLayer]: ModeLayer[K] } = { kind: 'upstream' };
+  if (upstream.meshGateway !== undefined) rung.mode = upstream.meshGateway;
+  rung.path = upstream.path;
+  if (upstream.span) rung.span = upstream.span;
+  rung.note = 'upstreams[].mesh_gateway';
+  return rung;
 }
 
 /** Resolves the mode of one upstream of one instance. */

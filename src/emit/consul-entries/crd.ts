@@ -14,6 +14,7 @@ import yaml from 'js-yaml';
 import type { ConfigEntry } from '../../model/entries.ts';
 import { ENVIRONMENT_KEY, MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../../model/types.ts';
 import { type Artifact, sortKeys } from '../artifact.ts';
+import { blockYaml } from '../block-yaml.ts';
 import { byPath, entryFilePath } from './paths.ts';
 
 /** consul-k8s resource kind for each Consul kind. */
@@ -33,9 +34,16 @@ const MAPS = new Set(['Failover', 'Subsets']);
 
 /** Go json tag of a Consul field in consul-k8s: `ConnectTimeout` → `connectTimeout`, `HTTP` → `http`, `ExternalSNI` → `externalSNI`. */
 export function camelField(k: string): string {
-  if (/^[A-Z0-9]+$/.test(k)) return k.toLowerCase();
-  return k.charAt(0).toLowerCase() + k.slice(1);
+  let tag = camelTags.get(k);
+  if (tag === undefined) {
+    tag = /^[A-Z0-9]+$/.test(k) ? k.toLowerCase() : k.charAt(0).toLowerCase() + k.slice(1);
+    // Field names come from the entry schemas: few and the same in every entry (bounded anyway).
+    if (camelTags.size < 4096) camelTags.set(k, tag);
+  }
+  return tag;
 }
+
+const camelTags = new Map<string, string>();
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -45,7 +53,8 @@ function toSpec(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(toSpec);
   if (!isObject(v)) return v;
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) {
+  for (const k of Object.keys(v)) {
+    const x = v[k];
     if (x === undefined) continue;
     if (OPAQUE.has(k)) out[camelField(k)] = x;
     else if (MAPS.has(k) && isObject(x)) {
@@ -111,9 +120,15 @@ export function entryToCrd(entry: ConfigEntry): Record<string, unknown> {
   };
 }
 
-/** Deterministic YAML: keys sorted (apiVersion, kind, metadata, spec is already that order), no anchors, no folding. */
+/**
+ * Deterministic YAML: keys sorted (apiVersion, kind, metadata, spec is already that order), no anchors, no folding.
+ * The direct writer prints js-yaml's bytes for ordinary resources; js-yaml itself writes the rest.
+ */
 export function crdYaml(resource: Record<string, unknown>): string {
-  return yaml.dump(sortKeys(resource), { sortKeys: true, noRefs: true, lineWidth: -1, quotingType: '"' });
+  return (
+    blockYaml(resource) ??
+    yaml.dump(sortKeys(resource), { sortKeys: true, noRefs: true, lineWidth: -1, quotingType: '"' })
+  );
 }
 
 /** One artifact per entry, sorted by path. */

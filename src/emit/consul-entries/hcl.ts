@@ -22,13 +22,25 @@ function key(k: string): string {
   return IDENT.test(k) ? k : JSON.stringify(k);
 }
 
+/** Set fields, sorted; at the top level Kind and Name come first (sorted, Kind is before Name already). */
 function sortedKeys(o: Record<string, unknown>, topLevel: boolean): string[] {
-  const keys = Object.keys(o)
-    .filter((k) => o[k] !== undefined && o[k] !== null)
-    .sort();
+  const keys: string[] = [];
+  for (const k of Object.keys(o)) if (o[k] !== undefined && o[k] !== null) keys.push(k);
+  keys.sort();
   if (!topLevel) return keys;
-  const head = ['Kind', 'Name'].filter((k) => keys.includes(k));
-  return [...head, ...keys.filter((k) => !head.includes(k))];
+  const head = keys.filter((k) => k === 'Kind' || k === 'Name');
+  return head.length === 0 ? keys : [...head, ...keys.filter((k) => k !== 'Kind' && k !== 'Name')];
+}
+
+/** `INDENT` repeated `depth` times (entries nest a few levels; computed once per depth). */
+const pads: string[] = [];
+function indent(depth: number): string {
+  let pad = pads[depth];
+  if (pad === undefined) {
+    pad = INDENT.repeat(depth);
+    pads[depth] = pad;
+  }
+  return pad;
 }
 
 function fieldType(t: FieldType | undefined, k: string): FieldType | undefined {
@@ -39,8 +51,8 @@ function fieldType(t: FieldType | undefined, k: string): FieldType | undefined {
 function expr(v: unknown, t: FieldType | undefined, depth: number): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  const pad = INDENT.repeat(depth + 1);
-  const close = INDENT.repeat(depth);
+  const pad = indent(depth + 1);
+  const close = indent(depth);
   if (Array.isArray(v)) {
     const item = t?.k === 'list' ? t.item : undefined;
     if (v.length === 0) return '[]';
@@ -62,7 +74,7 @@ function expr(v: unknown, t: FieldType | undefined, depth: number): string {
 
 /** The body of a block (or the whole file): attributes, and blocks for struct-typed fields. */
 function body(o: Record<string, unknown>, t: FieldType | undefined, depth: number, topLevel: boolean): string {
-  const pad = INDENT.repeat(depth);
+  const pad = indent(depth);
   return sortedKeys(o, topLevel)
     .map((k) => {
       const v = o[k];
