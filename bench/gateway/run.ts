@@ -5,12 +5,19 @@
  * Measures: new connections/s with a captured real ClientHello (connect, send hello, wait for the backend's first
  * byte, close) and the per-connection latency of that cycle (p50/p99, minus the direct-to-backend baseline), bulk
  * MiB/s through one connection, CPU time of the gateway (utime+stime of its process tree from /proc/<pid>/stat) per
- * connection and per GiB, and RSS with N idle routed connections. Prints a markdown table.
+ * connection and per GiB, RSS with N idle routed connections, and the added round-trip latency on established
+ * connections (64-byte ping-pong through the gateway to an echo backend, minus the same measured directly just
+ * before). Prints a markdown table.
+ *
+ * Access logging is the same for every gateway: BENCH_ACCESS_LOG=on (default; meshcc and nginx to a file, HAProxy
+ * raw tcplog lines on stdout redirected to a file, sniproxy's access_log) or =off (none); the output says which.
+ * BENCH_ONLY=name,name limits the gateways; BENCH_MESHCC_JS=1 adds the same meshcc build with the JS relay forced;
+ * BENCH_EXTRA_BUNDLE=file adds another meshcc bundle (e.g. an older build) for a before/after in one run.
  *
  * Run: npm run bench:gateway (needs `node scripts/build-gateway.mjs` first; reference proxies from Debian packages).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,12 +28,17 @@ const DURATION_MS = Number(process.env.BENCH_MS ?? 3000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const BULK_BYTES = Number(process.env.BENCH_BULK_MIB ?? 512) * 1024 * 1024;
 const IDLE = Number(process.env.BENCH_IDLE ?? 8000);
+/** Access logging, the same for every gateway: `on` (one line per connection to a file) or `off` (none). */
+const LOG = process.env.BENCH_ACCESS_LOG === 'off' ? 'off' : 'on';
+/** SNI of the echo backend (ping-pong latency on an established connection). */
+const ECHO_SNI = `echo.default.dc1.internal.11111111-2222-3333-4444-555555555555.consul`;
+const PING_CLIENTS = Number(process.env.BENCH_PING_CLIENTS ?? 8);
 const root = join(import.meta.dirname, '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'meshcc-gw-bench-'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TICK = 100; // USER_HZ
 
-async function captureHello(): Promise<Buffer> {
+async function captureHello(servername = SNI): Promise<Buffer> {
   return new Promise((resolve) => {
     const s = createServer((c) =>
       c.once('data', (d: Buffer) => {
@@ -36,7 +48,7 @@ async function captureHello(): Promise<Buffer> {
       }),
     );
     s.listen(0, '127.0.0.1', () => {
-      const t = tlsConnect({ host: '127.0.0.1', port: (s.address() as AddressInfo).port, servername: SNI });
+      const t = tlsConnect({ host: '127.0.0.1', port: (s.address() as AddressInfo).port, servername });
       t.on('error', () => {});
     });
   });
@@ -51,6 +63,16 @@ function startBackend(): Promise<Server> {
   });
   server.maxConnections = 100_000;
   return new Promise((r) => server.listen({ host: '127.0.0.1', port: 0, backlog: 8192 }, () => r(server)));
+}
+
+/** Echo backend: writes back every byte (the hello too). */
+function startEcho(): Promise<Server> {
+  const server = createServer({ allowHalfOpen: false }, (s) => {
+    s.setNoDelay(true);
+    s.on('error', () => {});
+    s.pipe(s);
+  });
+  return new Promise((r) => server.listen({ host: '127.0.0.1', port: 0 }, () => r(server)));
 }
 
 function cpuTicks(pid: number): number {
@@ -110,8 +132,15 @@ function waitPort(port: number, ms = 5000): Promise<boolean> {
   });
 }
 
-async function launch(name: string, cmd: string, args: string[], port: number): Promise<Target | undefined> {
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+async function launch(
+  name: string,
+  cmd: string,
+  args: string[],
+  port: number,
+  stdout: 'ignore' | number = 'ignore',
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Target | undefined> {
+  const proc = spawn(cmd, args, { stdio: ['ignore', stdout, 'pipe'], env });
   let err = '';
   proc.stderr?.on('data', (d) => (err += d));
   if (!(await waitPort(port))) {
@@ -124,7 +153,7 @@ async function launch(name: string, cmd: string, args: string[], port: number): 
 
 let nextPort = 28_000 + Math.floor(Math.random() * 2000);
 
-async function startTargets(backendPort: number): Promise<Target[]> {
+async function startTargets(backendPort: number, echoPort: number): Promise<Target[]> {
   const targets: Target[] = [];
   const p1 = nextPort++;
   const cfg = join(work, 'meshcc.json');
@@ -137,27 +166,80 @@ async function startTargets(backendPort: number): Promise<Target[]> {
       listeners: [{ name: 'lan', address: '127.0.0.1', port: p1 }],
       admin: { address: '127.0.0.1', port: nextPort++ },
       routes: {
-        local: [{ sni: SNI, service: 'currency', endpoints: [{ address: '127.0.0.1', port: backendPort }] }],
+        local: [
+          { sni: SNI, service: 'currency', endpoints: [{ address: '127.0.0.1', port: backendPort }] },
+          { sni: ECHO_SNI, service: 'echo', endpoints: [{ address: '127.0.0.1', port: echoPort }] },
+        ],
         remote: [],
       },
       limits: { maxConnections: 50_000, maxPendingHandshakes: 50_000 },
-      accessLog: { enabled: true, path: join(work, 'meshcc-access.log') },
+      accessLog: { enabled: LOG === 'on', path: join(work, 'meshcc-access.log') },
     }),
   );
   const bundle = join(root, 'dist/gateway/meshcc-gateway.cjs');
   if (existsSync(bundle)) {
-    const t = await launch('meshcc-gateway', process.execPath, [bundle, '--config', cfg], p1);
+    // The native relay is used when built (`npm run build:relay`); the name says which relay ran.
+    const native = existsSync(join(root, 'native/relay/build/Release/meshcc_relay.node'));
+    const t = await launch(
+      `meshcc-gateway (${native ? 'native relay' : 'JS relay'})`,
+      process.execPath,
+      [bundle, '--config', cfg],
+      p1,
+    );
     if (t) targets.push(t);
+    if (native && process.env.BENCH_MESHCC_JS === '1') {
+      // The same build with the pure-JS relay forced.
+      const pj = nextPort++;
+      const cfgj = join(work, 'meshcc-js.json');
+      const c = JSON.parse(readFileSync(cfg, 'utf8'));
+      c.listeners[0].port = pj;
+      c.admin.port = nextPort++;
+      c.accessLog.path = join(work, 'meshcc-js-access.log');
+      writeFileSync(cfgj, JSON.stringify(c));
+      const env = { ...process.env, MESHCC_GATEWAY_RELAY: 'js' };
+      const tj = await launch(
+        'meshcc-gateway (JS relay)',
+        process.execPath,
+        [bundle, '--config', cfgj],
+        pj,
+        'ignore',
+        env,
+      );
+      if (tj) targets.push(tj);
+    }
   } else console.error('meshcc-gateway: run `npm run build:gateway` first');
+  // BENCH_EXTRA_BUNDLE=path: a second meshcc bundle (e.g. an older build) measured in the same run for before/after.
+  const extra = process.env.BENCH_EXTRA_BUNDLE;
+  if (extra) {
+    const px = nextPort++;
+    const cfgx = join(work, 'meshcc-extra.json');
+    const c = JSON.parse(readFileSync(cfg, 'utf8'));
+    c.listeners[0].port = px;
+    c.admin.port = nextPort++;
+    c.accessLog.path = join(work, 'meshcc-extra-access.log');
+    writeFileSync(cfgx, JSON.stringify(c));
+    const t = await launch(
+      `meshcc-gateway (${extra.split('/').pop()})`,
+      process.execPath,
+      [extra, '--config', cfgx],
+      px,
+    );
+    if (t) targets.push(t);
+  }
 
   const p2 = nextPort++;
+  // HAProxy logs through syslog or stdout only: with logging on, stdout is the log file (raw tcplog lines).
+  const haLog = LOG === 'on' ? `  log stdout format raw local0\n` : '';
+  const haDefLog = LOG === 'on' ? `  log global\n  option tcplog\n` : '';
   writeFileSync(
     join(work, 'haproxy.cfg'),
-    `global\n  maxconn 9000\n  nbthread 1\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\n` +
+    `global\n  maxconn 9000\n  nbthread 1\n${haLog}defaults\n  mode tcp\n${haDefLog}  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\n` +
       `frontend fe\n  bind 127.0.0.1:${p2}\n  tcp-request inspect-delay 5s\n  tcp-request content accept if { req.ssl_hello_type 1 }\n` +
-      `  use_backend be if { req.ssl_sni -i ${SNI} }\nbackend be\n  server s1 127.0.0.1:${backendPort}\n`,
+      `  use_backend be if { req.ssl_sni -i ${SNI} }\n  use_backend echo if { req.ssl_sni -i ${ECHO_SNI} }\n` +
+      `backend be\n  server s1 127.0.0.1:${backendPort}\nbackend echo\n  server s1 127.0.0.1:${echoPort}\n`,
   );
-  const h = await launch('haproxy 2.6', 'haproxy', ['-db', '-f', join(work, 'haproxy.cfg')], p2);
+  const haOut = LOG === 'on' ? openSync(join(work, 'haproxy-access.log'), 'a') : 'ignore';
+  const h = await launch('haproxy 2.6', 'haproxy', ['-db', '-f', join(work, 'haproxy.cfg')], p2, haOut);
   if (h) targets.push(h);
 
   const p3 = nextPort++;
@@ -165,7 +247,12 @@ async function startTargets(backendPort: number): Promise<Target[]> {
     join(work, 'nginx.conf'),
     `load_module /usr/lib/nginx/modules/ngx_stream_module.so;\nworker_processes 1;\ndaemon off;\npid ${work}/nginx.pid;\n` +
       `error_log ${work}/nginx-error.log;\nworker_rlimit_nofile 20000;\nevents { worker_connections 20000; }\n` +
-      `stream {\n  map_hash_bucket_size 128;\n  map $ssl_preread_server_name $up { ${SNI} 127.0.0.1:${backendPort}; default 127.0.0.1:1; }\n` +
+      `stream {\n  map_hash_bucket_size 128;\n` +
+      `  map $ssl_preread_server_name $up { ${SNI} 127.0.0.1:${backendPort}; ${ECHO_SNI} 127.0.0.1:${echoPort}; default 127.0.0.1:1; }\n` +
+      (LOG === 'on'
+        ? `  log_format basic '$time_iso8601 $remote_addr:$remote_port $ssl_preread_server_name $upstream_addr $bytes_received $bytes_sent $session_time $status';\n` +
+          `  access_log ${work}/nginx-access.log basic;\n`
+        : '  access_log off;\n') +
       `  server { listen 127.0.0.1:${p3} backlog=8192; ssl_preread on; proxy_pass $up; }\n}\n`,
   );
   const n = await launch(
@@ -180,7 +267,10 @@ async function startTargets(backendPort: number): Promise<Target[]> {
   writeFileSync(
     join(work, 'sniproxy.conf'),
     `user daemon\npidfile ${work}/sniproxy.pid\nerror_log {\n  filename ${work}/sniproxy-error.log\n}\n` +
-      `listener 127.0.0.1:${p4} {\n  protocol tls\n  table t\n}\ntable t {\n  ^${SNI.replace(/\./g, '\\.')}$ 127.0.0.1:${backendPort}\n}\n`,
+      `listener 127.0.0.1:${p4} {\n  protocol tls\n  table t\n` +
+      (LOG === 'on' ? `  access_log {\n    filename ${work}/sniproxy-access.log\n  }\n` : '') +
+      `}\ntable t {\n  ^${SNI.replace(/\./g, '\\.')}$ 127.0.0.1:${backendPort}\n` +
+      `  ^${ECHO_SNI.replace(/\./g, '\\.')}$ 127.0.0.1:${echoPort}\n}\n`,
   );
   const s = await launch('sniproxy', 'sniproxy', ['-f', '-c', join(work, 'sniproxy.conf')], p4);
   if (s) targets.push(s);
@@ -256,6 +346,42 @@ async function bulk(port: number, hello: Buffer, backend: Server): Promise<numbe
   });
 }
 
+/**
+ * Latency on established connections: PING_CLIENTS connections to the echo backend, each sending 64 bytes and waiting
+ * for them to come back, for DURATION_MS. Returns sorted round-trip times in ms.
+ */
+async function pingPong(port: number, echoHello: Buffer): Promise<number[]> {
+  const lat: number[] = [];
+  const msg = Buffer.alloc(64, 7);
+  const end = Date.now() + DURATION_MS;
+  await Promise.all(
+    Array.from(
+      { length: PING_CLIENTS },
+      () =>
+        new Promise<void>((resolve) => {
+          let want = echoHello.length;
+          let t0 = 0n;
+          const s = connect({ host: '127.0.0.1', port, noDelay: true }, () => s.write(echoHello));
+          s.on('error', () => resolve());
+          s.on('close', () => resolve());
+          s.on('data', (d: Buffer) => {
+            want -= d.length;
+            if (want > 0) return;
+            if (t0 !== 0n) lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
+            if (Date.now() >= end) {
+              s.destroy();
+              return;
+            }
+            want = msg.length;
+            t0 = process.hrtime.bigint();
+            s.write(msg);
+          });
+        }),
+    ),
+  );
+  return lat.sort((a, b) => a - b);
+}
+
 async function idleRss(target: Target, hello: Buffer): Promise<number> {
   const socks: Socket[] = [];
   for (let i = 0; i < IDLE; i += 500) {
@@ -281,14 +407,21 @@ async function idleRss(target: Target, hello: Buffer): Promise<number> {
 
 async function main(): Promise<void> {
   const hello = await captureHello();
+  const echoHello = await captureHello(ECHO_SNI);
   const backend = await startBackend();
+  const echo = await startEcho();
   const bport = (backend.address() as AddressInfo).port;
-  const targets = await startTargets(bport);
+  const eport = (echo.address() as AddressInfo).port;
+  const targets = await startTargets(bport, eport);
+  await connRate(bport, hello); // warm-up
   const base = await connRate(bport, hello);
   const baseP50 = pct(base.lat, 50);
   const baseP99 = pct(base.lat, 99);
+  const pingNote: string[] = [];
   const rows: string[] = [];
+  const only = process.env.BENCH_ONLY?.split(',');
   for (const t of targets) {
+    if (only && !only.some((o) => t.name.startsWith(o))) continue;
     const pid = t.proc?.pid as number;
     await connRate(t.port, hello); // warm-up
     const c0 = cpuTicks(pid);
@@ -300,28 +433,39 @@ async function main(): Promise<void> {
     const b1 = cpuTicks(pid);
     const cpuPerGiB = ((b1 - b0) / TICK) * (1024 / (BULK_BYTES / 1024 / 1024));
     await sleep(300);
+    // Direct ping-pong right before the gateway's, so both see the same machine state.
+    const basePing = await pingPong(eport, echoHello);
+    const basePingP50 = pct(basePing, 50);
+    const basePingP99 = pct(basePing, 99);
+    pingNote.push(`${t.name} ${basePingP50.toFixed(3)}/${basePingP99.toFixed(3)}`);
+    const ping = await pingPong(t.port, echoHello);
+    await sleep(300);
     const rss = await idleRss(t, hello);
     rows.push(
       `| ${t.name} | ${r.perSec.toFixed(0)} | ${(pct(r.lat, 50) - baseP50).toFixed(3)} | ${(pct(r.lat, 99) - baseP99).toFixed(3)} | ` +
+        `${(pct(ping, 50) - basePingP50).toFixed(3)} | ${(pct(ping, 99) - basePingP99).toFixed(3)} | ` +
         `${cpuPerConnUs.toFixed(0)} | ${mib.toFixed(0)} | ${cpuPerGiB.toFixed(2)} | ${(rss / 1024).toFixed(1)} |`,
     );
     console.error(`done: ${t.name}`);
   }
   console.log(
     `SNI gateways on loopback, 1 worker each, ${CONCURRENCY} concurrent clients, ${DURATION_MS} ms per run, ` +
-      `bulk ${BULK_BYTES / 1024 / 1024} MiB, ${IDLE} idle connections. Direct-to-backend baseline: ` +
-      `${base.perSec.toFixed(0)} conn/s, p50 ${baseP50.toFixed(3)} ms, p99 ${baseP99.toFixed(3)} ms.\n`,
+      `bulk ${BULK_BYTES / 1024 / 1024} MiB, ${IDLE} idle connections, ${PING_CLIENTS} ping-pong connections; ` +
+      `access log ${LOG === 'on' ? 'ON for every gateway (one line per connection to a file)' : 'OFF for every gateway'}. ` +
+      `Direct-to-backend baseline: ${base.perSec.toFixed(0)} conn/s, p50 ${baseP50.toFixed(3)} ms, p99 ${baseP99.toFixed(3)} ms; ` +
+      `direct ping-pong p50/p99 ms before each gateway: ${pingNote.join(', ')}.\n`,
   );
   console.log(
-    '| gateway | conn/s (captured hello) | added p50 ms | added p99 ms | CPU µs/conn | bulk MiB/s | CPU s/GiB | RSS MiB idle |',
+    '| gateway | conn/s (captured hello) | added p50 ms | added p99 ms | established added p50 ms | established added p99 ms | CPU µs/conn | bulk MiB/s | CPU s/GiB | RSS MiB idle |',
   );
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
   // SIGTERM first: nginx's master stops its worker (a SIGKILLed master would orphan it).
   for (const t of targets) t.proc?.kill('SIGTERM');
   await sleep(1000);
   for (const t of targets) if (t.proc?.exitCode === null) t.proc.kill('SIGKILL');
   backend.close();
+  echo.close();
   rmSync(work, { recursive: true, force: true });
   process.exit(0);
 }

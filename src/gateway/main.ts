@@ -10,6 +10,7 @@ import { startAdmin } from './admin.ts';
 import { type GatewayConfig, loadGatewayConfig } from './config.ts';
 import { ConsulDiscovery } from './consul-discovery.ts';
 import { formatDiagnostic } from './format.ts';
+import { relayDescription } from './native-relay.ts';
 import { Gateway } from './server.ts';
 import { isWorker, runPrimary, workerChannel } from './workers.ts';
 
@@ -72,6 +73,7 @@ async function runGateway(file: string, config: GatewayConfig, err: (s: string) 
   const log = openAccessLog(config.accessLog);
   const gw = new Gateway(config, log);
   await gw.start();
+  err(`meshcc-gateway: ${relayDescription()}`);
   const admin = await startAdmin(gw, config.admin.address, config.admin.port);
   let discovery = config.consul ? new ConsulDiscovery(config, (m) => gw.setEndpoints(m), err) : undefined;
   await discovery?.start();

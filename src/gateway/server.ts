@@ -6,9 +6,10 @@
  */
 import { EventEmitter } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import type { AccessLog, CloseReason } from './access-log.ts';
+import type { AccessLog, AccessRecord, CloseReason } from './access-log.ts';
 import { ClientHelloParser } from './client-hello.ts';
 import { type GatewayConfig, routeSpecOf } from './config.ts';
+import { nativeRelayAvailable } from './native-relay.ts';
 import { type RelayHandle, relay } from './relay.ts';
 import { type Endpoint, RoundRobin, type Route, RouteTable } from './route-table.ts';
 import { Stats } from './stats.ts';
@@ -30,6 +31,8 @@ export class Gateway extends EventEmitter {
   private pending = 0;
   private draining = false;
   private overrides = new Map<string, readonly Endpoint[]>();
+  /** `native`: routed connections go to the native splice relay when it is loaded; `js`: always the JS relay. */
+  relayMode: 'native' | 'js' = nativeRelayAvailable() ? 'native' : 'js';
   /** Bound addresses (after `start`), by listener name. */
   readonly bound = new Map<string, { address: string; port: number }>();
 
@@ -121,10 +124,17 @@ export class Gateway extends EventEmitter {
     const start = Date.now();
     const { limits, timeouts } = this.config;
     this.stats.accepted++;
-    const client = `${socket.remoteAddress}:${socket.remotePort}`;
+    // The peer address is only needed for the access log (each getter is a getpeername(2) call).
+    const client = this.log.enabled === false ? '' : `${socket.remoteAddress}:${socket.remotePort}`;
     if (this.pending >= limits.maxPendingHandshakes) {
       socket.destroy();
       this.record({ start, listener, client, bytesIn: 0, bytesOut: 0, reason: 'limit-pending' });
+      return;
+    }
+    // Natively relayed connections no longer count in the listener's `maxConnections`: cap them here too.
+    if (this.conns.size >= limits.maxConnections) {
+      socket.destroy();
+      this.record({ start, listener, client, bytesIn: 0, bytesOut: 0, reason: 'limit-connections' });
       return;
     }
     const conn: Conn = { socket, routed: false };
@@ -183,7 +193,8 @@ export class Gateway extends EventEmitter {
           this.stats.routed(route.key);
           conn.relay = relay(socket, upstream, chunks, {
             idleMs: this.config.timeouts.idleMs,
-            onClose: (reason) => {
+            native: this.relayMode === 'native',
+            onClose: (reason, bytesIn, bytesOut) => {
               done = true;
               this.forget(conn);
               this.record({
@@ -193,8 +204,8 @@ export class Gateway extends EventEmitter {
                 sni,
                 route: route.key,
                 upstream: upstreamName,
-                bytesIn: socket.bytesRead,
-                bytesOut: socket.bytesWritten,
+                bytesIn,
+                bytesOut,
                 reason,
               });
             },
@@ -220,6 +231,8 @@ export class Gateway extends EventEmitter {
       return;
     }
     const upstream = connect({ host: ep.address, port: ep.port, allowHalfOpen: true, noDelay: true });
+    // Not reading until the relay starts (the native relay takes the descriptor; `pipe` resumes).
+    upstream.pause();
     const timer = setTimeout(() => upstream.destroy(new Error('connect timeout')), this.config.timeouts.connectMs);
     const onError = () => {
       clearTimeout(timer);
@@ -247,6 +260,8 @@ export class Gateway extends EventEmitter {
     reason: CloseReason;
   }): void {
     this.stats.closed(r.reason, r.bytesIn, r.bytesOut);
-    this.log.write({ ...r, durationMs: Date.now() - r.start });
+    if (this.log.enabled === false) return;
+    (r as { durationMs?: number }).durationMs = Date.now() - r.start;
+    this.log.write(r as AccessRecord);
   }
 }

@@ -23,9 +23,24 @@ export function workerChannel(): EventEmitter | undefined {
   return ch;
 }
 
+/** True inside the single executable (the CJS bundle, where `require` can load `node:sea`, Node >= 20.12). */
+function inSea(): boolean {
+  try {
+    return typeof require === 'function' && (require('node:sea') as { isSea(): boolean }).isSea();
+  } catch {
+    return false;
+  }
+}
+
 /** Runs the primary: forks `n` workers running the same command line, until a drain completes. */
 export function runPrimary(n: number, file: string, err: (s: string) => void): Promise<number> {
   cluster.schedulingPolicy = cluster.SCHED_NONE;
+  if (inSea()) {
+    // fork() runs `<execPath> <exec> <args>` and the default `exec` is argv[1], which in a single executable is the
+    // executable again; the worker (no script to consume `exec`) would get it as a stray first argument and exit 1.
+    const args = process.argv.slice(2);
+    cluster.setupPrimary({ exec: args[0] as string, args: args.slice(1), execArgv: [] });
+  }
   let stopping = false;
   const fork = () => cluster.fork();
   for (let i = 0; i < n; i++) fork();
