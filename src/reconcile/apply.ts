@@ -74,7 +74,12 @@ async function pool<T>(items: readonly T[], limit: number, fn: (t: T) => Promise
 }
 
 function causeOf(e: unknown): string {
-  if (e instanceof ConsulHttpError) return `HTTP ${e.status}: ${e.body.trim().slice(0, 300)}`;
+  if (e instanceof ConsulHttpError) {
+    const base = `HTTP ${e.status}: ${e.body.trim().slice(0, 300)}`;
+    if (!e.exhausted) return base;
+    const budget = `gave up after ${e.exhausted.attempts} attempts, retry budget of ${e.exhausted.budgetMs / 1000}s (--timeout) exhausted`;
+    return e.rateLimited ? `rate limited by Consul (MC5012): ${base}; ${budget}` : `${base}; ${budget}`;
+  }
   return (e as Error)?.message ?? String(e);
 }
 

@@ -95,5 +95,8 @@ export async function primaryOf(
 
 /** The one-line message for a Consul failure: MC5001 when unreachable, MC5002 when Consul answered with an error. */
 export function consulErrorLine(command: string, e: ConsulHttpError | ConsulTransportError): string {
+  if (e instanceof ConsulHttpError && e.rateLimited && e.exhausted) {
+    return `meshcc ${command}: error MC5012: rate limited by Consul: ${e.message}\n`;
+  }
   return `meshcc ${command}: error ${e instanceof ConsulHttpError ? 'MC5002' : 'MC5001'}: ${e.message}\n`;
 }

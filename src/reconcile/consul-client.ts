@@ -48,9 +48,31 @@ export class ConsulHttpError extends Error {
     readonly path: string,
     readonly status: number,
     readonly body: string,
+    /** Set when the answer was retryable (5xx, 429) and the retry budget ran out: attempts made and the budget. */
+    readonly exhausted?: { readonly attempts: number; readonly budgetMs: number },
   ) {
-    super(`${method} ${path}: HTTP ${status}: ${body.trim().slice(0, 500)}`);
+    super(
+      `${method} ${path}: HTTP ${status}: ${body.trim().slice(0, 500)}${exhausted ? ` (${exhaustedText(exhausted)})` : ''}`,
+    );
   }
+
+  /** Consul refused the request because of its request rate limits (`limits.request_limits`); nothing was applied. */
+  get rateLimited(): boolean {
+    return isRateLimited(this.status, this.body);
+  }
+}
+
+function exhaustedText(x: { readonly attempts: number; readonly budgetMs: number }): string {
+  return `gave up after ${x.attempts} attempts: the retry budget of ${x.budgetMs / 1000}s (--timeout) is exhausted`;
+}
+
+/**
+ * True for Consul's rate-limit refusals: HTTP 429 (`rate limit exceeded, try a different server`, reads) and the 503
+ * a client agent returns for writes a server refused (`rate limit exceeded for operation that can only be performed
+ * by the leader, try again later`). Refused before being applied, so safe to retry.
+ */
+export function isRateLimited(status: number, body: string): boolean {
+  return status === 429 || (status === 503 && /rate limit exceeded/i.test(body));
 }
 
 /** The request never got an answer (refused, reset, timeout) after all retries. */
@@ -114,6 +136,8 @@ export class ConsulClient {
   private readonly agent?: Agent;
   /** Requests sent (attempts included), for tests and benchmarks. */
   requests = 0;
+  /** Answers refused by Consul's rate limits (429, or 503 `rate limit exceeded`) and retried. */
+  rateLimitedRetries = 0;
 
   constructor(opts: ClientOptions) {
     this.opts = opts;
@@ -161,6 +185,7 @@ export class ConsulClient {
       const retryable = 'error' in outcome ? retry : isRetryableStatus(outcome.res.status);
       const delay = backoffDelay(attempt, this.opts.baseBackoffMs ?? 100, this.opts.maxBackoffMs ?? 5_000);
       if (retryable && Date.now() + delay < deadline) {
+        if (!('error' in outcome) && isRateLimited(outcome.res.status, outcome.text)) this.rateLimitedRetries++;
         await sleep(delay);
         continue;
       }
@@ -169,7 +194,15 @@ export class ConsulClient {
         throw new ConsulTransportError(redact(`${method} ${path}: ${cause}`, this.token));
       }
       const { res, text } = outcome;
-      if (!res.ok) throw new ConsulHttpError(method, path, res.status, redact(text, this.token));
+      if (!res.ok) {
+        throw new ConsulHttpError(
+          method,
+          path,
+          res.status,
+          redact(text, this.token),
+          retryable ? { attempts: attempt + 1, budgetMs: budget } : undefined,
+        );
+      }
       let body: unknown = text;
       try {
         body = text === '' ? undefined : JSON.parse(text);

@@ -79,7 +79,9 @@ export async function currentHolder(client: ConsulClient, environment: string): 
       since?: string;
     };
     return `${v.holder ?? 'unknown'} since ${v.since ?? '?'} (session ${row.Session})`;
-  } catch {
+  } catch (e) {
+    // no key: the previous holder's session just ended and Consul's lock-delay (1 s) still refuses acquires
+    if ((e as { status?: number }).status === 404) return 'nobody (lock-delay after the previous holder, retry)';
     return 'unknown';
   }
 }

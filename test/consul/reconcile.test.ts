@@ -19,6 +19,7 @@ import { fieldChanges, sameContent } from '../../src/reconcile/normalize.ts';
 import { computePlan } from '../../src/reconcile/plan.ts';
 import { repoRoot, runCli } from '../cli/run-cli.ts';
 import { clusterAt, MISSING_MESSAGE, startDc, stopDc, waitLeader } from './harness.ts';
+import { withClusterMutex } from './shared.ts';
 
 const consul = inject('consul');
 if (!consul) console.warn(`\n${MISSING_MESSAGE}\n`);
@@ -49,7 +50,9 @@ describe.skipIf(!consul)('reconcile against a real two-datacenter Consul', () =>
       const prefix = uniq('rt');
       for (const e of compile(model).entries) {
         if (e.Kind === 'proxy-defaults') continue; // a singleton: covered by the proxy-defaults test below
-        const renamed = { ...e, Name: `${prefix}-${e.Name}` } as ConfigEntry;
+        // owned by a test-only environment: entries owned by the real example names would be pruned by (and race
+        // with) the conformance suite's applies of those environments
+        const renamed = { ...e, Name: `${prefix}-${e.Name}`, Meta: { ...e.Meta, ...meta(prefix) } } as ConfigEntry;
         expect(await cl.write(renamed)).toBe(true);
         const back = await cl.read(e.Kind, renamed.Name);
         expect(back?.ModifyIndex).toBeGreaterThan(0);
@@ -63,8 +66,11 @@ describe.skipIf(!consul)('reconcile against a real two-datacenter Consul', () =>
       MeshGateway: { Mode: 'local' },
       Meta: { 'managed-by': 'meshcc', 'meshcc-environment': 'multi-dc' },
     };
-    expect(await cl.write(pd)).toBe(true);
-    expect(fieldChanges(await cl.read('proxy-defaults', 'global'), pd)).toEqual([]);
+    // under the mutex the conformance suite holds while it hands the singleton to another example environment
+    await withClusterMutex(cl, 'shared-cluster', async () => {
+      expect(await cl.write(pd)).toBe(true);
+      expect(fieldChanges(await cl.read('proxy-defaults', 'global'), pd)).toEqual([]);
+    });
   });
 
   it('plans, applies, converges in dc2, then plans no changes; prunes owned leftovers and leaves unmanaged ones', async () => {
@@ -288,55 +294,60 @@ describe.skipIf(!consul)('reconcile against a real two-datacenter Consul', () =>
   });
 
   it('applies with dc2 stopped, reporting dc2 unreachable rather than drifted', async () => {
-    const cluster = clusterAt(consul?.root ?? '');
-    const cl = c1();
-    const env = uniq('dc2down');
-    await stopDc(cluster.dc2);
-    try {
-      const p = computePlan(env, [sd(env, `${env}-svc`, 'http')], []);
-      const r = await applyPlan(cl, p, { verifyDatacenters: ['dc1', 'dc2'], convergenceTimeoutMs: 3_000 });
-      expect(r.ok).toBe(true);
-      expect(r.replication.map((x) => `${x.dc}:${x.status}`)).toEqual(['dc1:converged', 'dc2:unreachable']);
-      const d = await detectDrift(cl, env, [sd(env, `${env}-svc`, 'http')], {
-        primary: 'dc1',
-        datacenters: ['dc1', 'dc2'],
-      });
-      expect(d.items.filter((i) => i.kind === 'dc-unreachable').map((i) => i.dc)).toEqual(['dc2']);
-      expect(d.items.some((i) => i.key.includes(env))).toBe(false);
-    } finally {
-      startDc(cluster.dc2);
-      await waitLeader(cluster.dc2);
-    }
+    // held so that the conformance suite (another file, maybe running now) never sees a stopped server
+    await withClusterMutex(c1(), 'shared-cluster', async () => {
+      const cluster = clusterAt(consul?.root ?? '');
+      const cl = c1();
+      const env = uniq('dc2down');
+      await stopDc(cluster.dc2);
+      try {
+        const p = computePlan(env, [sd(env, `${env}-svc`, 'http')], []);
+        const r = await applyPlan(cl, p, { verifyDatacenters: ['dc1', 'dc2'], convergenceTimeoutMs: 3_000 });
+        expect(r.ok).toBe(true);
+        expect(r.replication.map((x) => `${x.dc}:${x.status}`)).toEqual(['dc1:converged', 'dc2:unreachable']);
+        const d = await detectDrift(cl, env, [sd(env, `${env}-svc`, 'http')], {
+          primary: 'dc1',
+          datacenters: ['dc1', 'dc2'],
+        });
+        expect(d.items.filter((i) => i.kind === 'dc-unreachable').map((i) => i.dc)).toEqual(['dc2']);
+        expect(d.items.some((i) => i.key.includes(env))).toBe(false);
+      } finally {
+        startDc(cluster.dc2);
+        await waitLeader(cluster.dc2);
+      }
+    });
   });
 
   it('finishes an apply when dc1 restarts in the middle of it', async () => {
-    const cluster = clusterAt(consul?.root ?? '');
-    const env = uniq('restart');
-    const desired = Array.from({ length: 80 }, (_, i) => sd(env, `${env}-${String(i).padStart(2, '0')}`, 'http'));
-    const cl = client(consul?.dc1 ?? '', { retryBudgetMs: 60_000, timeoutMs: 3_000 });
-    const p = computePlan(env, desired, []);
-    const applying = applyPlan(cl, p, { concurrency: 2 });
-    while (cl.requests < 10) await new Promise((r) => setTimeout(r, 5));
-    const requestsAtKill = cl.requests;
-    await stopDc(cluster.dc1);
-    startDc(cluster.dc1);
-    const r = await applying;
-    await waitLeader(cluster.dc1);
-    // any entry reported failed must be due to the restart; a re-plan converges
-    const again = computePlan(
-      env,
-      desired,
-      (await cl.listAll()).filter((e) => e.Name.startsWith(env)),
-    );
-    const r2 = await applyPlan(cl, again);
-    expect(r2.ok).toBe(true);
-    const final = computePlan(
-      env,
-      desired,
-      (await cl.listAll()).filter((e) => e.Name.startsWith(env)),
-    );
-    expect(final.actions.every((a) => a.type === 'noop')).toBe(true);
-    expect(requestsAtKill).toBeLessThan(80);
-    expect(r.results.length).toBe(80);
+    await withClusterMutex(c1(), 'shared-cluster', async () => {
+      const cluster = clusterAt(consul?.root ?? '');
+      const env = uniq('restart');
+      const desired = Array.from({ length: 80 }, (_, i) => sd(env, `${env}-${String(i).padStart(2, '0')}`, 'http'));
+      const cl = client(consul?.dc1 ?? '', { retryBudgetMs: 60_000, timeoutMs: 3_000 });
+      const p = computePlan(env, desired, []);
+      const applying = applyPlan(cl, p, { concurrency: 2 });
+      while (cl.requests < 10) await new Promise((r) => setTimeout(r, 5));
+      const requestsAtKill = cl.requests;
+      await stopDc(cluster.dc1);
+      startDc(cluster.dc1);
+      const r = await applying;
+      await waitLeader(cluster.dc1);
+      // any entry reported failed must be due to the restart; a re-plan converges
+      const again = computePlan(
+        env,
+        desired,
+        (await cl.listAll()).filter((e) => e.Name.startsWith(env)),
+      );
+      const r2 = await applyPlan(cl, again);
+      expect(r2.ok).toBe(true);
+      const final = computePlan(
+        env,
+        desired,
+        (await cl.listAll()).filter((e) => e.Name.startsWith(env)),
+      );
+      expect(final.actions.every((a) => a.type === 'noop')).toBe(true);
+      expect(requestsAtKill).toBeLessThan(80);
+      expect(r.results.length).toBe(80);
+    });
   });
 });

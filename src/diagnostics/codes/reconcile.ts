@@ -89,3 +89,19 @@ export const MissingPermission = def<{ key: string; permission: string }>(
   (a) => `the token cannot write ${a.key} (needs ${a.permission})`,
   'grant the permission to the token; nothing was written',
 );
+
+export const RateLimited = def<{ request: string; detail: string }>(
+  'MC5012',
+  'error',
+  'rate limited by Consul, retry budget exhausted',
+  (a) => `Consul kept refusing ${a.request} with its request rate limit (${a.detail})`,
+  'nothing was applied by the refused requests; re-run later (it converges) or raise --timeout; see limits.request_limits',
+);
+
+export const DriftLeftByPolicy = def<{ key: string; drift: string }>(
+  'MC5013',
+  'warning',
+  'drift not healed (policy warn)',
+  (a) => `${a.key} is ${a.drift} but its kind's reconcile policy is warn; it was left as it is`,
+  'heal it with --policy <kind>=heal, or by hand',
+);
