@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { compile } from '../src/compiler/compile.ts';
+import { validationPasses } from '../src/compiler/validation-passes.ts';
 import { emitConsulEntries } from '../src/emit/index.ts';
 import { generateMesh } from './generate-mesh.ts';
 
@@ -16,7 +17,9 @@ interface Sample {
   entries: number;
   files: number;
   compileMs: number;
+  validateMs: number;
   emitMs: number;
+  errors: number;
   peakRssMb: number;
 }
 
@@ -27,6 +30,9 @@ function measure(services: number): Sample {
   const t1 = performance.now();
   const files = emitConsulEntries(c);
   const t2 = performance.now();
+  // compile() already ran the validation passes; run them once more alone to see their share of compile time.
+  for (const pass of validationPasses) pass(model, c.upstreams);
+  const t3 = performance.now();
   return {
     services,
     instances: model.instances.length,
@@ -34,6 +40,8 @@ function measure(services: number): Sample {
     entries: c.entries.length,
     files: files.length,
     compileMs: Math.round(t1 - t0),
+    validateMs: Math.round(t3 - t2),
+    errors: c.diagnostics.filter((d) => d.severity === 'error').length,
     emitMs: Math.round(t2 - t1),
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
   };
@@ -46,8 +54,10 @@ if (arg === '--child') {
   const sizes = arg ? [arg, ...rest].map(Number) : [1_000, 10_000, 50_000];
   const self = fileURLToPath(import.meta.url);
   console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
-  console.log('| services | instances | upstreams | entries | files | compile ms | emit ms | total ms | peak RSS MB |');
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log(
+    '| services | instances | upstreams | entries | files | compile ms | of which validation ms | emit ms | total ms | peak RSS MB | errors |',
+  );
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const n of sizes) {
     const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', String(n)], {
       encoding: 'utf8',
@@ -59,7 +69,7 @@ if (arg === '--child') {
     }
     const s = JSON.parse(r.stdout) as Sample;
     console.log(
-      `| ${s.services} | ${s.instances} | ${s.upstreams} | ${s.entries} | ${s.files} | ${s.compileMs} | ${s.emitMs} | ${s.compileMs + s.emitMs} | ${s.peakRssMb} |`,
+      `| ${s.services} | ${s.instances} | ${s.upstreams} | ${s.entries} | ${s.files} | ${s.compileMs} | ${s.validateMs} | ${s.emitMs} | ${s.compileMs + s.emitMs} | ${s.peakRssMb} | ${s.errors} |`,
     );
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Generates a large, valid MeshModel for benchmarks: `services` services spread over three datacenters (dc1 primary on
+ * Generates a large MeshModel that validates without errors for benchmarks: `services` services spread over three datacenters (dc1 primary on
  * Kubernetes, dc2 and dc3 on VMs, a mesh gateway in each), every tenth service also deployed in a second datacenter,
  * each instance with `upstreamsPerInstance` upstreams (every fifth one pinned to another datacenter), a
  * service-defaults for every fourth service, a resolver with failover for every tenth, and one intentions entry per
@@ -16,6 +16,12 @@ import type {
 } from '../src/model/types.ts';
 
 const DCS = ['dc1', 'dc2', 'dc3'] as const;
+
+/** A service index with `index % 3 === group` (its home datacenter), spread deterministically by caller and slot. */
+function pickInGroup(caller: number, slot: number, group: number, services: number): number {
+  const groupSize = Math.floor((services - 1 - group) / 3) + 1;
+  return ((Math.floor(caller / 3) + slot * 7) % groupSize) * 3 + group;
+}
 
 function svcName(i: number): string {
   return `svc-${String(i).padStart(5, '0')}`;
@@ -59,10 +65,13 @@ export function generateMesh(services: number, upstreamsPerInstance = 5): MeshMo
     for (const dc of homes) {
       const upstreams: UpstreamDecl[] = [];
       for (let u = 1; u <= upstreamsPerInstance; u++) {
-        const j = (i + u * 7) % services;
+        // Unpinned upstreams go to a service of the caller's home datacenter (so every chain resolves to a deployed
+        // instance); the fifth is pinned to a service living in the next datacenter, through the gateways.
+        const home = DCS.indexOf(dc);
+        const pinned = u === 5 ? DCS[(home + 1) % 3] : undefined;
+        const j = pickInGroup(i, u, pinned === undefined ? home : (home + 1) % 3, services);
         if (j === i) continue;
         const dest = svcName(j);
-        const pinned = u === 5 ? DCS[j % 3] : undefined;
         upstreams.push({
           path: `${root}/${name}/${dc}/upstreams/${dest}`,
           destinationName: dest,

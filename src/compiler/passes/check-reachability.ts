@@ -121,23 +121,49 @@ class TargetReachCache {
   }
 }
 
+interface TargetSummary {
+  readonly primaries: readonly TargetReach[];
+  readonly failoverTargets: readonly TargetReach[];
+  /** Some failover target is reachable, so an undeployed primary is covered. */
+  readonly covered: boolean;
+  /** Nothing to report beyond what the gateway checks say (the common case: skip the per-upstream work). */
+  readonly clean: boolean;
+}
+
+function summarise(targets: readonly TargetReach[]): TargetSummary {
+  const primaries = targets.filter((t) => t.role === 'primary');
+  const failoverTargets = targets.filter((t) => t.role === 'failover');
+  return {
+    primaries,
+    failoverTargets,
+    covered: failoverTargets.some((t) => t.reachable),
+    clean: targets.every((t) => t.problems.length === 0),
+  };
+}
+
 /** Checks every compiled upstream's targets. Upstreams whose chain does not compile are reported elsewhere (MC2002). */
 export function checkReachability(model: MeshModel, upstreams: readonly CompiledUpstream[]): PassResult<void> {
   const index = indexMesh(model);
   const failovers = failoverLocations(model);
   const cache = new TargetReachCache(index);
+  // Many upstreams share one target list (same chain, caller datacenter and mode): summarise each list once.
+  const summaries = new WeakMap<readonly TargetReach[], TargetSummary>();
   const diagnostics: Diagnostic[] = [];
   for (const u of upstreams) {
     if (u.error) continue;
     const targets = cache.get(u);
+    let sum = summaries.get(targets);
+    if (sum === undefined) {
+      sum = summarise(targets);
+      summaries.set(targets, sum);
+    }
+    if (sum.clean) continue;
     const upstream = `${u.service} → ${u.destination}`;
     const failoverAt = u.chain
       ? failovers.get(serviceKey(u.chain.ServiceName, u.chain.Namespace, u.chain.Partition))
       : undefined;
     for (const t of targets) gatewayDiagnostics(index, u, t, failoverAt, diagnostics);
-    const primaries = targets.filter((t) => t.role === 'primary');
-    const failoverTargets = targets.filter((t) => t.role === 'failover');
-    const covered = failoverTargets.some((t) => t.reachable);
+    const { primaries, failoverTargets, covered } = sum;
     for (const t of primaries) {
       if (!t.problems.some((p) => p.kind === 'not-deployed') || covered) continue;
       const dcs = index.deployedIn.get(serviceKey(t.service, t.namespace, t.partition)) ?? [];
