@@ -141,8 +141,13 @@ function render(
   const out: string[] = [planMarker(plan.environment), `### meshcc plan: \`${plan.environment}\``, ''];
   const t = planTotals(plan);
   const changes = t.create + t.update + t.delete > 0;
+  const n = plan.datacenters.length;
+  const where =
+    n === 1 && plan.datacenters[0]
+      ? `in \`${plan.datacenters[0].datacenter}\``
+      : `across ${n} datacenter${n === 1 ? '' : 's'}`;
   const headline = changes
-    ? `**${planSummaryLine(t)}** across ${plan.datacenters.length} datacenter${plan.datacenters.length === 1 ? '' : 's'}`
+    ? `**${planSummaryLine(t)}** ${where}`
     : t.failed > 0
       ? '**No changes planned in the datacenters that could be reached.**'
       : '**No changes.** Consul already matches this environment.';
@@ -152,6 +157,8 @@ function render(
     for (const d of plan.datacenters) {
       out.push(`| \`${d.datacenter}\` | ${d.error ? `⚠️ plan failed: ${oneLine(d.error)}` : planSummaryLine(d)} |`);
     }
+    const from = plan.datacenters.length === 1 ? `\`${plan.datacenters[0]?.datacenter}\`` : 'the primary';
+    for (const r of plan.replicas ?? []) out.push(`| \`${r}\` | same entries, replicated from ${from} |`);
     out.push('');
   }
   for (const d of plan.datacenters) {

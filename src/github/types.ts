@@ -25,6 +25,8 @@ export interface PlanDocument {
   readonly diagnostics: readonly Diagnostic[];
   /** A Mermaid flowchart of the mesh with changed edges marked, when the planner drew one. */
   readonly mermaid?: string;
+  /** Datacenters that receive the planned datacenter's entries by replication (the secondaries of the primary). */
+  readonly replicas?: readonly string[];
 }
 
 /** The findings of `meshcc validate` for one environment. */
@@ -60,14 +62,6 @@ export class InputShapeError extends Error {
   override readonly name = 'InputShapeError';
 }
 
-const driftClasses: readonly DriftClass[] = [
-  'changed-out-of-band',
-  'deleted',
-  'unmanaged-new',
-  'replication-pending',
-  'dc-unreachable',
-];
-
 type Obj = Record<string, unknown>;
 
 function isObj(v: unknown): v is Obj {
@@ -80,12 +74,10 @@ function str(o: Obj, key: string, what: string): string {
   return v;
 }
 
-function count(o: Obj, keys: readonly string[]): number {
-  for (const k of keys) {
-    const v = o[k];
-    if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
-  }
-  return 0;
+function count(o: Obj, key: string): number {
+  const v = o[key];
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
+  throw new InputShapeError(`plan JSON: 'summary.${key}' must be a count`);
 }
 
 function diagnosticsOf(v: unknown, what: string): Diagnostic[] {
@@ -107,40 +99,54 @@ function environmentOf(o: Obj, what: string): string {
   throw new InputShapeError(`${what}: expected 'environment' (name)`);
 }
 
+const SIGN: Readonly<Record<string, string>> = { create: '+', update: '~', adopt: '~', delete: '-' };
+
 /**
- * Reads a plan document. Accepts per-datacenter counts either flat (`create`/`update`/`delete`) or under `summary`,
- * and the datacenter list as an array or as an object keyed by datacenter name.
+ * Reads what `meshcc plan <env> --json` prints (`renderPlanJson`): `{ environment, datacenter?, replicas?, mermaid?,
+ * summary: {create, update, delete}, actions: [{ type, key, modifyIndex?, changes: [{ path, before?, after? }] }],
+ * unmanaged, diagnostics }`. The plan is computed against one datacenter (the primary, or `--dc`) and writes replicate
+ * from there, so it becomes one `DatacenterPlan` (named `primary` when the token could not tell which datacenter that
+ * is) with a `+ ~ -` diff rendered from the actions; `replicas` are listed beside it.
  */
 export function parsePlanDocument(json: unknown): PlanDocument {
   const what = 'plan JSON';
   if (!isObj(json)) throw new InputShapeError(`${what}: expected an object`);
-  const environment = environmentOf(json, what);
-  const raw = json.datacenters;
-  let list: [string | undefined, unknown][];
-  if (Array.isArray(raw)) list = raw.map((d) => [undefined, d]);
-  else if (isObj(raw)) list = Object.entries(raw);
-  else throw new InputShapeError(`${what}: expected 'datacenters'`);
-  const datacenters = list.map(([key, d], i): DatacenterPlan => {
-    if (!isObj(d)) throw new InputShapeError(`${what}: datacenters[${i}] must be an object`);
-    const name = typeof d.datacenter === 'string' ? d.datacenter : typeof d.name === 'string' ? d.name : key;
-    if (!name) throw new InputShapeError(`${what}: datacenters[${i}] has no 'datacenter' name`);
-    const s = isObj(d.summary) ? d.summary : d;
-    const diff = typeof d.diff === 'string' ? d.diff : Array.isArray(d.diff) ? d.diff.join('\n') : '';
-    return {
-      datacenter: name,
-      create: count(s, ['create', 'creates', 'add']),
-      update: count(s, ['update', 'updates', 'change']),
-      delete: count(s, ['delete', 'deletes', 'destroy']),
-      diff,
-      ...(typeof d.error === 'string' ? { error: d.error } : {}),
-    };
+  const environment = str(json, 'environment', what);
+  if (!isObj(json.summary)) throw new InputShapeError(`${what}: expected 'summary' {create, update, delete}`);
+  if (!Array.isArray(json.actions)) throw new InputShapeError(`${what}: expected 'actions' array`);
+  const lines: string[] = [];
+  json.actions.forEach((a, i) => {
+    if (!isObj(a)) throw new InputShapeError(`${what}: actions[${i}] must be an object`);
+    const type = str(a, 'type', `${what}: actions[${i}]`);
+    const key = str(a, 'key', `${what}: actions[${i}]`);
+    const sign = SIGN[type];
+    if (!sign)
+      throw new InputShapeError(`${what}: actions[${i}].type '${type}' is not create, update, adopt or delete`);
+    lines.push(`${sign} ${key}${type === 'adopt' ? ' (adopt)' : ''}`);
+    if (type === 'delete' || !Array.isArray(a.changes)) return;
+    for (const c of a.changes) {
+      if (!isObj(c) || typeof c.path !== 'string') continue;
+      const show = (v: unknown) => JSON.stringify(v);
+      if (c.before === undefined) lines.push(`+     ${c.path} = ${show(c.after)}`);
+      else if (c.after === undefined) lines.push(`-     ${c.path} = ${show(c.before)}`);
+      else lines.push(`~     ${c.path}: ${show(c.before)} -> ${show(c.after)}`);
+    }
   });
-  const mermaid = typeof json.mermaid === 'string' ? json.mermaid : undefined;
+  const s = json.summary;
   return {
     environment,
-    datacenters,
+    datacenters: [
+      {
+        datacenter: typeof json.datacenter === 'string' ? json.datacenter : 'primary',
+        create: count(s, 'create'),
+        update: count(s, 'update'),
+        delete: count(s, 'delete'),
+        diff: lines.join('\n'),
+      },
+    ],
     diagnostics: diagnosticsOf(json.diagnostics, what),
-    ...(mermaid ? { mermaid } : {}),
+    ...(typeof json.mermaid === 'string' ? { mermaid: json.mermaid } : {}),
+    ...(Array.isArray(json.replicas) ? { replicas: json.replicas.filter((d) => typeof d === 'string') } : {}),
   };
 }
 
@@ -157,26 +163,46 @@ export function parseValidationDocument(json: unknown, fallbackEnvironment?: str
   return { environment, diagnostics: diagnosticsOf(json.diagnostics, what) };
 }
 
-/** Reads a drift document: `{ environment, items: [...] }` (`drift` accepted as the list's name). */
+const driftClassOf: Readonly<Record<string, DriftClass>> = {
+  changed: 'changed-out-of-band',
+  deleted: 'deleted',
+  unmanaged: 'unmanaged-new',
+  'replication-pending': 'replication-pending',
+  'dc-unreachable': 'dc-unreachable',
+};
+
+/**
+ * Reads what `meshcc drift <env> --json` prints (`DriftReport`): `{ environment, drifted, items: [{ kind, key, dc,
+ * detail?, affects? }] }`, `kind` one of changed, deleted, unmanaged, replication-pending, dc-unreachable and `key`
+ * `kind/name` (the datacenter for dc-unreachable). Unmanaged entries that do not affect the environment
+ * (`affects: false`, listed by drift as 'unmanaged (other)') are not drift and are left out.
+ */
 export function parseDriftDocument(json: unknown): DriftDocument {
   const what = 'drift JSON';
   if (!isObj(json)) throw new InputShapeError(`${what}: expected an object`);
-  const environment = environmentOf(json, what);
-  const raw = json.items ?? json.drift;
-  if (!Array.isArray(raw)) throw new InputShapeError(`${what}: expected 'items' array`);
-  const items = raw.map((it, i): DriftItem => {
+  const environment = str(json, 'environment', what);
+  if (!Array.isArray(json.items)) throw new InputShapeError(`${what}: expected 'items' array`);
+  const items: DriftItem[] = [];
+  json.items.forEach((it, i) => {
     if (!isObj(it)) throw new InputShapeError(`${what}: items[${i}] must be an object`);
-    const cls = str(it, 'class', `${what}: items[${i}]`);
-    if (!(driftClasses as readonly string[]).includes(cls))
-      throw new InputShapeError(`${what}: items[${i}].class '${cls}' is not one of ${driftClasses.join(', ')}`);
-    return {
-      datacenter: str(it, 'datacenter', `${what}: items[${i}]`),
-      class: cls as DriftClass,
-      ...(typeof it.kind === 'string' ? { kind: it.kind } : {}),
-      ...(typeof it.name === 'string' ? { name: it.name } : {}),
-      ...(typeof it.owner === 'string' ? { owner: it.owner } : {}),
+    const kind = str(it, 'kind', `${what}: items[${i}]`);
+    const cls = driftClassOf[kind];
+    if (!cls)
+      throw new InputShapeError(
+        `${what}: items[${i}].kind '${kind}' is not one of ${Object.keys(driftClassOf).join(', ')}`,
+      );
+    if (kind === 'unmanaged' && it.affects !== true) return;
+    const key = str(it, 'key', `${what}: items[${i}]`);
+    const dc = str(it, 'dc', `${what}: items[${i}]`);
+    const slash = key.indexOf('/');
+    const entry =
+      cls !== 'dc-unreachable' && slash > 0 ? { kind: key.slice(0, slash), name: key.slice(slash + 1) } : {};
+    items.push({
+      datacenter: dc,
+      class: cls,
+      ...entry,
       ...(typeof it.detail === 'string' ? { detail: it.detail } : {}),
-    };
+    });
   });
   return { environment, items };
 }

@@ -1,6 +1,7 @@
 /**
  * Mermaid flowchart (renders on GitHub in a ```mermaid block): datacenters as subgraphs, gateways as hexagons,
- * upstream edges labelled; mode by line style (local solid, remote thick, none dotted), unreachable edges red.
+ * upstream edges labelled; mode by line style (local solid, remote thick, none dotted), unreachable edges red, and edges
+ * a plan changes (see `changed-edges.ts`) orange and wider with `(changed)` in the label.
  */
 import type { MeshGraph } from './mesh-graph.ts';
 
@@ -16,8 +17,14 @@ function label(s: string): string {
 
 const arrows = { local: '-->', remote: '==>', none: '-.->' } as const;
 
+export interface MermaidOptions {
+  /** Indexes into `g.edges` to mark as changed. */
+  readonly changed?: readonly number[];
+}
+
 /** Renders the graph as a Mermaid flowchart. */
-export function renderMermaid(g: MeshGraph): string {
+export function renderMermaid(g: MeshGraph, opts: MermaidOptions = {}): string {
+  const changed = new Set(opts.changed ?? []);
   const lines = ['flowchart LR'];
   g.groups.forEach((grp, i) => {
     lines.push(`  subgraph dc${i}["${label(grp.label)}"]`);
@@ -29,11 +36,15 @@ export function renderMermaid(g: MeshGraph): string {
     lines.push('  end');
   });
   const red: number[] = [];
+  const orange: number[] = [];
   g.edges.forEach((e, i) => {
-    lines.push(`  ${id(e.from)} ${arrows[e.mode]}|"${label(e.label)}"| ${id(e.to)}`);
+    const mark = changed.has(i) ? ' (changed)' : '';
+    lines.push(`  ${id(e.from)} ${arrows[e.mode]}|"${label(e.label + mark)}"| ${id(e.to)}`);
     if (!e.reachable) red.push(i);
+    else if (mark) orange.push(i);
   });
   if (red.length > 0) lines.push(`  linkStyle ${red.join(',')} stroke:#d00,color:#d00`);
+  if (orange.length > 0) lines.push(`  linkStyle ${orange.join(',')} stroke:#e67700,stroke-width:3px,color:#e67700`);
   const missing = g.groups.flatMap((grp) => grp.nodes.filter((n) => n.kind === 'missing').map((n) => id(n.id)));
   if (missing.length > 0) {
     lines.push('  classDef missing stroke:#d00,stroke-dasharray:4 2');

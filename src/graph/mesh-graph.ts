@@ -23,6 +23,9 @@ export interface GraphGroup {
 export interface GraphEdge {
   readonly from: string;
   readonly to: string;
+  /** The calling service and the upstream's destination (the target may differ after a redirect or failover). */
+  readonly source: string;
+  readonly upstream: string;
   readonly label: string;
   readonly mode: GatewayMode;
   readonly role: 'primary' | 'failover';
@@ -68,6 +71,8 @@ export function meshGraph(
       edges.push({
         from,
         to,
+        source: r.service,
+        upstream: r.destination,
         label: `${r.destination} (chain error)`,
         mode: 'none',
         role: 'primary',
@@ -81,7 +86,16 @@ export function meshGraph(
         add(t.datacenter, { id: to, kind: 'missing', label: `${t.service} (not deployed)` });
       }
       const label = `${t.role === 'failover' ? 'failover ' : ''}${t.service} · ${t.mode}`;
-      edges.push({ from, to, label, mode: t.mode, role: t.role, reachable: t.reachable });
+      edges.push({
+        from,
+        to,
+        source: r.service,
+        upstream: r.destination,
+        label,
+        mode: t.mode,
+        role: t.role,
+        reachable: t.reachable,
+      });
     }
   }
   const primary = new Set(model.datacenters.filter((d) => d.primary).map((d) => d.name));

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { CliIO } from '../cli/command.ts';
 import { compile } from '../compiler/compile.ts';
+import type { Compilation } from '../compiler/types.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { renderText } from '../diagnostics/render-text.ts';
 import { loadEnvironment } from '../input/load-environment.ts';
@@ -63,7 +64,9 @@ export function clientFrom(values: ConnectionValues, io: CliIO): ConsulClient {
 export async function desiredEntries(
   arg: string,
   io: CliIO,
-): Promise<{ name: string; entries: readonly ConfigEntry[] } | { errors: readonly Diagnostic[] }> {
+): Promise<
+  { name: string; entries: readonly ConfigEntry[]; compilation: Compilation } | { errors: readonly Diagnostic[] }
+> {
   const loaded = await loadEnvironment(arg, io.cwd);
   const c = compile(loaded.model);
   const ds = [...loaded.diagnostics, ...c.diagnostics];
@@ -72,7 +75,7 @@ export async function desiredEntries(
     io.stderr(renderText(ds, { cwd: io.cwd }));
     return { errors };
   }
-  return { name: loaded.model.name, entries: c.entries };
+  return { name: loaded.model.name, entries: c.entries, compilation: c };
 }
 
 /**

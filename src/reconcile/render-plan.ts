@@ -39,11 +39,24 @@ export function renderPlanText(plan: Plan, opts: { verbose?: boolean } = {}): st
   return `${lines.join('\n').replace(/^\n+/, '')}\n`;
 }
 
+/** Where the plan was computed and what to draw; printed with the plan in `--json`. */
+export interface PlanContext {
+  /** The datacenter planned against (the primary, or `--dc`); absent when the token may not read the agent. */
+  readonly datacenter?: string;
+  /** The other datacenters, which receive the primary's config entries by replication. */
+  readonly replicas?: readonly string[];
+  /** A Mermaid picture of the mesh with the edges this plan changes marked. */
+  readonly mermaid?: string;
+}
+
 /** Machine-readable plan (`--json`). */
-export function renderPlanJson(plan: Plan): string {
+export function renderPlanJson(plan: Plan, context: PlanContext = {}): string {
   const n = planCounts(plan);
   return stableJson({
     environment: plan.environment,
+    ...(context.datacenter ? { datacenter: context.datacenter } : {}),
+    ...(context.replicas && context.replicas.length > 0 ? { replicas: context.replicas } : {}),
+    ...(context.mermaid ? { mermaid: context.mermaid } : {}),
     summary: n,
     actions: plan.actions
       .filter((a) => a.type !== 'noop')

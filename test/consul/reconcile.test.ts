@@ -191,8 +191,14 @@ describe.skipIf(!consul)('reconcile against a real two-datacenter Consul', () =>
       expect(conflict.code).toBe(1);
       const before = await runCli(['plan', dir, '--consul', addr, '--adopt', '--json']);
       expect(before.stderr).toBe('');
-      const json = JSON.parse(before.stdout) as { actions: { type: string; key: string }[]; summary: unknown };
+      const json = JSON.parse(before.stdout) as {
+        actions: { type: string; key: string }[];
+        summary: unknown;
+        datacenter: string;
+        replicas: string[];
+      };
       expect(json.summary).toEqual({ create: 0, update: 3, delete: 0 });
+      expect([json.datacenter, json.replicas]).toEqual(['dc1', ['dc2']]);
       expect(json.actions.map((a) => a.type)).toEqual(['adopt', 'adopt', 'adopt']);
       expect(before.code).toBe(2);
       const applied = await runCli(['apply', dir, '--consul', addr, '--adopt', '--wait', '10']);

@@ -105,21 +105,44 @@ describe('plan comment body', () => {
 });
 
 describe('input documents', () => {
-  it('reads per-datacenter counts given flat or under summary, as an array or keyed by datacenter', () => {
-    const a = parsePlanDocument({
+  it('reads the datacenter, its replicas and the picture from plan JSON, and lists the replicas in the table', () => {
+    const p = parsePlanDocument({
       environment: 'e',
-      datacenters: [{ datacenter: 'dc1', create: 1, update: 2, delete: 3, diff: '+ x' }],
+      datacenter: 'dc1',
+      replicas: ['dc2', 'dc3'],
+      mermaid: 'flowchart LR',
+      summary: { create: 1, update: 1, delete: 0 },
+      actions: [
+        { type: 'create', key: 'service-resolver/x', changes: [{ path: 'ConnectTimeout', after: '5s' }] },
+        { type: 'update', key: 'service-defaults/y', changes: [{ path: 'Protocol', before: 'tcp', after: 'http' }] },
+      ],
+      diagnostics: [],
     });
-    const b = parsePlanDocument({
-      environment: { name: 'e' },
-      datacenters: { dc1: { summary: { create: 1, update: 2, delete: 3 }, diff: ['+ x'] } },
-    });
-    expect(b).toEqual(a);
+    expect(p.datacenters).toEqual([
+      {
+        datacenter: 'dc1',
+        create: 1,
+        update: 1,
+        delete: 0,
+        diff: '+ service-resolver/x\n+     ConnectTimeout = "5s"\n~ service-defaults/y\n~     Protocol: "tcp" -> "http"',
+      },
+    ]);
+    const body = renderPlanComment(p);
+    expect(body).toContain('**Plan: 1 to create, 1 to update, 0 to delete** in `dc1`');
+    expect(body).toContain('| `dc2` | same entries, replicated from `dc1` |');
+    expect(body).toContain('| `dc3` | same entries, replicated from `dc1` |');
   });
 
-  it('rejects drift items with an unknown class, naming the allowed ones', () => {
-    expect(() => parseDriftDocument({ environment: 'e', items: [{ datacenter: 'dc1', class: 'weird' }] })).toThrow(
-      /class 'weird' is not one of changed-out-of-band/,
+  it('rejects plan and drift documents with unknown action types or drift kinds, naming the allowed ones', () => {
+    expect(() =>
+      parsePlanDocument({
+        environment: 'e',
+        summary: { create: 0, update: 0, delete: 0 },
+        actions: [{ type: 'replace', key: 'k/v' }],
+      }),
+    ).toThrow(/actions\[0\]\.type 'replace' is not create, update, adopt or delete/);
+    expect(() => parseDriftDocument({ environment: 'e', items: [{ kind: 'weird', key: 'a/b', dc: 'dc1' }] })).toThrow(
+      /kind 'weird' is not one of changed, deleted, unmanaged/,
     );
   });
 

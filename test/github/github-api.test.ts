@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -9,6 +9,10 @@ import { DRIFT_LABEL, driftMarker, syncDriftIssue } from '../../src/github/drift
 import { upsertStickyComment } from '../../src/github/sticky-comment.ts';
 import { runCli } from '../cli/run-cli.ts';
 import { FakeGitHub } from './fake-github.ts';
+
+/** What `meshcc plan --json` / `drift --json` really print (test/github/real/regenerate.sh). */
+const realOutput = (f: string) => join(import.meta.dirname, 'real', f);
+
 import { diffLines, drift, noChanges, plan, validation } from './fixtures.ts';
 
 const repo = { owner: 'acme', repo: 'mesh' };
@@ -248,7 +252,7 @@ describe('against a fake GitHub REST server: meshcc github CLI', () => {
   });
 
   it('posts the plan comment, writes the job summary, and never prints the token', async () => {
-    writeFileSync(join(dir, 'plan.json'), JSON.stringify(plan()));
+    copyFileSync(realOutput('plan-create.json'), join(dir, 'plan.json'));
     writeFileSync(join(dir, 'validate.json'), JSON.stringify(validation(2, 'warning')));
     const r = await runCli(
       ['github', 'comment', '--plan', join(dir, 'plan.json'), '--validation', join(dir, 'validate.json'), '--pr', '7'],
@@ -260,12 +264,13 @@ describe('against a fake GitHub REST server: meshcc github CLI', () => {
       /^plan comment for multi-dc created: https:\/\/github\.test\/acme\/mesh\/pull\/7#issuecomment-\d+\n$/,
     );
     expect(fake.comments[0]!.body).toContain('#### Findings (2)');
-    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toContain('Plan: 2 to create, 1 to update, 0 to delete');
+    expect(fake.comments[0]!.body).toContain('```mermaid');
+    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toContain('Plan: 4 to create, 0 to update, 0 to delete');
     expect(r.stdout + r.stderr).not.toContain(fake.token);
   });
 
   it('keeps the plan in the job summary and explains the failure when GitHub refuses the comment', async () => {
-    writeFileSync(join(dir, 'plan.json'), JSON.stringify(plan()));
+    copyFileSync(realOutput('plan-create.json'), join(dir, 'plan.json'));
     const e = { ...env(), GITHUB_STEP_SUMMARY: join(dir, 'summary-403.md') };
     fake.faults.push({
       method: 'POST',
@@ -283,7 +288,7 @@ describe('against a fake GitHub REST server: meshcc github CLI', () => {
   });
 
   it('says clearly that GITHUB_TOKEN is missing', async () => {
-    writeFileSync(join(dir, 'plan.json'), JSON.stringify(plan()));
+    copyFileSync(realOutput('plan-create.json'), join(dir, 'plan.json'));
     const r = await runCli(['github', 'comment', '--plan', join(dir, 'plan.json'), '--pr', '7'], {
       ...env(),
       GITHUB_TOKEN: undefined,
@@ -355,7 +360,7 @@ describe('against a fake GitHub REST server: meshcc github CLI', () => {
   });
 
   it('syncs the drift issue from drift JSON', async () => {
-    writeFileSync(join(dir, 'drift.json'), JSON.stringify(drift()));
+    copyFileSync(realOutput('drift-drifted.json'), join(dir, 'drift.json'));
     const r = await runCli(['github', 'drift-issue', '--drift', join(dir, 'drift.json')], env());
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(

@@ -2,6 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { compile } from '../../src/compiler/compile.ts';
 import { reachReport, renderReach } from '../../src/compiler/reach.ts';
+import { changedEdges } from '../../src/graph/changed-edges.ts';
 import { renderDot } from '../../src/graph/dot.ts';
 import { renderMermaid } from '../../src/graph/mermaid.ts';
 import { meshGraph } from '../../src/graph/mesh-graph.ts';
@@ -57,6 +58,24 @@ describe('graph', () => {
     for (const line of out.split('\n').filter((l) => l.includes('-->') || l.includes('==>') || l.includes('-.->'))) {
       expect(line).toMatch(/^ {2}n_[A-Za-z0-9_]+ (-->|==>|-\.->)\|"[^"]*"\| n_[A-Za-z0-9_]+$/);
     }
+  });
+
+  test('a plan marks the edges whose entries it changes: target, caller, proxy-defaults; unreachable stays red', () => {
+    const m = failoverMesh();
+    const g = meshGraph(m, compile(m).upstreams);
+    const labels = (keys: string[]) => changedEdges(g, keys).map((i) => g.edges[i]?.label);
+    expect(labels([])).toEqual([]);
+    expect(labels(['service-resolver/api'])).toEqual(['api · local', 'failover api · local']);
+    expect(labels(['service-intentions/db'])).toEqual(['db · none']);
+    expect(labels(['service-defaults/web'])).toHaveLength(g.edges.length);
+    expect(labels(['proxy-defaults/global'])).toHaveLength(g.edges.length);
+    expect(labels(['service-resolver/unrelated'])).toEqual([]);
+    const out = renderMermaid(g, { changed: changedEdges(g, ['proxy-defaults/global']) });
+    const db = g.edges.findIndex((e) => e.label === 'db · none');
+    const others = g.edges.map((_e, i) => i).filter((i) => i !== db);
+    expect(out).toContain('-.->|"db · none (changed)"|');
+    expect(out).toContain(`linkStyle ${db} stroke:#d00,color:#d00`);
+    expect(out).toContain(`linkStyle ${others.join(',')} stroke:#e67700,stroke-width:3px,color:#e67700`);
   });
 
   test('dot output has clusters per datacenter and red unreachable edges', () => {
