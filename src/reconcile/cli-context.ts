@@ -25,7 +25,8 @@ export const connectionUsage = `Connection:
   --token-file FILE    ACL token file (default: CONSUL_HTTP_TOKEN_FILE / CONSUL_HTTP_TOKEN); never printed
   --ca-file FILE       CA bundle for https (default: CONSUL_CACERT)
   --client-cert FILE   client certificate for mTLS (default: CONSUL_CLIENT_CERT); --client-key FILE likewise
-  --dc DC              datacenter to write to (default: the primary datacenter)
+  --dc DC              datacenter to plan and write against (default: the primary); with reconcile
+                       --run-gateway it names the gateway's datacenter instead (entries still go to the primary)
   --timeout SECONDS    total retry budget per request (default 60)`;
 
 export interface ConnectionValues {
