@@ -109,7 +109,8 @@ export function startDc(dc: DcProcess): void {
   dc.proc = proc;
 }
 
-function alive(pid: number): boolean {
+/** True while `pid` exists (signal 0). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

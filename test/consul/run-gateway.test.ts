@@ -29,7 +29,7 @@ import { ConsulClient, KINDS, type LiveEntry } from '../../src/reconcile/consul-
 import { ownerOf } from '../../src/reconcile/plan.ts';
 import { repoRoot, runCli } from '../cli/run-cli.ts';
 import { clientHello } from '../gateway/hello-fixture.ts';
-import { DC1_IP, MISSING_MESSAGE } from './harness.ts';
+import { alive, DC1_IP, MISSING_MESSAGE } from './harness.ts';
 import { withClusterMutex } from './shared.ts';
 
 const consul = inject('consul');
@@ -57,15 +57,6 @@ function gatewayPid(): number | undefined {
     return Number(readFileSync(pidFile, 'utf8').trim()) || undefined;
   } catch {
     return undefined;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
