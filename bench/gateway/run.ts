@@ -11,7 +11,8 @@
  *
  * Access logging is the same for every gateway: BENCH_ACCESS_LOG=on (default; meshcc and nginx to a file, HAProxy
  * raw tcplog lines on stdout redirected to a file, sniproxy's access_log) or =off (none); the output says which.
- * BENCH_ONLY=name,name limits the gateways; BENCH_MESHCC_JS=1 adds the same meshcc build with the JS relay forced;
+ * BENCH_ONLY=name,name limits the gateways; BENCH_MESHCC_JS=1 adds the same meshcc build with the JS path forced,
+ * BENCH_MESHCC_HANDOVER=1 with JS accept + native relay (the data path before native accept);
  * BENCH_EXTRA_BUNDLE=file adds another meshcc bundle (e.g. an older build) for a before/after in one run.
  *
  * Run: npm run bench:gateway (needs `node scripts/build-gateway.mjs` first; reference proxies from Debian packages).
@@ -181,24 +182,29 @@ async function startTargets(backendPort: number, echoPort: number): Promise<Targ
     // The native relay is used when built (`npm run build:relay`); the name says which relay ran.
     const native = existsSync(join(root, 'native/relay/build/Release/meshcc_relay.node'));
     const t = await launch(
-      `meshcc-gateway (${native ? 'native relay' : 'JS relay'})`,
+      `meshcc-gateway (${native ? 'native accept + relay' : 'JS relay'})`,
       process.execPath,
       [bundle, '--config', cfg],
       p1,
     );
     if (t) targets.push(t);
-    if (native && process.env.BENCH_MESHCC_JS === '1') {
-      // The same build with the pure-JS relay forced.
+    const variants: [string, string, string][] = [
+      ['BENCH_MESHCC_HANDOVER', 'handover', 'JS accept + native relay'],
+      ['BENCH_MESHCC_JS', 'js', 'JS relay'],
+    ];
+    for (const [flag, mode, label] of variants) {
+      if (!native || process.env[flag] !== '1') continue;
+      // The same build with another data path forced.
       const pj = nextPort++;
-      const cfgj = join(work, 'meshcc-js.json');
+      const cfgj = join(work, `meshcc-${mode}.json`);
       const c = JSON.parse(readFileSync(cfg, 'utf8'));
       c.listeners[0].port = pj;
       c.admin.port = nextPort++;
-      c.accessLog.path = join(work, 'meshcc-js-access.log');
+      c.accessLog.path = join(work, `meshcc-${mode}-access.log`);
       writeFileSync(cfgj, JSON.stringify(c));
-      const env = { ...process.env, MESHCC_GATEWAY_RELAY: 'js' };
+      const env = { ...process.env, MESHCC_GATEWAY_RELAY: mode };
       const tj = await launch(
-        'meshcc-gateway (JS relay)',
+        `meshcc-gateway (${label})`,
         process.execPath,
         [bundle, '--config', cfgj],
         pj,

@@ -186,6 +186,21 @@ export class ClientHelloParser {
   }
 }
 
+/**
+ * The common case without a parser object: `chunk` (the first bytes of a connection) holds one handshake record that
+ * holds the whole ClientHello. Returns the decision a fresh {@link ClientHelloParser} fed `chunk` would return, or
+ * `undefined` when `chunk` is anything else (then use the parser).
+ */
+export function parseWholeHello(chunk: Buffer, maxHelloBytes = DEFAULT_MAX_HELLO_BYTES): HelloResult | undefined {
+  if (chunk.length < 9 || chunk[0] !== RECORD_HANDSHAKE || chunk[1] !== 3) return undefined;
+  const len = ((chunk[3] as number) << 8) | (chunk[4] as number);
+  if (len < 4 || len > MAX_RECORD_LENGTH || chunk.length < 5 + len || chunk[5] !== HANDSHAKE_CLIENT_HELLO)
+    return undefined;
+  const bodyLen = ((chunk[6] as number) << 16) | ((chunk[7] as number) << 8) | (chunk[8] as number);
+  if (4 + bodyLen > len || 4 + bodyLen > Math.min(maxHelloBytes, DEFAULT_MAX_HELLO_BYTES)) return undefined;
+  return parseClientHelloBody(chunk.subarray(9, 9 + bodyLen));
+}
+
 /** Parses a complete ClientHello body (after the 4-byte handshake header) and returns its SNI decision. */
 export function parseClientHelloBody(b: Buffer): HelloResult {
   let p = 0;

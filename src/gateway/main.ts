@@ -12,7 +12,7 @@ import { ConsulDiscovery } from './consul-discovery.ts';
 import { formatDiagnostic } from './format.ts';
 import { relayDescription } from './native-relay.ts';
 import { Gateway } from './server.ts';
-import { isWorker, runPrimary, workerChannel } from './workers.ts';
+import { isWorker, pinnedPorts, pinZeroPorts, runPrimary, workerChannel } from './workers.ts';
 
 const USAGE = `usage: meshcc-gateway --config FILE [--workers N] [--check]
 
@@ -65,15 +65,16 @@ export async function gatewayMain(argv: readonly string[]): Promise<number> {
   const config = load(file, err);
   if (!config) return 1;
   if (values.check) return 0;
-  if (workers > 1 && !isWorker()) return runPrimary(workers, file, err);
+  if (workers > 1 && !isWorker()) return runPrimary(workers, file, err, await pinZeroPorts(config));
   return runGateway(file, config, err);
 }
 
 async function runGateway(file: string, config: GatewayConfig, err: (s: string) => void): Promise<number> {
   const log = openAccessLog(config.accessLog);
   const gw = new Gateway(config, log);
+  gw.portOverrides = pinnedPorts();
   await gw.start();
-  err(`meshcc-gateway: ${relayDescription()}`);
+  err(`meshcc-gateway: ${relayDescription(gw.relayMode)}`);
   const admin = await startAdmin(gw, config.admin.address, config.admin.port);
   let discovery = config.consul ? new ConsulDiscovery(config, (m) => gw.setEndpoints(m), err) : undefined;
   await discovery?.start();

@@ -1,8 +1,14 @@
 /**
- * Optional native relay (`native/relay`, Linux, built only by `npm run build:relay`): after routing, both sockets'
- * file descriptors go to an epoll thread that relays with splice(2) through pooled pipes (zero-copy, no per-byte or
- * per-chunk JavaScript work). Loaded if the addon file is found, otherwise the pure-JS relay (`relay.ts`) is used.
- * `MESHCC_GATEWAY_RELAY=js` forces the JS relay; `MESHCC_GATEWAY_RELAY_ADDON=<path>` names the addon file.
+ * Optional native data path (`native/relay`, Linux, built only by `npm run build:relay`), one epoll thread:
+ * * native accept (default when loaded): the thread owns the listening sockets, accepts and reads the ClientHello;
+ *   the common hello it parses and routes itself (route table pushed from JavaScript), anything else it passes to
+ *   JavaScript in batches (one call per event-loop turn), which parses, routes and answers a batch of connect/close
+ *   commands; the thread connects and relays (read/write, splice(2) through pooled pipes for bulk) and reports
+ *   connects and closes in batches (see `server.ts`);
+ * * hand-over (`MESHCC_GATEWAY_RELAY=handover`): JavaScript accepts, routes and connects, then hands both sockets'
+ *   file descriptors to the thread, which relays.
+ * Loaded if the addon file is found, otherwise the pure-JS path is used (`relay.ts`). `MESHCC_GATEWAY_RELAY=js`
+ * forces it; `MESHCC_GATEWAY_RELAY_ADDON=<path>` names the addon file.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -18,7 +24,41 @@ interface Addon {
     id: number,
   ): object;
   abort(handle: object): void;
+  // Native accept (absent in addons built before it).
+  gwCreate?(onEvents: (nums: Float64Array, peers: unknown[], bytes: Buffer) => void, logPeers: boolean): object;
+  gwListen(gw: object, ip: string, port: number, index: number, reusePort: boolean): number;
+  gwConfigure(
+    gw: object,
+    helloMs: number,
+    maxPending: number,
+    maxConnections: number,
+    maxHelloBytes: number,
+    connectMs: number,
+    idleMs: number,
+  ): void;
+  gwRoutes?(
+    gw: object,
+    trustDomain: string,
+    datacenter: string,
+    routes: (string | number)[],
+    local: (string | number)[],
+    remote: (string | number)[],
+  ): void;
+  /** Test hook: the native parser's answer on a hello prefix: [1, sni] / [-1] need more / [0] JavaScript decides. */
+  parseHello(hello: Buffer, maxHelloBytes: number): [number, string?];
+  gwCommit(gw: object, cmds: (number | string)[]): void;
+  gwStop(gw: object): void;
+  gwAbortAll(gw: object): void;
+  gwCounts(gw: object): [accepted: number, live: number, pending: number];
+  gwRef(gw: object, on: boolean): void;
 }
+
+/** The native-accept half of the addon (see `native/relay/relay.c` for the event and command layouts). */
+export type NativeAccept = Required<Pick<Addon, 'gwCreate' | 'gwRoutes'>> &
+  Pick<Addon, 'gwListen' | 'gwConfigure' | 'gwCommit' | 'gwStop' | 'gwAbortAll' | 'gwCounts' | 'gwRef' | 'parseHello'>;
+
+/** Which data path a gateway uses: native accept + relay, JS accept + native relay, or all JavaScript. */
+export type DataPath = 'native' | 'handover' | 'js';
 
 /** Called once when the native relay finished a connection (JS thread). */
 export type NativeDone = (bytesFromClient: number, bytesToClient: number, code: number) => void;
@@ -90,11 +130,24 @@ export function nativeRelayAvailable(): boolean {
   return addon !== undefined;
 }
 
-/** One line for the startup log: which relay is active and why. */
-export function relayDescription(): string {
-  return addon
-    ? `relay: native splice(2) epoll thread (${addonPath})`
-    : `relay: JavaScript stream.pipe (native relay not loaded: ${loadError})`;
+/** The native accept API, when the loaded addon has it. */
+export function nativeAccept(): NativeAccept | undefined {
+  return addon?.gwCreate && addon.gwRoutes ? (addon as NativeAccept) : undefined;
+}
+
+/** The data path new gateways use by default: native accept when available (`MESHCC_GATEWAY_RELAY=handover` asks for
+ * JS accept + native relay). */
+export function defaultDataPath(): DataPath {
+  if (!addon) return 'js';
+  if (process.env.MESHCC_GATEWAY_RELAY === 'handover' || !addon.gwCreate || !addon.gwRoutes) return 'handover';
+  return 'native';
+}
+
+/** One line for the startup log: which data path is active and why. */
+export function relayDescription(path: DataPath = defaultDataPath()): string {
+  if (path === 'native') return `relay: native accept + splice(2) epoll thread (${addonPath})`;
+  if (path === 'handover') return `relay: JavaScript accept, native splice(2) epoll thread (${addonPath})`;
+  return `relay: JavaScript stream.pipe (native relay not loaded: ${loadError ?? 'not selected'})`;
 }
 
 /** A running native relay. */

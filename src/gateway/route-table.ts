@@ -105,6 +105,11 @@ export class RouteTable {
     return [...this.local.entries()];
   }
 
+  /** Remote routes by datacenter (lower case; the native data path mirrors `lookup` from these). */
+  remoteEntries(): [string, Route][] {
+    return [...this.remote.entries()];
+  }
+
   /** A copy with some endpoint lists replaced (keys are route keys); used by live discovery. */
   withEndpoints(spec: RouteTableSpec, overrides: ReadonlyMap<string, readonly Endpoint[]>): RouteTable {
     return new RouteTable({

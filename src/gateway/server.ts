@@ -3,13 +3,24 @@
  * armed at accept, routes by SNI (no default route), dials the upstream (round robin, next endpoint on connect
  * failure) and hands both sockets to the relay. Reload swaps the route table and limits without touching open
  * connections; drain stops accepting and waits for open connections up to `drainMs`.
+ *
+ * Three data paths with the same behaviour (`relayMode`):
+ * * `native` (the addon is loaded): the addon's epoll thread accepts, enforces the limits and the hello deadline and
+ *   reads the first bytes; the common hello (whole in its first record, SNI with a route to IP endpoints) it parses
+ *   and routes itself from the table pushed here (`pushNativeRoutes`); anything else this class gets as bytes in
+ *   batches (`onNativeEvents`), parses and routes exactly as below and answers connect/close commands in one call per
+ *   batch; the thread dials, relays and reports connects and closes in batches;
+ * * `handover`: Node accepts, this class parses, routes and dials, then the native relay takes both descriptors;
+ * * `js`: Node accepts and relays (`stream.pipe`).
  */
+import cluster from 'node:cluster';
+import { lookup } from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, isIP, type Server, type Socket } from 'node:net';
 import type { AccessLog, AccessRecord, CloseReason } from './access-log.ts';
-import { ClientHelloParser } from './client-hello.ts';
+import { ClientHelloParser, type HelloResult, parseWholeHello } from './client-hello.ts';
 import { type GatewayConfig, routeSpecOf } from './config.ts';
-import { nativeRelayAvailable } from './native-relay.ts';
+import { type DataPath, defaultDataPath, type NativeAccept, nativeAccept } from './native-relay.ts';
 import { type RelayHandle, relay } from './relay.ts';
 import { type Endpoint, RoundRobin, type Route, RouteTable } from './route-table.ts';
 import { Stats } from './stats.ts';
@@ -19,6 +30,42 @@ interface Conn {
   relay?: RelayHandle;
   routed: boolean;
 }
+
+/** A natively accepted connection, from its first reported bytes to its close report. */
+interface NativeConn {
+  readonly listener: string;
+  readonly client: string;
+  readonly start: number;
+  /** Created when the first bytes do not hold a whole hello (see `parseWholeHello`). */
+  parser?: ClientHelloParser;
+  sni?: string;
+  route?: Route;
+  routeKey?: string;
+  order?: readonly Endpoint[];
+  upstream?: string;
+  /** Routed or refused: later bytes are the relay's. */
+  decided: boolean;
+  /** Closed by this side's decision (the close report then carries this reason). */
+  failed?: CloseReason;
+}
+
+/** Close codes of the native path (`native/relay/relay.c`). */
+const NATIVE_CLOSE: readonly CloseReason[] = [
+  'done',
+  'client-error',
+  'upstream-error',
+  'idle',
+  'drain',
+  'hello-timeout',
+  'client-closed',
+  'connect-failed',
+  'limit-connections',
+  'limit-pending',
+];
+const EV_DATA = 1;
+const EV_CONNECTED = 2;
+const CMD_CLOSE = 1;
+const CMD_CONNECT = 2;
 
 /** The gateway's live state. */
 export class Gateway extends EventEmitter {
@@ -31,8 +78,14 @@ export class Gateway extends EventEmitter {
   private pending = 0;
   private draining = false;
   private overrides = new Map<string, readonly Endpoint[]>();
-  /** `native`: routed connections go to the native splice relay when it is loaded; `js`: always the JS relay. */
-  relayMode: 'native' | 'js' = nativeRelayAvailable() ? 'native' : 'js';
+  /** The data path (set before `start`): `native` accept + relay, `handover` (JS accept, native relay) or `js`. */
+  relayMode: DataPath = defaultDataPath();
+  private native?: { readonly a: NativeAccept; readonly h: object };
+  private readonly nconns = new Map<number, NativeConn>();
+  private nativeFinished = 0;
+  private readonly listenerNames: string[] = [];
+  /** Ports to use instead of a listener's port 0, by listener name (set by `--workers`; see `workers.ts`). */
+  portOverrides: ReadonlyMap<string, number> = new Map();
   /** Bound addresses (after `start`), by listener name. */
   readonly bound = new Map<string, { address: string; port: number }>();
 
@@ -47,12 +100,15 @@ export class Gateway extends EventEmitter {
 
   /** Binds every listener. */
   async start(): Promise<void> {
+    const a = this.relayMode === 'native' ? nativeAccept() : undefined;
+    if (this.relayMode === 'native' && !a) this.relayMode = defaultDataPath() === 'js' ? 'js' : 'handover';
+    if (a) return this.startNative(a);
     for (const l of this.config.listeners) {
       const server = createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.accept(s, l.name));
       server.maxConnections = this.config.limits.maxConnections;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen({ host: l.address, port: l.port, backlog: 4096 }, () => {
+        server.listen({ host: l.address, port: this.listenPort(l), backlog: 4096 }, () => {
           server.off('error', reject);
           resolve();
         });
@@ -63,16 +119,77 @@ export class Gateway extends EventEmitter {
     }
   }
 
+  private async startNative(a: NativeAccept): Promise<void> {
+    const h = a.gwCreate((nums, peers, bytes) => this.onNativeEvents(nums, peers, bytes), this.log.enabled !== false);
+    this.native = { a, h };
+    this.stats.acceptedElsewhere = () => a.gwCounts(h)[0];
+    this.configureNative();
+    for (const [i, l] of this.config.listeners.entries()) {
+      const ip = isIP(l.address) !== 0 ? l.address : (await lookup(l.address)).address;
+      // Workers (`--workers N`) each bind their own socket; the kernel spreads connections over them.
+      const port = a.gwListen(h, ip, this.listenPort(l), i, cluster.isWorker);
+      this.listenerNames[i] = l.name;
+      this.bound.set(l.name, { address: ip, port });
+    }
+    a.gwRef(h, true);
+  }
+
+  private listenPort(l: { readonly name: string; readonly port: number }): number {
+    return l.port === 0 ? (this.portOverrides.get(l.name) ?? 0) : l.port;
+  }
+
+  private configureNative(): void {
+    if (!this.native) return;
+    const { timeouts, limits } = this.config;
+    this.native.a.gwConfigure(
+      this.native.h,
+      timeouts.clientHelloMs,
+      limits.maxPendingHandshakes,
+      limits.maxConnections,
+      limits.maxClientHelloBytes,
+      timeouts.connectMs,
+      timeouts.idleMs,
+    );
+    this.pushNativeRoutes();
+  }
+
+  /**
+   * The route table for the native decision: the thread parses the common ClientHello and routes it itself when the
+   * SNI has a route whose endpoints are IP addresses; anything else comes here as bytes (`onNativeEvents`).
+   */
+  private pushNativeRoutes(): void {
+    if (!this.native) return;
+    const routes: (string | number)[] = [];
+    const index = new Map<Route, number>();
+    const add = (r: Route) => {
+      let i = index.get(r);
+      if (i === undefined) {
+        i = index.size;
+        index.set(r, i);
+        routes.push(r.key, r.endpoints.length);
+        for (const ep of r.endpoints) routes.push(ep.address, ep.port);
+      }
+      return i;
+    };
+    const local: (string | number)[] = [];
+    for (const [sni, r] of this.table.localEntries()) local.push(sni, add(r));
+    const remote: (string | number)[] = [];
+    for (const [dc, r] of this.table.remoteEntries()) remote.push(dc, add(r));
+    this.native.a.gwRoutes(this.native.h, this.table.trustDomain, this.table.datacenter, routes, local, remote);
+  }
+
   /** True while listening and not draining. */
   get ready(): boolean {
-    return this.servers.length > 0 && !this.draining;
+    return (this.servers.length > 0 || this.native !== undefined) && !this.draining;
   }
 
   get activeConnections(): number {
+    if (this.native) return this.native.a.gwCounts(this.native.h)[0] - this.nativeFinished;
     return this.conns.size;
   }
 
   get pendingHandshakes(): number {
+    if (this.native) return this.native.a.gwCounts(this.native.h)[2];
     return this.pending;
   }
 
@@ -81,6 +198,7 @@ export class Gateway extends EventEmitter {
     this.config = config;
     this.table = new RouteTable(routeSpecOf(config)).withEndpoints(routeSpecOf(config), this.overrides);
     for (const s of this.servers) s.maxConnections = config.limits.maxConnections;
+    this.configureNative();
     this.stats.reloads++;
     this.emit('reload');
   }
@@ -89,11 +207,13 @@ export class Gateway extends EventEmitter {
   setEndpoints(overrides: ReadonlyMap<string, readonly Endpoint[]>): void {
     this.overrides = new Map(overrides);
     this.table = this.table.withEndpoints(routeSpecOf(this.config), this.overrides);
+    this.pushNativeRoutes();
   }
 
   /** Stops accepting, waits for open connections to finish (at most `drainMs`), then closes the rest. */
   async drain(): Promise<void> {
     this.draining = true;
+    if (this.native) return this.drainNative(this.native);
     for (const s of this.servers) s.close();
     const deadline = Date.now() + this.config.timeouts.drainMs;
     while (this.conns.size > 0 && Date.now() < deadline) await this.connClosed(deadline - Date.now());
@@ -102,6 +222,161 @@ export class Gateway extends EventEmitter {
       else c.socket.destroy();
     }
     while (this.conns.size > 0) await this.connClosed(1000);
+  }
+
+  private async drainNative({ a, h }: { readonly a: NativeAccept; readonly h: object }): Promise<void> {
+    a.gwStop(h);
+    const deadline = Date.now() + this.config.timeouts.drainMs;
+    while (this.activeConnections > 0 && Date.now() < deadline) await this.connClosed(deadline - Date.now());
+    if (this.activeConnections > 0) a.gwAbortAll(h);
+    while (this.activeConnections > 0) await this.connClosed(1000);
+    a.gwRef(h, false);
+  }
+
+  /**
+   * One batch of native events (see `native/relay/relay.c`): 8 numbers per event, per event a peer address in
+   * `peers`, and all new bytes in `bytes`. Hellos are parsed and routed exactly as in `accept`; the decisions go back
+   * in one call.
+   */
+  private onNativeEvents(nums: Float64Array, peers: unknown[], all: Buffer): void {
+    const cmds: (number | string)[] = [];
+    const n = nums.length >>> 3;
+    for (let i = 0; i < n; i++) {
+      const o = i << 3;
+      const kind = nums[o] as number;
+      const id = nums[o + 1] as number;
+      if (kind === EV_DATA) {
+        let c = this.nconns.get(id);
+        if (!c) {
+          c = {
+            listener: this.listenerNames[nums[o + 2] as number] ?? '',
+            client: (peers[i * 2] as string | undefined) ?? '',
+            start: nums[o + 3] as number,
+            decided: false,
+          };
+          this.nconns.set(id, c);
+        }
+        if (c.decided) continue;
+        const len = nums[o + 6] as number;
+        let r: HelloResult | undefined;
+        if (len > 0) {
+          const off = nums[o + 5] as number;
+          const bytes = all.subarray(off, off + len);
+          const max = this.config.limits.maxClientHelloBytes;
+          if (!c.parser) r = parseWholeHello(bytes, max);
+          if (!r) {
+            c.parser ??= new ClientHelloParser({ maxHelloBytes: max });
+            r = c.parser.push(bytes);
+          }
+        }
+        if (r === undefined || r.kind === 'need-more') {
+          if (nums[o + 4] === 1) this.nativeRefuse(cmds, id, c, 'client-closed');
+          continue;
+        }
+        if (r.kind === 'reject') {
+          this.nativeRefuse(cmds, id, c, `reject-${r.reason}`);
+          continue;
+        }
+        c.sni = r.sni;
+        const route = this.table.lookup(r.sni);
+        if (!route) {
+          this.nativeRefuse(cmds, id, c, 'no-route');
+          continue;
+        }
+        const order = this.rr.order(route);
+        if (order.length === 0) {
+          this.nativeRefuse(cmds, id, c, 'no-endpoints');
+          continue;
+        }
+        c.decided = true;
+        c.route = route;
+        if (order.every((ep) => isIP(ep.address) !== 0)) {
+          c.order = order;
+          pushConnect(cmds, id, order, this.config);
+        } else void this.resolveAndConnect(id, c, order);
+      } else if (kind === EV_CONNECTED) {
+        this.stats.connectFailures += nums[o + 3] as number;
+        const info = peers[i * 2 + 1] as string | undefined;
+        if (info !== undefined) {
+          // Parsed and routed by the native thread: "sni \x01 route key \x01 upstream".
+          const [sni, key, upstream] = info.split('\x01');
+          this.nconns.set(id, {
+            listener: this.listenerNames[nums[o + 6] as number] ?? '',
+            client: (peers[i * 2] as string | undefined) ?? '',
+            start: nums[o + 7] as number,
+            sni,
+            routeKey: key,
+            upstream,
+            decided: true,
+          });
+          this.stats.routed(key as string);
+          continue;
+        }
+        const c = this.nconns.get(id);
+        const ep = c?.order?.[nums[o + 2] as number];
+        if (c?.route && ep) {
+          c.upstream = `${ep.address}:${ep.port}`;
+          c.routeKey = c.route.key;
+          this.stats.routed(c.route.key);
+        }
+      } else {
+        this.stats.connectFailures += nums[o + 5] as number;
+        const c = this.nconns.get(id);
+        if (c) this.nconns.delete(id);
+        this.nativeFinished++;
+        this.record({
+          start: c?.start ?? (nums[o + 7] as number),
+          listener: c?.listener ?? this.listenerNames[nums[o + 6] as number] ?? '',
+          client: c?.client ?? (peers[i * 2] as string | undefined) ?? '',
+          sni: c ? c.sni : (peers[i * 2 + 1] as string | undefined)?.split('\x01')[0],
+          route: c?.upstream ? c.routeKey : undefined,
+          upstream: c?.upstream,
+          bytesIn: nums[o + 3] as number,
+          bytesOut: nums[o + 4] as number,
+          reason: c?.failed ?? NATIVE_CLOSE[nums[o + 2] as number] ?? 'client-error',
+        });
+        this.emit('conn-closed');
+      }
+    }
+    if (cmds.length > 0 && this.native) this.native.a.gwCommit(this.native.h, cmds);
+  }
+
+  /** Closes a connection that is still reading its hello; its close report is logged with `reason`. */
+  private nativeRefuse(cmds: (number | string)[], id: number, c: NativeConn, reason: CloseReason): void {
+    c.decided = true;
+    c.failed = reason;
+    cmds.push(CMD_CLOSE, id);
+  }
+
+  /** Endpoints given by host name: resolved first (a failed lookup counts as a failed connect, as in `dial`). */
+  private async resolveAndConnect(id: number, c: NativeConn, order: readonly Endpoint[]): Promise<void> {
+    const resolved = await Promise.all(
+      order.map(async (ep) => {
+        if (isIP(ep.address) !== 0) return { ep, ip: ep.address };
+        try {
+          return { ep, ip: (await lookup(ep.address)).address };
+        } catch {
+          this.stats.connectFailures++;
+          return undefined;
+        }
+      }),
+    );
+    const ok = resolved.filter((x) => x !== undefined);
+    if (!this.native || !this.nconns.has(id)) return;
+    const cmds: (number | string)[] = [];
+    if (ok.length === 0) {
+      c.failed = 'connect-failed';
+      cmds.push(CMD_CLOSE, id);
+    } else {
+      c.order = ok.map((x) => x.ep);
+      pushConnect(
+        cmds,
+        id,
+        ok.map((x) => ({ address: x.ip, port: x.ep.port })),
+        this.config,
+      );
+    }
+    this.native.a.gwCommit(this.native.h, cmds);
   }
 
   private connClosed(ms: number): Promise<void> {
@@ -193,7 +468,7 @@ export class Gateway extends EventEmitter {
           this.stats.routed(route.key);
           conn.relay = relay(socket, upstream, chunks, {
             idleMs: this.config.timeouts.idleMs,
-            native: this.relayMode === 'native',
+            native: this.relayMode === 'handover',
             onClose: (reason, bytesIn, bytesOut) => {
               done = true;
               this.forget(conn);
@@ -264,4 +539,9 @@ export class Gateway extends EventEmitter {
     (r as { durationMs?: number }).durationMs = Date.now() - r.start;
     this.log.write(r as AccessRecord);
   }
+}
+
+function pushConnect(cmds: (number | string)[], id: number, eps: readonly Endpoint[], config: GatewayConfig): void {
+  cmds.push(CMD_CONNECT, id, config.timeouts.connectMs, config.timeouts.idleMs, eps.length);
+  for (const ep of eps) cmds.push(ep.address, ep.port);
 }

@@ -5,7 +5,15 @@
 
 /** Counters; plain numbers, bumped on the connection path. */
 export class Stats {
-  accepted = 0;
+  private acceptedHere = 0;
+  /** Native accept: the addon counts accepted connections; this reads its counter. */
+  acceptedElsewhere?: () => number;
+  get accepted(): number {
+    return this.acceptedHere + (this.acceptedElsewhere?.() ?? 0);
+  }
+  set accepted(v: number) {
+    this.acceptedHere = v - (this.acceptedElsewhere?.() ?? 0);
+  }
   connectFailures = 0;
   reloads = 0;
   bytesIn = 0;

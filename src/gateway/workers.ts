@@ -6,6 +6,8 @@
  */
 import cluster from 'node:cluster';
 import { EventEmitter } from 'node:events';
+import { type AddressInfo, createServer } from 'node:net';
+import type { GatewayConfig } from './config.ts';
 
 /** True in a forked worker. */
 export function isWorker(): boolean {
@@ -32,8 +34,45 @@ function inSea(): boolean {
   }
 }
 
+const PORTS_ENV = 'MESHCC_GATEWAY_PORTS';
+
+/**
+ * With the native accept path every worker binds its own listening socket (SO_REUSEPORT), so a listener on port 0
+ * would get a different port in each: the primary picks one free port per such listener first and passes it on.
+ */
+export async function pinZeroPorts(config: GatewayConfig): Promise<Record<string, string>> {
+  const pins: string[] = [];
+  for (const l of config.listeners) {
+    if (l.port !== 0) continue;
+    const s = createServer();
+    const port = await new Promise<number>((resolve, reject) => {
+      s.once('error', reject);
+      s.listen({ host: l.address, port: 0 }, () => resolve((s.address() as AddressInfo).port));
+    });
+    await new Promise((r) => s.close(r));
+    pins.push(`${l.name}=${port}`);
+  }
+  return pins.length > 0 ? { [PORTS_ENV]: pins.join(',') } : {};
+}
+
+/** In a worker: the ports the primary pinned for port-0 listeners, by listener name (see {@link pinZeroPorts}). */
+export function pinnedPorts(): Map<string, number> {
+  const env = cluster.isWorker ? process.env[PORTS_ENV] : undefined;
+  const out = new Map<string, number>();
+  for (const kv of env ? env.split(',') : []) {
+    const [name, port] = kv.split('=');
+    if (name && port) out.set(name, Number(port));
+  }
+  return out;
+}
+
 /** Runs the primary: forks `n` workers running the same command line, until a drain completes. */
-export function runPrimary(n: number, file: string, err: (s: string) => void): Promise<number> {
+export function runPrimary(
+  n: number,
+  file: string,
+  err: (s: string) => void,
+  env: Record<string, string> = {},
+): Promise<number> {
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   if (inSea()) {
     // fork() runs `<execPath> <exec> <args>` and the default `exec` is argv[1], which in a single executable is the
@@ -42,7 +81,7 @@ export function runPrimary(n: number, file: string, err: (s: string) => void): P
     cluster.setupPrimary({ exec: args[0] as string, args: args.slice(1), execArgv: [] });
   }
   let stopping = false;
-  const fork = () => cluster.fork();
+  const fork = () => cluster.fork(env);
   for (let i = 0; i < n; i++) fork();
   cluster.on('exit', (w, code, signal) => {
     if (!stopping) {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ClientHelloParser, type HelloResult, isLdhHostname } from '../../src/gateway/client-hello.ts';
+import { ClientHelloParser, type HelloResult, isLdhHostname, parseWholeHello } from '../../src/gateway/client-hello.ts';
 import { captureNodeHello, clientHello, clientHelloMessage, records } from './hello-fixture.ts';
 
 const SNI = 'currency.default.dc2.internal.11111111-2222-3333-4444-555555555555.consul';
@@ -156,6 +156,46 @@ describe('ClientHello parser', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('the one-record fast path decides like the parser, or defers to it (property)', () => {
+    const hello = fc
+      .record({
+        sni: fc.option(fc.constantFrom(SNI, 'WEB.default.dc1.internal.abc.consul', 'bad_name.consul'), {
+          nil: undefined,
+        }),
+        padding: fc.nat(17000),
+        recordSize: fc.integer({ min: 1, max: 20000 }),
+        corrupt: fc.array(fc.tuple(fc.nat(), fc.nat(255)), { maxLength: 3 }),
+        cut: fc.option(fc.nat(), { nil: undefined }),
+        max: fc.integer({ min: 512, max: 16384 }),
+      })
+      .map(({ sni, padding, recordSize, corrupt, cut, max }) => {
+        let buf = records(clientHelloMessage({ ...(sni ? { sni: [sni] } : {}), padding }), recordSize);
+        for (const [at, v] of corrupt) buf[at % buf.length] = v;
+        if (cut !== undefined) buf = buf.subarray(0, cut % (buf.length + 1));
+        return { buf, max };
+      });
+    let fast = 0;
+    fc.assert(
+      fc.property(hello, ({ buf, max }) => {
+        const r = parseWholeHello(buf, max);
+        if (r === undefined) return;
+        fast++;
+        expect(r).toEqual(parseAll(buf, max));
+      }),
+      { numRuns: 1000 },
+    );
+    // Garbage and the corpus above too.
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 400 }), (bytes) => {
+        const b = Buffer.from(bytes);
+        const r = parseWholeHello(b);
+        if (r !== undefined) expect(r).toEqual(parseAll(b));
+      }),
+    );
+    expect(fast).toBeGreaterThan(20);
+    expect(parseWholeHello(clientHello({ sni: [SNI] }))).toEqual({ kind: 'sni', sni: SNI });
   });
 
   it('checks LDH host names', () => {

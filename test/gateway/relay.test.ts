@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessRecord } from '../../src/gateway/access-log.ts';
-import { nativeRelayAvailable } from '../../src/gateway/native-relay.ts';
+import { nativeAccept, nativeRelayAvailable } from '../../src/gateway/native-relay.ts';
 import { Gateway } from '../../src/gateway/server.ts';
 import { clientHello } from './hello-fixture.ts';
 import { gatewayConfig, MemoryLog } from './tls-fixture.ts';
@@ -125,8 +125,9 @@ function through(
   });
 }
 
-const modes: { name: 'native' | 'js'; skip: boolean }[] = [
-  { name: 'native', skip: !nativeRelayAvailable() },
+const modes: { name: 'native' | 'handover' | 'js'; skip: boolean }[] = [
+  { name: 'native', skip: !nativeAccept() },
+  { name: 'handover', skip: !nativeRelayAvailable() },
   { name: 'js', skip: false },
 ];
 
