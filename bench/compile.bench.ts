@@ -1,13 +1,27 @@
 /**
  * `npm run bench:compile`: compile + emit of config entries for generated meshes of 1k, 10k and 50k services over
- * three datacenters with five upstreams each. Each size runs in its own Node process so peak RSS is that size's own.
- * Prints a Markdown table (copied into the README). Sizes can be overridden: `npm run bench:compile -- 1000 5000`.
+ * three datacenters with five upstreams each. Prints a Markdown table of medians (copied into the README).
+ *
+ * Fairness:
+ * - each run is its own Node process (`--import tsx`, as `bin/meshcc.js` runs), so a size's peak RSS is its own and no
+ *   heap is reused across sizes or runs; the default is 5 runs per size, medians reported;
+ * - before the measured part each process compiles, validates and emits a 1,000-service mesh three times (JIT warm-up,
+ *   not timed), then generates the mesh and runs a full GC, so neither the warm-up nor the generator's garbage is
+ *   collected inside the timed part (the generated model stays in memory throughout: it is the compiler's input);
+ * - timed: `compile()` (every pass, validation included) then `emitConsulEntries()` (API JSON, HCL, CRDs) for the whole
+ *   mesh; peak RSS is read right after, and includes Node, tsx, the loaded modules and the model (`RSS before` shows
+ *   that part alone);
+ * - the validation passes are then run once more on their own, to time their share of `compile()`.
+ *
+ * Options: sizes (`npm run bench:compile -- 1000 5000`), `--runs N`, `--cold` (no warm-up and no GC before the timed
+ * part: what a single `meshcc synth` process sees).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { compile } from '../src/compiler/compile.ts';
 import { validationPasses } from '../src/compiler/validation-passes.ts';
 import { emitConsulEntries } from '../src/emit/index.ts';
+import type { MeshModel } from '../src/model/types.ts';
 import { generateMesh } from './generate-mesh.ts';
 
 interface Sample {
@@ -20,16 +34,31 @@ interface Sample {
   validateMs: number;
   emitMs: number;
   errors: number;
+  rssBeforeMb: number;
   peakRssMb: number;
 }
 
-function measure(services: number): Sample {
+const WARM_UP_SERVICES = 1_000;
+const WARM_UP_ROUNDS = 3;
+
+/** Compile, validate and emit once, untimed. */
+function warmUp(model: MeshModel): void {
+  const c = compile(model);
+  for (const pass of validationPasses) pass(model, c.upstreams);
+  emitConsulEntries(c);
+}
+
+function measure(services: number, cold: boolean): Sample {
+  if (!cold) for (let i = 0; i < WARM_UP_ROUNDS; i++) warmUp(generateMesh(WARM_UP_SERVICES));
   const model = generateMesh(services);
+  if (!cold) (globalThis as { gc?: () => void }).gc?.();
+  const rssBeforeMb = Math.round(process.memoryUsage().rss / 2 ** 20);
   const t0 = performance.now();
   const c = compile(model);
   const t1 = performance.now();
   const files = emitConsulEntries(c);
   const t2 = performance.now();
+  const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   // compile() already ran the validation passes; run them once more alone to see their share of compile time.
   for (const pass of validationPasses) pass(model, c.upstreams);
   const t3 = performance.now();
@@ -39,37 +68,63 @@ function measure(services: number): Sample {
     upstreams: c.upstreams.length,
     entries: c.entries.length,
     files: files.length,
-    compileMs: Math.round(t1 - t0),
-    validateMs: Math.round(t3 - t2),
+    compileMs: t1 - t0,
+    validateMs: t3 - t2,
+    emitMs: t2 - t1,
     errors: c.diagnostics.filter((d) => d.severity === 'error').length,
-    emitMs: Math.round(t2 - t1),
-    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    rssBeforeMb,
+    peakRssMb,
   };
 }
 
-const [arg, ...rest] = process.argv.slice(2);
-if (arg === '--child') {
-  process.stdout.write(JSON.stringify(measure(Number(rest[0]))));
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+const args = process.argv.slice(2);
+if (args[0] === '--child') {
+  process.stdout.write(JSON.stringify(measure(Number(args[1]), args[2] === '--cold')));
 } else {
-  const sizes = arg ? [arg, ...rest].map(Number) : [1_000, 10_000, 50_000];
+  const cold = args.includes('--cold');
+  const runsAt = args.indexOf('--runs');
+  const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 5;
+  const rest = args.filter((a, i) => a !== '--cold' && (runsAt < 0 || (i !== runsAt && i !== runsAt + 1)));
+  const sizes = rest.length > 0 ? rest.map(Number) : [1_000, 10_000, 50_000];
   const self = fileURLToPath(import.meta.url);
-  console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
   console.log(
-    '| services | instances | upstreams | entries | files | compile ms | of which validation ms | emit ms | total ms | peak RSS MB | errors |',
+    `node ${process.version}, ${process.platform}/${process.arch}, medians of ${runs} runs per size${cold ? ', cold processes' : ''}`,
   );
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log(
+    '| services | instances | upstreams | entries | files | compile ms | of which validation ms | validation adds | emit ms | total ms | total min–max ms | RSS before MB | peak RSS MB | errors |',
+  );
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const n of sizes) {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', String(n)], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 20,
-    });
-    if (r.status !== 0) {
-      console.error(r.stderr);
-      process.exit(1);
+    const samples: Sample[] = [];
+    for (let i = 0; i < runs; i++) {
+      const child = ['--expose-gc', '--import', 'tsx', self, '--child', String(n), ...(cold ? ['--cold'] : [])];
+      const r = spawnSync(process.execPath, child, {
+        encoding: 'utf8',
+        maxBuffer: 1 << 20,
+      });
+      if (r.status !== 0) {
+        console.error(r.stderr);
+        process.exit(1);
+      }
+      samples.push(JSON.parse(r.stdout) as Sample);
     }
-    const s = JSON.parse(r.stdout) as Sample;
+    const s = samples[0]!;
+    const m = (f: (x: Sample) => number) => median(samples.map(f));
+    const compileMs = m((x) => x.compileMs);
+    const validateMs = m((x) => x.validateMs);
+    // The share validation adds to the rest of compile, per run, then the median.
+    const adds = m((x) => x.validateMs / (x.compileMs - x.validateMs));
+    const round = (x: number) => String(Math.round(x));
+    const totals = samples.map((x) => x.compileMs + x.emitMs);
+    const spread = `${round(Math.min(...totals))}–${round(Math.max(...totals))}`;
     console.log(
-      `| ${s.services} | ${s.instances} | ${s.upstreams} | ${s.entries} | ${s.files} | ${s.compileMs} | ${s.validateMs} | ${s.emitMs} | ${s.compileMs + s.emitMs} | ${s.peakRssMb} | ${s.errors} |`,
+      `| ${s.services} | ${s.instances} | ${s.upstreams} | ${s.entries} | ${s.files} | ${round(compileMs)} | ${round(validateMs)} | ${Math.round(adds * 100)}% | ${round(m((x) => x.emitMs))} | ${round(m((x) => x.compileMs + x.emitMs))} | ${spread} | ${round(m((x) => x.rssBeforeMb))} | ${round(m((x) => x.peakRssMb))} | ${s.errors} |`,
     );
   }
 }

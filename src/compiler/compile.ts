@@ -20,15 +20,17 @@ import {
   MANAGED_BY_KEY,
   MANAGED_BY_VALUE,
   type MeshModel,
+  type ServiceInstanceDecl,
   type UpstreamDecl,
 } from '../model/types.ts';
+import { ChainMemo } from './chain-memo.ts';
 import { buildEntryIndex, type EntryIndex } from './entry-index.ts';
 import { checkPlatform } from './passes/check-platform.ts';
 import { type ChainResult, compileChain } from './passes/compile-chains.ts';
 import { type ResolvedUpstream, resolveGatewayModes } from './passes/resolve-gateway-modes.ts';
-import { upstreamChainOverrides } from './passes/resolve-upstream-config.ts';
+import { OverridesTable, upstreamChainOverrides } from './passes/resolve-upstream-config.ts';
 import { ServiceMap } from './service-map.ts';
-import type { ChainOverrides, Compilation, CompiledUpstream } from './types.ts';
+import type { ChainCompileError, ChainOverrides, Compilation, CompiledUpstream, ModeDecision } from './types.ts';
 import { validationPasses } from './validation-passes.ts';
 
 /** Adds meshcc's ownership metadata to an entry; the user's own `Meta` keys are kept. */
@@ -47,24 +49,20 @@ export function effectiveEntries(model: MeshModel): PassResult<EntryDecl[]> {
   };
 }
 
-function overridesKey(o: ChainOverrides): string {
-  return `${o.meshGateway ?? ''}|${o.protocol ?? ''}|${o.connectTimeout ?? ''}`;
-}
-
 /**
- * Compiled chains by destination, then (datacenter, overrides key): a destination is compiled in a few datacenters
- * with a few overrides, so a short list per destination (no long key string per upstream).
+ * Compiled chains by destination, then (datacenter, overrides): a destination is compiled in a few datacenters with a
+ * few overrides (one shared object per distinct overrides, see `OverridesTable`), so a short list per destination.
  */
 class ChainCache {
-  private readonly byDestination = new ServiceMap<{ dc: string; overrides: string; result: ChainResult }[]>();
+  private readonly byDestination = new ServiceMap<{ dc: string; overrides: ChainOverrides; result: ChainResult }[]>();
 
-  get(u: UpstreamDecl, datacenter: string, overrides: string): ChainResult | undefined {
-    const list = this.byDestination.get(u.destinationName, u.destinationNamespace, u.destinationPartition) ?? [];
-    for (const c of list) if (c.dc === datacenter && c.overrides === overrides) return c.result;
+  get(u: UpstreamDecl, datacenter: string, overrides: ChainOverrides): ChainResult | undefined {
+    const list = this.byDestination.get(u.destinationName, u.destinationNamespace, u.destinationPartition);
+    if (list) for (const c of list) if (c.dc === datacenter && c.overrides === overrides) return c.result;
     return undefined;
   }
 
-  set(u: UpstreamDecl, datacenter: string, overrides: string, result: ChainResult): void {
+  set(u: UpstreamDecl, datacenter: string, overrides: ChainOverrides, result: ChainResult): void {
     let list = this.byDestination.get(u.destinationName, u.destinationNamespace, u.destinationPartition);
     if (!list) {
       list = [];
@@ -72,6 +70,45 @@ class ChainCache {
     }
     list.push({ dc: datacenter, overrides, result });
   }
+}
+
+/** A chain Consul (or meshcc) would not compile, reported at the upstream that asks for it. */
+function chainDiagnostic(upstream: UpstreamDecl, targetDatacenter: string, e: ChainCompileError): Diagnostic {
+  const at = { path: upstream.path, ...(upstream.span ? { span: upstream.span } : {}) };
+  return e.unsupported
+    ? diag(L7ChainNotCompiled, at, { service: upstream.destinationName, dc: targetDatacenter, kind: e.unsupported })
+    : diag(ChainCompileFailed, at, {
+        upstream: upstream.path,
+        service: upstream.destinationName,
+        dc: targetDatacenter,
+        message: e.message,
+      });
+}
+
+/**
+ * One compiled upstream: an object literal per shape (same fields in the same order as the type), so each is a single
+ * allocation with its fields in the object itself.
+ */
+function compiledUpstream(
+  instance: ServiceInstanceDecl,
+  upstream: UpstreamDecl,
+  targetDatacenter: string,
+  mode: ModeDecision,
+  result: ChainResult,
+): CompiledUpstream {
+  const { path, span } = upstream;
+  const { service, datacenter } = instance;
+  const destination = upstream.destinationName;
+  if ('chain' in result) {
+    const chain = result.chain;
+    return span
+      ? { path, span, service, datacenter, destination, targetDatacenter, mode, chain }
+      : { path, service, datacenter, destination, targetDatacenter, mode, chain };
+  }
+  const error = result.error;
+  return span
+    ? { path, span, service, datacenter, destination, targetDatacenter, mode, error }
+    : { path, service, datacenter, destination, targetDatacenter, mode, error };
 }
 
 /**
@@ -84,54 +121,32 @@ export function compileUpstreamChains(
   resolved: readonly ResolvedUpstream[],
 ): PassResult<CompiledUpstream[]> {
   const cache = new ChainCache();
+  const memo = new ChainMemo(model.trustDomain);
+  const overridesTable = new OverridesTable();
   const diagnostics: Diagnostic[] = [];
-  const value = resolved.map(({ instance, upstream, mode }): CompiledUpstream => {
+  const value: CompiledUpstream[] = [];
+  for (const { instance, upstream, mode } of resolved) {
     const targetDatacenter = upstream.datacenter ?? instance.datacenter;
-    const overrides = upstreamChainOverrides(instance, upstream, index, mode);
-    const key = overridesKey(overrides);
-    let result = cache.get(upstream, targetDatacenter, key);
+    const overrides = upstreamChainOverrides(instance, upstream, index, mode, overridesTable);
+    let result = cache.get(upstream, targetDatacenter, overrides);
     if (!result) {
-      result = compileChain({
-        serviceName: upstream.destinationName,
-        namespace: upstream.destinationNamespace,
-        partition: upstream.destinationPartition,
-        evaluateInDatacenter: targetDatacenter,
-        trustDomain: model.trustDomain,
-        entries: index,
-        overrides,
-      });
-      cache.set(upstream, targetDatacenter, key, result);
-    }
-    if ('error' in result) {
-      const at = { path: upstream.path, ...(upstream.span ? { span: upstream.span } : {}) };
-      const e = result.error;
-      diagnostics.push(
-        e.unsupported
-          ? diag(L7ChainNotCompiled, at, {
-              service: upstream.destinationName,
-              dc: targetDatacenter,
-              kind: e.unsupported,
-            })
-          : diag(ChainCompileFailed, at, {
-              upstream: upstream.path,
-              service: upstream.destinationName,
-              dc: targetDatacenter,
-              message: e.message,
-            }),
+      result = compileChain(
+        {
+          serviceName: upstream.destinationName,
+          namespace: upstream.destinationNamespace,
+          partition: upstream.destinationPartition,
+          evaluateInDatacenter: targetDatacenter,
+          trustDomain: model.trustDomain,
+          entries: index,
+          overrides,
+        },
+        memo,
       );
+      cache.set(upstream, targetDatacenter, overrides, result);
     }
-    // Built field by field (same order as the type) rather than with spreads: one object per upstream, no temporaries.
-    const compiled = { path: upstream.path } as { -readonly [K in keyof CompiledUpstream]: CompiledUpstream[K] };
-    if (upstream.span) compiled.span = upstream.span;
-    compiled.service = instance.service;
-    compiled.datacenter = instance.datacenter;
-    compiled.destination = upstream.destinationName;
-    compiled.targetDatacenter = targetDatacenter;
-    compiled.mode = mode;
-    if ('chain' in result) compiled.chain = result.chain;
-    else compiled.error = result.error;
-    return compiled;
-  });
+    if ('error' in result) diagnostics.push(chainDiagnostic(upstream, targetDatacenter, result.error));
+    value.push(compiledUpstream(instance, upstream, targetDatacenter, mode, result));
+  }
   return { value, diagnostics };
 }
 

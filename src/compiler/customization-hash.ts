@@ -62,17 +62,36 @@ export interface Customization {
   readonly connectTimeoutNanos: number;
 }
 
-/** Few distinct customizations occur in one mesh; remember their hashes (bounded, so memory stays flat). */
-const memo = new Map<string, string>();
+/**
+ * Few distinct customizations occur in one mesh; remember their hashes by mode, then protocol, then timeout (no key
+ * string per chain; bounded, so memory stays flat).
+ */
+const memo = new Map<string, Map<string, Map<number, string>>>();
+let remembered = 0;
 
 /** The 8-hex-digit `CustomizationHash` Consul writes for these customizations. */
 export function customizationHash(c: Customization): string {
-  const key = `${c.meshGatewayMode}\u0000${c.protocol}\u0000${c.connectTimeoutNanos}`;
-  const known = memo.get(key);
+  let byProtocol = memo.get(c.meshGatewayMode);
+  let byTimeout = byProtocol?.get(c.protocol);
+  const known = byTimeout?.get(c.connectTimeoutNanos);
   if (known !== undefined) return known;
   const hash = computeHash(c);
-  if (memo.size >= 1024) memo.clear();
-  memo.set(key, hash);
+  if (remembered >= 1024) {
+    memo.clear();
+    remembered = 0;
+    byProtocol = undefined;
+    byTimeout = undefined;
+  }
+  if (!byProtocol) {
+    byProtocol = new Map();
+    memo.set(c.meshGatewayMode, byProtocol);
+  }
+  if (!byTimeout) {
+    byTimeout = new Map();
+    byProtocol.set(c.protocol, byTimeout);
+  }
+  byTimeout.set(c.connectTimeoutNanos, hash);
+  remembered++;
   return hash;
 }
 

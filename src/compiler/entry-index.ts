@@ -77,21 +77,17 @@ class EntryTable {
   private readonly byKind = new Map<string, ServiceMap<Indexed<ConfigEntry>>>();
 
   add(kind: string, name: string, namespace: string | undefined, partition: string | undefined, decl: EntryDecl): void {
+    this.kind(kind).set(name, namespace, partition, { entry: decl.entry, decl });
+  }
+
+  /** The entries of one kind (the index holds on to the map of each kind it looks up, not the kind's name). */
+  kind<E extends ConfigEntry>(kind: string): ServiceMap<Indexed<E>> {
     let services = this.byKind.get(kind);
     if (!services) {
       services = new ServiceMap();
       this.byKind.set(kind, services);
     }
-    services.set(name, namespace, partition, { entry: decl.entry, decl });
-  }
-
-  get<E extends ConfigEntry>(
-    kind: string,
-    name: string,
-    namespace?: string,
-    partition?: string,
-  ): Indexed<E> | undefined {
-    return this.byKind.get(kind)?.get(name, namespace, partition) as Indexed<E> | undefined;
+    return services as ServiceMap<Indexed<E>>;
   }
 }
 
@@ -129,13 +125,18 @@ export function buildEntryIndex(decls: readonly EntryDecl[]): PassResult<EntryIn
     all.push(d);
     for (const x of checkDurations(d)) diagnostics.push(x);
   }
+  const proxyDefaults = table.kind<ProxyDefaultsEntry>('proxy-defaults');
+  const serviceDefaults = table.kind<ServiceDefaultsEntry>('service-defaults');
+  const resolvers = table.kind<ServiceResolverEntry>('service-resolver');
+  const splitters = table.kind<OpaqueL7Entry>('service-splitter');
+  const routers = table.kind<OpaqueL7Entry>('service-router');
   const index: EntryIndex = {
     all,
-    proxyDefaults: (partition) => table.get('proxy-defaults', 'global', 'default', partition),
-    serviceDefaults: (s, ns, p) => table.get('service-defaults', s, ns, p),
-    resolver: (s, ns, p) => table.get('service-resolver', s, ns, p),
-    splitter: (s, ns, p) => table.get('service-splitter', s, ns, p),
-    router: (s, ns, p) => table.get('service-router', s, ns, p),
+    proxyDefaults: (partition) => proxyDefaults.get('global', 'default', partition),
+    serviceDefaults: (s, ns, p) => serviceDefaults.get(s, ns, p),
+    resolver: (s, ns, p) => resolvers.get(s, ns, p),
+    splitter: (s, ns, p) => splitters.get(s, ns, p),
+    router: (s, ns, p) => routers.get(s, ns, p),
   };
   return { value: index, diagnostics };
 }

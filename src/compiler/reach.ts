@@ -17,6 +17,7 @@ import type {
   ServiceInstanceDecl,
   SourceSpan,
 } from '../model/types.ts';
+import { ServiceMap } from './service-map.ts';
 import type { ChainTarget, CompiledChain, CompiledUpstream } from './types.ts';
 
 /** Per-datacenter lookups built once per validation. */
@@ -28,6 +29,8 @@ export interface MeshIndex {
   readonly deployedIn: ReadonlyMap<string, readonly string[]>;
   /** `partition/namespace/name@dc` → the first instance declaration there. */
   readonly instances: ReadonlyMap<string, ServiceInstanceDecl>;
+  /** The same, by service identity then datacenter: looked up per chain target without building a key string. */
+  readonly placements: ServiceMap<ReadonlyMap<string, ServiceInstanceDecl>>;
 }
 
 function orDefault(v: string | undefined): string {
@@ -39,7 +42,10 @@ export function serviceKey(name: string, namespace?: string, partition?: string)
   return `${orDefault(partition)}/${orDefault(namespace)}/${name}`;
 }
 
-/** Builds the per-datacenter indexes (linear in the model). */
+/**
+ * Builds the per-datacenter indexes (linear in the model). The two keyed by strings are built on first use: the
+ * validation passes look instances up by `placements` and read `deployedIn` only to word a finding.
+ */
 export function indexMesh(model: MeshModel): MeshIndex {
   const datacenters = new Map<string, DatacenterDecl>();
   for (const dc of model.datacenters) if (!datacenters.has(dc.name)) datacenters.set(dc.name, dc);
@@ -49,18 +55,50 @@ export function indexMesh(model: MeshModel): MeshIndex {
     if (list) list.push(g);
     else gateways.set(g.datacenter, [g]);
   }
-  const deployedIn = new Map<string, string[]>();
-  const instances = new Map<string, ServiceInstanceDecl>();
+  const placements = new ServiceMap<Map<string, ServiceInstanceDecl>>();
   for (const i of model.instances) {
-    const k = serviceKey(i.service, i.namespace, i.partition);
-    const at = `${k}@${i.datacenter}`;
-    if (instances.has(at)) continue;
-    instances.set(at, i);
-    const list = deployedIn.get(k);
-    if (list) list.push(i.datacenter);
-    else deployedIn.set(k, [i.datacenter]);
+    const byDc = placements.get(i.service, i.namespace, i.partition);
+    if (!byDc) placements.set(i.service, i.namespace, i.partition, new Map([[i.datacenter, i]]));
+    else if (!byDc.has(i.datacenter)) byDc.set(i.datacenter, i);
   }
-  return { datacenters, gateways, deployedIn, instances };
+  let byKey: { deployedIn: Map<string, string[]>; instances: Map<string, ServiceInstanceDecl> } | undefined;
+  const keyed = () => {
+    if (!byKey) {
+      byKey = { deployedIn: new Map(), instances: new Map() };
+      for (const i of model.instances) {
+        const k = serviceKey(i.service, i.namespace, i.partition);
+        const at = `${k}@${i.datacenter}`;
+        if (byKey.instances.has(at)) continue;
+        byKey.instances.set(at, i);
+        const list = byKey.deployedIn.get(k);
+        if (list) list.push(i.datacenter);
+        else byKey.deployedIn.set(k, [i.datacenter]);
+      }
+    }
+    return byKey;
+  };
+  return {
+    datacenters,
+    gateways,
+    get deployedIn() {
+      return keyed().deployedIn;
+    },
+    get instances() {
+      return keyed().instances;
+    },
+    placements,
+  };
+}
+
+/** The first instance declaration of a service in a datacenter. */
+export function instanceAt(
+  index: MeshIndex,
+  service: string,
+  namespace: string | undefined,
+  partition: string | undefined,
+  dc: string,
+): ServiceInstanceDecl | undefined {
+  return index.placements.get(service, namespace, partition)?.get(dc);
 }
 
 /** The gateway used to enter a datacenter from outside: the first with a WAN address. */
@@ -137,26 +175,20 @@ export function chainTargets(u: CompiledUpstream): ChainTargetRef[] {
           .map((k) => chain.Nodes[k])
           .filter((n) => n?.Type === 'resolver');
   const out: ChainTargetRef[] = [];
-  const seen = new Set<string>();
   for (const n of resolvers) {
     if (!n?.Resolver) continue;
-    addTarget(chain, 'primary', n.Resolver.Target, seen, out);
-    for (const id of n.Resolver.Failover?.Targets ?? []) addTarget(chain, 'failover', id, seen, out);
+    addTarget(chain, 'primary', n.Resolver.Target, out);
+    const failover = n.Resolver.Failover?.Targets;
+    if (failover) for (const id of failover) addTarget(chain, 'failover', id, out);
   }
   return out;
 }
 
-/** Appends a chain target once per role. */
-function addTarget(
-  chain: CompiledChain,
-  role: 'primary' | 'failover',
-  id: string,
-  seen: Set<string>,
-  out: ChainTargetRef[],
-): void {
+/** Appends a chain target once per role (a chain has a few targets: a scan, no set of keys). */
+function addTarget(chain: CompiledChain, role: 'primary' | 'failover', id: string, out: ChainTargetRef[]): void {
   const target = chain.Targets[id];
-  if (!target || seen.has(`${role}:${id}`)) return;
-  seen.add(`${role}:${id}`);
+  if (!target) return;
+  for (const r of out) if (r.role === role && r.target.ID === id) return;
   out.push({ role, target });
 }
 
@@ -167,8 +199,11 @@ function hostPort(h: { address: string; port: number } | undefined): string | un
 /** A target's reachability without its hops: what the validation passes read (`pathTo` adds the hops). */
 export type TargetReach = Omit<TargetPath, 'hops'>;
 
+/** No problem: shared by every target that is reachable (most of them). */
+const NO_PROBLEMS: readonly Problem[] = Object.freeze([]);
+
 /** What stands between a caller in `sourceDc` and one target, in `pathTo`'s order. */
-function targetProblems(index: MeshIndex, sourceDc: string, t: ChainTarget, mode: GatewayMode): Problem[] {
+function targetProblems(index: MeshIndex, sourceDc: string, t: ChainTarget, mode: GatewayMode): readonly Problem[] {
   const problems: Problem[] = [];
   const dc = t.Datacenter;
   const targetDc = index.datacenters.get(dc);
@@ -189,10 +224,15 @@ function targetProblems(index: MeshIndex, sourceDc: string, t: ChainTarget, mode
       }
     }
   }
-  if (targetDc && !index.instances.get(`${serviceKey(t.Service, t.Namespace, t.Partition)}@${dc}`)) {
+  if (targetDc && !instanceAt(index, t.Service, t.Namespace, t.Partition, dc)) {
     problems.push({ kind: 'not-deployed' });
   }
-  return problems;
+  return problems.length === 0 ? NO_PROBLEMS : problems;
+}
+
+/** Whether a caller in `sourceDc` reaches one target (`targetReach(...).reachable`, without building the report). */
+export function reaches(index: MeshIndex, sourceDc: string, t: ChainTarget, fallbackMode: GatewayMode): boolean {
+  return targetProblems(index, sourceDc, t, t.MeshGateway?.Mode ?? fallbackMode).length === 0;
 }
 
 /** Reachability of one target from a caller in `sourceDc`, without the hops. */
@@ -237,7 +277,7 @@ function targetHops(index: MeshIndex, sourceDc: string, caller: string, t: Chain
       hops.push({ kind: 'remote-gateway', datacenter: dc, name: remote.name, ...(address ? { address } : {}) });
     }
   }
-  const instance = index.instances.get(`${serviceKey(t.Service, t.Namespace, t.Partition)}@${dc}`);
+  const instance = instanceAt(index, t.Service, t.Namespace, t.Partition, dc);
   const address = instance?.address ? `${instance.address}:${instance.port}` : undefined;
   hops.push({ kind: 'instance', datacenter: dc, name: t.Service, ...(address ? { address } : {}) });
   return hops;

@@ -9,7 +9,7 @@
  * implicit-key limit) it returns `undefined`, and the caller falls back to js-yaml for the whole document.
  */
 import yaml from 'js-yaml';
-import { flat } from '../model/flat-string.ts';
+import { byCodeUnits, KeyOrder } from './consul-entries/key-order.ts';
 
 /** js-yaml's implicit types of the default schema (null, bool, int, float, timestamp, merge), in resolution order. */
 const IMPLICIT_TYPES = (yaml.DEFAULT_SCHEMA as unknown as { readonly compiledImplicit: readonly yaml.Type[] })
@@ -50,8 +50,23 @@ function ambiguous(s: string): boolean {
   return false;
 }
 
-/** `writeScalar` for a string; `undefined` outside printable ASCII. */
+/**
+ * `writeScalar` for a string; `undefined` outside printable ASCII. Keys and most values (service names, actions,
+ * modes) recur across documents: each distinct string is classified once (bounded, so memory stays flat).
+ */
 function scalar(s: string): string | undefined {
+  let out = scalars.get(s);
+  if (out === undefined) {
+    out = writeScalar(s) ?? null;
+    if (scalars.size >= 65_536) scalars.clear();
+    scalars.set(s, out);
+  }
+  return out ?? undefined;
+}
+
+const scalars = new Map<string, string | null>();
+
+function writeScalar(s: string): string | undefined {
   if (s.length === 0) return '""';
   if (!PRINTABLE_ASCII.test(s)) return undefined;
   if (DEPRECATED_BOOLEANS.has(s) || DEPRECATED_BASE60.test(s)) return `"${s}"`;
@@ -60,59 +75,108 @@ function scalar(s: string): string | undefined {
   return plain ? s : `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`;
 }
 
+/** A newline and `level` indents (documents nest a few levels; computed once per level). */
+const indents: string[] = [];
 function indent(level: number): string {
-  return `\n${'  '.repeat(level)}`;
+  let pad = indents[level];
+  if (pad === undefined) {
+    pad = `\n${'  '.repeat(level)}`;
+    indents[level] = pad;
+  }
+  return pad;
 }
 
+/** Sorted keys per object shape (see `KeyOrder`). */
+const keyOrder = new KeyOrder(byCodeUnits);
+
+/** What writing a node did: failed (outside the subset), or wrote text that does or does not start on a new line. */
+const FAILED = 0;
+const INLINE = 1;
+const BLOCK = 2;
+type Written = typeof FAILED | typeof INLINE | typeof BLOCK;
+
+/**
+ * The document is written as a list of pieces (mostly strings that already exist: keys, scalars, indents) joined once
+ * at the end, so no intermediate string is built per node.
+ */
+type Out = string[];
+
 /** `writeBlockMapping`: keys sorted, pairs with an undefined value skipped. */
-function mapping(o: Record<string, unknown>, level: number, compact: boolean): string | undefined {
-  let out = '';
-  for (const k of Object.keys(o).sort()) {
+function mapping(out: Out, o: Record<string, unknown>, level: number, compact: boolean): Written {
+  let wrote = false;
+  for (const k of keyOrder.of(Object.keys(o))) {
     const v = o[k];
     // `sortKeys` drops undefined fields, and `__proto__` (its assignment sets the copy's prototype instead).
     if (v === undefined || k === '__proto__') continue;
     const key = scalar(k);
-    if (key === undefined || key.length > MAX_IMPLICIT_KEY) return undefined;
-    const value = node(v, level + 1, false);
-    if (value === undefined) return undefined;
-    out += `${!compact || out !== '' ? indent(level) : ''}${key}${value.charCodeAt(0) === 0x0a ? ':' : ': '}${value}`;
+    if (key === undefined || key.length > MAX_IMPLICIT_KEY) return FAILED;
+    if (!compact || wrote) out.push(indent(level));
+    out.push(key);
+    // `key:` when the value starts on a new line, `key: ` otherwise: known once the value is written.
+    const separator = out.length;
+    out.push(': ');
+    const value = node(out, v, level + 1, false);
+    if (value === FAILED) return FAILED;
+    if (value === BLOCK) out[separator] = ':';
+    wrote = true;
   }
-  return out === '' ? '{}' : out;
+  if (!wrote) {
+    out.push('{}');
+    return INLINE;
+  }
+  return compact ? INLINE : BLOCK;
 }
 
-/** `writeBlockSequence`: an undefined item is written as `null`. */
-function sequence(a: readonly unknown[], level: number, compact: boolean): string | undefined {
-  let out = '';
+/** `writeBlockSequence` of a non-empty array: an undefined item is written as `null`. */
+function sequence(out: Out, a: readonly unknown[], level: number, compact: boolean): Written {
   for (let i = 0; i < a.length; i++) {
-    const item = node(a[i] === undefined ? null : a[i], level + 1, true);
-    if (item === undefined) return undefined;
-    out += `${!compact || i > 0 ? indent(level) : ''}${item.charCodeAt(0) === 0x0a ? '-' : '- '}${item}`;
+    if (!compact || i > 0) out.push(indent(level));
+    const dash = out.length;
+    out.push('- ');
+    const item = node(out, a[i] === undefined ? null : a[i], level + 1, true);
+    if (item === FAILED) return FAILED;
+    if (item === BLOCK) out[dash] = '-';
   }
-  return out;
+  return compact ? INLINE : BLOCK;
 }
 
-/** `writeNode` in block context; `undefined` when the value is outside the supported subset. */
-function node(v: unknown, level: number, compact: boolean): string | undefined {
-  if (v === null) return 'null';
+/** `writeNode` in block context; `FAILED` when the value is outside the supported subset. */
+function node(out: Out, v: unknown, level: number, compact: boolean): Written {
+  if (v === null) {
+    out.push('null');
+    return INLINE;
+  }
   switch (typeof v) {
-    case 'string':
-      return scalar(v);
+    case 'string': {
+      const text = scalar(v);
+      if (text === undefined) return FAILED;
+      out.push(text);
+      return INLINE;
+    }
     case 'boolean':
-      return v ? 'true' : 'false';
+      out.push(v ? 'true' : 'false');
+      return INLINE;
     case 'number':
-      return Number.isInteger(v) && !Object.is(v, -0) ? String(v) : undefined;
+      if (!Number.isInteger(v) || Object.is(v, -0)) return FAILED;
+      out.push(String(v));
+      return INLINE;
     case 'object':
-      if (Array.isArray(v)) return v.length === 0 ? '[]' : sequence(v, level, compact);
-      if (!isPlainObject(v)) return undefined;
-      return mapping(v, level, compact);
+      if (Array.isArray(v)) {
+        if (v.length > 0) return sequence(out, v, level, compact);
+        out.push('[]');
+        return INLINE;
+      }
+      return isPlainObject(v) ? mapping(out, v, level, compact) : FAILED;
     default:
-      return undefined;
+      return FAILED;
   }
 }
 
 /** The YAML document for `value`, or `undefined` when js-yaml must write it (see the module comment). */
 export function blockYaml(value: unknown): string | undefined {
   if (value === undefined) return undefined;
-  const text = node(value, 0, true);
-  return text === undefined ? undefined : flat(`${text}\n`);
+  const out: Out = [];
+  if (node(out, value, 0, true) === FAILED) return undefined;
+  out.push('\n');
+  return out.join('');
 }

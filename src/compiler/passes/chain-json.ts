@@ -5,6 +5,7 @@
  * (nanoseconds, as Consul prints it), map keys sorted.
  */
 import type { ResolverSubset } from '../../model/entries.ts';
+import { recordMaker } from '../../model/keyed-record.ts';
 import type { GatewayMode } from '../../model/types.ts';
 import { formatGoDuration } from '../duration.ts';
 import type { ChainNode, ChainTarget } from '../types.ts';
@@ -22,6 +23,8 @@ export interface TargetOpts {
 /** A target while compiling (mutable fields are set by `getResolverNode`, as in Consul). */
 export interface WorkTarget {
   readonly id: string;
+  /** Key of its resolver node: `resolver:<id>`. */
+  readonly nodeKey: string;
   readonly opts: Required<TargetOpts>;
   mode?: GatewayMode;
   subset?: ResolverSubset;
@@ -30,10 +33,14 @@ export interface WorkTarget {
   external: boolean;
   sni: string;
   readonly name: string;
+  /** Kept by a resolver node (targets loaded on the way, e.g. before a redirect, are dropped). */
+  retained: boolean;
 }
 
 /** A resolver node while compiling. */
 export interface WorkNode {
+  /** Key in the chain's `Nodes`: `resolver:<name>`. */
+  readonly key: string;
   readonly name: string;
   readonly targetId: string;
   readonly isDefault: boolean;
@@ -42,38 +49,72 @@ export interface WorkNode {
   failover?: { targets: string[]; policy?: unknown };
 }
 
+/** Map keys in code-point order, as Go's `encoding/json` writes a map (one key, the common case, needs no sort). */
+function sortedKeys<V>(m: ReadonlyMap<string, V>): Iterable<string> {
+  return m.size < 2 ? m.keys() : [...m.keys()].sort();
+}
+
+/** Nodes in the order of their keys (`resolver:<target ID>`, so the order of their target IDs). */
+function byKey(nodes: ReadonlyMap<string, WorkNode>): Iterable<WorkNode> {
+  return nodes.size < 2
+    ? nodes.values()
+    : [...nodes.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** `Nodes` and `Targets` are keyed by target IDs, which are data: see `recordMaker`. */
+const keyedByTargetId = recordMaker();
+
 /** The `Nodes` map as Consul marshals it (`DiscoveryResolver.MarshalJSON`: ConnectTimeout as a string). */
 export function renderNodes(nodes: ReadonlyMap<string, WorkNode>): Record<string, ChainNode> {
-  const out: Record<string, ChainNode> = {};
-  for (const key of [...nodes.keys()].sort()) {
-    const n = nodes.get(key)!;
-    out[key] = {
-      Type: 'resolver',
-      Name: n.name,
-      Resolver: {
-        ConnectTimeout: formatGoDuration(n.connectTimeoutNs),
-        ...(n.isDefault ? { Default: true } : {}),
-        ...(n.requestTimeoutNs !== 0 ? { RequestTimeout: n.requestTimeoutNs } : {}),
-        Target: n.targetId,
-        ...(n.failover
-          ? {
-              Failover: {
-                Targets: [...n.failover.targets],
-                ...(n.failover.policy !== undefined ? { Policy: n.failover.policy } : {}),
-              },
-            }
-          : {}),
-      },
-    };
+  const out = keyedByTargetId<ChainNode>();
+  for (const n of byKey(nodes)) {
+    // Field by field in Consul's order, optional fields only when set (no spread temporaries).
+    const resolver: Record<string, unknown> = { ConnectTimeout: formatGoDuration(n.connectTimeoutNs) };
+    if (n.isDefault) resolver.Default = true;
+    if (n.requestTimeoutNs !== 0) resolver.RequestTimeout = n.requestTimeoutNs;
+    resolver.Target = n.targetId;
+    if (n.failover) {
+      const failover: Record<string, unknown> = { Targets: [...n.failover.targets] };
+      if (n.failover.policy !== undefined) failover.Policy = n.failover.policy;
+      resolver.Failover = failover;
+    }
+    out[n.key] = { Type: 'resolver', Name: n.name, Resolver: resolver as ChainNode['Resolver'] };
   }
   return out;
 }
 
 /** The `Targets` map as Consul marshals it (`DiscoveryTarget.MarshalJSON`, every field `omitempty`). */
 export function renderTargets(targets: ReadonlyMap<string, WorkTarget>): Record<string, ChainTarget> {
-  const out: Record<string, ChainTarget> = {};
-  for (const id of [...targets.keys()].sort()) out[id] = renderTarget(targets.get(id)!);
+  const out = keyedByTargetId<ChainTarget>();
+  for (const id of sortedKeys(targets)) out[id] = renderTarget(targets.get(id)!);
   return out;
+}
+
+/**
+ * The struct-valued fields of a target are mostly empty or one of three modes: those values are shared by every
+ * target of every chain (frozen: chains are read-only data).
+ */
+const EMPTY: Readonly<Record<string, never>> = Object.freeze({});
+const MODE_NONE = Object.freeze({ Mode: 'none' as const });
+const MODE_LOCAL = Object.freeze({ Mode: 'local' as const });
+const MODE_REMOTE = Object.freeze({ Mode: 'remote' as const });
+const DIALED_DIRECTLY = Object.freeze({ DialedDirectly: true });
+
+/** `MeshGateway` of a target: `{}` when unset. */
+function meshGateway(mode: GatewayMode | undefined): { readonly Mode?: GatewayMode } {
+  switch (mode) {
+    case undefined:
+      return EMPTY;
+    case 'none':
+      return MODE_NONE;
+    case 'local':
+      return MODE_LOCAL;
+    case 'remote':
+      return MODE_REMOTE;
+    default:
+      // A mode Consul does not know (raw entry data): written as given.
+      return mode ? { Mode: mode } : EMPTY;
+  }
 }
 
 /** One target, fields in Consul's order; built field by field (no spread temporaries: one target per chain and id). */
@@ -85,12 +126,14 @@ function renderTarget(t: WorkTarget): ChainTarget {
   out.Partition = o.partition;
   if (o.datacenter) out.Datacenter = o.datacenter;
   if (o.peer) out.Peer = o.peer;
-  out.MeshGateway = t.mode ? { Mode: t.mode } : {};
-  const subset: { Filter?: string; OnlyPassing?: boolean } = {};
-  if (t.subset?.Filter) subset.Filter = t.subset.Filter;
-  if (t.subset?.OnlyPassing) subset.OnlyPassing = true;
-  out.Subset = subset;
-  out.TransparentProxy = t.dialedDirectly ? { DialedDirectly: true } : {};
+  out.MeshGateway = meshGateway(t.mode);
+  if (t.subset?.Filter || t.subset?.OnlyPassing) {
+    const subset: { Filter?: string; OnlyPassing?: boolean } = {};
+    if (t.subset.Filter) subset.Filter = t.subset.Filter;
+    if (t.subset.OnlyPassing) subset.OnlyPassing = true;
+    out.Subset = subset;
+  } else out.Subset = EMPTY;
+  out.TransparentProxy = t.dialedDirectly ? DIALED_DIRECTLY : EMPTY;
   if (t.connectTimeoutNs !== 0) out.ConnectTimeout = formatGoDuration(t.connectTimeoutNs);
   if (t.external) out.External = true;
   if (t.sni) out.SNI = t.sni;

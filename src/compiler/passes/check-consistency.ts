@@ -20,13 +20,18 @@ function gatewayModeChecks(model: MeshModel): Diagnostic[] {
   const out: Diagnostic[] = [];
   if (model.datacenters.length < 2) return out;
   const withGateway = new Set(model.gateways.map((g) => g.datacenter));
+  const allDcs = new Set<string>();
+  for (const i of model.instances) allDcs.add(i.datacenter);
+  // Every datacenter that runs an instance has a gateway (the usual case): no mode can lack one.
+  let lacking = false;
+  for (const dc of allDcs) if (!withGateway.has(dc)) lacking = true;
+  if (!lacking) return out;
   const dcsOf = new Map<string, Set<string>>();
   for (const i of model.instances) {
     const s = dcsOf.get(i.service) ?? new Set<string>();
     s.add(i.datacenter);
     dcsOf.set(i.service, s);
   }
-  const allDcs = new Set(model.instances.map((i) => i.datacenter));
   const sorted = (s: Iterable<string>) => [...s].sort();
   for (const d of model.entries) {
     const e = d.entry;

@@ -7,7 +7,7 @@ import { FailoverNeverTriggers } from '../../diagnostics/codes/reachability.ts';
 import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagnostic.ts';
 import type { ServiceResolverEntry } from '../../model/entries.ts';
 import type { EntryDecl, MeshModel, SourceSpan } from '../../model/types.ts';
-import { serviceKey } from '../reach.ts';
+import { ServiceMap } from '../service-map.ts';
 import type { CompiledUpstream } from '../types.ts';
 
 function fieldSpan(d: EntryDecl, ...pointers: string[]): SourceSpan | undefined {
@@ -20,21 +20,30 @@ function fieldSpan(d: EntryDecl, ...pointers: string[]): SourceSpan | undefined 
 
 /** Checks every resolver's failover against the datacenters its service's upstreams compile in. */
 export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpstream[]): PassResult<void> {
-  const resolvers = new Map<string, EntryDecl>();
+  const resolvers = new ServiceMap<EntryDecl>();
+  let any = false;
   for (const d of model.entries) {
     if (d.entry.Kind !== 'service-resolver') continue;
-    const k = serviceKey(d.entry.Name, d.entry.Namespace, d.entry.Partition);
-    if (!resolvers.has(k)) resolvers.set(k, d);
+    if (resolvers.get(d.entry.Name, d.entry.Namespace, d.entry.Partition)) continue;
+    resolvers.set(d.entry.Name, d.entry.Namespace, d.entry.Partition, d);
+    any = true;
   }
   const diagnostics: Diagnostic[] = [];
   const reported = new Set<string>();
-  if (resolvers.size === 0) return { value: undefined, diagnostics };
+  if (!any) return { value: undefined, diagnostics };
+  // What a resolver reports depends on the datacenter its chain resolves in only, and each finding is reported once
+  // (at the first upstream that shows it): each (resolver, datacenter) is checked once, however many upstreams share it.
+  const checked = new Map<EntryDecl, string[]>();
   for (const u of upstreams) {
-    const decl = resolvers.get(serviceKey(u.destination));
+    const decl = resolvers.get(u.destination);
     if (!decl) continue;
     const r = decl.entry as ServiceResolverEntry;
     if (r.Redirect) continue;
     const primaryDc = u.targetDatacenter;
+    const dcs = checked.get(decl);
+    if (dcs?.includes(primaryDc)) continue;
+    if (dcs) dcs.push(primaryDc);
+    else checked.set(decl, [primaryDc]);
     for (const key of Object.keys(r.Failover ?? {}).sort()) {
       const f = r.Failover?.[key];
       if (!f) continue;

@@ -68,6 +68,11 @@ export function matchIntention(byPair: RulesByPair, source: string, destination:
   return exact?.get(source) ?? exact?.get('*') ?? wildcard?.get(source) ?? wildcard?.get('*');
 }
 
+/** A name an intention may use: `*`, or a declared service. */
+function known(services: ReadonlySet<string>, name: string): boolean {
+  return name === '*' || services.has(name);
+}
+
 /** Checks declared upstreams against the intentions, and intentions against declared services. */
 export function checkIntentions(model: MeshModel): PassResult<void> {
   const diagnostics: Diagnostic[] = [];
@@ -76,9 +81,11 @@ export function checkIntentions(model: MeshModel): PassResult<void> {
   for (const inst of model.instances) {
     for (const u of inst.upstreams) {
       const rule = matchIntention(byPair, inst.service, u.destinationName);
+      // The common case, an allowing intention, reports nothing and allocates nothing.
+      if (rule ? rule.source.Action !== 'deny' : !defaultDeny) continue;
       const at = { path: u.path, ...(u.span ? { span: u.span } : {}) };
       const args = { source: inst.service, destination: u.destinationName };
-      if (rule && rule.source.Action === 'deny') {
+      if (rule) {
         const span = sourceSpan(rule);
         diagnostics.push(
           diag(
@@ -90,20 +97,23 @@ export function checkIntentions(model: MeshModel): PassResult<void> {
             { ...args, rule: describe(rule) },
           ),
         );
-      } else if (!rule && defaultDeny) {
+      } else {
         diagnostics.push(diag(NoAllowingIntention, at, args));
       }
     }
   }
-  const services = new Set([...model.services.map((s) => s.name), ...model.instances.map((i) => i.service)]);
+  const services = new Set<string>();
+  for (const s of model.services) services.add(s.name);
+  for (const i of model.instances) services.add(i.service);
   const reported = new Set<string>();
   for (const r of rules) {
+    if (known(services, r.destination) && known(services, r.source.Name)) continue;
     const checks: ['source' | 'destination', string][] = [
       ['destination', r.destination],
       ['source', r.source.Name],
     ];
     for (const [role, name] of checks) {
-      if (name === '*' || services.has(name)) continue;
+      if (known(services, name)) continue;
       const key = `${r.decl.path}|${role}|${name}`;
       if (reported.has(key)) continue;
       reported.add(key);

@@ -29,7 +29,14 @@ import {
   sidecarPorts,
   wanAddresses,
 } from '../../emit/topology.ts';
-import type { DatacenterDecl, Declared, MeshGatewayDecl, MeshModel } from '../../model/types.ts';
+import type {
+  DatacenterDecl,
+  Declared,
+  MeshGatewayDecl,
+  MeshModel,
+  ServiceInstanceDecl,
+  UpstreamDecl,
+} from '../../model/types.ts';
 
 const ANY = '0.0.0.0';
 
@@ -105,44 +112,83 @@ function checkGateway(model: MeshModel, dc: DatacenterDecl, g: MeshGatewayDecl):
   return out;
 }
 
+/**
+ * Who binds a port, described only when it clashes (no message string per port otherwise): a gateway, an instance's
+ * service or sidecar, or one of its upstreams.
+ */
+type Claimant =
+  | { readonly kind: 'gateway'; readonly decl: MeshGatewayDecl }
+  | { readonly kind: 'service' | 'sidecar'; readonly decl: ServiceInstanceDecl }
+  | { readonly kind: 'upstream'; readonly decl: UpstreamDecl; readonly instance: ServiceInstanceDecl };
+
+function describe(c: Claimant): string {
+  switch (c.kind) {
+    case 'gateway':
+      return `mesh gateway ${c.decl.name}`;
+    case 'service':
+      return `service ${c.decl.service}`;
+    case 'sidecar':
+      return `sidecar of ${c.decl.service}`;
+    case 'upstream':
+      return `upstream ${c.decl.destinationName} of ${c.instance.service}`;
+  }
+}
+
+/** The ports taken so far, by host, then port, then bind address (no key string per port). */
+class TakenPorts {
+  private readonly byHost = new Map<string, Map<number, { bind: string; by: Claimant }[]>>();
+
+  /** The first claimant of (host, bind, port), else records `by` and returns undefined. */
+  claim(host: string, bind: string, port: number, by: Claimant): Claimant | undefined {
+    let byPort = this.byHost.get(host);
+    if (!byPort) {
+      byPort = new Map();
+      this.byHost.set(host, byPort);
+    }
+    const list = byPort.get(port);
+    if (!list) {
+      byPort.set(port, [{ bind, by }]);
+      return undefined;
+    }
+    for (const t of list) if (t.bind === bind) return t.by;
+    list.push({ bind, by });
+    return undefined;
+  }
+}
+
 /** Ports bound on each VM host (instance address): services, sidecars, upstream listeners, gateway LAN listeners. */
-function checkHostPorts(model: MeshModel, dc: DatacenterDecl): Diagnostic[] {
+function checkHostPorts(model: MeshModel, dc: DatacenterDecl, instances: readonly ServiceInstanceDecl[]): Diagnostic[] {
   const out: Diagnostic[] = [];
   const sidecars = sidecarPorts(model, dc);
-  const taken = new Map<string, { what: string; decl: Declared }>();
-  const claim = (host: string, bind: string, port: number, what: string, decl: Declared) => {
-    const key = `${host}|${bind}:${port}`;
-    const prev = taken.get(key);
+  const taken = new TakenPorts();
+  const claim = (host: string, bind: string, port: number, by: Claimant) => {
+    const prev = taken.claim(host, bind, port, by);
     if (prev) {
-      const related = [
-        { path: prev.decl.path, ...(prev.decl.span ? { span: prev.decl.span } : {}), message: prev.what },
-      ];
-      out.push(diag(ConflictingPorts, { ...at(decl), related }, { what, other: prev.what, address: bind, port }));
-    } else {
-      taken.set(key, { what, decl });
+      const other = describe(prev);
+      const related = [{ path: prev.decl.path, ...(prev.decl.span ? { span: prev.decl.span } : {}), message: other }];
+      out.push(diag(ConflictingPorts, { ...at(by.decl), related }, { what: describe(by), other, address: bind, port }));
     }
   };
   for (const g of gatewaysIn(model, dc.name)) {
-    if (dc.platform === 'vm') claim(`addr:${g.lan.address}`, g.lan.address, g.lan.port, `mesh gateway ${g.name}`, g);
+    if (dc.platform === 'vm') claim(`addr:${g.lan.address}`, g.lan.address, g.lan.port, { kind: 'gateway', decl: g });
   }
-  for (const i of instancesIn(model, dc.name)) {
+  for (const i of instances) {
     // Kubernetes: every pod is its own host.
     const host = dc.platform === 'vm' ? hostOf(i) : i.path;
     const addr = i.address ?? '0.0.0.0';
-    claim(host, addr, i.port, `service ${i.service}`, i);
-    if (dc.platform === 'vm') claim(host, addr, sidecars.get(i.path)!, `sidecar of ${i.service}`, i);
+    claim(host, addr, i.port, { kind: 'service', decl: i });
+    if (dc.platform === 'vm') claim(host, addr, sidecars.get(i.path)!, { kind: 'sidecar', decl: i });
     for (const u of i.upstreams) {
-      const bind = u.localBindAddress ?? '127.0.0.1';
-      claim(host, bind, u.localBindPort, `upstream ${u.destinationName} of ${i.service}`, u);
+      claim(host, u.localBindAddress ?? '127.0.0.1', u.localBindPort, { kind: 'upstream', decl: u, instance: i });
     }
   }
   return out;
 }
 
-function checkKubernetesModes(model: MeshModel, dc: DatacenterDecl): Diagnostic[] {
+function checkKubernetesModes(dc: DatacenterDecl, instances: readonly ServiceInstanceDecl[]): Diagnostic[] {
   if (dc.platform !== 'kubernetes') return [];
   const out: Diagnostic[] = [];
-  for (const i of instancesIn(model, dc.name)) {
+  for (const i of instances) {
     if (i.meshGateway) {
       out.push(
         diag(ModeNotExpressibleOnKubernetes, at(i), {
@@ -168,8 +214,9 @@ export function checkPlatform(model: MeshModel): PassResult<void> {
   for (const dc of model.datacenters) {
     diagnostics.push(...checkDatacenter(model, dc));
     for (const g of gatewaysIn(model, dc.name)) diagnostics.push(...checkGateway(model, dc, g));
-    diagnostics.push(...checkHostPorts(model, dc));
-    diagnostics.push(...checkKubernetesModes(model, dc));
+    const instances = instancesIn(model, dc.name);
+    for (const d of checkHostPorts(model, dc, instances)) diagnostics.push(d);
+    for (const d of checkKubernetesModes(dc, instances)) diagnostics.push(d);
   }
   return { value: undefined, diagnostics };
 }

@@ -11,7 +11,15 @@ import {
 } from '../../diagnostics/codes/reachability.ts';
 import { type Diagnostic, diag, type PassResult, type RelatedLocation } from '../../diagnostics/diagnostic.ts';
 import type { GatewayMode, MeshModel } from '../../model/types.ts';
-import { indexMesh, type MeshIndex, serviceKey, type TargetReach, targetReach, upstreamTargets } from '../reach.ts';
+import {
+  indexMesh,
+  type MeshIndex,
+  reaches,
+  serviceKey,
+  type TargetReach,
+  targetReach,
+  upstreamTargets,
+} from '../reach.ts';
 import type { CompiledUpstream } from '../types.ts';
 
 function dcRelated(index: MeshIndex, dc: string, message: string): RelatedLocation[] {
@@ -93,35 +101,8 @@ function gatewayDiagnostics(
   }
 }
 
-/**
- * Upstreams that share a compiled chain, seen from one datacenter with one fallback mode, have the same targets: each
- * distinct (chain, caller datacenter, mode) is analysed once.
- */
-class TargetReachCache {
-  /** Per chain, the few (caller datacenter, mode) pairs it is seen from: a short list, not nested maps. */
-  private readonly byChain = new Map<object, { dc: string; mode: GatewayMode; targets: readonly TargetReach[] }[]>();
-
-  constructor(private readonly index: MeshIndex) {}
-
-  get(u: CompiledUpstream): readonly TargetReach[] {
-    if (!u.chain) return this.compute(u);
-    let seen = this.byChain.get(u.chain);
-    if (!seen) {
-      seen = [];
-      this.byChain.set(u.chain, seen);
-    }
-    for (const s of seen) if (s.dc === u.datacenter && s.mode === u.mode.mode) return s.targets;
-    const targets = this.compute(u);
-    seen.push({ dc: u.datacenter, mode: u.mode.mode, targets });
-    return targets;
-  }
-
-  private compute(u: CompiledUpstream): TargetReach[] {
-    return upstreamTargets(u).map((r) => targetReach(this.index, u.datacenter, r.role, r.target, u.mode.mode));
-  }
-}
-
 interface TargetSummary {
+  readonly targets: readonly TargetReach[];
   readonly primaries: readonly TargetReach[];
   readonly failoverTargets: readonly TargetReach[];
   /** Some failover target is reachable, so an undeployed primary is covered. */
@@ -130,39 +111,81 @@ interface TargetSummary {
   readonly clean: boolean;
 }
 
+const NONE: readonly TargetReach[] = Object.freeze([]);
+
+/** Every target reachable: nothing to report (most upstreams), and nothing to keep. */
+const CLEAN: TargetSummary = Object.freeze({
+  targets: NONE,
+  primaries: NONE,
+  failoverTargets: NONE,
+  covered: false,
+  clean: true,
+});
+
 function summarise(targets: readonly TargetReach[]): TargetSummary {
-  const primaries = targets.filter((t) => t.role === 'primary');
-  const failoverTargets = targets.filter((t) => t.role === 'failover');
+  // Most chains have primary targets only: then the list itself is the primaries (no filtered copies).
+  const failoverTargets = targets.some((t) => t.role === 'failover')
+    ? targets.filter((t) => t.role === 'failover')
+    : NONE;
   return {
-    primaries,
+    targets,
+    primaries: failoverTargets === NONE ? targets : targets.filter((t) => t.role === 'primary'),
     failoverTargets,
     covered: failoverTargets.some((t) => t.reachable),
     clean: targets.every((t) => t.problems.length === 0),
   };
 }
 
+/**
+ * Upstreams that share a compiled chain, seen from one datacenter with one fallback mode, have the same targets: each
+ * distinct (chain, caller datacenter, mode) is analysed and summarised once, so the pass is linear in the upstreams.
+ */
+class TargetReachCache {
+  /** Per chain, the few (caller datacenter, mode) pairs it is seen from: a short list, not nested maps. */
+  private readonly byChain = new Map<object, { dc: string; mode: GatewayMode; summary: TargetSummary }[]>();
+
+  constructor(private readonly index: MeshIndex) {}
+
+  get(u: CompiledUpstream): TargetSummary {
+    if (!u.chain) return this.compute(u);
+    const mode = u.mode.mode;
+    let seen = this.byChain.get(u.chain);
+    if (seen) {
+      for (const s of seen) if (s.dc === u.datacenter && s.mode === mode) return s.summary;
+    } else {
+      seen = [];
+      this.byChain.set(u.chain, seen);
+    }
+    const summary = this.compute(u);
+    seen.push({ dc: u.datacenter, mode, summary });
+    return summary;
+  }
+
+  private compute(u: CompiledUpstream): TargetSummary {
+    const refs = upstreamTargets(u);
+    // The common case is checked without building a report per target.
+    if (refs.every((r) => reaches(this.index, u.datacenter, r.target, u.mode.mode))) return CLEAN;
+    return summarise(refs.map((r) => targetReach(this.index, u.datacenter, r.role, r.target, u.mode.mode)));
+  }
+}
+
 /** Checks every compiled upstream's targets. Upstreams whose chain does not compile are reported elsewhere (MC2002). */
 export function checkReachability(model: MeshModel, upstreams: readonly CompiledUpstream[]): PassResult<void> {
   const index = indexMesh(model);
-  const failovers = failoverLocations(model);
   const cache = new TargetReachCache(index);
-  // Many upstreams share one target list (same chain, caller datacenter and mode): summarise each list once.
-  const summaries = new WeakMap<readonly TargetReach[], TargetSummary>();
+  // Only needed when something is to be reported: built on first use.
+  let failovers: Map<string, RelatedLocation> | undefined;
   const diagnostics: Diagnostic[] = [];
   for (const u of upstreams) {
     if (u.error) continue;
-    const targets = cache.get(u);
-    let sum = summaries.get(targets);
-    if (sum === undefined) {
-      sum = summarise(targets);
-      summaries.set(targets, sum);
-    }
+    const sum = cache.get(u);
     if (sum.clean) continue;
     const upstream = `${u.service} → ${u.destination}`;
+    failovers ??= failoverLocations(model);
     const failoverAt = u.chain
       ? failovers.get(serviceKey(u.chain.ServiceName, u.chain.Namespace, u.chain.Partition))
       : undefined;
-    for (const t of targets) gatewayDiagnostics(index, u, t, failoverAt, diagnostics);
+    for (const t of sum.targets) gatewayDiagnostics(index, u, t, failoverAt, diagnostics);
     const { primaries, failoverTargets, covered } = sum;
     for (const t of primaries) {
       if (!t.problems.some((p) => p.kind === 'not-deployed') || covered) continue;

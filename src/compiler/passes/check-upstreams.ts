@@ -10,7 +10,6 @@ import {
 } from '../../diagnostics/codes/reachability.ts';
 import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagnostic.ts';
 import type { MeshModel, UpstreamDecl } from '../../model/types.ts';
-import { serviceKey } from '../reach.ts';
 
 function at(u: UpstreamDecl, related: { u: UpstreamDecl; message: string }[] = []) {
   return {
@@ -20,21 +19,72 @@ function at(u: UpstreamDecl, related: { u: UpstreamDecl; message: string }[] = [
   };
 }
 
+function orDefault(v: string | undefined): string {
+  return v === undefined || v === '' ? 'default' : v;
+}
+
+/** Same destination service (namespace and partition default to `default`). */
+function sameDestination(a: UpstreamDecl, b: UpstreamDecl): boolean {
+  return (
+    a.destinationName === b.destinationName &&
+    orDefault(a.destinationNamespace) === orDefault(b.destinationNamespace) &&
+    orDefault(a.destinationPartition) === orDefault(b.destinationPartition)
+  );
+}
+
+/**
+ * The upstreams seen so far in one instance, by local bind port and by destination name: a lookup per upstream, no key
+ * string built for it. One pair of maps serves every instance (cleared in between).
+ */
+class SeenUpstreams {
+  private readonly byPort = new Map<number, UpstreamDecl[]>();
+  private readonly byName = new Map<string, UpstreamDecl[]>();
+
+  clear(): void {
+    this.byPort.clear();
+    this.byName.clear();
+  }
+
+  /** The first upstream binding the same address and port, else records `u` and returns undefined. */
+  portTaken(u: UpstreamDecl, address: string): UpstreamDecl | undefined {
+    const list = this.byPort.get(u.localBindPort);
+    if (!list) {
+      this.byPort.set(u.localBindPort, [u]);
+      return undefined;
+    }
+    for (const p of list) if ((p.localBindAddress ?? '127.0.0.1') === address) return p;
+    list.push(u);
+    return undefined;
+  }
+
+  /** The first upstream to the same destination in datacenter `dc`, else records `u` and returns undefined. */
+  destinationTaken(u: UpstreamDecl, dc: string, instanceDc: string): UpstreamDecl | undefined {
+    const list = this.byName.get(u.destinationName);
+    if (!list) {
+      this.byName.set(u.destinationName, [u]);
+      return undefined;
+    }
+    for (const p of list) if ((p.datacenter ?? instanceDc) === dc && sameDestination(p, u)) return p;
+    list.push(u);
+    return undefined;
+  }
+}
+
 /** Checks every instance's upstream list. */
 export function checkUpstreams(model: MeshModel): PassResult<void> {
   const diagnostics: Diagnostic[] = [];
   const dcs = new Set(model.datacenters.map((d) => d.name));
   const known = [...dcs].sort().join(', ') || 'none';
+  const seen = new SeenUpstreams();
   for (const inst of model.instances) {
+    if (inst.upstreams.length === 0) continue;
+    seen.clear();
     const instance = `${inst.service}@${inst.datacenter}`;
-    const ports = new Map<string, UpstreamDecl>();
-    const dests = new Map<string, UpstreamDecl>();
-    const self = serviceKey(inst.service, inst.namespace, inst.partition);
     for (const u of inst.upstreams) {
       const address = u.localBindAddress ?? '127.0.0.1';
-      const portKey = `${address}:${u.localBindPort}`;
-      const prevPort = ports.get(portKey);
+      const prevPort = seen.portTaken(u, address);
       if (prevPort) {
+        const portKey = `${address}:${u.localBindPort}`;
         diagnostics.push(
           diag(
             BindPortCollision,
@@ -48,11 +98,9 @@ export function checkUpstreams(model: MeshModel): PassResult<void> {
             },
           ),
         );
-      } else ports.set(portKey, u);
+      }
       const dc = u.datacenter ?? inst.datacenter;
-      const dest = serviceKey(u.destinationName, u.destinationNamespace, u.destinationPartition);
-      const destKey = `${dest}@${dc}`;
-      const prevDest = dests.get(destKey);
+      const prevDest = seen.destinationTaken(u, dc, inst.datacenter);
       if (prevDest) {
         diagnostics.push(
           diag(DuplicateUpstream, at(u, [{ u: prevDest, message: 'first declared here' }]), {
@@ -61,8 +109,13 @@ export function checkUpstreams(model: MeshModel): PassResult<void> {
             dc,
           }),
         );
-      } else dests.set(destKey, u);
-      if (dest === self && dc === inst.datacenter) {
+      }
+      if (
+        dc === inst.datacenter &&
+        u.destinationName === inst.service &&
+        orDefault(u.destinationNamespace) === orDefault(inst.namespace) &&
+        orDefault(u.destinationPartition) === orDefault(inst.partition)
+      ) {
         diagnostics.push(diag(UpstreamToSelf, at(u), { instance, service: inst.service }));
       }
       if (u.datacenter !== undefined && !dcs.has(u.datacenter)) {

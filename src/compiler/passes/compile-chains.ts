@@ -12,12 +12,12 @@
 import type { ServiceResolverEntry } from '../../model/entries.ts';
 import { flat } from '../../model/flat-string.ts';
 import type { GatewayMode } from '../../model/types.ts';
+import { ChainMemo } from '../chain-memo.ts';
 import { customizationHash } from '../customization-hash.ts';
 import { parseGoDuration } from '../duration.ts';
 import type { EntryIndex } from '../entry-index.ts';
-import { serviceSni, targetId } from '../sni.ts';
+import { targetId } from '../sni.ts';
 import type { ChainCompileError, ChainOverrides, CompiledChain } from '../types.ts';
-import { validateResolver } from '../validate-resolver.ts';
 import { renderNodes, renderTargets, type TargetOpts, type WorkNode, type WorkTarget } from './chain-json.ts';
 
 /** What to compile: one service's chain as seen from one datacenter (`compile-dc`). */
@@ -37,6 +37,19 @@ export interface ChainRequest {
 export type ChainResult = { readonly chain: CompiledChain } | { readonly error: ChainCompileError };
 
 const DEFAULT_CONNECT_TIMEOUT_NS = 5e9;
+
+/** The resolver of a service that has none: it configures nothing (never modified, shared by every chain). */
+const NO_RESOLVER: ServiceResolverEntry = Object.freeze({ Kind: 'service-resolver', Name: '' });
+
+/** What a redirect or failover target may change (the field names of Consul's `Redirect` and failover targets). */
+interface RewriteParts {
+  readonly Service?: string | undefined;
+  readonly ServiceSubset?: string | undefined;
+  readonly Namespace?: string | undefined;
+  readonly Partition?: string | undefined;
+  readonly Datacenter?: string | undefined;
+  readonly Peer?: string | undefined;
+}
 
 /** Consul's `structs.IsProtocolHTTPLike`: the protocols that allow routers and splitters. */
 export function isHttpLike(protocol: string): boolean {
@@ -62,14 +75,21 @@ function durationNs(v: string | undefined): number {
   return parseGoDuration(v) ?? 0;
 }
 
+/** Whether an object (a `Subsets` or `Failover` map) has any own key; undefined has none. */
+function hasKeys(o: object | undefined): boolean {
+  if (o === undefined) return false;
+  for (const k in o) if (Object.hasOwn(o, k)) return true;
+  return false;
+}
+
 /** `ServiceResolverConfigEntry.IsDefault`: a resolver that configures nothing. */
 function isDefaultResolver(r: ServiceResolverEntry): boolean {
   const raw = r as unknown as Record<string, unknown>;
   return (
     !r.DefaultSubset &&
-    Object.keys(r.Subsets ?? {}).length === 0 &&
+    !hasKeys(r.Subsets) &&
     r.Redirect === undefined &&
-    Object.keys(r.Failover ?? {}).length === 0 &&
+    !hasKeys(r.Failover) &&
     durationNs(r.ConnectTimeout) === 0 &&
     durationNs(r.RequestTimeout) === 0 &&
     raw.LoadBalancer === undefined &&
@@ -84,10 +104,13 @@ function dialedDirectly(e: unknown): boolean {
   );
 }
 
-/** Compiles one discovery chain, as Consul does. Pure; never throws for bad entries. */
-export function compileChain(req: ChainRequest): ChainResult {
+/**
+ * Compiles one discovery chain, as Consul does. Pure; never throws for bad entries. Chains compiled together (one
+ * `compile()`) pass the same `memo`, so they share target names and resolver checks.
+ */
+export function compileChain(req: ChainRequest, memo?: ChainMemo): ChainResult {
   try {
-    return { chain: new ChainCompiler(req).compile() };
+    return { chain: new ChainCompiler(req, memo).compile() };
   } catch (e) {
     if (e instanceof GraphError) {
       return { error: { message: e.message, ...(e.unsupported ? { unsupported: e.unsupported } : {}) } };
@@ -107,28 +130,33 @@ class ChainCompiler {
   private readonly disableAdvanced: boolean;
   private readonly customized = { meshGateway: false, protocol: false, connectTimeout: false };
   private protocol = '';
-  private startNode = '';
-  private readonly nodes = new Map<string, WorkNode>();
+  private startNode: WorkNode | undefined;
+  /** The chain's resolver nodes by target ID (Consul's `resolveNodes`; its `nodes` are the same, by `node.key`). */
   private readonly resolveNodes = new Map<string, WorkNode>();
   private readonly loadedTargets = new Map<string, WorkTarget>();
-  private readonly retainedTargets = new Set<string>();
+  private readonly memo: ChainMemo;
 
-  constructor(private readonly req: ChainRequest) {
+  constructor(
+    private readonly req: ChainRequest,
+    memo: ChainMemo | undefined,
+  ) {
+    this.memo = memo !== undefined && memo.trustDomain === req.trustDomain ? memo : new ChainMemo(req.trustDomain);
     this.ns = orDefault(req.namespace);
     this.partition = orDefault(req.partition);
     this.entries = req.entries;
-    const o = req.overrides ?? {};
-    this.overrideMode = o.meshGateway;
-    this.overrideTimeoutNs = durationNs(o.connectTimeout);
-    this.overrideProtocol = o.protocol ?? '';
+    const o = req.overrides;
+    this.overrideMode = o?.meshGateway;
+    this.overrideTimeoutNs = durationNs(o?.connectTimeout);
+    this.overrideProtocol = o?.protocol ?? '';
     this.disableAdvanced = this.overrideProtocol !== '' && !isHttpLike(this.overrideProtocol);
   }
 
   compile(): CompiledChain {
     this.assembleChain();
     // Targets loaded along the way but not kept by any node (e.g. pre-redirect targets) are dropped.
-    for (const id of [...this.loadedTargets.keys()]) {
-      if (!this.retainedTargets.has(id)) this.loadedTargets.delete(id);
+    // (Deleting the entry just visited is safe while iterating a Map.)
+    for (const id of this.loadedTargets.keys()) {
+      if (!this.loadedTargets.get(id)!.retained) this.loadedTargets.delete(id);
     }
     if (this.overrideProtocol !== '' && this.overrideProtocol !== this.protocol) {
       this.protocol = this.overrideProtocol;
@@ -144,20 +172,21 @@ class ChainCompiler {
           })
         : undefined;
     const meta = this.entries.serviceDefaults(this.req.serviceName, this.ns, this.partition)?.entry.Meta;
-    const isDefault = this.determineIfDefaultChain();
-    return {
+    // Built field by field in Consul's order (no spread temporaries); optional fields only when set.
+    const chain: Record<string, unknown> = {
       ServiceName: this.req.serviceName,
       Namespace: this.ns,
       Partition: this.partition,
       Datacenter: this.req.evaluateInDatacenter,
-      ...(hash ? { CustomizationHash: hash } : {}),
-      ...(isDefault ? { Default: true } : {}),
-      Protocol: this.protocol,
-      ...(meta && Object.keys(meta).length > 0 ? { ServiceMeta: { ...meta } } : {}),
-      StartNode: this.startNode,
-      Nodes: renderNodes(this.nodes),
-      Targets: renderTargets(this.loadedTargets),
     };
+    if (hash) chain.CustomizationHash = hash;
+    if (this.determineIfDefaultChain()) chain.Default = true;
+    chain.Protocol = this.protocol;
+    if (meta && hasKeys(meta)) chain.ServiceMeta = { ...meta };
+    chain.StartNode = this.startNode!.key;
+    chain.Nodes = renderNodes(this.resolveNodes);
+    chain.Targets = renderTargets(this.loadedTargets);
+    return chain as CompiledChain;
   }
 
   /** `assembleChain`: without a router, the start node is the splitter or resolver of the service itself. */
@@ -168,12 +197,14 @@ class ChainCompiler {
     } else if (router) {
       this.refuseL7('service-router', this.req.serviceName, this.ns, this.partition);
     }
-    const node = this.getSplitterOrResolverNode(this.newTarget({ service: this.req.serviceName }));
-    this.startNode = flat(`resolver:${node.name}`);
+    const node = this.getSplitterOrResolverNode(
+      this.newTarget(this.req.serviceName, '', this.ns, this.partition, this.req.evaluateInDatacenter, ''),
+    );
+    this.startNode = node;
   }
 
   private determineIfDefaultChain(): boolean {
-    const node = this.nodes.get(this.startNode);
+    const node = this.startNode;
     if (!node) return true;
     if (!node.isDefault) return false;
     const t = this.loadedTargets.get(node.targetId);
@@ -210,50 +241,55 @@ class ChainCompiler {
     }
   }
 
-  /** `newTarget`: fills datacenter, namespace and partition from the compile context; one object per ID. */
-  private newTarget(o: TargetOpts): WorkTarget {
-    const peer = o.peer ?? '';
-    const opts: Required<TargetOpts> =
-      peer === ''
-        ? {
-            service: o.service,
-            subset: o.subset ?? '',
-            namespace: o.namespace || this.ns,
-            partition: o.partition || this.partition,
-            datacenter: o.datacenter || this.req.evaluateInDatacenter,
-            peer: '',
-          }
-        : {
-            service: o.service,
-            subset: o.subset ?? '',
-            namespace: orDefault(o.namespace),
-            partition: 'default',
-            datacenter: '',
-            peer,
-          };
-    const id = targetId(opts);
-    const prev = this.loadedTargets.get(id);
+  /**
+   * `newTarget`: fills datacenter, namespace and partition from the compile context (an empty part means "the
+   * chain's"); one object per ID.
+   */
+  private newTarget(
+    service: string,
+    subset: string,
+    namespace: string,
+    partition: string,
+    datacenter: string,
+    peer: string,
+  ): WorkTarget {
+    if (peer !== '') {
+      const opts = { service, subset, namespace: orDefault(namespace), partition: 'default', datacenter: '', peer };
+      const id = targetId(opts);
+      // Peered targets get their SNI from the peer's trust domain, which only Consul knows.
+      return this.loadedTargets.get(id) ?? this.loadTarget(id, flat(`resolver:${id}`), opts, '');
+    }
+    const ns = namespace || this.ns;
+    const ap = partition || this.partition;
+    const dc = datacenter || this.req.evaluateInDatacenter;
+    const names = this.memo.targetNames(service, subset, ns, ap, dc);
+    const prev = this.loadedTargets.get(names.id);
     if (prev) return prev;
-    // Peered targets get their SNI from the peer's trust domain, which only Consul knows.
-    const sni = peer === '' ? serviceSni(opts, this.req.trustDomain) : '';
-    const t: WorkTarget = { id, opts, connectTimeoutNs: 0, external: false, sni, name: sni };
+    const opts = { service, subset, namespace: ns, partition: ap, datacenter: dc, peer: '' };
+    return this.loadTarget(names.id, names.nodeKey, opts, names.sni);
+  }
+
+  private loadTarget(id: string, nodeKey: string, opts: Required<TargetOpts>, sni: string): WorkTarget {
+    const t: WorkTarget = { id, nodeKey, opts, connectTimeoutNs: 0, external: false, sni, name: sni, retained: false };
     this.loadedTargets.set(id, t);
     return t;
   }
 
-  /** `rewriteTarget`: a redirect or failover applied to a target; another service resets the subset. */
-  private rewriteTarget(t: WorkTarget, o: Partial<TargetOpts>): WorkTarget {
-    const m = { ...t.opts };
-    if (o.service && o.service !== m.service) {
-      m.service = o.service;
-      m.subset = '';
-    }
-    if (o.subset) m.subset = o.subset;
-    if (o.partition) m.partition = o.partition;
-    if (o.namespace || o.peer) m.namespace = o.namespace ?? '';
-    if (o.datacenter) m.datacenter = o.datacenter;
-    m.peer = o.peer ?? '';
-    return this.newTarget(m);
+  /**
+   * `rewriteTarget`: a redirect or failover applied to a target (unset or empty parts keep the target's); another
+   * service resets the subset.
+   */
+  private rewriteTarget(t: WorkTarget, o: RewriteParts): WorkTarget {
+    const m = t.opts;
+    const service = o.Service && o.Service !== m.service ? o.Service : undefined;
+    return this.newTarget(
+      service ?? m.service,
+      o.ServiceSubset || (service !== undefined ? '' : m.subset),
+      o.Namespace || o.Peer ? (o.Namespace ?? '') : m.namespace,
+      o.Partition || m.partition,
+      o.Datacenter || m.datacenter,
+      o.Peer ?? '',
+    );
   }
 
   private getSplitterOrResolverNode(t: WorkTarget): WorkNode {
@@ -291,8 +327,8 @@ class ChainCompiler {
 
   /** `getResolverNode`: redirects, default subset, subsets, timeouts, mesh-gateway mode and failover. */
   private getResolverNode(start: WorkTarget, recursedForFailover: boolean): WorkNode {
-    const history = new Set<string>();
-    const order: string[] = [];
+    // The targets left behind by redirects and default subsets, in order (for the cycle check); most chains have none.
+    let left: string[] | undefined;
     let target = start;
     let resolver: ServiceResolverEntry;
     for (;;) {
@@ -301,35 +337,29 @@ class ChainCompiler {
       const { service, namespace, partition } = target.opts;
       if (target.opts.peer === '') this.recordServiceProtocol(service, namespace, partition);
       resolver = this.lookupResolver(service, namespace, partition);
-      if (history.has(target.id)) {
-        order.push(target.id);
-        throw new GraphError(`detected circular resolver redirect: [${order.join(' -> ')}]`);
+      if (left?.includes(target.id)) {
+        throw new GraphError(`detected circular resolver redirect: [${[...left, target.id].join(' -> ')}]`);
       }
-      history.add(target.id);
-      order.push(target.id);
       const r = resolver.Redirect;
       if (r) {
-        const redirected = this.rewriteTarget(target, {
-          ...(r.Service ? { service: r.Service } : {}),
-          ...(r.ServiceSubset ? { subset: r.ServiceSubset } : {}),
-          ...(r.Namespace ? { namespace: r.Namespace } : {}),
-          ...(r.Partition ? { partition: r.Partition } : {}),
-          ...(r.Datacenter ? { datacenter: r.Datacenter } : {}),
-          ...(r.Peer ? { peer: r.Peer } : {}),
-        });
+        const redirected = this.rewriteTarget(target, r);
         if (redirected.id !== target.id) {
+          if (!left) left = [];
+          left.push(target.id);
           target = redirected;
           continue;
         }
       }
       if (target.opts.subset === '' && resolver.DefaultSubset) {
-        target = this.rewriteTarget(target, { subset: resolver.DefaultSubset });
+        if (!left) left = [];
+        left.push(target.id);
+        target = this.rewriteTarget(target, { ServiceSubset: resolver.DefaultSubset });
         continue;
       }
       break;
     }
     const { service, subset } = target.opts;
-    if (subset !== '' && !Object.hasOwn(resolver.Subsets ?? {}, subset)) {
+    if (subset !== '' && !(resolver.Subsets !== undefined && Object.hasOwn(resolver.Subsets, subset))) {
       throw new GraphError(`service "${service}" does not have a subset named "${subset}"`);
     }
     let connectTimeoutNs = durationNs(resolver.ConnectTimeout);
@@ -340,6 +370,7 @@ class ChainCompiler {
     }
     target.connectTimeoutNs = connectTimeoutNs;
     const node: WorkNode = {
+      key: target.nodeKey,
       name: target.id,
       targetId: target.id,
       isDefault: isDefaultResolver(resolver),
@@ -349,7 +380,7 @@ class ChainCompiler {
     const subsetDef = subset === '' ? undefined : resolver.Subsets?.[subset];
     if (subsetDef) target.subset = subsetDef;
     this.applyServiceDefaults(target, resolver);
-    this.retainedTargets.add(target.id);
+    target.retained = true;
     if (recursedForFailover) return node;
     this.recordNode(node);
     this.applyFailover(node, target, resolver);
@@ -362,8 +393,8 @@ class ChainCompiler {
    */
   private lookupResolver(service: string, namespace: string, partition: string): ServiceResolverEntry {
     const found = this.entries.resolver(service, namespace, partition)?.entry;
-    if (!found) return { Kind: 'service-resolver', Name: service };
-    const problem = validateResolver(found);
+    if (!found) return NO_RESOLVER;
+    const problem = this.memo.resolverProblem(found);
     if (problem) throw new GraphError(problem);
     return found;
   }
@@ -379,9 +410,9 @@ class ChainCompiler {
     if (target.external) {
       const what = resolver.Redirect
         ? 'redirects'
-        : Object.keys(resolver.Subsets ?? {}).length > 0
+        : hasKeys(resolver.Subsets)
           ? 'subsets'
-          : Object.keys(resolver.Failover ?? {}).length > 0
+          : hasKeys(resolver.Failover)
             ? 'failover'
             : undefined;
       if (what) {
@@ -406,32 +437,21 @@ class ChainCompiler {
 
   /** Failover keyed by subset, else `*`: Datacenters (in order), else Targets, else one rewritten target. */
   private applyFailover(node: WorkNode, target: WorkTarget, resolver: ServiceResolverEntry): void {
-    const f = resolver.Failover ?? {};
+    const f = resolver.Failover;
+    if (f === undefined) return;
     const failover = Object.hasOwn(f, target.opts.subset) ? f[target.opts.subset] : f['*'];
     if (!failover) return;
-    const base = {
-      ...(failover.Service ? { service: failover.Service } : {}),
-      ...(failover.ServiceSubset ? { subset: failover.ServiceSubset } : {}),
-      ...(failover.Namespace ? { namespace: failover.Namespace } : {}),
-    };
     const candidates: WorkTarget[] = [];
     if (failover.Datacenters && failover.Datacenters.length > 0) {
-      for (const dc of failover.Datacenters) candidates.push(this.rewriteTarget(target, { ...base, datacenter: dc }));
-    } else if (failover.Targets && failover.Targets.length > 0) {
-      for (const t of failover.Targets) {
-        candidates.push(
-          this.rewriteTarget(target, {
-            ...(t.Service ? { service: t.Service } : {}),
-            ...(t.ServiceSubset ? { subset: t.ServiceSubset } : {}),
-            ...(t.Namespace ? { namespace: t.Namespace } : {}),
-            ...(t.Partition ? { partition: t.Partition } : {}),
-            ...(t.Datacenter ? { datacenter: t.Datacenter } : {}),
-            ...(t.Peer ? { peer: t.Peer } : {}),
-          }),
-        );
+      const { Service, ServiceSubset, Namespace } = failover;
+      for (const Datacenter of failover.Datacenters) {
+        candidates.push(this.rewriteTarget(target, { Service, ServiceSubset, Namespace, Datacenter }));
       }
+    } else if (failover.Targets && failover.Targets.length > 0) {
+      for (const t of failover.Targets) candidates.push(this.rewriteTarget(target, t));
     } else {
-      candidates.push(this.rewriteTarget(target, base));
+      const { Service, ServiceSubset, Namespace } = failover;
+      candidates.push(this.rewriteTarget(target, { Service, ServiceSubset, Namespace }));
     }
     // Don't fail over to yourself; with nothing left there is no failover at all.
     const others = candidates.filter((t) => t.id !== target.id);
@@ -447,6 +467,5 @@ class ChainCompiler {
 
   private recordNode(node: WorkNode): void {
     this.resolveNodes.set(node.targetId, node);
-    this.nodes.set(flat(`resolver:${node.name}`), node);
   }
 }

@@ -21,7 +21,7 @@
 import type { PassResult } from '../../diagnostics/diagnostic.ts';
 import type { ServiceDefaultsEntry, UpstreamConfigOverride } from '../../model/entries.ts';
 import type { EntryDecl, GatewayMode, MeshModel, ServiceInstanceDecl, UpstreamDecl } from '../../model/types.ts';
-import type { EntryIndex } from '../entry-index.ts';
+import type { EntryIndex, Indexed } from '../entry-index.ts';
 import { ServiceMap } from '../service-map.ts';
 import type { ModeDecision, ModeLayer, ModeLayerKind } from '../types.ts';
 
@@ -52,13 +52,13 @@ function entryLayer(
   note: string,
 ): ModeLayer {
   const decl = found?.decl;
-  return {
-    kind,
-    ...(mode !== undefined ? { mode } : {}),
-    ...(decl ? { path: decl.path } : {}),
-    ...(decl?.span ? { span: decl.span } : {}),
-    note: decl ? note : `${note} (no such entry)`,
-  };
+  // Field by field in the type's order, optional fields only when set (no spread temporaries).
+  const layer: { -readonly [K in keyof ModeLayer]: ModeLayer[K] } = { kind };
+  if (mode !== undefined) layer.mode = mode;
+  if (decl) layer.path = decl.path;
+  if (decl?.span) layer.span = decl.span;
+  layer.note = decl ? note : `${note} (no such entry)`;
+  return layer;
 }
 
 /** The first layer that sets a mode wins; none set gives `none` from the built-in default. */
@@ -91,38 +91,35 @@ export function matchingOverride(
   return undefined;
 }
 
+/** What the ladders of one calling service share. */
+interface CallerRungs {
+  readonly caller: Indexed<ServiceDefaultsEntry> | undefined;
+  /** upstream-config-defaults, service-defaults and proxy-defaults. */
+  readonly rungs: readonly ModeLayer[];
+  /** The note of its `UpstreamConfig.Overrides` rungs. */
+  readonly overrides: string;
+  readonly noOverride: ModeLayer;
+}
+
 /**
  * The rungs that come from config entries only, memoised per caller and destination: a mesh with many instances of
  * the same services shares them (they are immutable).
  */
 export class LadderRungs {
-  private readonly callerRungs = new Map<string, readonly ModeLayer[]>();
-  private readonly noOverrideRungs = new Map<string, ModeLayer>();
+  private readonly callers = new ServiceMap<CallerRungs>();
   private readonly destinationRungs = new ServiceMap<ModeLayer>();
   private readonly instanceRungs = new Map<ServiceInstanceDecl, ModeLayer>();
-  private readonly callerKeys = new Map<ServiceInstanceDecl, string>();
 
   constructor(readonly index: EntryIndex) {}
 
-  /** `partition/namespace/service` of the caller, built once per instance. */
-  private callerKey(instance: ServiceInstanceDecl): string {
-    let key = this.callerKeys.get(instance);
-    if (key === undefined) {
-      key = `${instance.partition}/${instance.namespace}/${instance.service}`;
-      this.callerKeys.set(instance, key);
-    }
-    return key;
-  }
-
-  /** upstream-config-defaults, service-defaults and proxy-defaults of the calling service. */
-  caller(instance: ServiceInstanceDecl): readonly ModeLayer[] {
-    const key = this.callerKey(instance);
-    let rungs = this.callerRungs.get(key);
-    if (!rungs) {
+  /** The calling service's entries and rungs, looked up once per service. */
+  private callerOf(instance: ServiceInstanceDecl): CallerRungs {
+    let c = this.callers.get(instance.service, instance.namespace, instance.partition);
+    if (!c) {
       const caller = this.index.serviceDefaults(instance.service, instance.namespace, instance.partition);
       const name = `service-defaults '${instance.service}' (the caller)`;
       const proxyDefaults = this.index.proxyDefaults(instance.partition);
-      rungs = [
+      const rungs = [
         entryLayer(
           'upstream-config-defaults',
           caller,
@@ -132,46 +129,50 @@ export class LadderRungs {
         entryLayer('service-defaults', caller, modeOf(caller?.entry.MeshGateway), name),
         entryLayer('proxy-defaults', proxyDefaults, modeOf(proxyDefaults?.entry.MeshGateway), 'proxy-defaults global'),
       ];
-      this.callerRungs.set(key, rungs);
+      const overrides = `${name} UpstreamConfig.Overrides`;
+      // No override for a destination: one shared rung per caller.
+      const noOverride = entryLayer(
+        'upstream-config-override',
+        caller,
+        undefined,
+        `${overrides}: none for this destination`,
+      );
+      c = { caller, rungs, overrides, noOverride };
+      this.callers.set(instance.service, instance.namespace, instance.partition, c);
     }
-    return rungs;
+    return c;
+  }
+
+  /** upstream-config-defaults, service-defaults and proxy-defaults of the calling service. */
+  caller(instance: ServiceInstanceDecl): readonly ModeLayer[] {
+    return this.callerOf(instance).rungs;
   }
 
   /** The caller's `UpstreamConfig.Overrides` rung for this destination. */
   override(instance: ServiceInstanceDecl, upstream: UpstreamDecl): ModeLayer {
-    const caller = this.index.serviceDefaults(instance.service, instance.namespace, instance.partition);
-    const name = `service-defaults '${instance.service}' (the caller) UpstreamConfig.Overrides`;
-    const override = matchingOverride(caller?.entry, upstream);
+    const c = this.callerOf(instance);
+    const override = c.caller?.entry.UpstreamConfig?.Overrides ? matchingOverride(c.caller.entry, upstream) : undefined;
     if (override) {
       return entryLayer(
         'upstream-config-override',
-        caller,
+        c.caller,
         modeOf(override.MeshGateway),
-        `${name}[${upstream.destinationName}]`,
+        `${c.overrides}[${upstream.destinationName}]`,
       );
     }
-    // No override for this destination: one shared rung per caller.
-    const key = this.callerKey(instance);
-    let rung = this.noOverrideRungs.get(key);
-    if (!rung) {
-      rung = entryLayer('upstream-config-override', caller, undefined, `${name}: none for this destination`);
-      this.noOverrideRungs.set(key, rung);
-    }
-    return rung;
+    return c.noOverride;
   }
 
   /** `proxy.mesh_gateway` of the instance, shared by its upstreams. */
   instance(instance: ServiceInstanceDecl): ModeLayer {
     let rung = this.instanceRungs.get(instance);
     if (!rung) {
-      const instanceMode = instance.meshGateway;
-      rung = {
-        kind: 'instance',
-        ...(instanceMode !== undefined ? { mode: instanceMode } : {}),
-        path: instance.path,
-        ...(instance.span ? { span: instance.span } : {}),
-        note: 'proxy.mesh_gateway of the instance',
-      };
+      const layer: { -readonly [K in keyof ModeLayer]: ModeLayer[K] } = { kind: 'instance' };
+      if (instance.meshGateway !== undefined) layer.mode = instance.meshGateway;
+      layer.path = instance.path;
+      if (instance.span) layer.span = instance.span;
+      layer.note = 'proxy.mesh_gateway of the instance';
+      rung = layer;
       this.instanceRungs.set(instance, rung);
     }
     return rung;
@@ -211,12 +212,23 @@ export function modeLadder(
   index: EntryIndex,
   rungs: LadderRungs = new LadderRungs(index),
 ): ModeLayer[] {
+  return ladder(instance, upstream, rungs, rungs.caller(instance), rungs.instance(instance));
+}
+
+/** `modeLadder` with the instance's own rungs already looked up (they are the same for all of its upstreams). */
+function ladder(
+  instance: ServiceInstanceDecl,
+  upstream: UpstreamDecl,
+  rungs: LadderRungs,
+  callerRungs: readonly ModeLayer[],
+  instanceRung: ModeLayer,
+): ModeLayer[] {
   // One exactly-sized array and one new rung per upstream; every other rung is shared (see `LadderRungs`).
-  const [upstreamConfigDefaults, serviceDefaults, proxyDefaults] = rungs.caller(instance);
+  const [upstreamConfigDefaults, serviceDefaults, proxyDefaults] = callerRungs;
   return [
     upstreamRung(upstream),
     rungs.override(instance, upstream),
-    rungs.instance(instance),
+    instanceRung,
     upstreamConfigDefaults!,
     serviceDefaults!,
     proxyDefaults!,
@@ -225,14 +237,22 @@ export function modeLadder(
   ];
 }
 
-/** `upstreams[].mesh_gateway` of the upstream itself. */
+const UPSTREAM_NOTE = 'upstreams[].mesh_gateway';
+
+/**
+ * `upstreams[].mesh_gateway` of the upstream itself: the one rung made per upstream, as an object literal per shape
+ * (a single allocation with its fields in the object itself).
+ */
 function upstreamRung(upstream: UpstreamDecl): ModeLayer {
-  const rung: { -readonly [K in keyof ModeLayer]: ModeLayer[K] } = { kind: 'upstream' };
-  if (upstream.meshGateway !== undefined) rung.mode = upstream.meshGateway;
-  rung.path = upstream.path;
-  if (upstream.span) rung.span = upstream.span;
-  rung.note = 'upstreams[].mesh_gateway';
-  return rung;
+  const { meshGateway: mode, path, span } = upstream;
+  if (mode === undefined) {
+    return span
+      ? { kind: 'upstream', path, span, note: UPSTREAM_NOTE }
+      : { kind: 'upstream', path, note: UPSTREAM_NOTE };
+  }
+  return span
+    ? { kind: 'upstream', mode, path, span, note: UPSTREAM_NOTE }
+    : { kind: 'upstream', mode, path, note: UPSTREAM_NOTE };
 }
 
 /** Resolves the mode of one upstream of one instance. */
@@ -265,8 +285,12 @@ export function resolveGatewayModes(model: MeshModel, index: EntryIndex): PassRe
   const value: ResolvedUpstream[] = [];
   const rungs = new LadderRungs(index);
   for (const instance of model.instances) {
+    if (instance.upstreams.length === 0) continue;
+    const callerRungs = rungs.caller(instance);
+    const instanceRung = rungs.instance(instance);
     for (const upstream of instance.upstreams) {
-      value.push({ instance, upstream, mode: resolveUpstreamMode(instance, upstream, index, rungs) });
+      const mode = decideMode(ladder(instance, upstream, rungs, callerRungs, instanceRung));
+      value.push({ instance, upstream, mode });
     }
   }
   return { value, diagnostics: [] };

@@ -9,7 +9,8 @@
  * the destination's service-defaults `Protocol`, the caller's `UpstreamConfig.Defaults`, the caller's
  * `UpstreamConfig.Overrides` for this destination) and `MergeServiceConfig` lets the upstream's own `config` win.
  */
-import type { ServiceInstanceDecl, UpstreamDecl } from '../../model/types.ts';
+import type { ServiceDefaultsEntry } from '../../model/entries.ts';
+import type { GatewayMode, ServiceInstanceDecl, UpstreamDecl } from '../../model/types.ts';
 import { formatGoDuration } from '../duration.ts';
 import type { EntryIndex } from '../entry-index.ts';
 import type { ChainOverrides, ModeDecision } from '../types.ts';
@@ -34,31 +35,75 @@ export function upstreamChainOverrides(
   upstream: UpstreamDecl,
   index: EntryIndex,
   mode: ModeDecision,
+  shared?: OverridesTable,
 ): ChainOverrides {
-  const caller = index.serviceDefaults(instance.service, instance.namespace, instance.partition)?.entry;
+  const table = shared ?? new OverridesTable();
+  const caller = table.callerDefaults(instance, index);
   const defaults = caller?.UpstreamConfig?.Defaults;
   const override = matchingOverride(caller, upstream);
-  const destination = index.serviceDefaults(
-    upstream.destinationName,
-    upstream.destinationNamespace,
-    upstream.destinationPartition,
-  )?.entry;
-  const local = upstream.config ?? {};
+  const local = upstream.config;
 
-  const protocol =
-    weakString(local.protocol) ??
-    (override?.Protocol || undefined) ??
-    (defaults?.Protocol || undefined) ??
-    (destination?.Protocol || undefined) ??
-    weakString(index.proxyDefaults(instance.partition)?.entry.Config?.protocol);
+  let protocol = weakString(local?.protocol) ?? (override?.Protocol || undefined) ?? (defaults?.Protocol || undefined);
+  if (protocol === undefined) {
+    const destination = index.serviceDefaults(
+      upstream.destinationName,
+      upstream.destinationNamespace,
+      upstream.destinationPartition,
+    )?.entry;
+    protocol =
+      (destination?.Protocol || undefined) ??
+      weakString(index.proxyDefaults(instance.partition)?.entry.Config?.protocol);
+  }
   const timeoutMs =
-    weakInt(local.connect_timeout_ms) ??
+    weakInt(local?.connect_timeout_ms) ??
     (override?.ConnectTimeoutMs || undefined) ??
     (defaults?.ConnectTimeoutMs || undefined);
   const meshGateway = sidecarOverride(mode);
-  return {
-    ...(meshGateway !== undefined ? { meshGateway } : {}),
-    ...(protocol !== undefined ? { protocol: protocol.toLowerCase() } : {}),
-    ...(timeoutMs !== undefined && timeoutMs > 0 ? { connectTimeout: formatGoDuration(timeoutMs * 1e6) } : {}),
-  };
+  return table.get(
+    meshGateway,
+    protocol?.toLowerCase(),
+    timeoutMs !== undefined && timeoutMs > 0 ? formatGoDuration(timeoutMs * 1e6) : undefined,
+  );
+}
+
+/**
+ * One `ChainOverrides` object per distinct (mode, protocol, timeout): a mesh has a few, shared by all its upstreams, so
+ * the chain cache can tell two requests apart by identity.
+ */
+export class OverridesTable {
+  private readonly byMode = new Map<string, Map<string, Map<string, ChainOverrides>>>();
+  /** The caller's service-defaults, for the last instance asked about (upstreams come instance by instance). */
+  private lastInstance: ServiceInstanceDecl | undefined;
+  private lastCaller: ServiceDefaultsEntry | undefined;
+
+  callerDefaults(instance: ServiceInstanceDecl, index: EntryIndex): ServiceDefaultsEntry | undefined {
+    if (instance !== this.lastInstance) {
+      this.lastInstance = instance;
+      this.lastCaller = index.serviceDefaults(instance.service, instance.namespace, instance.partition)?.entry;
+    }
+    return this.lastCaller;
+  }
+
+  get(meshGateway: GatewayMode | undefined, protocol: string | undefined, connectTimeout: string | undefined) {
+    let byProtocol = this.byMode.get(meshGateway ?? '');
+    if (!byProtocol) {
+      byProtocol = new Map();
+      this.byMode.set(meshGateway ?? '', byProtocol);
+    }
+    let byTimeout = byProtocol.get(protocol ?? '');
+    if (!byTimeout) {
+      byTimeout = new Map();
+      byProtocol.set(protocol ?? '', byTimeout);
+    }
+    let o = byTimeout.get(connectTimeout ?? '');
+    if (!o) {
+      const made: { -readonly [K in keyof ChainOverrides]: ChainOverrides[K] } = {};
+      if (meshGateway !== undefined) made.meshGateway = meshGateway;
+      if (protocol !== undefined) made.protocol = protocol;
+      if (connectTimeout !== undefined) made.connectTimeout = connectTimeout;
+      o = made;
+      byTimeout.set(connectTimeout ?? '', o);
+    }
+    return o;
+  }
 }

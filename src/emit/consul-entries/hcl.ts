@@ -9,6 +9,7 @@
 import { ENTRY_SCHEMAS, type FieldType } from '../../input/entries/schema.ts';
 import type { ConfigEntry } from '../../model/entries.ts';
 import type { Artifact } from '../artifact.ts';
+import { byCodeUnits, KeyOrder } from './key-order.ts';
 import { byPath, entryFilePath } from './paths.ts';
 
 const INDENT = '  ';
@@ -18,18 +19,46 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/** `k` as an HCL attribute or block name: bare when an identifier, else quoted. */
 function key(k: string): string {
-  return IDENT.test(k) ? k : JSON.stringify(k);
+  let name = keys.get(k);
+  if (name === undefined) {
+    name = IDENT.test(k) ? k : JSON.stringify(k);
+    remember(keys, k, name);
+  }
+  return name;
 }
 
-/** Set fields, sorted; at the top level Kind and Name come first (sorted, Kind is before Name already). */
-function sortedKeys(o: Record<string, unknown>, topLevel: boolean): string[] {
-  const keys: string[] = [];
-  for (const k of Object.keys(o)) if (o[k] !== undefined && o[k] !== null) keys.push(k);
+/** `k` quoted, as a map key. */
+function quoted(k: string): string {
+  let name = quotedKeys.get(k);
+  if (name === undefined) {
+    name = JSON.stringify(k);
+    remember(quotedKeys, k, name);
+  }
+  return name;
+}
+
+/** Field names and map keys recur in every entry: each is checked and quoted once (bounded). */
+const keys = new Map<string, string>();
+const quotedKeys = new Map<string, string>();
+
+function remember(memo: Map<string, string>, k: string, v: string): void {
+  if (memo.size >= 16_384) memo.clear();
+  memo.set(k, v);
+}
+
+/** Fields print sorted; at the top level Kind and Name come first (sorted, Kind is before Name already). */
+const nestedOrder = new KeyOrder(byCodeUnits);
+const topOrder = new KeyOrder((keys) => {
   keys.sort();
-  if (!topLevel) return keys;
   const head = keys.filter((k) => k === 'Kind' || k === 'Name');
   return head.length === 0 ? keys : [...head, ...keys.filter((k) => k !== 'Kind' && k !== 'Name')];
+});
+
+/** Unset fields (undefined or null) are left out. */
+function isSet(v: unknown): boolean {
+  return v !== undefined && v !== null;
 }
 
 /** `INDENT` repeated `depth` times (entries nest a few levels; computed once per depth). */
@@ -47,49 +76,82 @@ function fieldType(t: FieldType | undefined, k: string): FieldType | undefined {
   return t?.k === 'struct' ? t.fields[k]?.type : undefined;
 }
 
+/**
+ * A file is written as a list of pieces (mostly strings that already exist: keys, indents, punctuation) joined once at
+ * the end, so no intermediate string is built per value.
+ */
+type Out = string[];
+
 /** An HCL expression for `v` (`t` is its schema type when known). */
-function expr(v: unknown, t: FieldType | undefined, depth: number): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  const pad = indent(depth + 1);
-  const close = indent(depth);
-  if (Array.isArray(v)) {
+function expr(out: Out, v: unknown, t: FieldType | undefined, depth: number): void {
+  if (typeof v === 'string') out.push(JSON.stringify(v));
+  else if (typeof v === 'number' || typeof v === 'boolean') out.push(String(v));
+  else if (Array.isArray(v)) {
     const item = t?.k === 'list' ? t.item : undefined;
-    if (v.length === 0) return '[]';
-    if (v.every((x) => !isObject(x) && !Array.isArray(x))) return `[${v.map((x) => expr(x, item, depth)).join(', ')}]`;
-    return `[\n${v.map((x) => `${pad}${expr(x, item, depth + 1)},\n`).join('')}${close}]`;
-  }
-  if (isObject(v)) {
-    const keys = sortedKeys(v, false);
-    if (keys.length === 0) return '{}';
-    const lines = keys.map((k) => {
-      const ft = t?.k === 'map' ? t.value : fieldType(t, k);
-      const label = t?.k === 'map' || t === undefined || t.k === 'any' ? JSON.stringify(k) : key(k);
-      return `${pad}${label} = ${expr(v[k], ft, depth + 1)}\n`;
-    });
-    return `{\n${lines.join('')}${close}}`;
-  }
-  return 'null';
+    if (v.length === 0) out.push('[]');
+    else if (v.every((x) => !isObject(x) && !Array.isArray(x))) {
+      // `[a, b]` (a hole in a sparse array prints as nothing, as `join` prints it).
+      out.push('[');
+      for (let i = 0; i < v.length; i++) {
+        if (i > 0) out.push(', ');
+        if (i in v) expr(out, v[i], item, depth);
+      }
+      out.push(']');
+    } else {
+      const pad = indent(depth + 1);
+      out.push('[\n');
+      for (let i = 0; i < v.length; i++) {
+        if (!(i in v)) continue;
+        out.push(pad);
+        expr(out, v[i], item, depth + 1);
+        out.push(',\n');
+      }
+      out.push(indent(depth), ']');
+    }
+  } else if (isObject(v)) {
+    const pad = indent(depth + 1);
+    const map = t?.k === 'map';
+    const labelQuoted = map || t === undefined || t.k === 'any';
+    const open = out.length;
+    out.push('{\n');
+    let wrote = false;
+    for (const k of nestedOrder.of(Object.keys(v))) {
+      const x = v[k];
+      if (!isSet(x)) continue;
+      out.push(pad, labelQuoted ? quoted(k) : key(k), ' = ');
+      expr(out, x, map ? t.value : fieldType(t, k), depth + 1);
+      out.push('\n');
+      wrote = true;
+    }
+    if (wrote) out.push(indent(depth), '}');
+    else out[open] = '{}';
+  } else out.push('null');
 }
 
 /** The body of a block (or the whole file): attributes, and blocks for struct-typed fields. */
-function body(o: Record<string, unknown>, t: FieldType | undefined, depth: number, topLevel: boolean): string {
+function body(out: Out, o: Record<string, unknown>, t: FieldType | undefined, depth: number, topLevel: boolean): void {
   const pad = indent(depth);
-  return sortedKeys(o, topLevel)
-    .map((k) => {
-      const v = o[k];
-      const ft = fieldType(t, k);
-      if (ft?.k === 'struct' && isObject(v)) {
-        return `${pad}${key(k)} {\n${body(v, ft, depth + 1, false)}${pad}}\n`;
-      }
-      return `${pad}${key(k)} = ${expr(v, ft, depth)}\n`;
-    })
-    .join('');
+  for (const k of (topLevel ? topOrder : nestedOrder).of(Object.keys(o))) {
+    const v = o[k];
+    if (!isSet(v)) continue;
+    const ft = fieldType(t, k);
+    if (ft?.k === 'struct' && isObject(v)) {
+      out.push(pad, key(k), ' {\n');
+      body(out, v, ft, depth + 1, false);
+      out.push(pad, '}\n');
+    } else {
+      out.push(pad, key(k), ' = ');
+      expr(out, v, ft, depth);
+      out.push('\n');
+    }
+  }
 }
 
 /** Renders one entry as HCL. */
 export function entryToHcl(entry: ConfigEntry): string {
-  return body(entry as unknown as Record<string, unknown>, ENTRY_SCHEMAS[entry.Kind], 0, true);
+  const out: Out = [];
+  body(out, entry as unknown as Record<string, unknown>, ENTRY_SCHEMAS[entry.Kind], 0, true);
+  return out.join('');
 }
 
 /** One artifact per entry, sorted by path. */
