@@ -9,8 +9,10 @@
  * connections (64-byte ping-pong through the gateway to an echo backend, minus the same measured directly just
  * before). Prints a markdown table.
  *
- * Access logging is the same for every gateway: BENCH_ACCESS_LOG=on (default; meshcc and nginx to a file, HAProxy
- * raw tcplog lines on stdout redirected to a file, sniproxy's access_log) or =off (none); the output says which.
+ * Access logging is the same for every gateway: BENCH_ACCESS_LOG=on (default; meshcc and nginx to a file, both
+ * batched per 64 KiB / 100 ms — meshcc's fixed behaviour, nginx's `buffer=64k flush=100ms` —, HAProxy raw tcplog
+ * lines on stdout redirected to a file (one write per line: it has no buffering option for that target),
+ * sniproxy's access_log) or =off (none); the output says which.
  * BENCH_ONLY=name,name limits the gateways; BENCH_MESHCC_JS=1 adds the same meshcc build with the JS path forced,
  * BENCH_MESHCC_HANDOVER=1 with JS accept + native relay (the data path before native accept);
  * BENCH_EXTRA_BUNDLE=file adds another meshcc bundle (e.g. an older build) for a before/after in one run.
@@ -257,7 +259,7 @@ async function startTargets(backendPort: number, echoPort: number): Promise<Targ
       `  map $ssl_preread_server_name $up { ${SNI} 127.0.0.1:${backendPort}; ${ECHO_SNI} 127.0.0.1:${echoPort}; default 127.0.0.1:1; }\n` +
       (LOG === 'on'
         ? `  log_format basic '$time_iso8601 $remote_addr:$remote_port $ssl_preread_server_name $upstream_addr $bytes_received $bytes_sent $session_time $status';\n` +
-          `  access_log ${work}/nginx-access.log basic;\n`
+          `  access_log ${work}/nginx-access.log basic buffer=64k flush=100ms;\n`
         : '  access_log off;\n') +
       `  server { listen 127.0.0.1:${p3} backlog=8192; ssl_preread on; proxy_pass $up; }\n}\n`,
   );

@@ -13,8 +13,11 @@
  *    Buffer; events that need no answer are held up to COALESCE_MS. JavaScript parses with its own parser
  *    (src/gateway/client-hello.ts), routes, and answers a batch of commands in one call: close, or connect to this
  *    ordered endpoint list. The thread then connects (nonblocking connect(2), next endpoint on refusal/timeout),
- *    writes the buffered bytes and relays the pair as below. Closes are reported in the batches with the byte counts
- *    and the reason, for the access log and the counters.
+ *    writes the buffered bytes and relays the pair as below. The thread keeps the counters (gwStats, read on demand
+ *    for /stats and /metrics) and, when the access log goes to a file or stdout (gwLog), writes its lines itself
+ *    (formatAccessRecord's line, batched per 64 KiB / 100 ms): a natively routed connection then costs JavaScript
+ *    nothing. Closes are reported as events only for connections JavaScript saw (its bytes), or for all when
+ *    JavaScript writes the log itself (logMode 1, e.g. a test's in-memory log).
  *
  * 2. Hand-over (`relay`): JavaScript accepted, routed and connected, and hands both file descriptors (dup'ed here, so
  *    JavaScript can close its own handles) plus any bytes it already read from either side.
@@ -33,24 +36,33 @@
  * codes: 0 done, 1 client-error, 2 upstream-error, 3 idle, 4 aborted.
  *
  * JS API (native accept):
- *          gwCreate(onEvents(nums: Float64Array, peers: Array, bytes: Buffer), logPeers: bool) -> gw
+ *          gwCreate(onEvents(nums: Float64Array, peers: Array, bytes: Buffer), logMode) -> gw
+ *                       logMode 0: no access log, 1: JavaScript logs (close events for all), 2: gwLog follows
+ *          gwLog(gw, path | null (stdout), listenerNamesJson[])   the thread writes the access log (before gwListen)
+ *          gwLogClose(gw)               write the batched lines, stop logging (after drain)
+ *          gwStats(gw) -> [accepted, live, pending, bytesIn, bytesOut, connectFailures, nRoutes, ...by route counter,
+ *                          nReasons, ...by reason counter (0-9: the close codes below)]
  *          gwListen(gw, ip, port, listenerIndex, reusePort) -> bound port   (throws with .code on bind errors)
  *          gwConfigure(gw, helloMs, maxPending, maxConnections, maxHelloBytes, connectMs, idleMs)
  *          gwRoutes(gw, trustDomain, datacenter, routes, local, remote)   (see js_gw_routes)
  *          parseHello(buffer, maxHelloBytes) -> [code, sni?]   (test hook for hello_sni)
- *          gwCommit(gw, cmds: Array)   [1, id] close (reported, code 6) | [2, id, connectMs, idleMs, n, ip1, port1, ...] connect
+ *          formatAccess(...) -> line   (test hook for logrec_format)
+ *          gwCommit(gw, cmds: Array)   [1, id, reasonCounter, reasonJson, sniJson | ""] close (reported, code 6)
+ *                                      [2, id, connectMs, idleMs, sniJson, routeCounter, routeJson, n,
+ *                                       ip1, port1, upstreamJson1, ...] connect
+ *          (names for the log arrive JSON-encoded by JSON.stringify, so the line is formatAccessRecord's exactly)
  *          gwStop(gw)                   close the listening sockets
  *          gwAbortAll(gw)               close every connection (relaying: code 4, others: code 6)
  *          gwCounts(gw) -> [accepted, live, pending]
  *          gwRef(gw, bool)              keep the event loop alive (or not)
- *   events, 8 numbers each: [kind, id, a, b, c, d, e, f]; peers: 2 per event [peer string|undefined, unused]
+ *   events, 8 numbers each: [kind, id, a, b, c, d, e, f]; peers: 2 per event [peer string|undefined, info]
  *          1 data:      a listener, b accept time (ms since epoch), c end-of-stream seen, the new bytes are
  *                       bytes[d, d + e) (one Buffer per batch)
- *          2 connected: a endpoint index, b failed attempts before it, e listener, f time; natively routed: objs[1]
- *                       is "sni\x01route key\x01upstream" (also on a close that JavaScript has not seen connected)
- *          3 closed:    a code, b bytes from client, c bytes to client, d failed connect attempts, e listener, f time
+ *          3 closed:    a code, b bytes from client, c bytes to client, d index of the endpoint relayed to (-1: never
+ *                       connected), e listener, f time; logMode 1 and routed natively: info is "sni" or, once
+ *                       relaying, "sni\x01route key JSON\x01upstream JSON"
  *   codes (closed): 0-4 as above, 5 hello-timeout, 6 client-closed, 7 connect-failed, 8 limit-connections,
- *          9 limit-pending. Each accepted connection's first event carries its peer address (when logPeers).
+ *          9 limit-pending. Each accepted connection's first event carries its peer address (logMode 1).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -82,11 +94,16 @@
 #define ACCEPT_BATCH 64
 /* Events that need no answer (connected, closed) reach JavaScript at most this often; new bytes go at once. */
 #define COALESCE_MS 5
+/* Native access log: lines are written per LOG_FLUSH_BYTES or at most LOG_FLUSH_MS after the connection closed (as the
+ * JS log in src/gateway/access-log.ts). */
+#define LOG_FLUSH_MS 100
+#define LOG_FLUSH_BYTES (64 * 1024)
+enum { LOG_OFF = 0, LOG_JS = 1, LOG_NATIVE = 2 };
 
 enum { R_DONE = 0, R_CLIENT_ERR = 1, R_UPSTREAM_ERR = 2, R_IDLE = 3, R_ABORT = 4 };
 enum { R_HELLO_TIMEOUT = 5, R_CLIENT_CLOSED = 6, R_CONNECT_FAILED = 7, R_LIMIT_CONNS = 8, R_LIMIT_PENDING = 9 };
 enum { S_RELAY = 0, S_HELLO = 1, S_CONNECTING = 2 };
-enum { EV_DATA = 1, EV_CONNECTED = 2, EV_CLOSED = 3 };
+enum { EV_DATA = 1, EV_CLOSED = 3 }; /* 2 (connected) is no longer sent */
 enum { C_CLOSE = 1, C_CONNECT = 2, C_STOP = 3, C_ABORT_ALL = 4, C_TABLE = 5 };
 
 typedef struct conn conn_t;
@@ -109,7 +126,7 @@ typedef struct {
   char *buf;
   size_t len;
   char peer[64];
-  char *info; /* natively routed: "sni\x01route key\x01upstream" (malloc'd) */
+  char *info; /* close of a natively routed connection (JS log mode): see the header (malloc'd) */
 } event_t;
 
 /* One command from JavaScript. */
@@ -122,6 +139,10 @@ typedef struct cmd {
   int nep;
   struct sockaddr_storage *eps;
   struct ntable *table; /* C_TABLE */
+  /* access log and counters (C_CLOSE: reason; C_CONNECT: sni, route, endpoint names), JSON-encoded by JavaScript */
+  int ctr;              /* C_CLOSE: reason counter; C_CONNECT: route counter */
+  char *jreason, *jsni, *jroute;
+  char **jeps;
 } cmd_t;
 
 typedef struct {
@@ -160,9 +181,12 @@ struct conn {
   char *hb; /* bytes read before routing, forwarded first */
   size_t hlen, hsent;
   int heof, heof_sent, intro;
-  int js_mode;     /* JavaScript decides this hello (native parse/route did not) */
-  char *info;      /* natively routed: see event_t.info */
-  int info_sent;
+  int js_mode;     /* JavaScript decides this hello (native parse/route did not): it gets the close too */
+  char sni[256];   /* natively routed: the SNI (LDH, lower case) */
+  /* Decided by JavaScript: JSON-encoded SNI / reason / route / endpoint names for the log, counter indices. */
+  char *jsni, *jreason, *jroute;
+  char **jeps;
+  int reason_ctr, route_ctr;
   struct ntable *table; /* natively routed: the table (referenced) and the route's place in it */
   void *route_eps;
   uint32_t route_start;
@@ -186,11 +210,28 @@ struct gw {
   int urgent;           /* thread only: bytes waiting for a decision */
   int64_t last_signal;  /* thread only */
   gw_t *dnext;          /* thread only */
+  gw_t *gnext;          /* relay's list of gateways */
   int hello_ms, max_pending, max_conns, max_hello, connect_ms, idle_ms; /* atomics */
   struct ntable *table; /* thread only: routes for the native decision */
   int64_t accepted;     /* atomic */
   int live, pending;    /* written by the thread, read atomically */
-  int log_peers;
+  int log_mode;         /* LOG_OFF, LOG_JS (closes reported as events, JavaScript logs) or LOG_NATIVE (written here) */
+  /* Counters (written by the thread only, read by gwStats): totals, and per route / per close reason by index
+   * (indices given by JavaScript; 0..9 are the close codes). Arrays grow under cmu. */
+  pthread_mutex_t cmu;
+  uint64_t bytes_in, bytes_out, cfails;
+  uint64_t *rctr, *xctr;
+  uint32_t nrctr, nxctr;
+  /* Native access log: lines batched in lbuf (under lmu) and written to lfd per 64 KiB or LOG_FLUSH_MS. */
+  pthread_mutex_t lmu;
+  int lfd, lfd_own;
+  char *lbuf;
+  size_t llen, lcap;
+  int64_t ldue;         /* thread only: when the oldest unwritten line must be written (0: none) */
+  char **ljson;         /* listener names, JSON-encoded, by index */
+  int nljson;
+  int64_t iso_sec;      /* thread only: the second iso holds */
+  char iso[48];
 };
 
 struct relay {
@@ -214,6 +255,8 @@ struct relay {
   conn_t *grave;             /* thread only: closed, freed after the current epoll batch */
   gw_t *dirty;               /* thread only: gateways with events to deliver */
   int64_t flush_at;          /* thread only: when deferred events are due */
+  int64_t log_due;           /* thread only: when some gateway's batched log lines are due (0: none) */
+  gw_t *gws;                 /* every gateway of this thread (never freed; under mu) */
 };
 
 static int64_t now_ms(void) {
@@ -510,10 +553,11 @@ static int hello_sni(const uint8_t *b, size_t n, size_t max_hello, char *out, si
 
 /* Route table pushed by JavaScript (gwRoutes); swapped whole on reload, read by the relay thread only. */
 typedef struct {
-  char *key;
+  char *key;    /* JSON-encoded route key (also the identity for round-robin cursors across reloads) */
+  int ctr;      /* route counter index */
   int nep;
   struct sockaddr_storage *eps;
-  char **epstr; /* "address:port" as configured, for the access log */
+  char **epstr; /* "address:port" as configured, JSON-encoded, for the access log */
   uint32_t rr;
   int js_only; /* some endpoint needs a DNS lookup: JavaScript routes it */
 } nroute_t;
@@ -605,6 +649,217 @@ static void table_free(ntable_t *t) {
   free(t);
 }
 
+/* ---- native accept: counters ---- */
+
+static void ctr_bump(gw_t *g, uint64_t **arr, uint32_t *n, int idx) {
+  if (idx < 0 || idx >= (1 << 20)) return;
+  if ((uint32_t)idx >= *n) {
+    uint32_t cap = *n ? *n : 16;
+    while (cap <= (uint32_t)idx) cap *= 2;
+    pthread_mutex_lock(&g->cmu);
+    uint64_t *a = realloc(*arr, cap * sizeof *a);
+    if (a) {
+      memset(a + *n, 0, (cap - *n) * sizeof *a);
+      *arr = a;
+      *n = cap;
+    }
+    pthread_mutex_unlock(&g->cmu);
+    if (!a) return;
+  }
+  /* One writer (the thread): no locked instruction needed; gwStats reads under cmu. */
+  __atomic_store_n(&(*arr)[idx], (*arr)[idx] + 1, __ATOMIC_RELAXED);
+}
+
+static void add_atomic(uint64_t *p, uint64_t v) { __atomic_store_n(p, *p + v, __ATOMIC_RELAXED); }
+
+/* ---- native accept: the access log ----
+ *
+ * The same line as src/gateway/access-log.ts `formatAccessRecord` (fields, order, `JSON.stringify` escaping;
+ * test/gateway/access-log-native.test.ts compares them byte for byte). Names that come from JavaScript (listener,
+ * route, endpoint, reasons decided there, SNIs parsed there) arrive JSON-encoded by `JSON.stringify`; only the SNI
+ * parsed here and the peer address are encoded here (json_put). */
+
+static const char *const REASON_JSON[] = {"\"done\"",        "\"client-error\"",   "\"upstream-error\"",
+                                          "\"idle\"",        "\"drain\"",          "\"hello-timeout\"",
+                                          "\"client-closed\"", "\"connect-failed\"", "\"limit-connections\"",
+                                          "\"limit-pending\""};
+
+/* `JSON.stringify(s)` of a UTF-8 string: quotes, `"` and `\` escaped, \b \f \n \r \t, other C0 controls as
+ * \u00xx; everything else (DEL, non-ASCII, U+2028) as is. Writes at most 6 * strlen(s) + 2 bytes. */
+static char *json_put(char *o, const char *s, size_t n) {
+  static const char hex[] = "0123456789abcdef";
+  *o++ = '"';
+  for (const unsigned char *p = (const unsigned char *)s, *e = p + n; p < e; p++) {
+    unsigned char ch = *p;
+    if (ch == '"' || ch == '\\') {
+      *o++ = '\\';
+      *o++ = (char)ch;
+    } else if (ch >= 0x20) {
+      *o++ = (char)ch;
+    } else {
+      *o++ = '\\';
+      switch (ch) {
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        default:
+          *o++ = 'u';
+          *o++ = '0';
+          *o++ = '0';
+          *o++ = hex[ch >> 4];
+          *o++ = hex[ch & 15];
+      }
+    }
+  }
+  *o++ = '"';
+  return o;
+}
+
+static char *put_str(char *o, const char *s) {
+  size_t n = strlen(s);
+  memcpy(o, s, n);
+  return o + n;
+}
+
+static char *put_u64(char *o, uint64_t v) {
+  char t[24];
+  int n = 0;
+  do t[n++] = (char)('0' + v % 10);
+  while ((v /= 10) != 0);
+  while (n) *o++ = t[--n];
+  return o;
+}
+
+static char *put_i64(char *o, int64_t v) {
+  if (v < 0) {
+    *o++ = '-';
+    return put_u64(o, (uint64_t)0 - (uint64_t)v);
+  }
+  return put_u64(o, (uint64_t)v);
+}
+
+/* "YYYY-MM-DDTHH:MM:SS." of a second (`new Date(sec * 1000).toISOString().slice(0, 20)`), cached per second. */
+static const char *iso_prefix(int64_t sec, int64_t *cached, char *buf) {
+  if (sec != *cached) {
+    *cached = sec;
+    time_t t = (time_t)sec;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    snprintf(buf, 48, "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec);
+  }
+  return buf;
+}
+
+typedef struct {
+  double start;             /* ms since the epoch (an integer) */
+  const char *jlistener;    /* JSON */
+  const char *client;       /* raw */
+  const char *sni;          /* raw, or NULL (then jsni) */
+  size_t client_len, sni_len;
+  const char *jsni;         /* JSON, or NULL (null) */
+  const char *jroute, *jup; /* JSON, or NULL (null) */
+  uint64_t bytes_in, bytes_out;
+  int64_t duration_ms;
+  const char *jreason; /* JSON */
+} logrec_t;
+
+static size_t logrec_max(const logrec_t *l) {
+  size_t n = 200 + strlen(l->jlistener) + 6 * l->client_len + strlen(l->jreason);
+  if (l->sni) n += 6 * l->sni_len;
+  else if (l->jsni) n += strlen(l->jsni);
+  if (l->jroute) n += strlen(l->jroute);
+  if (l->jup) n += strlen(l->jup);
+  return n;
+}
+
+/* One line into o (room for logrec_max bytes); returns the end. */
+static char *logrec_format(char *o, const logrec_t *l, int64_t *iso_sec, char *iso) {
+  int64_t ms = (int64_t)l->start;
+  int64_t sec = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+  int frac = (int)(ms - sec * 1000);
+  o = put_str(o, "{\"time\":\"");
+  o = put_str(o, iso_prefix(sec, iso_sec, iso));
+  *o++ = (char)('0' + frac / 100);
+  *o++ = (char)('0' + frac / 10 % 10);
+  *o++ = (char)('0' + frac % 10);
+  o = put_str(o, "Z\",\"listener\":");
+  o = put_str(o, l->jlistener);
+  o = put_str(o, ",\"client\":");
+  o = json_put(o, l->client, l->client_len);
+  o = put_str(o, ",\"sni\":");
+  o = l->sni ? json_put(o, l->sni, l->sni_len) : put_str(o, l->jsni ? l->jsni : "null");
+  o = put_str(o, ",\"route\":");
+  o = put_str(o, l->jroute ? l->jroute : "null");
+  o = put_str(o, ",\"upstream\":");
+  o = put_str(o, l->jup ? l->jup : "null");
+  o = put_str(o, ",\"bytesIn\":");
+  o = put_u64(o, l->bytes_in);
+  o = put_str(o, ",\"bytesOut\":");
+  o = put_u64(o, l->bytes_out);
+  o = put_str(o, ",\"durationMs\":");
+  o = put_i64(o, l->duration_ms);
+  o = put_str(o, ",\"reason\":");
+  o = put_str(o, l->jreason);
+  o = put_str(o, "}\n");
+  return o;
+}
+
+/* Writes the batched lines (caller holds lmu). A full pipe (EAGAIN) keeps the rest for the next attempt. */
+static void log_write_locked(gw_t *g) {
+  size_t off = 0;
+  int again = 0;
+  while (off < g->llen && g->lfd >= 0) {
+    ssize_t n = write(g->lfd, g->lbuf + off, g->llen - off);
+    if (n > 0) {
+      off += (size_t)n;
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else {
+      again = n < 0 && errno == EAGAIN; /* kept; any other error loses the lines (as the JS stream would) */
+      break;
+    }
+  }
+  if (again && off > 0) memmove(g->lbuf, g->lbuf + off, g->llen - off);
+  g->llen = again ? g->llen - off : 0;
+}
+
+static int64_t wall_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Appends one line (thread); the thread writes the batch per LOG_FLUSH_BYTES or when ldue passes. */
+static void log_rec(relay_t *r, gw_t *g, logrec_t *l) {
+  size_t max = logrec_max(l);
+  pthread_mutex_lock(&g->lmu);
+  if (g->lfd < 0) {
+    pthread_mutex_unlock(&g->lmu);
+    return;
+  }
+  if (g->llen + max > g->lcap) {
+    size_t cap = g->lcap ? g->lcap : LOG_FLUSH_BYTES + 4096;
+    while (cap < g->llen + max) cap *= 2;
+    char *nb = realloc(g->lbuf, cap);
+    if (!nb) {
+      pthread_mutex_unlock(&g->lmu);
+      return;
+    }
+    g->lbuf = nb;
+    g->lcap = cap;
+  }
+  g->llen = (size_t)(logrec_format(g->lbuf + g->llen, l, &g->iso_sec, g->iso) - g->lbuf);
+  if (g->llen >= LOG_FLUSH_BYTES) log_write_locked(g);
+  pthread_mutex_unlock(&g->lmu);
+  if (g->ldue == 0) {
+    g->ldue = now_ms() + LOG_FLUSH_MS;
+    if (!r->log_due || g->ldue < r->log_due) r->log_due = g->ldue;
+  }
+}
+
 /* ---- native accept: connection ids ---- */
 
 static int slot_alloc(relay_t *r, conn_t *c) {
@@ -676,14 +931,19 @@ static void emit(relay_t *r, gw_t *g, const event_t *e) {
   }
 }
 
-/* The peer address, once per connection (its first event), when access logging wants it. */
+/* The peer address, once per connection (its first event), when JavaScript writes the access log. */
 static void intro(conn_t *c, event_t *e) {
-  if (!c->intro && c->gw->log_peers) memcpy(e->peer, c->peer, sizeof e->peer);
+  if (!c->intro && c->gw->log_mode == LOG_JS) memcpy(e->peer, c->peer, sizeof e->peer);
   c->intro = 1;
-  if (c->info && !c->info_sent) {
-    e->info = strdup(c->info);
-    c->info_sent = 1;
+}
+
+/* The JSON-encoded upstream the connection is (or was last) dialing, or NULL. */
+static const char *conn_jup(conn_t *c) {
+  if (c->route_eps) {
+    nroute_t *rt = c->route_eps;
+    return rt->epstr[(c->route_start + (uint32_t)c->iep) % (uint32_t)rt->nep];
   }
+  return c->jeps && c->iep < c->nep ? c->jeps[c->iep] : NULL;
 }
 
 static void flush_gws(relay_t *r, int64_t now) {
@@ -736,12 +996,48 @@ static void close_conn(relay_t *r, conn_t *c, int reason) {
     return;
   }
   gw_t *g = c->gw;
-  set_atomic(&g->live, g->live - 1);
   if (c->state == S_HELLO) set_atomic(&g->pending, g->pending - 1);
-  event_t e = {.n = {EV_CLOSED, c->id, reason, (double)(c->state == S_RELAY ? c->d[0].nread : c->hlen),
-                     (double)c->d[1].nwritten, c->fails, c->listener, c->start_wall}};
-  intro(c, &e);
-  emit(r, g, &e);
+  int relayed = c->state == S_RELAY;
+  uint64_t bin = relayed ? c->d[0].nread : c->hlen, bout = c->d[1].nwritten;
+  /* A refusal decided by JavaScript carries its own reason. */
+  int rc = c->jreason ? c->reason_ctr : reason;
+  ctr_bump(g, &g->xctr, &g->nxctr, rc);
+  add_atomic(&g->bytes_in, bin);
+  add_atomic(&g->bytes_out, bout);
+  if (g->log_mode == LOG_NATIVE) {
+    logrec_t l = {.start = c->start_wall,
+                  .jlistener = c->listener < g->nljson ? g->ljson[c->listener] : "\"\"",
+                  .client = c->peer,
+                  .client_len = strlen(c->peer),
+                  .sni = c->sni[0] ? c->sni : NULL,
+                  .sni_len = strlen(c->sni),
+                  .jsni = c->jsni,
+                  .jroute = relayed ? (c->route_eps ? ((nroute_t *)c->route_eps)->key : c->jroute) : NULL,
+                  .jup = relayed ? conn_jup(c) : NULL,
+                  .bytes_in = bin,
+                  .bytes_out = bout,
+                  .duration_ms = wall_ms() - (int64_t)c->start_wall,
+                  .jreason = c->jreason ? c->jreason : REASON_JSON[reason]};
+    log_rec(r, g, &l);
+  }
+  /* JavaScript hears of a close only if it logs, or if it saw the connection (its bytes). */
+  if (g->log_mode == LOG_JS || c->js_mode) {
+    event_t e = {.n = {EV_CLOSED, c->id, reason, (double)bin, (double)bout, relayed ? c->iep : -1, c->listener,
+                       c->start_wall}};
+    intro(c, &e);
+    if (g->log_mode == LOG_JS && c->sni[0]) {
+      /* Natively routed: "sni" or, once relaying, "sni\x01route key JSON\x01upstream JSON". */
+      const char *jr = relayed && c->route_eps ? ((nroute_t *)c->route_eps)->key : NULL;
+      const char *ju = jr ? conn_jup(c) : NULL;
+      size_t il = strlen(c->sni) + (jr ? strlen(jr) + strlen(ju) + 3 : 1);
+      e.info = malloc(il);
+      if (e.info && jr) snprintf(e.info, il, "%s\x01%s\x01%s", c->sni, jr, ju);
+      else if (e.info) snprintf(e.info, il, "%s", c->sni);
+    }
+    emit(r, g, &e);
+  }
+  /* Last: JavaScript's drain waits for live == 0 before it writes out the log (gwLogClose). */
+  __atomic_store_n(&g->live, g->live - 1, __ATOMIC_RELEASE);
   slot_release(r, c);
   c->d_next = r->grave;
   r->grave = c;
@@ -778,7 +1074,11 @@ static void free_grave(relay_t *r) {
     conn_t *next = c->d_next;
     free(c->hb);
     free(c->eps);
-    free(c->info);
+    free(c->jsni);
+    free(c->jreason);
+    free(c->jroute);
+    for (int i = 0; c->jeps && i < c->nep; i++) free(c->jeps[i]);
+    free(c->jeps);
     if (c->table && --c->table->refs == 0) table_free(c->table);
     free(c);
     c = next;
@@ -814,12 +1114,10 @@ static int native_route(relay_t *r, conn_t *c) {
   uint32_t start = rt->rr % (uint32_t)rt->nep;
   rt->rr = (start + 1) % (uint32_t)rt->nep;
   c->eps = malloc((size_t)rt->nep * sizeof *c->eps);
-  size_t il = sl + strlen(rt->key) + 2 + 64;
-  c->info = malloc(il);
-  if (!c->eps || !c->info) return c->js_mode = 1, 0;
+  if (!c->eps) return c->js_mode = 1, 0;
   for (int k = 0; k < rt->nep; k++) c->eps[k] = rt->eps[(start + (uint32_t)k) % (uint32_t)rt->nep];
-  /* The access log names the endpoint that answered: the info is completed in connected(). */
-  snprintf(c->info, il, "%s\x01%s\x01", sni, rt->key);
+  memcpy(c->sni, sni, sl + 1);
+  c->route_ctr = rt->ctr;
   c->route_eps = rt;
   c->route_start = start;
   c->table = t;
@@ -901,19 +1199,7 @@ static void connected(relay_t *r, conn_t *c) {
    * waits for one (no EAGAIN read now). */
   c->wr[1] = 1;
   c->last_ms = now_ms();
-  if (c->info && !c->info_sent && c->route_eps) {
-    nroute_t *rt = c->route_eps;
-    const char *up = rt->epstr[(c->route_start + (uint32_t)c->iep) % (uint32_t)rt->nep];
-    size_t il = strlen(c->info), ul = strlen(up);
-    char *ni = realloc(c->info, il + ul + 1);
-    if (ni) {
-      memcpy(ni + il, up, ul + 1);
-      c->info = ni;
-    }
-  }
-  event_t e = {.n = {EV_CONNECTED, c->id, c->iep, c->fails, 0, 0, c->listener, c->start_wall}};
-  intro(c, &e);
-  emit(r, c->gw, &e);
+  ctr_bump(c->gw, &c->gw->rctr, &c->gw->nrctr, c->route_ctr);
   pump(r, c);
 }
 
@@ -943,6 +1229,7 @@ static void connect_next(relay_t *r, conn_t *c) {
       close(s);
     }
     c->fails++;
+    add_atomic(&c->gw->cfails, 1);
     c->iep++;
   }
   close_conn(r, c, R_CONNECT_FAILED);
@@ -952,6 +1239,7 @@ static void connect_failed(relay_t *r, conn_t *c) {
   close(c->fd[1]);
   c->fd[1] = -1;
   c->fails++;
+  add_atomic(&c->gw->cfails, 1);
   c->iep++;
   connect_next(r, c);
 }
@@ -977,7 +1265,7 @@ static void on_listen(relay_t *r, fdref_t *l) {
     clock_gettime(CLOCK_REALTIME, &ts);
     double start = (double)((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
     char peer[64] = "";
-    if (g->log_peers) {
+    if (g->log_mode != LOG_OFF) {
       char a[INET6_ADDRSTRLEN] = "";
       unsigned port = 0;
       if (ss.ss_family == AF_INET6) {
@@ -1001,9 +1289,21 @@ static void on_listen(relay_t *r, fdref_t *l) {
     }
     if (!c) {
       close(fd);
-      event_t e = {.n = {EV_CLOSED, -1, limit < 0 ? R_LIMIT_CONNS : limit, 0, 0, 0, l->idx, start}};
-      if (g->log_peers) memcpy(e.peer, peer, sizeof peer);
-      emit(r, g, &e);
+      int why = limit < 0 ? R_LIMIT_CONNS : limit;
+      ctr_bump(g, &g->xctr, &g->nxctr, why);
+      if (g->log_mode == LOG_NATIVE) {
+        logrec_t lr = {.start = start,
+                       .jlistener = l->idx < g->nljson ? g->ljson[l->idx] : "\"\"",
+                       .client = peer,
+                       .client_len = strlen(peer),
+                       .duration_ms = wall_ms() - (int64_t)start,
+                       .jreason = REASON_JSON[why]};
+        log_rec(r, g, &lr);
+      } else if (g->log_mode == LOG_JS) {
+        event_t e = {.n = {EV_CLOSED, -1, why, 0, 0, -1, l->idx, start}};
+        memcpy(e.peer, peer, sizeof peer);
+        emit(r, g, &e);
+      }
       continue;
     }
     c->r = r;
@@ -1011,6 +1311,7 @@ static void on_listen(relay_t *r, fdref_t *l) {
     c->state = S_HELLO;
     c->listener = l->idx;
     c->start_wall = start;
+    c->reason_ctr = c->route_ctr = -1;
     memcpy(c->peer, peer, sizeof peer);
     c->fd[0] = fd;
     c->fd[1] = -1;
@@ -1073,7 +1374,14 @@ static void run_cmds(relay_t *r, cmd_t *cmds) {
     switch (cmds->kind) {
       case C_CLOSE:
         c = slot_get(r, cmds->id);
-        if (c && c->gw == cmds->gw && c->state == S_HELLO) close_conn(r, c, R_CLIENT_CLOSED);
+        if (c && c->gw == cmds->gw && c->state == S_HELLO) {
+          c->jreason = cmds->jreason;
+          cmds->jreason = NULL;
+          c->reason_ctr = cmds->ctr;
+          c->jsni = cmds->jsni;
+          cmds->jsni = NULL;
+          close_conn(r, c, R_CLIENT_CLOSED);
+        }
         break;
       case C_CONNECT:
         c = slot_get(r, cmds->id);
@@ -1082,6 +1390,13 @@ static void run_cmds(relay_t *r, cmd_t *cmds) {
           set_atomic(&c->gw->pending, c->gw->pending - 1);
           c->eps = cmds->eps;
           cmds->eps = NULL;
+          c->jsni = cmds->jsni;
+          cmds->jsni = NULL;
+          c->jroute = cmds->jroute;
+          cmds->jroute = NULL;
+          c->jeps = cmds->jeps;
+          cmds->jeps = NULL;
+          c->route_ctr = cmds->ctr;
           c->nep = cmds->nep;
           c->iep = 0;
           c->connect_ms = cmds->connect_ms;
@@ -1121,6 +1436,11 @@ static void run_cmds(relay_t *r, cmd_t *cmds) {
     }
     free(cmds->eps);
     table_free(cmds->table);
+    free(cmds->jreason);
+    free(cmds->jsni);
+    free(cmds->jroute);
+    for (int i = 0; cmds->jeps && i < cmds->nep; i++) free(cmds->jeps[i]);
+    free(cmds->jeps);
     free(cmds);
     cmds = next;
   }
@@ -1202,14 +1522,36 @@ static void sweep(relay_t *r, int64_t t) {
   }
 }
 
+/* Writes every gateway's batched access-log lines that are due. */
+static void flush_logs(relay_t *r, int64_t t) {
+  r->log_due = 0;
+  pthread_mutex_lock(&r->mu);
+  gw_t *gs = r->gws;
+  pthread_mutex_unlock(&r->mu);
+  for (gw_t *g = gs; g; g = g->gnext) {
+    if (!g->ldue) continue;
+    if (t >= g->ldue) {
+      pthread_mutex_lock(&g->lmu);
+      log_write_locked(g);
+      int left = g->llen > 0;
+      pthread_mutex_unlock(&g->lmu);
+      g->ldue = left ? t + LOG_FLUSH_MS : 0; /* a full pipe: try again later */
+    }
+    if (g->ldue && (!r->log_due || g->ldue < r->log_due)) r->log_due = g->ldue;
+  }
+}
+
 static void *thread_main(void *arg) {
   relay_t *r = arg;
   struct epoll_event evs[256];
   int64_t last_sweep = now_ms();
   for (;;) {
     int timeout = TICK_MS;
-    if (r->dirty) {
-      int64_t wait = r->flush_at - now_ms();
+    if (r->dirty || r->log_due) {
+      int64_t due = r->dirty && r->log_due ? (r->flush_at < r->log_due ? r->flush_at : r->log_due)
+                    : r->dirty         ? r->flush_at
+                                       : r->log_due;
+      int64_t wait = due - now_ms();
       timeout = wait <= 0 ? 0 : wait < TICK_MS ? (int)wait : TICK_MS;
     }
     int n = epoll_wait(r->ep, evs, 256, timeout);
@@ -1225,6 +1567,7 @@ static void *thread_main(void *arg) {
       sweep(r, t);
     }
     free_grave(r);
+    if (r->log_due && t >= r->log_due) flush_logs(r, t);
     if (r->dirty) flush_gws(r, t);
     if (r->done) flush_done(r);
   }
@@ -1510,16 +1853,23 @@ static napi_value js_gw_create(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2], name, ext;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 2) return throw_err(env, "gwCreate(onEvents, logPeers)");
+  if (argc < 2) return throw_err(env, "gwCreate(onEvents, logMode)");
   relay_t *r = ensure_relay(env);
   if (!r || start_thread(r) < 0) return throw_err(env, "cannot start the relay thread");
   gw_t *g = calloc(1, sizeof *g);
   if (!g) return throw_err(env, "out of memory");
   g->r = r;
   pthread_mutex_init(&g->mu, NULL);
+  pthread_mutex_init(&g->cmu, NULL);
+  pthread_mutex_init(&g->lmu, NULL);
+  g->lfd = -1;
+  g->iso_sec = INT64_MIN;
+  int32_t mode = LOG_JS;
   bool logp = true;
-  napi_get_value_bool(env, argv[1], &logp);
-  g->log_peers = logp;
+  if (napi_get_value_int32(env, argv[1], &mode) != napi_ok)
+    mode = napi_get_value_bool(env, argv[1], &logp) == napi_ok && !logp ? LOG_OFF : LOG_JS;
+  /* LOG_NATIVE starts with gwLog; until then nothing is logged. */
+  g->log_mode = mode == LOG_JS ? LOG_JS : LOG_OFF;
   g->hello_ms = 5000;
   g->max_pending = 2000;
   g->max_conns = 20000;
@@ -1532,8 +1882,165 @@ static napi_value js_gw_create(napi_env env, napi_callback_info info) {
     return throw_err(env, "napi_create_threadsafe_function failed");
   }
   napi_unref_threadsafe_function(env, g->tsfn);
+  pthread_mutex_lock(&r->mu);
+  g->gnext = r->gws;
+  r->gws = g;
+  pthread_mutex_unlock(&r->mu);
   napi_create_external(env, g, NULL, NULL, &ext);
   return ext;
+}
+
+/* JSON string argument (already encoded by JavaScript's JSON.stringify) as a malloc'd C string; NULL if not a
+ * string. */
+static char *get_str_n(napi_env env, napi_value v, size_t *n) {
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return NULL;
+  char *s = malloc(len + 1);
+  if (s) napi_get_value_string_utf8(env, v, s, len + 1, &len);
+  if (n) *n = len;
+  return s;
+}
+
+static char *get_str_v(napi_env env, napi_value v) { return get_str_n(env, v, NULL); }
+
+/* gwLog(gw, path | null (stdout), listenerNamesJson: string[]): this thread writes the access log from now on. Call
+ * before gwListen. Throws (with .code) if the file cannot be opened. */
+static napi_value js_gw_log(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  gw_t *g = argc >= 3 ? get_gw(env, argv[0]) : NULL;
+  uint32_t nl = 0;
+  if (!g || napi_get_array_length(env, argv[2], &nl) != napi_ok)
+    return throw_err(env, "gwLog(gw, path, listenerNames)");
+  napi_valuetype t;
+  napi_typeof(env, argv[1], &t);
+  int fd, own = 0;
+  if (t == napi_string) {
+    char *path = get_str_v(env, argv[1]);
+    if (!path) return throw_err(env, "out of memory");
+    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) {
+      int e = errno;
+      char msg[512];
+      snprintf(msg, sizeof msg, "cannot open the access log %s: %s", path, strerror(e));
+      free(path);
+      napi_throw_error(env, e == EACCES ? "EACCES" : e == ENOENT ? "ENOENT" : "EIO", msg);
+      return NULL;
+    }
+    free(path);
+    own = 1;
+  } else {
+    fd = 1; /* stdout, shared with the process */
+  }
+  char **names = calloc(nl ? nl : 1, sizeof *names);
+  for (uint32_t i = 0; names && i < nl; i++) {
+    napi_value v;
+    napi_get_element(env, argv[2], i, &v);
+    names[i] = get_str_v(env, v);
+    if (!names[i]) names[i] = strdup("\"\"");
+  }
+  pthread_mutex_lock(&g->lmu);
+  g->lfd = fd;
+  g->lfd_own = own;
+  g->ljson = names;
+  g->nljson = names ? (int)nl : 0;
+  pthread_mutex_unlock(&g->lmu);
+  g->log_mode = LOG_NATIVE;
+  return NULL;
+}
+
+/* gwLogClose(gw): writes every batched line (waiting for a full pipe up to 2 s) and stops logging. */
+static napi_value js_gw_log_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  gw_t *g = argc >= 1 ? get_gw(env, argv[0]) : NULL;
+  if (!g) return throw_err(env, "bad gateway handle");
+  pthread_mutex_lock(&g->lmu);
+  for (int i = 0; i < 200 && g->llen > 0 && g->lfd >= 0; i++) {
+    log_write_locked(g);
+    if (g->llen > 0) {
+      struct timespec ts = {0, 10 * 1000000};
+      nanosleep(&ts, NULL);
+    }
+  }
+  g->llen = 0;
+  if (g->lfd >= 0 && g->lfd_own) close(g->lfd);
+  g->lfd = -1;
+  pthread_mutex_unlock(&g->lmu);
+  return NULL;
+}
+
+/* gwStats(gw) -> [accepted, live, pending, bytesIn, bytesOut, connectFailures, nRoutes, ...route counts by index,
+ * nReasons, ...close counts by index]. */
+static napi_value js_gw_stats(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], arr, v;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  gw_t *g = argc >= 1 ? get_gw(env, argv[0]) : NULL;
+  if (!g) return throw_err(env, "bad gateway handle");
+  napi_create_array(env, &arr);
+  uint32_t k = 0;
+#define PUSH(x)                                                                                                        \
+  do {                                                                                                                 \
+    napi_create_double(env, (double)(x), &v);                                                                          \
+    napi_set_element(env, arr, k++, v);                                                                                \
+  } while (0)
+  pthread_mutex_lock(&g->cmu);
+  PUSH(__atomic_load_n(&g->accepted, __ATOMIC_RELAXED));
+  PUSH(__atomic_load_n(&g->live, __ATOMIC_RELAXED));
+  PUSH(__atomic_load_n(&g->pending, __ATOMIC_RELAXED));
+  PUSH(__atomic_load_n(&g->bytes_in, __ATOMIC_RELAXED));
+  PUSH(__atomic_load_n(&g->bytes_out, __ATOMIC_RELAXED));
+  PUSH(__atomic_load_n(&g->cfails, __ATOMIC_RELAXED));
+  PUSH(g->nrctr);
+  for (uint32_t i = 0; i < g->nrctr; i++) PUSH(__atomic_load_n(&g->rctr[i], __ATOMIC_RELAXED));
+  PUSH(g->nxctr);
+  for (uint32_t i = 0; i < g->nxctr; i++) PUSH(__atomic_load_n(&g->xctr[i], __ATOMIC_RELAXED));
+  pthread_mutex_unlock(&g->cmu);
+#undef PUSH
+  return arr;
+}
+
+/* Test hook: formatAccess(start, listenerJson, client, sni | null, sniJson | null, routeJson | null,
+ * upstreamJson | null, bytesIn, bytesOut, durationMs, reasonJson) -> the line the native log writes. */
+static napi_value js_format_access(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value argv[11], out;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 11) return throw_err(env, "formatAccess(...11 arguments)");
+  double start = 0, bin = 0, bout = 0, dur = 0;
+  napi_get_value_double(env, argv[0], &start);
+  napi_get_value_double(env, argv[7], &bin);
+  napi_get_value_double(env, argv[8], &bout);
+  napi_get_value_double(env, argv[9], &dur);
+  char *s[6];
+  size_t sl[6] = {0};
+  for (int i = 0; i < 6; i++) s[i] = get_str_n(env, argv[i + 1], &sl[i]);
+  char *reason = get_str_v(env, argv[10]);
+  logrec_t l = {.start = start,
+                .jlistener = s[0] ? s[0] : "\"\"",
+                .client = s[1] ? s[1] : "",
+                .client_len = sl[1],
+                .sni = s[2],
+                .sni_len = sl[2],
+                .jsni = s[3],
+                .jroute = s[4],
+                .jup = s[5],
+                .bytes_in = (uint64_t)bin,
+                .bytes_out = (uint64_t)bout,
+                .duration_ms = (int64_t)dur,
+                .jreason = reason ? reason : "\"\""};
+  char *buf = malloc(logrec_max(&l));
+  int64_t sec = INT64_MIN;
+  char iso[48];
+  size_t n = buf ? (size_t)(logrec_format(buf, &l, &sec, iso) - buf) : 0;
+  napi_create_string_utf8(env, buf ? buf : "", n, &out);
+  free(buf);
+  for (int i = 0; i < 6; i++) free(s[i]);
+  free(reason);
+  return out;
 }
 
 static napi_value js_gw_listen(napi_env env, napi_callback_info info) {
@@ -1653,21 +2160,48 @@ static napi_value js_gw_commit(napi_env env, napi_callback_info info) {
     c->kind = kind;
     c->id = num_at(env, argv[1], i + 1);
     i += 2;
-    if (kind == C_CONNECT) {
+    if (kind == C_CLOSE) {
+      /* [1, id, reason counter, reason JSON, SNI JSON | ""] */
       if (i + 3 > len) {
+        free(c);
+        break;
+      }
+      napi_value v;
+      c->ctr = (int)num_at(env, argv[1], i);
+      napi_get_element(env, argv[1], i + 1, &v);
+      c->jreason = get_str_v(env, v);
+      napi_get_element(env, argv[1], i + 2, &v);
+      c->jsni = get_str_v(env, v);
+      if (c->jsni && !c->jsni[0]) {
+        free(c->jsni);
+        c->jsni = NULL;
+      }
+      i += 3;
+    } else if (kind == C_CONNECT) {
+      /* [2, id, connectMs, idleMs, SNI JSON, route counter, route JSON, n, (ip, port, upstream JSON) * n] */
+      if (i + 6 > len) {
         free(c);
         break;
       }
       c->connect_ms = (uint32_t)num_at(env, argv[1], i);
       c->idle_ms = (uint32_t)num_at(env, argv[1], i + 1);
-      int n = (int)num_at(env, argv[1], i + 2);
-      i += 3;
-      if (n < 0 || i + 2 * (uint32_t)n > len) {
+      napi_value v;
+      napi_get_element(env, argv[1], i + 2, &v);
+      c->jsni = get_str_v(env, v);
+      c->ctr = (int)num_at(env, argv[1], i + 3);
+      napi_get_element(env, argv[1], i + 4, &v);
+      c->jroute = get_str_v(env, v);
+      int n = (int)num_at(env, argv[1], i + 5);
+      i += 6;
+      if (n < 0 || i + 3 * (uint32_t)n > len) {
+        free(c->jsni);
+        free(c->jroute);
         free(c);
         break;
       }
       c->eps = calloc(n > 0 ? (size_t)n : 1, sizeof *c->eps);
-      for (int k = 0; k < n && c->eps; k++, i += 2) {
+      c->jeps = calloc(n > 0 ? (size_t)n : 1, sizeof *c->jeps);
+      for (int k = 0; k < n && c->eps && c->jeps; k++, i += 3) {
         napi_value v;
         char ip[64] = "";
         size_t l = 0;
@@ -1677,17 +2211,22 @@ static napi_value js_gw_commit(napi_env env, napi_callback_info info) {
         struct sockaddr_storage *ss = &c->eps[c->nep];
         struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
         struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+        int ok = 0;
         if (inet_pton(AF_INET, ip, &s4->sin_addr) == 1) {
           s4->sin_family = AF_INET;
           s4->sin_port = htons(port);
-          c->nep++;
+          ok = 1;
         } else if (inet_pton(AF_INET6, ip, &s6->sin6_addr) == 1) {
           s6->sin6_family = AF_INET6;
           s6->sin6_port = htons(port);
-          c->nep++;
+          ok = 1;
+        }
+        if (ok) {
+          napi_get_element(env, argv[1], i + 2, &v);
+          c->jeps[c->nep++] = get_str_v(env, v);
         }
       }
-    } else if (kind != C_CLOSE) {
+    } else {
       free(c);
       break;
     }
@@ -1815,9 +2354,10 @@ static napi_value js_gw_routes(napi_env env, napi_callback_info info) {
     }
     nroute_t *rt = &t->routes[t->nroutes++];
     rt->key = get_str(env, argv[3], i);
-    int n = (int)num_at(env, argv[3], i + 1);
-    i += 2;
-    if (!rt->key || n < 0 || i + 2 * (uint32_t)n > rl) {
+    rt->ctr = (int)num_at(env, argv[3], i + 1);
+    int n = (int)num_at(env, argv[3], i + 2);
+    i += 3;
+    if (!rt->key || n < 0 || i + 3 * (uint32_t)n > rl) {
       bad = 1;
       break;
     }
@@ -1828,7 +2368,7 @@ static napi_value js_gw_routes(napi_env env, napi_callback_info info) {
       break;
     }
     rt->nep = n;
-    for (int k = 0; k < n; k++, i += 2) {
+    for (int k = 0; k < n; k++, i += 3) {
       char *addr = get_str(env, argv[3], i);
       uint16_t port = (uint16_t)num_at(env, argv[3], i + 1);
       if (!addr) {
@@ -1836,10 +2376,8 @@ static napi_value js_gw_routes(napi_env env, napi_callback_info info) {
         break;
       }
       if (!parse_ip(addr, port, &rt->eps[k])) rt->js_only = 1;
-      size_t l = strlen(addr) + 8;
-      rt->epstr[k] = malloc(l);
-      if (rt->epstr[k]) snprintf(rt->epstr[k], l, "%s:%u", addr, (unsigned)port);
-      else bad = 1;
+      rt->epstr[k] = get_str(env, argv[3], i + 2);
+      if (!rt->epstr[k]) bad = 1;
       free(addr);
     }
   }
@@ -1934,6 +2472,10 @@ NAPI_MODULE_INIT() {
       {"gwRef", NULL, js_gw_ref, NULL, NULL, NULL, napi_default, NULL},
       {"gwRoutes", NULL, js_gw_routes, NULL, NULL, NULL, napi_default, NULL},
       {"parseHello", NULL, js_parse_hello, NULL, NULL, NULL, napi_default, NULL},
+      {"gwLog", NULL, js_gw_log, NULL, NULL, NULL, napi_default, NULL},
+      {"gwLogClose", NULL, js_gw_log_close, NULL, NULL, NULL, napi_default, NULL},
+      {"gwStats", NULL, js_gw_stats, NULL, NULL, NULL, napi_default, NULL},
+      {"formatAccess", NULL, js_format_access, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -2,7 +2,7 @@
  * Access log: exactly one JSON line per connection, written when it closes, with a fixed key order so lines diff
  * cleanly. The SNI is logged only after it passed LDH validation; raw client bytes never reach the log.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 
 /** Why a connection ended (stable strings, also metric labels). */
 export type CloseReason =
@@ -63,6 +63,11 @@ export function formatAccessRecord(r: AccessRecord): string {
 export interface AccessLog {
   /** False when nothing is logged (the server then skips work only the log needs). Undefined means true. */
   readonly enabled?: boolean;
+  /**
+   * Where the lines go (a file, appended, or stdout) when the native accept path writes them itself (the same lines,
+   * batched the same way; `native/relay/relay.c`). Absent: every line goes through `write`.
+   */
+  readonly target?: { readonly path?: string };
   write(r: AccessRecord): void;
   close(): void;
 }
@@ -96,18 +101,26 @@ function batched(sink: (s: string) => void): AccessLog {
   };
 }
 
-/** Opens the access log: a file (appended), stdout, or nothing. */
+/**
+ * Opens the access log: a file (appended), stdout, or nothing. The file is opened on the first line written here (a
+ * gateway whose native thread writes the lines itself, see `target`, never opens it here).
+ */
 export function openAccessLog(opts: { readonly enabled: boolean; readonly path?: string }): AccessLog {
   if (!opts.enabled) return { enabled: false, write: () => {}, close: () => {} };
-  if (opts.path === undefined) return batched((s) => process.stdout.write(s));
-  const out = createWriteStream(opts.path, { flags: 'a' });
-  const log = batched((s) => out.write(s));
+  const path = opts.path;
+  if (path === undefined) return { ...batched((s) => process.stdout.write(s)), target: {} };
+  let out: WriteStream | undefined;
+  const log = batched((s) => {
+    out ??= createWriteStream(path, { flags: 'a' });
+    out.write(s);
+  });
   return {
     enabled: true,
+    target: { path },
     write: log.write,
     close: () => {
       log.close();
-      out.end();
+      out?.end();
     },
   };
 }

@@ -25,7 +25,31 @@ interface Addon {
   ): object;
   abort(handle: object): void;
   // Native accept (absent in addons built before it).
-  gwCreate?(onEvents: (nums: Float64Array, peers: unknown[], bytes: Buffer) => void, logPeers: boolean): object;
+  /** logMode: 0 no access log, 1 JavaScript logs (closes reported as events), 2 the thread logs (after gwLog). */
+  gwCreate?(onEvents: (nums: Float64Array, peers: unknown[], bytes: Buffer) => void, logMode: number): object;
+  /** The thread writes the access log to `path` (appended; null: stdout); listener names JSON-encoded by index. */
+  gwLog?(gw: object, path: string | null, listenerNamesJson: string[]): void;
+  /** Writes the batched lines and stops logging. */
+  gwLogClose?(gw: object): void;
+  /**
+   * [accepted, live, pending, bytesIn, bytesOut, connectFailures, nRoutes, ...route counts by index, nReasons,
+   * ...close counts by index].
+   */
+  gwStats?(gw: object): number[];
+  /** Test hook: the line the thread writes for these fields (JSON-encoded where named so). */
+  formatAccess?(
+    start: number,
+    listenerJson: string,
+    client: string,
+    sni: string | null,
+    sniJson: string | null,
+    routeJson: string | null,
+    upstreamJson: string | null,
+    bytesIn: number,
+    bytesOut: number,
+    durationMs: number,
+    reasonJson: string,
+  ): string;
   gwListen(gw: object, ip: string, port: number, index: number, reusePort: boolean): number;
   gwConfigure(
     gw: object,
@@ -54,7 +78,9 @@ interface Addon {
 }
 
 /** The native-accept half of the addon (see `native/relay/relay.c` for the event and command layouts). */
-export type NativeAccept = Required<Pick<Addon, 'gwCreate' | 'gwRoutes'>> &
+export type NativeAccept = Required<
+  Pick<Addon, 'gwCreate' | 'gwRoutes' | 'gwLog' | 'gwLogClose' | 'gwStats' | 'formatAccess'>
+> &
   Pick<Addon, 'gwListen' | 'gwConfigure' | 'gwCommit' | 'gwStop' | 'gwAbortAll' | 'gwCounts' | 'gwRef' | 'parseHello'>;
 
 /** Which data path a gateway uses: native accept + relay, JS accept + native relay, or all JavaScript. */
@@ -132,14 +158,15 @@ export function nativeRelayAvailable(): boolean {
 
 /** The native accept API, when the loaded addon has it. */
 export function nativeAccept(): NativeAccept | undefined {
-  return addon?.gwCreate && addon.gwRoutes ? (addon as NativeAccept) : undefined;
+  return addon?.gwCreate && addon.gwRoutes && addon.gwStats ? (addon as NativeAccept) : undefined;
 }
 
 /** The data path new gateways use by default: native accept when available (`MESHCC_GATEWAY_RELAY=handover` asks for
  * JS accept + native relay). */
 export function defaultDataPath(): DataPath {
   if (!addon) return 'js';
-  if (process.env.MESHCC_GATEWAY_RELAY === 'handover' || !addon.gwCreate || !addon.gwRoutes) return 'handover';
+  if (process.env.MESHCC_GATEWAY_RELAY === 'handover' || !addon.gwCreate || !addon.gwRoutes || !addon.gwStats)
+    return 'handover';
   return 'native';
 }
 

@@ -23,7 +23,7 @@ import { type GatewayConfig, routeSpecOf } from './config.ts';
 import { type DataPath, defaultDataPath, type NativeAccept, nativeAccept } from './native-relay.ts';
 import { type RelayHandle, relay } from './relay.ts';
 import { type Endpoint, RoundRobin, type Route, RouteTable } from './route-table.ts';
-import { Stats } from './stats.ts';
+import { type ExternalCounts, Stats } from './stats.ts';
 
 interface Conn {
   readonly socket: Socket;
@@ -63,7 +63,6 @@ const NATIVE_CLOSE: readonly CloseReason[] = [
   'limit-pending',
 ];
 const EV_DATA = 1;
-const EV_CONNECTED = 2;
 const CMD_CLOSE = 1;
 const CMD_CONNECT = 2;
 
@@ -83,6 +82,16 @@ export class Gateway extends EventEmitter {
   private native?: { readonly a: NativeAccept; readonly h: object };
   private readonly nconns = new Map<number, NativeConn>();
   private nativeFinished = 0;
+  /**
+   * Native accept: who writes the access log — 0 nobody (disabled), 1 this class (close events for every connection:
+   * a log object without a `target`, e.g. in tests), 2 the thread itself (no per-connection events at all).
+   */
+  private nativeLogMode = 0;
+  /** Native accept: counter indices the thread counts by (routes; close reasons, 0-9 the thread's close codes). */
+  private readonly routeIndex = new Map<string, number>();
+  private readonly routeNames: string[] = [];
+  private readonly reasonIndex = new Map<string, number>();
+  private readonly reasonNames: string[] = [...NATIVE_CLOSE];
   private readonly listenerNames: string[] = [];
   /** Ports to use instead of a listener's port 0, by listener name (set by `--workers`; see `workers.ts`). */
   portOverrides: ReadonlyMap<string, number> = new Map();
@@ -120,9 +129,18 @@ export class Gateway extends EventEmitter {
   }
 
   private async startNative(a: NativeAccept): Promise<void> {
-    const h = a.gwCreate((nums, peers, bytes) => this.onNativeEvents(nums, peers, bytes), this.log.enabled !== false);
+    const target = this.log.enabled === false ? undefined : this.log.target;
+    this.nativeLogMode = this.log.enabled === false ? 0 : target ? 2 : 1;
+    const h = a.gwCreate((nums, peers, bytes) => this.onNativeEvents(nums, peers, bytes), this.nativeLogMode);
     this.native = { a, h };
-    this.stats.acceptedElsewhere = () => a.gwCounts(h)[0];
+    if (target) {
+      a.gwLog(
+        h,
+        target.path ?? null,
+        this.config.listeners.map((l) => JSON.stringify(l.name)),
+      );
+    }
+    this.stats.external = () => this.nativeCounts(a, h);
     this.configureNative();
     for (const [i, l] of this.config.listeners.entries()) {
       const ip = isIP(l.address) !== 0 ? l.address : (await lookup(l.address)).address;
@@ -132,6 +150,50 @@ export class Gateway extends EventEmitter {
       this.bound.set(l.name, { address: ip, port });
     }
     a.gwRef(h, true);
+  }
+
+  /** The thread's counters (see `gwStats`), by name. */
+  private nativeCounts(a: NativeAccept, h: object): ExternalCounts {
+    const v = a.gwStats(h);
+    let k = 6;
+    const byName = (names: readonly string[]) => {
+      const m = new Map<string, number>();
+      const n = v[k++] as number;
+      for (let i = 0; i < n; i++, k++) {
+        const name = names[i];
+        const x = v[k] as number;
+        if (x > 0 && name !== undefined) m.set(name, (m.get(name) ?? 0) + x);
+      }
+      return m;
+    };
+    const routes = byName(this.routeNames);
+    const reasons = byName(this.reasonNames);
+    return {
+      accepted: v[0] as number,
+      bytesIn: v[3] as number,
+      bytesOut: v[4] as number,
+      connectFailures: v[5] as number,
+      routes,
+      reasons,
+    };
+  }
+
+  private routeCounter(key: string): number {
+    let i = this.routeIndex.get(key);
+    if (i === undefined) {
+      i = this.routeNames.push(key) - 1;
+      this.routeIndex.set(key, i);
+    }
+    return i;
+  }
+
+  private reasonCounter(reason: string): number {
+    let i = this.reasonIndex.get(reason);
+    if (i === undefined) {
+      i = this.reasonNames.push(reason) - 1;
+      this.reasonIndex.set(reason, i);
+    }
+    return i;
   }
 
   private listenPort(l: { readonly name: string; readonly port: number }): number {
@@ -166,8 +228,8 @@ export class Gateway extends EventEmitter {
       if (i === undefined) {
         i = index.size;
         index.set(r, i);
-        routes.push(r.key, r.endpoints.length);
-        for (const ep of r.endpoints) routes.push(ep.address, ep.port);
+        routes.push(JSON.stringify(r.key), this.routeCounter(r.key), r.endpoints.length);
+        for (const ep of r.endpoints) routes.push(ep.address, ep.port, JSON.stringify(`${ep.address}:${ep.port}`));
       }
       return i;
     };
@@ -184,7 +246,11 @@ export class Gateway extends EventEmitter {
   }
 
   get activeConnections(): number {
-    if (this.native) return this.native.a.gwCounts(this.native.h)[0] - this.nativeFinished;
+    if (this.native) {
+      const [accepted, live] = this.native.a.gwCounts(this.native.h);
+      // When this class logs, a connection counts until its close report has been logged.
+      return this.nativeLogMode === 1 ? accepted - this.nativeFinished : live;
+    }
     return this.conns.size;
   }
 
@@ -227,9 +293,12 @@ export class Gateway extends EventEmitter {
   private async drainNative({ a, h }: { readonly a: NativeAccept; readonly h: object }): Promise<void> {
     a.gwStop(h);
     const deadline = Date.now() + this.config.timeouts.drainMs;
-    while (this.activeConnections > 0 && Date.now() < deadline) await this.connClosed(deadline - Date.now());
+    // Closes reach this class only as events when it logs them: otherwise the thread's gauge is polled.
+    while (this.activeConnections > 0 && Date.now() < deadline)
+      await this.connClosed(Math.min(10, deadline - Date.now()));
     if (this.activeConnections > 0) a.gwAbortAll(h);
-    while (this.activeConnections > 0) await this.connClosed(1000);
+    while (this.activeConnections > 0) await this.connClosed(10);
+    if (this.nativeLogMode === 2) a.gwLogClose(h);
     a.gwRef(h, false);
   }
 
@@ -292,45 +361,38 @@ export class Gateway extends EventEmitter {
         c.route = route;
         if (order.every((ep) => isIP(ep.address) !== 0)) {
           c.order = order;
-          pushConnect(cmds, id, order, this.config);
+          this.pushConnect(cmds, id, c, order, order);
         } else void this.resolveAndConnect(id, c, order);
-      } else if (kind === EV_CONNECTED) {
-        this.stats.connectFailures += nums[o + 3] as number;
-        const info = peers[i * 2 + 1] as string | undefined;
-        if (info !== undefined) {
-          // Parsed and routed by the native thread: "sni \x01 route key \x01 upstream".
-          const [sni, key, upstream] = info.split('\x01');
-          this.nconns.set(id, {
-            listener: this.listenerNames[nums[o + 6] as number] ?? '',
-            client: (peers[i * 2] as string | undefined) ?? '',
-            start: nums[o + 7] as number,
-            sni,
-            routeKey: key,
-            upstream,
-            decided: true,
-          });
-          this.stats.routed(key as string);
-          continue;
-        }
-        const c = this.nconns.get(id);
-        const ep = c?.order?.[nums[o + 2] as number];
-        if (c?.route && ep) {
-          c.upstream = `${ep.address}:${ep.port}`;
-          c.routeKey = c.route.key;
-          this.stats.routed(c.route.key);
-        }
       } else {
-        this.stats.connectFailures += nums[o + 5] as number;
+        // Closed: only reported for connections this class saw, or for every one when it writes the log.
         const c = this.nconns.get(id);
         if (c) this.nconns.delete(id);
+        if (this.nativeLogMode !== 1) continue;
         this.nativeFinished++;
-        this.record({
+        const iep = nums[o + 5] as number;
+        let sni = c?.sni;
+        let route: string | undefined;
+        let upstream: string | undefined;
+        if (c && iep >= 0 && c.route) {
+          route = c.route.key;
+          const ep = c.order?.[iep];
+          upstream = ep && `${ep.address}:${ep.port}`;
+        } else if (!c) {
+          // Routed by the thread: "sni" or "sni \x01 route key JSON \x01 upstream JSON".
+          const info = (peers[i * 2 + 1] as string | undefined)?.split('\x01');
+          sni = info?.[0];
+          if (info?.[1] !== undefined) {
+            route = JSON.parse(info[1]) as string;
+            upstream = JSON.parse(info[2] as string) as string;
+          }
+        }
+        this.logRecord({
           start: c?.start ?? (nums[o + 7] as number),
           listener: c?.listener ?? this.listenerNames[nums[o + 6] as number] ?? '',
           client: c?.client ?? (peers[i * 2] as string | undefined) ?? '',
-          sni: c ? c.sni : (peers[i * 2 + 1] as string | undefined)?.split('\x01')[0],
-          route: c?.upstream ? c.routeKey : undefined,
-          upstream: c?.upstream,
+          sni,
+          route,
+          upstream,
           bytesIn: nums[o + 3] as number,
           bytesOut: nums[o + 4] as number,
           reason: c?.failed ?? NATIVE_CLOSE[nums[o + 2] as number] ?? 'client-error',
@@ -345,7 +407,31 @@ export class Gateway extends EventEmitter {
   private nativeRefuse(cmds: (number | string)[], id: number, c: NativeConn, reason: CloseReason): void {
     c.decided = true;
     c.failed = reason;
-    cmds.push(CMD_CLOSE, id);
+    cmds.push(
+      CMD_CLOSE,
+      id,
+      this.reasonCounter(reason),
+      JSON.stringify(reason),
+      c.sni === undefined ? '' : JSON.stringify(c.sni),
+    );
+  }
+
+  /** Connect command: the addresses to dial in order, and (for the log and counters) the names the log shows. */
+  private pushConnect(
+    cmds: (number | string)[],
+    id: number,
+    c: NativeConn,
+    dial: readonly Endpoint[],
+    names: readonly Endpoint[],
+  ): void {
+    const key = c.route?.key ?? '';
+    const { connectMs, idleMs } = this.config.timeouts;
+    cmds.push(CMD_CONNECT, id, connectMs, idleMs, JSON.stringify(c.sni ?? ''), this.routeCounter(key));
+    cmds.push(JSON.stringify(key), dial.length);
+    for (const [k, ep] of dial.entries()) {
+      const n = names[k] as Endpoint;
+      cmds.push(ep.address, ep.port, JSON.stringify(`${n.address}:${n.port}`));
+    }
   }
 
   /** Endpoints given by host name: resolved first (a failed lookup counts as a failed connect, as in `dial`). */
@@ -365,15 +451,15 @@ export class Gateway extends EventEmitter {
     if (!this.native || !this.nconns.has(id)) return;
     const cmds: (number | string)[] = [];
     if (ok.length === 0) {
-      c.failed = 'connect-failed';
-      cmds.push(CMD_CLOSE, id);
+      this.nativeRefuse(cmds, id, c, 'connect-failed');
     } else {
       c.order = ok.map((x) => x.ep);
-      pushConnect(
+      this.pushConnect(
         cmds,
         id,
+        c,
         ok.map((x) => ({ address: x.ip, port: x.ep.port })),
-        this.config,
+        c.order,
       );
     }
     this.native.a.gwCommit(this.native.h, cmds);
@@ -535,13 +621,23 @@ export class Gateway extends EventEmitter {
     reason: CloseReason;
   }): void {
     this.stats.closed(r.reason, r.bytesIn, r.bytesOut);
+    this.logRecord(r);
+  }
+
+  /** The access-log line only (the native accept path counts on its thread). */
+  private logRecord(r: {
+    start: number;
+    listener: string;
+    client: string;
+    sni?: string;
+    route?: string;
+    upstream?: string;
+    bytesIn: number;
+    bytesOut: number;
+    reason: CloseReason;
+  }): void {
     if (this.log.enabled === false) return;
     (r as { durationMs?: number }).durationMs = Date.now() - r.start;
     this.log.write(r as AccessRecord);
   }
-}
-
-function pushConnect(cmds: (number | string)[], id: number, eps: readonly Endpoint[], config: GatewayConfig): void {
-  cmds.push(CMD_CONNECT, id, config.timeouts.connectMs, config.timeouts.idleMs, eps.length);
-  for (const ep of eps) cmds.push(ep.address, ep.port);
 }

@@ -3,32 +3,73 @@
  * route keys and close reasons, both from closed sets (config and code), never raw client input.
  */
 
-/** Counters; plain numbers, bumped on the connection path. */
+/** Counters kept elsewhere (the native accept thread), read on demand. */
+export interface ExternalCounts {
+  readonly accepted: number;
+  readonly connectFailures: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly routes: ReadonlyMap<string, number>;
+  readonly reasons: ReadonlyMap<string, number>;
+}
+
+function merged(
+  a: ReadonlyMap<string, number>,
+  b: ReadonlyMap<string, number> | undefined,
+): ReadonlyMap<string, number> {
+  if (!b || b.size === 0) return a;
+  const m = new Map(a);
+  for (const [k, v] of b) m.set(k, (m.get(k) ?? 0) + v);
+  return m;
+}
+
+/** Counters; plain numbers, bumped on the connection path (plus, on the native accept path, the thread's own). */
 export class Stats {
   private acceptedHere = 0;
-  /** Native accept: the addon counts accepted connections; this reads its counter. */
-  acceptedElsewhere?: () => number;
+  private failuresHere = 0;
+  private bytesInHere = 0;
+  private bytesOutHere = 0;
+  private readonly routesHere = new Map<string, number>();
+  private readonly reasonsHere = new Map<string, number>();
+  /** Native accept: the addon counts per connection; this reads its counters (added to the ones kept here). */
+  external?: () => ExternalCounts;
+  reloads = 0;
+
   get accepted(): number {
-    return this.acceptedHere + (this.acceptedElsewhere?.() ?? 0);
+    return this.acceptedHere + (this.external?.().accepted ?? 0);
   }
   set accepted(v: number) {
-    this.acceptedHere = v - (this.acceptedElsewhere?.() ?? 0);
+    this.acceptedHere = v - (this.external?.().accepted ?? 0);
   }
-  connectFailures = 0;
-  reloads = 0;
-  bytesIn = 0;
-  bytesOut = 0;
-  readonly routes = new Map<string, number>();
-  readonly reasons = new Map<string, number>();
+  get connectFailures(): number {
+    return this.failuresHere + (this.external?.().connectFailures ?? 0);
+  }
+  set connectFailures(v: number) {
+    this.failuresHere = v - (this.external?.().connectFailures ?? 0);
+  }
+  get bytesIn(): number {
+    return this.bytesInHere + (this.external?.().bytesIn ?? 0);
+  }
+  get bytesOut(): number {
+    return this.bytesOutHere + (this.external?.().bytesOut ?? 0);
+  }
+  /** Connections routed, by route key. */
+  get routes(): ReadonlyMap<string, number> {
+    return merged(this.routesHere, this.external?.().routes);
+  }
+  /** Connections closed, by reason. */
+  get reasons(): ReadonlyMap<string, number> {
+    return merged(this.reasonsHere, this.external?.().reasons);
+  }
 
   routed(key: string): void {
-    this.routes.set(key, (this.routes.get(key) ?? 0) + 1);
+    this.routesHere.set(key, (this.routesHere.get(key) ?? 0) + 1);
   }
 
   closed(reason: string, bytesIn: number, bytesOut: number): void {
-    this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + 1);
-    this.bytesIn += bytesIn;
-    this.bytesOut += bytesOut;
+    this.reasonsHere.set(reason, (this.reasonsHere.get(reason) ?? 0) + 1);
+    this.bytesInHere += bytesIn;
+    this.bytesOutHere += bytesOut;
   }
 }
 
