@@ -25,6 +25,19 @@ import { type RelayHandle, relay } from './relay.ts';
 import { type Endpoint, RoundRobin, type Route, RouteTable } from './route-table.ts';
 import { type ExternalCounts, Stats } from './stats.ts';
 
+/** What a closed connection reports, before its duration is known. */
+interface ClosedConnection {
+  start: number;
+  listener: string;
+  client: string;
+  sni?: string;
+  route?: string;
+  upstream?: string;
+  bytesIn: number;
+  bytesOut: number;
+  reason: CloseReason;
+}
+
 interface Conn {
   readonly socket: Socket;
   relay?: RelayHandle;
@@ -609,33 +622,13 @@ export class Gateway extends EventEmitter {
     });
   }
 
-  private record(r: {
-    start: number;
-    listener: string;
-    client: string;
-    sni?: string;
-    route?: string;
-    upstream?: string;
-    bytesIn: number;
-    bytesOut: number;
-    reason: CloseReason;
-  }): void {
+  private record(r: ClosedConnection): void {
     this.stats.closed(r.reason, r.bytesIn, r.bytesOut);
     this.logRecord(r);
   }
 
   /** The access-log line only (the native accept path counts on its thread). */
-  private logRecord(r: {
-    start: number;
-    listener: string;
-    client: string;
-    sni?: string;
-    route?: string;
-    upstream?: string;
-    bytesIn: number;
-    bytesOut: number;
-    reason: CloseReason;
-  }): void {
+  private logRecord(r: ClosedConnection): void {
     if (this.log.enabled === false) return;
     (r as { durationMs?: number }).durationMs = Date.now() - r.start;
     this.log.write(r as AccessRecord);
