@@ -24,7 +24,7 @@ import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, w
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect as tlsConnect } from 'node:tls';
+import { captureHello, startBackend, waitPort } from './peers.ts';
 
 const SNI = 'currency.default.dc1.internal.11111111-2222-3333-4444-555555555555.consul';
 const DURATION_MS = Number(process.env.BENCH_MS ?? 3000);
@@ -40,33 +40,6 @@ const root = join(import.meta.dirname, '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'meshcc-gw-bench-'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TICK = 100; // USER_HZ
-
-async function captureHello(servername = SNI): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const s = createServer((c) =>
-      c.once('data', (d: Buffer) => {
-        resolve(d);
-        c.destroy();
-        s.close();
-      }),
-    );
-    s.listen(0, '127.0.0.1', () => {
-      const t = tlsConnect({ host: '127.0.0.1', port: (s.address() as AddressInfo).port, servername });
-      t.on('error', () => {});
-    });
-  });
-}
-
-/** Backend: answers the first chunk with one byte ('x') and then sinks everything. */
-function startBackend(): Promise<Server> {
-  const server = createServer({ allowHalfOpen: false }, (s) => {
-    s.on('error', () => {});
-    s.once('data', () => s.write('x'));
-    s.resume();
-  });
-  server.maxConnections = 100_000;
-  return new Promise((r) => server.listen({ host: '127.0.0.1', port: 0, backlog: 8192 }, () => r(server)));
-}
 
 /** Echo backend: writes back every byte (the hello too). */
 function startEcho(): Promise<Server> {
@@ -119,20 +92,6 @@ interface Target {
   readonly name: string;
   readonly port: number;
   readonly proc?: ChildProcess;
-}
-
-function waitPort(port: number, ms = 5000): Promise<boolean> {
-  const until = Date.now() + ms;
-  return new Promise((resolve) => {
-    const attempt = () => {
-      const s = connect({ host: '127.0.0.1', port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => (Date.now() > until ? resolve(false) : setTimeout(attempt, 100)));
-    };
-    attempt();
-  });
 }
 
 async function launch(
@@ -414,7 +373,7 @@ async function idleRss(target: Target, hello: Buffer): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const hello = await captureHello();
+  const hello = await captureHello(SNI);
   const echoHello = await captureHello(ECHO_SNI);
   const backend = await startBackend();
   const echo = await startEcho();

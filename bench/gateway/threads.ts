@@ -12,10 +12,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, connect, createServer, type Server } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect as tlsConnect } from 'node:tls';
+import { captureHello, startBackend, waitPort } from './peers.ts';
 
 const SNI = 'currency.default.dc1.internal.11111111-2222-3333-4444-555555555555.consul';
 const DURATION_MS = Number(process.env.BENCH_MS ?? 3000);
@@ -25,32 +25,6 @@ const LOG = process.env.BENCH_ACCESS_LOG === 'off' ? 'off' : 'on';
 const root = join(import.meta.dirname, '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'meshcc-gw-threads-'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function captureHello(): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const s = createServer((c) =>
-      c.once('data', (d: Buffer) => {
-        resolve(d);
-        c.destroy();
-        s.close();
-      }),
-    );
-    s.listen(0, '127.0.0.1', () => {
-      const t = tlsConnect({ host: '127.0.0.1', port: (s.address() as AddressInfo).port, servername: SNI });
-      t.on('error', () => {});
-    });
-  });
-}
-
-function startBackend(): Promise<Server> {
-  const server = createServer({ allowHalfOpen: false }, (s) => {
-    s.on('error', () => {});
-    s.once('data', () => s.write('x'));
-    s.resume();
-  });
-  server.maxConnections = 100_000;
-  return new Promise((r) => server.listen({ host: '127.0.0.1', port: 0, backlog: 8192 }, () => r(server)));
-}
 
 /** CPU ns per thread of a process tree, keyed "pid-role/thread name" (names with their index when repeated). */
 function threadNs(pid: number): Map<string, number> {
@@ -78,20 +52,6 @@ function threadNs(pid: number): Map<string, number> {
   };
   visit(pid, 0);
   return out;
-}
-
-function waitPort(port: number, ms = 5000): Promise<boolean> {
-  const until = Date.now() + ms;
-  return new Promise((resolve) => {
-    const attempt = () => {
-      const s = connect({ host: '127.0.0.1', port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => (Date.now() > until ? resolve(false) : setTimeout(attempt, 100)));
-    };
-    attempt();
-  });
 }
 
 interface Target {
@@ -142,7 +102,7 @@ const median = (xs: number[]) => {
 };
 
 async function main(): Promise<void> {
-  const hello = await captureHello();
+  const hello = await captureHello(SNI);
   const backend = await startBackend();
   const bport = (backend.address() as AddressInfo).port;
   let port = 30_000 + Math.floor(Math.random() * 2000);
