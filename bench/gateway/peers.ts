@@ -1,6 +1,10 @@
 /** Pieces both gateway benchmarks share: a captured real ClientHello, the sink backend, waiting for a port. */
+
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { type AddressInfo, connect, createServer, type Server } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { join } from 'node:path';
+import { createServer as createTlsServer, type Server as TlsServer, connect as tlsConnect } from 'node:tls';
 
 /** The first bytes (the ClientHello) Node's TLS client sends for `servername`. */
 export async function captureHello(servername: string): Promise<Buffer> {
@@ -43,4 +47,22 @@ export function waitPort(port: number, ms = 5000): Promise<boolean> {
     };
     attempt();
   });
+}
+
+/**
+ * TLS backend for full-handshake connections: a P-256 self-signed certificate made with openssl in `dir`, TLS 1.3;
+ * answers the first byte with one byte. Clients never offer a session, so every connection is a full handshake.
+ */
+export function startTlsBackend(dir: string): Promise<TlsServer> {
+  const key = join(dir, 'tls-backend.key');
+  const cert = join(dir, 'tls-backend.crt');
+  execFileSync('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', key]);
+  execFileSync('openssl', ['req', '-new', '-x509', '-key', key, '-out', cert, '-days', '1', '-subj', '/CN=bench']);
+  const server = createTlsServer({ key: readFileSync(key), cert: readFileSync(cert), minVersion: 'TLSv1.3' }, (s) => {
+    s.on('error', () => {});
+    s.once('data', () => s.write('x'));
+    s.resume();
+  });
+  server.maxConnections = 100_000;
+  return new Promise((r) => server.listen({ host: '127.0.0.1', port: 0, backlog: 8192 }, () => r(server)));
 }

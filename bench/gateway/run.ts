@@ -24,7 +24,8 @@ import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, w
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { captureHello, startBackend, waitPort } from './peers.ts';
+import { connect as tlsConnect } from 'node:tls';
+import { captureHello, startBackend, startTlsBackend, waitPort } from './peers.ts';
 
 const SNI = 'currency.default.dc1.internal.11111111-2222-3333-4444-555555555555.consul';
 const DURATION_MS = Number(process.env.BENCH_MS ?? 3000);
@@ -36,6 +37,8 @@ const LOG = process.env.BENCH_ACCESS_LOG === 'off' ? 'off' : 'on';
 /** SNI of the echo backend (ping-pong latency on an established connection). */
 const ECHO_SNI = `echo.default.dc1.internal.11111111-2222-3333-4444-555555555555.consul`;
 const PING_CLIENTS = Number(process.env.BENCH_PING_CLIENTS ?? 8);
+/** SNI of the TLS backend (new connections with a full TLS 1.3 handshake through the gateway). */
+const TLS_SNI = `tls.default.dc1.internal.11111111-2222-3333-4444-555555555555.consul`;
 const root = join(import.meta.dirname, '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'meshcc-gw-bench-'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -115,7 +118,7 @@ async function launch(
 
 let nextPort = 28_000 + Math.floor(Math.random() * 2000);
 
-async function startTargets(backendPort: number, echoPort: number): Promise<Target[]> {
+async function startTargets(backendPort: number, echoPort: number, tlsPort: number): Promise<Target[]> {
   const targets: Target[] = [];
   const p1 = nextPort++;
   const cfg = join(work, 'meshcc.json');
@@ -131,6 +134,7 @@ async function startTargets(backendPort: number, echoPort: number): Promise<Targ
         local: [
           { sni: SNI, service: 'currency', endpoints: [{ address: '127.0.0.1', port: backendPort }] },
           { sni: ECHO_SNI, service: 'echo', endpoints: [{ address: '127.0.0.1', port: echoPort }] },
+          { sni: TLS_SNI, service: 'tls', endpoints: [{ address: '127.0.0.1', port: tlsPort }] },
         ],
         remote: [],
       },
@@ -203,7 +207,9 @@ async function startTargets(backendPort: number, echoPort: number): Promise<Targ
     `global\n  maxconn 9000\n  nbthread 1\n${haLog}defaults\n  mode tcp\n${haDefLog}  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\n` +
       `frontend fe\n  bind 127.0.0.1:${p2}\n  tcp-request inspect-delay 5s\n  tcp-request content accept if { req.ssl_hello_type 1 }\n` +
       `  use_backend be if { req.ssl_sni -i ${SNI} }\n  use_backend echo if { req.ssl_sni -i ${ECHO_SNI} }\n` +
-      `backend be\n  server s1 127.0.0.1:${backendPort}\nbackend echo\n  server s1 127.0.0.1:${echoPort}\n`,
+      `  use_backend tls if { req.ssl_sni -i ${TLS_SNI} }\n` +
+      `backend be\n  server s1 127.0.0.1:${backendPort}\nbackend echo\n  server s1 127.0.0.1:${echoPort}\n` +
+      `backend tls\n  server s1 127.0.0.1:${tlsPort}\n`,
   );
   const haOut = LOG === 'on' ? openSync(join(work, 'haproxy-access.log'), 'a') : 'ignore';
   const h = await launch('haproxy 2.6', 'haproxy', ['-db', '-f', join(work, 'haproxy.cfg')], p2, haOut);
@@ -215,7 +221,7 @@ async function startTargets(backendPort: number, echoPort: number): Promise<Targ
     `load_module /usr/lib/nginx/modules/ngx_stream_module.so;\nworker_processes 1;\ndaemon off;\npid ${work}/nginx.pid;\n` +
       `error_log ${work}/nginx-error.log;\nworker_rlimit_nofile 20000;\nevents { worker_connections 20000; }\n` +
       `stream {\n  map_hash_bucket_size 128;\n` +
-      `  map $ssl_preread_server_name $up { ${SNI} 127.0.0.1:${backendPort}; ${ECHO_SNI} 127.0.0.1:${echoPort}; default 127.0.0.1:1; }\n` +
+      `  map $ssl_preread_server_name $up { ${SNI} 127.0.0.1:${backendPort}; ${ECHO_SNI} 127.0.0.1:${echoPort}; ${TLS_SNI} 127.0.0.1:${tlsPort}; default 127.0.0.1:1; }\n` +
       (LOG === 'on'
         ? `  log_format basic '$time_iso8601 $remote_addr:$remote_port $ssl_preread_server_name $upstream_addr $bytes_received $bytes_sent $session_time $status';\n` +
           `  access_log ${work}/nginx-access.log basic buffer=64k flush=100ms;\n`
@@ -237,7 +243,8 @@ async function startTargets(backendPort: number, echoPort: number): Promise<Targ
       `listener 127.0.0.1:${p4} {\n  protocol tls\n  table t\n` +
       (LOG === 'on' ? `  access_log {\n    filename ${work}/sniproxy-access.log\n  }\n` : '') +
       `}\ntable t {\n  ^${SNI.replace(/\./g, '\\.')}$ 127.0.0.1:${backendPort}\n` +
-      `  ^${ECHO_SNI.replace(/\./g, '\\.')}$ 127.0.0.1:${echoPort}\n}\n`,
+      `  ^${ECHO_SNI.replace(/\./g, '\\.')}$ 127.0.0.1:${echoPort}\n` +
+      `  ^${TLS_SNI.replace(/\./g, '\\.')}$ 127.0.0.1:${tlsPort}\n}\n`,
   );
   const s = await launch('sniproxy', 'sniproxy', ['-f', '-c', join(work, 'sniproxy.conf')], p4);
   if (s) targets.push(s);
@@ -278,6 +285,41 @@ async function connRate(port: number, hello: Buffer): Promise<{ perSec: number; 
   );
   if (errors > 0) console.error(`  ${errors} connection errors on port ${port}`);
   return { perSec: (count * 1000) / (Date.now() - t0), count, lat: lat.sort((a, b) => a - b) };
+}
+
+/**
+ * New connections with a full TLS handshake (TLS 1.3, P-256 certificate, no session resumption): connect through
+ * `port`, finish the handshake with the TLS backend, exchange one byte each way, close. The handshakes' crypto runs in
+ * this process and the backend, so the rate is bounded by them as much as by the gateway; compare rows.
+ */
+async function tlsRate(port: number): Promise<{ perSec: number; count: number }> {
+  let count = 0;
+  let errors = 0;
+  const end = Date.now() + DURATION_MS;
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const s = tlsConnect({ host: '127.0.0.1', port, servername: TLS_SNI, rejectUnauthorized: false }, () =>
+        s.write('x'),
+      );
+      s.once('data', () => {
+        count++;
+        s.destroy();
+        resolve();
+      });
+      s.on('error', () => {
+        errors++;
+        resolve();
+      });
+      s.on('close', () => resolve());
+    });
+  const t0 = Date.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (Date.now() < end) await one();
+    }),
+  );
+  if (errors > 0) console.error(`  ${errors} TLS connection errors on port ${port}`);
+  return { perSec: (count * 1000) / (Date.now() - t0), count };
 }
 
 async function bulk(port: number, hello: Buffer, backend: Server): Promise<number> {
@@ -379,7 +421,11 @@ async function main(): Promise<void> {
   const echo = await startEcho();
   const bport = (backend.address() as AddressInfo).port;
   const eport = (echo.address() as AddressInfo).port;
-  const targets = await startTargets(bport, eport);
+  const tlsBackend = await startTlsBackend(work);
+  const tport = (tlsBackend.address() as AddressInfo).port;
+  const targets = await startTargets(bport, eport, tport);
+  await tlsRate(tport); // warm-up
+  const baseTls = await tlsRate(tport);
   await connRate(bport, hello); // warm-up
   const base = await connRate(bport, hello);
   const baseP50 = pct(base.lat, 50);
@@ -395,6 +441,10 @@ async function main(): Promise<void> {
     const r = await connRate(t.port, hello);
     const c1 = cpuTicks(pid);
     const cpuPerConnUs = (((c1 - c0) / TICK) * 1e6) / r.count;
+    const tc0 = cpuTicks(pid);
+    const tls = await tlsRate(t.port);
+    const tc1 = cpuTicks(pid);
+    const cpuPerTlsUs = (((tc1 - tc0) / TICK) * 1e6) / Math.max(1, tls.count);
     const b0 = cpuTicks(pid);
     const mib = await bulk(t.port, hello, backend);
     const b1 = cpuTicks(pid);
@@ -409,7 +459,7 @@ async function main(): Promise<void> {
     await sleep(300);
     const rss = await idleRss(t, hello);
     rows.push(
-      `| ${t.name} | ${r.perSec.toFixed(0)} | ${(pct(r.lat, 50) - baseP50).toFixed(3)} | ${(pct(r.lat, 99) - baseP99).toFixed(3)} | ` +
+      `| ${t.name} | ${r.perSec.toFixed(0)} | ${tls.perSec.toFixed(0)} (${cpuPerTlsUs.toFixed(0)} µs) | ${(pct(r.lat, 50) - baseP50).toFixed(3)} | ${(pct(r.lat, 99) - baseP99).toFixed(3)} | ` +
         `${(pct(ping, 50) - basePingP50).toFixed(3)} | ${(pct(ping, 99) - basePingP99).toFixed(3)} | ` +
         `${cpuPerConnUs.toFixed(0)} | ${mib.toFixed(0)} | ${cpuPerGiB.toFixed(2)} | ${(rss / 1024).toFixed(1)} |`,
     );
@@ -419,13 +469,13 @@ async function main(): Promise<void> {
     `SNI gateways on loopback, 1 worker each, ${CONCURRENCY} concurrent clients, ${DURATION_MS} ms per run, ` +
       `bulk ${BULK_BYTES / 1024 / 1024} MiB, ${IDLE} idle connections, ${PING_CLIENTS} ping-pong connections; ` +
       `access log ${LOG === 'on' ? 'ON for every gateway (one line per connection to a file)' : 'OFF for every gateway'}. ` +
-      `Direct-to-backend baseline: ${base.perSec.toFixed(0)} conn/s, p50 ${baseP50.toFixed(3)} ms, p99 ${baseP99.toFixed(3)} ms; ` +
+      `Direct-to-backend baseline: ${base.perSec.toFixed(0)} conn/s (full TLS ${baseTls.perSec.toFixed(0)}/s), p50 ${baseP50.toFixed(3)} ms, p99 ${baseP99.toFixed(3)} ms; ` +
       `direct ping-pong p50/p99 ms before each gateway: ${pingNote.join(', ')}.\n`,
   );
   console.log(
-    '| gateway | conn/s (captured hello) | added p50 ms | added p99 ms | established added p50 ms | established added p99 ms | CPU µs/conn | bulk MiB/s | CPU s/GiB | RSS MiB idle |',
+    '| gateway | conn/s (captured hello) | conn/s full TLS (gateway CPU µs/conn) | added p50 ms | added p99 ms | established added p50 ms | established added p99 ms | CPU µs/conn | bulk MiB/s | CPU s/GiB | RSS MiB idle |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
   // SIGTERM first: nginx's master stops its worker (a SIGKILLed master would orphan it).
   for (const t of targets) t.proc?.kill('SIGTERM');
@@ -433,6 +483,7 @@ async function main(): Promise<void> {
   for (const t of targets) if (t.proc?.exitCode === null) t.proc.kill('SIGKILL');
   backend.close();
   echo.close();
+  tlsBackend.close();
   rmSync(work, { recursive: true, force: true });
   process.exit(0);
 }
