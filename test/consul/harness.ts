@@ -3,7 +3,7 @@
  * default ports, one data dir each so a server can be restarted). Used by `test/setup/consul-global.ts` once per run.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -166,9 +166,47 @@ export function clusterAt(root: string): Cluster {
   return { root, dc1: dc('dc1', DC1_IP), dc2: dc('dc2', DC2_IP) };
 }
 
+/** Kills a cluster's servers at once (SIGKILL, no waiting) and removes its directory: for signal and exit paths. */
+export function killClusterNow(root: string): void {
+  for (const dc of ['dc1', 'dc2']) {
+    try {
+      const pid = Number(readFileSync(join(root, dc, 'pid'), 'utf8'));
+      // Only a Consul agent started for this directory (a pid may have been reused since).
+      if (pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(join(root, dc, 'config.json')))
+        process.kill(pid, 'SIGKILL');
+    } catch {
+      // no pid file, or the process is gone
+    }
+  }
+  rmSync(root, { recursive: true, force: true });
+}
+
+/**
+ * Clusters left behind by test runs that were killed before their teardown (SIGKILL, a CI timeout): every
+ * `meshcc-consul-*` directory whose `owner` process is gone has its servers killed and is removed.
+ */
+export function reapOrphanedClusters(): string[] {
+  const reaped: string[] = [];
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith('meshcc-consul-')) continue;
+    const root = join(tmpdir(), name);
+    let owner = 0;
+    try {
+      owner = Number(readFileSync(join(root, 'owner'), 'utf8'));
+    } catch {
+      continue; // not ours to judge (being created, or not a harness directory)
+    }
+    if (owner && alive(owner)) continue;
+    killClusterNow(root);
+    reaped.push(root);
+  }
+  return reaped;
+}
+
 /** Starts dc1 and dc2, WAN-federated; resolves when both have leaders, see each other and have CA roots. */
 export async function startCluster(): Promise<Cluster> {
   const root = mkdtempSync(join(tmpdir(), 'meshcc-consul-'));
+  writeFileSync(join(root, 'owner'), String(process.pid));
   const dc1 = makeDc(root, 'dc1', DC1_IP);
   const dc2 = makeDc(root, 'dc2', DC2_IP, `${DC1_IP}:8302`);
   const cluster = { dc1, dc2, root };
