@@ -6,7 +6,7 @@
  * gateway that logs natively and one whose lines go through JavaScript gives the same records and counters.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -16,6 +16,7 @@ import { nativeAccept } from '../../src/gateway/native-relay.ts';
 import { Gateway } from '../../src/gateway/server.ts';
 import { statsJson } from '../../src/gateway/stats.ts';
 import { clientHello, clientHelloMessage, records } from './hello-fixture.ts';
+import { type OkBackend, startOkBackend } from './ok-backend.ts';
 import { gatewayConfig, MemoryLog } from './tls-fixture.ts';
 
 const native = nativeAccept();
@@ -114,24 +115,15 @@ describe.skipIf(!native)('native access log', () => {
   });
 
   describe('same traffic, native log vs JavaScript log', () => {
-    let backend: Server;
+    let backend: OkBackend;
     let port: number;
-    const held = new Set<Socket>();
     let dir: string;
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'meshcc-native-log-'));
-      backend = createServer({ allowHalfOpen: true }, (s) => {
-        held.add(s);
-        s.on('close', () => held.delete(s));
-        s.on('error', () => {});
-        s.once('data', () => s.write('ok'));
-        s.on('end', () => s.end());
-      });
-      await new Promise<void>((r) => backend.listen(0, '127.0.0.1', () => r()));
-      port = (backend.address() as AddressInfo).port;
+      backend = await startOkBackend();
+      port = backend.port;
     });
     afterAll(() => {
-      for (const s of held) s.destroy();
       backend.close();
       rmSync(dir, { recursive: true, force: true });
     });

@@ -4,37 +4,26 @@
  * to the JS parser (fragmented over records); close reports arriving in batches; the gauges and drain with
  * connections still reading their hello. The shared behaviour runs under every data path in relay.test.ts.
  */
-import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nativeAccept } from '../../src/gateway/native-relay.ts';
 import { Gateway } from '../../src/gateway/server.ts';
 import { clientHello, clientHelloMessage, records } from './hello-fixture.ts';
+import { type OkBackend, startOkBackend } from './ok-backend.ts';
 import { gatewayConfig, MemoryLog } from './tls-fixture.ts';
 
 const TD = 'abc.consul';
 const sni = (svc: string) => `${svc}.default.dc1.internal.${TD}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let backend: Server;
+let backend: OkBackend;
 let port: number;
-const held = new Set<Socket>();
 
 beforeAll(async () => {
-  // Answers the hello with "ok" and keeps the connection until the client ends.
-  backend = createServer({ allowHalfOpen: true }, (s) => {
-    held.add(s);
-    s.on('close', () => held.delete(s));
-    s.on('error', () => {});
-    s.once('data', () => s.write('ok'));
-    s.on('end', () => s.end());
-  });
-  await new Promise<void>((r) => backend.listen(0, '127.0.0.1', () => r()));
-  port = (backend.address() as AddressInfo).port;
+  backend = await startOkBackend();
+  port = backend.port;
 });
-afterAll(() => {
-  for (const s of held) s.destroy();
-  backend.close();
-});
+afterAll(() => backend.close());
 
 function gateway(local: { sni: string; service: string; address: string }[], log: MemoryLog, extra = {}): Gateway {
   const gw = new Gateway(
