@@ -255,8 +255,11 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
 }
 
-/** Connect, send the hello, wait for the backend's byte, close: as many as possible in DURATION_MS. */
-async function connRate(port: number, hello: Buffer): Promise<{ perSec: number; count: number; lat: number[] }> {
+/**
+ * Opens connections with `open` (which sends something once connected) from CONCURRENCY clients for DURATION_MS, each
+ * closed when the backend's first byte arrives; returns the rate and each connection's latency to that byte in ms.
+ */
+async function rate(what: string, open: () => Socket): Promise<{ perSec: number; count: number; lat: number[] }> {
   const lat: number[] = [];
   let count = 0;
   let errors = 0;
@@ -264,7 +267,7 @@ async function connRate(port: number, hello: Buffer): Promise<{ perSec: number; 
   const one = () =>
     new Promise<void>((resolve) => {
       const t0 = process.hrtime.bigint();
-      const s = connect({ host: '127.0.0.1', port, noDelay: true }, () => s.write(hello));
+      const s = open();
       s.once('data', () => {
         lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
         count++;
@@ -283,8 +286,16 @@ async function connRate(port: number, hello: Buffer): Promise<{ perSec: number; 
       while (Date.now() < end) await one();
     }),
   );
-  if (errors > 0) console.error(`  ${errors} connection errors on port ${port}`);
-  return { perSec: (count * 1000) / (Date.now() - t0), count, lat: lat.sort((a, b) => a - b) };
+  if (errors > 0) console.error(`  ${errors} ${what} errors`);
+  return { perSec: (count * 1000) / (Date.now() - t0), count, lat: lat.sort((x, y) => x - y) };
+}
+
+/** Connect, send the captured hello, wait for the backend's byte, close: as many as possible in DURATION_MS. */
+function connRate(port: number, hello: Buffer): Promise<{ perSec: number; count: number; lat: number[] }> {
+  return rate(`connection on port ${port}`, () => {
+    const s = connect({ host: '127.0.0.1', port, noDelay: true }, () => s.write(hello));
+    return s;
+  });
 }
 
 /**
@@ -292,34 +303,13 @@ async function connRate(port: number, hello: Buffer): Promise<{ perSec: number; 
  * `port`, finish the handshake with the TLS backend, exchange one byte each way, close. The handshakes' crypto runs in
  * this process and the backend, so the rate is bounded by them as much as by the gateway; compare rows.
  */
-async function tlsRate(port: number): Promise<{ perSec: number; count: number }> {
-  let count = 0;
-  let errors = 0;
-  const end = Date.now() + DURATION_MS;
-  const one = () =>
-    new Promise<void>((resolve) => {
-      const s = tlsConnect({ host: '127.0.0.1', port, servername: TLS_SNI, rejectUnauthorized: false }, () =>
-        s.write('x'),
-      );
-      s.once('data', () => {
-        count++;
-        s.destroy();
-        resolve();
-      });
-      s.on('error', () => {
-        errors++;
-        resolve();
-      });
-      s.on('close', () => resolve());
-    });
-  const t0 = Date.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (Date.now() < end) await one();
-    }),
-  );
-  if (errors > 0) console.error(`  ${errors} TLS connection errors on port ${port}`);
-  return { perSec: (count * 1000) / (Date.now() - t0), count };
+function tlsRate(port: number): Promise<{ perSec: number; count: number }> {
+  return rate(`TLS connection on port ${port}`, () => {
+    const s = tlsConnect({ host: '127.0.0.1', port, servername: TLS_SNI, rejectUnauthorized: false }, () =>
+      s.write('x'),
+    );
+    return s;
+  });
 }
 
 async function bulk(port: number, hello: Buffer, backend: Server): Promise<number> {
