@@ -16,7 +16,7 @@ import type {
 } from '../model/entries.ts';
 import type { EntryDecl } from '../model/types.ts';
 import { parseGoDuration } from './duration.ts';
-import { ServiceMap } from './service-map.ts';
+import { orDefault, ServiceMap } from './service-map.ts';
 
 /** A config entry with its declaration (for diagnostics and provenance). */
 export interface Indexed<E extends ConfigEntry> {
@@ -33,10 +33,6 @@ export interface EntryIndex {
   resolver(service: string, namespace?: string, partition?: string): Indexed<ServiceResolverEntry> | undefined;
   splitter(service: string, namespace?: string, partition?: string): Indexed<OpaqueL7Entry> | undefined;
   router(service: string, namespace?: string, partition?: string): Indexed<OpaqueL7Entry> | undefined;
-}
-
-function orDefault(v: string | undefined): string {
-  return v === undefined || v === '' ? 'default' : v;
 }
 
 /** Identity of an entry inside Consul: kind, partition, namespace, name. proxy-defaults is one per partition. */

@@ -17,7 +17,7 @@ import type {
   ServiceInstanceDecl,
   SourceSpan,
 } from '../model/types.ts';
-import { ServiceMap } from './service-map.ts';
+import { orDefault, ServiceMap } from './service-map.ts';
 import type { ChainTarget, CompiledChain, CompiledUpstream } from './types.ts';
 
 /** Per-datacenter lookups built once per validation. */
@@ -25,16 +25,13 @@ export interface MeshIndex {
   readonly datacenters: ReadonlyMap<string, DatacenterDecl>;
   /** Gateways per datacenter, in declaration order. */
   readonly gateways: ReadonlyMap<string, readonly MeshGatewayDecl[]>;
-  /** Datacenters each service (`partition/namespace/name`) is deployed in, in declaration order. */
-  readonly deployedIn: ReadonlyMap<string, readonly string[]>;
   /** `partition/namespace/name@dc` → the first instance declaration there. */
   readonly instances: ReadonlyMap<string, ServiceInstanceDecl>;
-  /** The same, by service identity then datacenter: looked up per chain target without building a key string. */
+  /**
+   * The same, by service identity then datacenter (its keys: the datacenters the service is deployed in, in
+   * declaration order): looked up per chain target without building a key string.
+   */
   readonly placements: ServiceMap<ReadonlyMap<string, ServiceInstanceDecl>>;
-}
-
-function orDefault(v: string | undefined): string {
-  return v === undefined || v === '' ? 'default' : v;
 }
 
 /** Key of a service identity: `partition/namespace/name`. */
@@ -43,8 +40,8 @@ export function serviceKey(name: string, namespace?: string, partition?: string)
 }
 
 /**
- * Builds the per-datacenter indexes (linear in the model). The two keyed by strings are built on first use: the
- * validation passes look instances up by `placements` and read `deployedIn` only to word a finding.
+ * Builds the per-datacenter indexes (linear in the model). `instances`, keyed by strings, is built on first use: the
+ * validation passes look instances up by `placements`.
  */
 export function indexMesh(model: MeshModel): MeshIndex {
   const datacenters = new Map<string, DatacenterDecl>();
@@ -61,30 +58,19 @@ export function indexMesh(model: MeshModel): MeshIndex {
     if (!byDc) placements.set(i.service, i.namespace, i.partition, new Map([[i.datacenter, i]]));
     else if (!byDc.has(i.datacenter)) byDc.set(i.datacenter, i);
   }
-  let byKey: { deployedIn: Map<string, string[]>; instances: Map<string, ServiceInstanceDecl> } | undefined;
-  const keyed = () => {
-    if (!byKey) {
-      byKey = { deployedIn: new Map(), instances: new Map() };
-      for (const i of model.instances) {
-        const k = serviceKey(i.service, i.namespace, i.partition);
-        const at = `${k}@${i.datacenter}`;
-        if (byKey.instances.has(at)) continue;
-        byKey.instances.set(at, i);
-        const list = byKey.deployedIn.get(k);
-        if (list) list.push(i.datacenter);
-        else byKey.deployedIn.set(k, [i.datacenter]);
-      }
-    }
-    return byKey;
-  };
+  let instances: Map<string, ServiceInstanceDecl> | undefined;
   return {
     datacenters,
     gateways,
-    get deployedIn() {
-      return keyed().deployedIn;
-    },
     get instances() {
-      return keyed().instances;
+      if (!instances) {
+        instances = new Map();
+        for (const i of model.instances) {
+          const at = `${serviceKey(i.service, i.namespace, i.partition)}@${i.datacenter}`;
+          if (!instances.has(at)) instances.set(at, i);
+        }
+      }
+      return instances;
     },
     placements,
   };

@@ -7,7 +7,8 @@
  */
 import { flat } from '../model/flat-string.ts';
 
-function orDefault(v: string | undefined): string {
+/** An empty or missing namespace or partition is `default`. */
+export function orDefault(v: string | undefined): string {
   return v === undefined || v === '' ? 'default' : v;
 }
 

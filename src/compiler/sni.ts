@@ -6,6 +6,7 @@
  * anything ending in `.<dc>.internal.<td>` go to that datacenter's gateways, exact service names to local services.
  */
 import { flat } from '../model/flat-string.ts';
+import { orDefault } from './service-map.ts';
 
 const INTERNAL = 'internal';
 /** Names in a non-default admin partition use the versioned label (`internalVersion` in sni.go). */
@@ -18,10 +19,6 @@ export interface ServiceSniParts {
   readonly namespace?: string;
   readonly partition?: string;
   readonly datacenter: string;
-}
-
-function orDefault(v: string | undefined): string {
-  return v === undefined || v === '' ? 'default' : v;
 }
 
 /**

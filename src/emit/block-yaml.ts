@@ -9,7 +9,7 @@
  * implicit-key limit) it returns `undefined`, and the caller falls back to js-yaml for the whole document.
  */
 import yaml from 'js-yaml';
-import { byCodeUnits, KeyOrder } from './consul-entries/key-order.ts';
+import { byCodeUnits, KeyOrder } from './key-order.ts';
 
 /** js-yaml's implicit types of the default schema (null, bool, int, float, timestamp, merge), in resolution order. */
 const IMPLICIT_TYPES = (yaml.DEFAULT_SCHEMA as unknown as { readonly compiledImplicit: readonly yaml.Type[] })

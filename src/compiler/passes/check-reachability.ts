@@ -189,7 +189,7 @@ export function checkReachability(model: MeshModel, upstreams: readonly Compiled
     const { primaries, failoverTargets, covered } = sum;
     for (const t of primaries) {
       if (!t.problems.some((p) => p.kind === 'not-deployed') || covered) continue;
-      const dcs = index.deployedIn.get(serviceKey(t.service, t.namespace, t.partition)) ?? [];
+      const dcs = [...(index.placements.get(t.service, t.namespace, t.partition)?.keys() ?? [])];
       diagnostics.push(
         diag(
           DestinationNotDeployed,

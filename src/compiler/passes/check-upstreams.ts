@@ -10,6 +10,7 @@ import {
 } from '../../diagnostics/codes/reachability.ts';
 import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagnostic.ts';
 import type { MeshModel, UpstreamDecl } from '../../model/types.ts';
+import { orDefault } from '../service-map.ts';
 
 function at(u: UpstreamDecl, related: { u: UpstreamDecl; message: string }[] = []) {
   return {
@@ -17,10 +18,6 @@ function at(u: UpstreamDecl, related: { u: UpstreamDecl; message: string }[] = [
     ...(u.span ? { span: u.span } : {}),
     related: related.map((r) => ({ path: r.u.path, ...(r.u.span ? { span: r.u.span } : {}), message: r.message })),
   };
-}
-
-function orDefault(v: string | undefined): string {
-  return v === undefined || v === '' ? 'default' : v;
 }
 
 /** Same destination service (namespace and partition default to `default`). */

@@ -16,6 +16,7 @@ import { ChainMemo } from '../chain-memo.ts';
 import { customizationHash } from '../customization-hash.ts';
 import { parseGoDuration } from '../duration.ts';
 import type { EntryIndex } from '../entry-index.ts';
+import { orDefault } from '../service-map.ts';
 import { targetId } from '../sni.ts';
 import type { ChainCompileError, ChainOverrides, CompiledChain } from '../types.ts';
 import { renderNodes, renderTargets, type TargetOpts, type WorkNode, type WorkTarget } from './chain-json.ts';
@@ -64,10 +65,6 @@ class GraphError extends Error {
   ) {
     super(message);
   }
-}
-
-function orDefault(v: string | undefined): string {
-  return v === undefined || v === '' ? 'default' : v;
 }
 
 function durationNs(v: string | undefined): number {

@@ -22,7 +22,7 @@ import type { PassResult } from '../../diagnostics/diagnostic.ts';
 import type { ServiceDefaultsEntry, UpstreamConfigOverride } from '../../model/entries.ts';
 import type { EntryDecl, GatewayMode, MeshModel, ServiceInstanceDecl, UpstreamDecl } from '../../model/types.ts';
 import type { EntryIndex, Indexed } from '../entry-index.ts';
-import { ServiceMap } from '../service-map.ts';
+import { orDefault, ServiceMap } from '../service-map.ts';
 import type { ModeDecision, ModeLayer, ModeLayerKind } from '../types.ts';
 
 /** The layers a sidecar resolves itself and sends to Consul as the chain's `OverrideMeshGateway`. */
@@ -34,10 +34,6 @@ const SIDECAR_LAYERS: ReadonlySet<ModeLayerKind> = new Set<ModeLayerKind>([
   'service-defaults',
   'proxy-defaults',
 ]);
-
-function orDefault(v: string | undefined): string {
-  return v === undefined || v === '' ? 'default' : v;
-}
 
 /** Consul's `""` mode means "not set": treat an empty string from raw input as unset too. */
 function modeOf(m: { readonly Mode?: GatewayMode | '' } | undefined): GatewayMode | undefined {

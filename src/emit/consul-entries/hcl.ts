@@ -9,7 +9,7 @@
 import { ENTRY_SCHEMAS, type FieldType } from '../../input/entries/schema.ts';
 import type { ConfigEntry } from '../../model/entries.ts';
 import type { Artifact } from '../artifact.ts';
-import { byCodeUnits, KeyOrder } from './key-order.ts';
+import { byCodeUnits, KeyOrder } from '../key-order.ts';
 import { byPath, entryFilePath } from './paths.ts';
 
 const INDENT = '  ';
