@@ -164,7 +164,6 @@ struct conn {
   conn_t *d_next;       /* finished, to report */
   int in_abort;
   int live, abort_pending; /* thread only: in the list / aborted before it got there */
-  relay_t *r;
   fdref_t ref[2];
   int fd[2];
   dir_t d[2]; /* d[0] client -> upstream, d[1] upstream -> client */
@@ -192,7 +191,7 @@ struct conn {
   uint32_t route_start;
   int64_t deadline;
   struct sockaddr_storage *eps;
-  int nep, iep, fails;
+  int nep, iep;
   uint32_t connect_ms;
   int listener;
   double start_wall;
@@ -298,6 +297,32 @@ static void pipe_put(relay_t *r, dir_t *d) {
 static int err_in(dir_t *d) { return d->in_side == 0 ? R_CLIENT_ERR : R_UPSTREAM_ERR; }
 static int err_out(dir_t *d) { return d->in_side == 0 ? R_UPSTREAM_ERR : R_CLIENT_ERR; }
 
+/* After a read or splice from d->in returned n <= 0: 1 go on (end of stream noted, or EINTR), 0 drained (wait for
+ * the next edge), -1 error. */
+static inline int read_end(conn_t *c, dir_t *d, ssize_t n, int *progress) {
+  if (n == 0) {
+    d->eof = 1;
+    *progress = 1;
+    return 1;
+  }
+  if (errno == EINTR) return 1;
+  if (errno == EAGAIN) {
+    c->rd[d->in_side] = 0;
+    return 0;
+  }
+  return -1;
+}
+
+/* After a write or splice to d->out returned n <= 0: 1 retry (EINTR), 0 full (wait for EPOLLOUT), -1 error. */
+static inline int write_end(conn_t *c, dir_t *d, ssize_t n) {
+  if (n < 0 && errno == EINTR) return 1;
+  if (n < 0 && errno == EAGAIN) {
+    c->wr[1 - d->in_side] = 0;
+    return 0;
+  }
+  return -1;
+}
+
 /* Moves as much as possible in one direction. Returns 0, or a close reason on a socket error. */
 static int pump_dir(relay_t *r, conn_t *c, dir_t *d, int *progress) {
   int *rd = &c->rd[d->in_side], *wr = &c->wr[1 - d->in_side];
@@ -309,14 +334,11 @@ static int pump_dir(relay_t *r, conn_t *c, dir_t *d, int *progress) {
         d->off += (size_t)n;
         d->nwritten += (uint64_t)n;
         *progress = 1;
-      } else if (n < 0 && errno == EINTR) {
         continue;
-      } else if (n < 0 && errno == EAGAIN) {
-        *wr = 0;
-        return 0;
-      } else {
-        return err_out(d);
       }
+      int v = write_end(c, d, n);
+      if (v > 0) continue;
+      return v < 0 ? err_out(d) : 0;
     }
     if (d->buf) {
       free(d->buf);
@@ -329,14 +351,11 @@ static int pump_dir(relay_t *r, conn_t *c, dir_t *d, int *progress) {
         d->in_pipe -= (size_t)n;
         d->nwritten += (uint64_t)n;
         *progress = 1;
-      } else if (n < 0 && errno == EINTR) {
         continue;
-      } else if (n < 0 && errno == EAGAIN) {
-        *wr = 0;
-        return 0; /* wait for EPOLLOUT on out */
-      } else {
-        return err_out(d);
       }
+      int v = write_end(c, d, n);
+      if (v > 0) continue;
+      return v < 0 ? err_out(d) : 0; /* 0: wait for EPOLLOUT on out */
     }
     if (d->eof) {
       pipe_put(r, d);
@@ -377,17 +396,9 @@ static int pump_dir(relay_t *r, conn_t *c, dir_t *d, int *progress) {
         }
         continue;
       }
-      if (n == 0) {
-        d->eof = 1;
-        *progress = 1;
-        continue;
-      }
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN) {
-        *rd = 0;
-        return 0;
-      }
-      return err_in(d);
+      int v = read_end(c, d, n, progress);
+      if (v > 0) continue;
+      return v < 0 ? err_in(d) : 0;
     }
     if (pipe_get(r, d) == 0) {
       ssize_t n = splice(d->in, NULL, d->pw, NULL, PIPE_SIZE, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
@@ -397,19 +408,10 @@ static int pump_dir(relay_t *r, conn_t *c, dir_t *d, int *progress) {
         *progress = 1;
         continue;
       }
-      if (n == 0) {
-        d->eof = 1;
-        *progress = 1;
-        continue;
-      }
-      if (errno == EINTR) continue;
-      int e = errno;
+      int v = read_end(c, d, n, progress);
+      if (v > 0) continue;
       pipe_put(r, d); /* empty: back to the pool */
-      if (e == EAGAIN) {
-        *rd = 0;
-        return 0;
-      }
-      return err_in(d);
+      return v < 0 ? err_in(d) : 0;
     }
     /* No pipe (file descriptors exhausted): copy through a user-space buffer. */
     ssize_t n = read(d->in, r->copy, COPY_SIZE);
@@ -423,16 +425,9 @@ static int pump_dir(relay_t *r, conn_t *c, dir_t *d, int *progress) {
       *progress = 1;
       continue;
     }
-    if (n == 0) {
-      d->eof = 1;
-      continue;
-    }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN) {
-      *rd = 0;
-      return 0;
-    }
-    return err_in(d);
+    int v = read_end(c, d, n, progress);
+    if (v > 0) continue;
+    return v < 0 ? err_in(d) : 0;
   }
 }
 
@@ -1182,6 +1177,15 @@ static void hello_read(relay_t *r, conn_t *c) {
   emit(r, c->gw, &e);
 }
 
+/* d[0] reads the client and writes the upstream, d[1] the other way. */
+static void dirs_init(conn_t *c) {
+  for (int i = 0; i < 2; i++) {
+    c->d[i].in = c->fd[i];
+    c->d[i].out = c->fd[1 - i];
+    c->d[i].in_side = i;
+  }
+}
+
 static void connected(relay_t *r, conn_t *c) {
   c->state = S_RELAY;
   c->d[0].buf = c->hb; /* everything read so far goes first, in order */
@@ -1189,12 +1193,7 @@ static void connected(relay_t *r, conn_t *c) {
   c->d[0].len = c->hlen;
   c->d[0].nread = c->hlen;
   c->hb = NULL;
-  c->d[0].in = c->fd[0];
-  c->d[0].out = c->fd[1];
-  c->d[0].in_side = 0;
-  c->d[1].in = c->fd[1];
-  c->d[1].out = c->fd[0];
-  c->d[1].in_side = 1;
+  dirs_init(c);
   /* The upstream was registered (edge-triggered) before connect(2): anything it sends raises an edge, so reading
    * waits for one (no EAGAIN read now). */
   c->wr[1] = 1;
@@ -1228,7 +1227,6 @@ static void connect_next(relay_t *r, conn_t *c) {
       }
       close(s);
     }
-    c->fails++;
     add_atomic(&c->gw->cfails, 1);
     c->iep++;
   }
@@ -1238,7 +1236,6 @@ static void connect_next(relay_t *r, conn_t *c) {
 static void connect_failed(relay_t *r, conn_t *c) {
   close(c->fd[1]);
   c->fd[1] = -1;
-  c->fails++;
   add_atomic(&c->gw->cfails, 1);
   c->iep++;
   connect_next(r, c);
@@ -1261,9 +1258,7 @@ static void on_listen(relay_t *r, fdref_t *l) {
       return;
     }
     __atomic_add_fetch(&g->accepted, 1, __ATOMIC_RELAXED);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    double start = (double)((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+    double start = (double)wall_ms();
     char peer[64] = "";
     if (g->log_mode != LOG_OFF) {
       char a[INET6_ADDRSTRLEN] = "";
@@ -1306,7 +1301,6 @@ static void on_listen(relay_t *r, fdref_t *l) {
       }
       continue;
     }
-    c->r = r;
     c->gw = g;
     c->state = S_HELLO;
     c->listener = l->idx;
@@ -1611,18 +1605,24 @@ static relay_t *get_relay(napi_env env) {
 
 static void relay_finalize(napi_env env, void *data, void *hint) { /* the thread lives as long as the process */ }
 
-static napi_value js_init(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], name;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+static relay_t *ensure_relay(napi_env env) {
   relay_t *r = get_relay(env);
   if (r == NULL) {
     r = calloc(1, sizeof *r);
-    if (!r) return throw_err(env, "out of memory");
+    if (!r) return NULL;
     pthread_mutex_init(&r->mu, NULL);
     r->ep = r->evfd = -1;
     napi_set_instance_data(env, r, relay_finalize, NULL);
   }
+  return r;
+}
+
+static napi_value js_init(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], name;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  relay_t *r = ensure_relay(env);
+  if (!r) return throw_err(env, "out of memory");
   if (r->tsfn) return throw_err(env, "already initialised");
   napi_create_string_utf8(env, "meshcc-relay", NAPI_AUTO_LENGTH, &name);
   if (napi_create_threadsafe_function(env, argv[0], NULL, name, 0, 1, NULL, NULL, r, call_js, &r->tsfn) != napi_ok)
@@ -1649,6 +1649,15 @@ static int start_thread(relay_t *r) {
   pthread_setname_np(r->th, "meshcc-relay");
   r->started = 1;
   return 0;
+}
+
+/* Wakes the thread (caller holds r->mu; unlocks it). */
+static void wake(relay_t *r) {
+  int w = !r->wake_pending;
+  r->wake_pending = 1;
+  pthread_mutex_unlock(&r->mu);
+  uint64_t one = 1;
+  if (w) (void)!write(r->evfd, &one, sizeof one);
 }
 
 static int copy_buffer(napi_env env, napi_value v, dir_t *d) {
@@ -1685,7 +1694,6 @@ static napi_value js_relay(napi_env env, napi_callback_info info) {
   if (start_thread(r) < 0) return throw_err(env, "cannot start the relay thread");
   conn_t *c = calloc(1, sizeof *c);
   if (!c) return throw_err(env, "out of memory");
-  c->r = r;
   c->id = id;
   c->idle_ms = idle;
   for (int i = 0; i < 2; i++) {
@@ -1709,21 +1717,12 @@ static napi_value js_relay(napi_env env, napi_callback_info info) {
     int fl = fcntl(c->fd[i], F_GETFL);
     if (fl >= 0 && !(fl & O_NONBLOCK)) fcntl(c->fd[i], F_SETFL, fl | O_NONBLOCK);
   }
-  c->d[0].in = c->fd[0];
-  c->d[0].out = c->fd[1];
-  c->d[0].in_side = 0;
-  c->d[1].in = c->fd[1];
-  c->d[1].out = c->fd[0];
-  c->d[1].in_side = 1;
+  dirs_init(c);
   if (r->active++ == 0) napi_ref_threadsafe_function(env, r->tsfn);
   pthread_mutex_lock(&r->mu);
   c->q_next = r->incoming;
   r->incoming = c;
-  int wake = !r->wake_pending;
-  r->wake_pending = 1;
-  pthread_mutex_unlock(&r->mu);
-  uint64_t one = 1;
-  if (wake) (void)!write(r->evfd, &one, sizeof one);
+  wake(r); /* unlocks */
   napi_value ext;
   napi_create_external(env, c, NULL, NULL, &ext);
   return ext;
@@ -1743,11 +1742,7 @@ static napi_value js_abort(napi_env env, napi_callback_info info) {
     c->a_next = r->aborts;
     r->aborts = c;
   }
-  int wake = !r->wake_pending;
-  r->wake_pending = 1;
-  pthread_mutex_unlock(&r->mu);
-  uint64_t one = 1;
-  if (wake) (void)!write(r->evfd, &one, sizeof one);
+  wake(r); /* unlocks */
   return NULL;
 }
 
@@ -1818,27 +1813,7 @@ static gw_t *get_gw(napi_env env, napi_value v) {
   return p;
 }
 
-static relay_t *ensure_relay(napi_env env) {
-  relay_t *r = get_relay(env);
-  if (r == NULL) {
-    r = calloc(1, sizeof *r);
-    if (!r) return NULL;
-    pthread_mutex_init(&r->mu, NULL);
-    r->ep = r->evfd = -1;
-    napi_set_instance_data(env, r, relay_finalize, NULL);
-  }
-  return r;
-}
 
-static int start_thread(relay_t *r);
-
-static void wake(relay_t *r) {
-  int w = !r->wake_pending;
-  r->wake_pending = 1;
-  pthread_mutex_unlock(&r->mu);
-  uint64_t one = 1;
-  if (w) (void)!write(r->evfd, &one, sizeof one);
-}
 
 static void push_cmd(relay_t *r, cmd_t *c) {
   pthread_mutex_lock(&r->mu);
@@ -2043,6 +2018,24 @@ static napi_value js_format_access(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* An IP address and port as a socket address; 0 if `ip` is not an IP address. */
+static int parse_ip(const char *ip, uint16_t port, struct sockaddr_storage *ss) {
+  memset(ss, 0, sizeof *ss);
+  struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+  struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+  if (inet_pton(AF_INET, ip, &s4->sin_addr) == 1) {
+    s4->sin_family = AF_INET;
+    s4->sin_port = htons(port);
+    return 1;
+  }
+  if (inet_pton(AF_INET6, ip, &s6->sin6_addr) == 1) {
+    s6->sin6_family = AF_INET6;
+    s6->sin6_port = htons(port);
+    return 1;
+  }
+  return 0;
+}
+
 static napi_value js_gw_listen(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5], out;
@@ -2059,18 +2052,7 @@ static napi_value js_gw_listen(napi_env env, napi_callback_info info) {
       napi_get_value_bool(env, argv[4], &reuse) != napi_ok || port > 65535)
     return throw_err(env, "bad arguments");
   struct sockaddr_storage ss;
-  memset(&ss, 0, sizeof ss);
-  struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-  struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-  if (inet_pton(AF_INET, ip, &s4->sin_addr) == 1) {
-    s4->sin_family = AF_INET;
-    s4->sin_port = htons((uint16_t)port);
-  } else if (inet_pton(AF_INET6, ip, &s6->sin6_addr) == 1) {
-    s6->sin6_family = AF_INET6;
-    s6->sin6_port = htons((uint16_t)port);
-  } else {
-    return throw_err(env, "not an IP address");
-  }
+  if (!parse_ip(ip, (uint16_t)port, &ss)) return throw_err(env, "not an IP address");
   static const int one = 1, zero = 0;
   int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   const char *what = "socket";
@@ -2208,20 +2190,7 @@ static napi_value js_gw_commit(napi_env env, napi_callback_info info) {
         napi_get_element(env, argv[1], i, &v);
         napi_get_value_string_utf8(env, v, ip, sizeof ip, &l);
         uint16_t port = (uint16_t)num_at(env, argv[1], i + 1);
-        struct sockaddr_storage *ss = &c->eps[c->nep];
-        struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-        int ok = 0;
-        if (inet_pton(AF_INET, ip, &s4->sin_addr) == 1) {
-          s4->sin_family = AF_INET;
-          s4->sin_port = htons(port);
-          ok = 1;
-        } else if (inet_pton(AF_INET6, ip, &s6->sin6_addr) == 1) {
-          s6->sin6_family = AF_INET6;
-          s6->sin6_port = htons(port);
-          ok = 1;
-        }
-        if (ok) {
+        if (parse_ip(ip, port, &c->eps[c->nep])) {
           napi_get_element(env, argv[1], i + 2, &v);
           c->jeps[c->nep++] = get_str_v(env, v);
         }
@@ -2291,32 +2260,12 @@ static napi_value js_gw_ref(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Element i of an array as a malloc'd C string; NULL if not a string. */
 static char *get_str(napi_env env, napi_value arr, uint32_t i) {
   napi_value v;
-  size_t len = 0;
-  if (napi_get_element(env, arr, i, &v) != napi_ok || napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok)
-    return NULL;
-  char *s = malloc(len + 1);
-  if (s) napi_get_value_string_utf8(env, v, s, len + 1, &len);
-  return s;
+  return napi_get_element(env, arr, i, &v) == napi_ok ? get_str_v(env, v) : NULL;
 }
 
-static int parse_ip(const char *ip, uint16_t port, struct sockaddr_storage *ss) {
-  memset(ss, 0, sizeof *ss);
-  struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-  struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-  if (inet_pton(AF_INET, ip, &s4->sin_addr) == 1) {
-    s4->sin_family = AF_INET;
-    s4->sin_port = htons(port);
-    return 1;
-  }
-  if (inet_pton(AF_INET6, ip, &s6->sin6_addr) == 1) {
-    s6->sin6_family = AF_INET6;
-    s6->sin6_port = htons(port);
-    return 1;
-  }
-  return 0;
-}
 
 /* gwRoutes(gw, trustDomain, datacenter, routes: [key, n, address, port, ...], local: [sni, route, ...],
  *          remote: [dc, route, ...]) -- all names lower-case, as RouteTable holds them. */
@@ -2331,12 +2280,8 @@ static napi_value js_gw_routes(napi_env env, napi_callback_info info) {
     return throw_err(env, "gwRoutes(gw, trustDomain, datacenter, routes, local, remote)");
   ntable_t *t = calloc(1, sizeof *t);
   if (!t) return throw_err(env, "out of memory");
-  napi_value tmp;
-  napi_create_array_with_length(env, 2, &tmp);
-  napi_set_element(env, tmp, 0, argv[1]);
-  napi_set_element(env, tmp, 1, argv[2]);
-  t->td = get_str(env, tmp, 0);
-  t->dc = get_str(env, tmp, 1);
+  t->td = get_str_v(env, argv[1]);
+  t->dc = get_str_v(env, argv[2]);
   /* routes */
   int cap = 8;
   t->routes = calloc((size_t)cap, sizeof *t->routes);

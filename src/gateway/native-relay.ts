@@ -12,6 +12,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import type { CloseReason } from './access-log.ts';
 
 interface Addon {
   init(onClose: (id: number, bytesFromClient: number, bytesToClient: number, code: number) => void): void;
@@ -82,6 +83,23 @@ export type NativeAccept = Required<
   Pick<Addon, 'gwCreate' | 'gwRoutes' | 'gwLog' | 'gwLogClose' | 'gwStats' | 'formatAccess'>
 > &
   Pick<Addon, 'gwListen' | 'gwConfigure' | 'gwCommit' | 'gwStop' | 'gwAbortAll' | 'gwCounts' | 'gwRef' | 'parseHello'>;
+
+/**
+ * Close codes of the native thread (`native/relay/relay.c`), by code: 0-4 for both ways in (4: aborted), 5-9 native
+ * accept only.
+ */
+export const NATIVE_CLOSE: readonly CloseReason[] = [
+  'done',
+  'client-error',
+  'upstream-error',
+  'idle',
+  'drain',
+  'hello-timeout',
+  'client-closed',
+  'connect-failed',
+  'limit-connections',
+  'limit-pending',
+];
 
 /** Which data path a gateway uses: native accept + relay, JS accept + native relay, or all JavaScript. */
 export type DataPath = 'native' | 'handover' | 'js';
@@ -165,9 +183,7 @@ export function nativeAccept(): NativeAccept | undefined {
  * JS accept + native relay). */
 export function defaultDataPath(): DataPath {
   if (!addon) return 'js';
-  if (process.env.MESHCC_GATEWAY_RELAY === 'handover' || !addon.gwCreate || !addon.gwRoutes || !addon.gwStats)
-    return 'handover';
-  return 'native';
+  return process.env.MESHCC_GATEWAY_RELAY === 'handover' || !nativeAccept() ? 'handover' : 'native';
 }
 
 /** One line for the startup log: which data path is active and why. */

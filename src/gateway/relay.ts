@@ -13,7 +13,7 @@
  */
 import type { Socket } from 'node:net';
 import type { CloseReason } from './access-log.ts';
-import { nativeRelay } from './native-relay.ts';
+import { NATIVE_CLOSE, nativeRelay } from './native-relay.ts';
 
 /** Options of {@link relay}. */
 export interface RelayOptions {
@@ -31,7 +31,6 @@ export interface RelayHandle {
   abort(reason: CloseReason): void;
 }
 
-const NATIVE_REASONS: readonly CloseReason[] = ['done', 'client-error', 'upstream-error', 'idle', 'drain'];
 const noop = () => {};
 
 function fdOf(s: Socket): number {
@@ -70,7 +69,7 @@ export function relay(client: Socket, upstream: Socket, initial: readonly Buffer
       let abortReason: CloseReason | undefined;
       const h = nativeRelay(cfd, ufd, concat(toUpstream), concat(toClient), opts.idleMs, (fromC, toC, code) =>
         opts.onClose(
-          code === 4 ? (abortReason ?? 'drain') : (NATIVE_REASONS[code] ?? 'done'),
+          code === 4 ? (abortReason ?? 'drain') : (NATIVE_CLOSE[code] ?? 'done'),
           readBefore + fromC,
           writtenBefore + toC,
         ),

@@ -20,23 +20,13 @@ import { connect, createServer, isIP, type Server, type Socket } from 'node:net'
 import type { AccessLog, AccessRecord, CloseReason } from './access-log.ts';
 import { ClientHelloParser, type HelloResult, parseWholeHello } from './client-hello.ts';
 import { type GatewayConfig, routeSpecOf } from './config.ts';
-import { type DataPath, defaultDataPath, type NativeAccept, nativeAccept } from './native-relay.ts';
+import { type DataPath, defaultDataPath, NATIVE_CLOSE, type NativeAccept, nativeAccept } from './native-relay.ts';
 import { type RelayHandle, relay } from './relay.ts';
 import { type Endpoint, RoundRobin, type Route, RouteTable } from './route-table.ts';
 import { type ExternalCounts, Stats } from './stats.ts';
 
 /** What a closed connection reports, before its duration is known. */
-interface ClosedConnection {
-  start: number;
-  listener: string;
-  client: string;
-  sni?: string;
-  route?: string;
-  upstream?: string;
-  bytesIn: number;
-  bytesOut: number;
-  reason: CloseReason;
-}
+type ClosedConnection = Omit<AccessRecord, 'durationMs'>;
 
 interface Conn {
   readonly socket: Socket;
@@ -62,22 +52,19 @@ interface NativeConn {
   failed?: CloseReason;
 }
 
-/** Close codes of the native path (`native/relay/relay.c`). */
-const NATIVE_CLOSE: readonly CloseReason[] = [
-  'done',
-  'client-error',
-  'upstream-error',
-  'idle',
-  'drain',
-  'hello-timeout',
-  'client-closed',
-  'connect-failed',
-  'limit-connections',
-  'limit-pending',
-];
 const EV_DATA = 1;
 const CMD_CLOSE = 1;
 const CMD_CONNECT = 2;
+
+/** The index of a counter name, given the next free one on first use. */
+function counterIndex(index: Map<string, number>, names: string[], name: string): number {
+  let i = index.get(name);
+  if (i === undefined) {
+    i = names.push(name) - 1;
+    index.set(name, i);
+  }
+  return i;
+}
 
 /** The gateway's live state. */
 export class Gateway extends EventEmitter {
@@ -192,21 +179,11 @@ export class Gateway extends EventEmitter {
   }
 
   private routeCounter(key: string): number {
-    let i = this.routeIndex.get(key);
-    if (i === undefined) {
-      i = this.routeNames.push(key) - 1;
-      this.routeIndex.set(key, i);
-    }
-    return i;
+    return counterIndex(this.routeIndex, this.routeNames, key);
   }
 
   private reasonCounter(reason: string): number {
-    let i = this.reasonIndex.get(reason);
-    if (i === undefined) {
-      i = this.reasonNames.push(reason) - 1;
-      this.reasonIndex.set(reason, i);
-    }
-    return i;
+    return counterIndex(this.reasonIndex, this.reasonNames, reason);
   }
 
   private listenPort(l: { readonly name: string; readonly port: number }): number {
@@ -455,7 +432,7 @@ export class Gateway extends EventEmitter {
         try {
           return { ep, ip: (await lookup(ep.address)).address };
         } catch {
-          this.stats.connectFailures++;
+          this.stats.countConnectFailure();
           return undefined;
         }
       }),
@@ -497,7 +474,7 @@ export class Gateway extends EventEmitter {
   private accept(socket: Socket, listener: string): void {
     const start = Date.now();
     const { limits, timeouts } = this.config;
-    this.stats.accepted++;
+    this.stats.countAccepted();
     // The peer address is only needed for the access log (each getter is a getpeername(2) call).
     const client = this.log.enabled === false ? '' : `${socket.remoteAddress}:${socket.remotePort}`;
     if (this.pending >= limits.maxPendingHandshakes) {
@@ -610,7 +587,7 @@ export class Gateway extends EventEmitter {
     const timer = setTimeout(() => upstream.destroy(new Error('connect timeout')), this.config.timeouts.connectMs);
     const onError = () => {
       clearTimeout(timer);
-      this.stats.connectFailures++;
+      this.stats.countConnectFailure();
       upstream.destroy();
       this.dial(route, order, i + 1, client, ok, failed);
     };

@@ -38,14 +38,8 @@ export class Stats {
   get accepted(): number {
     return this.acceptedHere + (this.external?.().accepted ?? 0);
   }
-  set accepted(v: number) {
-    this.acceptedHere = v - (this.external?.().accepted ?? 0);
-  }
   get connectFailures(): number {
     return this.failuresHere + (this.external?.().connectFailures ?? 0);
-  }
-  set connectFailures(v: number) {
-    this.failuresHere = v - (this.external?.().connectFailures ?? 0);
   }
   get bytesIn(): number {
     return this.bytesInHere + (this.external?.().bytesIn ?? 0);
@@ -60,6 +54,16 @@ export class Stats {
   /** Connections closed, by reason. */
   get reasons(): ReadonlyMap<string, number> {
     return merged(this.reasonsHere, this.external?.().reasons);
+  }
+
+  /** One connection accepted here. */
+  countAccepted(): void {
+    this.acceptedHere++;
+  }
+
+  /** One failed upstream connection attempt (or host-name lookup) here. */
+  countConnectFailure(): void {
+    this.failuresHere++;
   }
 
   routed(key: string): void {
