@@ -94,34 +94,6 @@ export interface PassResult<T> {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-/** Collects diagnostics across passes. */
-export class DiagnosticBag {
-  private readonly items: Diagnostic[] = [];
-
-  add(...d: readonly Diagnostic[]): void {
-    this.addAll(d);
-  }
-
-  /** Adds a pass's diagnostics and returns its value. */
-  take<T>(r: PassResult<T>): T {
-    this.addAll(r.diagnostics);
-    return r.value;
-  }
-
-  /** One push per item: `push(...items)` overflows the stack for the hundreds of thousands a huge mesh yields. */
-  private addAll(items: readonly Diagnostic[]): void {
-    for (const d of items) this.items.push(d);
-  }
-
-  hasErrors(): boolean {
-    return this.items.some((d) => d.severity === 'error' && !d.suppressed);
-  }
-
-  sorted(): Diagnostic[] {
-    return [...this.items].sort(compareDiagnostics);
-  }
-}
-
 /** Thrown for bad input that stops loading altogether (unparseable file, environment that throws). */
 export class MeshccInputError extends Error {
   constructor(readonly diagnostics: readonly Diagnostic[]) {

@@ -5,6 +5,7 @@
  * with a message that names the file's problem.
  */
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import { ACTION_SIGN, fieldChangeLine } from '../reconcile/render-plan.ts';
 
 /** The plan of one datacenter: counts and the diff text (`+`, `~`, `-` lines). */
 export interface DatacenterPlan {
@@ -99,8 +100,6 @@ function environmentOf(o: Obj, what: string): string {
   throw new InputShapeError(`${what}: expected 'environment' (name)`);
 }
 
-const SIGN: Readonly<Record<string, string>> = { create: '+', update: '~', adopt: '~', delete: '-' };
-
 /**
  * Reads what `meshcc plan <env> --json` prints (`renderPlanJson`): `{ environment, datacenter?, replicas?, mermaid?,
  * summary: {create, update, delete}, actions: [{ type, key, modifyIndex?, changes: [{ path, before?, after? }] }],
@@ -119,17 +118,14 @@ export function parsePlanDocument(json: unknown): PlanDocument {
     if (!isObj(a)) throw new InputShapeError(`${what}: actions[${i}] must be an object`);
     const type = str(a, 'type', `${what}: actions[${i}]`);
     const key = str(a, 'key', `${what}: actions[${i}]`);
-    const sign = SIGN[type];
-    if (!sign)
+    if (type !== 'create' && type !== 'update' && type !== 'adopt' && type !== 'delete')
       throw new InputShapeError(`${what}: actions[${i}].type '${type}' is not create, update, adopt or delete`);
-    lines.push(`${sign} ${key}${type === 'adopt' ? ' (adopt)' : ''}`);
+    lines.push(`${ACTION_SIGN[type]} ${key}${type === 'adopt' ? ' (adopt)' : ''}`);
     if (type === 'delete' || !Array.isArray(a.changes)) return;
     for (const c of a.changes) {
       if (!isObj(c) || typeof c.path !== 'string') continue;
-      const show = (v: unknown) => JSON.stringify(v);
-      if (c.before === undefined) lines.push(`+     ${c.path} = ${show(c.after)}`);
-      else if (c.after === undefined) lines.push(`-     ${c.path} = ${show(c.before)}`);
-      else lines.push(`~     ${c.path}: ${show(c.before)} -> ${show(c.after)}`);
+      const { sign, text } = fieldChangeLine({ path: c.path, before: c.before, after: c.after });
+      lines.push(`${sign}     ${text}`);
     }
   });
   const s = json.summary;

@@ -61,20 +61,25 @@ export function clientFrom(values: ConnectionValues, io: CliIO): ConsulClient {
   });
 }
 
-/** The desired entries of an environment, or the diagnostics that stop the command. */
+/** An environment's compilation and the config entries it wants in Consul. */
+export interface DesiredEntries {
+  readonly name: string;
+  readonly entries: readonly ConfigEntry[];
+  readonly compilation: Compilation;
+}
+
+/** The desired entries of an environment, or (rendered to stderr) the errors that stop the command. */
 export async function desiredEntries(
   arg: string,
   io: CliIO,
-): Promise<
-  { name: string; entries: readonly ConfigEntry[]; compilation: Compilation } | { errors: readonly Diagnostic[] }
-> {
+): Promise<DesiredEntries | { name: string; errors: readonly Diagnostic[] }> {
   const loaded = await loadEnvironment(arg, io.cwd);
   const c = compile(loaded.model);
   const ds = [...loaded.diagnostics, ...c.diagnostics];
   const errors = ds.filter((d) => d.severity === 'error' && !d.suppressed);
   if (errors.length > 0) {
     io.stderr(renderText(ds, { cwd: io.cwd }));
-    return { errors };
+    return { name: loaded.model.name, errors };
   }
   return { name: loaded.model.name, entries: c.entries, compilation: c };
 }

@@ -3,16 +3,26 @@ import { stableJson } from '../emit/artifact.ts';
 import type { FieldChange } from './normalize.ts';
 import { type Plan, planCounts } from './plan.ts';
 
-const SIGN = { create: '+', update: '~', adopt: '~', delete: '-', noop: ' ' } as const;
-
 function show(v: unknown): string {
   return v === undefined ? '(none)' : JSON.stringify(v);
 }
 
+/** The sign of each action type in a plan's `+ ~ -` lines. */
+export const ACTION_SIGN = { create: '+', update: '~', adopt: '~', delete: '-', noop: ' ' } as const;
+
+/**
+ * One field change as its sign and text (`path = value` when added or removed, `path: before -> after` when changed);
+ * the caller places the sign (indented here, in the first column for a GitHub `diff` block).
+ */
+export function fieldChangeLine(c: FieldChange): { sign: '+' | '-' | '~'; text: string } {
+  if (c.before === undefined) return { sign: '+', text: `${c.path} = ${show(c.after)}` };
+  if (c.after === undefined) return { sign: '-', text: `${c.path} = ${show(c.before)}` };
+  return { sign: '~', text: `${c.path}: ${show(c.before)} -> ${show(c.after)}` };
+}
+
 function renderChange(c: FieldChange): string {
-  if (c.before === undefined) return `      + ${c.path} = ${show(c.after)}`;
-  if (c.after === undefined) return `      - ${c.path} = ${show(c.before)}`;
-  return `      ~ ${c.path}: ${show(c.before)} -> ${show(c.after)}`;
+  const { sign, text } = fieldChangeLine(c);
+  return `      ${sign} ${text}`;
 }
 
 /** The summary line, as Terraform prints it. */
@@ -26,7 +36,7 @@ export function renderPlanText(plan: Plan, opts: { verbose?: boolean } = {}): st
   const lines: string[] = [];
   for (const a of plan.actions) {
     if (a.type === 'noop') continue;
-    lines.push(`  ${SIGN[a.type]} ${a.key}${a.type === 'adopt' ? ' (adopt: take ownership)' : ''}`);
+    lines.push(`  ${ACTION_SIGN[a.type]} ${a.key}${a.type === 'adopt' ? ' (adopt: take ownership)' : ''}`);
     if (a.type !== 'delete' || opts.verbose) for (const c of a.changes) lines.push(renderChange(c));
   }
   if (plan.unmanaged.length > 0) {

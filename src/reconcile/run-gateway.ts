@@ -476,20 +476,21 @@ class Round {
     return `${this.o.gateway.name} (${this.o.gateway.datacenter})`;
   }
 
-  /** Builds the config content; throws RoundError when the overrides do not fit or the result is invalid. */
-  content(): string {
+  /** Builds the config content (and its parsed form); throws RoundError when the overrides do not fit or it is invalid. */
+  content(): { text: string; config: GatewayConfig } {
     let cfg: GatewayRuntimeConfig;
     try {
       cfg = runtimeConfigFor(this.o.compilation, this.o.gateway, this.o.overrides);
     } catch (e) {
       throw new RoundError((e as Error).message);
     }
-    const checked = validateGatewayConfig(JSON.parse(stableJson(cfg)), this.o.paths.config);
+    const text = stableJson(cfg);
+    const checked = validateGatewayConfig(JSON.parse(text), this.o.paths.config);
     if (!checked.config) {
       const why = checked.diagnostics.map((d) => `  ${formatDiagnostic(d)}`).join('\n');
       throw new RoundError(`the gateway config for ${this.name} is invalid; nothing applied or written:\n${why}`);
     }
-    return stableJson(cfg);
+    return { text, config: checked.config };
   }
 
   private async spawnGateway(): Promise<SpawnedGateway> {
@@ -647,13 +648,12 @@ class Round {
   }
 
   /** `--no-restart`: a running gateway whose config's addresses would change stops the round before anything. */
-  private refuseAddressChange(content: string): void {
+  private refuseAddressChange(after: GatewayConfig): void {
     const { o } = this;
     const pid = readPid(o.paths.pid);
     if (pid === undefined || !isOurGateway(this.deps, pid, o.paths.config)) return;
     const before = readPrevious(o.paths.config).config;
-    const after = validateGatewayConfig(JSON.parse(content), o.paths.config).config;
-    if (!before || !after || sameAddresses(before, after)) return;
+    if (!before || sameAddresses(before, after)) return;
     throw new RoundError(
       `the listener or admin addresses change (${addressesOf(before)} → ${addressesOf(after)}), which a reload cannot apply, and --no-restart is set; nothing applied, ${o.paths.config} and the gateway (pid ${pid}) untouched: restart the gateway (e.g. systemctl restart) to move it`,
     );
@@ -663,7 +663,7 @@ class Round {
   async run(): Promise<number> {
     const { o } = this;
     const content = this.content();
-    if (o.noRestart) this.refuseAddressChange(content);
+    if (o.noRestart) this.refuseAddressChange(content.config);
     const entries = await o.reconcileEntries();
     if (entries.code !== OK) {
       const why =
@@ -673,7 +673,7 @@ class Round {
       o.stderr(`meshcc reconcile: ${why}; gateway ${this.name} not touched\n`);
       return entries.code;
     }
-    const w = writeGatewayConfig(o.paths.config, content);
+    const w = writeGatewayConfig(o.paths.config, content.text);
     const r = await this.ensure(w);
     const rel = relative(o.cwd, o.paths.config) || o.paths.config;
     o.stdout(

@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run-cli.ts';
 
+const env = 'environments/gateway-modes';
+/** `meshcc chain` for api as the secondary datacenter asks for it, plus `extra` flags. */
+const chainApi = (...extra: string[]) => runCli(['chain', env, '--service', 'api', '--dc', 'secondary', ...extra]);
+/** `meshcc explain` of web's `upstream` in the primary datacenter. */
+const explainWeb = (upstream: string) =>
+  runCli(['explain', env, '--service', 'web', '--dc', 'primary', '--upstream', upstream]);
+
 describe('meshcc chain and explain commands', () => {
   it('chain --json prints Consul’s response body for an environment', async () => {
-    const r = await runCli(['chain', 'environments/gateway-modes', '--service', 'api', '--dc', 'secondary', '--json']);
+    const r = await chainApi('--json');
     expect(r.code).toBe(0);
     const body = JSON.parse(r.stdout) as { Chain: { StartNode: string; Targets: Record<string, { SNI: string }> } };
     expect(body.Chain.StartNode).toBe('resolver:api.default.default.secondary');
@@ -13,49 +20,20 @@ describe('meshcc chain and explain commands', () => {
   });
 
   it('chain applies the request overrides a sidecar would send', async () => {
-    const r = await runCli([
-      'chain',
-      'environments/gateway-modes',
-      '--service',
-      'api',
-      '--dc',
-      'secondary',
-      '--override-mesh-gateway',
-      'remote',
-      '--override-connect-timeout',
-      '3s',
-    ]);
+    const r = await chainApi('--override-mesh-gateway', 'remote', '--override-connect-timeout', '3s');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('datacenter secondary, mesh gateway remote, connect timeout 3s');
     expect(r.stdout).toMatch(/customized \([0-9a-f]{8}\)/);
   });
 
   it('chain rejects a mode Consul does not know as a usage error', async () => {
-    const r = await runCli([
-      'chain',
-      'environments/gateway-modes',
-      '--service',
-      'api',
-      '--dc',
-      'secondary',
-      '--override-mesh-gateway',
-      'bogus',
-    ]);
+    const r = await chainApi('--override-mesh-gateway', 'bogus');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("--override-mesh-gateway must be one of local, remote, none, got 'bogus'");
   });
 
   it('explain shows the ladder with the winning layer for an upstream of the environment', async () => {
-    const r = await runCli([
-      'explain',
-      'environments/gateway-modes',
-      '--service',
-      'web',
-      '--dc',
-      'primary',
-      '--upstream',
-      'cache',
-    ]);
+    const r = await explainWeb('cache');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('mesh gateway mode: remote (decided by instance)');
     expect(r.stdout).toMatch(/5\. service-defaults +local +shadowed/);
@@ -63,16 +41,7 @@ describe('meshcc chain and explain commands', () => {
   });
 
   it('explain exits 1 for an upstream the service does not have', async () => {
-    const r = await runCli([
-      'explain',
-      'environments/gateway-modes',
-      '--service',
-      'web',
-      '--dc',
-      'primary',
-      '--upstream',
-      'nope',
-    ]);
+    const r = await explainWeb('nope');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("web in primary has no upstream 'nope'");
   });

@@ -12,6 +12,7 @@ import {
   connectionOptions,
   connectionUsage,
   consulErrorLine,
+  type DesiredEntries,
   desiredEntries,
   primaryOf,
 } from '../../reconcile/cli-context.ts';
@@ -70,6 +71,8 @@ function renderReport(r: ApplyReport): string {
 export interface ApplyRunOptions {
   readonly policy?: HealPolicy;
   readonly command?: string;
+  /** The environment, already compiled by the caller (`meshcc reconcile`); loaded from the argument otherwise. */
+  readonly desired?: DesiredEntries;
 }
 
 /** What an apply run did: its exit code and how many planned changes a `warn` policy held back. */
@@ -116,7 +119,7 @@ async function applyOnce(
     envName = plan.environment;
   } else {
     if (positionals.length !== 1) throw new UsageError('expected exactly one environment (or --plan FILE)');
-    const desired = await desiredEntries(positionals[0] as string, io);
+    const desired = opts.desired ?? (await desiredEntries(positionals[0] as string, io));
     if ('errors' in desired) return Exit.findings;
     envName = desired.name;
     desiredList = desired.entries;

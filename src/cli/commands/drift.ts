@@ -5,12 +5,13 @@ import {
   connectionOptions,
   connectionUsage,
   consulErrorLine,
+  type DesiredEntries,
   desiredEntries,
   primaryOf,
 } from '../../reconcile/cli-context.ts';
 import { ConsulHttpError, ConsulTransportError } from '../../reconcile/consul-client.ts';
 import { type DriftReport, detectDrift } from '../../reconcile/drift.ts';
-import { type Command, Exit, parseCommandArgs, UsageError } from '../command.ts';
+import { type CliIO, type Command, Exit, parseCommandArgs, UsageError } from '../command.ts';
 
 const usage = `Usage: meshcc drift <env> [--json] [connection options]
 
@@ -41,25 +42,28 @@ const drift: Command = {
   name: 'drift',
   summary: 'report out-of-band changes in Consul',
   usage,
-  async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, { ...connectionOptions, json: { type: 'boolean' } });
-    if (positionals.length !== 1) throw new UsageError('expected exactly one environment');
-    const desired = await desiredEntries(positionals[0] as string, io);
-    if ('errors' in desired) return Exit.findings;
-    const client = clientFrom(values, io);
-    try {
-      const { primary, all } = await primaryOf(client, values.dc);
-      const report = await detectDrift(client, desired.name, desired.entries, { primary, datacenters: all });
-      io.stdout(values.json ? stableJson(report) : renderDrift(report));
-      return report.drifted ? Exit.changes : Exit.ok;
-    } catch (e) {
-      if (e instanceof ConsulHttpError || e instanceof ConsulTransportError) {
-        io.stderr(consulErrorLine('drift', e));
-        return Exit.error;
-      }
-      throw e;
-    }
-  },
+  run: (args, io) => runDrift(args, io),
 };
+
+/** `meshcc drift`, also run by `meshcc reconcile` (which passes the environment it already compiled). */
+export async function runDrift(args: readonly string[], io: CliIO, compiled?: DesiredEntries): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, { ...connectionOptions, json: { type: 'boolean' } });
+  if (positionals.length !== 1) throw new UsageError('expected exactly one environment');
+  const desired = compiled ?? (await desiredEntries(positionals[0] as string, io));
+  if ('errors' in desired) return Exit.findings;
+  const client = clientFrom(values, io);
+  try {
+    const { primary, all } = await primaryOf(client, values.dc);
+    const report = await detectDrift(client, desired.name, desired.entries, { primary, datacenters: all });
+    io.stdout(values.json ? stableJson(report) : renderDrift(report));
+    return report.drifted ? Exit.changes : Exit.ok;
+  } catch (e) {
+    if (e instanceof ConsulHttpError || e instanceof ConsulTransportError) {
+      io.stderr(consulErrorLine('drift', e));
+      return Exit.error;
+    }
+    throw e;
+  }
+}
 
 export default drift;

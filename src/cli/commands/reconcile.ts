@@ -4,11 +4,8 @@
  * (`reconcile/run-gateway.ts`).
  */
 import { resolve } from 'node:path';
-import { compile } from '../../compiler/compile.ts';
 import { parseGoDuration } from '../../compiler/duration.ts';
-import { renderText } from '../../diagnostics/render-text.ts';
-import { loadEnvironment } from '../../input/load-environment.ts';
-import { connectionUsage } from '../../reconcile/cli-context.ts';
+import { connectionOptions, connectionUsage, desiredEntries } from '../../reconcile/cli-context.ts';
 import { readToken } from '../../reconcile/consul-client.ts';
 import { DEFAULT_POLICY, type HealPolicy, parsePolicy } from '../../reconcile/policy.ts';
 import {
@@ -27,7 +24,7 @@ import {
 } from '../../reconcile/run-gateway.ts';
 import { type CliIO, type Command, Exit, parseCommandArgs, UsageError } from '../command.ts';
 import { runApply } from './apply.ts';
-import drift from './drift.ts';
+import { runDrift } from './drift.ts';
 
 const usage = `Usage: meshcc reconcile <env> [--heal] [--policy KIND=heal|warn] [apply options] [connection options]
        meshcc reconcile <env> --run-gateway --dc DC [--verify] [gateway options] [apply options] [connection options]
@@ -93,13 +90,7 @@ const reconcile: Command = {
   usage,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
-      consul: { type: 'string' },
-      'token-file': { type: 'string' },
-      'ca-file': { type: 'string' },
-      'client-cert': { type: 'string' },
-      'client-key': { type: 'string' },
-      dc: { type: 'string' },
-      timeout: { type: 'string' },
+      ...connectionOptions,
       adopt: { type: 'boolean' },
       'allow-empty': { type: 'boolean' },
       'max-deletions': { type: 'string' },
@@ -134,10 +125,12 @@ const reconcile: Command = {
     if (stray.length > 0) throw new UsageError(`${stray.join(', ')} only go with --run-gateway`);
     const rest = withoutFlags(args, ['--heal'], ['--policy']);
     const driftArgs = rest.filter((_a, i) => !isApplyOnly(rest, i));
-    const code = await drift.run(driftArgs, io);
+    const desired = await desiredEntries(positionals[0] as string, io);
+    if ('errors' in desired) return Exit.findings;
+    const code = await runDrift(driftArgs, io, desired);
     if (code !== Exit.changes || !values.heal) return code;
     io.stdout('Healing: applying the environment.\n');
-    const r = await runApply(rest, io, { policy, command: 'reconcile' });
+    const r = await runApply(rest, io, { policy, command: 'reconcile', desired });
     if (r.code !== Exit.ok) return r.code;
     if (r.held > 0) {
       io.stdout(`Drift left by policy: ${r.held} change(s) of warn kinds not healed.\n`);
@@ -204,15 +197,13 @@ async function runWithGateway(
   }
 
   // (1) the environment and its gateway in DC, before anything touches Consul
-  const loaded = await loadEnvironment(envArg, io.cwd);
-  const compilation = compile(loaded.model);
-  const ds = [...loaded.diagnostics, ...compilation.diagnostics];
-  if (ds.some((d) => d.severity === 'error' && !d.suppressed)) {
-    io.stderr(renderText(ds, { cwd: io.cwd }));
-    io.stderr(`meshcc reconcile: ${loaded.model.name} has errors; nothing applied, gateway not touched\n`);
+  const desired = await desiredEntries(envArg, io);
+  if ('errors' in desired) {
+    io.stderr(`meshcc reconcile: ${desired.name} has errors; nothing applied, gateway not touched\n`);
     return Exit.findings;
   }
-  const choice = chooseGateway(loaded.model, dc, values.gateway);
+  const { compilation } = desired;
+  const choice = chooseGateway(compilation.model, dc, values.gateway);
   if (!choice.ok) {
     io.stderr(`meshcc reconcile: error: ${choice.message}\n`);
     return Exit.error;
@@ -223,7 +214,7 @@ async function runWithGateway(
     ...(admin ? { admin } : {}),
     ...(tokenFile ? { tokenFile: resolve(io.cwd, tokenFile) } : {}),
   };
-  const paths = gatewayPaths(io.cwd, loaded.model.name, dc, choice.gateway.name, {
+  const paths = gatewayPaths(io.cwd, desired.name, dc, choice.gateway.name, {
     ...(values['gateway-config'] ? { config: values['gateway-config'] } : {}),
     ...(values['pid-file'] ? { pid: values['pid-file'] } : {}),
   });
@@ -231,12 +222,14 @@ async function runWithGateway(
   // (2) the entries: --dc names the gateway's datacenter here, so drift and apply plan against the primary
   const rest = withoutFlags(args, ['--heal', ...GATEWAY_FLAGS_BOOLEAN], ['--policy', '--dc', ...GATEWAY_FLAGS_VALUED]);
   const driftArgs = rest.filter((_a, i) => !isApplyOnly(rest, i));
+  // one-shot: drift and apply use the environment compiled above; in the foreground every round re-reads it
+  const compiled = values.foreground ? undefined : desired;
   const reconcileEntries = async (): Promise<EntriesResult> => {
-    const code = await drift.run(driftArgs, io);
+    const code = await runDrift(driftArgs, io, compiled);
     if (code !== Exit.changes) return { code, held: 0 };
     if (values.verify) return { code, held: 0 };
     io.stdout('Healing: applying the environment.\n');
-    return runApply(rest, io, { policy, command: 'reconcile' });
+    return runApply(rest, io, { policy, command: 'reconcile', ...(compiled ? { desired: compiled } : {}) });
   };
   let token: string | undefined;
   try {
