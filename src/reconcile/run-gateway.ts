@@ -713,9 +713,17 @@ export async function runGateway(o: RunGatewayOptions, deps: GatewayDeps = nodeG
   }
 }
 
+/** What one round works from: the environment as compiled for it, its gateway, and the entries step bound to it. */
+export type RoundInputs = Pick<RunGatewayOptions, 'compilation' | 'gateway' | 'reconcileEntries'>;
+
 export interface ForegroundOptions extends RunGatewayOptions {
   /** Re-run the round this often (ms); 0/undefined: only on SIGHUP. */
   readonly intervalMs?: number;
+  /**
+   * Reads the environment again for a later round, so the entries and the gateway config of that round come from the
+   * same compile (without it, later rounds reuse the first round's inputs). Throwing fails the round.
+   */
+  readonly refresh?: () => Promise<RoundInputs>;
 }
 
 /**
@@ -789,7 +797,8 @@ export async function runGatewayForeground(o: ForegroundOptions, deps: GatewayDe
         pending = false;
         if (o.intervalMs) nextAt = deps.now() + o.intervalMs;
         try {
-          await round().run();
+          const inputs = o.refresh ? await o.refresh() : {};
+          await new Round({ ...o, ...inputs }, deps, state, true).run();
         } catch (e) {
           if (e instanceof RoundError) report(o, e);
           else o.stderr(`meshcc reconcile: error: ${(e as Error).message}\n`);

@@ -465,6 +465,47 @@ describe('runGatewayForeground', () => {
     expect(f.handlers.get('SIGHUP')).toEqual([]);
   });
 
+  it('reads the environment again for each later round: entries and gateway config from the same compile', async () => {
+    const h = harness();
+    const f = new Fake();
+    const moved = {
+      ...multiDc,
+      model: { ...multiDc.model, trustDomain: 'aaaaaaaa-2222-3333-4444-555555555555.consul' },
+    };
+    const refreshed: string[] = [];
+    let broken = true;
+    const refresh = async () => {
+      refreshed.push('round');
+      if (broken) throw new Error('multi-dc has errors; nothing applied');
+      return {
+        compilation: moved,
+        gateway: dc2Gateway,
+        reconcileEntries: async () => ({ code: 0, held: 0 }),
+      };
+    };
+    const done = runGatewayForeground({ ...h.options, refresh }, f);
+    for (let i = 0; i < 50 && !h.out.join('').includes('Running in the foreground'); i++)
+      await new Promise((r) => setImmediate(r));
+    const first = readFileSync(h.options.paths.config, 'utf8');
+    // a round whose environment does not compile: reported, the gateway keeps its config
+    f.raise('SIGHUP');
+    for (let i = 0; i < 50 && !h.err.join('').includes('last good config'); i++)
+      await new Promise((r) => setImmediate(r));
+    expect(h.err.join('')).toContain('meshcc reconcile: error: multi-dc has errors; nothing applied');
+    expect(readFileSync(h.options.paths.config, 'utf8')).toBe(first);
+    expect(f.signals).toEqual([]);
+    // fixed: the next round writes the config of the new compile and reloads the gateway
+    broken = false;
+    f.raise('SIGHUP');
+    for (let i = 0; i < 100 && f.signals.length === 0; i++) await new Promise((r) => setImmediate(r));
+    expect(refreshed).toHaveLength(2);
+    expect(h.calls.entries).toBe(1);
+    expect(f.signals).toEqual([{ pid: 4000, sig: 'SIGHUP' }]);
+    expect(readFileSync(h.options.paths.config, 'utf8')).toContain('aaaaaaaa-2222-3333-4444-555555555555.consul');
+    f.raise('SIGTERM');
+    expect(await done).toBe(0);
+  });
+
   it('exits 1 when the gateway exits by itself', async () => {
     const h = harness({ pollMs: 10 });
     const f = new Fake();

@@ -5,7 +5,12 @@
  */
 import { resolve } from 'node:path';
 import { parseGoDuration } from '../../compiler/duration.ts';
-import { connectionOptions, connectionUsage, desiredEntries } from '../../reconcile/cli-context.ts';
+import {
+  connectionOptions,
+  connectionUsage,
+  type DesiredEntries,
+  desiredEntries,
+} from '../../reconcile/cli-context.ts';
 import { readToken } from '../../reconcile/consul-client.ts';
 import { DEFAULT_POLICY, type HealPolicy, parsePolicy } from '../../reconcile/policy.ts';
 import {
@@ -18,6 +23,7 @@ import {
   type ListenerName,
   parseAddress,
   parseListen,
+  type RoundInputs,
   type RunGatewayOptions,
   runGateway,
   runGatewayForeground,
@@ -222,14 +228,21 @@ async function runWithGateway(
   // (2) the entries: --dc names the gateway's datacenter here, so drift and apply plan against the primary
   const rest = withoutFlags(args, ['--heal', ...GATEWAY_FLAGS_BOOLEAN], ['--policy', '--dc', ...GATEWAY_FLAGS_VALUED]);
   const driftArgs = rest.filter((_a, i) => !isApplyOnly(rest, i));
-  // one-shot: drift and apply use the environment compiled above; in the foreground every round re-reads it
-  const compiled = values.foreground ? undefined : desired;
-  const reconcileEntries = async (): Promise<EntriesResult> => {
+  // drift, apply and the gateway config of a round all use the environment compiled for that round
+  const entriesOf = (compiled: DesiredEntries) => async (): Promise<EntriesResult> => {
     const code = await runDrift(driftArgs, io, compiled);
     if (code !== Exit.changes) return { code, held: 0 };
     if (values.verify) return { code, held: 0 };
     io.stdout('Healing: applying the environment.\n');
-    return runApply(rest, io, { policy, command: 'reconcile', ...(compiled ? { desired: compiled } : {}) });
+    return runApply(rest, io, { policy, command: 'reconcile', desired: compiled });
+  };
+  // foreground: every later round reads the environment again (an edit plus SIGHUP updates entries and gateway)
+  const refresh = async (): Promise<RoundInputs> => {
+    const again = await desiredEntries(envArg, io);
+    if ('errors' in again) throw new Error(`${again.name} has errors; nothing applied`);
+    const chosen = chooseGateway(again.compilation.model, dc, values.gateway);
+    if (!chosen.ok) throw new Error(chosen.message);
+    return { compilation: again.compilation, gateway: chosen.gateway, reconcileEntries: entriesOf(again) };
   };
   let token: string | undefined;
   try {
@@ -242,7 +255,7 @@ async function runWithGateway(
     gateway: choice.gateway,
     paths,
     overrides,
-    reconcileEntries,
+    reconcileEntries: entriesOf(desired),
     readyTimeoutMs,
     ...(values['no-restart'] ? { noRestart: true } : {}),
     command: gatewayCommand(io.env),
@@ -254,7 +267,7 @@ async function runWithGateway(
     secrets: token ? [token] : [],
   };
   return values.foreground
-    ? runGatewayForeground({ ...options, ...(intervalMs > 0 ? { intervalMs } : {}) })
+    ? runGatewayForeground({ ...options, refresh, ...(intervalMs > 0 ? { intervalMs } : {}) })
     : runGateway(options);
 }
 
