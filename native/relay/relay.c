@@ -2227,7 +2227,21 @@ static napi_value gw_simple_cmd(napi_env env, napi_callback_info info, int kind)
   return NULL;
 }
 
-static napi_value js_gw_stop(napi_env env, napi_callback_info info) { return gw_simple_cmd(env, info, C_STOP); }
+/* Stops accepting at once, as net.Server#close does on the JS path: shutdown(2) here turns the listening sockets away
+ * from new connections (refused) before this call returns; the relay thread closes them when it runs C_STOP. */
+static napi_value js_gw_stop(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  gw_t *g = argc >= 1 ? get_gw(env, argv[0]) : NULL;
+  if (g) {
+    pthread_mutex_lock(&g->r->mu);
+    for (fdref_t *l = g->r->listeners; l; l = l->lnext)
+      if (l->gw == g && l->fd >= 0) shutdown(l->fd, SHUT_RDWR);
+    pthread_mutex_unlock(&g->r->mu);
+  }
+  return gw_simple_cmd(env, info, C_STOP);
+}
 static napi_value js_gw_abort_all(napi_env env, napi_callback_info info) {
   return gw_simple_cmd(env, info, C_ABORT_ALL);
 }
