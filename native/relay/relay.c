@@ -9,7 +9,7 @@
  *    common hello (whole in its first record, an SNI with a route to IP endpoints) is parsed and routed here
  *    (hello_sni, table_lookup: accept-only mirrors of the JS parser and route table, on a table JavaScript pushes
  *    with gwRoutes). Anything else goes to JavaScript as bytes, in batches: one thread-safe-function call carries
- *    every event since the last one (new bytes, connected, closed), numbers in one Float64Array, bytes in one
+ *    every event since the last one (new bytes, closed), numbers in one Float64Array, bytes in one
  *    Buffer; events that need no answer are held up to COALESCE_MS. JavaScript parses with its own parser
  *    (src/gateway/client-hello.ts), routes, and answers a batch of commands in one call: close, or connect to this
  *    ordered endpoint list. The thread then connects (nonblocking connect(2), next endpoint on refusal/timeout),
@@ -92,7 +92,7 @@
 #define SLOT_BITS 22
 #define SLOT_MASK ((1u << SLOT_BITS) - 1)
 #define ACCEPT_BATCH 64
-/* Events that need no answer (connected, closed) reach JavaScript at most this often; new bytes go at once. */
+/* Events that need no answer (closed) reach JavaScript at most this often; new bytes go at once. */
 #define COALESCE_MS 5
 /* Native access log: lines are written per LOG_FLUSH_BYTES or at most LOG_FLUSH_MS after the connection closed (as the
  * JS log in src/gateway/access-log.ts). */
@@ -948,7 +948,7 @@ static void flush_gws(relay_t *r, int64_t now) {
     gw_t *next = g->dnext;
     g->dnext = NULL;
     if (!g->urgent && now - g->last_signal < COALESCE_MS) {
-      /* Only connected/closed events: batch them for a few ms (one JavaScript wake-up for many). */
+      /* Only closed events: batch them for a few ms (one JavaScript wake-up for many). */
       int64_t due = g->last_signal + COALESCE_MS;
       if (!r->dirty || due < r->flush_at) r->flush_at = due;
       g->dnext = r->dirty;

@@ -51,3 +51,13 @@ export function parseCommandArgs<O extends Options>(args: readonly string[], opt
     throw new UsageError((e as Error).message);
   }
 }
+
+/** A whole-number option (`--max-deletions 3`): undefined when absent, a usage error naming the flag when malformed. */
+export function intOption(flag: string, raw: string | undefined, min = 0): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(n) || n < min) {
+    throw new UsageError(`${flag} must be a whole number of at least ${min}, got '${raw}'`);
+  }
+  return n;
+}

@@ -32,4 +32,16 @@ describe('meshcc command line', () => {
     expect(r.stderr).toContain('Usage: meshcc synth');
     expect(r.stderr).not.toMatch(/\n\s+at .*:\d+:\d+/);
   });
+
+  it.each([
+    ['plan', '--max-deletions', 'many'],
+    ['apply', '--max-deletions', '2x'],
+    ['apply', '--concurrency', '0'],
+    ['apply', '--wait', '1.5'],
+  ])('rejects %s %s %s before contacting Consul, naming the flag', async (cmd, flag, value) => {
+    const r = await runCli([cmd, 'environments/multi-dc', flag, value, '--consul', 'http://127.0.0.1:1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`meshcc ${cmd}: ${flag} must be a whole number of at least`);
+    expect(r.stderr).toContain(`got '${value}'`);
+  });
 });

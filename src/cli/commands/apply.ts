@@ -24,12 +24,13 @@ import {
   fromSavedPlan,
   hasChanges,
   type Plan,
+  type SafetyOptions,
   type SavedPlan,
 } from '../../reconcile/plan.ts';
 import { type HealPolicy, holdByPolicy } from '../../reconcile/policy.ts';
 import { preflight } from '../../reconcile/preflight.ts';
 import { renderPlanText } from '../../reconcile/render-plan.ts';
-import { type CliIO, type Command, Exit, parseCommandArgs, UsageError } from '../command.ts';
+import { type CliIO, type Command, Exit, intOption, parseCommandArgs, UsageError } from '../command.ts';
 
 const usage = `Usage: meshcc apply <env> [--plan FILE] [options] [connection options]
 
@@ -110,6 +111,9 @@ async function applyOnce(
     wait: { type: 'string' },
     json: { type: 'boolean' },
   });
+  const safetyOpts = safetyOptions(values);
+  const wait = intOption('--wait', values.wait) ?? 30;
+  const concurrency = intOption('--concurrency', values.concurrency, 1) ?? 8;
   const client = clientFrom(values, io);
   let plan: Plan;
   let envName: string;
@@ -151,10 +155,7 @@ async function applyOnce(
         );
         if (warnings.length > 0) io.stderr(renderText(warnings, { cwd: io.cwd }));
       }
-      const safety = checkSafety(plan, {
-        allowEmpty: values['allow-empty'] ?? false,
-        ...(values['max-deletions'] ? { maxDeletions: Number(values['max-deletions']) } : {}),
-      });
+      const safety = checkSafety(plan, safetyOpts);
       const blocking = [...plan.diagnostics, ...safety].filter((d) => d.severity === 'error');
       if (blocking.length > 0) {
         io.stderr(renderText(blocking, { cwd: io.cwd }));
@@ -169,10 +170,9 @@ async function applyOnce(
         io.stderr('meshcc apply: the token lacks permissions; nothing written\n');
         return Exit.error;
       }
-      const wait = values.wait === undefined ? 30 : Number(values.wait);
       const report = await applyPlan(client, plan, {
         saved: Boolean(values.plan),
-        concurrency: values.concurrency ? Math.max(1, Number(values.concurrency)) : 8,
+        concurrency,
         ...(wait > 0 ? { verifyDatacenters: all, convergenceTimeoutMs: wait * 1000 } : {}),
       });
       io.stdout(values.json ? stableJson(report) : renderReport(report));
@@ -207,3 +207,9 @@ const apply: Command = {
 };
 
 export default apply;
+
+/** The prune guards from `--allow-empty` and `--max-deletions` (plan and apply check the same). */
+export function safetyOptions(values: { 'allow-empty'?: boolean; 'max-deletions'?: string }): SafetyOptions {
+  const max = intOption('--max-deletions', values['max-deletions']);
+  return { allowEmpty: values['allow-empty'] ?? false, ...(max !== undefined ? { maxDeletions: max } : {}) };
+}

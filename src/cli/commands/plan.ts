@@ -19,6 +19,7 @@ import { ConsulHttpError, ConsulTransportError } from '../../reconcile/consul-cl
 import { checkSafety, computePlan, hasChanges, type Plan, toSavedPlan } from '../../reconcile/plan.ts';
 import { type PlanContext, renderPlanJson, renderPlanText } from '../../reconcile/render-plan.ts';
 import { type Command, Exit, parseCommandArgs, UsageError } from '../command.ts';
+import { safetyOptions } from './apply.ts';
 
 const usage = `Usage: meshcc plan <env> [--json] [--out FILE] [--adopt] [connection options]
 
@@ -62,6 +63,7 @@ const plan: Command = {
       'max-deletions': { type: 'string' },
     });
     if (positionals.length !== 1) throw new UsageError('expected exactly one environment');
+    const safetyOpts = safetyOptions(values);
     const desired = await desiredEntries(positionals[0] as string, io);
     if ('errors' in desired) return Exit.findings;
     const client = clientFrom(values, io);
@@ -69,10 +71,7 @@ const plan: Command = {
       const { primary, all } = await primaryOf(client, values.dc);
       const live = await client.listAll(primary);
       const p = computePlan(desired.name, desired.entries, live, { adopt: values.adopt ?? false });
-      const safety = checkSafety(p, {
-        allowEmpty: values['allow-empty'] ?? false,
-        ...(values['max-deletions'] ? { maxDeletions: Number(values['max-deletions']) } : {}),
-      });
+      const safety = checkSafety(p, safetyOpts);
       const diags = [...p.diagnostics, ...safety].filter((d) => d.severity !== 'info');
       if (diags.length > 0) io.stderr(renderText(diags, { cwd: io.cwd }));
       io.stdout(values.json ? renderPlanJson(p, planContext(desired.compilation, p, primary, all)) : renderPlanText(p));
