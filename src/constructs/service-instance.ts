@@ -2,7 +2,7 @@
 import type { GatewayMode } from '../model/types.ts';
 import type { Datacenter } from './datacenter.ts';
 import { MeshConstruct } from './internal/base.ts';
-import type { Service } from './service.ts';
+import type { ServiceRef, ServiceScope } from './internal/service-ref.ts';
 import { Upstream, type UpstreamProps } from './upstream.ts';
 
 /** Properties for {@link ServiceInstance}. */
@@ -30,7 +30,7 @@ export interface ServiceInstanceProps {
 
 export class ServiceInstance extends MeshConstruct {
   constructor(
-    readonly service: Service,
+    readonly service: ServiceScope,
     readonly datacenter: Datacenter,
     readonly props: ServiceInstanceProps,
   ) {
@@ -44,7 +44,7 @@ export class ServiceInstance extends MeshConstruct {
    * Adds an upstream to this instance's sidecar: the sidecar listens on `localBindPort` and forwards to the
    * destination service.
    */
-  addUpstream(destination: Service | string, props: UpstreamProps): Upstream {
+  addUpstream(destination: ServiceRef | string, props: UpstreamProps): Upstream {
     const name = typeof destination === 'string' ? destination : destination.name;
     let id = props.datacenter
       ? `${name}.${typeof props.datacenter === 'string' ? props.datacenter : props.datacenter.name}`

@@ -2,8 +2,7 @@
 import type { GatewayMode } from '../model/types.ts';
 import type { Datacenter } from './datacenter.ts';
 import { MeshConstruct } from './internal/base.ts';
-import type { Service } from './service.ts';
-import type { ServiceInstance } from './service-instance.ts';
+import type { ServiceRef } from './internal/service-ref.ts';
 
 /** Properties for {@link Upstream}. */
 export interface UpstreamProps {
@@ -35,9 +34,9 @@ export class Upstream extends MeshConstruct {
   readonly datacenterName: string | undefined;
 
   constructor(
-    readonly instance: ServiceInstance,
+    readonly instance: MeshConstruct,
     id: string,
-    destination: Service | string,
+    destination: ServiceRef | string,
     readonly props: UpstreamProps,
   ) {
     super(instance, id);

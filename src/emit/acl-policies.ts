@@ -8,10 +8,10 @@
  * - `replication` (primary only, when federated): the token secondaries replicate ACLs and config with.
  */
 import type { Compilation } from '../compiler/types.ts';
+import { byString, gatewaysIn, instancesIn, isFederated } from '../model/topology.ts';
 import type { DatacenterDecl } from '../model/types.ts';
 import { type Artifact, stableJson } from './artifact.ts';
 import { attr, block, type HclBody, renderHcl } from './hcl-writer.ts';
-import { byString, gatewaysIn, instancesIn, isFederated } from './topology.ts';
 
 type Access = 'read' | 'write';
 

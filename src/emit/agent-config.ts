@@ -4,10 +4,10 @@
  * written: tokens come from `CONSUL_HTTP_TOKEN`/`acl.tokens` set by the operator, TLS files by path.
  */
 import type { Compilation } from '../compiler/types.ts';
+import { isFederated, wanAddresses } from '../model/topology.ts';
 import type { DatacenterDecl, MeshModel } from '../model/types.ts';
 import { type Artifact, sortKeys, stableJson } from './artifact.ts';
 import { bodyFromJson, renderHcl } from './hcl-writer.ts';
-import { isFederated, wanAddresses } from './topology.ts';
 
 /** Where the agent config expects its TLS files (as `consul tls ca create` / `cert create` name them, renamed). */
 export const TLS_DIR = '/etc/consul.d/tls';

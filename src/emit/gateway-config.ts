@@ -6,7 +6,7 @@
  * - listeners: `lan` on the gateway's LAN address; `wan` on its WAN port, bound to the WAN address when that is an
  *   IP literal, else to `0.0.0.0` (a DNS name or load balancer in front of the host).
  * - routes.local: the exact SNI of every service deployed in this datacenter, and of every subset its
- *   service-resolver declares, to the sidecar endpoints (instance address + sidecar port, see `topology.ts`).
+ *   service-resolver declares, to the sidecar endpoints (instance address + sidecar port, see `model/topology.ts`).
  *   Kubernetes pods have no address at synth time: their routes have no endpoints and the gateway discovers them
  *   from Consul (the `consul` block).
  * - routes.remote: every other datacenter with a WAN-reachable gateway, to those gateways' WAN endpoints.
@@ -15,9 +15,9 @@ import { isIP } from 'node:net';
 import { serviceSni } from '../compiler/sni.ts';
 import type { Compilation } from '../compiler/types.ts';
 import type { ServiceResolverEntry } from '../model/entries.ts';
+import { byString, DEFAULT_ADMIN_PORT, gatewaysIn, instancesIn, sidecarPorts } from '../model/topology.ts';
 import type { DatacenterDecl, MeshGatewayDecl } from '../model/types.ts';
 import { type Artifact, stableJson } from './artifact.ts';
-import { byString, DEFAULT_ADMIN_PORT, gatewaysIn, instancesIn, sidecarPorts } from './topology.ts';
 
 export interface Endpoint {
   readonly address: string;

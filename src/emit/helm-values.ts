@@ -14,9 +14,9 @@
  */
 import yaml from 'js-yaml';
 import type { Compilation } from '../compiler/types.ts';
+import { gatewaysIn, isFederated, primaryDatacenter, wanAddresses } from '../model/topology.ts';
 import type { DatacenterDecl, MeshModel } from '../model/types.ts';
 import { type Artifact, sortKeys } from './artifact.ts';
-import { gatewaysIn, isFederated, primaryDatacenter, wanAddresses } from './topology.ts';
 
 /** Keys inside the federation secret created by the primary (`create-federation-secret` job). */
 export const FederationSecretKeys = {

@@ -7,9 +7,9 @@
  */
 import yaml from 'js-yaml';
 import type { Compilation } from '../compiler/types.ts';
+import { byString, instancesIn } from '../model/topology.ts';
 import type { DatacenterDecl, ServiceInstanceDecl, UpstreamDecl } from '../model/types.ts';
 import type { Artifact } from './artifact.ts';
-import { byString, instancesIn } from './topology.ts';
 
 export const ANNOTATION_PREFIX = 'consul.hashicorp.com/';
 

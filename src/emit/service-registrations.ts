@@ -5,11 +5,11 @@
  * `kind = "mesh-gateway"` registration with their LAN and WAN tagged addresses.
  */
 import type { Compilation } from '../compiler/types.ts';
+import { byString, gatewaysIn, instancesIn, sidecarPorts } from '../model/topology.ts';
 import type { DatacenterDecl, MeshGatewayDecl, ServiceInstanceDecl, UpstreamDecl } from '../model/types.ts';
 import { MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../model/types.ts';
 import { type Artifact, sortKeys, stableJson } from './artifact.ts';
 import { bodyFromJson, renderHcl } from './hcl-writer.ts';
-import { byString, gatewaysIn, instancesIn, sidecarPorts } from './topology.ts';
 
 const LITERALS = ['meta', 'config', 'tagged_addresses'];
 

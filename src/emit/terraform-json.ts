@@ -12,8 +12,8 @@ import { TerraformProvider, TerraformResource, TerraformStack, TerraformVariable
 import { Construct } from 'constructs';
 import type { Compilation } from '../compiler/types.ts';
 import { type ConfigEntry, entryKey, type ServiceIntentionsEntry } from '../model/entries.ts';
+import { byString } from '../model/topology.ts';
 import { type Artifact, sortKeys, stableJson } from './artifact.ts';
-import { byString } from './topology.ts';
 
 /** Version constraint of the hashicorp/consul provider the output is written for. */
 export const CONSUL_PROVIDER_VERSION = '~> 2.21';

@@ -9,10 +9,10 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConstructArgError } from '../constructs/internal/errors.ts';
 import { userSpanFromStack } from '../constructs/internal/source-span.ts';
+import { lowerMesh } from '../constructs/lower.ts';
 import { Mesh } from '../constructs/mesh.ts';
 import { ConstructArgumentInvalid, EnvironmentLoadFailed } from '../diagnostics/codes/input.ts';
 import { type Diagnostic, diag, MeshccInputError } from '../diagnostics/diagnostic.ts';
-import { lowerMesh } from '../model/lower.ts';
 import type { MeshModel, SourceSpan } from '../model/types.ts';
 import { loadEntriesDir } from './entries/load-entries-dir.ts';
 

@@ -4,7 +4,7 @@
  *
  * Mirrors `api/config_entry*.go` in hashicorp/consul (api module).
  */
-import type { GatewayMode } from './types.ts';
+import type { GatewayMode } from './gateway-mode.ts';
 
 export type ConfigEntryKind =
   | 'proxy-defaults'

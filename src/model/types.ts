@@ -1,14 +1,14 @@
 /**
  * The plain, JSON-serialisable mesh model. The compiler sees only this: no construct objects, no classes, no I/O.
  *
- * Constructs lower to it (`model/lower.ts`) and raw config-entry files join it (`input/`). Config entries
+ * Constructs lower to it (`constructs/lower.ts`) and raw config-entry files join it (`input/`). Config entries
  * (proxy-defaults, service-defaults, service-resolver, service-intentions, ...) are kept in Consul's own API shape
  * (`ConfigEntry`), so the compiler reads them the way Consul does.
  */
 import type { ConfigEntry } from './entries.ts';
+import type { GatewayMode } from './gateway-mode.ts';
 
-/** Mesh-gateway mode. Consul's `""` (default, i.e. unset) is represented by `undefined`. */
-export type GatewayMode = 'none' | 'local' | 'remote';
+export type { GatewayMode } from './gateway-mode.ts';
 
 /** Where in a source file something was declared. `line` and `column` are 1-based. */
 export interface SourceSpan {

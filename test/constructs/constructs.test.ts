@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as all from '../../src/constructs/index.ts';
 import { ConstructArgError, Datacenter, Mesh, MeshGateway, Service, suppress } from '../../src/constructs/index.ts';
-import { lowerMesh } from '../../src/model/lower.ts';
+import { lowerMesh } from '../../src/constructs/lower.ts';
 
 const CLUSTER = '11111111-2222-3333-4444-555555555555';
 const thisFile = fileURLToPath(import.meta.url);

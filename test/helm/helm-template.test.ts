@@ -14,7 +14,7 @@ import yaml from 'js-yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Compilation } from '../../src/compiler/types.ts';
 import { helmValues, valueKeyPaths } from '../../src/emit/helm-values.ts';
-import { isFederated } from '../../src/emit/topology.ts';
+import { isFederated } from '../../src/model/topology.ts';
 import type { DatacenterDecl } from '../../src/model/types.ts';
 import { environmentCompilation, environmentNames } from '../emit/environments.ts';
 import { fixtures } from '../emit/fixtures.ts';

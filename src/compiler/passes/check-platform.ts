@@ -28,7 +28,7 @@ import {
   isFederated,
   sidecarPorts,
   wanAddresses,
-} from '../../emit/topology.ts';
+} from '../../model/topology.ts';
 import type {
   DatacenterDecl,
   Declared,

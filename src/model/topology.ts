@@ -3,7 +3,7 @@
  * mesh is federated, the primary's gateway addresses, sidecar ports and service SNI names. Pure functions of the
  * model, so every artifact derives them the same way.
  */
-import type { DatacenterDecl, MeshGatewayDecl, MeshModel, ServiceInstanceDecl } from '../model/types.ts';
+import type { DatacenterDecl, MeshGatewayDecl, MeshModel, ServiceInstanceDecl } from './types.ts';
 
 /**
  * First port of Consul's sidecar range (`ports.sidecar_min_port`, default 21000). VM sidecars get explicit ports

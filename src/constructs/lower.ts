@@ -1,20 +1,11 @@
 /**
- * Lowers a construct tree to the plain MeshModel. The only module that imports the constructs; after it, the
- * compiler sees data only. Facts that are not local to one construct (exactly one primary, references between
- * datacenters) are left for the validation passes, so every problem is reported with its location, not thrown.
+ * Lowers a construct tree to the plain MeshModel. It lives beside the constructs it reads and is the only way out of
+ * them: the model below knows nothing of constructs, and after lowering the compiler sees data only. Facts that are
+ * not local to one construct (exactly one primary, references between datacenters) are left for the validation
+ * passes, so every problem is reported with its location, not thrown.
  */
 import type { IConstruct } from 'constructs';
-import { Datacenter } from '../constructs/datacenter.ts';
-import { Intention } from '../constructs/intention.ts';
-import { suppressionsOf } from '../constructs/internal/base.ts';
-import type { Mesh } from '../constructs/mesh.ts';
-import { MeshGateway } from '../constructs/mesh-gateway.ts';
-import { ProxyDefaults } from '../constructs/proxy-defaults.ts';
-import { Service } from '../constructs/service.ts';
-import { ServiceDefaults } from '../constructs/service-defaults.ts';
-import { ServiceInstance } from '../constructs/service-instance.ts';
-import { ServiceResolver } from '../constructs/service-resolver.ts';
-import type { IntentionSource, ServiceIntentionsEntry } from './entries.ts';
+import type { IntentionSource, ServiceIntentionsEntry } from '../model/entries.ts';
 import type {
   DatacenterDecl,
   Declared,
@@ -25,7 +16,17 @@ import type {
   ServiceInstanceDecl,
   SourceSpan,
   UpstreamDecl,
-} from './types.ts';
+} from '../model/types.ts';
+import { Datacenter } from './datacenter.ts';
+import { Intention } from './intention.ts';
+import { suppressionsOf } from './internal/base.ts';
+import type { Mesh } from './mesh.ts';
+import { MeshGateway } from './mesh-gateway.ts';
+import { ProxyDefaults } from './proxy-defaults.ts';
+import { Service } from './service.ts';
+import { ServiceDefaults } from './service-defaults.ts';
+import { ServiceInstance } from './service-instance.ts';
+import { ServiceResolver } from './service-resolver.ts';
 
 function declared(c: IConstruct & { span?: SourceSpan | undefined }): Declared {
   const suppressions = suppressionsOf(c as never);
