@@ -27,16 +27,27 @@ export const CRD_KINDS: Readonly<Record<string, string>> = {
   'service-router': 'ServiceRouter',
 };
 
-/** Fields whose values are free-form and keep their keys as written. */
-const OPAQUE = new Set(['Config']);
+/**
+ * Fields whose values are free-form and keep their keys as written: proxy `Config`, and the header maps of
+ * `RequestHeaders`/`ResponseHeaders` (`Add`/`Set`, keyed by header name; Consul has no other `Add`/`Set` field).
+ */
+const OPAQUE = new Set(['Config', 'Add', 'Set']);
 /** Map fields: their keys are user data (subset names, `*`), their values are specs. */
 const MAPS = new Set(['Failover', 'Subsets']);
 
-/** Go json tag of a Consul field in consul-k8s: `ConnectTimeout` → `connectTimeout`, `HTTP` → `http`, `ExternalSNI` → `externalSNI`. */
+/**
+ * Go json tag of a Consul field in consul-k8s: `ConnectTimeout` → `connectTimeout`, `HTTP` → `http`,
+ * `ExternalSNI` → `externalSNI`, and a leading acronym lower-cased whole: `JSONFormat` → `jsonFormat`.
+ */
 export function camelField(k: string): string {
   let tag = camelTags.get(k);
   if (tag === undefined) {
-    tag = /^[A-Z0-9]+$/.test(k) ? k.toLowerCase() : k.charAt(0).toLowerCase() + k.slice(1);
+    const lead = /^[A-Z0-9]+(?=[A-Z][a-z])/.exec(k)?.[0];
+    tag = /^[A-Z0-9]+$/.test(k)
+      ? k.toLowerCase()
+      : lead
+        ? lead.toLowerCase() + k.slice(lead.length)
+        : k.charAt(0).toLowerCase() + k.slice(1);
     // Field names come from the entry schemas: few and the same in every entry (bounded anyway).
     if (camelTags.size < 4096) camelTags.set(k, tag);
   }
