@@ -2,12 +2,13 @@
  * `meshcc <command> [args]`: finds `commands/<command>.ts`, runs it and turns errors into messages and exit codes.
  * Never prints a stack trace for user errors; an unexpected exception is reported as a bug (MC0001).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MeshccInputError } from '../diagnostics/diagnostic.ts';
 import { renderText } from '../diagnostics/render-text.ts';
 import { type CliIO, type Command, Exit, UsageError } from './command.ts';
+import { meshccVersion } from './version.ts';
 
 const here = fileURLToPath(import.meta.url);
 const commandsDir = join(dirname(here), 'commands');
@@ -19,12 +20,6 @@ function commandNames(): string[] {
     .filter((f) => f.endsWith(ext) && !f.endsWith(`.d${ext}`) && !f.startsWith('_'))
     .map((f) => f.slice(0, -ext.length))
     .sort();
-}
-
-/** The version in meshcc's package.json (two levels up from src/cli or dist/cli). */
-function version(): string {
-  const pkg = JSON.parse(readFileSync(join(dirname(here), '..', '..', 'package.json'), 'utf8')) as { version: string };
-  return pkg.version;
 }
 
 async function loadCommand(name: string): Promise<Command | undefined> {
@@ -53,7 +48,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     return name === undefined ? Exit.error : Exit.ok;
   }
   if (name === '--version' || name === '-v') {
-    io.stdout(`meshcc ${version()}\n`);
+    io.stdout(`meshcc ${meshccVersion()}\n`);
     return Exit.ok;
   }
   const cmd = await loadCommand(name);
