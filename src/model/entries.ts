@@ -162,7 +162,9 @@ export interface RouteHeaderMatch {
   readonly Exact?: string;
   readonly Prefix?: string;
   readonly Suffix?: string;
+  readonly Contains?: string;
   readonly Regex?: string;
+  readonly IgnoreCase?: boolean;
   readonly Invert?: boolean;
 }
 
@@ -179,6 +181,7 @@ export interface RouteHTTPMatch {
   readonly PathExact?: string;
   readonly PathPrefix?: string;
   readonly PathRegex?: string;
+  readonly CaseInsensitive?: boolean;
   readonly Header?: readonly RouteHeaderMatch[];
   readonly QueryParam?: readonly RouteQueryParamMatch[];
   readonly Methods?: readonly string[];
