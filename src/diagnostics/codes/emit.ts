@@ -121,3 +121,13 @@ export const NodePortWanPortMismatch = def<{ gateway: string; dc: string; nodePo
     `is ${a.port}; other datacenters would dial port ${a.port}`,
   'set wan.port to the nodePort, or pick wanAddressSource NodeIP/NodeName/Static, which advertise wan.port',
 );
+
+export const VmFederationWithoutTls = def<{ dc: string }>(
+  'MC4013',
+  'error',
+  'federation through mesh gateways without server TLS',
+  (a) =>
+    `VM datacenter ${a.dc} is WAN-federated through mesh gateways but has tls: false; its servers refuse to dial ` +
+    `through a gateway: "cannot dial via a mesh gateway when outgoing TLS is disabled"`,
+  'set tls: true on the datacenter and give each server a certificate naming <node>.server.<dc>.consul (consul tls cert create -server -dc <dc> -node <node>)',
+);
