@@ -43,6 +43,18 @@ function run(cmd: string, args: string[], cwd: string, env: Record<string, strin
 
 const npmFlags = ['--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
 
+const timings: string[] = [];
+
+/** Runs a step and notes how long it took (printed at the end: where the suite's time goes). */
+async function step<T>(what: string, f: () => Promise<T>): Promise<T> {
+  const t = Date.now();
+  try {
+    return await f();
+  } finally {
+    timings.push(`${what}: ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  }
+}
+
 function ok(r: Run, what: string): Run {
   if (r.code !== 0) throw new Error(`${what} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
   return r;
@@ -54,7 +66,12 @@ describe.skipIf(!consul)('the packed meshcc in a user repository', () => {
   const tag = randomBytes(3).toString('hex');
 
   beforeAll(async () => {
-    const r = ok(await run('npm', ['pack', '--json', '--pack-destination', work, ...npmFlags], repoRoot), 'npm pack');
+    const r = ok(
+      await step('npm pack (with the build)', () =>
+        run('npm', ['pack', '--json', '--pack-destination', work, ...npmFlags], repoRoot),
+      ),
+      'npm pack',
+    );
     const [info] = JSON.parse(r.stdout.slice(r.stdout.indexOf('['))) as {
       filename: string;
       files: { path: string }[];
@@ -69,9 +86,13 @@ describe.skipIf(!consul)('the packed meshcc in a user repository', () => {
     expect(paths.filter((p) => /^(src|test|bench|environments|scripts|\.github)\//.test(p))).toEqual([]);
   }, 240_000);
 
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  afterAll(() => {
+    console.log(`meshcc pack test timings:\n  ${timings.join('\n  ')}`);
+    rmSync(work, { recursive: true, force: true });
+  });
 
-  it.each(['commonjs', 'module'] as const)(
+  // Both repositories at once: most of the time is npm and process start-up, not CPU.
+  it.concurrent.each(['commonjs', 'module'] as const)(
     'works in a "type": "%s" repository: install, init, validate, synth, typecheck, plan, apply, actionlint',
     async (type) => {
       const repo = join(work, `repo-${type}`);
@@ -81,8 +102,19 @@ describe.skipIf(!consul)('the packed meshcc in a user repository', () => {
         join(repo, 'package.json'),
         `${JSON.stringify({ name: `team-${type}`, private: true, type }, null, 2)}\n`,
       );
-      ok(await run('npm', ['install', '--save-dev', tarball, ...npmFlags], repo), 'npm install meshcc');
-      const init = ok(await run('npx', ['meshcc', 'init', '--env', env], repo), 'meshcc init');
+      ok(
+        await step(`${type}: npm install meshcc`, () =>
+          run('npm', ['install', '--save-dev', tarball, ...npmFlags], repo),
+        ),
+        'npm install meshcc',
+      );
+      const init = ok(
+        await step(`${type}: npx meshcc init`, () => run('npx', ['meshcc', 'init', '--env', env], repo)),
+        'meshcc init',
+      );
+      // the rest runs the installed bin as npx does, without npm's own start-up each time
+      const meshcc = (args: string[], extra: Record<string, string> = {}) =>
+        run(process.execPath, [join(repo, 'node_modules', '.bin', 'meshcc'), ...args], repo, extra);
       expect(init.stdout).toContain(`created    environments/${env}/mesh.ts`);
       expect(init.stdout).toContain('created    .github/workflows/apply.yml');
       const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
@@ -98,7 +130,7 @@ describe.skipIf(!consul)('the packed meshcc in a user repository', () => {
           .replace("'api'", `'${env}-api'`)
           .replace("'web-to-api'", `'${env}-web-to-api'`),
       );
-      const again = await run('npx', ['meshcc', 'init', '--env', env], repo);
+      const again = await meshcc(['init', '--env', env]);
       expect(again.code).toBe(1);
       expect(again.stderr).toContain(`environments/${env}/mesh.ts`);
       expect(again.stderr).toContain('--force');
@@ -107,22 +139,28 @@ describe.skipIf(!consul)('the packed meshcc in a user repository', () => {
         join(repo, 'environments', 'typed.ts'),
         "import { Mesh } from 'meshcc';\nexport const n: number = new Mesh('x', { clusterId: 'y' });\n",
       );
-      ok(await run('npm', ['install', ...npmFlags], repo), 'npm install (typescript added by init)');
 
       const consulEnv = { CONSUL_HTTP_ADDR: consul!.dc1 };
       const dir = `environments/${env}`;
-      const [validate, synth, tsc, lint] = await Promise.all([
-        run('npx', ['meshcc', 'validate', dir], repo),
-        run('npx', ['meshcc', 'synth', dir, '--out', `out/${env}`], repo),
-        run('npx', ['tsc', '--noEmit', '-p', '.'], repo),
-        skipLint
-          ? Promise.resolve({ code: 0, stdout: '', stderr: '' })
-          : run(
-              actionlint!,
-              ['-no-color', ...['plan', 'apply', 'drift'].map((w) => `.github/workflows/${w}.yml`)],
-              repo,
-            ),
-      ]);
+      const [validate, synth, tsc, lint] = await step(`${type}: validate, synth, tsc, actionlint`, () =>
+        Promise.all([
+          meshcc(['validate', dir]),
+          meshcc(['synth', dir, '--out', `out/${env}`]),
+          // this checkout's TypeScript (the version init adds) over the repository's tsconfig and installed meshcc
+          run(
+            process.execPath,
+            [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', '.'],
+            repo,
+          ),
+          skipLint
+            ? Promise.resolve({ code: 0, stdout: '', stderr: '' })
+            : run(
+                actionlint!,
+                ['-no-color', ...['plan', 'apply', 'drift'].map((w) => `.github/workflows/${w}.yml`)],
+                repo,
+              ),
+        ]),
+      );
       expect(validate.stderr).toContain('0 error(s), 0 warning(s)');
       expect(validate.code).toBe(0);
       expect(synth.code, synth.stderr).toBe(0);
@@ -134,12 +172,12 @@ describe.skipIf(!consul)('the packed meshcc in a user repository', () => {
       expect(lint.stdout + lint.stderr).toBe('');
       expect(lint.code).toBe(0);
 
-      const plan = await run('npx', ['meshcc', 'plan', dir], repo, consulEnv);
+      const plan = await step(`${type}: plan`, () => meshcc(['plan', dir], consulEnv));
       expect(plan.code, plan.stderr).toBe(2);
       expect(plan.stdout).toContain(`${env}-api`);
-      const apply = await run('npx', ['meshcc', 'apply', dir], repo, consulEnv);
+      const apply = await step(`${type}: apply`, () => meshcc(['apply', dir], consulEnv));
       expect(apply.code, apply.stdout + apply.stderr).toBe(0);
-      const after = await run('npx', ['meshcc', 'plan', dir], repo, consulEnv);
+      const after = await step(`${type}: plan after apply`, () => meshcc(['plan', dir], consulEnv));
       expect(after.code, after.stdout + after.stderr).toBe(0);
     },
     420_000,
