@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -188,7 +188,13 @@ describe.skipIf(!consul)('the packed meshcc in a user repository', () => {
     mkdirSync(orphan);
     writeFileSync(
       join(orphan, 'mesh.ts'),
-      "import { Mesh } from 'meshcc';\nexport default new Mesh('o', { clusterId: 'x' });\n",
+      [
+        "import { Datacenter, Mesh } from 'meshcc';",
+        "const mesh = new Mesh('orphan', { clusterId: '11111111-2222-3333-4444-555555555555' });",
+        "new Datacenter(mesh, 'dc1', { primary: true, platform: 'vm' });",
+        'export default mesh;',
+        '',
+      ].join('\n'),
     );
     // the installed bin (dist, not this checkout's sources) of the CommonJS repository above
     const bin = join(work, 'repo-commonjs', 'node_modules', 'meshcc', 'bin', 'meshcc.js');
@@ -198,5 +204,12 @@ describe.skipIf(!consul)('the packed meshcc in a user repository', () => {
     expect(r.stderr).toContain(`environment ${join(orphan, 'mesh.ts')} failed to load`);
     expect(r.stderr).toContain('npm install --save-dev meshcc');
     expect(r.stderr).not.toMatch(/\n\s+at .*:\d+:\d+/);
+    // with meshcc installed beside it, the same environment loads: no tsconfig, a package.json without "type"
+    writeFileSync(join(orphan, 'package.json'), '{ "name": "orphan", "private": true }\n');
+    mkdirSync(join(orphan, 'node_modules'));
+    symlinkSync(join(work, 'repo-commonjs', 'node_modules', 'meshcc'), join(orphan, 'node_modules', 'meshcc'));
+    const fixed = await run(process.execPath, [bin, 'validate', join(orphan, 'mesh.ts')], orphan);
+    expect(fixed.stderr).toContain('0 error(s)');
+    expect(fixed.code).toBe(0);
   }, 60_000);
 });
