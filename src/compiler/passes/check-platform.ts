@@ -11,6 +11,7 @@ import {
   FederationWithoutGateway,
   FederationWithoutTls,
   GatewayNameWithManagedAcls,
+  InvalidHelmReleaseName,
   InvalidServerCount,
   ModeNotExpressibleOnKubernetes,
   MultipleGatewaysOnKubernetes,
@@ -49,8 +50,15 @@ function at(d: Declared) {
   return { path: d.path, ...(d.span ? { span: d.span } : {}) };
 }
 
+/** helm's release-name rule (pkg/chartutil ValidateReleaseName): a DNS-1123 subdomain of at most 53 characters. */
+const HELM_RELEASE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
 function checkDatacenter(model: MeshModel, dc: DatacenterDecl): Diagnostic[] {
   const out: Diagnostic[] = [];
+  const release = dc.kubernetes?.releaseName;
+  if (release !== undefined && (release.length > 53 || !HELM_RELEASE_NAME.test(release))) {
+    out.push(diag(InvalidHelmReleaseName, at(dc), { dc: dc.name, release }));
+  }
   const federated = isFederated(model);
   const gateways = gatewaysIn(model, dc.name);
   const secondary = dc.name !== dc.primaryDatacenter;
