@@ -92,7 +92,10 @@ async function examples(): Promise<Example[]> {
 }
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+/** Kubernetes qualified names (label and annotation keys): optional DNS-subdomain prefix, name of at most 63. */
+const QUALIFIED_NAME =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 describe.skipIf(skipChart)('emitted CRDs against the chart’s CustomResourceDefinitions', async () => {
   const crds = chartCrds();
@@ -133,7 +136,14 @@ describe.skipIf(skipChart)('emitted CRDs against the chart’s CustomResourceDef
       );
       expect(ok ? [] : errors, `${example} ${path}`).toEqual([]);
       expect(resource.metadata.name, `${example} ${path}: metadata.name`).toMatch(DNS1123_SUBDOMAIN);
-      for (const v of Object.values(resource.metadata.labels ?? {})) expect(v).toMatch(LABEL_VALUE);
+      expect(resource.metadata.name.length).toBeLessThanOrEqual(253);
+      for (const [k, v] of Object.entries(resource.metadata.labels ?? {})) {
+        expect(k, `${example} ${path}: label key`).toMatch(QUALIFIED_NAME);
+        expect(v, `${example} ${path}: label ${k}`).toMatch(LABEL_VALUE);
+      }
+      for (const k of Object.keys(resource.metadata.annotations ?? {})) {
+        expect(k, `${example} ${path}: annotation key`).toMatch(QUALIFIED_NAME);
+      }
     }
   });
 
