@@ -2,7 +2,8 @@
  * Config entries of the kinds meshcc passes through without modelling them field by field (service-splitter,
  * service-router): what a user can write in `entries/`, every field of Consul 1.22's `api.ServiceSplitterConfigEntry`
  * and `api.ServiceRouterConfigEntry` in the API's CamelCase, including header maps whose keys are user data. The
- * chart CRD test emits them beside the entry fixtures, so each of their fields meets the chart's CRD schema.
+ * chart CRD test emits them beside the entry fixtures, so each of their fields meets the chart's CRD schema. The
+ * same entries in snake_case (which Consul accepts too) must give the same custom resources' field names.
  */
 import type { ConfigEntry } from '../../src/model/entries.ts';
 
@@ -72,6 +73,32 @@ export const PASS_THROUGH_ENTRIES: readonly ConfigEntry[] = [
       },
       { Match: { HTTP: { PathExact: '/healthz' } }, Destination: { Service: 'health' } },
       { Match: { HTTP: { PathRegex: '^/v[0-9]+/' } }, Destination: { Service: 'web', ServiceSubset: 'v1' } },
+    ],
+  },
+  {
+    // snake_case, as Consul also accepts it in entry files (meshcc keeps pass-through fields as written).
+    Kind: 'service-router',
+    Name: 'api',
+    routes: [
+      {
+        match: { http: { path_prefix: '/v2', case_insensitive: true, query_param: [{ name: 'q', present: true }] } },
+        destination: {
+          service: 'api',
+          service_subset: 'v2',
+          num_retries: 2,
+          retry_on_connect_failure: true,
+          retry_on_status_codes: [503],
+          request_headers: { add: { 'X-Via': 'meshcc' }, remove: ['X-Debug'] },
+        },
+      },
+    ],
+  },
+  {
+    Kind: 'service-splitter',
+    Name: 'api',
+    splits: [
+      { weight: 50, service: 'api', service_subset: 'v1', response_headers: { set: { 'X-Split': 'a' } } },
+      { weight: 50, service: 'api', service_subset: 'v2' },
     ],
   },
 ];

@@ -28,26 +28,34 @@ export const CRD_KINDS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Fields whose values are free-form and keep their keys as written: proxy `Config`, and the header maps of
+ * Fields (by tag) whose values are free-form and keep their keys as written: proxy `Config`, and the header maps of
  * `RequestHeaders`/`ResponseHeaders` (`Add`/`Set`, keyed by header name; Consul has no other `Add`/`Set` field).
  */
-const OPAQUE = new Set(['Config', 'Add', 'Set']);
-/** Map fields: their keys are user data (subset names, `*`), their values are specs. */
-const MAPS = new Set(['Failover', 'Subsets']);
+const OPAQUE = new Set(['config', 'add', 'set']);
+/** Map fields (by tag): their keys are user data (subset names, `*`), their values are specs. */
+const MAPS = new Set(['failover', 'subsets']);
 
 /**
  * Go json tag of a Consul field in consul-k8s: `ConnectTimeout` → `connectTimeout`, `HTTP` → `http`,
- * `ExternalSNI` → `externalSNI`, and a leading acronym lower-cased whole: `JSONFormat` → `jsonFormat`.
+ * `ExternalSNI` → `externalSNI`, and a leading acronym lower-cased whole: `JSONFormat` → `jsonFormat`. The
+ * snake_case Consul also accepts (kept as written in splitters and routers) becomes camelCase:
+ * `service_subset` → `serviceSubset`.
  */
 export function camelField(k: string): string {
   let tag = camelTags.get(k);
   if (tag === undefined) {
     const lead = /^[A-Z0-9]+(?=[A-Z][a-z])/.exec(k)?.[0];
-    tag = /^[A-Z0-9]+$/.test(k)
-      ? k.toLowerCase()
-      : lead
-        ? lead.toLowerCase() + k.slice(lead.length)
-        : k.charAt(0).toLowerCase() + k.slice(1);
+    const words = k.split('_').filter((w) => w !== '');
+    tag =
+      words.length > 1
+        ? words
+            .map((w, i) => (i === 0 ? w.toLowerCase() : w.charAt(0).toUpperCase() + w.slice(1).toLowerCase()))
+            .join('')
+        : /^[A-Z0-9]+$/.test(k)
+          ? k.toLowerCase()
+          : lead
+            ? lead.toLowerCase() + k.slice(lead.length)
+            : k.charAt(0).toLowerCase() + k.slice(1);
     // Field names come from the entry schemas: few and the same in every entry (bounded anyway).
     if (camelTags.size < 4096) camelTags.set(k, tag);
   }
@@ -67,10 +75,11 @@ function toSpec(v: unknown): unknown {
   for (const k of Object.keys(v)) {
     const x = v[k];
     if (x === undefined) continue;
-    if (OPAQUE.has(k)) out[camelField(k)] = x;
-    else if (MAPS.has(k) && isObject(x)) {
-      out[camelField(k)] = Object.fromEntries(Object.entries(x).map(([mk, mv]) => [mk, toSpec(mv)]));
-    } else out[camelField(k)] = toSpec(x);
+    const tag = camelField(k);
+    if (OPAQUE.has(tag)) out[tag] = x;
+    else if (MAPS.has(tag) && isObject(x)) {
+      out[tag] = Object.fromEntries(Object.entries(x).map(([mk, mv]) => [mk, toSpec(mv)]));
+    } else out[tag] = toSpec(x);
   }
   return out;
 }
