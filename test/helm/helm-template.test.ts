@@ -212,6 +212,20 @@ describe.skipIf(skipChart)('the real consul-k8s chart', async () => {
       expect(!!webhook, 'connect-injector webhook').toBe(dc.connectEnabled);
     });
 
+    it('enables cluster peering in the injector exactly when the values ask for it', () => {
+      // Peering values (global.peering.enabled) come from the peering emitter; whatever it writes must take effect.
+      const values = helmValues(model, dc) as { global?: { peering?: { enabled?: boolean } } };
+      const peering = values.global?.peering?.enabled === true;
+      const injector = r().find('Deployment', `${prefix}-connect-injector`);
+      if (!injector) {
+        expect(peering, 'peering needs the connect injector').toBe(false);
+        return;
+      }
+      const cmd = (injector.spec as unknown as Workload).template.spec.containers.map(commandLine).join('\n');
+      expect(cmd.includes('-enable-peering=true'), '-enable-peering=true').toBe(peering);
+      expect(!!r().find('CustomResourceDefinition', 'peeringacceptors.consul.hashicorp.com')).toBe(peering);
+    });
+
     it('bootstraps ACLs through the chart (server-acl-init), with replication across the federation', () => {
       const job = r().find('Job', `${prefix}-server-acl-init`);
       expect(!!job, 'server-acl-init Job').toBe(model.aclsEnabled);
