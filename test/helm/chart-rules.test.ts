@@ -12,11 +12,12 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/compiler/compile.ts';
 import { catalog } from '../../src/diagnostics/codes/index.ts';
 import { helmValues } from '../../src/emit/helm-values.ts';
-import type { Declared, MeshModel } from '../../src/model/types.ts';
+import type { Declared, MeshGatewayDecl, MeshModel } from '../../src/model/types.ts';
 import { k8sPair, multiDc } from '../emit/fixtures.ts';
 import { chart, renderChart, renderOk, skipChart } from './chart.ts';
 
@@ -185,4 +186,87 @@ describe.skipIf(skipChart)('the chart rules meshcc mirrors (MC40xx) against the 
     expect(d!.message).toContain('node port 30443');
     expect(d!.message).toContain('wan.port is 443');
   });
+
+  it('differential: whenever the chart refuses a datacenter meshcc compiles, meshcc reported its words first', () => {
+    // Mostly valid settings, each rule broken now and then (one broken rule at a time is the common case).
+    const mostly = (v: boolean) =>
+      fc.oneof({ arbitrary: fc.constant(v), weight: 6 }, { arbitrary: fc.constant(!v), weight: 1 });
+    const west = fc.record({
+      tls: mostly(true),
+      connect: mostly(true),
+      acls: fc.boolean(),
+      release: fc.oneof(
+        { arbitrary: fc.constantFrom('consul', 'consul-west'), weight: 6 },
+        { arbitrary: fc.constant('Consul_West'), weight: 1 },
+      ),
+      gateway: fc.option(
+        fc.record({
+          name: fc.oneof(
+            { arbitrary: fc.constant('mesh-gateway'), weight: 4 },
+            { arbitrary: fc.constant('west-gateway'), weight: 1 },
+          ),
+          source: fc.constantFrom('Service', 'NodeIP', 'NodeName', 'Static') as fc.Arbitrary<
+            MeshGatewayDecl['wanAddressSource']
+          >,
+          type: fc.constantFrom('LoadBalancer', 'NodePort', 'ClusterIP') as fc.Arbitrary<
+            MeshGatewayDecl['serviceType']
+          >,
+          nodePort: fc.option(fc.constant(30443), { nil: undefined, freq: 3 }),
+          wanPort: fc.option(fc.constantFrom(443, 30443), { nil: undefined, freq: 6 }),
+        }),
+        { nil: undefined, freq: 8 },
+      ),
+    });
+    fc.assert(
+      fc.property(west, (w) => {
+        const base = k8sPair().model;
+        const model: MeshModel = {
+          ...base,
+          aclsEnabled: w.acls,
+          datacenters: base.datacenters.map((d) =>
+            d.name === 'west'
+              ? {
+                  ...d,
+                  tls: w.tls,
+                  connectEnabled: w.connect,
+                  kubernetes: { ...d.kubernetes!, releaseName: w.release },
+                }
+              : d,
+          ),
+          gateways: base.gateways.flatMap((g) => {
+            if (g.datacenter !== 'west') return [g];
+            const x = w.gateway;
+            if (!x) return [];
+            const { nodePort: _n, wan: _w, ...rest } = g;
+            return [
+              {
+                ...rest,
+                name: x.name,
+                wanAddressSource: x.source,
+                serviceType: x.type,
+                ...(x.nodePort !== undefined ? { nodePort: x.nodePort } : {}),
+                ...(x.wanPort !== undefined ? { wan: { address: '203.0.113.2', port: x.wanPort } } : {}),
+              },
+            ];
+          }),
+        };
+        const errors = compile(model).diagnostics.filter((d) => d.severity === 'error');
+        const quoted = errors.flatMap((d) => {
+          const q = /(?:chart|helm) fails with "([^"]+)"/.exec(d.message)?.[1];
+          return q && d.path.startsWith('fixture/west') ? [q] : [];
+        });
+        const decl = model.datacenters.find((d) => d.name === 'west')!;
+        const r = renderChart(helmValues(model, decl), w.release);
+        if (r.ok) {
+          // meshcc never claims the chart refuses what it renders.
+          expect(quoted).toEqual([]);
+        } else {
+          const line = r.error.trim().split('\n')[0]!;
+          const text = line.replace(/^Error: (execution error at \([^)]+\)|release name "[^"]*"): /, '');
+          expect(quoted, `helm: ${line}`).toContain(text);
+        }
+      }),
+      { numRuns: 40, seed: 13 },
+    );
+  }, 180_000);
 });
