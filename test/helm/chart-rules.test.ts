@@ -187,11 +187,12 @@ describe.skipIf(skipChart)('the chart rules meshcc mirrors (MC40xx) against the 
     expect(d!.message).toContain('wan.port is 443');
   });
 
-  it('differential: whenever the chart refuses a datacenter meshcc compiles, meshcc reported its words first', () => {
+  it('differential: whenever the chart refuses a datacenter (primary or secondary), meshcc reported its words first', () => {
     // Mostly valid settings, each rule broken now and then (one broken rule at a time is the common case).
     const mostly = (v: boolean) =>
       fc.oneof({ arbitrary: fc.constant(v), weight: 6 }, { arbitrary: fc.constant(!v), weight: 1 });
     const west = fc.record({
+      target: fc.constantFrom('east', 'west'),
       tls: mostly(true),
       connect: mostly(true),
       acls: fc.boolean(),
@@ -224,7 +225,7 @@ describe.skipIf(skipChart)('the chart rules meshcc mirrors (MC40xx) against the 
           ...base,
           aclsEnabled: w.acls,
           datacenters: base.datacenters.map((d) =>
-            d.name === 'west'
+            d.name === w.target
               ? {
                   ...d,
                   tls: w.tls,
@@ -234,7 +235,7 @@ describe.skipIf(skipChart)('the chart rules meshcc mirrors (MC40xx) against the 
               : d,
           ),
           gateways: base.gateways.flatMap((g) => {
-            if (g.datacenter !== 'west') return [g];
+            if (g.datacenter !== w.target) return [g];
             const x = w.gateway;
             if (!x) return [];
             const { nodePort: _n, wan: _w, ...rest } = g;
@@ -245,7 +246,7 @@ describe.skipIf(skipChart)('the chart rules meshcc mirrors (MC40xx) against the 
                 wanAddressSource: x.source,
                 serviceType: x.type,
                 ...(x.nodePort !== undefined ? { nodePort: x.nodePort } : {}),
-                ...(x.wanPort !== undefined ? { wan: { address: '203.0.113.2', port: x.wanPort } } : {}),
+                ...(x.wanPort !== undefined ? { wan: { address: '203.0.113.9', port: x.wanPort } } : {}),
               },
             ];
           }),
@@ -253,9 +254,9 @@ describe.skipIf(skipChart)('the chart rules meshcc mirrors (MC40xx) against the 
         const errors = compile(model).diagnostics.filter((d) => d.severity === 'error');
         const quoted = errors.flatMap((d) => {
           const q = /(?:chart|helm) fails with "([^"]+)"/.exec(d.message)?.[1];
-          return q && d.path.startsWith('fixture/west') ? [q] : [];
+          return q && (d.path === `fixture/${w.target}` || d.path.startsWith(`fixture/${w.target}/`)) ? [q] : [];
         });
-        const decl = model.datacenters.find((d) => d.name === 'west')!;
+        const decl = model.datacenters.find((d) => d.name === w.target)!;
         const r = renderChart(helmValues(model, decl), w.release);
         if (r.ok) {
           // meshcc never claims the chart refuses what it renders.
