@@ -18,7 +18,7 @@ import { compile } from '../../src/compiler/compile.ts';
 import { catalog } from '../../src/diagnostics/codes/index.ts';
 import { helmValues } from '../../src/emit/helm-values.ts';
 import type { Declared, MeshGatewayDecl, MeshModel } from '../../src/model/types.ts';
-import { k8sPair, multiDc } from '../emit/fixtures.ts';
+import { k8sPair, multiDc, vmPrimaryK8sSecondary } from '../emit/fixtures.ts';
 import { chart, renderChart, renderOk, skipChart } from './chart.ts';
 
 interface Case {
@@ -191,8 +191,15 @@ describe.skipIf(skipChart)('the chart rules meshcc mirrors (MC40xx) against the 
     // Mostly valid settings, each rule broken now and then (one broken rule at a time is the common case).
     const mostly = (v: boolean) =>
       fc.oneof({ arbitrary: fc.constant(v), weight: 6 }, { arbitrary: fc.constant(!v), weight: 1 });
-    const west = fc.record({
-      target: fc.constantFrom('east', 'west'),
+    const settings = fc.record({
+      // A Kubernetes datacenter of a fixture: both ends of a Kubernetes pair, a Kubernetes primary with a VM
+      // secondary, a Kubernetes secondary behind a VM primary.
+      at: fc.constantFrom(
+        { base: k8sPair, target: 'east' },
+        { base: k8sPair, target: 'west' },
+        { base: multiDc, target: 'dc1' },
+        { base: vmPrimaryK8sSecondary, target: 'secondary' },
+      ),
       tls: mostly(true),
       connect: mostly(true),
       acls: fc.boolean(),
@@ -219,13 +226,14 @@ describe.skipIf(skipChart)('the chart rules meshcc mirrors (MC40xx) against the 
       ),
     });
     fc.assert(
-      fc.property(west, (w) => {
-        const base = k8sPair().model;
+      fc.property(settings, (w) => {
+        const base = w.at.base().model;
+        const target = w.at.target;
         const model: MeshModel = {
           ...base,
           aclsEnabled: w.acls,
           datacenters: base.datacenters.map((d) =>
-            d.name === w.target
+            d.name === target
               ? {
                   ...d,
                   tls: w.tls,
@@ -235,7 +243,7 @@ describe.skipIf(skipChart)('the chart rules meshcc mirrors (MC40xx) against the 
               : d,
           ),
           gateways: base.gateways.flatMap((g) => {
-            if (g.datacenter !== w.target) return [g];
+            if (g.datacenter !== target) return [g];
             const x = w.gateway;
             if (!x) return [];
             const { nodePort: _n, wan: _w, ...rest } = g;
@@ -254,9 +262,9 @@ describe.skipIf(skipChart)('the chart rules meshcc mirrors (MC40xx) against the 
         const errors = compile(model).diagnostics.filter((d) => d.severity === 'error');
         const quoted = errors.flatMap((d) => {
           const q = /(?:chart|helm) fails with "([^"]+)"/.exec(d.message)?.[1];
-          return q && (d.path === `fixture/${w.target}` || d.path.startsWith(`fixture/${w.target}/`)) ? [q] : [];
+          return q && (d.path === `fixture/${target}` || d.path.startsWith(`fixture/${target}/`)) ? [q] : [];
         });
-        const decl = model.datacenters.find((d) => d.name === w.target)!;
+        const decl = model.datacenters.find((d) => d.name === target)!;
         const r = renderChart(helmValues(model, decl), w.release);
         if (r.ok) {
           // meshcc never claims the chart refuses what it renders.
@@ -267,7 +275,7 @@ describe.skipIf(skipChart)('the chart rules meshcc mirrors (MC40xx) against the 
           expect(quoted, `helm: ${line}`).toContain(text);
         }
       }),
-      { numRuns: 40, seed: 13 },
+      { numRuns: 48, seed: 13 },
     );
   }, 180_000);
 });
