@@ -66,6 +66,14 @@ const cases: { name: string; model: () => MeshModel; expected: string[] }[] = [
     expected: ['MC4012'],
   },
   {
+    name: 'a nodePort outside 30000-32767 warns MC4014 (and MC4012 as the WAN port follows the node port)',
+    model: () =>
+      edit(k8sPair().model, (m) => ({
+        gateways: m.gateways.map((g) => (g.datacenter === 'west' ? { ...g, nodePort: 8443 } : g)),
+      })),
+    expected: ['MC4012', 'MC4014'],
+  },
+  {
     name: 'a Helm release name helm refuses reports MC4013',
     model: () =>
       edit(k8sPair().model, (m) => ({

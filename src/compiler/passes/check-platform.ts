@@ -15,6 +15,7 @@ import {
   InvalidServerCount,
   ModeNotExpressibleOnKubernetes,
   MultipleGatewaysOnKubernetes,
+  NodePortOutsideDefaultRange,
   NodePortWanPortMismatch,
   NodePortWithoutPort,
   NoPrimaryGatewayWanAddress,
@@ -99,6 +100,11 @@ function checkGateway(model: MeshModel, dc: DatacenterDecl, g: MeshGatewayDecl):
       }
     }
     if (model.aclsEnabled && g.name !== 'mesh-gateway') out.push(diag(GatewayNameWithManagedAcls, at(g), args));
+    // The API server's default --service-node-port-range (pkg/apis/core/validation: "provided port is not in the
+    // valid range"); a warning, since clusters can widen the range.
+    if (g.serviceType === 'NodePort' && g.nodePort !== undefined && (g.nodePort < 30000 || g.nodePort > 32767)) {
+      out.push(diag(NodePortOutsideDefaultRange, at(g), { ...args, nodePort: g.nodePort }));
+    }
   }
   // The ports the gateway process binds: LAN, WAN (0.0.0.0 unless the WAN address is an IP literal), admin.
   const binds: { what: string; address: string; port: number }[] = [
