@@ -15,6 +15,7 @@ import type {
   UpstreamConfigOverride,
 } from './entries.ts';
 import { formatGoDuration, parseGoDuration } from './go-duration.ts';
+import { proxyDefaultsRules, serviceDefaultsRules, validateKeptEntry } from './validate-entry-kinds.ts';
 
 const META_MAX_KEY_PAIRS = 64;
 const META_KEY_MAX_LENGTH = 128;
@@ -309,14 +310,14 @@ function validateIntentions(e: ServiceIntentionsEntry): string[] {
 export function validateEntry(entry: ConfigEntry): string[] {
   switch (entry.Kind) {
     case 'proxy-defaults':
-      return validateProxyDefaults(entry);
+      return proxyDefaultsRules(entry, validateProxyDefaults(entry));
     case 'service-defaults':
-      return validateServiceDefaults(entry);
+      return serviceDefaultsRules(entry, validateServiceDefaults(entry));
     case 'service-resolver':
       return validateResolver(entry);
     case 'service-intentions':
       return validateIntentions(entry);
     default:
-      return [];
+      return validateKeptEntry(entry);
   }
 }

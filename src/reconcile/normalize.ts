@@ -26,9 +26,15 @@ function isZero(v: unknown): boolean {
   return false;
 }
 
-/** Go durations in `*Timeout`/`*Interval`/`*TTL` fields compare by value (`60s` equals `1m0s`). */
+/**
+ * Go durations in `*Timeout`/`*Interval`/`*TTL`/`*Duration`/`*EjectionTime` fields compare by value (`60s` equals
+ * `1m0s`); Consul returns some `time.Duration` fields as nanosecond numbers (`PassiveHealthCheck.Interval`,
+ * `CacheDuration`), which compare equal to the text meshcc wrote.
+ */
 function normalizeDuration(key: string, v: unknown): unknown {
-  if (typeof v !== 'string' || !/(Timeout|Interval|TTL)$/.test(key)) return v;
+  if (!/(Timeout|Interval|TTL|Duration|EjectionTime)$/.test(key)) return v;
+  if (typeof v === 'number' && Number.isInteger(v)) return `${v}ns`;
+  if (typeof v !== 'string') return v;
   const ns = parseGoDuration(v);
   return ns === undefined ? v : `${ns}ns`;
 }
