@@ -148,14 +148,86 @@ export interface ServiceIntentionsEntry {
   readonly Meta?: Readonly<Record<string, string>>;
 }
 
-/** Splitter and router: parsed and emitted, but not compiled into chains yet (MC1xxx warning). */
-export interface OpaqueL7Entry {
-  readonly Kind: 'service-splitter' | 'service-router';
+/** `Add`/`Set`/`Remove` of HTTP headers (`api.HTTPHeaderModifiers`). */
+export interface HTTPHeaderModifiers {
+  readonly Add?: Readonly<Record<string, string>>;
+  readonly Set?: Readonly<Record<string, string>>;
+  readonly Remove?: readonly string[];
+}
+
+/** One header criterion of a route (`api.ServiceRouteHTTPMatchHeader`): exactly one of Present/Exact/Prefix/Suffix/Regex. */
+export interface RouteHeaderMatch {
+  readonly Name: string;
+  readonly Present?: boolean;
+  readonly Exact?: string;
+  readonly Prefix?: string;
+  readonly Suffix?: string;
+  readonly Contains?: string;
+  readonly Regex?: string;
+  readonly IgnoreCase?: boolean;
+  readonly Invert?: boolean;
+}
+
+/** One query-parameter criterion of a route (`api.ServiceRouteHTTPMatchQueryParam`). */
+export interface RouteQueryParamMatch {
+  readonly Name: string;
+  readonly Present?: boolean;
+  readonly Exact?: string;
+  readonly Regex?: string;
+}
+
+/** `api.ServiceRouteHTTPMatch`: at most one of PathExact/PathPrefix/PathRegex. */
+export interface RouteHTTPMatch {
+  readonly PathExact?: string;
+  readonly PathPrefix?: string;
+  readonly PathRegex?: string;
+  readonly CaseInsensitive?: boolean;
+  readonly Header?: readonly RouteHeaderMatch[];
+  readonly QueryParam?: readonly RouteQueryParamMatch[];
+  readonly Methods?: readonly string[];
+}
+
+/** `api.ServiceRouteDestination`. Durations are Go duration strings (`3s`), as Consul's API writes them. */
+export interface RouteDestination {
+  readonly Service?: string;
+  readonly ServiceSubset?: string;
+  readonly Namespace?: string;
+  readonly Partition?: string;
+  readonly PrefixRewrite?: string;
+  readonly RequestTimeout?: string;
+  readonly IdleTimeout?: string;
+  readonly NumRetries?: number;
+  readonly RetryOnConnectFailure?: boolean;
+  readonly RetryOn?: readonly string[];
+  readonly RetryOnStatusCodes?: readonly number[];
+  readonly RequestHeaders?: HTTPHeaderModifiers;
+  readonly ResponseHeaders?: HTTPHeaderModifiers;
+}
+
+/** `api.ServiceRoute`: the first route whose `Match` matches wins; no `Match` matches everything. */
+export interface ServiceRoute {
+  readonly Match?: { readonly HTTP?: RouteHTTPMatch };
+  readonly Destination?: RouteDestination;
+}
+
+/** `api.ServiceSplit`: a share (0–100, two decimals) of the traffic. */
+export interface ServiceSplit {
+  readonly Weight: number;
+  readonly Service?: string;
+  readonly ServiceSubset?: string;
+  readonly Namespace?: string;
+  readonly Partition?: string;
+  readonly RequestHeaders?: HTTPHeaderModifiers;
+  readonly ResponseHeaders?: HTTPHeaderModifiers;
+}
+
+export interface ServiceRouterEntry {
+  readonly Kind: 'service-router';
   readonly Name: string;
   readonly Partition?: string;
   readonly Namespace?: string;
+  readonly Routes?: readonly ServiceRoute[];
   readonly Meta?: Readonly<Record<string, string>>;
-  readonly [field: string]: unknown;
 }
 
 /**
@@ -171,12 +243,25 @@ export interface KeptEntry {
   readonly [field: string]: unknown;
 }
 
+export interface ServiceSplitterEntry {
+  readonly Kind: 'service-splitter';
+  readonly Name: string;
+  readonly Partition?: string;
+  readonly Namespace?: string;
+  readonly Splits?: readonly ServiceSplit[];
+  readonly Meta?: Readonly<Record<string, string>>;
+}
+
+/** A router or a splitter (kept for code that handles both alike). */
+export type OpaqueL7Entry = ServiceRouterEntry | ServiceSplitterEntry;
+
 export type ConfigEntry =
   | ProxyDefaultsEntry
   | ServiceDefaultsEntry
   | ServiceResolverEntry
   | ServiceIntentionsEntry
-  | OpaqueL7Entry
+  | ServiceRouterEntry
+  | ServiceSplitterEntry
   | KeptEntry;
 
 /** Stable identity of an entry: `kind/name` (partition and namespace are `default` in OSS Consul). */

@@ -12,7 +12,6 @@ import {
   EntryDuplicate,
   EntryFieldsKept,
   EntryFileUnparseable,
-  EntryL7NotCompiled,
   EntryValidationFailed,
 } from '../../diagnostics/codes/entries.ts';
 import { type Diagnostic, diag, MeshccInputError, type PassResult } from '../../diagnostics/diagnostic.ts';
@@ -90,9 +89,6 @@ async function loadFileEntries(file: string, text: string): Promise<PassResult<E
           { entry: entryKey(entry), file, line: at.line, consul: message },
         ),
       );
-    }
-    if (entry.Kind === 'service-splitter' || entry.Kind === 'service-router') {
-      diagnostics.push(diag(EntryL7NotCompiled, { path, span }, { entry: entryKey(entry) }));
     }
     value.push({ path, span, entry, origin: 'file', fieldSpans });
   }
