@@ -304,7 +304,7 @@ export const INVALID_CASES: readonly InvalidCase[] = [
   {
     rule: 'prioritize by locality is enterprise',
     entry: PD({ PrioritizeByLocality: { Mode: 'failover' } }),
-    message: 'Prioritize-by-locality requires Consul Enterprise',
+    message: 'Prioritize-by-locality requires Consul Enterprise ' /* sic: Consul's trailing space */,
   },
   // mesh
   {

@@ -18,7 +18,7 @@ import { environmentCompilation, environmentNames } from '../emit/environments.t
 import { fixtures } from '../emit/fixtures.ts';
 import { FIXTURE_ENTRIES } from '../emit-entries/fixtures.ts';
 import { chartCrds, skipChart, strictSchema } from './chart.ts';
-import { PASS_THROUGH_ENTRIES } from './crd-examples.ts';
+import { KEPT_KIND_ENTRIES, PASS_THROUGH_ENTRIES } from './crd-examples.ts';
 
 interface Resource {
   apiVersion: string;
@@ -80,6 +80,7 @@ async function examples(): Promise<Example[]> {
   const sets: [string, readonly ConfigEntry[]][] = [
     ['entry fixtures', FIXTURE_ENTRIES],
     ['pass-through entries', PASS_THROUGH_ENTRIES],
+    ['kept kinds', KEPT_KIND_ENTRIES],
     ...Object.entries(fixtures).map(([n, f]) => [`fixture ${n}`, f().entries] as [string, readonly ConfigEntry[]]),
   ];
   for (const n of environmentNames()) sets.push([`env ${n}`, (await environmentCompilation(n)).entries]);
