@@ -11,7 +11,8 @@ import { sortKeys } from '../emit/artifact.ts';
 import { entryKey } from '../model/entries.ts';
 
 /** Top-level fields the server owns. */
-const SERVER_FIELDS = new Set(['CreateIndex', 'ModifyIndex', 'Hash', 'CreateTime', 'UpdateTime']);
+/** (`Status`: the conditions Consul writes on API gateways, routes and certificates.) */
+const SERVER_FIELDS = new Set(['CreateIndex', 'ModifyIndex', 'Hash', 'CreateTime', 'UpdateTime', 'Status']);
 /** Fields of an intention source the server computes or keeps for legacy intentions. */
 const SOURCE_SERVER_FIELDS = new Set(['Precedence', 'LegacyID', 'LegacyMeta', 'LegacyCreateTime', 'LegacyUpdateTime']);
 /** Opaque maps whose zero values are user data (not Go zero values) and are kept verbatim. */

@@ -3,7 +3,8 @@
  * by the vitest global setup:
  * - every valid entry of every kind Consul CE accepts (test/entries/kind-cases.ts) is accepted by meshcc without an
  *   error, its API JSON is accepted by Consul and reads back equal (after Consul's normalization: server fields,
- *   zero values and defaults aside, durations by value), and its HCL is accepted by `consul config write` and decodes
+ *   zero values and defaults aside, durations by value) with no false drift, `meshcc import` of it reads back as the
+ *   same entry, and its HCL is accepted by `consul config write` and decodes
  *   back to the same entry in meshcc;
  * - every invalid entry of the table is rejected by both, with the same message (Consul's text);
  * - fast-check: random service-defaults, ingress-gateway and exported-services entries over the fields meshcc keeps
@@ -20,7 +21,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { entryToHcl } from '../../src/emit/consul-entries/hcl.ts';
 import { loadEntriesText } from '../../src/input/entries/load-entries-dir.ts';
 import { apiBody, type ConfigEntry } from '../../src/model/entries.ts';
-import { ConsulClient } from '../../src/reconcile/consul-client.ts';
+import { ConsulClient, type LiveEntry } from '../../src/reconcile/consul-client.ts';
+import { importedEntry } from '../../src/reconcile/import.ts';
+import { sameContent } from '../../src/reconcile/normalize.ts';
 import { consulWrite, disagreement, flatten, meshccCheck, roundTrip } from '../entries/differential.ts';
 import { INVALID_CASES, type Raw, VALID_ENTRIES } from '../entries/kind-cases.ts';
 import { CONSUL_BIN, MISSING_MESSAGE } from './harness.ts';
@@ -105,6 +108,12 @@ describe.skipIf(!consul)('config entries: meshcc and the real Consul agree', () 
         text: 'true',
       });
       expect(rt.back, `${entry.Kind}/${entry.Name}: read back`).toMatchObject(rt.sent);
+      // Drift and plan see no change between what meshcc wrote and what Consul returns ...
+      expect(sameContent(entry, rt.live), `${entry.Kind}/${entry.Name}: false drift`).toBe(true);
+      // ... and `meshcc import` writes a file meshcc reads back as the same entry.
+      const imported = await meshccCheck(importedEntry(rt.live as LiveEntry));
+      expect(imported.messages, `${entry.Kind}/${entry.Name}: import`).toEqual([]);
+      expect(sameContent(imported.entry as ConfigEntry, entry)).toBe(true);
       // HCL: `consul config write` (the CLI's own decoder) accepts it, and meshcc reads it back as the same entry.
       const file = join(dir, `${entry.Kind}-${entry.Name}.hcl`);
       const hcl = entryToHcl(entry);

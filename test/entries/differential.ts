@@ -61,12 +61,17 @@ export async function consulRead(addr: string, kind: string, name: string): Prom
   return fromApi((await r.json()) as { Kind: string; Name?: string });
 }
 
-/** Writes meshcc's API JSON for `entry`, reads it back, and returns both normalized. */
+/** Writes meshcc's API JSON for `entry`, reads it back, and returns both normalized (and the entry as read). */
 export async function roundTrip(
   addr: string,
   entry: ConfigEntry,
-): Promise<{ written: Verdict; sent: Record<string, unknown>; back: Record<string, unknown> }> {
+): Promise<{
+  written: Verdict;
+  sent: Record<string, unknown>;
+  back: Record<string, unknown>;
+  live: Record<string, unknown>;
+}> {
   const written = await consulWrite(addr, apiBody(entry));
-  const back = written.ok ? await consulRead(addr, entry.Kind, entry.Name) : {};
-  return { written, sent: normalizeEntry(entry), back: normalizeEntry(back) };
+  const live = written.ok ? await consulRead(addr, entry.Kind, entry.Name) : {};
+  return { written, sent: normalizeEntry(entry), back: normalizeEntry(live), live };
 }
