@@ -139,14 +139,12 @@ function isDomainName(s: string): boolean {
 
 /**
  * The service-defaults rules for the fields meshcc keeps, merged with `base` (the analyzed fields' messages from
- * `validateServiceDefaults`) in Consul's order: a bad MutualTLSMode replaces every other error; UpstreamConfig with
- * Destination stops before the upstream checks.
+ * `validateServiceDefaults`) in Consul's order: UpstreamConfig with Destination stops before the upstream checks (and
+ * before MutualTLSMode); otherwise a bad MutualTLSMode replaces every other error.
  */
 export function serviceDefaultsRules(e: ServiceDefaultsEntry, base: readonly string[]): string[] {
   const x = e as unknown as Obj;
   if (!e.Name || e.Name === WILDCARD) return [...base];
-  const mtls = mutualTLSModeError(x.MutualTLSMode);
-  if (mtls) return [mtls];
   const isUpstream = (m: string) => m.startsWith('error in upstream');
   const errs = base.filter((m) => !isUpstream(m));
   const bal = str(x.BalanceInboundConnections);
@@ -155,6 +153,9 @@ export function serviceDefaultsRules(e: ServiceDefaultsEntry, base: readonly str
   if (e.UpstreamConfig !== undefined && dest !== undefined) {
     return [...errs, 'UpstreamConfig and Destination are mutually exclusive for service defaults'];
   }
+  // Checked last in Consul, and returned alone: every other error found so far is dropped.
+  const mtls = mutualTLSModeError(x.MutualTLSMode);
+  if (mtls) return [mtls];
   errs.push(...base.filter(isUpstream));
   for (const o of list(e.UpstreamConfig?.Overrides)) {
     const m = multi(upstreamExtraErrors(o));
@@ -346,6 +347,198 @@ function validateTerminating(x: Obj): string[] {
   return [];
 }
 
+const exactlyOne = (...xs: boolean[]): boolean => xs.filter(Boolean).length === 1;
+
+/** Go's `base64.StdEncoding.DecodeString` accepts it (padding required; CR and LF ignored). */
+function isStdBase64(s: string): boolean {
+  return /^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(s.replace(/[\r\n]/g, ''));
+}
+
+function jwtLocationError(l: Obj): string | undefined {
+  const header = obj(l.Header);
+  const query = obj(l.QueryParam);
+  const cookie = obj(l.Cookie);
+  if (!exactlyOne(header !== undefined, query !== undefined, cookie !== undefined)) {
+    return 'must set exactly one of: JWT location header, query param or cookie';
+  }
+  if (header !== undefined) return str(header.Name) ? undefined : 'JWT location header name must be specified';
+  if (cookie !== undefined) return str(cookie.Name) ? undefined : 'JWT location cookie name must be specified';
+  return str(query?.Name) ? undefined : 'JWT location query param name must be specified';
+}
+
+const DISCOVERY_TYPES = ['STATIC', 'STRICT_DNS', 'LOGICAL_DNS', 'EDS', 'ORIGINAL_DST'];
+
+function remoteJwksError(r: Obj): string | undefined {
+  const uri = str(r.URI);
+  if (uri === '') return 'Remote JWKS URI is required';
+  // url.ParseRequestURI: an absolute URI (with a scheme) or an absolute path.
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(uri) && !uri.startsWith('/')) {
+    return `Remote JWKS URI is invalid: parse ${q(uri)}: invalid URI for request, uri: ${uri}`;
+  }
+  const backoff = obj(obj(r.RetryPolicy)?.RetryPolicyBackOff);
+  if (backoff !== undefined) {
+    const base = parseGoDuration(str(backoff.BaseInterval) || '0s');
+    const max = parseGoDuration(str(backoff.MaxInterval) || '0s');
+    if (base.ok && max.ok && max.ns !== 0n && base.ns > max.ns) {
+      return "retry policy backoff's MaxInterval should be greater or equal to BaseInterval";
+    }
+  }
+  const cluster = obj(r.JWKSCluster);
+  if (cluster !== undefined) {
+    const d = str(cluster.DiscoveryType);
+    if (d !== '' && !DISCOVERY_TYPES.includes(d)) return `unsupported jwks cluster discovery type: ${q(d)}`;
+    const certs = obj(cluster.TLSCertificates);
+    if (certs !== undefined) {
+      const ca = obj(certs.TrustedCA);
+      if (!exactlyOne(obj(certs.CaCertificateProviderInstance) !== undefined, ca !== undefined)) {
+        return "must specify exactly one of: CaCertificateProviderInstance or TrustedCA for JKWS' TLSCertificates";
+      }
+      if (
+        ca !== undefined &&
+        !exactlyOne(
+          str(ca.Filename) !== '',
+          str(ca.EnvironmentVariable) !== '',
+          str(ca.InlineString) !== '',
+          Array.isArray(ca.InlineBytes) ? ca.InlineBytes.length > 0 : str(ca.InlineBytes) !== '',
+        )
+      ) {
+        return "must specify exactly one of: Filename, EnvironmentVariable, InlineString or InlineBytes for JWKS' TrustedCA";
+      }
+    }
+  }
+  return undefined;
+}
+
+function validateJwtProvider(x: Obj): string[] {
+  if (str(x.Name) === '') return ['Name is required'];
+  const meta = metaError(x.Meta);
+  if (meta) return [meta];
+  const jwks = obj(x.JSONWebKeySet);
+  if (jwks === undefined) return ['JSONWebKeySet is required'];
+  const local = obj(jwks.Local);
+  const remote = obj(jwks.Remote);
+  if (!exactlyOne(local !== undefined, remote !== undefined)) {
+    return ['must specify exactly one of Local or Remote JSON Web key set'];
+  }
+  if (remote !== undefined) {
+    const err = remoteJwksError(remote);
+    if (err) return [err];
+  } else if (local !== undefined) {
+    if (!exactlyOne(str(local.Filename) !== '', str(local.JWKS) !== '')) {
+      return ['must specify exactly one of String or filename for local keyset'];
+    }
+    if (str(local.JWKS) !== '' && !isStdBase64(str(local.JWKS))) return ['JWKS must be valid base64 encoded string'];
+  }
+  const locations = list(x.Locations)
+    .map(jwtLocationError)
+    .filter((e): e is string => e !== undefined);
+  if (locations.length > 0) return [multi(locations) ?? ''];
+  const fwd = obj(x.Forwarding);
+  if (fwd !== undefined && str(fwd.HeaderName) === '') return ['Header name required for forwarding config'];
+  return [];
+}
+
+const LISTENER_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+function validateApiGateway(x: Obj): string[] {
+  const meta = metaError(x.Meta);
+  if (meta) return [meta];
+  const listeners = list(x.Listeners);
+  if (listeners.length === 0) return ['api gateway must have at least one listener'];
+  const names = new Set<string>();
+  for (const l of listeners) {
+    const name = str(l.Name);
+    if (!LISTENER_NAME.test(name)) {
+      return [
+        `listener name ${q(name)} is invalid, must be at least 1 character and contain only letters, numbers, or dashes`,
+      ];
+    }
+    if (names.has(name)) return [`found multiple listeners with the name ${q(name)}`];
+    names.add(name);
+  }
+  // Normalize(): protocols are lower-cased, certificate references default to inline-certificate.
+  const protocol = (l: Obj): string => str(l.Protocol).toLowerCase();
+  const byPort = new Map<number, Obj>();
+  for (const l of listeners) {
+    const prev = byPort.get(num(l.Port));
+    if (prev !== undefined && (str(prev.Hostname) !== str(l.Hostname) || protocol(prev) !== protocol(l))) {
+      return [`listeners ${q(str(prev.Name))} and ${q(str(l.Name))} cannot be merged`];
+    }
+    byPort.set(num(l.Port), l);
+  }
+  for (const l of listeners) {
+    const p = protocol(l);
+    const host = str(l.Hostname);
+    if (p !== 'http' && p !== 'tcp') return [`unsupported listener protocol ${q(p)}, must be one of 'tcp', or 'http'`];
+    if (p === 'tcp' && host !== '') return ['hostname specification is not supported when using TCP'];
+    const port = num(l.Port);
+    if (port <= 0 || port > 65535) return [`listener port ${port} not in the range 1-65535`];
+    if ((host.startsWith('*.') ? host.slice(2) : host).includes('*')) {
+      return [`host ${q(host)} is not valid, a wildcard specifier is only allowed as the left-most label`];
+    }
+    const tls = obj(l.TLS);
+    for (const c of list(tls?.Certificates)) {
+      const kind = str(c.Kind) || 'inline-certificate';
+      if (kind !== 'file-system-certificate' && kind !== 'inline-certificate') {
+        return [`unsupported certificate kind: ${q(kind)}, must be 'file-system-certificate' or 'inline-certificate'`];
+      }
+      if (str(c.Name) === '') return ['certificate reference must have a name'];
+    }
+    const t = tlsError(
+      tls === undefined
+        ? undefined
+        : { TLSMinVersion: tls.MinVersion, TLSMaxVersion: tls.MaxVersion, CipherSuites: tls.CipherSuites },
+    );
+    if (t) return [t];
+  }
+  return [];
+}
+
+/** Route parents: only API gateways (an unset Kind is one, `Normalize()`), each once. */
+function parentsError(parents: readonly Obj[]): string | undefined {
+  const seen = new Set<string>();
+  for (const p of parents) {
+    const kind = str(p.Kind) || 'api-gateway';
+    if (kind !== 'api-gateway') return `unsupported parent kind: ${q(kind)}, must be 'api-gateway'`;
+    const key = JSON.stringify([kind, str(p.Name), str(p.SectionName)]);
+    if (seen.has(key)) return 'route parents must be unique';
+    seen.add(key);
+  }
+  return undefined;
+}
+
+const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE'];
+
+function validateHttpRoute(x: Obj): string[] {
+  for (const h of Array.isArray(x.Hostnames) ? x.Hostnames.map(str) : []) {
+    if (!isDomainName(h)) return [`host ${q(h)} must be a valid DNS hostname`];
+    if (h.includes('*')) return [`host ${q(h)} must not be a wildcard`];
+  }
+  const parents = parentsError(list(x.Parents));
+  if (parents) return [parents];
+  const meta = metaError(x.Meta);
+  if (meta) return [meta];
+  const rules = list(x.Rules);
+  for (let i = 0; i < rules.length; i++) {
+    const matches = list(rules[i]?.Matches);
+    for (let j = 0; j < matches.length; j++) {
+      const method = str(matches[j]?.Method);
+      if (method !== '' && !HTTP_METHODS.includes(method)) {
+        return [`Rule[${i}], Match[${j}], Method contains an invalid method ${q(method)}`];
+      }
+    }
+  }
+  return [];
+}
+
+function validateTcpRoute(x: Obj): string[] {
+  if (list(x.Services).length > 1) return ['tcp-route currently only supports one service'];
+  const parents = parentsError(list(x.Parents));
+  if (parents) return [parents];
+  const meta = metaError(x.Meta);
+  return meta ? [meta] : [];
+}
+
 /** Consul's messages for an entry of a kind meshcc keeps without analyzing (empty when Consul would accept it). */
 export function validateKeptEntry(entry: ConfigEntry): string[] {
   const x = entry as unknown as Obj;
@@ -360,6 +553,18 @@ export function validateKeptEntry(entry: ConfigEntry): string[] {
       return validateIngress(x);
     case 'terminating-gateway':
       return validateTerminating(x);
+    case 'jwt-provider':
+      return validateJwtProvider(x);
+    case 'api-gateway':
+      return validateApiGateway(x);
+    case 'http-route':
+      return validateHttpRoute(x);
+    case 'tcp-route':
+      return validateTcpRoute(x);
+    case 'file-system-certificate': {
+      const meta = metaError(x.Meta);
+      return meta ? [meta] : [];
+    }
     default:
       return [];
   }

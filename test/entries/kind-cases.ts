@@ -270,6 +270,12 @@ export const INVALID_CASES: readonly InvalidCase[] = [
     entry: SD({ UpstreamConfig: { Defaults: { BalanceOutboundConnections: 'x' } } }),
     message: 'error in upstream defaults: 1 error occurred: invalid value for balance_outbound_connections: x',
   },
+  // Found by fast-check: Consul returns at UpstreamConfig+Destination before it looks at MutualTLSMode.
+  {
+    rule: 'UpstreamConfig with Destination before MutualTLSMode',
+    entry: SD({ MutualTLSMode: 'loose', Destination: {}, UpstreamConfig: {} }),
+    message: 'UpstreamConfig and Destination are mutually exclusive for service defaults',
+  },
   // proxy-defaults
   {
     rule: 'proxy-defaults MutualTLSMode',
@@ -457,3 +463,164 @@ export const INVALID_CASES: readonly InvalidCase[] = [
     message: 'Service "a" must have a CertFile, CAFile, and KeyFile specified for TLS origination',
   },
 ];
+
+const JWT = (o: Raw): Raw => ({ Kind: 'jwt-provider', Name: 'bad-jwt-i12x', ...o });
+const REMOTE = { Remote: { URI: 'https://x.example.com/keys' } };
+const AG = (o: Raw): Raw => ({ Kind: 'api-gateway', Name: 'bad-apigw-i12x', ...o });
+const L = (o: Raw): Raw => ({ Name: 'l', Port: 80, Protocol: 'http', ...o });
+const HR = (o: Raw): Raw => ({ Kind: 'http-route', Name: 'bad-route-i12x', ...o });
+const TR = (o: Raw): Raw => ({ Kind: 'tcp-route', Name: 'bad-tcp-route-i12x', ...o });
+
+/** Invalid entries of the gateway, route, certificate and JWT kinds. */
+export const INVALID_GATEWAY_CASES: readonly InvalidCase[] = [
+  { rule: 'jwt key set required', entry: JWT({}), message: 'JSONWebKeySet is required' },
+  {
+    rule: 'jwt local or remote',
+    entry: JWT({ JSONWebKeySet: {} }),
+    message: 'must specify exactly one of Local or Remote JSON Web key set',
+  },
+  {
+    rule: 'jwt local string or file',
+    entry: JWT({ JSONWebKeySet: { Local: { JWKS: 'e30=', Filename: '/k' } } }),
+    message: 'must specify exactly one of String or filename for local keyset',
+  },
+  {
+    rule: 'jwt local base64',
+    entry: JWT({ JSONWebKeySet: { Local: { JWKS: 'not base64!' } } }),
+    message: 'JWKS must be valid base64 encoded string',
+  },
+  {
+    rule: 'jwt remote URI required',
+    entry: JWT({ JSONWebKeySet: { Remote: { RequestTimeoutMs: 5 } } }),
+    message: 'Remote JWKS URI is required',
+  },
+  {
+    rule: 'jwt remote URI invalid',
+    entry: JWT({ JSONWebKeySet: { Remote: { URI: 'keys.json' } } }),
+    message: 'Remote JWKS URI is invalid: parse "keys.json": invalid URI for request, uri: keys.json',
+  },
+  {
+    rule: 'jwt backoff',
+    entry: JWT({
+      JSONWebKeySet: {
+        Remote: { URI: 'https://x/k', RetryPolicy: { RetryPolicyBackOff: { BaseInterval: '10s', MaxInterval: '5s' } } },
+      },
+    }),
+    message: "retry policy backoff's MaxInterval should be greater or equal to BaseInterval",
+  },
+  {
+    rule: 'jwt cluster discovery type',
+    entry: JWT({ JSONWebKeySet: { Remote: { URI: 'https://x/k', JWKSCluster: { DiscoveryType: 'DNS' } } } }),
+    message: 'unsupported jwks cluster discovery type: "DNS"',
+  },
+  {
+    rule: 'jwt trusted CA',
+    entry: JWT({
+      JSONWebKeySet: {
+        Remote: {
+          URI: 'https://x/k',
+          JWKSCluster: { TLSCertificates: { TrustedCA: { Filename: '/a', InlineString: 'b' } } },
+        },
+      },
+    }),
+    message:
+      "must specify exactly one of: Filename, EnvironmentVariable, InlineString or InlineBytes for JWKS' TrustedCA",
+  },
+  {
+    rule: 'jwt location',
+    entry: JWT({ JSONWebKeySet: REMOTE, Locations: [{ Header: { Name: 'a' }, Cookie: { Name: 'b' } }] }),
+    message: '1 error occurred: must set exactly one of: JWT location header, query param or cookie',
+  },
+  {
+    rule: 'jwt location header name',
+    entry: JWT({ JSONWebKeySet: REMOTE, Locations: [{ Header: { Forward: true } }] }),
+    message: '1 error occurred: JWT location header name must be specified',
+  },
+  {
+    rule: 'jwt forwarding header',
+    entry: JWT({ JSONWebKeySet: REMOTE, Forwarding: { PadForwardPayloadHeader: true } }),
+    message: 'Header name required for forwarding config',
+  },
+  { rule: 'api gateway listeners', entry: AG({}), message: 'api gateway must have at least one listener' },
+  {
+    rule: 'api gateway listener name',
+    entry: AG({ Listeners: [L({ Name: 'Bad_Name' })] }),
+    message:
+      'listener name "Bad_Name" is invalid, must be at least 1 character and contain only letters, numbers, or dashes',
+  },
+  {
+    rule: 'api gateway duplicate listener',
+    entry: AG({ Listeners: [L({}), L({ Port: 81 })] }),
+    message: 'found multiple listeners with the name "l"',
+  },
+  {
+    rule: 'api gateway merged listeners',
+    entry: AG({ Listeners: [L({}), L({ Name: 'm', Protocol: 'tcp' })] }),
+    message: 'listeners "l" and "m" cannot be merged',
+  },
+  {
+    rule: 'api gateway protocol',
+    entry: AG({ Listeners: [L({ Protocol: 'grpc' })] }),
+    message: "unsupported listener protocol \"grpc\", must be one of 'tcp', or 'http'",
+  },
+  {
+    rule: 'api gateway tcp hostname',
+    entry: AG({ Listeners: [L({ Protocol: 'tcp', Hostname: 'a.com' })] }),
+    message: 'hostname specification is not supported when using TCP',
+  },
+  {
+    rule: 'api gateway port',
+    entry: AG({ Listeners: [L({ Port: 0 })] }),
+    message: 'listener port 0 not in the range 1-65535',
+  },
+  {
+    rule: 'api gateway wildcard host',
+    entry: AG({ Listeners: [L({ Hostname: 'a.*.com' })] }),
+    message: 'host "a.*.com" is not valid, a wildcard specifier is only allowed as the left-most label',
+  },
+  {
+    rule: 'api gateway certificate kind',
+    entry: AG({ Listeners: [L({ TLS: { Certificates: [{ Kind: 'mesh', Name: 'c' }] } })] }),
+    message: "unsupported certificate kind: \"mesh\", must be 'file-system-certificate' or 'inline-certificate'",
+  },
+  {
+    rule: 'api gateway certificate name',
+    entry: AG({ Listeners: [L({ TLS: { Certificates: [{ Kind: 'file-system-certificate' }] } })] }),
+    message: 'certificate reference must have a name',
+  },
+  {
+    rule: 'api gateway TLS version',
+    entry: AG({ Listeners: [L({ TLS: { MinVersion: 'TLSv2' } })] }),
+    message:
+      'no matching TLS version found for TLSv2, please specify one of [TLS_AUTO, TLSv1_0, TLSv1_1, TLSv1_2, TLSv1_3]',
+  },
+  { rule: 'http route host', entry: HR({ Hostnames: ['*.a.com'] }), message: 'host "*.a.com" must not be a wildcard' },
+  {
+    rule: 'http route parent kind',
+    entry: HR({ Parents: [{ Kind: 'ingress-gateway', Name: 'g' }] }),
+    message: 'unsupported parent kind: "ingress-gateway", must be \'api-gateway\'',
+  },
+  {
+    rule: 'http route parents unique',
+    entry: HR({ Parents: [{ Name: 'g' }, { Kind: 'api-gateway', Name: 'g' }] }),
+    message: 'route parents must be unique',
+  },
+  {
+    rule: 'http route method',
+    entry: HR({ Rules: [{ Matches: [{ Method: 'FETCH' }] }] }),
+    message: 'Rule[0], Match[0], Method contains an invalid method "FETCH"',
+  },
+  {
+    rule: 'tcp route one service',
+    entry: TR({ Services: [{ Name: 'a' }, { Name: 'b' }] }),
+    message: 'tcp-route currently only supports one service',
+  },
+  {
+    rule: 'tcp route parent kind',
+    entry: TR({ Parents: [{ Kind: 'mesh', Name: 'g' }] }),
+    message: 'unsupported parent kind: "mesh", must be \'api-gateway\'',
+  },
+];
+
+/** Every invalid case. */
+export const ALL_INVALID_CASES: readonly InvalidCase[] = [...INVALID_CASES, ...INVALID_GATEWAY_CASES];
