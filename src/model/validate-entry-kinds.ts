@@ -7,6 +7,7 @@
  */
 import type { ConfigEntry, ProxyDefaultsEntry, ServiceDefaultsEntry } from './entries.ts';
 import { parseGoDuration } from './go-duration.ts';
+import { inlineCertificateError } from './validate-certificate.ts';
 
 type Obj = Readonly<Record<string, unknown>>;
 
@@ -561,6 +562,12 @@ export function validateKeptEntry(entry: ConfigEntry): string[] {
       return validateHttpRoute(x);
     case 'tcp-route':
       return validateTcpRoute(x);
+    case 'inline-certificate': {
+      const meta = metaError(x.Meta);
+      if (meta) return [meta];
+      const err = inlineCertificateError(str(x.Certificate), str(x.PrivateKey));
+      return err ? [err] : [];
+    }
     case 'file-system-certificate': {
       const meta = metaError(x.Meta);
       return meta ? [meta] : [];

@@ -13,7 +13,8 @@
  * the cluster mutex the other suites use for them.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -168,6 +169,44 @@ describe.skipIf(!consul)('config entries: meshcc and the real Consul agree', () 
     expect(flatten(v.text)).toContain(flatten(c.message));
     expect(m.messages.map(flatten)).toContain(flatten(c.message));
   });
+
+  it('inline certificates: accepts a real pair, rejects what Consul rejects, in its words', async () => {
+    // A certificate and keys from the real `consul tls` (EC), and a short RSA key.
+    const certs = join(dir, 'certs');
+    mkdirSync(certs);
+    execFileSync(CONSUL_BIN, ['tls', 'ca', 'create'], { cwd: certs, stdio: 'pipe' });
+    execFileSync(CONSUL_BIN, ['tls', 'cert', 'create', '-server'], { cwd: certs, stdio: 'pipe' });
+    const read = (f: string) => readFileSync(join(certs, f), 'utf8');
+    const cert = read('dc1-server-consul-0.pem');
+    const key = read('dc1-server-consul-0-key.pem');
+    const shortRsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({
+      type: 'pkcs1',
+      format: 'pem',
+    }) as string;
+    const cases: [Raw, string | undefined][] = [
+      [{ Certificate: cert, PrivateKey: key }, undefined],
+      [
+        { Certificate: cert, PrivateKey: read('consul-agent-ca-key.pem') },
+        'tls: private key does not match public key',
+      ],
+      [{ Certificate: cert, PrivateKey: 'not a key' }, 'failed to parse private key PEM'],
+      [{ Certificate: 'not a certificate', PrivateKey: key }, 'failed to parse certificate PEM'],
+      [{ Certificate: cert, PrivateKey: shortRsa }, 'key length must be at least 2048 bits'],
+      [
+        { Certificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', PrivateKey: key },
+        'failed to parse certificate',
+      ],
+    ];
+    for (const [fields, message] of cases) {
+      const raw = { Kind: 'inline-certificate', Name: 'inline-i12x', ...fields };
+      const m = await meshccCheck(raw);
+      const v = await consulWrite(addr, raw);
+      if (v.ok) track({ Kind: 'inline-certificate', Name: 'inline-i12x' });
+      expect(disagreement(m, v)).toBeUndefined();
+      if (message === undefined) expect(v.ok).toBe(true);
+      else expect(m.messages).toEqual([message]);
+    }
+  }, 60_000);
 
   const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
   const text = fc.constantFrom('', 'strict', 'permissive', 'exact_balance', 'bogus', 'a.com', '10.0.0.1', '*.x', 'x');
