@@ -183,6 +183,32 @@ export function serviceDefaultsRules(e: ServiceDefaultsEntry, base: readonly str
     if (port < 1 || port > 65535) errs.push(`Invalid Port number ${port}`);
   }
   if (x.RateLimits !== undefined) errs.push('invalid rate_limits config. Rate limiting is a consul enterprise feature');
+  errs.push(...extensionErrors(x.EnvoyExtensions));
+  return errs;
+}
+
+const BUILTIN_EXTENSIONS = [
+  'builtin/otel-access-logging',
+  'builtin/lua',
+  'builtin/aws/lambda',
+  'builtin/property-override',
+  'builtin/wasm',
+  'builtin/ext-authz',
+];
+
+/**
+ * `envoyextensions.ValidateExtensions`, as far as names go: each extension needs a Name that is a built-in extension.
+ * (The version constraints and each extension's own argument checks are not reproduced.)
+ */
+function extensionErrors(v: unknown): string[] {
+  const errs: string[] = [];
+  list(v).forEach((ext, i) => {
+    const name = str(ext.Name);
+    if (name === '') errs.push(`invalid EnvoyExtensions[${i}]: Name is required`);
+    else if (!BUILTIN_EXTENSIONS.includes(name)) {
+      errs.push(`invalid EnvoyExtensions[${i}][${name}]: name ${q(name)} is not a built-in extension`);
+    }
+  });
   return errs;
 }
 
@@ -216,6 +242,8 @@ export function proxyDefaultsRules(e: ProxyDefaultsEntry, base: readonly string[
   const logs = accessLogsError(obj(x.AccessLogs));
   if (logs) return [logs];
   if (base.length > 0) return [...base];
+  const ext = extensionErrors(x.EnvoyExtensions);
+  if (ext.length > 0) return ext;
   const mode = str(obj(x.FailoverPolicy)?.Mode);
   if (!['', 'sequential', 'order-by-locality'].includes(mode)) {
     return ["Failover-policy mode must be one of '', 'sequential', or 'order-by-locality'"];

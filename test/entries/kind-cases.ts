@@ -276,6 +276,21 @@ export const INVALID_CASES: readonly InvalidCase[] = [
     entry: SD({ MutualTLSMode: 'loose', Destination: {}, UpstreamConfig: {} }),
     message: 'UpstreamConfig and Destination are mutually exclusive for service defaults',
   },
+  {
+    rule: 'extension name required',
+    entry: SD({ EnvoyExtensions: [{ Required: true }] }),
+    message: 'invalid EnvoyExtensions[0]: Name is required',
+  },
+  {
+    rule: 'extension must be built in',
+    entry: SD({
+      EnvoyExtensions: [
+        { Name: 'builtin/lua', Arguments: { ProxyType: 'connect-proxy', Listener: 'inbound', Script: 'x' } },
+        { Name: 'custom/x' },
+      ],
+    }),
+    message: 'invalid EnvoyExtensions[1][custom/x]: name "custom/x" is not a built-in extension',
+  },
   // proxy-defaults
   {
     rule: 'proxy-defaults MutualTLSMode',
@@ -301,6 +316,11 @@ export const INVALID_CASES: readonly InvalidCase[] = [
     rule: 'access logs path',
     entry: PD({ AccessLogs: { Type: 'stdout', Path: '/x' } }),
     message: 'path is only valid for file type access logs',
+  },
+  {
+    rule: 'proxy-defaults extension name',
+    entry: PD({ EnvoyExtensions: [{ Name: 'builtin/nope' }] }),
+    message: 'invalid EnvoyExtensions[0][builtin/nope]: name "builtin/nope" is not a built-in extension',
   },
   {
     rule: 'failover policy mode',
