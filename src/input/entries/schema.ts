@@ -247,12 +247,161 @@ const serviceIntentions: StructType = {
   unsupported: ['JWT', ...COMMON_UNSUPPORTED],
 };
 
-/** Schemas of the kinds meshcc decodes field by field. Splitters and routers are kept opaque. */
+const headerModifiers: FieldSpec = {
+  type: {
+    k: 'struct',
+    go: 'api.HTTPHeaderModifiers',
+    fields: {
+      Add: { type: { k: 'map', value: { k: 'string' }, go: 'map[string]string' } },
+      Set: { type: { k: 'map', value: { k: 'string' }, go: 'map[string]string' } },
+      Remove: STRINGS,
+    },
+  },
+};
+
+const serviceRouter: StructType = {
+  k: 'struct',
+  go: 'api.ServiceRouterConfigEntry',
+  fields: {
+    Kind: str(),
+    Name: str(),
+    Partition: str(),
+    Namespace: str(),
+    Routes: {
+      type: {
+        k: 'list',
+        go: '[]api.ServiceRoute',
+        item: {
+          k: 'struct',
+          go: 'api.ServiceRoute',
+          fields: {
+            Match: {
+              type: {
+                k: 'struct',
+                go: 'api.ServiceRouteMatch',
+                fields: {
+                  HTTP: {
+                    type: {
+                      k: 'struct',
+                      go: 'api.ServiceRouteHTTPMatch',
+                      fields: {
+                        PathExact: aliased(str(), 'path_exact'),
+                        PathPrefix: aliased(str(), 'path_prefix'),
+                        PathRegex: aliased(str(), 'path_regex'),
+                        Header: {
+                          type: {
+                            k: 'list',
+                            go: '[]api.ServiceRouteHTTPMatchHeader',
+                            item: {
+                              k: 'struct',
+                              go: 'api.ServiceRouteHTTPMatchHeader',
+                              fields: {
+                                Name: str(),
+                                Present: BOOL,
+                                Exact: str(),
+                                Prefix: str(),
+                                Suffix: str(),
+                                Regex: str(),
+                                Invert: BOOL,
+                              },
+                            },
+                          },
+                        },
+                        QueryParam: aliased(
+                          {
+                            type: {
+                              k: 'list',
+                              go: '[]api.ServiceRouteHTTPMatchQueryParam',
+                              item: {
+                                k: 'struct',
+                                go: 'api.ServiceRouteHTTPMatchQueryParam',
+                                fields: { Name: str(), Present: BOOL, Exact: str(), Regex: str() },
+                              },
+                            },
+                          },
+                          'query_param',
+                        ),
+                        Methods: STRINGS,
+                      },
+                    },
+                  },
+                },
+              },
+            },
+            Destination: {
+              type: {
+                k: 'struct',
+                go: 'api.ServiceRouteDestination',
+                fields: {
+                  Service: str(),
+                  ServiceSubset: aliased(str(), 'service_subset'),
+                  Namespace: str(),
+                  Partition: str(),
+                  PrefixRewrite: aliased(str(), 'prefix_rewrite'),
+                  RequestTimeout: aliased(DURATION, 'request_timeout'),
+                  IdleTimeout: aliased(DURATION, 'idle_timeout'),
+                  NumRetries: aliased(INT, 'num_retries'),
+                  RetryOnConnectFailure: aliased(BOOL, 'retry_on_connect_failure'),
+                  RetryOn: aliased(STRINGS, 'retry_on'),
+                  RetryOnStatusCodes: aliased(
+                    { type: { k: 'list', item: { k: 'int' }, go: '[]uint32' } },
+                    'retry_on_status_codes',
+                  ),
+                  RequestHeaders: aliased(headerModifiers, 'request_headers'),
+                  ResponseHeaders: aliased(headerModifiers, 'response_headers'),
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    Meta: META,
+  },
+  unsupported: [...COMMON_UNSUPPORTED],
+};
+
+const serviceSplitter: StructType = {
+  k: 'struct',
+  go: 'api.ServiceSplitterConfigEntry',
+  fields: {
+    Kind: str(),
+    Name: str(),
+    Partition: str(),
+    Namespace: str(),
+    Splits: {
+      type: {
+        k: 'list',
+        go: '[]api.ServiceSplit',
+        item: {
+          k: 'struct',
+          go: 'api.ServiceSplit',
+          fields: {
+            // float32 in Consul; kept as the number written (meshcc rounds it as Consul does).
+            Weight: { type: { k: 'any' } },
+            Service: str(),
+            ServiceSubset: aliased(str(), 'service_subset'),
+            Namespace: str(),
+            Partition: str(),
+            RequestHeaders: aliased(headerModifiers, 'request_headers'),
+            ResponseHeaders: aliased(headerModifiers, 'response_headers'),
+          },
+        },
+      },
+    },
+    Meta: META,
+  },
+  unsupported: [...COMMON_UNSUPPORTED],
+};
+
+/** Schemas of the kinds meshcc decodes field by field. */
 export const ENTRY_SCHEMAS: Readonly<Record<string, StructType>> = {
   'proxy-defaults': proxyDefaults,
   'service-defaults': serviceDefaults,
   'service-resolver': serviceResolver,
   'service-intentions': serviceIntentions,
+  'service-router': serviceRouter,
+  'service-splitter': serviceSplitter,
 };
 
 /** Every kind Consul's `api.MakeConfigEntry` knows (v1.22). */
