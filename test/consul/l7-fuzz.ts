@@ -130,6 +130,7 @@ const httpMatch = fc
     ),
     Header: opt(fc.array(headerMatch, { minLength: 1, maxLength: 2 }), 35),
     QueryParam: opt(fc.array(queryMatch, { minLength: 1, maxLength: 1 }), 30),
+    CaseInsensitive: opt(fc.constant(true), 15),
     Methods: opt(
       fc.oneof(
         { weight: 9, arbitrary: fc.subarray(['GET', 'post', 'PUT', 'DELETE']) },
