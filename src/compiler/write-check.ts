@@ -16,7 +16,7 @@ import type { EntryDecl } from '../model/types.ts';
 import { validateEntry } from '../model/validate-entry.ts';
 import { ChainMemo } from './chain-memo.ts';
 import type { EntryIndex, Indexed } from './entry-index.ts';
-import { compileChain } from './passes/compile-chains.ts';
+import { chainError } from './passes/compile-chains.ts';
 import { orDefault, ServiceMap } from './service-map.ts';
 
 /** Consul's placeholders in `testCompileDiscoveryChain`. */
@@ -67,7 +67,9 @@ export class WriteSimulator {
   private readonly linkedFrom = new Map<string, Set<string>>();
   private readonly memo = new ChainMemo(CHECK_TRUST_DOMAIN);
   /** The entry being proposed: lookups see it in place of the stored one. */
-  private proposed: ConfigEntry | undefined;
+  private proposedIndexed: Indexed<ConfigEntry> | undefined;
+  /** Services with a router, splitter or resolver stored (`<ap>/<ns>/<name>`). */
+  private readonly withGraphEntry = new Set<string>();
 
   private table(kind: string): ServiceMap<Indexed<ConfigEntry>> {
     let m = this.byKind.get(kind);
@@ -79,15 +81,14 @@ export class WriteSimulator {
   }
 
   private lookup<E extends ConfigEntry>(kind: string, name: string, ns?: string, ap?: string): Indexed<E> | undefined {
-    const p = this.proposed;
-    if (
-      p &&
-      p.Kind === kind &&
-      (kind === 'proxy-defaults'
-        ? orDefault(p.Partition) === orDefault(ap)
-        : sid(p.Name, p.Namespace, p.Partition) === sid(name, ns, ap))
-    ) {
-      return { entry: p as E, decl: { path: 'proposed', entry: p, origin: 'file' } as EntryDecl };
+    const p = this.proposedIndexed;
+    if (p !== undefined && p.entry.Kind === kind) {
+      const e = p.entry;
+      const same =
+        kind === 'proxy-defaults'
+          ? orDefault(e.Partition) === orDefault(ap)
+          : e.Name === name && orDefault(e.Namespace) === orDefault(ns) && orDefault(e.Partition) === orDefault(ap);
+      if (same) return p as Indexed<E>;
     }
     return this.table(kind).get(name, ns, ap) as Indexed<E> | undefined;
   }
@@ -112,6 +113,15 @@ export class WriteSimulator {
       return [];
     } else {
       const own = sid(e.Name, e.Namespace, e.Partition);
+      // A service-defaults write for a service no router, splitter or resolver names or belongs to changes a chain of
+      // one default resolver, which always compiles: nothing to check.
+      if (
+        e.Kind === 'service-defaults' &&
+        !this.withGraphEntry.has(own) &&
+        (this.linkedFrom.get(own)?.size ?? 0) === 0
+      ) {
+        return [];
+      }
       out.add(own);
       for (const id of this.linkedFrom.get(own) ?? []) {
         const linker = this.current.get(id);
@@ -123,20 +133,20 @@ export class WriteSimulator {
 
   /**
    * Every message Consul may answer a write of `e` with now: its `Validate()` error (each failover key's, for a
-   * resolver), else the error of each
+   * resolver; skipped when the caller has `validated` it), else the error of each
    * affected chain that does not compile (Consul reports whichever its map iteration meets first). Empty when Consul
    * accepts the write. Stores nothing.
    */
-  check(e: ConfigEntry): string[] {
-    const invalid = validateEntry(e);
+  check(e: ConfigEntry, validated = false): string[] {
+    const invalid = validated ? [] : validateEntry(e);
     // A resolver's Failover is a Go map: Consul meets its keys in random order, so any key's error may come first.
     if (invalid.length > 0) return e.Kind === 'service-resolver' ? invalid : invalid.slice(0, 1);
     const errors: string[] = [];
-    this.proposed = e;
+    this.proposedIndexed = { entry: e, decl: { path: 'proposed', entry: e, origin: 'file' } as EntryDecl };
     try {
       for (const s of this.affected(e)) {
         const [partition, namespace, serviceName] = s.split('/') as [string, string, string];
-        const r = compileChain(
+        const message = chainError(
           {
             serviceName,
             namespace,
@@ -147,17 +157,17 @@ export class WriteSimulator {
           },
           this.memo,
         );
-        if ('error' in r && !errors.includes(r.error.message)) errors.push(r.error.message);
+        if (message !== undefined && !errors.includes(message)) errors.push(message);
       }
     } finally {
-      this.proposed = undefined;
+      this.proposedIndexed = undefined;
     }
     return errors;
   }
 
   /** Consul's answer to writing `e` now: the first error message, or undefined (and the entry is stored). */
-  write(e: ConfigEntry): string | undefined {
-    const errors = this.check(e);
+  write(e: ConfigEntry, validated = false): string | undefined {
+    const errors = this.check(e, validated);
     if (errors.length > 0) return errors[0];
     this.store(e);
     return undefined;
@@ -177,6 +187,7 @@ export class WriteSimulator {
     if (e.Kind === 'proxy-defaults') this.table(e.Kind).set('global', 'default', e.Partition, { entry: e, decl });
     else this.table(e.Kind).set(e.Name, e.Namespace, e.Partition, { entry: e, decl });
     if (GRAPH_KINDS.has(e.Kind)) {
+      this.withGraphEntry.add(sid(e.Name, e.Namespace, e.Partition));
       for (const s of relatedServices(e)) {
         let set = this.linkedFrom.get(s);
         if (!set) {

@@ -68,7 +68,7 @@ export function checkEntryGraph(model: MeshModel): PassResult<void> {
     if (d.entry.Kind === 'service-resolver' && declared.size > 0) undeclared(d, declared, known, diagnostics);
     // Consul's own Validate() problems are reported where the entry is read; such an entry is never stored.
     if (validateEntry(d.entry).length > 0) continue;
-    const message = sim.write(d.entry);
+    const message = sim.write(d.entry, true);
     if (message !== undefined) {
       diagnostics.push(diag(EntryWriteRefused, at(d), { entry: label(d), where: where(d), message }));
     }
