@@ -10,6 +10,7 @@ import type { MeshModel } from '../model/types.ts';
 import { checkConsistency } from './passes/check-consistency.ts';
 import { checkFailover } from './passes/check-failover.ts';
 import { checkIntentions } from './passes/check-intentions.ts';
+import { checkL7 } from './passes/check-l7.ts';
 import { checkReachability } from './passes/check-reachability.ts';
 import { checkTopology } from './passes/check-topology.ts';
 import { checkUpstreams } from './passes/check-upstreams.ts';
@@ -26,4 +27,5 @@ export const validationPasses: Array<ValidationPass> = [
   checkFailover,
   (model) => checkIntentions(model),
   (model) => checkConsistency(model),
+  (model) => checkL7(model),
 ];

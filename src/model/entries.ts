@@ -105,7 +105,28 @@ export interface ServiceResolverEntry {
   /** Duration string as Consul renders it, e.g. `3s`. */
   readonly ConnectTimeout?: string;
   readonly RequestTimeout?: string;
+  /** Load-balancing policy of the callers' proxies for this service. */
+  readonly LoadBalancer?: LoadBalancer;
   readonly Meta?: Readonly<Record<string, string>>;
+}
+
+/** `LoadBalancer` of a service-resolver (api/config_entry_discoverychain.go). */
+export interface LoadBalancer {
+  /** `''`, `random`, `round_robin`, `least_request`, `ring_hash` or `maglev`. */
+  readonly Policy?: string;
+  readonly RingHashConfig?: { readonly MinimumRingSize?: number; readonly MaximumRingSize?: number };
+  readonly LeastRequestConfig?: { readonly ChoiceCount?: number };
+  readonly HashPolicies?: readonly LoadBalancerHashPolicy[];
+}
+
+/** `HashPolicy`: what a ring_hash / maglev balancer hashes on. */
+export interface LoadBalancerHashPolicy {
+  /** `header`, `cookie` or `query_parameter`; unset with SourceIP. */
+  readonly Field?: string;
+  readonly FieldValue?: string;
+  readonly CookieConfig?: { readonly Session?: boolean; readonly TTL?: string; readonly Path?: string };
+  readonly SourceIP?: boolean;
+  readonly Terminal?: boolean;
 }
 
 export interface IntentionSource {
@@ -129,22 +150,107 @@ export interface ServiceIntentionsEntry {
   readonly Meta?: Readonly<Record<string, string>>;
 }
 
-/** Splitter and router: parsed and emitted, but not compiled into chains yet (MC1xxx warning). */
-export interface OpaqueL7Entry {
-  readonly Kind: 'service-splitter' | 'service-router';
+/** `HTTPHeaderModifiers` (api/config_entry_discoverychain.go): headers added, set or removed on a request or response. */
+export interface HttpHeaderModifiers {
+  /** Appended to any existing values (keys are header names, kept as written). */
+  readonly Add?: Readonly<Record<string, string>>;
+  /** Replacing any existing values. */
+  readonly Set?: Readonly<Record<string, string>>;
+  readonly Remove?: readonly string[];
+}
+
+/** `ServiceRouteHTTPMatchHeader`: exactly one of Present, Exact, Prefix, Suffix, Regex (Consul's rule). */
+export interface RouteHeaderMatch {
+  readonly Name: string;
+  readonly Present?: boolean;
+  readonly Exact?: string;
+  readonly Prefix?: string;
+  readonly Suffix?: string;
+  readonly Regex?: string;
+  readonly Invert?: boolean;
+}
+
+/** `ServiceRouteHTTPMatchQueryParam`: exactly one of Present, Exact, Regex. */
+export interface RouteQueryParamMatch {
+  readonly Name: string;
+  readonly Present?: boolean;
+  readonly Exact?: string;
+  readonly Regex?: string;
+}
+
+/** `ServiceRouteHTTPMatch`: at most one of PathExact, PathPrefix, PathRegex; every criterion must hold. */
+export interface RouteHttpMatch {
+  readonly PathExact?: string;
+  readonly PathPrefix?: string;
+  readonly PathRegex?: string;
+  readonly Header?: readonly RouteHeaderMatch[];
+  readonly QueryParam?: readonly RouteQueryParamMatch[];
+  readonly Methods?: readonly string[];
+}
+
+/** `ServiceRouteDestination`: where a matching request goes (every field optional; empty means the router's service). */
+export interface RouteDestination {
+  readonly Service?: string;
+  readonly ServiceSubset?: string;
+  readonly Namespace?: string;
+  readonly Partition?: string;
+  readonly PrefixRewrite?: string;
+  /** Go duration strings, as Consul renders them. */
+  readonly RequestTimeout?: string;
+  readonly IdleTimeout?: string;
+  readonly NumRetries?: number;
+  readonly RetryOnConnectFailure?: boolean;
+  readonly RetryOn?: readonly string[];
+  readonly RetryOnStatusCodes?: readonly number[];
+  readonly RequestHeaders?: HttpHeaderModifiers;
+  readonly ResponseHeaders?: HttpHeaderModifiers;
+}
+
+/** `ServiceRoute`: the first route whose match holds is taken; a route without a match matches everything. */
+export interface ServiceRoute {
+  readonly Match?: { readonly HTTP?: RouteHttpMatch };
+  readonly Destination?: RouteDestination;
+}
+
+export interface ServiceRouterEntry {
+  readonly Kind: 'service-router';
   readonly Name: string;
   readonly Partition?: string;
   readonly Namespace?: string;
+  readonly Routes?: readonly ServiceRoute[];
   readonly Meta?: Readonly<Record<string, string>>;
-  readonly [field: string]: unknown;
 }
+
+/** `ServiceSplit`: a share (0-100, at most two decimals) of the traffic, to a service or subset. */
+export interface ServiceSplit {
+  readonly Weight: number;
+  readonly Service?: string;
+  readonly ServiceSubset?: string;
+  readonly Namespace?: string;
+  readonly Partition?: string;
+  readonly RequestHeaders?: HttpHeaderModifiers;
+  readonly ResponseHeaders?: HttpHeaderModifiers;
+}
+
+export interface ServiceSplitterEntry {
+  readonly Kind: 'service-splitter';
+  readonly Name: string;
+  readonly Partition?: string;
+  readonly Namespace?: string;
+  readonly Splits?: readonly ServiceSplit[];
+  readonly Meta?: Readonly<Record<string, string>>;
+}
+
+/** A router or a splitter: the L7 entries of a discovery chain. */
+export type OpaqueL7Entry = ServiceRouterEntry | ServiceSplitterEntry;
 
 export type ConfigEntry =
   | ProxyDefaultsEntry
   | ServiceDefaultsEntry
   | ServiceResolverEntry
   | ServiceIntentionsEntry
-  | OpaqueL7Entry;
+  | ServiceRouterEntry
+  | ServiceSplitterEntry;
 
 /** Stable identity of an entry: `kind/name` (partition and namespace are `default` in OSS Consul). */
 export function entryKey(e: { readonly Kind: string; readonly Name: string }): string {

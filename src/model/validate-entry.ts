@@ -15,6 +15,7 @@ import type {
   UpstreamConfigOverride,
 } from './entries.ts';
 import { formatGoDuration, parseGoDuration } from './go-duration.ts';
+import { validateLoadBalancer } from './validate-l7-entry.ts';
 
 const META_MAX_KEY_PAIRS = 64;
 const META_KEY_MAX_LENGTH = 128;
@@ -201,7 +202,8 @@ function validateResolver(e: ServiceResolverEntry): string[] {
   // Consul prints the parsed time.Duration (`-1500ms` is reported as `-1.5s`).
   if (durationBelowZero(e.ConnectTimeout)) return [`Bad ConnectTimeout '${goText(e.ConnectTimeout)}', must be >= 0`];
   if (durationBelowZero(e.RequestTimeout)) return [`Bad RequestTimeout '${goText(e.RequestTimeout)}', must be >= 0`];
-  return [];
+  const lb = validateLoadBalancer(e.LoadBalancer);
+  return lb ? [lb] : [];
 }
 
 /** `validateIntentionWildcards` (CE: namespace and partition are always `default`). */
@@ -304,7 +306,8 @@ function validateIntentions(e: ServiceIntentionsEntry): string[] {
 
 /**
  * Validates an entry as Consul's `Normalize()` + `Validate()` would on write; returns Consul's messages (empty when
- * Consul would accept it). Splitters and routers are not validated by meshcc.
+ * Consul would accept it). Routers and splitters decoded from files are opaque and not validated here; the constructs
+ * validate theirs with `validate-l7-entry.ts`.
  */
 export function validateEntry(entry: ConfigEntry): string[] {
   switch (entry.Kind) {

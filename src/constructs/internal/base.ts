@@ -48,6 +48,14 @@ export abstract class MeshConstruct extends Construct {
       this.fail(property, "must be a duration such as '3s' or '500ms'", d);
   }
 
+  /**
+   * Refuses an argument Consul's own validation would refuse (`consul` is Consul's message, quoted as Consul words
+   * it so a search for the Consul error finds this one).
+   */
+  protected checkConsul(property: string, consul: string | undefined, got: unknown): void {
+    if (consul !== undefined) this.fail(property, `is refused by Consul: ${consul}`, got);
+  }
+
   protected checkPositiveInt(property: string, n: number | undefined): void {
     if (n !== undefined && (!Number.isInteger(n) || n < 1)) this.fail(property, 'must be a whole number >= 1', n);
   }

@@ -40,3 +40,21 @@ export const InvalidTimeout = def<{ entry: string; field: string; value: string 
   (a) => `${a.entry} has ${a.field} '${a.value}', which is not a Go duration such as '5s' or '1m30s'`,
   "write the duration with a unit: '500ms', '5s', '1m'",
 );
+
+export const L7ProtocolNotHttp = def<{ kind: string; name: string; consul: string; protocol: string }>(
+  'MC2005',
+  'error',
+  'router or splitter on a service that is not HTTP',
+  (a) => `Consul refuses to write ${a.kind} '${a.name}': ${a.consul}`,
+  (a) =>
+    `routers and splitters need protocol http, http2 or grpc: set \`protocol: 'http'\` on the ServiceDefaults of '${a.name}' ` +
+    `(or on ProxyDefaults for every service); it is '${a.protocol}' now`,
+);
+
+export const L7SubsetUndefined = def<{ kind: string; name: string; where: string; consul: string; service: string }>(
+  'MC2006',
+  'error',
+  'route or split names a subset the resolver does not define',
+  (a) => `Consul refuses to write ${a.kind} '${a.name}' (${a.where}): ${a.consul}`,
+  (a) => `define the subset in the service-resolver of '${a.service}' (\`subsets: { ... }\`), or name one it defines`,
+);
