@@ -29,8 +29,8 @@ export const CRD_KINDS: Readonly<Record<string, string>> = {
 
 /** Fields whose values are free-form and keep their keys as written. */
 const OPAQUE = new Set(['Config']);
-/** Map fields: their keys are user data (subset names, `*`), their values are specs. */
-const MAPS = new Set(['Failover', 'Subsets']);
+/** Map fields: their keys are user data (subset names, `*`, header names of `Add`/`Set`), their values are specs. */
+const MAPS = new Set(['Failover', 'Subsets', 'Add', 'Set']);
 
 /** Go json tag of a Consul field in consul-k8s: `ConnectTimeout` → `connectTimeout`, `HTTP` → `http`, `ExternalSNI` → `externalSNI`. */
 export function camelField(k: string): string {
