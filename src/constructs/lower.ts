@@ -118,6 +118,8 @@ function lowerInstance(i: ServiceInstance): ServiceInstanceDecl {
     ...(p.meshGateway ? { meshGateway: p.meshGateway } : {}),
     upstreams,
     ...(p.tags ? { tags: [...p.tags] } : {}),
+    ...(p.meta && Object.keys(p.meta).length ? { meta: { ...p.meta } } : {}),
+    ...(p.group ? { group: p.group } : {}),
   };
 }
 
