@@ -27,5 +27,5 @@ export const validationPasses: Array<ValidationPass> = [
   checkFailover,
   (model) => checkIntentions(model),
   (model) => checkConsistency(model),
-  (model) => checkL7(model),
+  checkL7,
 ];

@@ -1,5 +1,5 @@
 /** Header modifications of a route destination or a split (`HTTPHeaderModifiers`), shared by router and splitter. */
-import type { HttpHeaderModifiers } from '../model/entries.ts';
+import type { HTTPHeaderModifiers } from '../model/entries.ts';
 
 /** Headers to add (appended), set (replacing) or remove on a request or a response. */
 export interface HeaderModifiers {
@@ -9,7 +9,7 @@ export interface HeaderModifiers {
 }
 
 /** The Consul shape; undefined when nothing is modified. */
-export function lowerHeaderModifiers(h: HeaderModifiers | undefined): HttpHeaderModifiers | undefined {
+export function lowerHeaderModifiers(h: HeaderModifiers | undefined): HTTPHeaderModifiers | undefined {
   if (!h) return undefined;
   const out = {
     ...(h.add && Object.keys(h.add).length ? { Add: { ...h.add } } : {}),

@@ -5,7 +5,7 @@
  * protocol of every construct and file is known).
  */
 import type { RouteDestination, ServiceRoute, ServiceRouterEntry } from '../model/entries.ts';
-import { validateRouter } from '../model/validate-l7-entry.ts';
+import { validateEntry } from '../model/validate-entry.ts';
 import { type HeaderModifiers, lowerHeaderModifiers } from './http-headers.ts';
 import { MeshConstruct } from './internal/base.ts';
 import type { ServiceRef } from './internal/service-ref.ts';
@@ -179,7 +179,7 @@ export class ServiceRouter extends MeshConstruct {
       Name: this.serviceName,
       Routes: [...this.routes.map(() => ({})), lowerRoute(route)],
     };
-    this.checkConsul(`routes[${i}]`, validateRouter(single), route);
+    this.checkConsul(`routes[${i}]`, validateEntry(single)[0], route);
     this.routes.push(route);
     return this;
   }

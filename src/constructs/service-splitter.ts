@@ -4,7 +4,8 @@
  * checked when the splitter is created).
  */
 import type { ServiceSplit, ServiceSplitterEntry } from '../model/entries.ts';
-import { scaleWeight, validateSplitter } from '../model/validate-l7-entry.ts';
+import { scaleWeight } from '../model/split-weight.ts';
+import { validateEntry } from '../model/validate-entry.ts';
 import { type HeaderModifiers, lowerHeaderModifiers } from './http-headers.ts';
 import { MeshConstruct } from './internal/base.ts';
 import type { ServiceRef } from './internal/service-ref.ts';
@@ -67,7 +68,7 @@ export class ServiceSplitter extends MeshConstruct {
       if (s.service !== undefined) this.checkName(`splits[${i}].service`, serviceName(s.service));
       if (s.serviceSubset !== undefined) this.checkName(`splits[${i}].serviceSubset`, s.serviceSubset);
     });
-    this.checkConsul('splits', validateSplitter(this._toEntry()), props.splits);
+    this.checkConsul('splits', validateEntry(this._toEntry())[0], props.splits);
   }
 
   /** The shares in Consul's shape. */

@@ -150,16 +150,14 @@ export interface ServiceIntentionsEntry {
   readonly Meta?: Readonly<Record<string, string>>;
 }
 
-/** `HTTPHeaderModifiers` (api/config_entry_discoverychain.go): headers added, set or removed on a request or response. */
-export interface HttpHeaderModifiers {
-  /** Appended to any existing values (keys are header names, kept as written). */
+/** `Add`/`Set`/`Remove` of HTTP headers (`api.HTTPHeaderModifiers`). */
+export interface HTTPHeaderModifiers {
   readonly Add?: Readonly<Record<string, string>>;
-  /** Replacing any existing values. */
   readonly Set?: Readonly<Record<string, string>>;
   readonly Remove?: readonly string[];
 }
 
-/** `ServiceRouteHTTPMatchHeader`: exactly one of Present, Exact, Prefix, Suffix, Regex (Consul's rule). */
+/** One header criterion of a route (`api.ServiceRouteHTTPMatchHeader`): exactly one of Present/Exact/Prefix/Suffix/Regex. */
 export interface RouteHeaderMatch {
   readonly Name: string;
   readonly Present?: boolean;
@@ -170,7 +168,7 @@ export interface RouteHeaderMatch {
   readonly Invert?: boolean;
 }
 
-/** `ServiceRouteHTTPMatchQueryParam`: exactly one of Present, Exact, Regex. */
+/** One query-parameter criterion of a route (`api.ServiceRouteHTTPMatchQueryParam`). */
 export interface RouteQueryParamMatch {
   readonly Name: string;
   readonly Present?: boolean;
@@ -178,8 +176,8 @@ export interface RouteQueryParamMatch {
   readonly Regex?: string;
 }
 
-/** `ServiceRouteHTTPMatch`: at most one of PathExact, PathPrefix, PathRegex; every criterion must hold. */
-export interface RouteHttpMatch {
+/** `api.ServiceRouteHTTPMatch`: at most one of PathExact/PathPrefix/PathRegex. */
+export interface RouteHTTPMatch {
   readonly PathExact?: string;
   readonly PathPrefix?: string;
   readonly PathRegex?: string;
@@ -188,28 +186,38 @@ export interface RouteHttpMatch {
   readonly Methods?: readonly string[];
 }
 
-/** `ServiceRouteDestination`: where a matching request goes (every field optional; empty means the router's service). */
+/** `api.ServiceRouteDestination`. Durations are Go duration strings (`3s`), as Consul's API writes them. */
 export interface RouteDestination {
   readonly Service?: string;
   readonly ServiceSubset?: string;
   readonly Namespace?: string;
   readonly Partition?: string;
   readonly PrefixRewrite?: string;
-  /** Go duration strings, as Consul renders them. */
   readonly RequestTimeout?: string;
   readonly IdleTimeout?: string;
   readonly NumRetries?: number;
   readonly RetryOnConnectFailure?: boolean;
   readonly RetryOn?: readonly string[];
   readonly RetryOnStatusCodes?: readonly number[];
-  readonly RequestHeaders?: HttpHeaderModifiers;
-  readonly ResponseHeaders?: HttpHeaderModifiers;
+  readonly RequestHeaders?: HTTPHeaderModifiers;
+  readonly ResponseHeaders?: HTTPHeaderModifiers;
 }
 
-/** `ServiceRoute`: the first route whose match holds is taken; a route without a match matches everything. */
+/** `api.ServiceRoute`: the first route whose `Match` matches wins; no `Match` matches everything. */
 export interface ServiceRoute {
-  readonly Match?: { readonly HTTP?: RouteHttpMatch };
+  readonly Match?: { readonly HTTP?: RouteHTTPMatch };
   readonly Destination?: RouteDestination;
+}
+
+/** `api.ServiceSplit`: a share (0–100, two decimals) of the traffic. */
+export interface ServiceSplit {
+  readonly Weight: number;
+  readonly Service?: string;
+  readonly ServiceSubset?: string;
+  readonly Namespace?: string;
+  readonly Partition?: string;
+  readonly RequestHeaders?: HTTPHeaderModifiers;
+  readonly ResponseHeaders?: HTTPHeaderModifiers;
 }
 
 export interface ServiceRouterEntry {
@@ -221,17 +229,6 @@ export interface ServiceRouterEntry {
   readonly Meta?: Readonly<Record<string, string>>;
 }
 
-/** `ServiceSplit`: a share (0-100, at most two decimals) of the traffic, to a service or subset. */
-export interface ServiceSplit {
-  readonly Weight: number;
-  readonly Service?: string;
-  readonly ServiceSubset?: string;
-  readonly Namespace?: string;
-  readonly Partition?: string;
-  readonly RequestHeaders?: HttpHeaderModifiers;
-  readonly ResponseHeaders?: HttpHeaderModifiers;
-}
-
 export interface ServiceSplitterEntry {
   readonly Kind: 'service-splitter';
   readonly Name: string;
@@ -241,7 +238,7 @@ export interface ServiceSplitterEntry {
   readonly Meta?: Readonly<Record<string, string>>;
 }
 
-/** A router or a splitter: the L7 entries of a discovery chain. */
+/** A router or a splitter (kept for code that handles both alike). */
 export type OpaqueL7Entry = ServiceRouterEntry | ServiceSplitterEntry;
 
 export type ConfigEntry =

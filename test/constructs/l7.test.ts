@@ -19,7 +19,8 @@ import {
   ServiceSplitter,
 } from '../../src/constructs/index.ts';
 import { lowerMesh } from '../../src/constructs/lower.ts';
-import { scaleWeight, validateSplitter } from '../../src/model/validate-l7-entry.ts';
+import { scaleWeight } from '../../src/model/split-weight.ts';
+import { validateEntry } from '../../src/model/validate-entry.ts';
 
 const CLUSTER = '11111111-2222-3333-4444-555555555555';
 const thisFile = fileURLToPath(import.meta.url);
@@ -171,7 +172,7 @@ describe('ServiceSplitter', () => {
     );
     expect(e.property).toBe('splits');
     expect(e.message).toContain('is refused by Consul: the sum of all split weights must be 100, not 95.000000');
-    expect(validateSplitter({ Kind: 'service-splitter', Name: 'a', Splits: [{ Weight: 99.99 }] })).toBe(
+    expect(validateEntry({ Kind: 'service-splitter', Name: 'a', Splits: [{ Weight: 99.99 }] })[0]).toBe(
       'the sum of all split weights must be 100, not 99.989998',
     );
   });

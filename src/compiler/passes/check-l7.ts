@@ -6,7 +6,8 @@
  *   protocol "tcp" that does not permit advanced routing or splitting behavior` (compile.go);
  * - a route or split names a subset its destination's resolver does not define: `service "web" does not have a
  *   subset named "v3"` (compile.go, `getResolverNode`).
- * Both are reported at the entry (the route or split inside a raw file when its line is known). Pure.
+ * Both are reported at the entry (the route or split inside a raw file when its line is known), unless an upstream
+ * whose chain Consul refuses with the same words already reports it (MC2002, at the caller). Pure.
  */
 import { L7ProtocolNotHttp, L7SubsetUndefined } from '../../diagnostics/codes/resolution.ts';
 import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagnostic.ts';
@@ -18,6 +19,7 @@ import type {
   ServiceSplitterEntry,
 } from '../../model/entries.ts';
 import type { EntryDecl, MeshModel, SourceSpan } from '../../model/types.ts';
+import type { CompiledUpstream } from '../types.ts';
 import { isHttpLike } from './compile-chains.ts';
 
 const q = (s: string): string => JSON.stringify(s);
@@ -75,8 +77,10 @@ function legsOf(d: EntryDecl): Leg[] {
 }
 
 /** Checks every router and splitter against the protocol of its service and the subsets of its destinations. */
-export function checkL7(model: MeshModel): PassResult<void> {
+export function checkL7(model: MeshModel, upstreams: readonly CompiledUpstream[] = []): PassResult<void> {
   const diagnostics: Diagnostic[] = [];
+  const reportedAtCaller = new Set<string>();
+  for (const u of upstreams) if (u.error) reportedAtCaller.add(u.error.message);
   const resolvers = new Map<string, ServiceResolverEntry>();
   let any = false;
   for (const d of model.entries) {
@@ -90,6 +94,8 @@ export function checkL7(model: MeshModel): PassResult<void> {
     if (kind !== 'service-router' && kind !== 'service-splitter') continue;
     const protocol = serviceProtocol(model, name);
     if (!isHttpLike(protocol)) {
+      const consul = `discovery chain ${q(name)} uses a protocol ${q(protocol)} that does not permit advanced routing or splitting behavior`;
+      if (reportedAtCaller.has(consul)) continue;
       diagnostics.push(
         diag(
           L7ProtocolNotHttp,
@@ -98,7 +104,7 @@ export function checkL7(model: MeshModel): PassResult<void> {
             kind,
             name,
             protocol,
-            consul: `discovery chain ${q(name)} uses a protocol ${q(protocol)} that does not permit advanced routing or splitting behavior`,
+            consul,
           },
         ),
       );
@@ -110,6 +116,8 @@ export function checkL7(model: MeshModel): PassResult<void> {
       // A redirecting resolver sends the subset elsewhere: the chain compile decides (MC2002).
       if (resolver?.Redirect) continue;
       if (resolver?.Subsets && Object.hasOwn(resolver.Subsets, leg.subset)) continue;
+      const consul = `service ${q(leg.service)} does not have a subset named ${q(leg.subset)}`;
+      if (reportedAtCaller.has(consul)) continue;
       const span = spanAt(d, [leg.pointer]);
       diagnostics.push(
         diag(
@@ -120,7 +128,7 @@ export function checkL7(model: MeshModel): PassResult<void> {
             name,
             where: leg.where,
             service: leg.service,
-            consul: `service ${q(leg.service)} does not have a subset named ${q(leg.subset)}`,
+            consul,
           },
         ),
       );

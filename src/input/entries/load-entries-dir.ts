@@ -8,12 +8,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import {
-  EntryDuplicate,
-  EntryFileUnparseable,
-  EntryL7NotCompiled,
-  EntryValidationFailed,
-} from '../../diagnostics/codes/entries.ts';
+import { EntryDuplicate, EntryFileUnparseable, EntryValidationFailed } from '../../diagnostics/codes/entries.ts';
 import { type Diagnostic, diag, MeshccInputError, type PassResult } from '../../diagnostics/diagnostic.ts';
 import { entryKey } from '../../model/entries.ts';
 import type { EntryDecl, SourceSpan } from '../../model/types.ts';
@@ -66,9 +61,6 @@ export async function loadEntriesText(file: string, text: string): Promise<PassR
           { entry: entryKey(entry), file, line: at.line, consul: message },
         ),
       );
-    }
-    if (entry.Kind === 'service-splitter' || entry.Kind === 'service-router') {
-      diagnostics.push(diag(EntryL7NotCompiled, { path, span }, { entry: entryKey(entry) }));
     }
     value.push({ path, span, entry, origin: 'file', fieldSpans });
   }
