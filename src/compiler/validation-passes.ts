@@ -9,7 +9,7 @@ import type { PassResult } from '../diagnostics/diagnostic.ts';
 import type { MeshModel } from '../model/types.ts';
 import { checkConsistency } from './passes/check-consistency.ts';
 import { checkFailover } from './passes/check-failover.ts';
-import { checkIntentions } from './passes/check-intentions.ts';
+import { checkChainIntentions, checkIntentions } from './passes/check-intentions.ts';
 import { checkL7 } from './passes/check-l7.ts';
 import { checkReachability } from './passes/check-reachability.ts';
 import { checkTopology } from './passes/check-topology.ts';
@@ -26,6 +26,7 @@ export const validationPasses: Array<ValidationPass> = [
   checkReachability,
   checkFailover,
   (model) => checkIntentions(model),
+  checkChainIntentions,
   (model) => checkConsistency(model),
   checkL7,
 ];
