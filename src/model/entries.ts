@@ -1,18 +1,37 @@
 /**
  * Consul config entries in the exact shape of Consul's HTTP API (`/v1/config`), CamelCase keys as Consul returns
- * them. Only fields meshcc understands are typed; unknown fields are rejected at input time.
+ * them. The fields meshcc analyzes are typed; an entry read from a file also carries, untyped, every other field
+ * Consul's api struct accepts (kept and emitted unchanged, see `input/entries/schema.ts`). Unknown fields are rejected
+ * at input time.
  *
  * Mirrors `api/config_entry*.go` in hashicorp/consul (api module).
  */
 import type { GatewayMode } from './gateway-mode.ts';
 
-export type ConfigEntryKind =
+/** Kinds meshcc analyzes (some or all of their fields). */
+export type AnalyzedKind =
   | 'proxy-defaults'
   | 'service-defaults'
   | 'service-resolver'
   | 'service-splitter'
   | 'service-router'
   | 'service-intentions';
+
+/** Kinds Consul CE accepts that meshcc decodes, checks with Consul's own rules, keeps and emits, but does not analyze. */
+export type KeptKind =
+  | 'mesh'
+  | 'exported-services'
+  | 'sameness-group'
+  | 'ingress-gateway'
+  | 'terminating-gateway'
+  | 'api-gateway'
+  | 'http-route'
+  | 'tcp-route'
+  | 'inline-certificate'
+  | 'file-system-certificate'
+  | 'jwt-provider';
+
+export type ConfigEntryKind = AnalyzedKind | KeptKind;
 
 export interface MeshGatewayConfig {
   /** `""` in Consul means "default" (unset); we omit the field instead. */
@@ -164,7 +183,9 @@ export interface RouteHeaderMatch {
   readonly Exact?: string;
   readonly Prefix?: string;
   readonly Suffix?: string;
+  readonly Contains?: string;
   readonly Regex?: string;
+  readonly IgnoreCase?: boolean;
   readonly Invert?: boolean;
 }
 
@@ -181,6 +202,7 @@ export interface RouteHTTPMatch {
   readonly PathExact?: string;
   readonly PathPrefix?: string;
   readonly PathRegex?: string;
+  readonly CaseInsensitive?: boolean;
   readonly Header?: readonly RouteHeaderMatch[];
   readonly QueryParam?: readonly RouteQueryParamMatch[];
   readonly Methods?: readonly string[];
@@ -229,6 +251,19 @@ export interface ServiceRouterEntry {
   readonly Meta?: Readonly<Record<string, string>>;
 }
 
+/**
+ * An entry of a kind meshcc keeps without analysis, in Consul's API shape (every field as decoded). The `mesh`
+ * entry's Name is always `mesh` (Consul's name for it; the field itself is not sent).
+ */
+export interface KeptEntry {
+  readonly Kind: KeptKind;
+  readonly Name: string;
+  readonly Partition?: string;
+  readonly Namespace?: string;
+  readonly Meta?: Readonly<Record<string, string>>;
+  readonly [field: string]: unknown;
+}
+
 export interface ServiceSplitterEntry {
   readonly Kind: 'service-splitter';
   readonly Name: string;
@@ -247,9 +282,26 @@ export type ConfigEntry =
   | ServiceResolverEntry
   | ServiceIntentionsEntry
   | ServiceRouterEntry
-  | ServiceSplitterEntry;
+  | ServiceSplitterEntry
+  | KeptEntry;
 
 /** Stable identity of an entry: `kind/name` (partition and namespace are `default` in OSS Consul). */
 export function entryKey(e: { readonly Kind: string; readonly Name: string }): string {
   return `${e.Kind}/${e.Name}`;
+}
+
+/**
+ * The body of `PUT /v1/config` for an entry: the entry itself, except that the `mesh` entry has no Name field
+ * (Consul answers `invalid config key "Name"`); its name is implied.
+ */
+export function apiBody(e: ConfigEntry): Record<string, unknown> {
+  if (e.Kind !== 'mesh') return e as unknown as Record<string, unknown>;
+  const { Name, ...rest } = e;
+  void Name;
+  return rest;
+}
+
+/** An entry as Consul returns it, with the implied `mesh` name made explicit (the inverse of `apiBody`). */
+export function fromApi<T extends { readonly Kind: string; readonly Name?: string }>(e: T): T & { Name: string } {
+  return e.Kind === 'mesh' ? { ...e, Name: 'mesh' } : (e as T & { Name: string });
 }

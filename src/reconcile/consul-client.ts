@@ -6,16 +6,32 @@
  */
 import { readFileSync } from 'node:fs';
 import { Agent, request as httpsRequest } from 'node:https';
-import type { ConfigEntry, ConfigEntryKind } from '../model/entries.ts';
+import { apiBody, type ConfigEntry, type ConfigEntryKind, fromApi } from '../model/entries.ts';
 
-/** Kinds meshcc reads and writes, in apply (dependency) order. */
+/**
+ * Kinds meshcc reads and writes, in apply (dependency) order: the mesh entry before the defaults whose
+ * `MutualTLSMode = "permissive"` it must allow; JWT providers before the intentions that name them; the defaults and
+ * chain before the gateways and intentions that need their protocols; certificates before the API gateways that use
+ * them, and those before their routes; exports and sameness groups last.
+ */
 export const KINDS: readonly ConfigEntryKind[] = [
+  'mesh',
   'proxy-defaults',
+  'jwt-provider',
   'service-defaults',
   'service-resolver',
   'service-splitter',
   'service-router',
   'service-intentions',
+  'ingress-gateway',
+  'terminating-gateway',
+  'inline-certificate',
+  'file-system-certificate',
+  'api-gateway',
+  'http-route',
+  'tcp-route',
+  'exported-services',
+  'sameness-group',
 ];
 
 /** A config entry as Consul returns it (with server-populated fields). */
@@ -221,8 +237,16 @@ export class ConsulClient {
 
   /** Lists every entry of one kind (`GET /v1/config/:kind?consistent`). */
   async listKind(kind: string, dc?: string): Promise<LiveEntry[]> {
-    const r = await this.request<LiveEntry[] | null>('GET', `/v1/config/${kind}`, { query: { consistent: true, dc } });
-    return r.body ?? [];
+    try {
+      const r = await this.request<LiveEntry[] | null>('GET', `/v1/config/${kind}`, {
+        query: { consistent: true, dc },
+      });
+      return (r.body ?? []).map(fromApi);
+    } catch (e) {
+      // A kind this Consul does not know (an older server) has no entries.
+      if (e instanceof ConsulHttpError && /invalid config entry kind/.test(e.body)) return [];
+      throw e;
+    }
   }
 
   /** Lists every entry of every meshcc kind: one request per kind. */
@@ -237,7 +261,7 @@ export class ConsulClient {
       const r = await this.request<LiveEntry>('GET', `/v1/config/${kind}/${encodeURIComponent(name)}`, {
         query: { consistent: true, dc },
       });
-      return r.body;
+      return r.body === undefined || r.body === null ? r.body : fromApi(r.body);
     } catch (e) {
       if (e instanceof ConsulHttpError && e.status === 404) return undefined;
       throw e;
@@ -249,7 +273,7 @@ export class ConsulClient {
    * error: the caller re-reads to decide whether the write landed.
    */
   async write(entry: ConfigEntry, cas?: number): Promise<boolean> {
-    const r = await this.request<boolean>('PUT', '/v1/config', { body: entry, query: { cas }, retry: false });
+    const r = await this.request<boolean>('PUT', '/v1/config', { body: apiBody(entry), query: { cas }, retry: false });
     return r.body === true;
   }
 
