@@ -15,24 +15,24 @@ Failover = {
     ]
   }
 }
-LoadBalancer = {
-  "HashPolicies" = [
+LoadBalancer {
+  HashPolicies = [
     {
-      "CookieConfig" = {
-        "Path" = "/"
-        "TTL" = "30m"
+      CookieConfig = {
+        Path = "/"
+        TTL = "30m"
       }
-      "Field" = "cookie"
-      "FieldValue" = "session"
+      Field = "cookie"
+      FieldValue = "session"
     },
     {
-      "SourceIP" = true
-      "Terminal" = true
+      SourceIP = true
+      Terminal = true
     },
   ]
-  "Policy" = "ring_hash"
-  "RingHashConfig" = {
-    "MinimumRingSize" = 1024
+  Policy = "ring_hash"
+  RingHashConfig {
+    MinimumRingSize = 1024
   }
 }
 RequestTimeout = "20s"

@@ -2,16 +2,16 @@ Kind = "service-splitter"
 Name = "api"
 Splits = [
   {
-    "ServiceSubset" = "v1"
-    "Weight" = 90
+    ServiceSubset = "v1"
+    Weight = 90
   },
   {
-    "ResponseHeaders" = {
-      "Set" = {
+    ResponseHeaders = {
+      Set = {
         "X-Canary" = "v2"
       }
     }
-    "ServiceSubset" = "v2"
-    "Weight" = 10
+    ServiceSubset = "v2"
+    Weight = 10
   },
 ]

@@ -6,39 +6,39 @@ Meta = {
 }
 Routes = [
   {
-    "Destination" = {
-      "PrefixRewrite" = "/"
-      "ServiceSubset" = "v2"
+    Destination = {
+      PrefixRewrite = "/"
+      ServiceSubset = "v2"
     }
-    "Match" = {
-      "HTTP" = {
-        "PathPrefix" = "/v2/"
+    Match = {
+      HTTP = {
+        PathPrefix = "/v2/"
       }
     }
   },
   {
-    "Destination" = {
-      "ServiceSubset" = "v2"
+    Destination = {
+      ServiceSubset = "v2"
     }
-    "Match" = {
-      "HTTP" = {
-        "Header" = [
+    Match = {
+      HTTP = {
+        Header = [
           {
-            "Exact" = "always"
-            "Name" = "x-canary"
+            Exact = "always"
+            Name = "x-canary"
           },
         ]
       }
     }
   },
   {
-    "Destination" = {
-      "RequestTimeout" = "30s"
-      "Service" = "admin"
+    Destination = {
+      RequestTimeout = "30s"
+      Service = "admin"
     }
-    "Match" = {
-      "HTTP" = {
-        "PathPrefix" = "/admin"
+    Match = {
+      HTTP = {
+        PathPrefix = "/admin"
       }
     }
   },

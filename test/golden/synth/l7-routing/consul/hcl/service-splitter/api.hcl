@@ -6,16 +6,16 @@ Meta = {
 }
 Splits = [
   {
-    "ServiceSubset" = "v1"
-    "Weight" = 90
+    ServiceSubset = "v1"
+    Weight = 90
   },
   {
-    "ResponseHeaders" = {
-      "Set" = {
+    ResponseHeaders = {
+      Set = {
         "x-served-by" = "canary"
       }
     }
-    "ServiceSubset" = "v2"
-    "Weight" = 10
+    ServiceSubset = "v2"
+    Weight = 10
   },
 ]
