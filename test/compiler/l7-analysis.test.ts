@@ -13,6 +13,7 @@ import { type HttpRequest, routeMismatch, routeRequest } from '../../src/compile
 import { filterMatches } from '../../src/compiler/subset-filter.ts';
 import type { Compilation, CompiledChain } from '../../src/compiler/types.ts';
 import { renderMermaid } from '../../src/graph/mermaid.ts';
+import { changedEdges } from '../../src/graph/changed-edges.ts';
 import { meshGraph } from '../../src/graph/mesh-graph.ts';
 import type { MeshModel, ServiceInstanceDecl } from '../../src/model/types.ts';
 import { runCli } from '../cli/run-cli.ts';
@@ -195,6 +196,16 @@ describe('picture and CLI', () => {
     expect(mmd).toContain('|"10% · api/v2 · local"|');
     expect(mmd).toContain('|"route 1 (path prefix /v2/) · failover api/v2 · local"|');
     expect(mmd).toContain('|"route 3 (path prefix /admin) · admin · local"|');
+  });
+
+  it('the pull-request picture marks the route and split edges a plan changes', () => {
+    const g = meshGraph(base.model, base.upstreams);
+    const split = renderMermaid(g, { changed: changedEdges(g, ['service-splitter/api']) });
+    expect(split).toContain('|"90% · api/v1 · local (changed)"|');
+    expect(split).toContain('|"route 1 (path prefix /v2/) · api/v2 · local (changed)"|');
+    const admin = renderMermaid(g, { changed: changedEdges(g, ['service-intentions/admin']) });
+    expect(admin.match(/\(changed\)/g)).toHaveLength(1);
+    expect(admin).toContain('|"route 3 (path prefix /admin) · admin · local (changed)"|');
   });
 
   it('meshcc explain --request shows the route taken and why', async () => {
