@@ -11,7 +11,7 @@ import type {
 } from '../model/entries.ts';
 import { validateEntry } from '../model/validate-entry.ts';
 import type { Datacenter } from './datacenter.ts';
-import { MeshConstruct } from './internal/base.ts';
+import { canonicalDuration, MeshConstruct } from './internal/base.ts';
 import type { ServiceRef } from './internal/service-ref.ts';
 import type { Mesh } from './mesh.ts';
 
@@ -147,7 +147,7 @@ function lowerLoadBalancer(lb: LoadBalancerProps): LoadBalancer {
               ? {
                   CookieConfig: {
                     ...(h.cookieConfig.session ? { Session: true } : {}),
-                    ...(h.cookieConfig.ttl ? { TTL: h.cookieConfig.ttl } : {}),
+                    ...(h.cookieConfig.ttl ? { TTL: canonicalDuration(h.cookieConfig.ttl) } : {}),
                     ...(h.cookieConfig.path ? { Path: h.cookieConfig.path } : {}),
                   },
                 }
@@ -205,8 +205,8 @@ export class ServiceResolver extends MeshConstruct {
     return {
       Kind: 'service-resolver',
       Name: this.serviceName,
-      ...(p.connectTimeout ? { ConnectTimeout: p.connectTimeout } : {}),
-      ...(p.requestTimeout ? { RequestTimeout: p.requestTimeout } : {}),
+      ...(p.connectTimeout ? { ConnectTimeout: canonicalDuration(p.connectTimeout) } : {}),
+      ...(p.requestTimeout ? { RequestTimeout: canonicalDuration(p.requestTimeout) } : {}),
       ...(p.defaultSubset ? { DefaultSubset: p.defaultSubset } : {}),
       ...(Object.keys(subsets).length ? { Subsets: subsets } : {}),
       ...(Object.keys(failover).length ? { Failover: failover } : {}),

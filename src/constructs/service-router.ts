@@ -7,7 +7,7 @@
 import type { RouteDestination, ServiceRoute, ServiceRouterEntry } from '../model/entries.ts';
 import { validateEntry } from '../model/validate-entry.ts';
 import { type HeaderModifiers, lowerHeaderModifiers } from './http-headers.ts';
-import { MeshConstruct } from './internal/base.ts';
+import { canonicalDuration, MeshConstruct } from './internal/base.ts';
 import type { ServiceRef } from './internal/service-ref.ts';
 import type { Mesh } from './mesh.ts';
 
@@ -90,8 +90,8 @@ function lowerDestination(d: RouteDestinationProps): RouteDestination {
     ...(d.namespace ? { Namespace: d.namespace } : {}),
     ...(d.partition ? { Partition: d.partition } : {}),
     ...(d.prefixRewrite ? { PrefixRewrite: d.prefixRewrite } : {}),
-    ...(d.requestTimeout ? { RequestTimeout: d.requestTimeout } : {}),
-    ...(d.idleTimeout ? { IdleTimeout: d.idleTimeout } : {}),
+    ...(d.requestTimeout ? { RequestTimeout: canonicalDuration(d.requestTimeout) } : {}),
+    ...(d.idleTimeout ? { IdleTimeout: canonicalDuration(d.idleTimeout) } : {}),
     ...(d.numRetries ? { NumRetries: d.numRetries } : {}),
     ...(d.retryOnConnectFailure ? { RetryOnConnectFailure: true } : {}),
     ...(d.retryOn?.length ? { RetryOn: [...d.retryOn] } : {}),

@@ -101,14 +101,16 @@ describe('L7 entries through the emitters', () => {
     for (const a of artifacts) await expect(a.content).toMatchFileSnapshot(`../golden/entries-l7/${a.path}`);
   });
 
-  it('writes HCL that reads back, through the input path, to the same router and splitter', async () => {
-    for (const a of emitHcl(l7Entries())) {
-      if (!a.path.includes('service-router') && !a.path.includes('service-splitter')) continue;
+  it('writes HCL that reads back, through the input path, to the very entries the constructs lowered to', async () => {
+    const entries = l7Entries();
+    const hclFiles = emitHcl(entries);
+    expect(hclFiles).toHaveLength(entries.length);
+    for (const a of hclFiles) {
       const raw = JSON.parse(await hcl.parseToString(a.content));
       const back = decodeConfigEntry(raw, { file: 'roundtrip.hcl', text: a.content });
       expect(back.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-      const original = l7Entries().find((e) => a.path.includes(`/${e.Kind}/`));
-      expect(back.value).toEqual(original);
+      const original = entries.find((e) => a.path.endsWith(`/${e.Kind}/${e.Name}.hcl`));
+      expect(back.value, a.path).toEqual(original);
     }
   });
 
@@ -157,7 +159,7 @@ describe('L7 entries through the emitters', () => {
           policy: 'ring_hash',
           ringHashConfig: { minimumRingSize: 1024 },
           hashPolicies: [
-            { field: 'cookie', fieldValue: 'session', cookieConfig: { ttl: '30m', path: '/' } },
+            { field: 'cookie', fieldValue: 'session', cookieConfig: { ttl: '30m0s', path: '/' } },
             { sourceIP: true, terminal: true },
           ],
         },

@@ -3,6 +3,7 @@
  * `ConstructArgError` naming the construct path.
  */
 import { Construct } from 'constructs';
+import { formatGoDuration, parseGoDuration } from '../../model/go-duration.ts';
 import type { GatewayMode, SourceSpan, Suppression } from '../../model/types.ts';
 import { ConstructArgError } from './errors.ts';
 import { captureUserSpan } from './source-span.ts';
@@ -74,4 +75,10 @@ export function suppress(scope: Construct, code: string, reason: string): void {
 /** Suppressions declared on a construct (not inherited). */
 export function suppressionsOf(scope: Construct): Suppression[] {
   return scope.node.metadata.filter((m) => m.type === SUPPRESS_KEY).map((m) => m.data as Suppression);
+}
+
+/** A Go duration as Consul renders it (`30m` → `30m0s`), so a lowered entry equals the one Consul reads back. */
+export function canonicalDuration(d: string): string {
+  const p = parseGoDuration(d);
+  return p.ok ? formatGoDuration(p.ns) : d;
 }

@@ -20,7 +20,7 @@ LoadBalancer {
     {
       CookieConfig = {
         Path = "/"
-        TTL = "30m"
+        TTL = "30m0s"
       }
       Field = "cookie"
       FieldValue = "session"
