@@ -1,4 +1,5 @@
 export * from './datacenter.ts';
+export type { HeaderModifiers } from './http-headers.ts';
 export * from './intention.ts';
 export { suppress } from './internal/base.ts';
 export { ConstructArgError } from './internal/errors.ts';
@@ -9,4 +10,6 @@ export * from './service.ts';
 export * from './service-defaults.ts';
 export * from './service-instance.ts';
 export * from './service-resolver.ts';
+export * from './service-router.ts';
+export * from './service-splitter.ts';
 export * from './upstream.ts';

@@ -27,6 +27,8 @@ import { Service } from './service.ts';
 import { ServiceDefaults } from './service-defaults.ts';
 import { ServiceInstance } from './service-instance.ts';
 import { ServiceResolver } from './service-resolver.ts';
+import { ServiceRouter } from './service-router.ts';
+import { ServiceSplitter } from './service-splitter.ts';
 
 function declared(c: IConstruct & { span?: SourceSpan | undefined }): Declared {
   const suppressions = suppressionsOf(c as never);
@@ -116,6 +118,8 @@ function lowerInstance(i: ServiceInstance): ServiceInstanceDecl {
     ...(p.meshGateway ? { meshGateway: p.meshGateway } : {}),
     upstreams,
     ...(p.tags ? { tags: [...p.tags] } : {}),
+    ...(p.meta && Object.keys(p.meta).length ? { meta: { ...p.meta } } : {}),
+    ...(p.group ? { group: p.group } : {}),
   };
 }
 
@@ -146,7 +150,13 @@ export function lowerMesh(mesh: Mesh, fileEntries: readonly EntryDecl[] = []): M
     .map((s): ServiceDecl => ({ ...declared(s), name: s.name, namespace: s.namespace, partition: s.partition }));
   const entries: EntryDecl[] = [];
   for (const c of all) {
-    if (c instanceof ProxyDefaults || c instanceof ServiceDefaults || c instanceof ServiceResolver)
+    if (
+      c instanceof ProxyDefaults ||
+      c instanceof ServiceDefaults ||
+      c instanceof ServiceResolver ||
+      c instanceof ServiceRouter ||
+      c instanceof ServiceSplitter
+    )
       entries.push({ ...declared(c), entry: c._toEntry(), origin: 'construct' });
   }
   entries.push(...lowerIntentions(all.filter((c): c is Intention => c instanceof Intention)));

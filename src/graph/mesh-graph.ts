@@ -1,7 +1,9 @@
 /**
  * The mesh as a graph for rendering: datacenters (groups) holding gateways and services, and one edge per
  * (upstream, target) — primary and failover — labelled with the destination and mode, marked unreachable when the
- * reachability report says so. Sorted, so the same mesh always draws the same way.
+ * reachability report says so. Chains with a router or splitter get one edge per leg and target, labelled with the
+ * route (`route 1 (path prefix /v2/)`) or the split weight (`90%`) and the subset (`api/v2`). Sorted, so the same
+ * mesh always draws the same way.
  */
 import { indexMesh, type MeshIndex, reachReport, serviceKey } from '../compiler/reach.ts';
 import type { CompiledUpstream } from '../compiler/types.ts';
@@ -85,7 +87,10 @@ export function meshGraph(
       if (t.problems.some((p) => p.kind === 'not-deployed' || p.kind === 'unknown-datacenter')) {
         add(t.datacenter, { id: to, kind: 'missing', label: `${t.service} (not deployed)` });
       }
-      const label = `${t.role === 'failover' ? 'failover ' : ''}${t.service} · ${t.mode}`;
+      // Routes and splits are drawn as labelled edges: `route 1 (path prefix /v2/) · api/v2 · local`, `90% · api/v1`.
+      const leg = t.leg?.replace(/^default route → /, '').replace(/^split \d+ \((.*)\)$/, '$1');
+      const target = t.subset ? `${t.service}/${t.subset}` : t.service;
+      const label = `${leg ? `${leg} · ` : ''}${t.role === 'failover' ? 'failover ' : ''}${target} · ${t.mode}`;
       edges.push({
         from,
         to,

@@ -124,7 +124,28 @@ export interface ServiceResolverEntry {
   /** Duration string as Consul renders it, e.g. `3s`. */
   readonly ConnectTimeout?: string;
   readonly RequestTimeout?: string;
+  /** Load-balancing policy of the callers' proxies for this service. */
+  readonly LoadBalancer?: LoadBalancer;
   readonly Meta?: Readonly<Record<string, string>>;
+}
+
+/** `LoadBalancer` of a service-resolver (api/config_entry_discoverychain.go). */
+export interface LoadBalancer {
+  /** `''`, `random`, `round_robin`, `least_request`, `ring_hash` or `maglev`. */
+  readonly Policy?: string;
+  readonly RingHashConfig?: { readonly MinimumRingSize?: number; readonly MaximumRingSize?: number };
+  readonly LeastRequestConfig?: { readonly ChoiceCount?: number };
+  readonly HashPolicies?: readonly LoadBalancerHashPolicy[];
+}
+
+/** `HashPolicy`: what a ring_hash / maglev balancer hashes on. */
+export interface LoadBalancerHashPolicy {
+  /** `header`, `cookie` or `query_parameter`; unset with SourceIP. */
+  readonly Field?: string;
+  readonly FieldValue?: string;
+  readonly CookieConfig?: { readonly Session?: boolean; readonly TTL?: string; readonly Path?: string };
+  readonly SourceIP?: boolean;
+  readonly Terminal?: boolean;
 }
 
 export interface IntentionSource {

@@ -117,6 +117,10 @@ export interface ServiceInstanceDecl extends Declared {
   readonly upstreams: readonly UpstreamDecl[];
   /** Consul service meta / tags for the registration. */
   readonly tags?: readonly string[];
+  /** Service meta of the instances (what a resolver subset's `Service.Meta` filter sees). */
+  readonly meta?: Readonly<Record<string, string>>;
+  /** A further group of instances in the same datacenter (e.g. a canary version). */
+  readonly group?: string;
 }
 
 export interface UpstreamDecl extends Declared {
