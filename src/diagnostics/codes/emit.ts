@@ -142,3 +142,13 @@ export const NodePortOutsideDefaultRange = def<{ gateway: string; dc: string; no
     `valid range. The range of valid ports is 30000-32767"`,
   'pick a nodePort in 30000-32767, or suppress this warning if the cluster is configured with a wider range',
 );
+
+export const VmFederationWithoutTls = def<{ dc: string }>(
+  'MC4015',
+  'error',
+  'federation through mesh gateways without server TLS',
+  (a) =>
+    `VM datacenter ${a.dc} is WAN-federated through mesh gateways but has tls: false; its servers refuse to dial ` +
+    `through a gateway: "cannot dial via a mesh gateway when outgoing TLS is disabled"`,
+  'set tls: true on the datacenter and give each server a certificate naming <node>.server.<dc>.consul (consul tls cert create -server -dc <dc> -node <node>)',
+);
