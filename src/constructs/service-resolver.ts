@@ -1,5 +1,6 @@
 /** A `service-resolver` config entry: connect timeout, subsets, redirect and failover for one service. */
 import type { FailoverTarget, ResolverFailover, ServiceResolverEntry } from '../model/entries.ts';
+import type { Cluster } from './cluster.ts';
 import type { Datacenter } from './datacenter.ts';
 import { MeshConstruct } from './internal/base.ts';
 import type { Mesh } from './mesh.ts';
@@ -34,6 +35,8 @@ export interface ServiceResolverProps {
     readonly service?: string;
     readonly serviceSubset?: string;
     readonly datacenter?: Datacenter | string;
+    /** A cluster peer (this cluster's name for it): the service as that peer exports it. */
+    readonly peer?: string;
   };
   /** Extra `Meta` keys. */
   readonly meta?: Readonly<Record<string, string>>;
@@ -45,7 +48,7 @@ export class ServiceResolver extends MeshConstruct {
   readonly serviceName: string;
 
   constructor(
-    scope: Mesh,
+    scope: Mesh | Cluster,
     service: Service | string,
     readonly props: ServiceResolverProps,
   ) {
@@ -90,6 +93,7 @@ export class ServiceResolver extends MeshConstruct {
               ...(r.service ? { Service: r.service } : {}),
               ...(r.serviceSubset ? { ServiceSubset: r.serviceSubset } : {}),
               ...(r.datacenter ? { Datacenter: dcName(r.datacenter) } : {}),
+              ...(r.peer ? { Peer: r.peer } : {}),
             },
           }
         : {}),

@@ -12,7 +12,9 @@ export type ConfigEntryKind =
   | 'service-resolver'
   | 'service-splitter'
   | 'service-router'
-  | 'service-intentions';
+  | 'service-intentions'
+  | 'exported-services'
+  | 'mesh';
 
 export interface MeshGatewayConfig {
   /** `""` in Consul means "default" (unset); we omit the field instead. */
@@ -139,12 +141,60 @@ export interface OpaqueL7Entry {
   readonly [field: string]: unknown;
 }
 
+/** A consumer of exported services: a cluster peer (partitions and sameness groups are Enterprise). */
+export interface ExportedServiceConsumer {
+  readonly Peer?: string;
+  readonly Partition?: string;
+  readonly SamenessGroup?: string;
+}
+
+export interface ExportedService {
+  readonly Name: string;
+  readonly Namespace?: string;
+  readonly Consumers: readonly ExportedServiceConsumer[];
+}
+
+/** `exported-services`: which services this cluster (partition `default`: Name `default`) exports to which peers. */
+export interface ExportedServicesEntry {
+  readonly Kind: 'exported-services';
+  readonly Name: string;
+  readonly Partition?: string;
+  readonly Services: readonly ExportedService[];
+  readonly Meta?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The `mesh` entry (one per cluster). Consul's API has no `Name` field for it; meshcc keys it as `mesh/mesh` (the
+ * client adds the name on read and leaves it out on write).
+ */
+export interface MeshEntry {
+  readonly Kind: 'mesh';
+  readonly Name: string;
+  readonly Partition?: string;
+  readonly Peering?: { readonly PeerThroughMeshGateways?: boolean };
+  readonly TransparentProxy?: { readonly MeshDestinationsOnly?: boolean };
+  readonly Meta?: Readonly<Record<string, string>>;
+}
+
 export type ConfigEntry =
   | ProxyDefaultsEntry
   | ServiceDefaultsEntry
   | ServiceResolverEntry
   | ServiceIntentionsEntry
-  | OpaqueL7Entry;
+  | OpaqueL7Entry
+  | ExportedServicesEntry
+  | MeshEntry;
+
+/**
+ * The entry as Consul's `PUT /v1/config` and `consul config write` take it: the `mesh` entry has no `Name` field
+ * there (Consul answers `invalid config key "Name"`); every other kind is unchanged.
+ */
+export function consulWireEntry(e: ConfigEntry): ConfigEntry {
+  if (e.Kind !== 'mesh') return e;
+  const { Name, ...rest } = e;
+  void Name;
+  return rest as ConfigEntry;
+}
 
 /** Stable identity of an entry: `kind/name` (partition and namespace are `default` in OSS Consul). */
 export function entryKey(e: { readonly Kind: string; readonly Name: string }): string {

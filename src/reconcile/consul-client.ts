@@ -6,17 +6,25 @@
  */
 import { readFileSync } from 'node:fs';
 import { Agent, request as httpsRequest } from 'node:https';
-import type { ConfigEntry, ConfigEntryKind } from '../model/entries.ts';
+import { type ConfigEntry, type ConfigEntryKind, consulWireEntry } from '../model/entries.ts';
 
 /** Kinds meshcc reads and writes, in apply (dependency) order. */
 export const KINDS: readonly ConfigEntryKind[] = [
+  'mesh',
   'proxy-defaults',
   'service-defaults',
   'service-resolver',
   'service-splitter',
   'service-router',
   'service-intentions',
+  'exported-services',
 ];
+
+/**
+ * The kinds a single-cluster environment reads by default. `mesh` and `exported-services` belong to cluster peering
+ * and are listed only for environments that declare clusters (so plans of the others stay as they were).
+ */
+export const CORE_KINDS: readonly ConfigEntryKind[] = KINDS.filter((k) => k !== 'mesh' && k !== 'exported-services');
 
 /** A config entry as Consul returns it (with server-populated fields). */
 export type LiveEntry = ConfigEntry & { readonly ModifyIndex?: number; readonly CreateIndex?: number };
@@ -222,12 +230,13 @@ export class ConsulClient {
   /** Lists every entry of one kind (`GET /v1/config/:kind?consistent`). */
   async listKind(kind: string, dc?: string): Promise<LiveEntry[]> {
     const r = await this.request<LiveEntry[] | null>('GET', `/v1/config/${kind}`, { query: { consistent: true, dc } });
-    return r.body ?? [];
+    // The mesh entry has no Name in Consul's API; meshcc keys it `mesh/mesh`.
+    return (r.body ?? []).map((e) => (kind === 'mesh' ? ({ ...e, Name: 'mesh' } as LiveEntry) : e));
   }
 
-  /** Lists every entry of every meshcc kind: one request per kind. */
-  async listAll(dc?: string): Promise<LiveEntry[]> {
-    const lists = await Promise.all(KINDS.map((k) => this.listKind(k, dc)));
+  /** Lists every entry of every meshcc kind (by default the single-cluster ones): one request per kind. */
+  async listAll(dc?: string, kinds: readonly string[] = CORE_KINDS): Promise<LiveEntry[]> {
+    const lists = await Promise.all(kinds.map((k) => this.listKind(k, dc)));
     return lists.flat();
   }
 
@@ -237,7 +246,7 @@ export class ConsulClient {
       const r = await this.request<LiveEntry>('GET', `/v1/config/${kind}/${encodeURIComponent(name)}`, {
         query: { consistent: true, dc },
       });
-      return r.body;
+      return kind === 'mesh' && r.body ? ({ ...r.body, Name: 'mesh' } as LiveEntry) : r.body;
     } catch (e) {
       if (e instanceof ConsulHttpError && e.status === 404) return undefined;
       throw e;
@@ -249,7 +258,11 @@ export class ConsulClient {
    * error: the caller re-reads to decide whether the write landed.
    */
   async write(entry: ConfigEntry, cas?: number): Promise<boolean> {
-    const r = await this.request<boolean>('PUT', '/v1/config', { body: entry, query: { cas }, retry: false });
+    const r = await this.request<boolean>('PUT', '/v1/config', {
+      body: consulWireEntry(entry),
+      query: { cas },
+      retry: false,
+    });
     return r.body === true;
   }
 

@@ -25,6 +25,8 @@ export const CRD_KINDS: Readonly<Record<string, string>> = {
   'service-intentions': 'ServiceIntentions',
   'service-splitter': 'ServiceSplitter',
   'service-router': 'ServiceRouter',
+  'exported-services': 'ExportedServices',
+  mesh: 'Mesh',
 };
 
 /** Fields whose values are free-form and keep their keys as written. */

@@ -247,12 +247,80 @@ const serviceIntentions: StructType = {
   unsupported: ['JWT', ...COMMON_UNSUPPORTED],
 };
 
+const exportedServices: StructType = {
+  k: 'struct',
+  go: 'api.ExportedServicesConfigEntry',
+  fields: {
+    Kind: str(),
+    Name: str(),
+    Partition: str(),
+    Services: {
+      type: {
+        k: 'list',
+        go: '[]api.ExportedService',
+        item: {
+          k: 'struct',
+          go: 'api.ExportedService',
+          fields: {
+            Name: str(),
+            Namespace: str(),
+            Consumers: {
+              type: {
+                k: 'list',
+                go: '[]api.ServiceConsumer',
+                item: {
+                  k: 'struct',
+                  go: 'api.ServiceConsumer',
+                  fields: { Peer: str(), Partition: str(), SamenessGroup: aliased(str(), 'sameness_group') },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    Meta: META,
+  },
+  unsupported: [...COMMON_UNSUPPORTED],
+};
+
+const meshEntry: StructType = {
+  k: 'struct',
+  go: 'api.MeshConfigEntry',
+  fields: {
+    Kind: str(),
+    Partition: str(),
+    Peering: {
+      type: {
+        k: 'struct',
+        go: 'api.PeeringMeshConfig',
+        fields: { PeerThroughMeshGateways: aliased(BOOL, 'peer_through_mesh_gateways') },
+      },
+    },
+    TransparentProxy: aliased(
+      {
+        type: {
+          k: 'struct',
+          go: 'api.TransparentProxyMeshConfig',
+          fields: { MeshDestinationsOnly: aliased(BOOL, 'mesh_destinations_only') },
+        },
+      },
+      'transparent_proxy',
+    ),
+    Meta: META,
+  },
+  unsupported: ['AllowEnablingPermissiveMutualTLS', 'ValidateClusters', 'TLS', 'HTTP', ...COMMON_UNSUPPORTED],
+};
+
 /** Schemas of the kinds meshcc decodes field by field. Splitters and routers are kept opaque. */
 export const ENTRY_SCHEMAS: Readonly<Record<string, StructType>> = {
   'proxy-defaults': proxyDefaults,
   'service-defaults': serviceDefaults,
   'service-resolver': serviceResolver,
   'service-intentions': serviceIntentions,
+  // Written by the cluster-peering constructs (not read from entry files yet).
+  'exported-services': exportedServices,
+  mesh: meshEntry,
 };
 
 /** Every kind Consul's `api.MakeConfigEntry` knows (v1.22). */
