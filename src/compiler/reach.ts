@@ -191,6 +191,12 @@ const NO_PROBLEMS: readonly Problem[] = Object.freeze([]);
 /** What stands between a caller in `sourceDc` and one target, in `pathTo`'s order. */
 function targetProblems(index: MeshIndex, sourceDc: string, t: ChainTarget, mode: GatewayMode): readonly Problem[] {
   const problems: Problem[] = [];
+  if (t.Peer) {
+    // A cluster peer's service: what lies beyond this cluster (exported? peered? its gateway?) is checked across
+    // clusters (check-peering); here only the caller's side.
+    if (mode === 'local' && !index.gateways.get(sourceDc)?.[0]) problems.push({ kind: 'no-source-gateway' });
+    return problems.length === 0 ? NO_PROBLEMS : problems;
+  }
   const dc = t.Datacenter;
   const targetDc = index.datacenters.get(dc);
   if (!targetDc) problems.push({ kind: 'unknown-datacenter' });
@@ -249,6 +255,13 @@ export function targetReach(
 function targetHops(index: MeshIndex, sourceDc: string, caller: string, t: ChainTarget, mode: GatewayMode): Hop[] {
   const dc = t.Datacenter;
   const hops: Hop[] = [{ kind: 'sidecar', datacenter: sourceDc, name: `${caller}-sidecar-proxy` }];
+  if (t.Peer) {
+    const local = mode === 'local' ? index.gateways.get(sourceDc)?.[0] : undefined;
+    const address = hostPort(local?.lan);
+    if (local) hops.push({ kind: 'local-gateway', datacenter: sourceDc, name: local.name, ...(address ? { address } : {}) });
+    hops.push({ kind: 'instance', datacenter: `peer ${t.Peer}`, name: t.Service });
+    return hops;
+  }
   if (index.datacenters.has(dc) && dc !== sourceDc && mode !== 'none') {
     if (mode === 'local') {
       const local = index.gateways.get(sourceDc)?.[0];

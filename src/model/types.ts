@@ -176,6 +176,11 @@ export interface MeshModel {
   readonly clusters?: readonly ClusterDecl[];
   /** Cluster peerings between the clusters above. */
   readonly peerings?: readonly PeeringDecl[];
+  /**
+   * Set on one cluster's own model (`splitClusters`) when that cluster takes part in a peering: its servers enable
+   * peering (Helm `global.peering.enabled`, agent `peering.enabled` and the gRPC TLS port peering dials).
+   */
+  readonly peering?: boolean;
   /** Construct-level suppressions on the root. */
   readonly suppressions?: readonly Suppression[];
 }

@@ -108,3 +108,17 @@ export const InvalidServerCount = def<{ dc: string; servers: number }>(
   (a) => `datacenter ${a.dc} declares ${a.servers} Consul servers; at least 1 is needed`,
   'set servers to 1, 3 or 5',
 );
+
+export const PeeringChartRequirement = def<{ dc: string; requirement: string }>(
+  'MC4012',
+  'error',
+  'the chart refuses cluster peering without TLS, connectInject or a mesh gateway',
+  (a) =>
+    `Kubernetes datacenter ${a.dc} takes part in a cluster peering; the chart fails: setting global.peering.enabled to true requires ${a.requirement} to be true`,
+  (a) =>
+    a.requirement === 'meshGateway.enabled'
+      ? 'add a MeshGateway to this datacenter'
+      : a.requirement === 'global.tls.enabled'
+        ? 'set tls: true on the datacenter'
+        : 'enable Connect in the datacenter',
+);
