@@ -13,7 +13,7 @@ import { emitAclPolicies } from '../../src/emit/acl-policies.ts';
 import type { Artifact } from '../../src/emit/artifact.ts';
 import { terraformDocument } from '../../src/emit/terraform-json.ts';
 import { consulBinary, missingPeer } from '../support/peers.ts';
-import { environmentCompilation, environmentNames } from './environments.ts';
+import { allEnvironmentCompilations } from './environments.ts';
 import { fixtures } from './fixtures.ts';
 
 const consul = consulBinary();
@@ -89,7 +89,7 @@ describe.skipIf(skip)('a real Consul agent with ACLs', async () => {
   const policies: Artifact[] = [];
   const comps = [
     ...Object.values(fixtures).map((f) => f()),
-    ...(await Promise.all(environmentNames().map(environmentCompilation))),
+    ...(await allEnvironmentCompilations()).map(([, c]) => c),
   ];
   for (const c of comps) policies.push(...emitAclPolicies(c));
   const unique = [...new Map(policies.map((a) => [a.path.replace(/^[^/]+\/acl\//, ''), a])).values()];

@@ -16,7 +16,7 @@ import type { Compilation } from '../../src/compiler/types.ts';
 import { helmValues, valueKeyPaths } from '../../src/emit/helm-values.ts';
 import { isFederated } from '../../src/model/topology.ts';
 import type { DatacenterDecl } from '../../src/model/types.ts';
-import { environmentCompilation, environmentNames } from '../emit/environments.ts';
+import { allEnvironmentCompilations } from '../emit/environments.ts';
 import { fixtures } from '../emit/fixtures.ts';
 import { consulChart, helmBinary, missingPeer, requireChart } from '../support/peers.ts';
 
@@ -81,9 +81,7 @@ function hasPath(values: unknown, path: string): boolean {
 async function kubernetesCases() {
   const comps: [string, Compilation][] = [
     ...Object.entries(fixtures).map(([n, f]) => [n, f()] as [string, Compilation]),
-    ...(await Promise.all(
-      environmentNames().map(async (n) => [`env ${n}`, await environmentCompilation(n)] as [string, Compilation]),
-    )),
+    ...(await allEnvironmentCompilations()),
   ];
   return comps.flatMap(([name, c]) =>
     c.model.datacenters.filter((d) => d.platform === 'kubernetes').map((dc) => ({ name, dc: dc.name, c })),
