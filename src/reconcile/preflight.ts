@@ -3,7 +3,7 @@
  * (`POST /v1/internal/acl/authorize`, 64 checks per request) and reports each missing permission per entry, so a
  * token that lacks a permission writes nothing. Required permissions per kind follow Consul's config API docs:
  * service-defaults/resolver/splitter/router `service:write`, service-intentions `intention:write` on the destination,
- * proxy-defaults `mesh:write` (or `operator:write`).
+ * proxy-defaults, mesh and exported-services `mesh:write` (or `operator:write`).
  */
 import { MissingPermission } from '../diagnostics/codes/reconcile.ts';
 import { type Diagnostic, diag } from '../diagnostics/diagnostic.ts';
@@ -22,6 +22,8 @@ export function requiredPermissions(a: PlanAction): AuthzCheck[] {
     case 'service-intentions':
       return [{ Resource: 'intention', Segment: a.name, Access: 'write' }];
     case 'proxy-defaults':
+    case 'mesh':
+    case 'exported-services':
       return [
         { Resource: 'mesh', Access: 'write' },
         { Resource: 'operator', Access: 'write' },
