@@ -6,13 +6,16 @@
  * exporting cluster, `PeerThroughMeshGateways`, `local` mode on a peered upstream), and with ACL default deny an
  * intention in the exporting cluster allows the peer source. Pure.
  *
- * Consul facts used: a cluster needs a registered mesh gateway to export services to peers, and a mesh gateway in the
- * importing cluster to use `local` mode (Consul docs, cluster peering technical specifications); peerings and the
+ * Consul facts used: peers dial exported instances directly unless the exporting cluster has a mesh gateway (Consul's
+ * default since 1.14 GA; gateways are recommended, so their absence is a warning), `local` mode needs a mesh gateway
+ * in the importing cluster, and `PeerThroughMeshGateways` needs one on each side (Consul docs, cluster peering
+ * technical specifications); peerings and the
  * services they import are per datacenter (`/v1/peering/token` and `exported-services` act in one datacenter).
  */
 import {
   DatacenterOutsideCluster,
   ExportedServiceNotDeployed,
+  ExportWithoutGateway,
   PeeredIntentionMissing,
   PeeredLocalModeNoGateway,
   PeeredUpstreamOutsidePrimary,
@@ -231,10 +234,7 @@ export function checkPeering(model: MeshModel, clusters: readonly ClusterModel[]
     }
     const gateway = hasPeeringGateway(cm);
     const exporting = exportsAny.find(({ entry }) => entry.Services.length > 0);
-    if (exporting && !gateway)
-      out.push(
-        diag(PeeringGatewayMissing, atOf(exporting.decl), { cluster: name, reason: 'it exports services to peers' }),
-      );
+    if (exporting && !gateway) out.push(diag(ExportWithoutGateway, atOf(exporting.decl), { cluster: name }));
     const meshEntry = entriesOf<MeshEntry>(cm, 'mesh').find((m) => m.entry.Peering?.PeerThroughMeshGateways === true);
     if (meshEntry && !gateway)
       out.push(

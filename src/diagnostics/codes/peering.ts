@@ -97,3 +97,13 @@ export const PeeredUpstreamOutsidePrimary = def<{ upstream: string; dc: string; 
     `upstream '${a.upstream}' in datacenter '${a.dc}' targets a peer, but meshcc peers cluster '${a.cluster}' from its primary datacenter '${a.primary}' only; Consul imports peered services per datacenter`,
   (a) => `call the peer's service from '${a.primary}', or reach it through a service there`,
 );
+
+export const ExportWithoutGateway = def<{ cluster: string }>(
+  'MC3111',
+  'warning',
+  'exporting cluster without a mesh gateway',
+  (a) =>
+    `cluster '${a.cluster}' exports services to peers but has no mesh gateway with a WAN address in its primary datacenter; ` +
+    "peers then dial its service instances directly (Consul's default), which needs a flat network between the clusters",
+  "add a MeshGateway with a `wan` address to the cluster's primary datacenter (recommended for peering)",
+);
