@@ -1,11 +1,9 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx (no build step), with source maps for diagnostics' lines.
-import { register } from 'tsx/esm/api';
+// `meshcc <command>`: the checkout runs src/ through tsx, an installed package runs dist/ (see entry.js).
+import { moduleUrl, registerLoaders } from './entry.js';
 
-process.setSourceMapsEnabled(true);
-register();
-globalThis.__meshccTsx = true;
-const { main } = await import('../src/cli/main.ts');
+await registerLoaders({ typescript: true });
+const { main } = await import(moduleUrl('cli/main'));
 const code = await main(process.argv.slice(2), {
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),

@@ -1,24 +1,23 @@
 #!/usr/bin/env bash
-# Builds helm from source through the Go module proxy and fetches the consul-k8s chart as a Go module, both cached
-# under ~/.cache/meshcc/. Prints `helm=<path>` and, when the chart could be had, `chart=<dir>` (the directory with
-# Chart.yaml) on stdout; progress goes to stderr. Idempotent: a cached helm that answers `version` and a cached chart
-# with a Chart.yaml are reused.
+# Builds helm from source through the Go module proxy (cached under ~/.cache/meshcc/) and finds the consul-k8s chart
+# the tests render. Prints `helm=<path>` and `chart=<dir>` (the directory with Chart.yaml) on stdout; progress goes to
+# stderr. Idempotent: a cached helm that answers `version` is reused.
 #
-# Exit codes: 0 both ready; 3 Go missing (nothing built); 4 helm ready but the chart could not be fetched.
+# The chart: MESHCC_CONSUL_CHART_DIR when set (charts/consul of a consul-k8s checkout at the version you run, or an
+# unpacked `helm pull hashicorp/consul --untar`), else ../shared/consul-k8s-chart beside the repository (consul-k8s
+# a507b1d1, chart 2.1.0-dev; its SOURCE.md says where it comes from). The chart is not fetched here: no registry
+# reachable from CI serves it (the Go module proxy answers 403 for github.com/hashicorp/consul-k8s), and it is never
+# copied into the project.
 #
-# Pins:
-# - helm v3.19.5: newest v3.19.x on the proxy; its go.mod has no replace directive (checked: `go mod download -json
-#   helm.sh/helm/v3@v3.19.5`, GoMod), so `go install` works.
-# - chart: github.com/hashicorp/consul-k8s/charts has no tags of its own (charts/go.mod is consumed by the CLI through
-#   a replace), so it is fetched by commit: 7af6b659 is consul-k8s v2.0.3, whose federation / meshGateway / acls / tls
-#   keys are identical to v1.9.x, the line that pairs with Consul 1.22 (see shared reference consul-k8s-helm.md).
-#   Override with MESHCC_CHART_REF=<commit>, or point MESHCC_CONSUL_CHART_DIR at a chart directory you already have.
+# Exit codes: 0 both ready; 3 Go missing (nothing built); 4 helm ready but no chart directory.
+#
+# Pin: helm v3.19.5, newest v3.19.x on the proxy; its go.mod has no replace directive (checked: `go mod download -json
+# helm.sh/helm/v3@v3.19.5`, GoMod), so `go install` works.
 set -euo pipefail
 HELM_V="${MESHCC_HELM_VERSION:-v3.19.5}"
-CHART_REF="${MESHCC_CHART_REF:-7af6b659}"
 CACHE="${MESHCC_CACHE:-$HOME/.cache/meshcc}"
 HELM="$CACHE/helm-$HELM_V/helm"
-CHART_LINK="$CACHE/consul-chart-$CHART_REF"
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 
 if [ -x "$HELM" ] && "$HELM" version >/dev/null 2>&1; then
   echo "setup-helm: using cached $HELM" >&2
@@ -32,29 +31,12 @@ else
 fi
 echo "helm=$HELM"
 
-chart_ok() { [ -f "$1/Chart.yaml" ] && [ -f "$1/values.yaml" ] && [ -d "$1/templates" ]; }
-
-if [ -n "${MESHCC_CONSUL_CHART_DIR:-}" ]; then
-  chart_ok "$MESHCC_CONSUL_CHART_DIR" || { echo "setup-helm: $MESHCC_CONSUL_CHART_DIR has no Chart.yaml/values.yaml/templates" >&2; exit 4; }
-  echo "chart=$MESHCC_CONSUL_CHART_DIR"
-  exit 0
-fi
-if [ -L "$CHART_LINK" ] && chart_ok "$CHART_LINK"; then
-  echo "setup-helm: using cached chart $CHART_LINK" >&2
-  echo "chart=$CHART_LINK"
-  exit 0
-fi
-echo "setup-helm: fetching github.com/hashicorp/consul-k8s/charts@$CHART_REF" >&2
-set +e
-json=$(cd "$(mktemp -d)" && GOTOOLCHAIN=local GOMODCACHE="$CACHE/gomod" GOFLAGS=-modcacherw \
-  go mod download -json "github.com/hashicorp/consul-k8s/charts@$CHART_REF" 2>&1)
-set -e
-dir=$(printf '%s\n' "$json" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
-if [ -z "$dir" ] || ! chart_ok "$dir/consul"; then
-  err=$(printf '%s\n' "$json" | sed -n 's/^[[:space:]]*"Error": "\(.*\)",\{0,1\}$/\1/p')
-  echo "setup-helm: could not fetch the consul-k8s chart: ${err:-$json}" >&2
-  echo "setup-helm: set MESHCC_CONSUL_CHART_DIR to a checkout's charts/consul to use a local copy" >&2
+chart="${MESHCC_CONSUL_CHART_DIR:-$ROOT/../shared/consul-k8s-chart}"
+if ! { [ -f "$chart/Chart.yaml" ] && [ -f "$chart/values.yaml" ] && [ -d "$chart/templates" ]; }; then
+  echo "setup-helm: no consul-k8s chart at $chart (no Chart.yaml/values.yaml/templates)" >&2
+  echo "setup-helm: set MESHCC_CONSUL_CHART_DIR to a chart directory (charts/consul of a consul-k8s checkout)" >&2
   exit 4
 fi
-ln -sfn "$dir/consul" "$CHART_LINK"
-echo "chart=$CHART_LINK"
+chart="$(cd "$chart" && pwd)"
+echo "setup-helm: using chart $chart ($(sed -n 's/^version: *//p' "$chart/Chart.yaml"))" >&2
+echo "chart=$chart"

@@ -44,7 +44,7 @@
  *                          nReasons, ...by reason counter (0-9: the close codes below)]
  *          gwListen(gw, ip, port, listenerIndex, reusePort) -> bound port   (throws with .code on bind errors)
  *          gwConfigure(gw, helloMs, maxPending, maxConnections, maxHelloBytes, connectMs, idleMs)
- *          gwRoutes(gw, trustDomain, datacenter, routes, local, remote)   (see js_gw_routes)
+ *          gwRoutes(gw, trustDomain, datacenter, routes, local, remote, wild)   (see js_gw_routes)
  *          parseHello(buffer, maxHelloBytes) -> [code, sni?]   (test hook for hello_sni)
  *          formatAccess(...) -> line   (test hook for logrec_format)
  *          gwCommit(gw, cmds: Array)   [1, id, reasonCounter, reasonJson, sniJson | ""] close (reported, code 6)
@@ -571,6 +571,8 @@ typedef struct ntable {
   size_t local_cap;
   nname_t *remote;
   int nremote;
+  nname_t *wild; /* one-label wildcards: the suffix after the first label (`server.<dc>.<domain>`) */
+  int nwild;
 } ntable_t;
 
 static uint64_t fnv(const char *s, size_t n) {
@@ -591,6 +593,16 @@ static int table_local(const ntable_t *t, const char *name, size_t n) {
 static int table_lookup(const ntable_t *t, const char *name, size_t n) {
   int r = table_local(t, name, n);
   if (r >= 0) return r;
+  if (t->nwild > 0) {
+    /* One non-empty label, then a wildcard's suffix exactly. */
+    const char *dot = memchr(name, '.', n);
+    if (dot && dot > name) {
+      const char *rest = dot + 1;
+      size_t rl = n - (size_t)(rest - name);
+      for (int i = 0; i < t->nwild; i++)
+        if (strlen(t->wild[i].name) == rl && memcmp(t->wild[i].name, rest, rl) == 0) return t->wild[i].route;
+    }
+  }
   size_t tdl = strlen(t->td);
   if (n < tdl + 1 || name[n - tdl - 1] != '.' || memcmp(name + n - tdl, t->td, tdl) != 0) return -1;
   size_t pl = n - tdl - 1; /* prefix: labels before ".<td>" */
@@ -639,6 +651,8 @@ static void table_free(ntable_t *t) {
   free(t->local);
   for (int i = 0; i < t->nremote; i++) free(t->remote[i].name);
   free(t->remote);
+  for (int i = 0; i < t->nwild; i++) free(t->wild[i].name);
+  free(t->wild);
   free(t->td);
   free(t->dc);
   free(t);
@@ -2282,16 +2296,17 @@ static char *get_str(napi_env env, napi_value arr, uint32_t i) {
 
 
 /* gwRoutes(gw, trustDomain, datacenter, routes: [key, n, address, port, ...], local: [sni, route, ...],
- *          remote: [dc, route, ...]) -- all names lower-case, as RouteTable holds them. */
+ *          remote: [dc, route, ...], wild?: [suffix, route, ...]) -- all names lower-case, as RouteTable holds them. */
 static napi_value js_gw_routes(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
+  size_t argc = 7;
+  napi_value argv[7];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   gw_t *g = argc >= 6 ? get_gw(env, argv[0]) : NULL;
-  uint32_t rl = 0, ll = 0, ml = 0;
+  uint32_t rl = 0, ll = 0, ml = 0, wl = 0;
   if (!g || napi_get_array_length(env, argv[3], &rl) != napi_ok || napi_get_array_length(env, argv[4], &ll) != napi_ok ||
-      napi_get_array_length(env, argv[5], &ml) != napi_ok)
-    return throw_err(env, "gwRoutes(gw, trustDomain, datacenter, routes, local, remote)");
+      napi_get_array_length(env, argv[5], &ml) != napi_ok ||
+      (argc >= 7 && napi_get_array_length(env, argv[6], &wl) != napi_ok))
+    return throw_err(env, "gwRoutes(gw, trustDomain, datacenter, routes, local, remote, wild)");
   ntable_t *t = calloc(1, sizeof *t);
   if (!t) return throw_err(env, "out of memory");
   t->td = get_str_v(env, argv[1]);
@@ -2374,6 +2389,20 @@ static napi_value js_gw_routes(napi_env env, napi_callback_info info) {
     t->remote[t->nremote].name = name;
     t->remote[t->nremote].route = ri;
     t->nremote++;
+  }
+  t->wild = calloc(wl / 2 + 1, sizeof *t->wild);
+  if (!t->wild) bad = 1;
+  for (uint32_t i = 0; !bad && i + 1 < wl; i += 2) {
+    char *name = get_str(env, argv[6], i);
+    int ri = (int)num_at(env, argv[6], i + 1);
+    if (!name || ri < 0 || ri >= t->nroutes) {
+      free(name);
+      bad = 1;
+      break;
+    }
+    t->wild[t->nwild].name = name;
+    t->wild[t->nwild].route = ri;
+    t->nwild++;
   }
   if (bad) {
     table_free(t);

@@ -37,13 +37,22 @@ export class UsageError extends Error {
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>;
+type WithHelp<O extends Options> = O & { help: { type: 'boolean'; short: 'h' } };
+/** What `parseCommandArgs` returns, named so the built declaration files can spell it. */
+export type ParsedCommandArgs<O extends Options> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: WithHelp<O>; allowPositionals: boolean; strict: true }>
+>;
 
 /** `util.parseArgs` in strict mode, with errors turned into `UsageError`. Every command accepts `--help`. */
-export function parseCommandArgs<O extends Options>(args: readonly string[], options: O, allowPositionals = true) {
+export function parseCommandArgs<O extends Options>(
+  args: readonly string[],
+  options: O,
+  allowPositionals = true,
+): ParsedCommandArgs<O> {
   try {
     return parseArgs({
       args: [...args],
-      options: { ...options, help: { type: 'boolean', short: 'h' } } as O & { help: { type: 'boolean'; short: 'h' } },
+      options: { ...options, help: { type: 'boolean', short: 'h' } } as WithHelp<O>,
       allowPositionals,
       strict: true,
     });

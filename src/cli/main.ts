@@ -4,25 +4,29 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MeshccInputError } from '../diagnostics/diagnostic.ts';
 import { renderText } from '../diagnostics/render-text.ts';
 import { type CliIO, type Command, Exit, UsageError } from './command.ts';
+import { meshccVersion } from './version.ts';
 
-const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
+const here = fileURLToPath(import.meta.url);
+const commandsDir = join(dirname(here), 'commands');
+/** `.ts` in the checkout (run through tsx), `.js` in the built package (dist/). */
+const ext = here.endsWith('.ts') ? '.ts' : '.js';
 
 function commandNames(): string[] {
   return readdirSync(commandsDir)
-    .filter((f) => f.endsWith('.ts') && !f.startsWith('_'))
-    .map((f) => f.slice(0, -3))
+    .filter((f) => f.endsWith(ext) && !f.endsWith(`.d${ext}`) && !f.startsWith('_'))
+    .map((f) => f.slice(0, -ext.length))
     .sort();
 }
 
 async function loadCommand(name: string): Promise<Command | undefined> {
   if (!/^[a-z][a-z-]*$/.test(name)) return undefined;
-  const file = join(commandsDir, `${name}.ts`);
+  const file = join(commandsDir, `${name}${ext}`);
   if (!existsSync(file)) return undefined;
-  const mod = (await import(file)) as { default: Command };
+  const mod = (await import(pathToFileURL(file).href)) as { default: Command };
   return mod.default;
 }
 
@@ -43,8 +47,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     io.stdout(await topLevelHelp());
     return name === undefined ? Exit.error : Exit.ok;
   }
-  if (name === '--version') {
-    io.stdout('meshcc 0.1.0\n');
+  if (name === '--version' || name === '-v') {
+    io.stdout(`meshcc ${meshccVersion()}\n`);
     return Exit.ok;
   }
   const cmd = await loadCommand(name);

@@ -20,7 +20,7 @@ import { isPeeredMesh } from '../model/clusters.ts';
 import type { ClusterDecl } from '../model/types.ts';
 import { applyPlan } from '../reconcile/apply.ts';
 import { clientFrom, connectionOptions, consulErrorLine } from '../reconcile/cli-context.ts';
-import { type ConsulClient, ConsulHttpError, ConsulTransportError, KINDS } from '../reconcile/consul-client.ts';
+import { type ConsulClient, ConsulHttpError, ConsulTransportError } from '../reconcile/consul-client.ts';
 import { classifyPrimary, type DriftItem } from '../reconcile/drift.ts';
 import { acquireLock, LockHeldError } from '../reconcile/lock.ts';
 import { establishPeering, type PeeringAssessment, readPeering } from '../reconcile/peering.ts';
@@ -155,7 +155,7 @@ export async function runPeered(
     const plans = new Map<string, Plan>();
     for (const c of pc.clusters) {
       const client = clients.get(c.cluster.name)!;
-      const live = await client.listAll(c.cluster.primaryDatacenter, KINDS);
+      const live = await client.listAll(c.cluster.primaryDatacenter);
       plans.set(c.cluster.name, computePlan(env, c.compilation.entries, live, { adopt: values.adopt ?? false }));
     }
     const before = await read();
@@ -249,7 +249,7 @@ async function drift(
 ): Promise<number> {
   const items: (DriftItem & { cluster: string })[] = [];
   for (const c of pc.clusters) {
-    const live = await clients.get(c.cluster.name)!.listAll(c.cluster.primaryDatacenter, KINDS);
+    const live = await clients.get(c.cluster.name)!.listAll(c.cluster.primaryDatacenter);
     for (const i of classifyPrimary(env, c.compilation.entries, live, c.cluster.primaryDatacenter))
       items.push({ ...i, cluster: c.cluster.name });
   }

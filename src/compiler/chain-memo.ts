@@ -4,8 +4,16 @@
  * entry rather than once per chain that reads it. A mesh compiles the same destination in a few datacenters for many
  * callers, so both are asked for far more often than they differ. Plain lookups; nothing here changes a result.
  */
-import type { ServiceResolverEntry } from '../model/entries.ts';
+import type {
+  ServiceResolverEntry,
+  ServiceRoute,
+  ServiceRouterEntry,
+  ServiceSplit,
+  ServiceSplitterEntry,
+} from '../model/entries.ts';
 import { flat } from '../model/flat-string.ts';
+import { validateEntry } from '../model/validate-entry.ts';
+import { routeDefinition, splitDefinition } from './passes/l7-definitions.ts';
 import { serviceSni, targetId } from './sni.ts';
 import { validateResolver } from './validate-resolver.ts';
 
@@ -25,7 +33,42 @@ export class ChainMemo {
   /** `null` when Consul accepts the resolver. */
   private readonly problems = new Map<ServiceResolverEntry, string | null>();
 
+  /** `null` when Consul accepts the router or splitter. */
+  private readonly l7Problems = new Map<ServiceRouterEntry | ServiceSplitterEntry, string | null>();
+  private readonly routes = new Map<ServiceRouterEntry, readonly ServiceRoute[]>();
+  private readonly splits = new Map<ServiceSplitterEntry, readonly ServiceSplit[]>();
+
   constructor(readonly trustDomain: string) {}
+
+  /** Consul's message for the first problem of a router or splitter entry (its `Validate`), or undefined. */
+  l7Problem(entry: ServiceRouterEntry | ServiceSplitterEntry): string | undefined {
+    let problem = this.l7Problems.get(entry);
+    if (problem === undefined) {
+      problem = validateEntry(entry)[0] ?? null;
+      this.l7Problems.set(entry, problem);
+    }
+    return problem ?? undefined;
+  }
+
+  /** The `Definition` of each route of a router entry (built once per entry, shared by every chain). */
+  routeDefinitions(entry: ServiceRouterEntry): readonly ServiceRoute[] {
+    let defs = this.routes.get(entry);
+    if (defs === undefined) {
+      defs = (entry.Routes ?? []).map(routeDefinition);
+      this.routes.set(entry, defs);
+    }
+    return defs;
+  }
+
+  /** The normalised `Definition` of each split of a splitter entry (built once per entry). */
+  splitDefinitions(entry: ServiceSplitterEntry): readonly ServiceSplit[] {
+    let defs = this.splits.get(entry);
+    if (defs === undefined) {
+      defs = (entry.Splits ?? []).map(splitDefinition);
+      this.splits.set(entry, defs);
+    }
+    return defs;
+  }
 
   /** The names of a local target (namespace, partition and datacenter already filled in). */
   targetNames(service: string, subset: string, namespace: string, partition: string, datacenter: string): TargetNames {

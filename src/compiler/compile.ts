@@ -5,13 +5,13 @@
  * 2. index-entries: one entry per kind/name (MC2001 for a second definition), timeouts checked (MC2004);
  * 3. resolve-gateway-modes: the mode of every (instance, upstream), with its precedence ladder;
  * 4. compile-chains: each upstream's discovery chain in its compile datacenter (the upstream's `datacenter`, else
- *    the caller's), with the overrides the caller's sidecar would send (MC2002 when Consul would refuse it, MC2003
- *    when a router/splitter is in play);
+ *    the caller's), with the overrides the caller's sidecar would send (MC2002 when Consul would refuse it, routers
+ *    and splitters included);
  * 5. platform and validation passes (`validation-passes.ts`): reachability and consistency checks.
  *
  * Every pass collects all of its findings; diagnostics come back sorted by file, line and code.
  */
-import { ChainCompileFailed, L7ChainNotCompiled } from '../diagnostics/codes/resolution.ts';
+import { ChainCompileFailed } from '../diagnostics/codes/resolution.ts';
 import { compareDiagnostics, type Diagnostic, diag, type PassResult } from '../diagnostics/diagnostic.ts';
 import type { ConfigEntry } from '../model/entries.ts';
 import {
@@ -75,14 +75,12 @@ class ChainCache {
 /** A chain Consul (or meshcc) would not compile, reported at the upstream that asks for it. */
 function chainDiagnostic(upstream: UpstreamDecl, targetDatacenter: string, e: ChainCompileError): Diagnostic {
   const at = { path: upstream.path, ...(upstream.span ? { span: upstream.span } : {}) };
-  return e.unsupported
-    ? diag(L7ChainNotCompiled, at, { service: upstream.destinationName, dc: targetDatacenter, kind: e.unsupported })
-    : diag(ChainCompileFailed, at, {
-        upstream: upstream.path,
-        service: upstream.destinationName,
-        dc: targetDatacenter,
-        message: e.message,
-      });
+  return diag(ChainCompileFailed, at, {
+    upstream: upstream.path,
+    service: upstream.destinationName,
+    dc: targetDatacenter,
+    message: e.message,
+  });
 }
 
 /**

@@ -9,10 +9,11 @@ import { DuplicateConfigEntry, InvalidTimeout } from '../diagnostics/codes/resol
 import { type Diagnostic, diag, type PassResult } from '../diagnostics/diagnostic.ts';
 import type {
   ConfigEntry,
-  OpaqueL7Entry,
   ProxyDefaultsEntry,
   ServiceDefaultsEntry,
   ServiceResolverEntry,
+  ServiceRouterEntry,
+  ServiceSplitterEntry,
 } from '../model/entries.ts';
 import type { EntryDecl } from '../model/types.ts';
 import { parseGoDuration } from './duration.ts';
@@ -31,8 +32,8 @@ export interface EntryIndex {
   proxyDefaults(partition?: string): Indexed<ProxyDefaultsEntry> | undefined;
   serviceDefaults(service: string, namespace?: string, partition?: string): Indexed<ServiceDefaultsEntry> | undefined;
   resolver(service: string, namespace?: string, partition?: string): Indexed<ServiceResolverEntry> | undefined;
-  splitter(service: string, namespace?: string, partition?: string): Indexed<OpaqueL7Entry> | undefined;
-  router(service: string, namespace?: string, partition?: string): Indexed<OpaqueL7Entry> | undefined;
+  splitter(service: string, namespace?: string, partition?: string): Indexed<ServiceSplitterEntry> | undefined;
+  router(service: string, namespace?: string, partition?: string): Indexed<ServiceRouterEntry> | undefined;
 }
 
 /** Identity of an entry inside Consul: kind, partition, namespace, name. proxy-defaults is one per partition. */
@@ -127,8 +128,8 @@ export function buildEntryIndex(decls: readonly EntryDecl[]): PassResult<EntryIn
   const proxyDefaults = table.kind<ProxyDefaultsEntry>('proxy-defaults');
   const serviceDefaults = table.kind<ServiceDefaultsEntry>('service-defaults');
   const resolvers = table.kind<ServiceResolverEntry>('service-resolver');
-  const splitters = table.kind<OpaqueL7Entry>('service-splitter');
-  const routers = table.kind<OpaqueL7Entry>('service-router');
+  const splitters = table.kind<ServiceSplitterEntry>('service-splitter');
+  const routers = table.kind<ServiceRouterEntry>('service-router');
   const index: EntryIndex = {
     all,
     proxyDefaults: (partition) => proxyDefaults.get('global', 'default', partition),

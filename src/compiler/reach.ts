@@ -258,7 +258,8 @@ function targetHops(index: MeshIndex, sourceDc: string, caller: string, t: Chain
   if (t.Peer) {
     const local = mode === 'local' ? index.gateways.get(sourceDc)?.[0] : undefined;
     const address = hostPort(local?.lan);
-    if (local) hops.push({ kind: 'local-gateway', datacenter: sourceDc, name: local.name, ...(address ? { address } : {}) });
+    if (local)
+      hops.push({ kind: 'local-gateway', datacenter: sourceDc, name: local.name, ...(address ? { address } : {}) });
     hops.push({ kind: 'instance', datacenter: `peer ${t.Peer}`, name: t.Service });
     return hops;
   }

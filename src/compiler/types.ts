@@ -3,7 +3,7 @@
  * and per-upstream results. Plain data, JSON-serialisable.
  */
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
-import type { ConfigEntry } from '../model/entries.ts';
+import type { ConfigEntry, ServiceRoute, ServiceSplit } from '../model/entries.ts';
 import type { ConstructPath, GatewayMode, MeshModel, SourceSpan } from '../model/types.ts';
 
 /** One rung of the precedence ladder for a mesh-gateway mode. */
@@ -61,9 +61,43 @@ export interface ChainTarget {
   readonly [extra: string]: unknown;
 }
 
+/**
+ * A route of a router node (`structs.DiscoveryRoute`): the router entry's route as Consul stores it (`Definition`,
+ * `structs.ServiceRoute` JSON: `omitempty` fields, durations as Go strings) and the key of the node it leads to. The
+ * last route of every router node is Consul's catch-all: `{Match: {HTTP: {PathPrefix: "/"}}, Destination: {Service:
+ * <router's service>, Namespace, Partition}}`.
+ */
+export interface ChainRoute {
+  readonly Definition: ServiceRoute;
+  /** `splitter:<svc>.<ns>.<ap>` or `resolver:<target ID>`. */
+  readonly NextNode: string;
+}
+
+/**
+ * A split of a splitter node (`structs.DiscoverySplit`). Splits onto a service with its own splitter are flattened as
+ * Consul does: the inner splits replace the outer one, `Weight` = outer × inner / 100 (float32, rounded to 0.01), and
+ * the `Definition` is the inner split's with the outer split's headers merged in (`ServiceSplit.MergeParent`).
+ */
+export interface ChainSplit {
+  /** The splitter entry's split (`structs.ServiceSplit` JSON); its own `Weight` is the entry's, not the effective one. */
+  readonly Definition: ServiceSplit;
+  /** Effective share of this node's traffic, 0–100 (a float32 in Consul, printed with its shortest decimal form). */
+  readonly Weight: number;
+  /** Always a `resolver:<target ID>` after flattening. */
+  readonly NextNode: string;
+}
+
+/**
+ * A node of a compiled chain (`structs.DiscoveryGraphNode`), keyed in `Nodes` by `<Type>:<Name>`: routers and splitters
+ * are named `<svc>.<ns>.<ap>`, resolvers by their target ID. Only the field of its type is present.
+ */
 export interface ChainNode {
   readonly Type: 'resolver' | 'splitter' | 'router';
   readonly Name: string;
+  /** Router nodes: the entry's routes in order, then the catch-all. */
+  readonly Routes?: readonly ChainRoute[];
+  /** Splitter nodes: the (flattened) splits in order. */
+  readonly Splits?: readonly ChainSplit[];
   readonly Resolver?: {
     readonly ConnectTimeout: string;
     /** Nanoseconds: Consul marshals this `time.Duration` as a number, unlike ConnectTimeout. */
@@ -74,6 +108,8 @@ export interface ChainNode {
     readonly Failover?: { readonly Targets: readonly string[] };
     readonly [extra: string]: unknown;
   };
+  /** The resolver's `LoadBalancer` (resolver nodes), or the first hash-based one of a splitter's resolvers. */
+  readonly LoadBalancer?: Readonly<Record<string, unknown>>;
   readonly [extra: string]: unknown;
 }
 
@@ -105,8 +141,9 @@ export interface ChainOverrides {
 export interface ChainCompileError {
   readonly message: string;
   /**
-   * Set when Consul would compile the chain but meshcc cannot yet (a service-router or service-splitter is in
-   * play): `message` is then meshcc's, not Consul's.
+   * Kept for callers written before routers and splitters were compiled; never set any more (meshcc compiles every
+   * chain Consul compiles).
+   * @deprecated
    */
   readonly unsupported?: 'service-router' | 'service-splitter';
 }

@@ -40,8 +40,8 @@ function meshGatewayValues(model: MeshModel, dc: DatacenterDecl): Record<string,
     enabled: true,
     replicas: g.instances,
     containerPort: g.lan.port,
-    // The chart refuses consulServiceName with chart-managed ACLs (checkPlatform reports MC4007 instead).
-    ...(g.name !== 'mesh-gateway' && !model.aclsEnabled ? { consulServiceName: g.name } : {}),
+    // The chart refuses consulServiceName with chart-managed ACLs; checkPlatform reports that first (MC4007).
+    ...(g.name !== 'mesh-gateway' ? { consulServiceName: g.name } : {}),
     wanAddress: {
       source,
       ...(g.wan ? { port: g.wan.port } : {}),
@@ -90,7 +90,7 @@ export function helmValues(model: MeshModel, dc: DatacenterDecl): Record<string,
           : {}),
       },
       ...(federation ? { federation } : {}),
-      // Cluster peering (the chart then also requires TLS, connectInject and a mesh gateway: checked as MC4012).
+      // Cluster peering (the chart then also requires TLS, connectInject and a mesh gateway: checked as MC4013).
       ...(model.peering ? { peering: { enabled: true } } : {}),
       acls: {
         manageSystemACLs: acls,

@@ -36,6 +36,7 @@ export function peeringsDocument(pc: PeeredCompilation): unknown {
 export function emitPeered(pc: PeeredCompilation): Artifact[] {
   const out: Artifact[] = [{ path: 'peerings.json', content: stableJson(peeringsDocument(pc)) }];
   for (const c of pc.clusters)
-    for (const a of emitAll(c.compilation)) out.push({ path: `clusters/${c.cluster.name}/${a.path}`, content: a.content });
+    for (const a of emitAll(c.compilation))
+      out.push({ path: `clusters/${c.cluster.name}/${a.path}`, content: a.content });
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -1,23 +1,34 @@
 /**
  * The gateway's runtime config: read a JSON file, validate it against `schemas/gateway-config.schema.json` (strict:
- * unknown fields are errors), fill in the schema's defaults and check what a schema cannot (duplicate SNI, a remote
- * route to the gateway's own datacenter). Returns diagnostics instead of throwing.
+ * unknown fields are errors), fill in the schema's defaults and check what a schema cannot (duplicate SNI, one SNI on two
+ * kinds of route, a remote route to the gateway's own datacenter). Returns diagnostics instead of throwing.
  */
 import { readFileSync } from 'node:fs';
 import Ajv2020Import from 'ajv/dist/2020.js';
 import schema from '../../schemas/gateway-config.schema.json' with { type: 'json' };
 import {
   GatewayBadLocalSni,
+  GatewayBadPeerSni,
   GatewayConfigSchema,
   GatewayConfigUnreadable,
+  GatewayDuplicatePeer,
   GatewayDuplicateRemote,
   GatewayDuplicateSni,
   GatewayLocalSniOutsideTrustDomain,
   GatewayRemoteIsSelf,
+  GatewaySniConflict,
 } from '../diagnostics/codes/gateway.ts';
 import { type Diagnostic, diag } from '../diagnostics/diagnostic.ts';
 import { isLdhHostname } from './client-hello.ts';
-import type { Endpoint, RouteTableSpec } from './route-table.ts';
+import {
+  type Endpoint,
+  type PeeringRoutesSpec,
+  type PeerRouteSpec,
+  peeringServerSni,
+  type RouteTableSpec,
+  type ServerRoutesSpec,
+  serverSni,
+} from './route-table.ts';
 
 /** The validated config with every default filled in. */
 export interface GatewayConfig {
@@ -34,6 +45,12 @@ export interface GatewayConfig {
       readonly endpoints: readonly Endpoint[];
     }[];
     readonly remote: readonly { readonly datacenter: string; readonly gateways: readonly Endpoint[] }[];
+    /** WAN federation through mesh gateways: Consul server traffic. */
+    readonly servers?: ServerRoutesSpec;
+    /** Peering control plane through mesh gateways: this datacenter's servers for peers. */
+    readonly peering?: PeeringRoutesSpec;
+    /** Peers reached through their gateways, by the exact SNIs they serve. */
+    readonly peers?: readonly PeerRouteSpec[];
   };
   readonly timeouts: {
     readonly clientHelloMs: number;
@@ -129,6 +146,34 @@ export function validateGatewayConfig(raw: unknown, file: string): LoadResult {
     if (dcs.has(r.datacenter)) diagnostics.push(diag(GatewayDuplicateRemote, { path: file }, { dc: r.datacenter }));
     dcs.add(r.datacenter);
   }
+  // Every other exact name must not collide with a local service's SNI or with each other.
+  const owner = new Map<string, string>([...seen].map(([sni, service]) => [sni, `local service ${service}`]));
+  const claim = (sni: string, what: string) => {
+    const n = sni.toLowerCase();
+    const first = owner.get(n);
+    if (first !== undefined && first !== what)
+      diagnostics.push(diag(GatewaySniConflict, { path: file }, { sni: n, first, second: what }));
+    else owner.set(n, what);
+  };
+  const { servers, peering, peers } = cfg.routes;
+  if (servers) {
+    for (const s of servers.local) claim(serverSni(cfg.datacenter, servers.domain, s.node), `server ${s.node}`);
+    claim(serverSni(cfg.datacenter, servers.domain), 'any local server');
+    for (const r of cfg.routes.remote)
+      if (r.datacenter !== cfg.datacenter)
+        claim(serverSni(r.datacenter, servers.domain), `the servers of ${r.datacenter}`);
+  }
+  if (peering) claim(peeringServerSni(cfg.datacenter, cfg.trustDomain), 'the peering servers');
+  const peerNames = new Set<string>();
+  for (const p of peers ?? []) {
+    if (peerNames.has(p.peer)) diagnostics.push(diag(GatewayDuplicatePeer, { path: file }, { peer: p.peer }));
+    peerNames.add(p.peer);
+    for (const sni of p.snis) {
+      if (!isLdhHostname(sni.toLowerCase()))
+        diagnostics.push(diag(GatewayBadPeerSni, { path: file }, { peer: p.peer, sni }));
+      else claim(sni, `peer ${p.peer}`);
+    }
+  }
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
   return { config: cfg, diagnostics };
 }
@@ -151,5 +196,8 @@ export function routeSpecOf(cfg: GatewayConfig): RouteTableSpec {
     trustDomain: cfg.trustDomain,
     local: cfg.routes.local,
     remote: cfg.routes.remote,
+    ...(cfg.routes.servers ? { servers: cfg.routes.servers } : {}),
+    ...(cfg.routes.peering ? { peering: cfg.routes.peering } : {}),
+    ...(cfg.routes.peers ? { peers: cfg.routes.peers } : {}),
   };
 }

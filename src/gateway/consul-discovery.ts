@@ -1,8 +1,10 @@
 /**
  * Live endpoints from Consul, so local failover follows health: one blocking query per route
  * (`/v1/health/connect/<service>?passing=1` for local services' sidecars, `/v1/health/service/mesh-gateway?dc=<dc>&passing=1`
- * for remote gateways, WAN tagged address), re-issued with the returned `X-Consul-Index`. Optional self-registration
- * as a `mesh-gateway` service with LAN/WAN tagged addresses, deregistered on stop.
+ * for remote gateways, WAN tagged address; `/v1/health/service/consul` for this datacenter's servers when the config
+ * routes server traffic), re-issued with the returned `X-Consul-Index`. Optional self-registration as a `mesh-gateway`
+ * service with LAN/WAN tagged addresses (and, when it routes WAN federation, the `consul-wan-federation: "1"` meta
+ * Consul's servers look for), deregistered on stop.
  *
  * The ACL token is read from `tokenEnv` or `tokenFile` at run time and only ever sent as the `X-Consul-Token` header.
  */
@@ -10,15 +12,16 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { GatewayConfig } from './config.ts';
-import type { Endpoint } from './route-table.ts';
+import { type Endpoint, PEERING_SERVERS_KEY, SERVERS_KEY, type ServerEndpoint } from './route-table.ts';
 
 type ConsulConfig = NonNullable<GatewayConfig['consul']>;
 
 interface HealthEntry {
-  Node?: { Address?: string; Datacenter?: string };
+  Node?: { Node?: string; Address?: string; Datacenter?: string };
   Service?: {
     Address?: string;
     Port?: number;
+    Meta?: Record<string, string | undefined>;
     TaggedAddresses?: Record<string, { Address?: string; Port?: number } | undefined>;
   };
 }
@@ -33,6 +36,37 @@ export function endpointsOf(entries: readonly HealthEntry[], tagged?: 'wan' | 'l
     if (address && port) out.push({ address, port });
   }
   return out.sort((a, b) => (a.address === b.address ? a.port - b.port : a.address < b.address ? -1 : 1));
+}
+
+/**
+ * This datacenter's servers from `/v1/health/service/consul`: node name and server RPC endpoint (the address Consul's
+ * `BestAddress(false)` picks: the service address, else the node's), sorted by node.
+ */
+export function serversOf(entries: readonly HealthEntry[]): ServerEndpoint[] {
+  const out: ServerEndpoint[] = [];
+  for (const e of entries) {
+    const node = e.Node?.Node;
+    const address = e.Service?.Address || e.Node?.Address;
+    const port = e.Service?.Port;
+    if (node && address && port) out.push({ node, address, port });
+  }
+  return out.sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
+}
+
+/**
+ * The servers peers may dial (`PeerThroughMeshGateways`): every server that is not a read replica, at the gRPC TLS
+ * port its `grpc_tls_port` meta names (as Consul's mesh gateway builds its peering-server cluster).
+ */
+export function peeringServersOf(entries: readonly HealthEntry[]): ServerEndpoint[] {
+  const out: ServerEndpoint[] = [];
+  for (const e of entries) {
+    const node = e.Node?.Node;
+    const address = e.Service?.Address || e.Node?.Address;
+    const port = Number(e.Service?.Meta?.grpc_tls_port);
+    if (e.Service?.Meta?.read_replica === 'true') continue;
+    if (node && address && Number.isInteger(port) && port > 0) out.push({ node, address, port });
+  }
+  return out.sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
 }
 
 function token(c: ConsulConfig): string | undefined {
@@ -79,17 +113,27 @@ function call(c: ConsulConfig, method: string, path: string, body: unknown, sign
   });
 }
 
-/** What to watch: route key → health path and which address to use. */
+/** What to watch: route key → health path and which address to use (or, for `servers`, what to read). */
 export interface Watch {
   readonly key: string;
   readonly path: string;
   readonly tagged?: 'wan' | 'lan';
+  /** The `consul` service: fills `servers` and/or `peering-servers` instead of `key`. */
+  readonly servers?: { readonly rpc: boolean; readonly peering: boolean };
 }
 
-/** The watches for a config: every local service's sidecars and every remote datacenter's gateways. */
+/**
+ * The watches for a config: every local service's sidecars, every remote datacenter's gateways, and this
+ * datacenter's Consul servers when the config routes server (WAN federation) or peering control-plane traffic.
+ */
 export function watchesOf(cfg: GatewayConfig): Watch[] {
   const services = [...new Set(cfg.routes.local.map((l) => l.service))].sort();
+  const rpc = cfg.routes.servers !== undefined;
+  const peering = cfg.routes.peering !== undefined;
   return [
+    ...(rpc || peering
+      ? [{ key: SERVERS_KEY, path: '/v1/health/service/consul?passing=1', servers: { rpc, peering } }]
+      : []),
     ...services.map((s) => ({ key: `local:${s}`, path: `/v1/health/connect/${encodeURIComponent(s)}?passing=1` })),
     ...cfg.routes.remote.map((r) => ({
       key: `remote:${r.datacenter}`,
@@ -150,6 +194,8 @@ export class ConsulDiscovery {
         Address: lan.address,
         Port: lan.port,
         TaggedAddresses: { lan: tagged(lan), ...(wan ? { wan: tagged(wan) } : {}) },
+        // Consul's servers tunnel WAN federation only through gateways carrying this meta (`MetaWANFederationKey`).
+        ...(this.cfg.routes.servers ? { Meta: { 'consul-wan-federation': '1' } } : {}),
       },
       this.abort.signal,
     );
@@ -166,8 +212,11 @@ export class ConsulDiscovery {
         const next = r.index ?? '0';
         // Index went backwards (agent restart): start over, as Consul's blocking-query docs advise.
         index = Number(next) < Number(index) ? '0' : next;
-        const eps = endpointsOf(JSON.parse(r.body) as HealthEntry[], w.tagged);
-        this.current.set(w.key, eps);
+        const entries = JSON.parse(r.body) as HealthEntry[];
+        if (w.servers) {
+          if (w.servers.rpc) this.current.set(SERVERS_KEY, serversOf(entries));
+          if (w.servers.peering) this.current.set(PEERING_SERVERS_KEY, peeringServersOf(entries));
+        } else this.current.set(w.key, endpointsOf(entries, w.tagged));
         this.update(new Map(this.current));
         backoff = 250;
       } catch (e) {

@@ -68,6 +68,7 @@ interface Addon {
     routes: (string | number)[],
     local: (string | number)[],
     remote: (string | number)[],
+    wild: (string | number)[],
   ): void;
   /** Test hook: the native parser's answer on a hello prefix: [1, sni] / [-1] need more / [0] JavaScript decides. */
   parseHello(hello: Buffer, maxHelloBytes: number): [number, string?];

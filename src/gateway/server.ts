@@ -227,7 +227,9 @@ export class Gateway extends EventEmitter {
     for (const [sni, r] of this.table.localEntries()) local.push(sni, add(r));
     const remote: (string | number)[] = [];
     for (const [dc, r] of this.table.remoteEntries()) remote.push(dc, add(r));
-    this.native.a.gwRoutes(this.native.h, this.table.trustDomain, this.table.datacenter, routes, local, remote);
+    const wild: (string | number)[] = [];
+    for (const [suffix, r] of this.table.wildcardEntries()) wild.push(suffix, add(r));
+    this.native.a.gwRoutes(this.native.h, this.table.trustDomain, this.table.datacenter, routes, local, remote, wild);
   }
 
   /** True while listening and not draining. */

@@ -15,6 +15,7 @@ import { ConstructArgumentInvalid, EnvironmentLoadFailed } from '../diagnostics/
 import { type Diagnostic, diag, MeshccInputError } from '../diagnostics/diagnostic.ts';
 import type { MeshModel, SourceSpan } from '../model/types.ts';
 import { loadEntriesDir } from './entries/load-entries-dir.ts';
+import { defaultExportAdvice, loadAdvice } from './load-advice.ts';
 
 const ENTRY_FILES = ['mesh.ts', 'index.ts', 'main.ts'];
 
@@ -58,7 +59,7 @@ function spanIn(stack: string | undefined, dir: string): SourceSpan | undefined 
 }
 
 /** Imports the environment module and returns its Mesh, or throws MeshccInputError. */
-async function importMesh(file: string, dir: string): Promise<Mesh> {
+async function importMesh(file: string, dir: string, cwd: string): Promise<Mesh> {
   const at = { path: basename(dir), span: { file, line: 1, column: 1 } };
   try {
     await ensureTypeScriptLoader();
@@ -70,6 +71,7 @@ async function importMesh(file: string, dir: string): Promise<Mesh> {
         diag(EnvironmentLoadFailed, at, {
           file,
           error: `its default export must be a Mesh (or a function returning one), got ${value === undefined ? 'nothing' : typeof value}`,
+          hint: defaultExportAdvice(file, cwd),
         }),
       ]);
     }
@@ -89,7 +91,10 @@ async function importMesh(file: string, dir: string): Promise<Mesh> {
     const err = e as Error;
     const span = spanIn(err?.stack, dir) ?? at.span;
     const message = String(err?.message ?? e).split('\n')[0] ?? String(e);
-    throw new MeshccInputError([diag(EnvironmentLoadFailed, { path: at.path, span }, { file, error: message })]);
+    const hint = loadAdvice(file, { code: (err as { code?: string })?.code, message: String(err?.message ?? e) }, cwd);
+    throw new MeshccInputError([
+      diag(EnvironmentLoadFailed, { path: at.path, span }, { file, error: message, ...(hint ? { hint } : {}) }),
+    ]);
   }
 }
 
@@ -99,7 +104,7 @@ export async function loadEnvironment(
   cwd = process.cwd(),
 ): Promise<{ model: MeshModel; diagnostics: Diagnostic[] }> {
   const { file, dir } = resolveEnvironment(arg, cwd);
-  const mesh = await importMesh(file, dir);
+  const mesh = await importMesh(file, dir, cwd);
   const entries = await loadEntriesDir(join(dir, 'entries'));
   return { model: lowerMesh(mesh, entries.value), diagnostics: [...entries.diagnostics] };
 }

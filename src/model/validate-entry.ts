@@ -11,10 +11,13 @@ import type {
   ServiceDefaultsEntry,
   ServiceIntentionsEntry,
   ServiceResolverEntry,
+  ServiceRouterEntry,
+  ServiceSplitterEntry,
   UpstreamConfigFields,
   UpstreamConfigOverride,
 } from './entries.ts';
 import { formatGoDuration, parseGoDuration } from './go-duration.ts';
+import { goPercentF, scaleWeight } from './split-weight.ts';
 
 const META_MAX_KEY_PAIRS = 64;
 const META_KEY_MAX_LENGTH = 128;
@@ -204,6 +207,119 @@ function validateResolver(e: ServiceResolverEntry): string[] {
   return [];
 }
 
+/** `validateConfigEntryMeta` as one error (Consul's multierror text when there are several). */
+function metaError(meta: Readonly<Record<string, string>> | undefined): string | undefined {
+  const errs = validateMeta(meta);
+  if (errs.length === 0) return undefined;
+  return errs.length === 1 ? errs[0] : `${errs.length} errors occurred: ${errs.join('; ')}`;
+}
+
+const RETRY_CONDITIONS = [
+  '5xx',
+  'gateway-error',
+  'reset',
+  'connect-failure',
+  'envoy-ratelimited',
+  'retriable-4xx',
+  'refused-stream',
+  'cancelled',
+  'deadline-exceeded',
+  'internal',
+  'resource-exhausted',
+  'unavailable',
+];
+
+/** `ServiceRouterConfigEntry.Normalize` + `Validate` (methods are upper-cased first, as Consul does). */
+function validateRouter(e: ServiceRouterEntry): string[] {
+  if (!e.Name) return ['Name is required'];
+  const meta = metaError(e.Meta);
+  if (meta) return [meta];
+  const routes = e.Routes ?? [];
+  for (let i = 0; i < routes.length; i++) {
+    const route = routes[i] ?? {};
+    let eligibleForPrefixRewrite = false;
+    const http = route.Match?.HTTP;
+    if (http) {
+      let pathParts = 0;
+      if (http.PathExact) {
+        eligibleForPrefixRewrite = true;
+        pathParts++;
+        if (!http.PathExact.startsWith('/'))
+          return [`Route[${i}] PathExact doesn't start with '/': ${q(http.PathExact)}`];
+      }
+      if (http.PathPrefix) {
+        eligibleForPrefixRewrite = true;
+        pathParts++;
+        if (!http.PathPrefix.startsWith('/')) {
+          return [`Route[${i}] PathPrefix doesn't start with '/': ${q(http.PathPrefix)}`];
+        }
+      }
+      if (http.PathRegex) pathParts++;
+      if (pathParts > 1) return [`Route[${i}] should only contain at most one of PathExact, PathPrefix, or PathRegex`];
+      const headers = http.Header ?? [];
+      for (let j = 0; j < headers.length; j++) {
+        const h = headers[j] ?? { Name: '' };
+        if (!h.Name) return [`Route[${i}] Header[${j}] missing required Name field`];
+        const parts = [h.Present === true, !!h.Exact, !!h.Regex, !!h.Prefix, !!h.Suffix].filter(Boolean).length;
+        if (parts !== 1) {
+          return [`Route[${i}] Header[${j}] should only contain one of Present, Exact, Prefix, Suffix, or Regex`];
+        }
+      }
+      const params = http.QueryParam ?? [];
+      for (let j = 0; j < params.length; j++) {
+        const p = params[j] ?? { Name: '' };
+        if (!p.Name) return [`Route[${i}] QueryParam[${j}] missing required Name field`];
+        const parts = [p.Present === true, !!p.Exact, !!p.Regex].filter(Boolean).length;
+        if (parts !== 1) return [`Route[${i}] QueryParam[${j}] should only contain one of Present, Exact, or Regex`];
+      }
+      const found = new Set<string>();
+      for (const raw of http.Methods ?? []) {
+        const m = raw.toUpperCase();
+        if (!HTTP_METHODS.includes(m)) return [`Route[${i}] Methods contains an invalid method ${q(m)}`];
+        if (found.has(m)) return [`Route[${i}] Methods contains ${q(m)} more than once`];
+        found.add(m);
+      }
+    }
+    const d = route.Destination;
+    if (d) {
+      if (d.PrefixRewrite && !eligibleForPrefixRewrite) {
+        return [`Route[${i}] cannot make use of PrefixRewrite without configuring either PathExact or PathPrefix`];
+      }
+      for (const r of d.RetryOn ?? []) {
+        if (!RETRY_CONDITIONS.includes(r)) return [`Route[${i}] contains an invalid retry condition: ${q(r)}`];
+      }
+    }
+  }
+  return [];
+}
+
+/** `ServiceSplitterConfigEntry.Validate`: splits present, no destination twice, weights summing to 100.00. */
+function validateSplitter(e: ServiceSplitterEntry): string[] {
+  if (!e.Name) return ['Name is required'];
+  const splits = e.Splits ?? [];
+  if (splits.length === 0) return ['no splits configured'];
+  const meta = metaError(e.Meta);
+  if (meta) return [meta];
+  // Consul compares whole ServiceSplit values (Weight zeroed): splits with header modifiers hold distinct pointers,
+  // so only splits without them can collide.
+  const found = new Set<string>();
+  for (const s of splits) {
+    if (s.RequestHeaders !== undefined || s.ResponseHeaders !== undefined) continue;
+    const service = s.Service || e.Name;
+    const key = [service, s.ServiceSubset ?? '', s.Namespace ?? '', s.Partition ?? ''].join('\u0000');
+    if (found.has(key)) {
+      return [
+        `split destination occurs more than once: service=${q(service)}, subset=${q(s.ServiceSubset ?? '')}, namespace=${q(s.Namespace ?? '')}, partition=${q(s.Partition ?? '')}`,
+      ];
+    }
+    found.add(key);
+  }
+  let sum = 0;
+  for (const s of splits) sum += scaleWeight(Number(s.Weight ?? 0));
+  if (sum !== 10000) return [`the sum of all split weights must be 100, not ${goPercentF(Math.fround(sum) / 100)}`];
+  return [];
+}
+
 /** `validateIntentionWildcards` (CE: namespace and partition are always `default`). */
 function wildcardError(name: string, peer: string): string | undefined {
   if (name !== WILDCARD && name.includes(WILDCARD))
@@ -304,7 +420,7 @@ function validateIntentions(e: ServiceIntentionsEntry): string[] {
 
 /**
  * Validates an entry as Consul's `Normalize()` + `Validate()` would on write; returns Consul's messages (empty when
- * Consul would accept it). Splitters and routers are not validated by meshcc.
+ * Consul would accept it).
  */
 export function validateEntry(entry: ConfigEntry): string[] {
   switch (entry.Kind) {
@@ -316,6 +432,10 @@ export function validateEntry(entry: ConfigEntry): string[] {
       return validateResolver(entry);
     case 'service-intentions':
       return validateIntentions(entry);
+    case 'service-router':
+      return validateRouter(entry);
+    case 'service-splitter':
+      return validateSplitter(entry);
     default:
       return [];
   }

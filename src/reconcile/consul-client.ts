@@ -6,25 +6,33 @@
  */
 import { readFileSync } from 'node:fs';
 import { Agent, request as httpsRequest } from 'node:https';
-import { type ConfigEntry, type ConfigEntryKind, consulWireEntry } from '../model/entries.ts';
+import { apiBody, type ConfigEntry, type ConfigEntryKind, fromApi } from '../model/entries.ts';
 
-/** Kinds meshcc reads and writes, in apply (dependency) order. */
+/**
+ * Kinds meshcc reads and writes, in apply (dependency) order: the mesh entry before the defaults whose
+ * `MutualTLSMode = "permissive"` it must allow; JWT providers before the intentions that name them; the defaults and
+ * chain before the gateways and intentions that need their protocols; certificates before the API gateways that use
+ * them, and those before their routes; exports and sameness groups last.
+ */
 export const KINDS: readonly ConfigEntryKind[] = [
   'mesh',
   'proxy-defaults',
+  'jwt-provider',
   'service-defaults',
   'service-resolver',
   'service-splitter',
   'service-router',
   'service-intentions',
+  'ingress-gateway',
+  'terminating-gateway',
+  'inline-certificate',
+  'file-system-certificate',
+  'api-gateway',
+  'http-route',
+  'tcp-route',
   'exported-services',
+  'sameness-group',
 ];
-
-/**
- * The kinds a single-cluster environment reads by default. `mesh` and `exported-services` belong to cluster peering
- * and are listed only for environments that declare clusters (so plans of the others stay as they were).
- */
-export const CORE_KINDS: readonly ConfigEntryKind[] = KINDS.filter((k) => k !== 'mesh' && k !== 'exported-services');
 
 /** A peering as `GET /v1/peerings` returns it (the fields meshcc reads). */
 export interface LivePeering {
@@ -242,14 +250,21 @@ export class ConsulClient {
 
   /** Lists every entry of one kind (`GET /v1/config/:kind?consistent`). */
   async listKind(kind: string, dc?: string): Promise<LiveEntry[]> {
-    const r = await this.request<LiveEntry[] | null>('GET', `/v1/config/${kind}`, { query: { consistent: true, dc } });
-    // The mesh entry has no Name in Consul's API; meshcc keys it `mesh/mesh`.
-    return (r.body ?? []).map((e) => (kind === 'mesh' ? ({ ...e, Name: 'mesh' } as LiveEntry) : e));
+    try {
+      const r = await this.request<LiveEntry[] | null>('GET', `/v1/config/${kind}`, {
+        query: { consistent: true, dc },
+      });
+      return (r.body ?? []).map(fromApi);
+    } catch (e) {
+      // A kind this Consul does not know (an older server) has no entries.
+      if (e instanceof ConsulHttpError && /invalid config entry kind/.test(e.body)) return [];
+      throw e;
+    }
   }
 
-  /** Lists every entry of every meshcc kind (by default the single-cluster ones): one request per kind. */
-  async listAll(dc?: string, kinds: readonly string[] = CORE_KINDS): Promise<LiveEntry[]> {
-    const lists = await Promise.all(kinds.map((k) => this.listKind(k, dc)));
+  /** Lists every entry of every meshcc kind: one request per kind. */
+  async listAll(dc?: string): Promise<LiveEntry[]> {
+    const lists = await Promise.all(KINDS.map((k) => this.listKind(k, dc)));
     return lists.flat();
   }
 
@@ -259,7 +274,7 @@ export class ConsulClient {
       const r = await this.request<LiveEntry>('GET', `/v1/config/${kind}/${encodeURIComponent(name)}`, {
         query: { consistent: true, dc },
       });
-      return kind === 'mesh' && r.body ? ({ ...r.body, Name: 'mesh' } as LiveEntry) : r.body;
+      return r.body === undefined || r.body === null ? r.body : fromApi(r.body);
     } catch (e) {
       if (e instanceof ConsulHttpError && e.status === 404) return undefined;
       throw e;
@@ -271,11 +286,7 @@ export class ConsulClient {
    * error: the caller re-reads to decide whether the write landed.
    */
   async write(entry: ConfigEntry, cas?: number): Promise<boolean> {
-    const r = await this.request<boolean>('PUT', '/v1/config', {
-      body: consulWireEntry(entry),
-      query: { cas },
-      retry: false,
-    });
+    const r = await this.request<boolean>('PUT', '/v1/config', { body: apiBody(entry), query: { cas }, retry: false });
     return r.body === true;
   }
 

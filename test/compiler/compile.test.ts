@@ -130,18 +130,41 @@ describe('compile', () => {
     ]);
   });
 
-  it('warns with MC2003 instead of guessing when a router or splitter is in play', () => {
-    const c = compile(
+  it('compiles a splitter into the chain (no MC2003 any more) and refuses a splitter Consul would refuse', () => {
+    const ok = compile(
       model(
         [instance('web', 'dc1', [upstream('api')])],
         [
           entry({ Kind: 'service-defaults', Name: 'api', Protocol: 'http' }),
-          entry({ Kind: 'service-splitter', Name: 'api' }),
+          entry({ Kind: 'service-resolver', Name: 'api', Subsets: { v1: {}, v2: {} } }),
+          entry({
+            Kind: 'service-splitter',
+            Name: 'api',
+            Splits: [
+              { Weight: 90, ServiceSubset: 'v1' },
+              { Weight: 10, ServiceSubset: 'v2' },
+            ],
+          }),
         ],
       ),
     );
-    expect(c.upstreams[0]?.error?.unsupported).toBe('service-splitter');
-    expect(mc2(c).map((d) => [d.code, d.severity])).toEqual([['MC2003', 'warning']]);
+    const chain = ok.upstreams[0]?.chain;
+    expect(chain?.StartNode).toBe('splitter:api.default.default');
+    expect(chain?.Nodes['splitter:api.default.default']?.Splits?.map((s) => [s.Weight, s.NextNode])).toEqual([
+      [90, 'resolver:v1.api.default.default.dc1'],
+      [10, 'resolver:v2.api.default.default.dc1'],
+    ]);
+    expect(mc2(ok)).toEqual([]);
+    const bad = compile(
+      model(
+        [instance('web', 'dc1', [upstream('api')])],
+        [entry({ Kind: 'service-splitter', Name: 'api', Splits: [{ Weight: 100 }] })],
+      ),
+    );
+    expect(bad.upstreams[0]?.error?.message).toBe(
+      'discovery chain "api" uses a protocol "tcp" that does not permit advanced routing or splitting behavior',
+    );
+    expect(mc2(bad).map((d) => [d.code, d.severity])).toEqual([['MC2002', 'error']]);
   });
 
   it('compiles a chain once for every upstream that asks for the same thing', () => {

@@ -140,6 +140,26 @@ describe.skipIf(!available)('apply against a rate-limited Consul (request_limits
     });
   }
 
+  /**
+   * Keeps the limiter's bucket empty until `done()` says the apply has started writing: the CLI's start-up can take
+   * seconds on a loaded machine, long enough for the bucket to refill and let the whole apply through unrefused.
+   * Returns a function that stops the drainer and waits for its last round.
+   */
+  function keepDrained(done: () => boolean): () => Promise<void> {
+    const viaClient = new ConsulClient({ addr: CLIENT, retryBudgetMs: 0 });
+    let stopped = false;
+    const loop = (async () => {
+      for (let round = 0; !stopped && !done(); round++) {
+        await viaClient.request('PUT', `/v1/kv/meshcc-rl-probe/keep-${round % 10}`, { body: 'x' }).catch(() => {});
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    return async () => {
+      stopped = true;
+      await loop;
+    };
+  }
+
   function newEnv(count: number): { env: string; dir: string } {
     const env = `rl-${randomBytes(3).toString('hex')}`;
     const dir = writeEnv(env, count);
@@ -163,7 +183,11 @@ describe.skipIf(!available)('apply against a rate-limited Consul (request_limits
     // the limit is 2 writes/s: with the burst spent, an apply of 40 entries must be refused some of the time
     await drain();
     const from = gate?.log.length ?? 0;
+    const stopDraining = keepDrained(() =>
+      (gate?.log ?? []).slice(from).some((x) => x.method === 'PUT' && x.url.startsWith('/v1/config')),
+    );
     const r = await runCli(['apply', dir, '--consul', gate?.addr ?? '', '--wait', '0', '--concurrency', '8']);
+    await stopDraining();
     expect(r.stdout).toContain('Apply complete: 40 applied, 0 failed, 0 not attempted.');
     expect(r.code, r.stderr).toBe(0);
     const refused = (gate?.log ?? []).slice(from).filter((x) => isRateLimited(x.status, x.responseBody));

@@ -39,7 +39,7 @@ describe.skipIf(!consul)('reconcile --heal with a per-kind policy', () => {
     expect(await cl.write({ ...(sd as ConfigEntry), Protocol: 'grpc' } as ConfigEntry)).toBe(true);
     const ix = (await cl.read('service-intentions', web)) as ConfigEntry & { Sources: { Action: string }[] };
     const sources = ix.Sources.map((s) => ({ ...s, Action: 'deny' }));
-    expect(await cl.write({ ...ix, Sources: sources } as ConfigEntry)).toBe(true);
+    expect(await cl.write({ ...ix, Sources: sources } as unknown as ConfigEntry)).toBe(true);
   }
 
   it('heals heal kinds, reports and leaves warn kinds, and heals everything once the policy allows', async () => {

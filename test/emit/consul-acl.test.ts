@@ -87,10 +87,7 @@ describe.skipIf(skip)('a real Consul agent with ACLs', async () => {
   });
 
   const policies: Artifact[] = [];
-  const comps = [
-    ...Object.values(fixtures).map((f) => f()),
-    ...(await allEnvironmentCompilations()).map(([, c]) => c),
-  ];
+  const comps = [...Object.values(fixtures).map((f) => f()), ...(await allEnvironmentCompilations()).map(([, c]) => c)];
   for (const c of comps) policies.push(...emitAclPolicies(c));
   const unique = [...new Map(policies.map((a) => [a.path.replace(/^[^/]+\/acl\//, ''), a])).values()];
 

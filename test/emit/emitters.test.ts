@@ -45,7 +45,7 @@ describe('Helm values', () => {
         items: [{ key: 'serverConfigJSON', path: 'config.json' }],
       },
     ]);
-    expect(v.meshGateway!.service).toEqual({ type: 'NodePort', port: 443, nodePort: 30443 });
+    expect(v.meshGateway!.service).toEqual({ type: 'NodePort', port: 30443, nodePort: 30443 });
   });
 
   it('make a secondary behind a VM primary list the primary gateways instead of mounting serverConfigJSON', () => {

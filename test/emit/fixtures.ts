@@ -226,6 +226,8 @@ export function k8sPair(): Compilation {
     gateways: [
       gateway('east', '10.1.0.10', '203.0.113.1', { wanAddressSource: 'Service', serviceType: 'LoadBalancer' }),
       gateway('west', '10.2.0.10', '203.0.113.2', {
+        // NodePort with source Service: the chart advertises the node port, so the WAN port is the node port.
+        wan: { address: '203.0.113.2', port: 30443 },
         wanAddressSource: 'Service',
         serviceType: 'NodePort',
         nodePort: 30443,

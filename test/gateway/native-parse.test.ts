@@ -152,7 +152,17 @@ describe.skipIf(!native)('native routing agrees with RouteTable.lookup', () => {
       { datacenter: 'dc2', gateways: [{ address: '127.0.0.1', port: ports[2] as number }] },
       { datacenter: 'dc3', gateways: [{ address: '127.0.0.1', port: ports[3] as number }] },
     ],
+    servers: { domain: 'consul', local: [{ node: 'srv-a', address: '127.0.0.1', port: ports[0] as number }] },
+    peering: { servers: [{ address: '127.0.0.1', port: ports[1] as number }] },
+    peers: [
+      {
+        peer: 'p1',
+        snis: [`api.default.default.dc1.external.${PEER_TD}`, `server.pdc.peering.${PEER_TD}`],
+        gateways: [{ address: '127.0.0.1', port: ports[2] as number }],
+      },
+    ],
   });
+  const PEER_TD = 'aaaaaaaa-2222-3333-4444-555555555555.consul';
   const SNIS = [
     `web.default.dc1.internal.${TD}`,
     `WEB.default.dc1.internal.${TD}`,
@@ -175,6 +185,23 @@ describe.skipIf(!native)('native routing agrees with RouteTable.lookup', () => {
     TD,
     `internal.${TD}`,
     `web.default.dc1.internal.${TD}.evil`,
+    'srv-a.server.dc1.consul',
+    'SRV-A.server.DC1.consul',
+    'srv-b.server.dc1.consul',
+    'server.dc1.consul',
+    'server.dc2.consul',
+    'srv-x.server.dc2.consul',
+    'srv-x.server.dc3.consul',
+    'a.b.server.dc2.consul',
+    'server.dc9.consul',
+    'srv-x.server.dc9.consul',
+    'srv-x.server.dc2.consul.evil',
+    'srv-x.server.dc2.other',
+    `server.dc1.peering.${TD}`,
+    `server.dc2.peering.${TD}`,
+    `api.default.default.dc1.external.${PEER_TD}`,
+    `server.pdc.peering.${PEER_TD}`,
+    `web.default.default.dc1.external.${PEER_TD}`,
   ];
 
   beforeAll(async () => {
@@ -201,7 +228,13 @@ describe.skipIf(!native)('native routing agrees with RouteTable.lookup', () => {
         trustDomain: TD,
         listeners: [{ name: 'lan', address: '127.0.0.1', port: 0 }],
         timeouts: { drainMs: 200 },
-        routes: { local: spec().local, remote: spec().remote },
+        routes: {
+          local: spec().local,
+          remote: spec().remote,
+          servers: spec().servers,
+          peering: spec().peering,
+          peers: spec().peers,
+        },
       }),
       log,
     );

@@ -3,6 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
+import { repoWorkflowParams } from '../../scripts/write-workflows.ts';
+import { renderWorkflows, WORKFLOWS } from '../../src/cli/scaffold/workflows.ts';
 import { repoRoot } from '../cli/run-cli.ts';
 import { cacheDir, firstExisting, missingPeer } from '../support/peers.ts';
 
@@ -28,6 +30,49 @@ const shellcheck = spawnSync('shellcheck', ['--version']).status === 0;
 describe('GitHub workflows', () => {
   it('are the four GitOps workflows', () => {
     expect(files).toEqual(['apply.yml', 'ci.yml', 'drift.yml', 'plan.yml']);
+  });
+
+  it('plan, apply and drift are the templates meshcc init writes (npm run workflows regenerates them)', () => {
+    const rendered = renderWorkflows(repoWorkflowParams);
+    expect([...rendered.keys()]).toEqual(WORKFLOWS.map((n) => `${n}.yml`));
+    for (const [file, text] of rendered) expect(readFileSync(join(dir, file), 'utf8'), file).toBe(text);
+  });
+
+  it('render every parameter and refuse values that could inject YAML or expressions', () => {
+    const text = renderWorkflows({
+      ...repoWorkflowParams,
+      environmentsDir: 'infra/envs',
+      addrSecret: 'PROD_CONSUL_ADDR',
+      tokenSecret: 'PROD_CONSUL_TOKEN',
+      branch: 'release',
+      extraPaths: [],
+      header: 'Written by a test.',
+    });
+    const plan = yaml.load(text.get('plan.yml')!) as { on: { pull_request: { paths: string[] } } };
+    expect(plan.on.pull_request.paths).toEqual([
+      'infra/envs/**',
+      'package.json',
+      'package-lock.json',
+      '.github/workflows/plan.yml',
+    ]);
+    const apply = text.get('apply.yml')!;
+    expect(apply).toContain('branches: [release]');
+    expect(apply).toContain(`CONSUL_HTTP_ADDR: \${{ secrets.PROD_CONSUL_ADDR }}`);
+    expect(apply).toContain(`CONSUL_HTTP_TOKEN: \${{ secrets.PROD_CONSUL_TOKEN }}`);
+    expect(apply).toContain('npx meshcc apply "infra/envs/$ENV"');
+    for (const t of text.values()) {
+      expect(t).not.toMatch(/__[A-Z_]+__/);
+      expect(t.startsWith('# Written by a test.\n')).toBe(true);
+    }
+    const bad = [
+      { addrSecret: 'X }} ${{ github.token' },
+      { tokenSecret: 'GITHUB_TOKEN' },
+      { environmentsDir: '../elsewhere' },
+      { environmentsDir: '/abs' },
+      { branch: 'main]\n  evil: [x' },
+    ];
+    for (const b of bad)
+      expect(() => renderWorkflows({ ...repoWorkflowParams, ...b }), JSON.stringify(b)).toThrow(/must be/);
   });
 
   it.skipIf(skip)(

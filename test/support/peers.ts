@@ -9,11 +9,13 @@ import { join } from 'node:path';
 export const cacheDir = process.env.MESHCC_CACHE ?? join(homedir(), '.cache', 'meshcc');
 export const requirePeers = process.env.MESHCC_REQUIRE_PEERS === '1';
 /**
- * The consul-k8s chart is the one peer no registry reachable here serves (the Go module proxy answers 403 for every
- * github.com/hashicorp/consul-k8s path), so CI cannot require it; MESHCC_REQUIRE_CHART=1 makes it required where a
- * chart checkout is provided (MESHCC_CONSUL_CHART_DIR).
+ * The consul-k8s chart (and helm to render it) are required under MESHCC_REQUIRE_CHART=1 or MESHCC_REQUIRE_PEERS=1;
+ * .ci/run sets both, pointing MESHCC_CONSUL_CHART_DIR at `../shared/consul-k8s-chart` beside the repository.
  */
-export const requireChart = process.env.MESHCC_REQUIRE_CHART === '1';
+export const requireChart = requirePeers || process.env.MESHCC_REQUIRE_CHART === '1';
+
+/** The repository root (this file is test/support/peers.ts). */
+const repoRoot = join(import.meta.dirname, '..', '..');
 
 /** The first candidate path that exists, or undefined. */
 export function firstExisting(candidates: readonly (string | undefined)[]): string | undefined {
@@ -38,8 +40,12 @@ export function helmBinary(): string | undefined {
   return firstExisting([process.env.MESHCC_HELM, join(cacheDir, 'helm-v3.19.5', 'helm')]);
 }
 
-/** Directory of the consul-k8s chart (scripts/setup-helm.sh), if fetched. */
+/**
+ * Directory of the consul-k8s chart (`charts/consul` of a consul-k8s checkout): MESHCC_CONSUL_CHART_DIR when set
+ * (and then only that: a wrong path is not silently replaced by another chart), else `../shared/consul-k8s-chart`
+ * beside the repository. Undefined when the directory has no Chart.yaml.
+ */
 export function consulChart(): string | undefined {
-  const dir = firstExisting([process.env.MESHCC_CONSUL_CHART_DIR, join(cacheDir, 'consul-chart-7af6b659')]);
-  return dir && existsSync(join(dir, 'Chart.yaml')) ? dir : undefined;
+  const dir = process.env.MESHCC_CONSUL_CHART_DIR || join(repoRoot, '..', 'shared', 'consul-k8s-chart');
+  return existsSync(join(dir, 'Chart.yaml')) ? dir : undefined;
 }

@@ -4,8 +4,9 @@
  * `DiscoveryTarget`): `omitempty` fields left out, durations as Go strings except the resolver's `RequestTimeout`
  * (nanoseconds, as Consul prints it), map keys sorted.
  */
-import type { ResolverSubset } from '../../model/entries.ts';
+import type { ResolverSubset, ServiceRoute, ServiceSplit } from '../../model/entries.ts';
 import { recordMaker } from '../../model/keyed-record.ts';
+import { float32Json } from '../../model/split-weight.ts';
 import type { GatewayMode } from '../../model/types.ts';
 import { formatGoDuration } from '../duration.ts';
 import type { ChainNode, ChainTarget } from '../types.ts';
@@ -47,6 +48,40 @@ export interface WorkNode {
   readonly connectTimeoutNs: number;
   readonly requestTimeoutNs: number;
   failover?: { targets: string[]; policy?: unknown };
+  /** The resolver entry's `LoadBalancer`, as written. */
+  readonly loadBalancer?: Readonly<Record<string, unknown>>;
+}
+
+/** A route of a router node while compiling. */
+export interface WorkRoute {
+  readonly definition: ServiceRoute;
+  nextNode: string;
+}
+
+/** A split of a splitter node while compiling; `weight` is the float32 value (flattening computes with it). */
+export interface WorkSplit {
+  readonly definition: ServiceSplit;
+  readonly weight: number;
+  nextNode: string;
+}
+
+/** A router or splitter node while compiling. */
+export interface WorkL7Node {
+  readonly type: 'router' | 'splitter';
+  /** `router:<name>` or `splitter:<name>`. */
+  readonly key: string;
+  /** `<svc>.<ns>.<ap>`. */
+  readonly name: string;
+  readonly routes?: WorkRoute[];
+  splits?: WorkSplit[];
+  loadBalancer?: Readonly<Record<string, unknown>>;
+}
+
+/** Any node of the graph, as Consul's `nodes` map holds them. */
+export type AnyWorkNode = WorkNode | WorkL7Node;
+
+export function isL7Node(n: AnyWorkNode): n is WorkL7Node {
+  return 'type' in n;
 }
 
 /** Map keys in code-point order, as Go's `encoding/json` writes a map (one key, the common case, needs no sort). */
@@ -54,8 +89,8 @@ function sortedKeys<V>(m: ReadonlyMap<string, V>): Iterable<string> {
   return m.size < 2 ? m.keys() : [...m.keys()].sort();
 }
 
-/** Nodes in the order of their keys (`resolver:<target ID>`, so the order of their target IDs). */
-function byKey(nodes: ReadonlyMap<string, WorkNode>): Iterable<WorkNode> {
+/** Nodes in the order of their keys (Go's `encoding/json` sorts map keys). */
+function byKey(nodes: ReadonlyMap<string, AnyWorkNode>): Iterable<AnyWorkNode> {
   return nodes.size < 2
     ? nodes.values()
     : [...nodes.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -64,22 +99,49 @@ function byKey(nodes: ReadonlyMap<string, WorkNode>): Iterable<WorkNode> {
 /** `Nodes` and `Targets` are keyed by target IDs, which are data: see `recordMaker`. */
 const keyedByTargetId = recordMaker();
 
-/** The `Nodes` map as Consul marshals it (`DiscoveryResolver.MarshalJSON`: ConnectTimeout as a string). */
-export function renderNodes(nodes: ReadonlyMap<string, WorkNode>): Record<string, ChainNode> {
-  const out = keyedByTargetId<ChainNode>();
-  for (const n of byKey(nodes)) {
-    // Field by field in Consul's order, optional fields only when set (no spread temporaries).
-    const resolver: Record<string, unknown> = { ConnectTimeout: formatGoDuration(n.connectTimeoutNs) };
-    if (n.isDefault) resolver.Default = true;
-    if (n.requestTimeoutNs !== 0) resolver.RequestTimeout = n.requestTimeoutNs;
-    resolver.Target = n.targetId;
-    if (n.failover) {
-      const failover: Record<string, unknown> = { Targets: [...n.failover.targets] };
-      if (n.failover.policy !== undefined) failover.Policy = n.failover.policy;
-      resolver.Failover = failover;
-    }
-    out[n.key] = { Type: 'resolver', Name: n.name, Resolver: resolver as ChainNode['Resolver'] };
+/** A resolver node as Consul marshals it (`DiscoveryResolver.MarshalJSON`: ConnectTimeout as a string). */
+function renderResolver(n: WorkNode): ChainNode {
+  // Field by field in Consul's order, optional fields only when set (no spread temporaries).
+  const resolver: Record<string, unknown> = { ConnectTimeout: formatGoDuration(n.connectTimeoutNs) };
+  if (n.isDefault) resolver.Default = true;
+  if (n.requestTimeoutNs !== 0) resolver.RequestTimeout = n.requestTimeoutNs;
+  resolver.Target = n.targetId;
+  if (n.failover) {
+    const failover: Record<string, unknown> = { Targets: [...n.failover.targets] };
+    if (n.failover.policy !== undefined) failover.Policy = n.failover.policy;
+    resolver.Failover = failover;
   }
+  if (n.loadBalancer) {
+    return {
+      Type: 'resolver',
+      Name: n.name,
+      Resolver: resolver as ChainNode['Resolver'],
+      LoadBalancer: n.loadBalancer,
+    };
+  }
+  return { Type: 'resolver', Name: n.name, Resolver: resolver as ChainNode['Resolver'] };
+}
+
+/** A router or splitter node (`DiscoveryGraphNode` with `Routes` / `Splits`). */
+function renderL7(n: WorkL7Node): ChainNode {
+  if (n.type === 'router') {
+    const routes = (n.routes ?? []).map((r) => ({ Definition: r.definition, NextNode: r.nextNode }));
+    return { Type: 'router', Name: n.name, Routes: routes };
+  }
+  const splits = (n.splits ?? []).map((s) => ({
+    Definition: s.definition,
+    Weight: float32Json(s.weight),
+    NextNode: s.nextNode,
+  }));
+  return n.loadBalancer
+    ? { Type: 'splitter', Name: n.name, Splits: splits, LoadBalancer: n.loadBalancer }
+    : { Type: 'splitter', Name: n.name, Splits: splits };
+}
+
+/** The `Nodes` map as Consul marshals it. */
+export function renderNodes(nodes: ReadonlyMap<string, AnyWorkNode>): Record<string, ChainNode> {
+  const out = keyedByTargetId<ChainNode>();
+  for (const n of byKey(nodes)) out[n.key] = isL7Node(n) ? renderL7(n) : renderResolver(n);
   return out;
 }
 

@@ -14,6 +14,7 @@ import {
   InvalidServerCount,
   ModeNotExpressibleOnKubernetes,
   MultipleGatewaysOnKubernetes,
+  NodePortWanPortMismatch,
   NodePortWithoutPort,
   NoPrimaryGatewayWanAddress,
   PeeringChartRequirement,
@@ -92,6 +93,12 @@ function checkGateway(model: MeshModel, dc: DatacenterDecl, g: MeshGatewayDecl):
     const source = g.wanAddressSource ?? 'Service';
     if (g.serviceType === 'NodePort' && source === 'Service' && g.nodePort === undefined) {
       out.push(diag(NodePortWithoutPort, at(g), args));
+    }
+    // Not a chart `fail`: with a NodePort Service as the source, the chart advertises service.nodePort as the WAN port.
+    if (g.serviceType === 'NodePort' && source === 'Service' && g.nodePort !== undefined && g.wan) {
+      if (g.wan.port !== g.nodePort) {
+        out.push(diag(NodePortWanPortMismatch, at(g), { ...args, nodePort: g.nodePort, port: g.wan.port }));
+      }
     }
     if (model.aclsEnabled && g.name !== 'mesh-gateway') out.push(diag(GatewayNameWithManagedAcls, at(g), args));
   }

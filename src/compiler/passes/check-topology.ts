@@ -62,7 +62,8 @@ export function checkTopology(model: MeshModel): PassResult<void> {
   }
   const primary = primaries[0]?.name ?? model.primaryDatacenter;
   for (const d of first.values()) {
-    if (!d.connectEnabled) diagnostics.push(diag(ConnectDisabled, at(d), { dc: d.name }));
+    if (!d.connectEnabled)
+      diagnostics.push(diag(ConnectDisabled, at(d), { dc: d.name, kubernetes: d.platform === 'kubernetes' }));
     if (primary && d.primaryDatacenter !== primary) {
       diagnostics.push(
         diag(PrimaryDatacenterDisagreement, at(d), { dc: d.name, configured: d.primaryDatacenter, primary }),

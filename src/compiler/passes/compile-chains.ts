@@ -1,16 +1,18 @@
 /**
  * Discovery-chain compile: what Consul's `GET /v1/discovery-chain/:service` returns, computed from the config
- * entries alone, for proxy-defaults, service-defaults and service-resolver.
+ * entries alone: proxy-defaults, service-defaults, service-router, service-splitter and service-resolver.
  *
- * Mirrors `agent/consul/discoverychain/compile.go` (`Compile`, `compile`, `assembleChain`, `newTarget`,
- * `rewriteTarget`, `getResolverNode`, `recordServiceProtocol`, `determineIfDefaultChain`) and the JSON of
- * `agent/structs/discovery_chain.go` (`omitempty` everywhere; durations as Go strings except the resolver's
- * `RequestTimeout`, which is nanoseconds). A chain Consul refuses is returned as an error with Consul's message.
- * A service-router or service-splitter in play is returned as an `unsupported` error: meshcc does not compile L7
- * routing yet. `AutoVirtualIPs`/`ManualVirtualIPs` come from Consul's catalog state, not the compiler, and are left out.
+ * Mirrors `agent/consul/discoverychain/compile.go` step for step (`Compile`, `compile`, `assembleChain`,
+ * `getSplitterOrResolverNode`, `getSplitterNode`, `getResolverNode`, `newTarget`, `rewriteTarget`,
+ * `recordServiceProtocol`, `detectCircularReferences`, `flattenAdjacentSplitterNodes`, `removeUnusedNodes`,
+ * `determineIfDefaultChain`) and the JSON of `agent/structs/discovery_chain.go` (`omitempty` everywhere; durations as
+ * Go strings except the resolver's `RequestTimeout`, which is nanoseconds; split weights as float32). A chain Consul
+ * refuses is returned as an error with Consul's message, in the order Consul finds them. `AutoVirtualIPs` /
+ * `ManualVirtualIPs` come from Consul's catalog state, not the compiler, and are left out.
  */
-import type { ServiceResolverEntry } from '../../model/entries.ts';
+import type { ServiceResolverEntry, ServiceSplit, ServiceSplitterEntry } from '../../model/entries.ts';
 import { flat } from '../../model/flat-string.ts';
+import { nestedSplitWeight, normalizeSplitWeight } from '../../model/split-weight.ts';
 import type { GatewayMode } from '../../model/types.ts';
 import { ChainMemo } from '../chain-memo.ts';
 import { customizationHash } from '../customization-hash.ts';
@@ -19,7 +21,19 @@ import type { EntryIndex } from '../entry-index.ts';
 import { orDefault } from '../service-map.ts';
 import { targetId } from '../sni.ts';
 import type { ChainCompileError, ChainOverrides, CompiledChain } from '../types.ts';
-import { renderNodes, renderTargets, type TargetOpts, type WorkNode, type WorkTarget } from './chain-json.ts';
+import {
+  type AnyWorkNode,
+  isL7Node,
+  renderNodes,
+  renderTargets,
+  type TargetOpts,
+  type WorkL7Node,
+  type WorkNode,
+  type WorkRoute,
+  type WorkSplit,
+  type WorkTarget,
+} from './chain-json.ts';
+import { defaultRouteDefinition, mergePanics, mergeParent } from './l7-definitions.ts';
 
 /** What to compile: one service's chain as seen from one datacenter (`compile-dc`). */
 export interface ChainRequest {
@@ -58,13 +72,14 @@ export function isHttpLike(protocol: string): boolean {
 }
 
 /** A `structs.ConfigEntryGraphError`: the chain does not compile. Thrown inside, returned outside. */
-class GraphError extends Error {
-  constructor(
-    message: string,
-    readonly unsupported?: ChainCompileError['unsupported'],
-  ) {
-    super(message);
-  }
+class GraphError extends Error {}
+
+/** Marker on the depth-first stack of `detectCircularReferences`. */
+const POP_VISIT = '_popvisit';
+
+/** `LoadBalancer.IsHashBased`. */
+function hashBased(lb: Readonly<Record<string, unknown>> | undefined): boolean {
+  return lb?.Policy === 'maglev' || lb?.Policy === 'ring_hash';
 }
 
 function durationNs(v: string | undefined): number {
@@ -109,9 +124,7 @@ export function compileChain(req: ChainRequest, memo?: ChainMemo): ChainResult {
   try {
     return { chain: new ChainCompiler(req, memo).compile() };
   } catch (e) {
-    if (e instanceof GraphError) {
-      return { error: { message: e.message, ...(e.unsupported ? { unsupported: e.unsupported } : {}) } };
-    }
+    if (e instanceof GraphError) return { error: { message: e.message } satisfies ChainCompileError };
     throw e;
   }
 }
@@ -127,9 +140,15 @@ class ChainCompiler {
   private readonly disableAdvanced: boolean;
   private readonly customized = { meshGateway: false, protocol: false, connectTimeout: false };
   private protocol = '';
-  private startNode: WorkNode | undefined;
-  /** The chain's resolver nodes by target ID (Consul's `resolveNodes`; its `nodes` are the same, by `node.key`). */
+  private startNode = '';
+  /** Set when a router or splitter is in the chain (Consul's `usesAdvancedRoutingFeatures`). */
+  private usesAdvanced = false;
+  /** Every node by key (Consul's `nodes`). */
+  private readonly nodes = new Map<string, AnyWorkNode>();
+  /** The chain's resolver nodes by target ID (Consul's `resolveNodes`). */
   private readonly resolveNodes = new Map<string, WorkNode>();
+  /** Splitter nodes by name `<svc>.<ns>.<ap>` (Consul's `splitterNodes`). */
+  private readonly splitterNodes = new Map<string, WorkL7Node>();
   private readonly loadedTargets = new Map<string, WorkTarget>();
   private readonly memo: ChainMemo;
 
@@ -150,10 +169,20 @@ class ChainCompiler {
 
   compile(): CompiledChain {
     this.assembleChain();
+    if (this.usesAdvanced) {
+      this.detectCircularReferences();
+      this.flattenAdjacentSplitterNodes();
+      this.removeUnusedNodes();
+    }
     // Targets loaded along the way but not kept by any node (e.g. pre-redirect targets) are dropped.
     // (Deleting the entry just visited is safe while iterating a Map.)
     for (const id of this.loadedTargets.keys()) {
       if (!this.loadedTargets.get(id)!.retained) this.loadedTargets.delete(id);
+    }
+    if (this.usesAdvanced && !isHttpLike(this.protocol)) {
+      throw new GraphError(
+        `discovery chain "${this.req.serviceName}" uses a protocol "${this.protocol}" that does not permit advanced routing or splitting behavior`,
+      );
     }
     if (this.overrideProtocol !== '' && this.overrideProtocol !== this.protocol) {
       this.protocol = this.overrideProtocol;
@@ -180,30 +209,153 @@ class ChainCompiler {
     if (this.determineIfDefaultChain()) chain.Default = true;
     chain.Protocol = this.protocol;
     if (meta && hasKeys(meta)) chain.ServiceMeta = { ...meta };
-    chain.StartNode = this.startNode!.key;
-    chain.Nodes = renderNodes(this.resolveNodes);
+    chain.StartNode = this.startNode;
+    chain.Nodes = renderNodes(this.nodes);
     chain.Targets = renderTargets(this.loadedTargets);
     return chain as CompiledChain;
   }
 
-  /** `assembleChain`: without a router, the start node is the splitter or resolver of the service itself. */
+  /**
+   * `assembleChain`: the chain's own router (the only router consulted) with one route per entry route plus the
+   * catch-all; without one, the splitter or resolver of the service itself.
+   */
   private assembleChain(): void {
-    const router = this.entries.router(this.req.serviceName, this.ns, this.partition);
+    const svc = this.req.serviceName;
+    let router = this.entries.router(svc, this.ns, this.partition)?.entry;
     if (router && this.disableAdvanced) {
+      router = undefined;
       this.customized.protocol = true;
-    } else if (router) {
-      this.refuseL7('service-router', this.req.serviceName, this.ns, this.partition);
     }
-    const node = this.getSplitterOrResolverNode(
-      this.newTarget(this.req.serviceName, '', this.ns, this.partition, this.req.evaluateInDatacenter, ''),
-    );
-    this.startNode = node;
+    if (!router) {
+      const node = this.getSplitterOrResolverNode(
+        this.newTarget(svc, '', this.ns, this.partition, this.req.evaluateInDatacenter, ''),
+      );
+      this.startNode = node.key;
+      return;
+    }
+    const problem = this.memo.l7Problem(router);
+    if (problem) throw new GraphError(problem);
+    const routerNs = orDefault(router.Namespace);
+    const routerAp = orDefault(router.Partition);
+    const name = `${router.Name}.${routerNs}.${routerAp}`;
+    const routes: WorkRoute[] = [];
+    const routeNode: WorkL7Node = { type: 'router', key: `router:${name}`, name, routes };
+    this.usesAdvanced = true;
+    this.recordServiceProtocol(router.Name, routerNs, routerAp);
+    const defs = this.memo.routeDefinitions(router);
+    const entryRoutes = router.Routes ?? [];
+    for (let i = 0; i < entryRoutes.length; i++) {
+      const route: WorkRoute = { definition: defs[i]!, nextNode: '' };
+      routes.push(route);
+      const dest = entryRoutes[i]?.Destination;
+      const service = dest?.Service || svc;
+      const namespace = dest?.Namespace || routerNs;
+      const partition = dest?.Partition || routerAp;
+      const node = dest?.ServiceSubset
+        ? this.getResolverNode(this.newTarget(service, dest.ServiceSubset, namespace, partition, '', ''), false)
+        : this.getSplitterOrResolverNode(this.newTarget(service, '', namespace, partition, '', ''));
+      route.nextNode = node.key;
+    }
+    const fallback = this.getSplitterOrResolverNode(this.newTarget(router.Name, '', routerNs, routerAp, '', ''));
+    routes.push({ definition: defaultRouteDefinition(router.Name, routerNs, routerAp), nextNode: fallback.key });
+    this.startNode = routeNode.key;
+    this.recordNode(routeNode);
+  }
+
+  /** `detectCircularReferences`: a depth-first walk from the start node; a node already on the path is a cycle. */
+  private detectCircularReferences(): void {
+    const todo: string[] = [this.startNode];
+    const visited = new Set<string>();
+    const visitChain: string[] = [];
+    for (let current = todo.pop(); current !== undefined; current = todo.pop()) {
+      if (current === POP_VISIT) {
+        const v = visitChain.pop();
+        if (v !== undefined) visited.delete(v);
+        continue;
+      }
+      visitChain.push(current);
+      if (visited.has(current)) {
+        throw new GraphError(`detected circular reference: [${visitChain.join(' -> ')}]`);
+      }
+      visited.add(current);
+      todo.push(POP_VISIT);
+      const node = this.nodes.get(current);
+      if (node && isL7Node(node)) {
+        for (const r of node.routes ?? []) todo.push(r.nextNode);
+        for (const sp of node.splits ?? []) todo.push(sp.nextNode);
+      }
+    }
+  }
+
+  /**
+   * `flattenAdjacentSplitterNodes`: a split onto another splitter is replaced by that splitter's splits, weighted
+   * (outer × inner / 100) and with the outer split's headers merged in, until no split leads to a splitter.
+   */
+  private flattenAdjacentSplitterNodes(): void {
+    for (let anyChanged = true; anyChanged; ) {
+      anyChanged = false;
+      for (const node of this.nodes.values()) {
+        if (!isL7Node(node) || node.type !== 'splitter') continue;
+        const splits = node.splits ?? [];
+        let fixed: WorkSplit[] | undefined;
+        for (let i = 0; i < splits.length; i++) {
+          const split = splits[i]!;
+          const next = this.nodes.get(split.nextNode);
+          if (!next || !isL7Node(next) || next.type !== 'splitter') {
+            fixed?.push(split);
+            continue;
+          }
+          fixed ??= splits.slice(0, i);
+          for (const inner of next.splits ?? []) {
+            fixed.push({
+              definition: this.mergeSplit(inner.definition, split.definition, node.name, next.name),
+              weight: nestedSplitWeight(split.weight, inner.weight),
+              nextNode: inner.nextNode,
+            });
+          }
+        }
+        if (fixed) {
+          node.splits = fixed;
+          anyChanged = true;
+        }
+      }
+    }
+  }
+
+  /** `MergeParent`, refusing what makes Consul v1.22 panic (see `mergePanics`). */
+  private mergeSplit(inner: ServiceSplit, parent: ServiceSplit, outer: string, nested: string): ServiceSplit {
+    if (
+      mergePanics(parent.RequestHeaders, inner.RequestHeaders) ||
+      mergePanics(inner.ResponseHeaders, parent.ResponseHeaders)
+    ) {
+      throw new GraphError(
+        `splitter "${outer}" splits onto splitter "${nested}" and both modify headers with Add/Set blocks the other lacks: Consul v1.22 crashes compiling this chain (assignment to entry in nil map in MergeHTTPHeaderModifiers); give both splits the same Add and Set blocks (they may be empty)`,
+      );
+    }
+    return mergeParent(inner, parent);
+  }
+
+  /** `removeUnusedNodes`: nodes no longer reachable from the start (splitters flattened away) are dropped. */
+  private removeUnusedNodes(): void {
+    const visited = new Set<string>();
+    const todo = [this.startNode];
+    for (let next = todo.pop(); next !== undefined; next = todo.pop()) {
+      if (visited.has(next)) continue;
+      visited.add(next);
+      const node = this.nodes.get(next);
+      if (node && isL7Node(node)) {
+        for (const r of node.routes ?? []) todo.push(r.nextNode);
+        for (const sp of node.splits ?? []) todo.push(sp.nextNode);
+      }
+    }
+    if (visited.size === this.nodes.size) return;
+    for (const key of this.nodes.keys()) if (!visited.has(key)) this.nodes.delete(key);
   }
 
   private determineIfDefaultChain(): boolean {
-    const node = this.startNode;
-    if (!node) return true;
-    if (!node.isDefault) return false;
+    if (this.startNode === '' || this.nodes.size === 0) return true;
+    const node = this.nodes.get(this.startNode);
+    if (!node || isL7Node(node) || !node.isDefault) return false;
     const t = this.loadedTargets.get(node.targetId);
     return (
       t !== undefined &&
@@ -289,37 +441,62 @@ class ChainCompiler {
     );
   }
 
-  private getSplitterOrResolverNode(t: WorkTarget): WorkNode {
-    const splitter = this.entries.splitter(t.opts.service, t.opts.namespace, t.opts.partition);
-    if (splitter && this.disableAdvanced) {
-      this.customized.protocol = true;
-    } else if (splitter) {
-      this.refuseL7('service-splitter', t.opts.service, t.opts.namespace, t.opts.partition);
-    }
-    return this.getResolverNode(t, false);
+  private getSplitterOrResolverNode(t: WorkTarget): AnyWorkNode {
+    return this.getSplitterNode(t.opts.service, t.opts.namespace, t.opts.partition) ?? this.getResolverNode(t, false);
   }
 
   /**
-   * A router or splitter is in play. On a service whose protocol is not HTTP-like Consul refuses the chain (the
-   * `usesAdvancedRoutingFeatures` check at the end of `compile()`); otherwise Consul compiles it, but meshcc cannot
-   * yet, and says so.
+   * `getSplitterNode`: the splitter of a service, recorded before its splits are followed (so a loop ends at it and
+   * `detectCircularReferences` reports it). A split onto another service without a subset goes to that service's
+   * splitter when it has one, else to a resolver.
    */
-  private refuseL7(
-    kind: 'service-router' | 'service-splitter',
-    service: string,
-    namespace: string,
-    partition: string,
-  ): never {
-    this.recordServiceProtocol(service, namespace, partition);
-    if (!isHttpLike(this.protocol)) {
-      throw new GraphError(
-        `discovery chain "${this.req.serviceName}" uses a protocol "${this.protocol}" that does not permit advanced routing or splitting behavior`,
-      );
+  private getSplitterNode(service: string, namespace: string, partition: string): WorkL7Node | undefined {
+    const name = `${service}.${namespace}.${partition}`;
+    const prev = this.splitterNodes.get(name);
+    if (prev) return prev;
+    let splitter: ServiceSplitterEntry | undefined = this.entries.splitter(service, namespace, partition)?.entry;
+    if (splitter && this.disableAdvanced) {
+      splitter = undefined;
+      this.customized.protocol = true;
     }
-    throw new GraphError(
-      `discovery chain "${this.req.serviceName}" uses a ${kind}, which meshcc does not compile yet`,
-      kind,
-    );
+    if (!splitter) return undefined;
+    const problem = this.memo.l7Problem(splitter);
+    if (problem) throw new GraphError(problem);
+    const splits: WorkSplit[] = [];
+    const node: WorkL7Node = { type: 'splitter', key: `splitter:${name}`, name, splits };
+    this.recordNode(node);
+    const defs = this.memo.splitDefinitions(splitter);
+    const entrySplits = splitter.Splits ?? [];
+    let hasLB = false;
+    for (let i = 0; i < entrySplits.length; i++) {
+      const split = entrySplits[i]!;
+      const compiled: WorkSplit = {
+        definition: defs[i]!,
+        weight: normalizeSplitWeight(Number(split.Weight ?? 0)),
+        nextNode: '',
+      };
+      splits.push(compiled);
+      const svc = split.Service || service;
+      const ns = split.Namespace || namespace;
+      const ap = split.Partition || partition;
+      const same = svc === service && ns === namespace && ap === partition;
+      if (!same && !split.ServiceSubset) {
+        const next = this.getSplitterNode(svc, ns, ap);
+        if (next) {
+          compiled.nextNode = next.key;
+          continue;
+        }
+      }
+      const resolved = this.getResolverNode(this.newTarget(svc, split.ServiceSubset ?? '', ns, ap, '', ''), false);
+      compiled.nextNode = resolved.key;
+      // One hash policy per route: the first hash-based load balancer among the split's resolvers.
+      if (!hasLB && hashBased(resolved.loadBalancer)) {
+        node.loadBalancer = resolved.loadBalancer;
+        hasLB = true;
+      }
+    }
+    this.usesAdvanced = true;
+    return node;
   }
 
   /** `getResolverNode`: redirects, default subset, subsets, timeouts, mesh-gateway mode and failover. */
@@ -366,6 +543,7 @@ class ChainCompiler {
       this.customized.connectTimeout = true;
     }
     target.connectTimeoutNs = connectTimeoutNs;
+    const lb = (resolver as { LoadBalancer?: Readonly<Record<string, unknown>> }).LoadBalancer;
     const node: WorkNode = {
       key: target.nodeKey,
       name: target.id,
@@ -373,6 +551,7 @@ class ChainCompiler {
       isDefault: isDefaultResolver(resolver),
       connectTimeoutNs,
       requestTimeoutNs: durationNs(resolver.RequestTimeout),
+      ...(lb !== undefined ? { loadBalancer: lb } : {}),
     };
     const subsetDef = subset === '' ? undefined : resolver.Subsets?.[subset];
     if (subsetDef) target.subset = subsetDef;
@@ -462,7 +641,10 @@ class ChainCompiler {
     for (const t of others) node.failover.targets.push(this.getResolverNode(t, true).targetId);
   }
 
-  private recordNode(node: WorkNode): void {
-    this.resolveNodes.set(node.targetId, node);
+  /** `recordNode`: every node by key, resolvers also by target and splitters by name. */
+  private recordNode(node: AnyWorkNode): void {
+    if (!isL7Node(node)) this.resolveNodes.set(node.targetId, node);
+    else if (node.type === 'splitter') this.splitterNodes.set(node.name, node);
+    this.nodes.set(node.key, node);
   }
 }

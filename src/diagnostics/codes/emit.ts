@@ -21,7 +21,8 @@ export const FederationWithoutGateway = def<{ dc: string }>(
   'federation without a mesh gateway',
   (a) =>
     `datacenter ${a.dc} is part of a multi-datacenter mesh but has no MeshGateway; federation through mesh ` +
-    `gateways needs one in every datacenter (chart: "meshGateway.enabled must be true because mesh gateways are required for federation")`,
+    `gateways needs one in every datacenter (the consul-k8s chart fails with "If global.federation.enabled is true, ` +
+    `meshGateway.enabled must be true because mesh gateways are required for federation")`,
   'add a MeshGateway to the datacenter',
 );
 
@@ -51,7 +52,8 @@ export const NodePortWithoutPort = def<{ gateway: string; dc: string }>(
   'NodePort gateway without nodePort',
   (a) =>
     `mesh gateway ${a.gateway} in ${a.dc} uses serviceType NodePort with wanAddressSource Service but sets no ` +
-    `nodePort; the chart fails with "meshGateway.service.nodePort must be set"`,
+    `nodePort; the chart fails with "if meshGateway.wanAddress.source=Service and meshGateway.service.type=NodePort, ` +
+    `meshGateway.service.nodePort must be set"`,
   'set nodePort on the gateway',
 );
 
@@ -109,8 +111,19 @@ export const InvalidServerCount = def<{ dc: string; servers: number }>(
   'set servers to 1, 3 or 5',
 );
 
-export const PeeringChartRequirement = def<{ dc: string; requirement: string }>(
+export const NodePortWanPortMismatch = def<{ gateway: string; dc: string; nodePort: number; port: number }>(
   'MC4012',
+  'error',
+  'NodePort gateway advertises another WAN port',
+  (a) =>
+    `mesh gateway ${a.gateway} in ${a.dc} is a NodePort Service with wanAddressSource Service, so the chart ` +
+    `registers it with the node port ${a.nodePort} as its WAN port (meshGateway.service.nodePort), but wan.port ` +
+    `is ${a.port}; other datacenters would dial port ${a.port}`,
+  'set wan.port to the nodePort, or pick wanAddressSource NodeIP/NodeName/Static, which advertise wan.port',
+);
+
+export const PeeringChartRequirement = def<{ dc: string; requirement: string }>(
+  'MC4013',
   'error',
   'the chart refuses cluster peering without TLS, connectInject or a mesh gateway',
   (a) =>

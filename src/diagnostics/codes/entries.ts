@@ -44,19 +44,7 @@ export const EntryFieldTypeInvalid = def<{
   (a) => `expected ${a.expected}`,
 );
 
-export const EntryFieldUnsupported = def<{
-  entry: string;
-  file: string;
-  line: number;
-  consul: string;
-  expected: string;
-}>(
-  'MC1105',
-  'error',
-  'config-entry field meshcc does not model',
-  (a) => `${a.file}:${a.line}: ${a.entry}: ${a.consul}`,
-  (a) => `remove the field or manage this entry outside meshcc; meshcc understands ${a.expected}`,
-);
+// MC1105 RETIRED: fields Consul accepts but meshcc did not model were errors; they are now kept (MC1130).
 
 export const EntryModeInvalid = def<{ entry: string; file: string; line: number; consul: string; expected: string }>(
   'MC1106',
@@ -90,4 +78,13 @@ export const EntryL7NotCompiled = def<{ entry: string }>(
   (a) =>
     `${a.entry}: service-splitter and service-router entries are passed through to the output but not compiled into discovery chains`,
   'the chains meshcc checks ignore this entry; verify its effect with `consul config read` and the discovery-chain API',
+);
+
+export const EntryFieldsKept = def<{ count: number; fields: string }>(
+  'MC1130',
+  'info',
+  'config-entry fields kept but not analyzed',
+  (a) =>
+    `${a.count} config ${a.count === 1 ? 'entry carries' : 'entries carry'} what meshcc keeps and emits unchanged but does not analyze: ${a.fields}`,
+  "Consul accepts these (they are decoded and checked with Consul's own rules, and written in every output format); meshcc's chains, reachability and drift reasoning do not take them into account. See docs/entries.md for what meshcc analyzes.",
 );

@@ -58,3 +58,27 @@ export const GatewayBadLocalSni = def<{ sni: string }>(
   (a) => `local SNI ${JSON.stringify(a.sni)} is not an LDH host name; no ClientHello can carry it`,
   'SNI names are lower-case letters, digits and hyphens in dot-separated labels',
 );
+
+export const GatewaySniConflict = def<{ sni: string; first: string; second: string }>(
+  'MC6008',
+  'error',
+  'one SNI on two kinds of route',
+  (a) => `SNI ${a.sni} is routed both as ${a.first} and as ${a.second}; a gateway cannot choose between them`,
+  'each SNI belongs to one route: a local service, a Consul server name, the peering server name or one peer',
+);
+
+export const GatewayBadPeerSni = def<{ peer: string; sni: string }>(
+  'MC6009',
+  'error',
+  'peer SNI is not a host name',
+  (a) => `routes.peers[${a.peer}] SNI ${JSON.stringify(a.sni)} is not an LDH host name; no ClientHello can carry it`,
+  'list the exact SNIs the peer serves (`<svc>.<ns>.<partition>.<peer>.external.<peer trust domain>`, `server.<dc>.peering.<peer trust domain>`)',
+);
+
+export const GatewayDuplicatePeer = def<{ peer: string }>(
+  'MC6010',
+  'error',
+  'duplicate peer',
+  (a) => `routes.peers lists peer ${a.peer} more than once`,
+  'merge the SNIs and gateways into one entry',
+);

@@ -25,12 +25,13 @@ export const PrimaryDatacenterCount = def<{ count: number; names: string }>(
   'set `primary: true` on exactly one Datacenter',
 );
 
-export const ConnectDisabled = def<{ dc: string }>(
+export const ConnectDisabled = def<{ dc: string; kubernetes: boolean }>(
   'MC3003',
   'error',
   'Connect disabled in a datacenter',
   (a) =>
-    `datacenter '${a.dc}' has Connect disabled; mesh gateways and sidecars need Connect enabled in every datacenter`,
+    `datacenter '${a.dc}' has Connect disabled; mesh gateways and sidecars need Connect enabled in every datacenter` +
+    (a.kubernetes ? ` (with a mesh gateway the consul-k8s chart fails with "connectInject.enabled must be true")` : ''),
   'enable Connect in this datacenter (`connect.enabled = true`, Helm `connectInject.enabled`)',
 );
 

@@ -1,6 +1,6 @@
 /**
- * Emits config entries as consul-k8s custom resources (`apiVersion: consul.hashicorp.com/v1alpha1`, kinds
- * ProxyDefaults, ServiceDefaults, ServiceResolver, ServiceIntentions, ServiceSplitter, ServiceRouter):
+ * Emits config entries as consul-k8s custom resources (`apiVersion: consul.hashicorp.com/v1alpha1`, the kinds of
+ * `CRD_KINDS`):
  * `consul/crd/<kind>/<name>.yaml`. Spec field names are the camelCase json tags of consul-k8s
  * `control-plane/api/v1alpha1/*_types.go` (`spec.failover["*"].datacenters`, `spec.connectTimeout`,
  * `spec.meshGateway.mode`, `spec.destination.name`, `spec.sources[].action`, `spec.upstreamConfig.overrides[]`).
@@ -11,13 +11,18 @@
  * `app.kubernetes.io/managed-by: meshcc`. Proxy-defaults `Config` is free-form JSON and keeps its keys.
  */
 import yaml from 'js-yaml';
+import { ENTRY_SCHEMAS, type FieldType } from '../../input/entries/schema.ts';
 import type { ConfigEntry } from '../../model/entries.ts';
 import { ENVIRONMENT_KEY, MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../../model/types.ts';
 import { type Artifact, sortKeys } from '../artifact.ts';
 import { blockYaml } from '../block-yaml.ts';
 import { byPath, entryFilePath } from './paths.ts';
 
-/** consul-k8s resource kind for each Consul kind. */
+/**
+ * consul-k8s resource kind for each Consul kind that has a custom resource in the consul-k8s chart
+ * (`templates/crd-*.yaml`). API gateways, routes and certificates are Kubernetes Gateway API resources there, not
+ * config-entry CRDs: they have no CRD artifact (their API JSON, HCL and Terraform are emitted as for every kind).
+ */
 export const CRD_KINDS: Readonly<Record<string, string>> = {
   'proxy-defaults': 'ProxyDefaults',
   'service-defaults': 'ServiceDefaults',
@@ -25,20 +30,47 @@ export const CRD_KINDS: Readonly<Record<string, string>> = {
   'service-intentions': 'ServiceIntentions',
   'service-splitter': 'ServiceSplitter',
   'service-router': 'ServiceRouter',
-  'exported-services': 'ExportedServices',
   mesh: 'Mesh',
+  'exported-services': 'ExportedServices',
+  'sameness-group': 'SamenessGroup',
+  'ingress-gateway': 'IngressGateway',
+  'terminating-gateway': 'TerminatingGateway',
+  'jwt-provider': 'JWTProvider',
 };
 
-/** Fields whose values are free-form and keep their keys as written. */
-const OPAQUE = new Set(['Config']);
-/** Map fields: their keys are user data (subset names, `*`), their values are specs. */
-const MAPS = new Set(['Failover', 'Subsets']);
+/**
+ * API fields the consul-k8s CRDs have no field for (checked against the chart's schemas): Consul fills in or computes
+ * them (`ParsedFromCheck`, intention `Precedence` and legacy fields), or consul-k8s does not expose them yet. They are
+ * left out of the resource; the API JSON, HCL and Terraform outputs keep them.
+ */
+export const NO_CRD_FIELD: ReadonlySet<string> = new Set([
+  'ParsedFromCheck',
+  'ConsulVersion',
+  'EnvoyVersion',
+  'BalanceOutboundConnections',
+  'MaxRequestHeadersKB',
+  'Precedence',
+  'LegacyID',
+  'LegacyMeta',
+  'LegacyCreateTime',
+  'LegacyUpdateTime',
+]);
 
-/** Go json tag of a Consul field in consul-k8s: `ConnectTimeout` → `connectTimeout`, `HTTP` → `http`, `ExternalSNI` → `externalSNI`. */
+/**
+ * Go json tag of a Consul field in consul-k8s: `ConnectTimeout` → `connectTimeout`, `HTTP` → `http`,
+ * `ExternalSNI` → `externalSNI`, and a leading acronym lower-cased whole: `TLSMinVersion` → `tlsMinVersion`,
+ * `CAFile` → `caFile`, `JSONWebKeySet` → `jsonWebKeySet`.
+ */
 export function camelField(k: string): string {
   let tag = camelTags.get(k);
   if (tag === undefined) {
-    tag = /^[A-Z0-9]+$/.test(k) ? k.toLowerCase() : k.charAt(0).toLowerCase() + k.slice(1);
+    const lead = /^[A-Z0-9]+/.exec(k)?.[0] ?? '';
+    tag =
+      lead.length === k.length
+        ? k.toLowerCase()
+        : lead.length > 1
+          ? lead.slice(0, -1).toLowerCase() + k.slice(lead.length - 1)
+          : k.charAt(0).toLowerCase() + k.slice(1);
     // Field names come from the entry schemas: few and the same in every entry (bounded anyway).
     if (camelTags.size < 4096) camelTags.set(k, tag);
   }
@@ -51,17 +83,21 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-function toSpec(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(toSpec);
+/**
+ * The spec form of a value of schema type `t`: struct fields renamed to their json tags; map keys (subset names,
+ * header names, `*`) and free-form values (`Config`, extension arguments) kept as written.
+ */
+function toSpec(v: unknown, t: FieldType | undefined): unknown {
+  if (t === undefined || t.k === 'any') return v;
+  if (Array.isArray(v)) return v.map((x) => toSpec(x, t.k === 'list' ? t.item : undefined));
   if (!isObject(v)) return v;
+  if (t.k === 'map') return Object.fromEntries(Object.entries(v).map(([mk, mv]) => [mk, toSpec(mv, t.value)]));
+  if (t.k !== 'struct') return v;
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(v)) {
     const x = v[k];
-    if (x === undefined) continue;
-    if (OPAQUE.has(k)) out[camelField(k)] = x;
-    else if (MAPS.has(k) && isObject(x)) {
-      out[camelField(k)] = Object.fromEntries(Object.entries(x).map(([mk, mv]) => [mk, toSpec(mv)]));
-    } else out[camelField(k)] = toSpec(x);
+    if (x === undefined || NO_CRD_FIELD.has(k)) continue;
+    out[camelField(k)] = toSpec(x, t.fields[k]?.type);
   }
   return out;
 }
@@ -87,7 +123,7 @@ export function entryToCrd(entry: ConfigEntry): Record<string, unknown> {
   };
   void Namespace;
   void Partition;
-  let spec = toSpec(rest) as Record<string, unknown>;
+  let spec = toSpec(rest, ENTRY_SCHEMAS[Kind]) as Record<string, unknown>;
   if (Kind === 'service-intentions') {
     const sources = Array.isArray(spec.sources) ? spec.sources : [];
     spec = {
@@ -135,5 +171,8 @@ export function crdYaml(resource: Record<string, unknown>): string {
 
 /** One artifact per entry, sorted by path. */
 export function emitCrds(entries: readonly ConfigEntry[]): Artifact[] {
-  return entries.map((e) => ({ path: entryFilePath('crd', e, 'yaml'), content: crdYaml(entryToCrd(e)) })).sort(byPath);
+  return entries
+    .filter((e) => CRD_KINDS[e.Kind] !== undefined)
+    .map((e) => ({ path: entryFilePath('crd', e, 'yaml'), content: crdYaml(entryToCrd(e)) }))
+    .sort(byPath);
 }

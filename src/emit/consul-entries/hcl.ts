@@ -7,7 +7,7 @@
  * Strings are written with JSON escapes; `${` is not escaped, because HCL 1 (Consul) keeps it literal.
  */
 import { ENTRY_SCHEMAS, type FieldType } from '../../input/entries/schema.ts';
-import { type ConfigEntry, consulWireEntry } from '../../model/entries.ts';
+import { apiBody, type ConfigEntry } from '../../model/entries.ts';
 import type { Artifact } from '../artifact.ts';
 import { byCodeUnits, KeyOrder } from '../key-order.ts';
 import { byPath, entryFilePath } from './paths.ts';
@@ -150,13 +150,11 @@ function body(out: Out, o: Record<string, unknown>, t: FieldType | undefined, de
 /** Renders one entry as HCL. */
 export function entryToHcl(entry: ConfigEntry): string {
   const out: Out = [];
-  body(out, entry as unknown as Record<string, unknown>, ENTRY_SCHEMAS[entry.Kind], 0, true);
+  body(out, apiBody(entry), ENTRY_SCHEMAS[entry.Kind], 0, true);
   return out.join('');
 }
 
 /** One artifact per entry, sorted by path. */
 export function emitHcl(entries: readonly ConfigEntry[]): Artifact[] {
-  return entries
-    .map((e) => ({ path: entryFilePath('hcl', e, 'hcl'), content: entryToHcl(consulWireEntry(e)) }))
-    .sort(byPath);
+  return entries.map((e) => ({ path: entryFilePath('hcl', e, 'hcl'), content: entryToHcl(e) })).sort(byPath);
 }

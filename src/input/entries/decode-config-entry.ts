@@ -6,7 +6,6 @@
  */
 import {
   EntryFieldTypeInvalid,
-  EntryFieldUnsupported,
   EntryKeyInvalid,
   EntryKindInvalid,
   EntryModeInvalid,
@@ -15,7 +14,7 @@ import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagno
 import type { ConfigEntry } from '../../model/entries.ts';
 import type { SourceSpan } from '../../model/types.ts';
 import { type DecodeIssue, decodeStructEntry } from './decode.ts';
-import { CONSUL_KINDS, ENTRY_SCHEMAS, MESHCC_KINDS } from './schema.ts';
+import { CE_KINDS, CONSUL_KINDS, ENTRY_SCHEMAS } from './schema.ts';
 import { lineOfKeys } from './source-lines.ts';
 
 /** Where an entry came from: the file (as shown to the user), optionally its text and the line the entry starts on. */
@@ -43,13 +42,17 @@ function first(v: unknown): unknown {
 const ISSUE_DEFS = {
   'invalid-key': EntryKeyInvalid,
   'wrong-type': EntryFieldTypeInvalid,
-  'unsupported-field': EntryFieldUnsupported,
   'invalid-mode': EntryModeInvalid,
 } as const;
 
 /** Consul's `Normalize()` for the fields meshcc models (the hash and enterprise meta aside). */
 function normalize(kind: string, e: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...e, Kind: kind };
+  // Raft indexes are Consul's, never part of what is written.
+  delete out.CreateIndex;
+  delete out.ModifyIndex;
+  // The mesh entry has no Name field; Consul names it `mesh` (structs.MeshConfigEntry.GetName).
+  if (kind === 'mesh') out.Name = 'mesh';
   const dropEmptyGateway = (o: Record<string, unknown>): void => {
     if (isObject(o.MeshGateway) && Object.keys(o.MeshGateway).length === 0) delete o.MeshGateway;
   };
@@ -110,9 +113,9 @@ export function decodeConfigEntryWithSpans(raw: unknown, at: EntryOrigin): PassR
     const span = spanAt(keys);
     const suggestion = isObject(raw) ? suggestKind(String(first(raw.Kind ?? raw.kind) ?? '')) : undefined;
     const expected =
-      suggestion !== undefined && MESHCC_KINDS.includes(suggestion)
+      suggestion !== undefined && CE_KINDS.includes(suggestion)
         ? `"${suggestion}"`
-        : `one of ${MESHCC_KINDS.map((k) => `"${k}"`).join(', ')}`;
+        : `one of ${CE_KINDS.map((k) => `"${k}"`).join(', ')} (the kinds Consul CE accepts)`;
     return {
       value: undefined,
       diagnostics: [
@@ -129,27 +132,17 @@ export function decodeConfigEntryWithSpans(raw: unknown, at: EntryOrigin): PassR
   if (kindKey === undefined) return kindFail('Payload does not contain a kind/Kind key at the top level');
   const kind = first(raw[kindKey]);
   if (typeof kind !== 'string') return kindFail('Kind value in payload is not a string', [kindKey]);
-  if (!CONSUL_KINDS.includes(kind)) return kindFail(`invalid config entry kind: ${kind}`, [kindKey]);
-  if (!MESHCC_KINDS.includes(kind)) return kindFail(`config entry kind ${kind} is not supported by meshcc`, [kindKey]);
+  // A CE server knows fewer kinds than the api module (the enterprise ones): Consul's message either way.
+  if (!CONSUL_KINDS.includes(kind) || !CE_KINDS.includes(kind)) {
+    return kindFail(`invalid config entry kind: ${kind}`, [kindKey]);
+  }
 
   const schema = ENTRY_SCHEMAS[kind];
-  let decoded: Record<string, unknown>;
-  let issues: readonly DecodeIssue[] = [];
-  let fields: ReadonlyMap<string, readonly string[]> = new Map();
-  if (schema === undefined) {
-    // service-splitter / service-router: kept opaque, only Name and Meta are typed.
-    decoded = {};
-    for (const [k, v] of Object.entries(raw)) {
-      if (k.toLowerCase() === 'kind') continue;
-      const canon = k.toLowerCase() === 'name' ? 'Name' : k.toLowerCase() === 'meta' ? 'Meta' : k;
-      decoded[canon] = canon === 'Name' ? first(v) : v;
-    }
-  } else {
-    const d = decodeStructEntry(schema, raw);
-    decoded = d.value ?? {};
-    issues = d.issues;
-    fields = d.fields;
-  }
+  if (schema === undefined) return kindFail(`invalid config entry kind: ${kind}`, [kindKey]);
+  const d = decodeStructEntry(schema, raw);
+  const decoded = d.value ?? {};
+  const issues: readonly DecodeIssue[] = d.issues;
+  const fields: ReadonlyMap<string, readonly string[]> = d.fields;
   const entry = normalize(kind, decoded) as unknown as ConfigEntry;
   const name = typeof entry.Name === 'string' ? entry.Name : '';
   const path = `entries/${at.file}#${kind}/${name}`;

@@ -6,11 +6,11 @@
  * `invalid config key "..."`. Problems are returned as issues with Consul's own message, never thrown.
  */
 import { formatGoDuration, parseGoDuration } from '../../model/go-duration.ts';
-import type { FieldSpec, FieldType, StructType } from './schema.ts';
+import type { FieldSpec, FieldType, StructType } from './schema-types.ts';
 import { indexKey } from './source-lines.ts';
 
 /** What went wrong, classified for the diagnostic catalog. */
-export type IssueKind = 'invalid-key' | 'wrong-type' | 'unsupported-field' | 'invalid-mode';
+export type IssueKind = 'invalid-key' | 'wrong-type' | 'invalid-mode';
 
 export interface DecodeIssue {
   readonly kind: IssueKind;
@@ -67,7 +67,11 @@ function expectedName(t: FieldType): string {
     case 'string':
       return t.go ?? 'string';
     case 'int':
-      return 'int';
+      return t.go ?? 'int';
+    case 'float':
+      return t.go;
+    case 'time':
+      return 'time.Time';
     case 'bool':
       return 'bool';
     case 'duration':
@@ -81,6 +85,10 @@ function expectedName(t: FieldType): string {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function isEmptyObject(v: unknown): boolean {
+  return isObject(v) && Object.keys(v).length === 0;
 }
 
 /** `lib/decode.unSlice`: inside opaque data, single-element lists that are map values become their element. */
@@ -129,6 +137,13 @@ function parseGoInt(s: string): number | undefined {
   return m[1] === '-' ? -n : n;
 }
 
+/** Go's `strconv.ParseFloat(s, 64)` for decimal text and the special values (hex floats are not needed here). */
+function parseGoFloat(s: string): number | undefined {
+  const special = /^([+-]?)(inf|infinity|nan)$/i.exec(s);
+  if (special) return special[2]?.toLowerCase() === 'nan' ? Number.NaN : special[1] === '-' ? -Infinity : Infinity;
+  return /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s) ? Number(s) : undefined;
+}
+
 function decodeValue(ctx: Ctx, t: FieldType, raw: unknown, w: Where): unknown {
   let v = raw;
   // HookWeakDecodeFromSlice: a single-element list decodes into a non-list target as its element.
@@ -153,6 +168,17 @@ function decodeValue(ctx: Ctx, t: FieldType, raw: unknown, w: Where): unknown {
         const n = parseGoInt(v === '' ? '0' : v);
         return n === undefined ? parseFailed(ctx, w, t, 'strconv.ParseInt: invalid syntax') : n;
       }
+      return unconvertible(ctx, w, t, v);
+    case 'float':
+      if (typeof v === 'number') return v;
+      if (typeof v === 'boolean') return v ? 1 : 0;
+      if (typeof v === 'string') {
+        const n = parseGoFloat(v === '' ? '0' : v);
+        return n === undefined ? parseFailed(ctx, w, t, 'strconv.ParseFloat: invalid syntax') : n;
+      }
+      return unconvertible(ctx, w, t, v);
+    case 'time':
+      if (typeof v === 'string') return v;
       return unconvertible(ctx, w, t, v);
     case 'bool':
       if (typeof v === 'boolean') return v;
@@ -272,30 +298,15 @@ function decodeStruct(ctx: Ctx, t: StructType, v: unknown, w: Where): Record<str
     if (key === undefined) continue;
     used.add(key);
     const d = decodeValue(ctx, spec.type, v[key], child(w, name, name, key));
-    if (d !== undefined && !(typeof d === 'string' && d === '') && d !== false && d !== 0) out[name] = d;
-  }
-  const unsupported = new Map<string, string>();
-  for (const u of t.unsupported ?? []) {
-    const [field, alias] = u.split(':');
-    if (field === undefined) continue;
-    unsupported.set(field.toLowerCase(), field);
-    if (alias !== undefined) unsupported.set(alias, field);
+    if (d === undefined) continue;
+    // Go zero values are "unset" (Consul's JSON omits them) unless the field is a pointer written explicitly.
+    if (!spec.ptr && (d === '' || d === false || d === 0 || (isEmptyObject(d) && spec.type.k === 'struct'))) continue;
+    out[name] = d;
   }
   for (const k of Object.keys(v)) {
     if (used.has(k)) continue;
     if (w.name === '' && k.toLowerCase() === 'kind') continue;
     const at = child(w, k, k, k);
-    const known = unsupported.get(k.toLowerCase());
-    if (known !== undefined) {
-      ctx.issues.push({
-        kind: 'unsupported-field',
-        message: `config key "${at.name}" (${known}) is valid in Consul but not supported by meshcc`,
-        pointer: at.pointer,
-        sourceKeys: at.keys,
-        expected: `one of ${Object.keys(t.fields).join(', ')}`,
-      });
-      continue;
-    }
     const lk = k.toLowerCase();
     const suffix = lk.endsWith('namespace')
       ? ', namespaces are a consul enterprise feature'

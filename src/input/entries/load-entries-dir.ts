@@ -10,8 +10,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import {
   EntryDuplicate,
+  EntryFieldsKept,
   EntryFileUnparseable,
-  EntryL7NotCompiled,
   EntryValidationFailed,
 } from '../../diagnostics/codes/entries.ts';
 import { type Diagnostic, diag, MeshccInputError, type PassResult } from '../../diagnostics/diagnostic.ts';
@@ -19,6 +19,7 @@ import { entryKey } from '../../model/entries.ts';
 import type { EntryDecl, SourceSpan } from '../../model/types.ts';
 import { validateEntry } from '../../model/validate-entry.ts';
 import { decodeConfigEntryWithSpans } from './decode-config-entry.ts';
+import { keptFields } from './kept-fields.ts';
 import { pointersForMessage } from './message-pointer.ts';
 import { formatOf, parseEntryFile } from './parse-file.ts';
 
@@ -36,8 +37,30 @@ function listFiles(dir: string): string[] {
   return out.sort();
 }
 
+/**
+ * The one MC1130 (info) for a set of loaded entries: which kinds and fields meshcc keeps without analyzing
+ * (`ingress-gateway` for a kind kept whole, `service-defaults.MutualTLSMode` for a field), or nothing.
+ */
+export function keptFieldsReport(decls: readonly EntryDecl[], at: { readonly path: string }): Diagnostic[] {
+  const fields = new Set<string>();
+  let count = 0;
+  for (const d of decls) {
+    const kept = keptFields(d.entry);
+    if (kept.length === 0) continue;
+    count++;
+    for (const f of kept) fields.add(f === '*' ? d.entry.Kind : `${d.entry.Kind}.${f}`);
+  }
+  if (count === 0) return [];
+  return [diag(EntryFieldsKept, { path: at.path }, { count, fields: [...fields].sort().join(', ') })];
+}
+
 /** Parses, decodes and validates the entries of one file's text. `file` is the name shown to the user. */
 export async function loadEntriesText(file: string, text: string): Promise<PassResult<EntryDecl[]>> {
+  const r = await loadFileEntries(file, text);
+  return { value: r.value, diagnostics: [...r.diagnostics, ...keptFieldsReport(r.value, { path: `entries/${file}` })] };
+}
+
+async function loadFileEntries(file: string, text: string): Promise<PassResult<EntryDecl[]>> {
   const parsed = await parseEntryFile(file, text);
   if (!parsed.ok) {
     throw new MeshccInputError([
@@ -67,9 +90,6 @@ export async function loadEntriesText(file: string, text: string): Promise<PassR
         ),
       );
     }
-    if (entry.Kind === 'service-splitter' || entry.Kind === 'service-router') {
-      diagnostics.push(diag(EntryL7NotCompiled, { path, span }, { entry: entryKey(entry) }));
-    }
     value.push({ path, span, entry, origin: 'file', fieldSpans });
   }
   return { value, diagnostics };
@@ -85,7 +105,7 @@ export async function loadEntriesDir(dir: string): Promise<PassResult<EntryDecl[
   for (const p of listFiles(dir)) {
     const file = relative(dir, p).split(sep).join('/');
     try {
-      const r = await loadEntriesText(file, readFileSync(p, 'utf8'));
+      const r = await loadFileEntries(file, readFileSync(p, 'utf8'));
       diagnostics.push(...r.diagnostics);
       for (const d of r.value) {
         const key = entryKey(d.entry);
@@ -116,6 +136,7 @@ export async function loadEntriesDir(dir: string): Promise<PassResult<EntryDecl[
   }
   const at = (span: SourceSpan): SourceSpan => ({ ...span, file: join(dir, span.file) });
   if (failures.length > 0) throw new MeshccInputError(failures.map((d) => rebaseDiagnostic(d, at)));
+  diagnostics.push(...keptFieldsReport(value, { path: 'entries' }));
   return { value: value.map((d) => rebaseDecl(d, at)), diagnostics: diagnostics.map((d) => rebaseDiagnostic(d, at)) };
 }
 

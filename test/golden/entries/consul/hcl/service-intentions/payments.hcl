@@ -11,10 +11,10 @@ Sources = [
     Name = "admin"
     Permissions = [
       {
-        "Action" = "allow"
-        "HTTP" = {
-          "Methods" = ["GET", "POST"]
-          "PathPrefix" = "/admin"
+        Action = "allow"
+        HTTP = {
+          Methods = ["GET", "POST"]
+          PathPrefix = "/admin"
         }
       },
     ]

@@ -1,0 +1,173 @@
+/**
+ * The `Definition` of chain routes and splits, as Consul's `/v1/discovery-chain` prints them: the entry's
+ * `structs.ServiceRoute` / `structs.ServiceSplit` after `Normalize()` (methods upper-cased, split weights rounded to
+ * 0.01), marshalled with `omitempty` everywhere, route durations as Go duration strings (`ServiceRouteDestination.
+ * MarshalJSON`). Also `ServiceSplit.MergeParent` / `MergeHTTPHeaderModifiers`, used when nested splitters are
+ * flattened. Pure functions over plain data; every object built here is frozen (chains share them).
+ */
+import type {
+  HTTPHeaderModifiers,
+  RouteDestination,
+  RouteHTTPMatch,
+  ServiceRoute,
+  ServiceSplit,
+} from '../../model/entries.ts';
+import { float32Json, normalizeSplitWeight } from '../../model/split-weight.ts';
+import { formatGoDuration, parseGoDuration } from '../duration.ts';
+
+type Json = Record<string, unknown>;
+
+const nonEmpty = (a: readonly unknown[] | undefined): boolean => a !== undefined && a.length > 0;
+const hasKeys = (o: object | undefined): boolean => o !== undefined && Object.keys(o).length > 0;
+
+/** `HTTPHeaderModifiers.IsZero`. */
+export function headersZero(h: HTTPHeaderModifiers | undefined): boolean {
+  return h === undefined || (!hasKeys(h.Add) && !hasKeys(h.Set) && !nonEmpty(h.Remove));
+}
+
+/** A header-modifier block as Consul prints it (`{}` when present but empty). */
+function headersJson(h: HTTPHeaderModifiers): Json {
+  const out: Json = {};
+  if (hasKeys(h.Add)) out.Add = { ...h.Add };
+  if (hasKeys(h.Set)) out.Set = { ...h.Set };
+  if (nonEmpty(h.Remove)) out.Remove = [...(h.Remove ?? [])];
+  return out;
+}
+
+function httpMatchJson(m: RouteHTTPMatch): Json {
+  const out: Json = {};
+  if (m.PathExact) out.PathExact = m.PathExact;
+  if (m.PathPrefix) out.PathPrefix = m.PathPrefix;
+  if (m.PathRegex) out.PathRegex = m.PathRegex;
+  if (nonEmpty(m.Header)) {
+    out.Header = (m.Header ?? []).map((h) => {
+      const o: Json = { Name: h.Name ?? '' };
+      if (h.Present) o.Present = true;
+      if (h.Exact) o.Exact = h.Exact;
+      if (h.Prefix) o.Prefix = h.Prefix;
+      if (h.Suffix) o.Suffix = h.Suffix;
+      if (h.Regex) o.Regex = h.Regex;
+      if (h.Invert) o.Invert = true;
+      return o;
+    });
+  }
+  if (nonEmpty(m.QueryParam)) {
+    out.QueryParam = (m.QueryParam ?? []).map((p) => {
+      const o: Json = { Name: p.Name ?? '' };
+      if (p.Present) o.Present = true;
+      if (p.Exact) o.Exact = p.Exact;
+      if (p.Regex) o.Regex = p.Regex;
+      return o;
+    });
+  }
+  if (nonEmpty(m.Methods)) out.Methods = (m.Methods ?? []).map((x) => String(x).toUpperCase());
+  return out;
+}
+
+function durationText(d: string | undefined): string | undefined {
+  if (d === undefined || d === '') return undefined;
+  const ns = parseGoDuration(d);
+  return ns === undefined || ns === 0 ? undefined : formatGoDuration(ns);
+}
+
+function destinationJson(d: RouteDestination): Json {
+  // ServiceRouteDestination.MarshalJSON: the two durations first, then the struct's fields in order.
+  const out: Json = {};
+  const request = durationText(d.RequestTimeout);
+  if (request) out.RequestTimeout = request;
+  const idle = durationText(d.IdleTimeout);
+  if (idle) out.IdleTimeout = idle;
+  if (d.Service) out.Service = d.Service;
+  if (d.ServiceSubset) out.ServiceSubset = d.ServiceSubset;
+  if (d.Namespace) out.Namespace = d.Namespace;
+  if (d.Partition) out.Partition = d.Partition;
+  if (d.PrefixRewrite) out.PrefixRewrite = d.PrefixRewrite;
+  if (d.NumRetries) out.NumRetries = Number(d.NumRetries);
+  if (d.RetryOnConnectFailure) out.RetryOnConnectFailure = true;
+  if (nonEmpty(d.RetryOn)) out.RetryOn = [...(d.RetryOn ?? [])];
+  if (nonEmpty(d.RetryOnStatusCodes)) out.RetryOnStatusCodes = (d.RetryOnStatusCodes ?? []).map(Number);
+  if (d.RequestHeaders) out.RequestHeaders = headersJson(d.RequestHeaders);
+  if (d.ResponseHeaders) out.ResponseHeaders = headersJson(d.ResponseHeaders);
+  return out;
+}
+
+/** A route of a service-router entry as a chain's `Routes[].Definition`. */
+export function routeDefinition(r: ServiceRoute): ServiceRoute {
+  const out: Json = {};
+  if (r.Match) out.Match = r.Match.HTTP ? { HTTP: httpMatchJson(r.Match.HTTP) } : {};
+  if (r.Destination) out.Destination = destinationJson(r.Destination);
+  return deepFreeze(out) as ServiceRoute;
+}
+
+/** Consul's catch-all route, last in every router node (`newDefaultServiceRoute`). */
+export function defaultRouteDefinition(service: string, namespace: string, partition: string): ServiceRoute {
+  return deepFreeze({
+    Match: { HTTP: { PathPrefix: '/' } },
+    Destination: { Service: service, Namespace: namespace, Partition: partition },
+  }) as ServiceRoute;
+}
+
+/** A split of a service-splitter entry, normalised (`Weight` rounded to 0.01 as a float32), as Consul stores it. */
+export function splitDefinition(s: ServiceSplit): ServiceSplit {
+  const out: Json = { Weight: float32Json(normalizeSplitWeight(Number(s.Weight ?? 0))) };
+  if (s.Service) out.Service = s.Service;
+  if (s.ServiceSubset) out.ServiceSubset = s.ServiceSubset;
+  if (s.Namespace) out.Namespace = s.Namespace;
+  if (s.Partition) out.Partition = s.Partition;
+  if (s.RequestHeaders) out.RequestHeaders = headersJson(s.RequestHeaders);
+  if (s.ResponseHeaders) out.ResponseHeaders = headersJson(s.ResponseHeaders);
+  return deepFreeze(out) as unknown as ServiceSplit;
+}
+
+/**
+ * Whether `MergeHTTPHeaderModifiers(base, overrides)` would write into a map `base` does not have: Consul v1.22
+ * panics there (`assignment to entry in nil map`), taking the server down.
+ */
+export function mergePanics(
+  base: HTTPHeaderModifiers | undefined,
+  overrides: HTTPHeaderModifiers | undefined,
+): boolean {
+  if (headersZero(base) || headersZero(overrides)) return false;
+  return (hasKeys(overrides?.Add) && base?.Add === undefined) || (hasKeys(overrides?.Set) && base?.Set === undefined);
+}
+
+/** `MergeHTTPHeaderModifiers`: `overrides` wins on Add/Set keys; Remove is base's then overrides' new names. */
+function mergeHeaders(
+  base: HTTPHeaderModifiers | undefined,
+  overrides: HTTPHeaderModifiers | undefined,
+): HTTPHeaderModifiers | undefined {
+  if (headersZero(base)) return overrides;
+  if (headersZero(overrides)) return base;
+  const b = base as HTTPHeaderModifiers;
+  const o = overrides as HTTPHeaderModifiers;
+  const out: { Add?: Record<string, string>; Set?: Record<string, string>; Remove?: string[] } = {};
+  if (b.Add !== undefined || hasKeys(o.Add)) out.Add = { ...b.Add, ...o.Add };
+  if (b.Set !== undefined || hasKeys(o.Set)) out.Set = { ...b.Set, ...o.Set };
+  const remove = [...(b.Remove ?? [])];
+  for (const k of o.Remove ?? []) if (!remove.includes(k)) remove.push(k);
+  if (b.Remove !== undefined || remove.length > 0) out.Remove = remove;
+  return out;
+}
+
+/** `ServiceSplit.MergeParent`: the inner split's definition with the outer split's header handling merged in. */
+export function mergeParent(inner: ServiceSplit, parent: ServiceSplit): ServiceSplit {
+  const request = mergeHeaders(parent.RequestHeaders, inner.RequestHeaders);
+  const response = mergeHeaders(inner.ResponseHeaders, parent.ResponseHeaders);
+  if (request === inner.RequestHeaders && response === inner.ResponseHeaders) return inner;
+  const out: Json = { Weight: inner.Weight };
+  if (inner.Service) out.Service = inner.Service;
+  if (inner.ServiceSubset) out.ServiceSubset = inner.ServiceSubset;
+  if (inner.Namespace) out.Namespace = inner.Namespace;
+  if (inner.Partition) out.Partition = inner.Partition;
+  if (request) out.RequestHeaders = headersJson(request);
+  if (response) out.ResponseHeaders = headersJson(response);
+  return deepFreeze(out) as unknown as ServiceSplit;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o !== null && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o as object)) deepFreeze(v);
+  }
+  return o;
+}
