@@ -6,7 +6,7 @@
  * names in from the peer's trust domain when it builds the proxy config). Pure.
  */
 import { compareDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.ts';
-import { type PeerUpstream, splitClusters } from '../model/clusters.ts';
+import { isPeeredMesh, type PeerUpstream, splitClusters } from '../model/clusters.ts';
 import type { ClusterDecl, MeshModel } from '../model/types.ts';
 import { compile } from './compile.ts';
 import { checkPeering } from './passes/check-peering.ts';
@@ -45,4 +45,27 @@ export function compileClusters(model: MeshModel): PeeredCompilation {
     diagnostics.push(d);
   }
   return { model, clusters, diagnostics: diagnostics.sort(compareDiagnostics) };
+}
+
+/**
+ * One Compilation for commands that look at the whole mesh (validate, reach, graph, explain): the mesh itself when it
+ * has no clusters; for peered clusters, each cluster compiled on its own and the results side by side (every
+ * cluster's entries and upstreams, the findings of `compileClusters`). Its `entries` are not one Consul's: write
+ * entries per cluster (`compileClusters`), never from this.
+ */
+export function compileMesh(model: MeshModel): Compilation {
+  if (!isPeeredMesh(model)) return compile(model);
+  const pc = compileClusters(model);
+  return {
+    model,
+    entries: pc.clusters.flatMap((c) => c.compilation.entries),
+    upstreams: pc.clusters.flatMap((c) => c.compilation.upstreams),
+    diagnostics: [...pc.diagnostics],
+  };
+}
+
+/** The model a datacenter's chains compile in: its cluster's own model (a mesh without clusters is its own). */
+export function modelOfDatacenter(model: MeshModel, datacenter: string): MeshModel {
+  if (!isPeeredMesh(model)) return model;
+  return splitClusters(model).find((c) => c.cluster.datacenters.includes(datacenter))?.model ?? model;
 }

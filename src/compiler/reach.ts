@@ -243,7 +243,8 @@ export function targetReach(
     service: t.Service,
     namespace: t.Namespace,
     partition: t.Partition,
-    datacenter: t.Datacenter,
+    // A cluster peer's target has no datacenter: it is shown as `peer:<name>` (reports and the mesh picture).
+    datacenter: t.Peer ? `peer:${t.Peer}` : t.Datacenter,
     mode,
     sni: t.SNI,
     reachable: problems.length === 0,
