@@ -90,7 +90,7 @@ export function helmValues(model: MeshModel, dc: DatacenterDecl): Record<string,
           : {}),
       },
       ...(federation ? { federation } : {}),
-      // Cluster peering (the chart then also requires TLS, connectInject and a mesh gateway: checked as MC4013).
+      // Cluster peering (the chart then also requires TLS, connectInject and a mesh gateway: checked as MC4015).
       ...(model.peering ? { peering: { enabled: true } } : {}),
       acls: {
         manageSystemACLs: acls,
