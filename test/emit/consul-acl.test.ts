@@ -15,7 +15,7 @@ import type { Artifact } from '../../src/emit/artifact.ts';
 import { terraformDocument } from '../../src/emit/terraform-json.ts';
 import { KINDS } from '../../src/reconcile/consul-client.ts';
 import { consulBinary, missingPeer } from '../support/peers.ts';
-import { environmentCompilation, environmentNames } from './environments.ts';
+import { allEnvironmentCompilations } from './environments.ts';
 import { fixtures } from './fixtures.ts';
 
 const consul = consulBinary();
@@ -95,9 +95,7 @@ describe.skipIf(skip)('a real Consul agent with ACLs', async () => {
   const policies: Artifact[] = [];
   const named: [string, Compilation][] = [
     ...Object.entries(fixtures).map(([n, f]) => [`fixture ${n}`, f()] as [string, Compilation]),
-    ...(await Promise.all(
-      environmentNames().map(async (n) => [`env ${n}`, await environmentCompilation(n)] as [string, Compilation]),
-    )),
+    ...(await allEnvironmentCompilations()),
   ];
   const comps = named.map(([, c]) => c);
   for (const c of comps) policies.push(...emitAclPolicies(c));
@@ -138,7 +136,8 @@ describe.skipIf(skip)('a real Consul agent with ACLs', async () => {
       const written: { kind: string; name: string }[] = [];
       try {
         for (const { id, r } of resources) {
-          const sent = { Kind: r.kind, Name: r.name, ...JSON.parse(r.config_json!) };
+          // The mesh entry has no Name in Consul's API (its name is always "mesh").
+          const sent = { Kind: r.kind, ...(r.kind === 'mesh' ? {} : { Name: r.name }), ...JSON.parse(r.config_json!) };
           const put = await api('PUT', '/v1/config', sent);
           expect(put.status, `${id}: ${await put.clone().text()}`).toBe(200);
           written.push({ kind: String(r.kind), name: String(r.name) });
