@@ -236,6 +236,19 @@ function validateRouter(e: ServiceRouterEntry): string[] {
   const meta = metaError(e.Meta);
   if (meta) return [meta];
   const routes = e.Routes ?? [];
+  // Newer api structs have these header fields; a v1.22 server does not know them and refuses the body.
+  for (let i = 0; i < routes.length; i++) {
+    const headers = routes[i]?.Match?.HTTP?.Header ?? [];
+    for (let j = 0; j < headers.length; j++) {
+      for (const field of ['Contains', 'IgnoreCase'] as const) {
+        if (headers[j]?.[field] !== undefined) {
+          return [
+            `Request decoding failed: 1 error occurred:\n\t* invalid config key "Routes[${i}].Match.HTTP.Header[${j}].${field}"`,
+          ];
+        }
+      }
+    }
+  }
   for (let i = 0; i < routes.length; i++) {
     const route = routes[i] ?? {};
     let eligibleForPrefixRewrite = false;
