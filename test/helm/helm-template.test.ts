@@ -244,6 +244,9 @@ describe.skipIf(skipChart)('the real consul-k8s chart', async () => {
       if (isPrimary) expect(cmd).toContain('-create-acl-replication-token=true');
       else {
         expect(cmd).toContain('-acl-replication-token-file=');
+        // The secondary's kube API, as the primary's servers reach it (ACL auth method for this datacenter).
+        const host = dc.kubernetes?.k8sAuthMethodHost;
+        if (host) expect(cmd).toContain(`-auth-method-host=${host}`);
         expect(r().secretRefs()).toContainEqual({
           workload: `Job/${prefix}-server-acl-init`,
           secret,
