@@ -8,6 +8,7 @@
 import type { PassResult } from '../diagnostics/diagnostic.ts';
 import type { MeshModel } from '../model/types.ts';
 import { checkConsistency } from './passes/check-consistency.ts';
+import { checkEntryGraph } from './passes/check-entry-graph.ts';
 import { checkFailover } from './passes/check-failover.ts';
 import { checkIntentions } from './passes/check-intentions.ts';
 import { checkReachability } from './passes/check-reachability.ts';
@@ -26,4 +27,5 @@ export const validationPasses: Array<ValidationPass> = [
   checkFailover,
   (model) => checkIntentions(model),
   (model) => checkConsistency(model),
+  (model) => checkEntryGraph(model),
 ];

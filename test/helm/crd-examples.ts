@@ -4,8 +4,11 @@
  * and `api.ServiceRouterConfigEntry` in the API's CamelCase, including header maps whose keys are user data. The
  * chart CRD test emits them beside the entry fixtures, so each of their fields meets the chart's CRD schema.
  */
+
+import { CRD_KINDS } from '../../src/emit/consul-entries/crd.ts';
 import { ENTRY_SCHEMAS, type FieldType } from '../../src/input/entries/schema.ts';
 import type { ConfigEntry } from '../../src/model/entries.ts';
+import { VALID_ENTRIES } from '../entries/kind-cases.ts';
 
 const headers = {
   Add: { 'X-Meshcc-Route': 'canary', 'x-lower': 'kept' },
@@ -133,3 +136,21 @@ function fill(t: FieldType, seen: readonly string[]): unknown {
     }
   }
 }
+
+/**
+ * Every kind Consul CE accepts with the fields meshcc keeps without analyzing (the valid entries of the differential
+ * test against Consul, test/entries/kind-cases.ts) plus a sameness group (enterprise-only in Consul, but the chart
+ * has its CRD), of the kinds the chart has a CRD for: the CRD emitter writes each field under the name the chart's schema has for it.
+ */
+export const KEPT_KIND_ENTRIES: readonly ConfigEntry[] = [
+  ...VALID_ENTRIES.filter((r) => CRD_KINDS[String(r.Kind)] !== undefined).map(
+    (r) => ({ ...r, Name: r.Name ?? 'mesh' }) as unknown as ConfigEntry,
+  ),
+  {
+    Kind: 'sameness-group',
+    Name: 'group',
+    DefaultForFailover: true,
+    IncludeLocal: true,
+    Members: [{ Peer: 'dc2-peer' }, { Partition: 'default' }],
+  },
+];

@@ -18,7 +18,7 @@ import { environmentCompilation, environmentNames } from '../emit/environments.t
 import { fixtures } from '../emit/fixtures.ts';
 import { FIXTURE_ENTRIES } from '../emit-entries/fixtures.ts';
 import { chartCrds, skipChart, strictSchema } from './chart.ts';
-import { fullEntries, PASS_THROUGH_ENTRIES } from './crd-examples.ts';
+import { fullEntries, KEPT_KIND_ENTRIES, PASS_THROUGH_ENTRIES } from './crd-examples.ts';
 
 interface Resource {
   apiVersion: string;
@@ -109,6 +109,7 @@ async function examples(): Promise<Example[]> {
     ['entry fixtures', FIXTURE_ENTRIES],
     ['pass-through entries', PASS_THROUGH_ENTRIES],
     ['every field of every kind', fullEntries(Object.keys(CRD_KINDS))],
+    ['kept kinds', KEPT_KIND_ENTRIES],
     ...Object.entries(fixtures).map(([n, f]) => [`fixture ${n}`, f().entries] as [string, readonly ConfigEntry[]]),
   ];
   for (const n of environmentNames()) sets.push([`env ${n}`, (await environmentCompilation(n)).entries]);

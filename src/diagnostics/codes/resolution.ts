@@ -40,3 +40,23 @@ export const InvalidTimeout = def<{ entry: string; field: string; value: string 
   (a) => `${a.entry} has ${a.field} '${a.value}', which is not a Go duration such as '5s' or '1m30s'`,
   "write the duration with a unit: '500ms', '5s', '1m'",
 );
+
+export const EntryWriteRefused = def<{ entry: string; where: string; message: string }>(
+  'MC2005',
+  'error',
+  'Consul refuses to write this entry',
+  (a) =>
+    `Consul would refuse to write ${a.entry} (${a.where}): ${a.message}. Consul compiles every discovery chain the ` +
+    'entry changes when it is written, and rejects the write when one of them does not compile',
+  'fix the router/splitter/resolver/service-defaults entries named in the message (protocols must agree and be http, http2 or grpc where routers or splitters are used; subsets must exist; no redirect or splitter loops)',
+);
+
+export const UndeclaredDatacenter = def<{ entry: string; field: string; dc: string; known: string }>(
+  'MC2006',
+  'error',
+  'redirect or failover to an undeclared datacenter',
+  (a) =>
+    `${a.entry}: ${a.field} names datacenter '${a.dc}', which the mesh does not declare (declared: ${a.known}); ` +
+    'traffic sent there has nowhere to go',
+  (a) => `declare datacenter '${a.dc}' in the mesh, or remove it from ${a.field}`,
+);
