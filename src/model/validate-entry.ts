@@ -18,6 +18,7 @@ import type {
 } from './entries.ts';
 import { formatGoDuration, parseGoDuration } from './go-duration.ts';
 import { goPercentF, scaleWeight } from './split-weight.ts';
+import { proxyDefaultsRules, serviceDefaultsRules, validateKeptEntry } from './validate-entry-kinds.ts';
 
 const META_MAX_KEY_PAIRS = 64;
 const META_KEY_MAX_LENGTH = 128;
@@ -438,9 +439,9 @@ function validateIntentions(e: ServiceIntentionsEntry): string[] {
 export function validateEntry(entry: ConfigEntry): string[] {
   switch (entry.Kind) {
     case 'proxy-defaults':
-      return validateProxyDefaults(entry);
+      return proxyDefaultsRules(entry, validateProxyDefaults(entry));
     case 'service-defaults':
-      return validateServiceDefaults(entry);
+      return serviceDefaultsRules(entry, validateServiceDefaults(entry));
     case 'service-resolver':
       return validateResolver(entry);
     case 'service-intentions':
@@ -450,6 +451,6 @@ export function validateEntry(entry: ConfigEntry): string[] {
     case 'service-splitter':
       return validateSplitter(entry);
     default:
-      return [];
+      return validateKeptEntry(entry);
   }
 }
