@@ -23,7 +23,7 @@ import type { Compilation } from '../../src/compiler/types.ts';
 import { emitHelmValues, FederationSecretKeys, helmValues, valueKeyPaths } from '../../src/emit/helm-values.ts';
 import { gatewaysIn, isFederated, wanAddresses } from '../../src/model/topology.ts';
 import type { DatacenterDecl } from '../../src/model/types.ts';
-import { environmentCompilation, environmentNames } from '../emit/environments.ts';
+import { allEnvironmentCompilations } from '../emit/environments.ts';
 import { fixtures } from '../emit/fixtures.ts';
 import { chart, type Manifest, renderOk, skipChart } from './chart.ts';
 
@@ -39,9 +39,7 @@ function hasPath(values: unknown, path: string): boolean {
 async function kubernetesCases() {
   const comps: [string, Compilation][] = [
     ...Object.entries(fixtures).map(([n, f]) => [n, f()] as [string, Compilation]),
-    ...(await Promise.all(
-      environmentNames().map(async (n) => [`env ${n}`, await environmentCompilation(n)] as [string, Compilation]),
-    )),
+    ...(await allEnvironmentCompilations()),
   ];
   return comps.flatMap(([name, c]) =>
     c.model.datacenters.filter((d) => d.platform === 'kubernetes').map((dc) => ({ name, dc: dc.name, c })),
