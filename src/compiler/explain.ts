@@ -5,6 +5,8 @@
  */
 import { isAbsolute, relative } from 'node:path';
 import type { ServiceRoute } from '../model/entries.ts';
+import { type ChainLeg, chainLegs, hasL7 } from './chain-legs.ts';
+import { type HttpRequest, routeRequest } from './route-match.ts';
 import type { ChainNode, ChainTarget, CompiledChain, CompiledUpstream, ModeLayer } from './types.ts';
 
 /** A target of a resolver, in the order a proxy tries them. */
@@ -36,8 +38,17 @@ function modeText(t: ChainTarget): string {
   return t.MeshGateway.Mode ?? 'default (none)';
 }
 
-function targetLines(chain: CompiledChain, indent: string, callerDc?: string, node?: ChainNode): string[] {
-  const rows = node ? resolverTargets(chain, node) : orderedTargets(chain);
+function isLeg(x: ChainNode | ChainLeg): x is ChainLeg {
+  return 'resolver' in x && 'label' in x;
+}
+
+function targetLines(chain: CompiledChain, indent: string, callerDc?: string, from?: ChainNode | ChainLeg): string[] {
+  const rows =
+    from === undefined
+      ? orderedTargets(chain)
+      : isLeg(from)
+        ? from.targets.map((t, i) => ({ role: t.role === 'primary' ? 'primary' : `failover ${i}`, target: t.target }))
+        : resolverTargets(chain, from);
   const width = Math.max(0, ...rows.map((r) => r.role.length));
   return rows.flatMap(({ role, target: t }) => {
     const where = t.Peer ? `peer ${t.Peer}` : `datacenter ${t.Datacenter}`;
@@ -124,6 +135,64 @@ function nodeLines(chain: CompiledChain, key: string, indent: string, seen: Set<
   return lines;
 }
 
+/** What a leg does to the request on its way (destination settings of the route, headers of the split). */
+function legDetails(leg: ChainLeg): string {
+  const d = leg.route?.definition.Destination;
+  const out: string[] = [];
+  if (d?.PrefixRewrite) out.push(`prefix rewritten to ${d.PrefixRewrite}`);
+  if (d?.RequestTimeout) out.push(`request timeout ${d.RequestTimeout}`);
+  if (d?.NumRetries) out.push(`${d.NumRetries} retries`);
+  const split = leg.split?.definition;
+  for (const [where, h] of [
+    ['request', d?.RequestHeaders ?? split?.RequestHeaders],
+    ['response', d?.ResponseHeaders ?? split?.ResponseHeaders],
+  ] as const) {
+    if (!h) continue;
+    const parts = [
+      ...Object.entries(h.Add ?? {}).map(([k, v]) => `+${k}: ${v}`),
+      ...Object.entries(h.Set ?? {}).map(([k, v]) => `${k}: ${v}`),
+      ...(h.Remove ?? []).map((k) => `-${k}`),
+    ];
+    if (parts.length) out.push(`${where} headers ${parts.join(', ')}`);
+  }
+  return out.length ? ` — ${out.join('; ')}` : '';
+}
+
+/** The legs of a routing/splitting chain: each route (in order) or split (with its weight) and its targets. */
+function legLines(
+  chain: CompiledChain,
+  indent: string,
+  callerDc?: string,
+  legs: readonly ChainLeg[] = chainLegs(chain),
+): string[] {
+  const lines: string[] = [];
+  for (const leg of legs) {
+    lines.push(`${indent}${leg.label} → ${leg.resolver.replace(/^resolver:/, '')}${legDetails(leg)}`);
+    lines.push(...targetLines(chain, `${indent}    `, callerDc, leg));
+  }
+  return lines;
+}
+
+/** Which route takes `req`, why each earlier one does not, and where it goes from there. */
+export function renderRequestText(chain: CompiledChain, req: HttpRequest, callerDc?: string): string {
+  const d = routeRequest(chain, req);
+  const lines = [`request ${req.method.toUpperCase()} ${req.path}${headerText(req)}:`];
+  const start = chain.Nodes[chain.StartNode];
+  if (start?.Type !== 'router') lines.push(`  no router: every request takes the same way`);
+  for (const v of d.verdicts) lines.push(`  route ${v.index + 1}: ${v.matches ? 'TAKEN' : 'no'} — ${v.why}`);
+  if (start?.Type === 'router' && d.route === undefined)
+    lines.push('  no route matches (Consul always appends a catch-all: this should not happen)');
+  const weighted = d.legs.some((l) => l.split);
+  if (weighted) lines.push(`  then split by weight:`);
+  lines.push(...legLines(chain, weighted ? '    ' : '  ', callerDc, d.legs));
+  return `${lines.join('\n')}\n`;
+}
+
+function headerText(req: HttpRequest): string {
+  const h = Object.entries(req.headers ?? {});
+  return h.length ? ` with ${h.map(([k, v]) => `${k}: ${v}`).join(', ')}` : '';
+}
+
 /**
  * Human-readable tree of a compiled chain: start node, then each router's routes (match, destination settings) and
  * each splitter's weights down to the resolvers, with their timeouts and targets, primary then failover.
@@ -162,7 +231,13 @@ export function renderExplainText(u: CompiledUpstream, cwd?: string): string {
     ...ladder.map((l, i) => layerLine(l, i, winner, cwd)),
     '',
   ];
-  if (u.chain) {
+  if (u.chain && hasL7(u.chain)) {
+    const router = u.chain.Nodes[u.chain.StartNode]?.Type === 'router';
+    lines.push(
+      `${router ? 'routes, first match wins' : 'splits'} (chain compiled in ${u.targetDatacenter}, protocol ${u.chain.Protocol}):`,
+    );
+    lines.push(...legLines(u.chain, '  ', u.datacenter));
+  } else if (u.chain) {
     lines.push(`targets (chain compiled in ${u.targetDatacenter}, protocol ${u.chain.Protocol}):`);
     lines.push(...targetLines(u.chain, '  ', u.datacenter));
   } else if (u.error) {

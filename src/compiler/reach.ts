@@ -17,7 +17,9 @@ import type {
   ServiceInstanceDecl,
   SourceSpan,
 } from '../model/types.ts';
+import { type ChainLeg, chainLegs, hasL7 } from './chain-legs.ts';
 import { orDefault, ServiceMap } from './service-map.ts';
+import { filterMatches } from './subset-filter.ts';
 import type { ChainTarget, CompiledChain, CompiledUpstream } from './types.ts';
 
 /** Per-datacenter lookups built once per validation. */
@@ -32,6 +34,8 @@ export interface MeshIndex {
    * declaration order): looked up per chain target without building a key string.
    */
   readonly placements: ServiceMap<ReadonlyMap<string, ServiceInstanceDecl>>;
+  /** Every instance group of a service per datacenter (a canary group beside the stable one), for subset filters. */
+  readonly groups: ServiceMap<ReadonlyMap<string, readonly ServiceInstanceDecl[]>>;
 }
 
 /** Key of a service identity: `partition/namespace/name`. */
@@ -53,10 +57,14 @@ export function indexMesh(model: MeshModel): MeshIndex {
     else gateways.set(g.datacenter, [g]);
   }
   const placements = new ServiceMap<Map<string, ServiceInstanceDecl>>();
+  const groups = new ServiceMap<Map<string, ServiceInstanceDecl[]>>();
   for (const i of model.instances) {
     const byDc = placements.get(i.service, i.namespace, i.partition);
     if (!byDc) placements.set(i.service, i.namespace, i.partition, new Map([[i.datacenter, i]]));
     else if (!byDc.has(i.datacenter)) byDc.set(i.datacenter, i);
+    const all = groups.get(i.service, i.namespace, i.partition);
+    if (!all) groups.set(i.service, i.namespace, i.partition, new Map([[i.datacenter, [i]]]));
+    else all.set(i.datacenter, [...(all.get(i.datacenter) ?? []), i]);
   }
   let instances: Map<string, ServiceInstanceDecl> | undefined;
   return {
@@ -73,6 +81,7 @@ export function indexMesh(model: MeshModel): MeshIndex {
       return instances;
     },
     placements,
+    groups,
   };
 }
 
@@ -108,6 +117,8 @@ export interface Hop {
 export type Problem =
   | { readonly kind: 'unknown-datacenter' }
   | { readonly kind: 'not-deployed' }
+  /** The service runs there, but no instance group matches the target's subset filter. */
+  | { readonly kind: 'subset-empty'; readonly subset: string; readonly filter: string }
   | { readonly kind: 'no-source-gateway' }
   | { readonly kind: 'no-remote-gateway'; readonly why: string }
   | { readonly kind: 'direct-across-networks'; readonly network: string; readonly targetNetwork: string };
@@ -120,12 +131,25 @@ export interface TargetPath {
   readonly namespace: string;
   readonly partition: string;
   readonly datacenter: string;
+  /** The target's subset, when it has one. */
+  readonly subset?: string;
   readonly mode: GatewayMode;
   readonly sni: string;
   readonly hops: readonly Hop[];
   readonly reachable: boolean;
   /** Gateway problems come first; a target can also be `not-deployed`. */
   readonly problems: readonly Problem[];
+  /** The route/split leg this target belongs to (chains with a router or splitter), e.g. `split 2 (10%)`. */
+  readonly leg?: string;
+}
+
+/** The reachability of one leg of a routing/splitting chain: reachable when its primary or a failover target is. */
+export interface LegReach {
+  readonly label: string;
+  /** Effective share of the splitter's traffic, when the leg goes through a split. */
+  readonly weight?: number;
+  readonly targets: readonly TargetPath[];
+  readonly reachable: boolean;
 }
 
 /** The report for one upstream. */
@@ -137,7 +161,12 @@ export interface UpstreamReach {
   readonly destination: string;
   readonly targetDatacenter: string;
   readonly targets: readonly TargetPath[];
-  /** True when the primary target, or at least one failover target, is reachable and deployed. */
+  /** Chains with a router or splitter: each leg (route, split) with its own targets. */
+  readonly legs?: readonly LegReach[];
+  /**
+   * True when the primary target, or at least one failover target, is reachable and deployed — for a routing or
+   * splitting chain, on every leg (a request taking a dead leg fails).
+   */
   readonly reachable: boolean;
   /** Consul's chain compile error, when the chain does not compile. */
   readonly error?: string;
@@ -146,12 +175,18 @@ export interface UpstreamReach {
 export interface ChainTargetRef {
   readonly role: 'primary' | 'failover';
   readonly target: ChainTarget;
+  /** The leg, for chains with a router or splitter. */
+  readonly leg?: ChainLeg;
 }
 
-/** The chain's targets in order: for each resolver reachable from the start node, its target then its failovers. */
+/**
+ * The chain's targets in order: for each resolver reachable from the start node, its target then its failovers. A
+ * chain with a router or splitter lists them leg by leg (a target on two legs is listed on each).
+ */
 export function chainTargets(u: CompiledUpstream): ChainTargetRef[] {
   const chain = u.chain;
   if (!chain) return [];
+  if (hasL7(chain)) return chainLegs(chain).flatMap((leg) => leg.targets.map((t) => ({ ...t, leg })));
   const start = chain.Nodes[chain.StartNode];
   const resolvers =
     start?.Type === 'resolver'
@@ -191,6 +226,12 @@ const NO_PROBLEMS: readonly Problem[] = Object.freeze([]);
 /** What stands between a caller in `sourceDc` and one target, in `pathTo`'s order. */
 function targetProblems(index: MeshIndex, sourceDc: string, t: ChainTarget, mode: GatewayMode): readonly Problem[] {
   const problems: Problem[] = [];
+  if (t.Peer) {
+    // A cluster peer's service: what lies beyond this cluster (exported? peered? its gateway?) is checked across
+    // clusters (check-peering); here only the caller's side.
+    if (mode === 'local' && !index.gateways.get(sourceDc)?.[0]) problems.push({ kind: 'no-source-gateway' });
+    return problems.length === 0 ? NO_PROBLEMS : problems;
+  }
   const dc = t.Datacenter;
   const targetDc = index.datacenters.get(dc);
   if (!targetDc) problems.push({ kind: 'unknown-datacenter' });
@@ -210,8 +251,15 @@ function targetProblems(index: MeshIndex, sourceDc: string, t: ChainTarget, mode
       }
     }
   }
-  if (targetDc && !instanceAt(index, t.Service, t.Namespace, t.Partition, dc)) {
-    problems.push({ kind: 'not-deployed' });
+  if (targetDc) {
+    const here = index.groups.get(t.Service, t.Namespace, t.Partition)?.get(dc);
+    if (!here) problems.push({ kind: 'not-deployed' });
+    else {
+      const filter = t.Subset?.Filter;
+      if (filter && here.every((i) => filterMatches(filter, i) === false)) {
+        problems.push({ kind: 'subset-empty', subset: t.ServiceSubset ?? '', filter });
+      }
+    }
   }
   return problems.length === 0 ? NO_PROBLEMS : problems;
 }
@@ -237,7 +285,9 @@ export function targetReach(
     service: t.Service,
     namespace: t.Namespace,
     partition: t.Partition,
-    datacenter: t.Datacenter,
+    // A cluster peer's target has no datacenter: it is shown as `peer:<name>` (reports and the mesh picture).
+    datacenter: t.Peer ? `peer:${t.Peer}` : t.Datacenter,
+    ...(t.ServiceSubset ? { subset: t.ServiceSubset } : {}),
     mode,
     sni: t.SNI,
     reachable: problems.length === 0,
@@ -249,6 +299,14 @@ export function targetReach(
 function targetHops(index: MeshIndex, sourceDc: string, caller: string, t: ChainTarget, mode: GatewayMode): Hop[] {
   const dc = t.Datacenter;
   const hops: Hop[] = [{ kind: 'sidecar', datacenter: sourceDc, name: `${caller}-sidecar-proxy` }];
+  if (t.Peer) {
+    const local = mode === 'local' ? index.gateways.get(sourceDc)?.[0] : undefined;
+    const address = hostPort(local?.lan);
+    if (local)
+      hops.push({ kind: 'local-gateway', datacenter: sourceDc, name: local.name, ...(address ? { address } : {}) });
+    hops.push({ kind: 'instance', datacenter: `peer ${t.Peer}`, name: t.Service });
+    return hops;
+  }
   if (index.datacenters.has(dc) && dc !== sourceDc && mode !== 'none') {
     if (mode === 'local') {
       const local = index.gateways.get(sourceDc)?.[0];
@@ -263,7 +321,13 @@ function targetHops(index: MeshIndex, sourceDc: string, caller: string, t: Chain
       hops.push({ kind: 'remote-gateway', datacenter: dc, name: remote.name, ...(address ? { address } : {}) });
     }
   }
-  const instance = instanceAt(index, t.Service, t.Namespace, t.Partition, dc);
+  const filter = t.Subset?.Filter;
+  const instance = filter
+    ? (index.groups
+        .get(t.Service, t.Namespace, t.Partition)
+        ?.get(dc)
+        ?.find((i) => filterMatches(filter, i) !== false) ?? instanceAt(index, t.Service, t.Namespace, t.Partition, dc))
+    : instanceAt(index, t.Service, t.Namespace, t.Partition, dc);
   const address = instance?.address ? `${instance.address}:${instance.port}` : undefined;
   hops.push({ kind: 'instance', datacenter: dc, name: t.Service, ...(address ? { address } : {}) });
   return hops;
@@ -286,12 +350,40 @@ export function pathTo(
     namespace: r.namespace,
     partition: r.partition,
     datacenter: r.datacenter,
+    ...(r.subset ? { subset: r.subset } : {}),
     mode: r.mode,
     sni: r.sni,
     hops: targetHops(index, sourceDc, caller, t, r.mode),
     reachable: r.reachable,
     problems: r.problems,
   };
+}
+
+/** The legs of a routing/splitting upstream, from its per-leg target paths. */
+function legsOf(refs: readonly ChainTargetRef[], paths: readonly TargetPath[]): LegReach[] {
+  const legs: LegReach[] = [];
+  let current: { leg: ChainLeg; targets: TargetPath[] } | undefined;
+  const flush = () => {
+    if (!current) return;
+    const { leg, targets } = current;
+    legs.push({
+      label: leg.label,
+      ...(leg.split ? { weight: leg.split.weight } : {}),
+      targets,
+      reachable: targets.some((t) => t.reachable),
+    });
+  };
+  refs.forEach((r, i) => {
+    const p = paths[i];
+    if (!r.leg || !p) return;
+    if (current?.leg !== r.leg) {
+      flush();
+      current = { leg: r.leg, targets: [] };
+    }
+    current.targets.push({ ...p, leg: r.leg.label });
+  });
+  flush();
+  return legs;
 }
 
 /** A stand-in target for an upstream compiled without a chain (e.g. built by hand): the destination in its datacenter. */
@@ -326,8 +418,14 @@ export function reachUpstream(index: MeshIndex, u: CompiledUpstream): UpstreamRe
     targetDatacenter: u.targetDatacenter,
   };
   if (u.error) return { ...base, targets: [], reachable: false, error: u.error.message };
-  const targets = upstreamTargets(u).map((r) => pathTo(index, u.datacenter, u.service, r.role, r.target, u.mode.mode));
-  return { ...base, targets, reachable: targets.some((t) => t.reachable) };
+  const refs = upstreamTargets(u);
+  const paths = refs.map((r) => pathTo(index, u.datacenter, u.service, r.role, r.target, u.mode.mode));
+  if (hasL7(u.chain)) {
+    const legs = legsOf(refs, paths);
+    const targets = legs.flatMap((l) => l.targets);
+    return { ...base, targets, legs, reachable: legs.length > 0 && legs.every((l) => l.reachable) };
+  }
+  return { ...base, targets: paths, reachable: paths.some((t) => t.reachable) };
 }
 
 /** Reachability of every upstream, in input order. */
@@ -348,7 +446,13 @@ export function renderReach(reports: readonly UpstreamReach[]): string {
       `${r.service} [${r.datacenter}] → ${r.destination}${dc}: ${r.reachable ? 'reachable' : 'UNREACHABLE'}  (${r.path})`,
     );
     if (r.error) lines.push(`  chain does not compile: ${r.error}`);
+    let leg: string | undefined;
     for (const t of r.targets) {
+      if (t.leg !== undefined && t.leg !== leg) {
+        leg = t.leg;
+        const lr = r.legs?.find((l) => l.label === leg);
+        lines.push(`  ${leg}: ${lr?.reachable === false ? 'UNREACHABLE' : 'reachable'}`);
+      }
       const hops = t.hops
         .map(
           (h) =>
@@ -357,8 +461,9 @@ export function renderReach(reports: readonly UpstreamReach[]): string {
         .join(' → ');
       const status = t.reachable ? 'ok' : `unreachable: ${t.problems.map(describeProblem).join('; ')}`;
       const same = t.datacenter === r.datacenter ? ' (same datacenter: no gateway)' : '';
-      lines.push(`  ${t.role.padEnd(8)} mode=${t.mode}${same} sni=${t.sni || '-'}`);
-      lines.push(`           ${hops}  [${status}]`);
+      const pad = t.leg !== undefined ? '  ' : '';
+      lines.push(`${pad}  ${t.role.padEnd(8)} mode=${t.mode}${same} sni=${t.sni || '-'}`);
+      lines.push(`${pad}           ${hops}  [${status}]`);
     }
   }
   return lines.length ? `${lines.join('\n')}\n` : '';
@@ -371,6 +476,8 @@ export function describeProblem(p: Problem): string {
       return 'datacenter is not declared';
     case 'not-deployed':
       return 'service is not deployed there';
+    case 'subset-empty':
+      return `no instance there matches subset ${p.subset} (${p.filter})`;
     case 'no-source-gateway':
       return "mode 'local' but no mesh gateway in the caller's datacenter";
     case 'no-remote-gateway':

@@ -10,7 +10,7 @@ import type { MeshModel } from '../model/types.ts';
 import { checkConsistency } from './passes/check-consistency.ts';
 import { checkEntryGraph } from './passes/check-entry-graph.ts';
 import { checkFailover } from './passes/check-failover.ts';
-import { checkIntentions } from './passes/check-intentions.ts';
+import { checkChainIntentions, checkIntentions } from './passes/check-intentions.ts';
 import { checkReachability } from './passes/check-reachability.ts';
 import { checkTopology } from './passes/check-topology.ts';
 import { checkUpstreams } from './passes/check-upstreams.ts';
@@ -26,6 +26,7 @@ export const validationPasses: Array<ValidationPass> = [
   checkReachability,
   checkFailover,
   (model) => checkIntentions(model),
+  checkChainIntentions,
   (model) => checkConsistency(model),
   (model) => checkEntryGraph(model),
 ];

@@ -26,6 +26,17 @@ export interface ServiceInstanceProps {
   readonly meshGateway?: GatewayMode;
   /** Service tags. */
   readonly tags?: readonly string[];
+  /**
+   * Service meta of these instances (`Service.Meta` in a resolver subset's filter), e.g. `{ version: 'v2' }`.
+   * @default - none (meshcc adds its `managed-by` key to VM registrations)
+   */
+  readonly meta?: Readonly<Record<string, string>>;
+  /**
+   * Names a further group of instances of the service in the same datacenter (e.g. a canary running another
+   * version, with other `meta`). The construct id becomes `<datacenter>-<group>`.
+   * @default - the service's only group in that datacenter
+   */
+  readonly group?: string;
 }
 
 export class ServiceInstance extends MeshConstruct {
@@ -34,7 +45,11 @@ export class ServiceInstance extends MeshConstruct {
     readonly datacenter: Datacenter,
     readonly props: ServiceInstanceProps,
   ) {
-    super(service, datacenter.name);
+    super(service, props.group ? `${datacenter.name}-${props.group}` : datacenter.name);
+    if (props.group !== undefined) this.checkName('group', props.group);
+    for (const k of Object.keys(props.meta ?? {}))
+      if (!/^[A-Za-z0-9_-]{1,128}$/.test(k))
+        this.fail(`meta.${k}`, 'must be a meta key of letters, digits, - and _', k);
     this.checkPort('port', props.port);
     this.checkPositiveInt('count', props.count);
     this.checkMode('meshGateway', props.meshGateway);
@@ -48,7 +63,9 @@ export class ServiceInstance extends MeshConstruct {
     const name = typeof destination === 'string' ? destination : destination.name;
     let id = props.datacenter
       ? `${name}.${typeof props.datacenter === 'string' ? props.datacenter : props.datacenter.name}`
-      : name;
+      : props.peer
+        ? `${name}.peer-${props.peer}`
+        : name;
     // Two upstreams to the same destination are legal constructs; validation reports them (duplicate upstream).
     for (let n = 2; this.node.tryFindChild(id); n++) id = `${name}-${n}`;
     return new Upstream(this, id, destination, props);

@@ -12,6 +12,9 @@ import { bodyFromJson, renderHcl } from './hcl-writer.ts';
 /** Where the agent config expects its TLS files (as `consul tls ca create` / `cert create` name them, renamed). */
 export const TLS_DIR = '/etc/consul.d/tls';
 
+/** Consul's default gRPC TLS port, which cluster peers dial (written out, as servers leave it off by default). */
+export const GRPC_TLS_PORT = 8503;
+
 /** The agent configuration of one VM datacenter's servers, as the JSON object Consul reads. */
 export function agentConfig(model: MeshModel, dc: DatacenterDecl): Record<string, unknown> {
   const federated = isFederated(model);
@@ -29,6 +32,8 @@ export function agentConfig(model: MeshModel, dc: DatacenterDecl): Record<string
       ...(federated ? { enable_mesh_gateway_wan_federation: true } : {}),
     },
     ...(primaryGateways.length > 0 ? { primary_gateways: primaryGateways } : {}),
+    // Cluster peering: peering token generation needs TLS on gRPC, and peers dial the gRPC TLS port.
+    ...(model.peering ? { peering: { enabled: true }, ports: { grpc_tls: GRPC_TLS_PORT } } : {}),
     ...(model.aclsEnabled
       ? {
           acl: {

@@ -33,12 +33,17 @@ export function podAnnotations(decls: readonly ServiceInstanceDecl[]): Record<st
   };
   if (upstreams.length > 0) out[`${ANNOTATION_PREFIX}connect-service-upstreams`] = [...new Set(upstreams)].join(',');
   if (first.tags && first.tags.length > 0) out[`${ANNOTATION_PREFIX}service-tags`] = first.tags.join(',');
+  for (const [k, v] of Object.entries(first.meta ?? {})) out[`${ANNOTATION_PREFIX}service-meta-${k}`] = v;
   return out;
 }
 
 function forDatacenter(c: Compilation, dc: DatacenterDecl): Artifact[] {
   const byService = new Map<string, ServiceInstanceDecl[]>();
-  for (const i of instancesIn(c.model, dc.name)) byService.set(i.service, [...(byService.get(i.service) ?? []), i]);
+  // One workload per group of instances (a canary group is its own Deployment, with its own meta).
+  for (const i of instancesIn(c.model, dc.name)) {
+    const workload = i.group ? `${i.service}-${i.group}` : i.service;
+    byService.set(workload, [...(byService.get(workload) ?? []), i]);
+  }
   return [...byService].map(([service, decls]) => {
     const doc = { spec: { template: { metadata: { annotations: podAnnotations(decls) } } } };
     const header =

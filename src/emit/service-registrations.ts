@@ -45,7 +45,7 @@ export function serviceDefinition(i: ServiceInstanceDecl, id: string, sidecarPor
     address: i.address,
     port: i.port,
     tags: i.tags && i.tags.length > 0 ? [...i.tags] : undefined,
-    meta: { [MANAGED_BY_KEY]: MANAGED_BY_VALUE },
+    meta: { ...(i.meta ?? {}), [MANAGED_BY_KEY]: MANAGED_BY_VALUE },
     connect: {
       sidecar_service: {
         port: sidecarPort,

@@ -1,7 +1,9 @@
 /**
  * The mesh as a graph for rendering: datacenters (groups) holding gateways and services, and one edge per
  * (upstream, target) — primary and failover — labelled with the destination and mode, marked unreachable when the
- * reachability report says so. Sorted, so the same mesh always draws the same way.
+ * reachability report says so. Chains with a router or splitter get one edge per leg and target, labelled with the
+ * route (`route 1 (path prefix /v2/)`) or the split weight (`90%`) and the subset (`api/v2`). Sorted, so the same
+ * mesh always draws the same way.
  */
 import { indexMesh, type MeshIndex, reachReport, serviceKey } from '../compiler/reach.ts';
 import type { CompiledUpstream } from '../compiler/types.ts';
@@ -82,10 +84,15 @@ export function meshGraph(
     }
     for (const t of r.targets) {
       const to = `${t.datacenter}/svc/${t.service}`;
-      if (t.problems.some((p) => p.kind === 'not-deployed' || p.kind === 'unknown-datacenter')) {
+      // A peer's service: drawn in a box of that peer (what runs there is the peer cluster's to know).
+      if (t.datacenter.startsWith('peer:')) add(t.datacenter, { id: to, kind: 'service', label: t.service });
+      else if (t.problems.some((p) => p.kind === 'not-deployed' || p.kind === 'unknown-datacenter')) {
         add(t.datacenter, { id: to, kind: 'missing', label: `${t.service} (not deployed)` });
       }
-      const label = `${t.role === 'failover' ? 'failover ' : ''}${t.service} · ${t.mode}`;
+      // Routes and splits are drawn as labelled edges: `route 1 (path prefix /v2/) · api/v2 · local`, `90% · api/v1`.
+      const leg = t.leg?.replace(/^default route → /, '').replace(/^split \d+ \((.*)\)$/, '$1');
+      const target = t.subset ? `${t.service}/${t.subset}` : t.service;
+      const label = `${leg ? `${leg} · ` : ''}${t.role === 'failover' ? 'failover ' : ''}${target} · ${t.mode}`;
       edges.push({
         from,
         to,
@@ -101,7 +108,7 @@ export function meshGraph(
   const primary = new Set(model.datacenters.filter((d) => d.primary).map((d) => d.name));
   const groups = [...nodes.keys()].sort(cmp).map((dc) => ({
     datacenter: dc,
-    label: primary.has(dc) ? `${dc} (primary)` : dc,
+    label: primary.has(dc) ? `${dc} (primary)` : dc.startsWith('peer:') ? `peer ${dc.slice(5)}` : dc,
     nodes: [...(nodes.get(dc)?.values() ?? [])].sort((a, b) => cmp(a.id, b.id)),
   }));
   const seen = new Set<string>();

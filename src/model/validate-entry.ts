@@ -18,7 +18,8 @@ import type {
 } from './entries.ts';
 import { formatGoDuration, parseGoDuration } from './go-duration.ts';
 import { goPercentF, scaleWeight } from './split-weight.ts';
-import { proxyDefaultsRules, serviceDefaultsRules, validateKeptEntry } from './validate-entry-kinds.ts';
+import { proxyDefaultsRules, resolverRules, serviceDefaultsRules, validateKeptEntry } from './validate-entry-kinds.ts';
+import { validateLoadBalancer } from './validate-load-balancer.ts';
 
 const META_MAX_KEY_PAIRS = 64;
 const META_KEY_MAX_LENGTH = 128;
@@ -205,7 +206,8 @@ function validateResolver(e: ServiceResolverEntry): string[] {
   // Consul prints the parsed time.Duration (`-1500ms` is reported as `-1.5s`).
   if (durationBelowZero(e.ConnectTimeout)) return [`Bad ConnectTimeout '${goText(e.ConnectTimeout)}', must be >= 0`];
   if (durationBelowZero(e.RequestTimeout)) return [`Bad RequestTimeout '${goText(e.RequestTimeout)}', must be >= 0`];
-  return [];
+  const lb = validateLoadBalancer(e.LoadBalancer);
+  return lb ? [lb] : [];
 }
 
 /** `validateConfigEntryMeta` as one error (Consul's multierror text when there are several). */
@@ -443,7 +445,7 @@ export function validateEntry(entry: ConfigEntry): string[] {
     case 'service-defaults':
       return serviceDefaultsRules(entry, validateServiceDefaults(entry));
     case 'service-resolver':
-      return validateResolver(entry);
+      return resolverRules(entry, validateResolver(entry));
     case 'service-intentions':
       return validateIntentions(entry);
     case 'service-router':

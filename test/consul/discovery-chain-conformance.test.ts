@@ -39,7 +39,7 @@ import { withClusterMutex } from './shared.ts';
 const consul = inject('consul');
 if (!consul) console.warn(`\n${MISSING_MESSAGE}\n`);
 
-const ENVIRONMENTS = ['multi-dc', 'primary-secondary', 'gateway-modes'] as const;
+const ENVIRONMENTS = ['multi-dc', 'primary-secondary', 'gateway-modes', 'l7-routing'] as const;
 
 function withoutHash(chain: unknown): unknown {
   const c = { ...(chain as Record<string, unknown>) };

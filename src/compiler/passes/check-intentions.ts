@@ -9,11 +9,14 @@
 import {
   DeniedByIntention,
   IntentionMatchesNothing,
+  LegNotAllowed,
   NoAllowingIntention,
 } from '../../diagnostics/codes/reachability.ts';
 import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagnostic.ts';
 import type { IntentionSource, ServiceIntentionsEntry } from '../../model/entries.ts';
 import type { EntryDecl, MeshModel, SourceSpan } from '../../model/types.ts';
+import { chainTargets } from '../reach.ts';
+import type { CompiledUpstream } from '../types.ts';
 
 /** One source of one service-intentions entry. */
 export interface Rule {
@@ -126,6 +129,50 @@ export function checkIntentions(model: MeshModel): PassResult<void> {
             entry: r.destination,
             role,
             name,
+          },
+        ),
+      );
+    }
+  }
+  return { value: undefined, diagnostics };
+}
+
+/**
+ * The services a compiled chain sends to besides its own — a route to another service, a split onto one, a failover or
+ * redirect target — each need an intention allowing the caller too: the target's sidecar checks the caller's identity.
+ * One finding per (upstream, target service), naming the first leg that goes there.
+ */
+export function checkChainIntentions(model: MeshModel, upstreams: readonly CompiledUpstream[]): PassResult<void> {
+  const diagnostics: Diagnostic[] = [];
+  const defaultDeny = model.aclsEnabled && model.aclDefaultPolicy === 'deny';
+  let byPair: RulesByPair | undefined;
+  for (const u of upstreams) {
+    if (!u.chain) continue;
+    const seen = new Set<string>([u.destination]);
+    for (const ref of chainTargets(u)) {
+      const target = ref.target.Service;
+      if (seen.has(target) || ref.target.Peer) continue;
+      seen.add(target);
+      byPair ??= indexRules(model).byPair;
+      const rule = matchIntention(byPair, u.service, target);
+      if (rule ? rule.source.Action !== 'deny' : !defaultDeny) continue;
+      const leg = ref.leg?.label
+        ? `${ref.role === 'failover' ? 'the failover of ' : ''}${ref.leg.label}`
+        : ref.role === 'failover'
+          ? 'its failover'
+          : 'every request (redirect)';
+      diagnostics.push(
+        diag(
+          LegNotAllowed,
+          { path: u.path, ...(u.span ? { span: u.span } : {}) },
+          {
+            source: u.service,
+            upstream: u.destination,
+            leg,
+            target,
+            why: rule
+              ? `the intention ${describe(rule)} denies ${u.service} → ${target}`
+              : `ACLs default to deny and no service-intentions entry allows ${u.service} → ${target}`,
           },
         ),
       );

@@ -61,7 +61,7 @@ function gatewayDiagnostics(
   out: Diagnostic[],
 ): void {
   if (t.problems.length === 0) return;
-  const upstream = `${u.service} → ${u.destination}`;
+  const upstream = `${u.service} → ${u.destination}${t.leg ? ` (${t.leg})` : ''}`;
   const at = (related: RelatedLocation[]) => ({
     path: u.path,
     ...(u.span ? { span: u.span } : {}),
@@ -105,8 +105,8 @@ interface TargetSummary {
   readonly targets: readonly TargetReach[];
   readonly primaries: readonly TargetReach[];
   readonly failoverTargets: readonly TargetReach[];
-  /** Some failover target is reachable, so an undeployed primary is covered. */
-  readonly covered: boolean;
+  /** Legs (undefined: the plain chain) where some failover target is reachable, so an undeployed primary is covered. */
+  readonly covered: ReadonlySet<string | undefined>;
   /** Nothing to report beyond what the gateway checks say (the common case: skip the per-upstream work). */
   readonly clean: boolean;
 }
@@ -118,7 +118,7 @@ const CLEAN: TargetSummary = Object.freeze({
   targets: NONE,
   primaries: NONE,
   failoverTargets: NONE,
-  covered: false,
+  covered: new Set<string | undefined>(),
   clean: true,
 });
 
@@ -131,7 +131,7 @@ function summarise(targets: readonly TargetReach[]): TargetSummary {
     targets,
     primaries: failoverTargets === NONE ? targets : targets.filter((t) => t.role === 'primary'),
     failoverTargets,
-    covered: failoverTargets.some((t) => t.reachable),
+    covered: new Set(failoverTargets.filter((t) => t.reachable).map((t) => t.leg)),
     clean: targets.every((t) => t.problems.length === 0),
   };
 }
@@ -165,7 +165,12 @@ class TargetReachCache {
     const refs = upstreamTargets(u);
     // The common case is checked without building a report per target.
     if (refs.every((r) => reaches(this.index, u.datacenter, r.target, u.mode.mode))) return CLEAN;
-    return summarise(refs.map((r) => targetReach(this.index, u.datacenter, r.role, r.target, u.mode.mode)));
+    return summarise(
+      refs.map((r) => {
+        const t = targetReach(this.index, u.datacenter, r.role, r.target, u.mode.mode);
+        return r.leg ? { ...t, leg: r.leg.label } : t;
+      }),
+    );
   }
 }
 
@@ -180,15 +185,17 @@ export function checkReachability(model: MeshModel, upstreams: readonly Compiled
     if (u.error) continue;
     const sum = cache.get(u);
     if (sum.clean) continue;
-    const upstream = `${u.service} → ${u.destination}`;
     failovers ??= failoverLocations(model);
     const failoverAt = u.chain
       ? failovers.get(serviceKey(u.chain.ServiceName, u.chain.Namespace, u.chain.Partition))
       : undefined;
     for (const t of sum.targets) gatewayDiagnostics(index, u, t, failoverAt, diagnostics);
     const { primaries, failoverTargets, covered } = sum;
+    const missing = (t: TargetReach) => t.problems.some((p) => p.kind === 'not-deployed' || p.kind === 'subset-empty');
     for (const t of primaries) {
-      if (!t.problems.some((p) => p.kind === 'not-deployed') || covered) continue;
+      if (!missing(t) || covered.has(t.leg)) continue;
+      const upstream = `${u.service} → ${u.destination}${t.leg ? ` (${t.leg})` : ''}`;
+      const subset = t.problems.find((p) => p.kind === 'subset-empty');
       const dcs = [...(index.placements.get(t.service, t.namespace, t.partition)?.keys() ?? [])];
       diagnostics.push(
         diag(
@@ -196,15 +203,21 @@ export function checkReachability(model: MeshModel, upstreams: readonly Compiled
           { path: u.path, ...(u.span ? { span: u.span } : {}) },
           {
             upstream,
-            service: t.service,
+            service: subset?.kind === 'subset-empty' ? `${t.service} subset ${subset.subset}` : t.service,
             dc: t.datacenter,
-            deployedIn: dcs.length === 0 ? 'in no datacenter' : `only in ${dcs.map((d) => `'${d}'`).join(', ')}`,
+            deployedIn:
+              subset?.kind === 'subset-empty'
+                ? `in '${t.datacenter}' with no instance matching ${subset.filter}`
+                : dcs.length === 0
+                  ? 'in no datacenter'
+                  : `only in ${dcs.map((d) => `'${d}'`).join(', ')}`,
           },
         ),
       );
     }
     for (const t of failoverTargets) {
-      if (!t.problems.some((p) => p.kind === 'not-deployed' || p.kind === 'unknown-datacenter')) continue;
+      if (!missing(t) && !t.problems.some((p) => p.kind === 'unknown-datacenter')) continue;
+      const upstream = `${u.service} → ${u.destination}${t.leg ? ` (${t.leg})` : ''}`;
       diagnostics.push(
         diag(
           FailoverTargetNotDeployed,

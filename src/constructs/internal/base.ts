@@ -3,6 +3,7 @@
  * `ConstructArgError` naming the construct path.
  */
 import { Construct } from 'constructs';
+import { formatGoDuration, parseGoDuration } from '../../model/go-duration.ts';
 import type { GatewayMode, SourceSpan, Suppression } from '../../model/types.ts';
 import { ConstructArgError } from './errors.ts';
 import { captureUserSpan } from './source-span.ts';
@@ -48,6 +49,14 @@ export abstract class MeshConstruct extends Construct {
       this.fail(property, "must be a duration such as '3s' or '500ms'", d);
   }
 
+  /**
+   * Refuses an argument Consul's own validation would refuse (`consul` is Consul's message, quoted as Consul words
+   * it so a search for the Consul error finds this one).
+   */
+  protected checkConsul(property: string, consul: string | undefined, got: unknown): void {
+    if (consul !== undefined) this.fail(property, `is refused by Consul: ${consul}`, got);
+  }
+
   protected checkPositiveInt(property: string, n: number | undefined): void {
     if (n !== undefined && (!Number.isInteger(n) || n < 1)) this.fail(property, 'must be a whole number >= 1', n);
   }
@@ -66,4 +75,10 @@ export function suppress(scope: Construct, code: string, reason: string): void {
 /** Suppressions declared on a construct (not inherited). */
 export function suppressionsOf(scope: Construct): Suppression[] {
   return scope.node.metadata.filter((m) => m.type === SUPPRESS_KEY).map((m) => m.data as Suppression);
+}
+
+/** A Go duration as Consul renders it (`30m` → `30m0s`), so a lowered entry equals the one Consul reads back. */
+export function canonicalDuration(d: string): string {
+  const p = parseGoDuration(d);
+  return p.ok ? formatGoDuration(p.ns) : d;
 }

@@ -152,3 +152,17 @@ export const VmFederationWithoutTls = def<{ dc: string }>(
     `through a gateway: "cannot dial via a mesh gateway when outgoing TLS is disabled"`,
   'set tls: true on the datacenter and give each server a certificate naming <node>.server.<dc>.consul (consul tls cert create -server -dc <dc> -node <node>)',
 );
+
+export const PeeringChartRequirement = def<{ dc: string; requirement: string }>(
+  'MC4016',
+  'error',
+  'the chart refuses cluster peering without TLS, connectInject or a mesh gateway',
+  (a) =>
+    `Kubernetes datacenter ${a.dc} takes part in a cluster peering; the chart fails: setting global.peering.enabled to true requires ${a.requirement} to be true`,
+  (a) =>
+    a.requirement === 'meshGateway.enabled'
+      ? 'add a MeshGateway to this datacenter'
+      : a.requirement === 'global.tls.enabled'
+        ? 'set tls: true on the datacenter'
+        : 'enable Connect in the datacenter',
+);

@@ -195,6 +195,16 @@ export const IntentionMatchesNothing = def<{ entry: string; role: 'source' | 'de
   'fix the service name or remove the intention',
 );
 
+export const LegNotAllowed = def<{ source: string; upstream: string; leg: string; target: string; why: string }>(
+  'MC3033',
+  'error',
+  'route, split or failover target not allowed by intentions',
+  (a) =>
+    `${a.source}'s upstream ${a.upstream} sends ${a.leg} to ${a.target}, but ${a.why}; ` +
+    `those requests will be refused (${a.target}'s sidecar checks intentions against ${a.source})`,
+  (a) => `add an intention allowing '${a.source}' to '${a.target}', or change the route/split/failover`,
+);
+
 // ---- Cross-artifact consistency (MC304x) ----
 
 export const ModeNeedsGatewayNotDeployed = def<{ where: string; mode: string; dc: string }>(

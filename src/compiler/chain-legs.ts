@@ -1,0 +1,156 @@
+/**
+ * The legs of a compiled discovery chain: every way a request can travel from the start node to a resolver — through
+ * a router's route (in order, Consul's catch-all last), then possibly a splitter's split (with its effective weight) —
+ * and the resolver's targets, primary then failover. A chain that starts at a resolver has one leg. Reading a chain
+ * Consul's shape (`structs.CompiledDiscoveryChain`), never a second compile of it. Pure.
+ */
+import type { ServiceRoute, ServiceSplit } from '../model/entries.ts';
+import type { ChainNode, ChainTarget, CompiledChain } from './types.ts';
+
+export interface LegRoute {
+  /** 0-based position in the router node (Consul's catch-all is the last one). */
+  readonly index: number;
+  /** True for the catch-all Consul appends (`PathPrefix /` to the chain's own service). */
+  readonly isDefault: boolean;
+  /** What the route matches, e.g. `path prefix /v2/ and header x-canary = always`. */
+  readonly match: string;
+  readonly definition: ServiceRoute;
+}
+
+export interface LegSplit {
+  readonly index: number;
+  /** Effective share of the splitter's traffic, percent. */
+  readonly weight: number;
+  readonly definition: ServiceSplit;
+}
+
+export interface LegTarget {
+  readonly role: 'primary' | 'failover';
+  readonly target: ChainTarget;
+}
+
+export interface ChainLeg {
+  readonly route?: LegRoute;
+  readonly split?: LegSplit;
+  /** The resolver node the leg ends at, e.g. `resolver:v2.api.default.default.dc1`. */
+  readonly resolver: string;
+  /** Its targets, primary then failover in order. */
+  readonly targets: readonly LegTarget[];
+  /** Human label: `route 1 (path prefix /v2/)`, `split 2 (10%)`, `default route → split 1 (90%)`; empty for a plain chain. */
+  readonly label: string;
+}
+
+const describeHeader = (h: NonNullable<NonNullable<ServiceRoute['Match']>['HTTP']>['Header']): string[] =>
+  (h ?? []).map((x) => {
+    const not = x.Invert ? 'not ' : '';
+    if (x.Present) return `header ${x.Name} ${not}present`;
+    if (x.Exact !== undefined && x.Exact !== '') return `header ${x.Name} ${not}= ${x.Exact}`;
+    if (x.Prefix) return `header ${x.Name} ${not}starts with ${x.Prefix}`;
+    if (x.Suffix) return `header ${x.Name} ${not}ends with ${x.Suffix}`;
+    if (x.Regex) return `header ${x.Name} ${not}matches /${x.Regex}/`;
+    return `header ${x.Name}`;
+  });
+
+/** What a route matches, in words (`any request` when it has no criteria). */
+export function describeMatch(route: ServiceRoute): string {
+  const http = route.Match?.HTTP;
+  if (!http) return 'any request';
+  const parts: string[] = [];
+  if (http.PathExact) parts.push(`path ${http.PathExact}`);
+  if (http.PathPrefix) parts.push(`path prefix ${http.PathPrefix}`);
+  if (http.PathRegex) parts.push(`path matches /${http.PathRegex}/`);
+  parts.push(...describeHeader(http.Header));
+  for (const p of http.QueryParam ?? []) {
+    if (p.Present) parts.push(`query ${p.Name} present`);
+    else if (p.Exact !== undefined && p.Exact !== '') parts.push(`query ${p.Name} = ${p.Exact}`);
+    else if (p.Regex) parts.push(`query ${p.Name} matches /${p.Regex}/`);
+  }
+  if (http.Methods?.length) parts.push(`method ${http.Methods.join('|')}`);
+  return parts.length ? parts.join(' and ') : 'any request';
+}
+
+/** Consul's catch-all: the last route, `PathPrefix /`, to the chain's own service with namespace and partition set. */
+function isCatchAll(chain: CompiledChain, route: ServiceRoute, index: number, count: number): boolean {
+  const d = route.Destination;
+  return (
+    index === count - 1 &&
+    route.Match?.HTTP?.PathPrefix === '/' &&
+    d?.Service === chain.ServiceName &&
+    d.Namespace !== undefined &&
+    d.Partition !== undefined &&
+    !d.ServiceSubset
+  );
+}
+
+function resolverTargets(chain: CompiledChain, node: ChainNode | undefined): LegTarget[] {
+  const r = node?.Resolver;
+  if (!r) return [];
+  const out: LegTarget[] = [];
+  const primary = chain.Targets[r.Target];
+  if (primary) out.push({ role: 'primary', target: primary });
+  for (const id of r.Failover?.Targets ?? []) {
+    const t = chain.Targets[id];
+    if (t) out.push({ role: 'failover', target: t });
+  }
+  return out;
+}
+
+function routeLabel(r: LegRoute): string {
+  return r.isDefault ? 'default route' : `route ${r.index + 1} (${r.match})`;
+}
+
+function splitLabel(s: LegSplit): string {
+  return `split ${s.index + 1} (${s.weight}%)`;
+}
+
+/** Follows a node to the resolvers it leads to, appending legs. */
+function walk(chain: CompiledChain, name: string, route: LegRoute | undefined, out: ChainLeg[], depth: number): void {
+  const node = chain.Nodes[name];
+  if (!node || depth > 8) return;
+  if (node.Type === 'resolver') {
+    const label = route ? routeLabel(route) : '';
+    out.push({ ...(route ? { route } : {}), resolver: name, targets: resolverTargets(chain, node), label });
+    return;
+  }
+  if (node.Type === 'splitter') {
+    (node.Splits ?? []).forEach((s, index) => {
+      const split: LegSplit = { index, weight: s.Weight ?? 0, definition: s.Definition };
+      const next = chain.Nodes[s.NextNode];
+      const label = route ? `${routeLabel(route)} → ${splitLabel(split)}` : splitLabel(split);
+      if (next?.Type === 'resolver') {
+        out.push({
+          ...(route ? { route } : {}),
+          split,
+          resolver: s.NextNode,
+          targets: resolverTargets(chain, next),
+          label,
+        });
+      }
+    });
+    return;
+  }
+  if (node.Type === 'router' && route === undefined) {
+    const routes = node.Routes ?? [];
+    routes.forEach((r, index) => {
+      const legRoute: LegRoute = {
+        index,
+        isDefault: isCatchAll(chain, r.Definition, index, routes.length),
+        match: describeMatch(r.Definition),
+        definition: r.Definition,
+      };
+      walk(chain, r.NextNode, legRoute, out, depth + 1);
+    });
+  }
+}
+
+/** The legs of a chain, in route order then split order. */
+export function chainLegs(chain: CompiledChain): ChainLeg[] {
+  const out: ChainLeg[] = [];
+  walk(chain, chain.StartNode, undefined, out, 0);
+  return out;
+}
+
+/** Whether a chain routes or splits (its start node is not a resolver). */
+export function hasL7(chain: CompiledChain | undefined): boolean {
+  return chain !== undefined && chain.Nodes[chain.StartNode]?.Type !== 'resolver';
+}
