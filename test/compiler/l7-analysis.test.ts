@@ -12,8 +12,8 @@ import { reachReport } from '../../src/compiler/reach.ts';
 import { type HttpRequest, routeMismatch, routeRequest } from '../../src/compiler/route-match.ts';
 import { filterMatches } from '../../src/compiler/subset-filter.ts';
 import type { Compilation, CompiledChain } from '../../src/compiler/types.ts';
-import { renderMermaid } from '../../src/graph/mermaid.ts';
 import { changedEdges } from '../../src/graph/changed-edges.ts';
+import { renderMermaid } from '../../src/graph/mermaid.ts';
 import { meshGraph } from '../../src/graph/mesh-graph.ts';
 import type { MeshModel, ServiceInstanceDecl } from '../../src/model/types.ts';
 import { runCli } from '../cli/run-cli.ts';
@@ -148,6 +148,23 @@ describe('reach and validation per leg', () => {
       ['primary', false],
       ['failover', true],
     ]);
+  });
+
+  it('a failover that can never trigger is found on a leg’s subset too (MC3015), not only the default subset', () => {
+    const c = withModel((m) => ({
+      ...m,
+      entries: m.entries.map((d) =>
+        d.entry.Kind === 'service-resolver' && d.entry.Name === 'api'
+          ? {
+              ...d,
+              entry: { ...d.entry, Failover: { '*': { Datacenters: ['dc2'] }, v2: { Datacenters: ['dc1', 'dc2'] } } },
+            }
+          : d,
+      ),
+    }));
+    const mc3015 = c.diagnostics.filter((d) => d.code === 'MC3015');
+    expect(mc3015).toHaveLength(1);
+    expect(mc3015[0]?.message).toContain("'dc1'");
   });
 
   it('a route to another service needs its own intention (MC3033), named by the leg that goes there', () => {
