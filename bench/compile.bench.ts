@@ -13,8 +13,11 @@
  *   that part alone);
  * - the validation passes are then run once more on their own, to time their share of `compile()`.
  *
- * Options: sizes (`npm run bench:compile -- 1000 5000`), `--runs N`, `--cold` (no warm-up and no GC before the timed
- * part: what a single `meshcc synth` process sees).
+ * Meshes: the plain mesh at each size, then the L7 mesh (`generateMesh(n, 5, { l7: true })`: half the services speak
+ * HTTP with a resolver with subsets, a splitter and a router, so their callers' chains start at a router) at 1k and 10k.
+ *
+ * Options: sizes (`npm run bench:compile -- 1000 5000`), `--l7` (only the L7 mesh, at the given sizes), `--runs N`,
+ * `--cold` (no warm-up and no GC before the timed part: what a single `meshcc synth` process sees).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +29,7 @@ import { generateMesh } from './generate-mesh.ts';
 
 interface Sample {
   services: number;
+  l7: boolean;
   instances: number;
   upstreams: number;
   entries: number;
@@ -48,9 +52,9 @@ function warmUp(model: MeshModel): void {
   emitConsulEntries(c);
 }
 
-function measure(services: number, cold: boolean): Sample {
-  if (!cold) for (let i = 0; i < WARM_UP_ROUNDS; i++) warmUp(generateMesh(WARM_UP_SERVICES));
-  const model = generateMesh(services);
+function measure(services: number, cold: boolean, l7: boolean): Sample {
+  if (!cold) for (let i = 0; i < WARM_UP_ROUNDS; i++) warmUp(generateMesh(WARM_UP_SERVICES, 5, { l7 }));
+  const model = generateMesh(services, 5, { l7 });
   if (!cold) (globalThis as { gc?: () => void }).gc?.();
   const rssBeforeMb = Math.round(process.memoryUsage().rss / 2 ** 20);
   const t0 = performance.now();
@@ -64,6 +68,7 @@ function measure(services: number, cold: boolean): Sample {
   const t3 = performance.now();
   return {
     services,
+    l7,
     instances: model.instances.length,
     upstreams: c.upstreams.length,
     entries: c.entries.length,
@@ -85,25 +90,42 @@ function median(xs: readonly number[]): number {
 
 const args = process.argv.slice(2);
 if (args[0] === '--child') {
-  process.stdout.write(JSON.stringify(measure(Number(args[1]), args[2] === '--cold')));
+  process.stdout.write(JSON.stringify(measure(Number(args[1]), args.includes('--cold'), args.includes('--l7'))));
 } else {
   const cold = args.includes('--cold');
+  const onlyL7 = args.includes('--l7');
   const runsAt = args.indexOf('--runs');
   const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 5;
-  const rest = args.filter((a, i) => a !== '--cold' && (runsAt < 0 || (i !== runsAt && i !== runsAt + 1)));
-  const sizes = rest.length > 0 ? rest.map(Number) : [1_000, 10_000, 50_000];
+  const rest = args.filter(
+    (a, i) => a !== '--cold' && a !== '--l7' && (runsAt < 0 || (i !== runsAt && i !== runsAt + 1)),
+  );
+  const plain = rest.length > 0 ? rest.map(Number) : [1_000, 10_000, 50_000];
+  // Each size of the plain mesh, then the L7 mesh (half the services with a router and a splitter) at 1k and 10k.
+  const runsOf: { n: number; l7: boolean }[] = [
+    ...(onlyL7 ? [] : plain.map((n) => ({ n, l7: false }))),
+    ...(rest.length > 0 ? (onlyL7 ? plain : []) : [1_000, 10_000]).map((n) => ({ n, l7: true })),
+  ];
   const self = fileURLToPath(import.meta.url);
   console.log(
     `node ${process.version}, ${process.platform}/${process.arch}, medians of ${runs} runs per size${cold ? ', cold processes' : ''}`,
   );
   console.log(
-    '| services | instances | upstreams | entries | files | compile ms | of which validation ms | validation adds | emit ms | total ms | total min–max ms | RSS before MB | peak RSS MB | errors |',
+    '| mesh | services | instances | upstreams | entries | files | compile ms | of which validation ms | validation adds | emit ms | total ms | total min–max ms | RSS before MB | peak RSS MB | errors |',
   );
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const n of sizes) {
+  console.log('|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const { n, l7 } of runsOf) {
     const samples: Sample[] = [];
     for (let i = 0; i < runs; i++) {
-      const child = ['--expose-gc', '--import', 'tsx', self, '--child', String(n), ...(cold ? ['--cold'] : [])];
+      const child = [
+        '--expose-gc',
+        '--import',
+        'tsx',
+        self,
+        '--child',
+        String(n),
+        ...(cold ? ['--cold'] : []),
+        ...(l7 ? ['--l7'] : []),
+      ];
       const r = spawnSync(process.execPath, child, {
         encoding: 'utf8',
         maxBuffer: 1 << 20,
@@ -124,7 +146,7 @@ if (args[0] === '--child') {
     const totals = samples.map((x) => x.compileMs + x.emitMs);
     const spread = `${round(Math.min(...totals))}–${round(Math.max(...totals))}`;
     console.log(
-      `| ${s.services} | ${s.instances} | ${s.upstreams} | ${s.entries} | ${s.files} | ${round(compileMs)} | ${round(validateMs)} | ${Math.round(adds * 100)}% | ${round(m((x) => x.emitMs))} | ${round(m((x) => x.compileMs + x.emitMs))} | ${spread} | ${round(m((x) => x.rssBeforeMb))} | ${round(m((x) => x.peakRssMb))} | ${s.errors} |`,
+      `| ${s.l7 ? 'L7: half with router + splitter' : 'plain'} | ${s.services} | ${s.instances} | ${s.upstreams} | ${s.entries} | ${s.files} | ${round(compileMs)} | ${round(validateMs)} | ${Math.round(adds * 100)}% | ${round(m((x) => x.emitMs))} | ${round(m((x) => x.compileMs + x.emitMs))} | ${spread} | ${round(m((x) => x.rssBeforeMb))} | ${round(m((x) => x.peakRssMb))} | ${s.errors} |`,
     );
   }
 }

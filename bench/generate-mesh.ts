@@ -27,7 +27,16 @@ function svcName(i: number): string {
   return `svc-${String(i).padStart(5, '0')}`;
 }
 
-export function generateMesh(services: number, upstreamsPerInstance = 5): MeshModel {
+/** Options of {@link generateMesh}. */
+export interface MeshShape {
+  /**
+   * Half the services (every even one) speak HTTP and get L7 routing: a resolver with subsets v1/v2, a splitter
+   * (90 % v1, 10 % v2) and a router (`/v2` to subset v2, a canary header to the splitter, the rest by default).
+   */
+  readonly l7?: boolean;
+}
+
+export function generateMesh(services: number, upstreamsPerInstance = 5, shape: MeshShape = {}): MeshModel {
   const root = 'bench';
   const datacenters: DatacenterDecl[] = DCS.map((name, i) => ({
     path: `${root}/${name}`,
@@ -96,14 +105,15 @@ export function generateMesh(services: number, upstreamsPerInstance = 5): MeshMo
         upstreams,
       });
     }
-    if (i % 4 === 0) {
+    const l7 = shape.l7 === true && i % 2 === 0;
+    if (i % 4 === 0 || l7) {
       entries.push({
         path: `${root}/${name}/service-defaults`,
         origin: 'construct',
-        entry: { Kind: 'service-defaults', Name: name, Protocol: 'tcp', MeshGateway: { Mode: 'local' } },
+        entry: { Kind: 'service-defaults', Name: name, Protocol: l7 ? 'http' : 'tcp', MeshGateway: { Mode: 'local' } },
       });
     }
-    if (i % 10 === 0) {
+    if (i % 10 === 0 || l7) {
       entries.push({
         path: `${root}/${name}/resolver`,
         origin: 'construct',
@@ -111,7 +121,41 @@ export function generateMesh(services: number, upstreamsPerInstance = 5): MeshMo
           Kind: 'service-resolver',
           Name: name,
           ConnectTimeout: '3s',
-          Failover: { '*': { Datacenters: [DCS[(i + 1) % 3]!] } },
+          ...(l7
+            ? {
+                Subsets: { v1: { Filter: 'Service.Meta.version == v1' }, v2: { Filter: 'Service.Meta.version == v2' } },
+              }
+            : {}),
+          ...(i % 10 === 0 ? { Failover: { '*': { Datacenters: [DCS[(i + 1) % 3]!] } } } : {}),
+        },
+      });
+    }
+    if (l7) {
+      entries.push({
+        path: `${root}/${name}/splitter`,
+        origin: 'construct',
+        entry: {
+          Kind: 'service-splitter',
+          Name: name,
+          Splits: [
+            { Weight: 90, ServiceSubset: 'v1' },
+            { Weight: 10, ServiceSubset: 'v2' },
+          ],
+        },
+      });
+      entries.push({
+        path: `${root}/${name}/router`,
+        origin: 'construct',
+        entry: {
+          Kind: 'service-router',
+          Name: name,
+          Routes: [
+            { Match: { HTTP: { PathPrefix: '/v2' } }, Destination: { ServiceSubset: 'v2', RequestTimeout: '5s' } },
+            {
+              Match: { HTTP: { Header: [{ Name: 'x-canary', Present: true }], Methods: ['GET'] } },
+              Destination: { Service: name, NumRetries: 2, RetryOnStatusCodes: [503] },
+            },
+          ],
         },
       });
     }

@@ -1,5 +1,5 @@
-// Module hooks (node:module register) for the CLI: a user's TypeScript file (.ts/.mts, outside node_modules and
-// outside meshcc itself) always loads as an ES module, so an environment works in a package whose package.json says
+// Module hooks (node:module register) for the CLI: a user's TypeScript file (.ts/.mts outside node_modules; .cts
+// stays CommonJS) always loads as an ES module, so an environment works in a package whose package.json says
 // "type": "commonjs" (or nothing) as well as "module". In this checkout, 'meshcc' resolves to src/index.ts so the
 // examples and the CLI share one copy of the constructs without a build.
 // (meshcc's own sources in the checkout are ES modules anyway; installed, meshcc ships no .ts.)

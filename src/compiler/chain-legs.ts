@@ -114,7 +114,7 @@ function walk(chain: CompiledChain, name: string, route: LegRoute | undefined, o
   }
   if (node.Type === 'splitter') {
     (node.Splits ?? []).forEach((s, index) => {
-      const split: LegSplit = { index, weight: s.Weight, definition: s.Definition };
+      const split: LegSplit = { index, weight: s.Weight ?? 0, definition: s.Definition };
       const next = chain.Nodes[s.NextNode];
       const label = route ? `${routeLabel(route)} → ${splitLabel(split)}` : splitLabel(split);
       if (next?.Type === 'resolver') {

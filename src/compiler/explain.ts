@@ -4,9 +4,10 @@
  * implementation of them.
  */
 import { isAbsolute, relative } from 'node:path';
+import type { ServiceRoute } from '../model/entries.ts';
 import { type ChainLeg, chainLegs, hasL7 } from './chain-legs.ts';
 import { type HttpRequest, routeRequest } from './route-match.ts';
-import type { ChainTarget, CompiledChain, CompiledUpstream, ModeLayer } from './types.ts';
+import type { ChainNode, ChainTarget, CompiledChain, CompiledUpstream, ModeLayer } from './types.ts';
 
 /** A target of a resolver, in the order a proxy tries them. */
 export interface OrderedTarget {
@@ -14,9 +15,9 @@ export interface OrderedTarget {
   readonly target: ChainTarget;
 }
 
-/** The targets of a chain's start resolver: the primary, then each failover target in order. */
-export function orderedTargets(chain: CompiledChain): OrderedTarget[] {
-  const resolver = chain.Nodes[chain.StartNode]?.Resolver;
+/** The targets of a resolver node: the primary, then each failover target in order. */
+export function resolverTargets(chain: CompiledChain, node: ChainNode | undefined): OrderedTarget[] {
+  const resolver = node?.Resolver;
   if (!resolver) return [];
   const out: OrderedTarget[] = [];
   const primary = chain.Targets[resolver.Target];
@@ -28,14 +29,17 @@ export function orderedTargets(chain: CompiledChain): OrderedTarget[] {
   return out;
 }
 
+/** The targets of a chain's start resolver (none when the chain starts at a router or splitter). */
+export function orderedTargets(chain: CompiledChain): OrderedTarget[] {
+  return resolverTargets(chain, chain.Nodes[chain.StartNode]);
+}
+
 function modeText(t: ChainTarget): string {
   return t.MeshGateway.Mode ?? 'default (none)';
 }
 
-function targetLines(chain: CompiledChain, indent: string, callerDc?: string, leg?: ChainLeg): string[] {
-  const rows = leg
-    ? leg.targets.map((t, i) => ({ role: t.role === 'primary' ? 'primary' : `failover ${i}`, target: t.target }))
-    : orderedTargets(chain);
+function targetLines(chain: CompiledChain, indent: string, callerDc?: string, node?: ChainNode): string[] {
+  const rows = node ? resolverTargets(chain, node) : orderedTargets(chain);
   const width = Math.max(0, ...rows.map((r) => r.role.length));
   return rows.flatMap(({ role, target: t }) => {
     const where = t.Peer ? `peer ${t.Peer}` : `datacenter ${t.Datacenter}`;
@@ -46,6 +50,94 @@ function targetLines(chain: CompiledChain, indent: string, callerDc?: string, le
       `${indent}${' '.repeat(width)}  SNI ${t.SNI}${t.External ? ' (external)' : ''}`,
     ];
   });
+}
+
+/** What a route matches, e.g. `PathPrefix /api, header x-env exact "dev", GET|POST`; `everything` without a match. */
+export function routeMatchText(r: ServiceRoute): string {
+  const h = r.Match?.HTTP;
+  if (!h) return 'everything';
+  const parts: string[] = [];
+  if (h.PathExact) parts.push(`PathExact ${h.PathExact}`);
+  if (h.PathPrefix) parts.push(`PathPrefix ${h.PathPrefix}`);
+  if (h.PathRegex) parts.push(`PathRegex ${h.PathRegex}`);
+  for (const x of h.Header ?? []) {
+    const how = x.Present
+      ? 'present'
+      : x.Exact
+        ? `exact "${x.Exact}"`
+        : x.Prefix
+          ? `prefix "${x.Prefix}"`
+          : x.Suffix
+            ? `suffix "${x.Suffix}"`
+            : `regex "${x.Regex ?? ''}"`;
+    parts.push(`header ${x.Name} ${x.Invert ? 'not ' : ''}${how}`);
+  }
+  for (const x of h.QueryParam ?? []) {
+    const how = x.Present ? 'present' : x.Exact ? `exact "${x.Exact}"` : `regex "${x.Regex ?? ''}"`;
+    parts.push(`query ${x.Name} ${how}`);
+  }
+  if (h.Methods && h.Methods.length > 0) parts.push(h.Methods.join('|'));
+  return parts.length > 0 ? parts.join(', ') : 'everything';
+}
+
+/** Destination settings worth a glance: rewrite, timeouts, retries. */
+function routeExtras(r: ServiceRoute): string {
+  const d = r.Destination;
+  if (!d) return '';
+  const x: string[] = [];
+  if (d.PrefixRewrite) x.push(`prefix rewrite ${d.PrefixRewrite}`);
+  if (d.RequestTimeout) x.push(`request timeout ${d.RequestTimeout}`);
+  if (d.IdleTimeout) x.push(`idle timeout ${d.IdleTimeout}`);
+  if (d.NumRetries) x.push(`${d.NumRetries} retries`);
+  if (d.RetryOnConnectFailure) x.push('retry on connect failure');
+  if (d.RetryOn?.length) x.push(`retry on ${d.RetryOn.join(',')}`);
+  if (d.RetryOnStatusCodes?.length) x.push(`retry on status ${d.RetryOnStatusCodes.join(',')}`);
+  return x.length > 0 ? ` (${x.join(', ')})` : '';
+}
+
+/** One node and everything below it; a node already printed is referred to, not printed again. */
+function nodeLines(chain: CompiledChain, key: string, indent: string, seen: Set<string>): string[] {
+  const node = chain.Nodes[key];
+  if (!node) return [`${indent}${key} (missing)`];
+  if (seen.has(key)) return [`${indent}${key} (shown above)`];
+  seen.add(key);
+  const lines: string[] = [];
+  if (node.Type === 'router') {
+    lines.push(`${indent}router ${node.Name}`);
+    (node.Routes ?? []).forEach((r, i, all) => {
+      const last = i === all.length - 1 ? ' (default route)' : '';
+      lines.push(`${indent}  route ${i + 1}${last}: ${routeMatchText(r.Definition)}${routeExtras(r.Definition)}`);
+      lines.push(...nodeLines(chain, r.NextNode, `${indent}    `, seen));
+    });
+  } else if (node.Type === 'splitter') {
+    lines.push(`${indent}splitter ${node.Name}`);
+    for (const sp of node.Splits ?? []) {
+      lines.push(`${indent}  ${sp.Weight ?? 0}%`);
+      lines.push(...nodeLines(chain, sp.NextNode, `${indent}    `, seen));
+    }
+  } else {
+    const r = node.Resolver;
+    const extras = [`connect timeout ${r?.ConnectTimeout ?? ''}`];
+    if (r?.RequestTimeout) extras.push(`request timeout ${r.RequestTimeout / 1e6}ms`);
+    if (r?.Default) extras.push('default resolver');
+    lines.push(`${indent}resolver ${node.Name} (${extras.join(', ')})`);
+    lines.push(...targetLines(chain, `${indent}  `, undefined, node));
+  }
+  return lines;
+}
+
+/**
+ * Human-readable tree of a compiled chain: start node, then each router's routes (match, destination settings) and
+ * each splitter's weights down to the resolvers, with their timeouts and targets, primary then failover.
+ */
+export function renderChainText(chain: CompiledChain): string {
+  const lines = [
+    `chain ${chain.ServiceName} (namespace ${chain.Namespace}, partition ${chain.Partition}) compiled in ${chain.Datacenter}`,
+    `  protocol ${chain.Protocol}${chain.Default ? ', default chain' : ''}${chain.CustomizationHash ? `, customized (${chain.CustomizationHash})` : ''}`,
+    `  start ${chain.StartNode}`,
+    ...nodeLines(chain, chain.StartNode, '  ', new Set()),
+  ];
+  return `${lines.join('\n')}\n`;
 }
 
 /** What a leg does to the request on its way (destination settings of the route, headers of the split). */
@@ -81,7 +173,7 @@ function legLines(
   const lines: string[] = [];
   for (const leg of legs) {
     lines.push(`${indent}${leg.label} → ${leg.resolver.replace(/^resolver:/, '')}${legDetails(leg)}`);
-    lines.push(...targetLines(chain, `${indent}    `, callerDc, leg));
+    lines.push(...targetLines(chain, `${indent}    `, callerDc, chain.Nodes[leg.resolver]));
   }
   return lines;
 }
@@ -104,28 +196,6 @@ export function renderRequestText(chain: CompiledChain, req: HttpRequest, caller
 function headerText(req: HttpRequest): string {
   const h = Object.entries(req.headers ?? {});
   return h.length ? ` with ${h.map(([k, v]) => `${k}: ${v}`).join(', ')}` : '';
-}
-
-/** Human-readable tree of a compiled chain: start node, resolver, timeouts, targets primary then failover. */
-export function renderChainText(chain: CompiledChain): string {
-  const lines = [
-    `chain ${chain.ServiceName} (namespace ${chain.Namespace}, partition ${chain.Partition}) compiled in ${chain.Datacenter}`,
-    `  protocol ${chain.Protocol}${chain.Default ? ', default chain' : ''}${chain.CustomizationHash ? `, customized (${chain.CustomizationHash})` : ''}`,
-    `  start ${chain.StartNode}`,
-  ];
-  const node = chain.Nodes[chain.StartNode];
-  const r = node?.Resolver;
-  if (hasL7(chain)) {
-    lines.push(`  ${node?.Type === 'router' ? 'routes, first match wins' : 'splits'}:`);
-    lines.push(...legLines(chain, '    '));
-  } else if (node && r) {
-    const extras = [`connect timeout ${r.ConnectTimeout}`];
-    if (r.RequestTimeout) extras.push(`request timeout ${r.RequestTimeout / 1e6}ms`);
-    if (r.Default) extras.push('default resolver');
-    lines.push(`  resolver ${node.Name} (${extras.join(', ')})`);
-    lines.push(...targetLines(chain, '    '));
-  }
-  return `${lines.join('\n')}\n`;
 }
 
 function layerLine(layer: ModeLayer, index: number, winner: number, cwd: string | undefined): string {
@@ -162,9 +232,7 @@ export function renderExplainText(u: CompiledUpstream, cwd?: string): string {
     lines.push(`targets (chain compiled in ${u.targetDatacenter}, protocol ${u.chain.Protocol}):`);
     lines.push(...targetLines(u.chain, '  ', u.datacenter));
   } else if (u.error) {
-    lines.push(
-      `no targets: ${u.error.unsupported ? 'meshcc cannot compile this chain' : 'Consul refuses this chain'}:`,
-    );
+    lines.push('no targets: Consul refuses this chain:');
     lines.push(`  ${u.error.message}`);
   }
   return `${lines.join('\n')}\n`;

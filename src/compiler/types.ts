@@ -81,8 +81,11 @@ export interface ChainRoute {
 export interface ChainSplit {
   /** The splitter entry's split (`structs.ServiceSplit` JSON); its own `Weight` is the entry's, not the effective one. */
   readonly Definition: ServiceSplit;
-  /** Effective share of this node's traffic, 0–100 (a float32 in Consul, printed with its shortest decimal form). */
-  readonly Weight: number;
+  /**
+   * Effective share of this node's traffic, 0–100 (a float32 in Consul, printed with its shortest decimal form).
+   * Absent when 0 (`omitempty`), e.g. 0.01 % of 25 % after flattening.
+   */
+  readonly Weight?: number;
   /** Always a `resolver:<target ID>` after flattening. */
   readonly NextNode: string;
 }

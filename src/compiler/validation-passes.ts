@@ -8,9 +8,9 @@
 import type { PassResult } from '../diagnostics/diagnostic.ts';
 import type { MeshModel } from '../model/types.ts';
 import { checkConsistency } from './passes/check-consistency.ts';
+import { checkEntryGraph } from './passes/check-entry-graph.ts';
 import { checkFailover } from './passes/check-failover.ts';
 import { checkChainIntentions, checkIntentions } from './passes/check-intentions.ts';
-import { checkL7 } from './passes/check-l7.ts';
 import { checkReachability } from './passes/check-reachability.ts';
 import { checkTopology } from './passes/check-topology.ts';
 import { checkUpstreams } from './passes/check-upstreams.ts';
@@ -28,5 +28,5 @@ export const validationPasses: Array<ValidationPass> = [
   (model) => checkIntentions(model),
   checkChainIntentions,
   (model) => checkConsistency(model),
-  checkL7,
+  (model) => checkEntryGraph(model),
 ];

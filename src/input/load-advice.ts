@@ -6,7 +6,7 @@
 import { relative } from 'node:path';
 
 const FORMAT =
-  /ERR_REQUIRE_ESM|ERR_REQUIRE_CYCLE_MODULE|ERR_REQUIRE_ASYNC_MODULE|Cannot require\(\) ES Module|require is not defined in ES module scope|exports is not defined in ES module scope|module is not defined in ES module scope|Cannot use import statement outside a module|Unexpected token 'export'/;
+  /require\(\) of ES Module|ERR_REQUIRE_ESM|ERR_REQUIRE_CYCLE_MODULE|ERR_REQUIRE_ASYNC_MODULE|Cannot require\(\) ES Module|require is not defined in ES module scope|exports is not defined in ES module scope|module is not defined in ES module scope|Cannot use import statement outside a module|Unexpected token 'export'/;
 
 /** The package a "cannot find package" error names (`'meshcc'`, `'@scope/x'`), if any. */
 function missingPackage(message: string): string | undefined {

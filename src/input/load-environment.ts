@@ -5,6 +5,7 @@
  * line of the environment file; unparseable entry files are reported by the entries loader.
  */
 import { existsSync, statSync } from 'node:fs';
+import { register as registerHooks } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConstructArgError } from '../constructs/internal/errors.ts';
@@ -43,12 +44,17 @@ export function resolveEnvironment(arg: string, cwd = process.cwd()): { file: st
 
 let tsxRegistered = false;
 
-/** Makes `.ts` importable outside vitest (the CLI's bin registers tsx itself and sets the flag). */
+/**
+ * Makes `.ts` importable outside vitest (the CLI's bin registers the same itself and sets the flag): tsx, then the
+ * hooks that load a user's .ts file as an ES module whatever package.json's "type" (bin/load-hooks.js, shipped).
+ */
 async function ensureTypeScriptLoader(): Promise<void> {
   const g = globalThis as { __meshccTsx?: boolean };
   if (tsxRegistered || g.__meshccTsx || process.env.VITEST) return;
   const { register } = await import('tsx/esm/api');
   register();
+  const hooks = new URL('../../bin/load-hooks.js', import.meta.url);
+  if (existsSync(hooks)) registerHooks(hooks.href, import.meta.url, { data: { index: null } });
   tsxRegistered = true;
   g.__meshccTsx = true;
 }

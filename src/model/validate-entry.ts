@@ -19,6 +19,7 @@ import type {
 import { formatGoDuration, parseGoDuration } from './go-duration.ts';
 import { goPercentF, scaleWeight } from './split-weight.ts';
 import { validateLoadBalancer } from './validate-load-balancer.ts';
+import { proxyDefaultsRules, serviceDefaultsRules, validateKeptEntry } from './validate-entry-kinds.ts';
 
 const META_MAX_KEY_PAIRS = 64;
 const META_KEY_MAX_LENGTH = 128;
@@ -237,6 +238,19 @@ function validateRouter(e: ServiceRouterEntry): string[] {
   const meta = metaError(e.Meta);
   if (meta) return [meta];
   const routes = e.Routes ?? [];
+  // Newer api structs have these header fields; a v1.22 server does not know them and refuses the body.
+  for (let i = 0; i < routes.length; i++) {
+    const headers = routes[i]?.Match?.HTTP?.Header ?? [];
+    for (let j = 0; j < headers.length; j++) {
+      for (const field of ['Contains', 'IgnoreCase'] as const) {
+        if (headers[j]?.[field] !== undefined) {
+          return [
+            `Request decoding failed: 1 error occurred:\n\t* invalid config key "Routes[${i}].Match.HTTP.Header[${j}].${field}"`,
+          ];
+        }
+      }
+    }
+  }
   for (let i = 0; i < routes.length; i++) {
     const route = routes[i] ?? {};
     let eligibleForPrefixRewrite = false;
@@ -427,9 +441,9 @@ function validateIntentions(e: ServiceIntentionsEntry): string[] {
 export function validateEntry(entry: ConfigEntry): string[] {
   switch (entry.Kind) {
     case 'proxy-defaults':
-      return validateProxyDefaults(entry);
+      return proxyDefaultsRules(entry, validateProxyDefaults(entry));
     case 'service-defaults':
-      return validateServiceDefaults(entry);
+      return serviceDefaultsRules(entry, validateServiceDefaults(entry));
     case 'service-resolver':
       return validateResolver(entry);
     case 'service-intentions':
@@ -439,6 +453,6 @@ export function validateEntry(entry: ConfigEntry): string[] {
     case 'service-splitter':
       return validateSplitter(entry);
     default:
-      return [];
+      return validateKeptEntry(entry);
   }
 }

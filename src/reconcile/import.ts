@@ -34,6 +34,8 @@ function fileName(kind: string, name: string): string {
 /** The entry as written to `entries/`: canonical, without server fields or meshcc's ownership keys. */
 export function importedEntry(e: LiveEntry): Record<string, unknown> {
   const n: Record<string, unknown> = normalizeEntry(e, { durations: false });
+  // The mesh entry has no Name field in Consul (an entry file with one is rejected).
+  if (n.Kind === 'mesh') delete n.Name;
   const meta = { ...((n.Meta as Record<string, string> | undefined) ?? {}) };
   delete meta[MANAGED_BY_KEY];
   delete meta[ENVIRONMENT_KEY];

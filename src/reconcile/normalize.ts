@@ -11,7 +11,8 @@ import { sortKeys } from '../emit/artifact.ts';
 import { entryKey } from '../model/entries.ts';
 
 /** Top-level fields the server owns. */
-const SERVER_FIELDS = new Set(['CreateIndex', 'ModifyIndex', 'Hash', 'CreateTime', 'UpdateTime']);
+/** (`Status`: the conditions Consul writes on API gateways, routes and certificates.) */
+const SERVER_FIELDS = new Set(['CreateIndex', 'ModifyIndex', 'Hash', 'CreateTime', 'UpdateTime', 'Status']);
 /** Fields of an intention source the server computes or keeps for legacy intentions. */
 const SOURCE_SERVER_FIELDS = new Set(['Precedence', 'LegacyID', 'LegacyMeta', 'LegacyCreateTime', 'LegacyUpdateTime']);
 /** Opaque maps whose zero values are user data (not Go zero values) and are kept verbatim. */
@@ -26,9 +27,15 @@ function isZero(v: unknown): boolean {
   return false;
 }
 
-/** Go durations in `*Timeout`/`*Interval`/`*TTL` fields compare by value (`60s` equals `1m0s`). */
+/**
+ * Go durations in `*Timeout`/`*Interval`/`*TTL`/`*Duration`/`*EjectionTime` fields compare by value (`60s` equals
+ * `1m0s`); Consul returns some `time.Duration` fields as nanosecond numbers (`PassiveHealthCheck.Interval`,
+ * `CacheDuration`), which compare equal to the text meshcc wrote.
+ */
 function normalizeDuration(key: string, v: unknown): unknown {
-  if (typeof v !== 'string' || !/(Timeout|Interval|TTL)$/.test(key)) return v;
+  if (!/(Timeout|Interval|TTL|Duration|EjectionTime)$/.test(key)) return v;
+  if (typeof v === 'number' && Number.isInteger(v)) return `${v}ns`;
+  if (typeof v !== 'string') return v;
   const ns = parseGoDuration(v);
   return ns === undefined ? v : `${ns}ns`;
 }

@@ -3,7 +3,8 @@
  * (`POST /v1/internal/acl/authorize`, 64 checks per request) and reports each missing permission per entry, so a
  * token that lacks a permission writes nothing. Required permissions per kind follow Consul's config API docs:
  * service-defaults/resolver/splitter/router `service:write`, service-intentions `intention:write` on the destination,
- * proxy-defaults `mesh:write` (or `operator:write`).
+ * proxy-defaults and every gateway, route, certificate, JWT-provider, mesh, exported-services and sameness-group entry
+ * `mesh:write` (or `operator:write`), as each kind's `CanWrite` in Consul's agent/structs asks.
  */
 import { MissingPermission } from '../diagnostics/codes/reconcile.ts';
 import { type Diagnostic, diag } from '../diagnostics/diagnostic.ts';
@@ -22,6 +23,17 @@ export function requiredPermissions(a: PlanAction): AuthzCheck[] {
     case 'service-intentions':
       return [{ Resource: 'intention', Segment: a.name, Access: 'write' }];
     case 'proxy-defaults':
+    case 'mesh':
+    case 'exported-services':
+    case 'sameness-group':
+    case 'ingress-gateway':
+    case 'terminating-gateway':
+    case 'api-gateway':
+    case 'http-route':
+    case 'tcp-route':
+    case 'inline-certificate':
+    case 'file-system-certificate':
+    case 'jwt-provider':
       return [
         { Resource: 'mesh', Access: 'write' },
         { Resource: 'operator', Access: 'write' },

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.ts';
@@ -18,6 +18,15 @@ describe('meshcc command line', () => {
     const r = await runCli([name, '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: meshcc /);
+  });
+
+  it("prints package.json's version for --version", async () => {
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as {
+      version: string;
+    };
+    const r = await runCli(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`meshcc ${pkg.version}\n`);
   });
 
   it('rejects an unknown command with exit code 1 and the command list', async () => {

@@ -164,7 +164,14 @@ describe('compile', () => {
     expect(bad.upstreams[0]?.error?.message).toBe(
       'discovery chain "api" uses a protocol "tcp" that does not permit advanced routing or splitting behavior',
     );
-    expect(mc2(bad).map((d) => [d.code, d.severity])).toEqual([['MC2002', 'error']]);
+    // At the upstream that asks for the chain (MC2002), and at the entry Consul would refuse to write (MC2005).
+    expect(mc2(bad).map((d) => [d.code, d.severity])).toEqual([
+      ['MC2005', 'error'],
+      ['MC2002', 'error'],
+    ]);
+    expect(mc2(bad).find((d) => d.code === 'MC2005')?.message).toContain(
+      "Consul would refuse to write service-splitter 'api'",
+    );
   });
 
   it('compiles a chain once for every upstream that asks for the same thing', () => {

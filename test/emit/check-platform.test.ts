@@ -56,6 +56,34 @@ const cases: { name: string; model: () => MeshModel; expected: string[] }[] = [
     expected: ['MC4005'],
   },
   {
+    name: 'a NodePort gateway whose WAN port is not its nodePort reports MC4012',
+    model: () =>
+      edit(k8sPair().model, (m) => ({
+        gateways: m.gateways.map((g) =>
+          g.datacenter === 'west' ? { ...g, wan: { address: '203.0.113.2', port: 443 } } : g,
+        ),
+      })),
+    expected: ['MC4012'],
+  },
+  {
+    name: 'a nodePort outside 30000-32767 warns MC4014 (and MC4012 as the WAN port follows the node port)',
+    model: () =>
+      edit(k8sPair().model, (m) => ({
+        gateways: m.gateways.map((g) => (g.datacenter === 'west' ? { ...g, nodePort: 8443 } : g)),
+      })),
+    expected: ['MC4012', 'MC4014'],
+  },
+  {
+    name: 'a Helm release name helm refuses reports MC4013',
+    model: () =>
+      edit(k8sPair().model, (m) => ({
+        datacenters: m.datacenters.map((d) =>
+          d.name === 'east' ? { ...d, kubernetes: { ...d.kubernetes!, releaseName: 'x'.repeat(54) } } : d,
+        ),
+      })),
+    expected: ['MC4013'],
+  },
+  {
     name: 'two services on one host and port report MC4006',
     model: () =>
       edit(vmPair().model, (m) => ({

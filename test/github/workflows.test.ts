@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
@@ -111,6 +112,32 @@ describe('GitHub workflows', () => {
     };
     expect(on.schedule.length).toBeGreaterThan(0);
     expect(on.workflow_dispatch.inputs.heal).toMatchObject({ type: 'boolean', default: false });
+  });
+});
+
+describe('the workflows meshcc init writes', () => {
+  it.skipIf(skip)('pass actionlint with other secret names, environments directory and branch', () => {
+    const d = mkdtempSync(join(tmpdir(), 'meshcc-wf-'));
+    try {
+      mkdirSync(join(d, '.github', 'workflows'), { recursive: true });
+      const rendered = renderWorkflows({
+        environmentsDir: 'infra/mesh-envs',
+        addrSecret: 'PROD_CONSUL_ADDR',
+        tokenSecret: 'PROD_CONSUL_TOKEN',
+        branch: 'release/2',
+        extraPaths: [],
+        header: 'Written by a test.',
+      });
+      for (const [f, text] of rendered) writeFileSync(join(d, '.github', 'workflows', f), text);
+      const r = spawnSync(actionlint!, ['-no-color', ...[...rendered.keys()].map((f) => `.github/workflows/${f}`)], {
+        cwd: d,
+        encoding: 'utf8',
+      });
+      expect(r.stdout + r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 });
 

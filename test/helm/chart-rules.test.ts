@@ -3,7 +3,8 @@
  * model that breaks it: meshcc reports the rule's code at the construct's source line (at compile time, before
  * anything is written) with the chart's fail text quoted word for word, and `helm template` of the values meshcc
  * would write for that datacenter fails with exactly that text. Every catalog message that quotes the chart
- * (`chart fails with "…"`) must have a case here, and its quote must be a `fail` in the chart's templates.
+ * (`chart fails with "…"`) must have a case here, and its quote must be a `fail` in the chart's templates. The same
+ * holds for helm's own refusal of a release name (MC4013, `helm fails with "…"`).
  *
  * Not chart `fail`s, so not here: MC4003 (a secondary needs the federation secret), MC4008 (one gateway per
  * Kubernetes datacenter), MC4010 (primary gateways need a WAN address); MC4012 (a NodePort gateway's WAN port) is
@@ -11,18 +12,20 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/compiler/compile.ts';
 import { catalog } from '../../src/diagnostics/codes/index.ts';
 import { helmValues } from '../../src/emit/helm-values.ts';
-import type { Declared, MeshModel } from '../../src/model/types.ts';
-import { k8sPair, multiDc } from '../emit/fixtures.ts';
+import type { Declared, MeshGatewayDecl, MeshModel } from '../../src/model/types.ts';
+import { k8sPair, multiDc, vmPrimaryK8sSecondary } from '../emit/fixtures.ts';
 import { chart, renderChart, renderOk, skipChart } from './chart.ts';
 
 interface Case {
   code: string;
-  /** The chart's `fail` text, verbatim. */
+  /** The chart's `fail` text (or, with `by: 'helm'`, helm's own refusal), verbatim. */
   fail: string;
+  by?: 'chart' | 'helm';
   /** The broken model, the construct meshcc must point at, and the Kubernetes datacenter to render. */
   build: () => { model: MeshModel; at: Declared; dc: string };
 }
@@ -93,6 +96,19 @@ const cases: Case[] = [
       return { model, at: dcDecl(model, 'west'), dc: 'west' };
     },
   },
+  {
+    code: 'MC4013',
+    by: 'helm',
+    fail: 'invalid release name, must match regex ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$ and the length must not be longer than 53',
+    build: () => {
+      const model = edit(k8sPair().model, (m) => ({
+        datacenters: m.datacenters.map((d) =>
+          d.name === 'west' ? { ...d, kubernetes: { ...d.kubernetes!, releaseName: 'Consul_West' } } : d,
+        ),
+      }));
+      return { model, at: dcDecl(model, 'west'), dc: 'west' };
+    },
+  },
 ];
 
 /** Every `fail "…"` text in the chart's templates. */
@@ -111,7 +127,7 @@ function quotingCodes(): Map<string, string> {
   const args = new Proxy({}, { get: (_t, p) => (p === 'kubernetes' ? true : 'x') });
   const out = new Map<string, string>();
   for (const d of catalog) {
-    const q = /chart fails with "([^"]+)"/.exec(d.message(args))?.[1];
+    const q = /(?:chart|helm) fails with "([^"]+)"/.exec(d.message(args))?.[1];
     if (q) out.set(d.code, q);
   }
   return out;
@@ -124,8 +140,11 @@ describe.skipIf(skipChart)('the chart rules meshcc mirrors (MC40xx) against the 
     const quoting = quotingCodes();
     expect([...quoting.keys()].sort()).toEqual(cases.map((c) => c.code).sort());
     for (const [code, text] of quoting) {
-      expect(fails.has(text), `${code} quotes "${text}", which is no fail in the chart`).toBe(true);
-      expect(cases.find((c) => c.code === code)!.fail).toBe(text);
+      const c = cases.find((x) => x.code === code)!;
+      expect(c.fail).toBe(text);
+      if ((c.by ?? 'chart') === 'chart') {
+        expect(fails.has(text), `${code} quotes "${text}", which is no fail in the chart`).toBe(true);
+      }
     }
   });
 
@@ -144,13 +163,10 @@ describe.skipIf(skipChart)('the chart rules meshcc mirrors (MC40xx) against the 
     const rendered = renderChart(helmValues(model, decl), decl.kubernetes?.releaseName ?? 'consul');
     expect(rendered.ok, 'helm template must refuse these values').toBe(false);
     const error = rendered.ok ? '' : rendered.error;
-    expect(error).toMatch(/execution error at \(consul\/templates\/[^)]+\): /);
-    expect(
-      error
-        .trim()
-        .split('\n')[0]!
-        .replace(/^Error: execution error at \([^)]+\): /, ''),
-    ).toBe(c.fail);
+    const line = error.trim().split('\n')[0]!;
+    if ((c.by ?? 'chart') === 'chart') {
+      expect(line.replace(/^Error: execution error at \(consul\/templates\/[^)]+\): /, '')).toBe(c.fail);
+    } else expect(line.replace(/^Error: release name "[^"]*": /, '')).toBe(c.fail);
   });
 
   it('MC4012: a NodePort gateway whose wan.port is not its nodePort is reported, as the chart advertises the node port', () => {
@@ -170,4 +186,96 @@ describe.skipIf(skipChart)('the chart rules meshcc mirrors (MC40xx) against the 
     expect(d!.message).toContain('node port 30443');
     expect(d!.message).toContain('wan.port is 443');
   });
+
+  it('differential: whenever the chart refuses a datacenter (primary or secondary), meshcc reported its words first', () => {
+    // Mostly valid settings, each rule broken now and then (one broken rule at a time is the common case).
+    const mostly = (v: boolean) =>
+      fc.oneof({ arbitrary: fc.constant(v), weight: 6 }, { arbitrary: fc.constant(!v), weight: 1 });
+    const settings = fc.record({
+      // A Kubernetes datacenter of a fixture: both ends of a Kubernetes pair, a Kubernetes primary with a VM
+      // secondary, a Kubernetes secondary behind a VM primary.
+      at: fc.constantFrom(
+        { base: k8sPair, target: 'east' },
+        { base: k8sPair, target: 'west' },
+        { base: multiDc, target: 'dc1' },
+        { base: vmPrimaryK8sSecondary, target: 'secondary' },
+      ),
+      tls: mostly(true),
+      connect: mostly(true),
+      acls: fc.boolean(),
+      release: fc.oneof(
+        { arbitrary: fc.constantFrom('consul', 'consul-west'), weight: 6 },
+        { arbitrary: fc.constant('Consul_West'), weight: 1 },
+      ),
+      gateway: fc.option(
+        fc.record({
+          name: fc.oneof(
+            { arbitrary: fc.constant('mesh-gateway'), weight: 4 },
+            { arbitrary: fc.constant('west-gateway'), weight: 1 },
+          ),
+          source: fc.constantFrom('Service', 'NodeIP', 'NodeName', 'Static') as fc.Arbitrary<
+            MeshGatewayDecl['wanAddressSource']
+          >,
+          type: fc.constantFrom('LoadBalancer', 'NodePort', 'ClusterIP') as fc.Arbitrary<
+            MeshGatewayDecl['serviceType']
+          >,
+          nodePort: fc.option(fc.constant(30443), { nil: undefined, freq: 3 }),
+          wanPort: fc.option(fc.constantFrom(443, 30443), { nil: undefined, freq: 6 }),
+        }),
+        { nil: undefined, freq: 8 },
+      ),
+    });
+    fc.assert(
+      fc.property(settings, (w) => {
+        const base = w.at.base().model;
+        const target = w.at.target;
+        const model: MeshModel = {
+          ...base,
+          aclsEnabled: w.acls,
+          datacenters: base.datacenters.map((d) =>
+            d.name === target
+              ? {
+                  ...d,
+                  tls: w.tls,
+                  connectEnabled: w.connect,
+                  kubernetes: { ...d.kubernetes!, releaseName: w.release },
+                }
+              : d,
+          ),
+          gateways: base.gateways.flatMap((g) => {
+            if (g.datacenter !== target) return [g];
+            const x = w.gateway;
+            if (!x) return [];
+            const { nodePort: _n, wan: _w, ...rest } = g;
+            return [
+              {
+                ...rest,
+                name: x.name,
+                wanAddressSource: x.source,
+                serviceType: x.type,
+                ...(x.nodePort !== undefined ? { nodePort: x.nodePort } : {}),
+                ...(x.wanPort !== undefined ? { wan: { address: '203.0.113.9', port: x.wanPort } } : {}),
+              },
+            ];
+          }),
+        };
+        const errors = compile(model).diagnostics.filter((d) => d.severity === 'error');
+        const quoted = errors.flatMap((d) => {
+          const q = /(?:chart|helm) fails with "([^"]+)"/.exec(d.message)?.[1];
+          return q && (d.path === `fixture/${target}` || d.path.startsWith(`fixture/${target}/`)) ? [q] : [];
+        });
+        const decl = model.datacenters.find((d) => d.name === target)!;
+        const r = renderChart(helmValues(model, decl), w.release);
+        if (r.ok) {
+          // meshcc never claims the chart refuses what it renders.
+          expect(quoted).toEqual([]);
+        } else {
+          const line = r.error.trim().split('\n')[0]!;
+          const text = line.replace(/^Error: (execution error at \([^)]+\)|release name "[^"]*"): /, '');
+          expect(quoted, `helm: ${line}`).toContain(text);
+        }
+      }),
+      { numRuns: 48, seed: 13 },
+    );
+  }, 180_000);
 });

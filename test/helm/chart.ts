@@ -40,12 +40,15 @@ export interface Manifest {
 
 export type Rendered = { ok: true; manifests: Manifest[] } | { ok: false; error: string };
 
-/** `helm template <release> <chart> --namespace <ns> -f values.yaml`; the chart's `fail` text on failure. */
+/**
+ * `helm template <release> <chart> --namespace <ns> -f values.yaml`; the chart's `fail` text on failure. `values` is
+ * a values file's text (written as is: the bytes meshcc emits) or an object (dumped as YAML).
+ */
 export function renderChart(values: unknown, release = 'consul', namespace = 'consul'): Rendered {
   const dir = mkdtempSync(join(tmpdir(), 'meshcc-helm-'));
   try {
     const file = join(dir, 'values.yaml');
-    writeFileSync(file, yaml.dump(values, { noRefs: true, lineWidth: -1 }));
+    writeFileSync(file, typeof values === 'string' ? values : yaml.dump(values, { noRefs: true, lineWidth: -1 }));
     const r = spawnSync(
       helm!,
       ['template', release, chart!, '--namespace', namespace, '--kube-version', KUBE_VERSION, '-f', file],

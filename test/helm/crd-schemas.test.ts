@@ -12,13 +12,13 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { CRD_KINDS, camelField, emitCrds } from '../../src/emit/consul-entries/crd.ts';
+import { CRD_KINDS, camelField, emitCrds, NO_CRD_FIELD } from '../../src/emit/consul-entries/crd.ts';
 import type { ConfigEntry } from '../../src/model/entries.ts';
 import { environmentCompilation, environmentNames } from '../emit/environments.ts';
 import { fixtures } from '../emit/fixtures.ts';
 import { FIXTURE_ENTRIES } from '../emit-entries/fixtures.ts';
 import { chartCrds, skipChart, strictSchema } from './chart.ts';
-import { PASS_THROUGH_ENTRIES } from './crd-examples.ts';
+import { fullEntries, KEPT_KIND_ENTRIES, PASS_THROUGH_ENTRIES } from './crd-examples.ts';
 
 interface Resource {
   apiVersion: string;
@@ -76,10 +76,40 @@ function changedMapKeys(schema: Schema | undefined, spec: unknown, entry: unknow
   });
 }
 
+/** Entry fields that have no place in a spec by design (docs/entries.md): identity, Meta, the intention source Type. */
+const NOT_IN_SPEC = new Set(['Kind', 'Name', 'Meta', 'Namespace', 'Partition']);
+
+/**
+ * Entry fields the resource lost: every field of the entry (outside NO_CRD_FIELD and the identity fields at the top)
+ * must reach the spec under its tag, all the way down. The API server would never see a dropped field, and
+ * consul-k8s would write the entry to Consul without it.
+ */
+function lostFields(schema: Schema | undefined, spec: unknown, entry: unknown, at: string, top = false): string[] {
+  if (Array.isArray(entry)) {
+    if (!Array.isArray(spec)) return spec === undefined ? [at] : [];
+    return entry.flatMap((x, i) => lostFields(schema?.items, spec[i], x, `${at}[${i}]`));
+  }
+  if (!isObject(entry)) return spec === undefined ? [at] : [];
+  if (!isObject(spec)) return [at];
+  if (!schema?.properties) {
+    // A map or free-form object: the same keys (changedMapKeys reports renamed ones), values walked below.
+    const values = typeof schema?.additionalProperties === 'object' ? schema.additionalProperties : undefined;
+    return Object.keys(entry).flatMap((k) => (k in spec ? lostFields(values, spec[k], entry[k], `${at}.${k}`) : []));
+  }
+  return Object.keys(entry).flatMap((k) => {
+    if (NO_CRD_FIELD.has(k) || (top && NOT_IN_SPEC.has(k))) return [];
+    if (k === 'Type' && /^spec\.sources\[\d+\]$/.test(at)) return [];
+    const tag = camelField(k);
+    return tag in spec ? lostFields(schema.properties?.[tag], spec[tag], entry[k], `${at}.${tag}`) : [`${at}.${tag}`];
+  });
+}
+
 async function examples(): Promise<Example[]> {
   const sets: [string, readonly ConfigEntry[]][] = [
     ['entry fixtures', FIXTURE_ENTRIES],
     ['pass-through entries', PASS_THROUGH_ENTRIES],
+    ['every field of every kind', fullEntries(Object.keys(CRD_KINDS))],
+    ['kept kinds', KEPT_KIND_ENTRIES],
     ...Object.entries(fixtures).map(([n, f]) => [`fixture ${n}`, f().entries] as [string, readonly ConfigEntry[]]),
   ];
   for (const n of environmentNames()) sets.push([`env ${n}`, (await environmentCompilation(n)).entries]);
@@ -92,7 +122,10 @@ async function examples(): Promise<Example[]> {
 }
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+/** Kubernetes qualified names (label and annotation keys): optional DNS-subdomain prefix, name of at most 63. */
+const QUALIFIED_NAME =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 describe.skipIf(skipChart)('emitted CRDs against the chart’s CustomResourceDefinitions', async () => {
   const crds = chartCrds();
@@ -133,7 +166,14 @@ describe.skipIf(skipChart)('emitted CRDs against the chart’s CustomResourceDef
       );
       expect(ok ? [] : errors, `${example} ${path}`).toEqual([]);
       expect(resource.metadata.name, `${example} ${path}: metadata.name`).toMatch(DNS1123_SUBDOMAIN);
-      for (const v of Object.values(resource.metadata.labels ?? {})) expect(v).toMatch(LABEL_VALUE);
+      expect(resource.metadata.name.length).toBeLessThanOrEqual(253);
+      for (const [k, v] of Object.entries(resource.metadata.labels ?? {})) {
+        expect(k, `${example} ${path}: label key`).toMatch(QUALIFIED_NAME);
+        expect(v, `${example} ${path}: label ${k}`).toMatch(LABEL_VALUE);
+      }
+      for (const k of Object.keys(resource.metadata.annotations ?? {})) {
+        expect(k, `${example} ${path}: annotation key`).toMatch(QUALIFIED_NAME);
+      }
     }
   });
 
@@ -142,6 +182,14 @@ describe.skipIf(skipChart)('emitted CRDs against the chart’s CustomResourceDef
       const crd = crds.find((c) => `${c.group}/${c.version}` === resource.apiVersion && c.kind === kind)!;
       const specSchema = (crd.schema as Schema).properties?.spec;
       expect(changedMapKeys(specSchema, resource.spec, entry, 'spec'), `${example} ${path}`).toEqual([]);
+    }
+  });
+
+  it.each(kinds)('%s: no field of the entry is lost on the way to the spec', (kind) => {
+    for (const { example, path, entry, resource } of all.filter((r) => r.resource.kind === kind)) {
+      const crd = crds.find((c) => `${c.group}/${c.version}` === resource.apiVersion && c.kind === kind)!;
+      const specSchema = (crd.schema as Schema).properties?.spec;
+      expect(lostFields(specSchema, resource.spec ?? {}, entry, 'spec', true), `${example} ${path}`).toEqual([]);
     }
   });
 

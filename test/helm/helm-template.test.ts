@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import type { Compilation } from '../../src/compiler/types.ts';
-import { FederationSecretKeys, helmValues, valueKeyPaths } from '../../src/emit/helm-values.ts';
+import { emitHelmValues, FederationSecretKeys, helmValues, valueKeyPaths } from '../../src/emit/helm-values.ts';
 import { gatewaysIn, isFederated, wanAddresses } from '../../src/model/topology.ts';
 import type { DatacenterDecl } from '../../src/model/types.ts';
 import { environmentCompilation, environmentNames } from '../emit/environments.ts';
@@ -146,7 +146,12 @@ describe.skipIf(skipChart)('the real consul-k8s chart', async () => {
     const secret = dc.kubernetes?.federationSecretName || `${prefix}-federation`;
     let rendered: Rendered | undefined;
     const r = () => {
-      rendered ??= new Rendered(renderOk(helmValues(model, dc), prefix, dc.kubernetes?.namespace ?? 'consul'));
+      if (!rendered) {
+        // The values file exactly as `meshcc synth` writes it (<dc>/helm/values.yaml).
+        const file = emitHelmValues(c).find((a) => a.path === `${dc.name}/helm/values.yaml`);
+        if (!file) throw new Error(`no ${dc.name}/helm/values.yaml emitted`);
+        rendered = new Rendered(renderOk(file.content, prefix, dc.kubernetes?.namespace ?? 'consul'));
+      }
       return rendered;
     };
 
@@ -210,6 +215,20 @@ describe.skipIf(skipChart)('the real consul-k8s chart', async () => {
       const webhook = r().find('MutatingWebhookConfiguration', `${prefix}-connect-injector`);
       expect(!!injector, 'connect-injector Deployment').toBe(dc.connectEnabled);
       expect(!!webhook, 'connect-injector webhook').toBe(dc.connectEnabled);
+    });
+
+    it('enables cluster peering in the injector exactly when the values ask for it', () => {
+      // Peering values (global.peering.enabled) come from the peering emitter; whatever it writes must take effect.
+      const values = helmValues(model, dc) as { global?: { peering?: { enabled?: boolean } } };
+      const peering = values.global?.peering?.enabled === true;
+      const injector = r().find('Deployment', `${prefix}-connect-injector`);
+      if (!injector) {
+        expect(peering, 'peering needs the connect injector').toBe(false);
+        return;
+      }
+      const cmd = (injector.spec as unknown as Workload).template.spec.containers.map(commandLine).join('\n');
+      expect(cmd.includes('-enable-peering=true'), '-enable-peering=true').toBe(peering);
+      expect(!!r().find('CustomResourceDefinition', 'peeringacceptors.consul.hashicorp.com')).toBe(peering);
     });
 
     it('bootstraps ACLs through the chart (server-acl-init), with replication across the federation', () => {

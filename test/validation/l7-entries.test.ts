@@ -1,9 +1,9 @@
 /**
- * MC2005 / MC2006 on raw entry files: a router written as `consul config write` takes it is checked like a construct,
- * and the finding points at the line of the route's subset inside the file.
+ * The entry graph check (MC2005, Consul refuses the write) on a raw router file, as on constructs: a route to an
+ * undefined subset, and a router on a tcp service, with Consul's words, reported at the file.
  */
 import { describe, expect, it } from 'vitest';
-import { checkL7 } from '../../src/compiler/passes/check-l7.ts';
+import { checkEntryGraph } from '../../src/compiler/passes/check-entry-graph.ts';
 import { loadEntriesText } from '../../src/input/entries/load-entries-dir.ts';
 import { entry, model } from './model.ts';
 
@@ -24,7 +24,7 @@ Routes = [
 `;
 
 describe('L7 entry files', () => {
-  it('reports a route to an undefined subset at its line in the file (MC2006)', async () => {
+  it('reports a route to an undefined subset in the file with Consul’s words (MC2005)', async () => {
     const loaded = await loadEntriesText('api-router.hcl', ROUTER);
     expect(loaded.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const m = model({
@@ -34,21 +34,20 @@ describe('L7 entry files', () => {
         ...loaded.value,
       ],
     });
-    const ds = checkL7(m).diagnostics;
-    expect(ds.map((d) => [d.code, d.span?.file, d.span?.line, d.message])).toEqual([
-      [
-        'MC2006',
-        'api-router.hcl',
-        ROUTER.split('\n').findIndex((l) => l.includes('"v3"')) + 1,
-        `Consul refuses to write service-router 'api' (route 2): service "api" does not have a subset named "v3"`,
-      ],
-    ]);
+    const ds = checkEntryGraph(m).diagnostics;
+    expect(ds.map((d) => [d.code, d.span?.file])).toEqual([['MC2005', 'api-router.hcl']]);
+    expect(ds[0]?.message).toContain(`service-router 'api'`);
+    expect(ds[0]?.message).toContain('service "api" does not have a subset named "v3"');
   });
 
-  it('reports the router of a tcp service once, at the entry (MC2005), and nothing for the subsets then', async () => {
+  it('reports the router of a tcp service once, at the entry (MC2005)', async () => {
     const loaded = await loadEntriesText('api-router.hcl', ROUTER);
-    const ds = checkL7(model({ entries: [...loaded.value] })).diagnostics;
+    // With the subsets defined, Consul's compile gets to its last check: the protocol.
+    const resolver = entry({ Kind: 'service-resolver', Name: 'api', Subsets: { v1: {}, v3: {} } });
+    const ds = checkEntryGraph(model({ entries: [resolver, ...loaded.value] })).diagnostics;
     expect(ds.map((d) => [d.code, d.severity])).toEqual([['MC2005', 'error']]);
-    expect(ds[0]?.hint).toContain("protocol: 'http'");
+    expect(ds[0]?.message).toContain(
+      'discovery chain "api" uses a protocol "tcp" that does not permit advanced routing or splitting behavior',
+    );
   });
 });

@@ -75,8 +75,7 @@ export function chainFromEntries(
 /** Prints a chain result; returns the exit code. */
 export function printChainResult(result: ChainResult, json: boolean, io: CliIO): number {
   if ('error' in result) {
-    const why = result.error.unsupported ? 'meshcc cannot compile this chain yet' : 'Consul would refuse this chain';
-    io.stderr(`meshcc chain: ${why}: ${result.error.message}\n`);
+    io.stderr(`meshcc chain: Consul would refuse this chain: ${result.error.message}\n`);
     return Exit.error;
   }
   io.stdout(json ? stableJson({ Chain: result.chain }) : renderChainText(result.chain));

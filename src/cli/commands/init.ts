@@ -72,7 +72,7 @@ const init: Command = {
       io.stderr(
         `meshcc init: ${conflicts.length === 1 ? 'this file exists' : 'these files exist'} and would be overwritten; nothing was written:\n` +
           conflicts.map((f) => `  ${f.path}\n`).join('') +
-          'Move them away, or run again with --force to overwrite them.\n',
+          `Move ${conflicts.length === 1 ? 'it' : 'them'} away, or run again with --force to overwrite ${conflicts.length === 1 ? 'it' : 'them'}.\n`,
       );
       return Exit.error;
     }

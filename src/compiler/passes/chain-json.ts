@@ -128,11 +128,12 @@ function renderL7(n: WorkL7Node): ChainNode {
     const routes = (n.routes ?? []).map((r) => ({ Definition: r.definition, NextNode: r.nextNode }));
     return { Type: 'router', Name: n.name, Routes: routes };
   }
-  const splits = (n.splits ?? []).map((s) => ({
-    Definition: s.definition,
-    Weight: float32Json(s.weight),
-    NextNode: s.nextNode,
-  }));
+  // `DiscoverySplit.Weight` is `omitempty`: a split flattened below 0.005 % has none.
+  const splits = (n.splits ?? []).map((s) =>
+    s.weight === 0
+      ? { Definition: s.definition, NextNode: s.nextNode }
+      : { Definition: s.definition, Weight: float32Json(s.weight), NextNode: s.nextNode },
+  );
   return n.loadBalancer
     ? { Type: 'splitter', Name: n.name, Splits: splits, LoadBalancer: n.loadBalancer }
     : { Type: 'splitter', Name: n.name, Splits: splits };

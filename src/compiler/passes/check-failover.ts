@@ -72,7 +72,7 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
         if (key !== '*' && key !== pair.subset) continue;
         const service = f.Service ?? r.Name;
         // A failover target keeps the subset it fails over from unless it names another (Consul's `rewriteTarget`).
-      const subsetSame = !f.ServiceSubset || f.ServiceSubset === pair.subset;
+        const subsetSame = !f.ServiceSubset || f.ServiceSubset === pair.subset;
         const hits: { dc: string; pointer: string }[] = [];
         if (f.Datacenters && f.Datacenters.length > 0) {
           f.Datacenters.forEach((dc, i) => {

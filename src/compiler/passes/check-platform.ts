@@ -11,9 +11,11 @@ import {
   FederationWithoutGateway,
   FederationWithoutTls,
   GatewayNameWithManagedAcls,
+  InvalidHelmReleaseName,
   InvalidServerCount,
   ModeNotExpressibleOnKubernetes,
   MultipleGatewaysOnKubernetes,
+  NodePortOutsideDefaultRange,
   NodePortWanPortMismatch,
   NodePortWithoutPort,
   NoPrimaryGatewayWanAddress,
@@ -49,8 +51,15 @@ function at(d: Declared) {
   return { path: d.path, ...(d.span ? { span: d.span } : {}) };
 }
 
+/** helm's release-name rule (pkg/chartutil ValidateReleaseName): a DNS-1123 subdomain of at most 53 characters. */
+const HELM_RELEASE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
 function checkDatacenter(model: MeshModel, dc: DatacenterDecl): Diagnostic[] {
   const out: Diagnostic[] = [];
+  const release = dc.kubernetes?.releaseName;
+  if (release !== undefined && (release.length > 53 || !HELM_RELEASE_NAME.test(release))) {
+    out.push(diag(InvalidHelmReleaseName, at(dc), { dc: dc.name, release }));
+  }
   const federated = isFederated(model);
   const gateways = gatewaysIn(model, dc.name);
   const secondary = dc.name !== dc.primaryDatacenter;
@@ -91,6 +100,11 @@ function checkGateway(model: MeshModel, dc: DatacenterDecl, g: MeshGatewayDecl):
       }
     }
     if (model.aclsEnabled && g.name !== 'mesh-gateway') out.push(diag(GatewayNameWithManagedAcls, at(g), args));
+    // The API server's default --service-node-port-range (pkg/apis/core/validation: "provided port is not in the
+    // valid range"); a warning, since clusters can widen the range.
+    if (g.serviceType === 'NodePort' && g.nodePort !== undefined && (g.nodePort < 30000 || g.nodePort > 32767)) {
+      out.push(diag(NodePortOutsideDefaultRange, at(g), { ...args, nodePort: g.nodePort }));
+    }
   }
   // The ports the gateway process binds: LAN, WAN (0.0.0.0 unless the WAN address is an IP literal), admin.
   const binds: { what: string; address: string; port: number }[] = [

@@ -129,6 +129,20 @@ export function compileChain(req: ChainRequest, memo?: ChainMemo): ChainResult {
   }
 }
 
+/**
+ * Consul's message when it would refuse to compile the chain, else undefined: `compileChain` without building the
+ * chain's JSON (for checks that compile many chains only to see whether they compile).
+ */
+export function chainError(req: ChainRequest, memo?: ChainMemo): string | undefined {
+  try {
+    new ChainCompiler(req, memo).check();
+    return undefined;
+  } catch (e) {
+    if (e instanceof GraphError) return e.message;
+    throw e;
+  }
+}
+
 /** Single-use compile state, like Consul's `compiler` struct; kept private to this module. */
 class ChainCompiler {
   private readonly ns: string;
@@ -167,22 +181,27 @@ class ChainCompiler {
     this.disableAdvanced = this.overrideProtocol !== '' && !isHttpLike(this.overrideProtocol);
   }
 
-  compile(): CompiledChain {
+  /** Every step of Consul's `compile()` that can fail; throws `GraphError` with Consul's message. */
+  check(): void {
     this.assembleChain();
     if (this.usesAdvanced) {
       this.detectCircularReferences();
       this.flattenAdjacentSplitterNodes();
-      this.removeUnusedNodes();
+      if (!isHttpLike(this.protocol)) {
+        throw new GraphError(
+          `discovery chain "${this.req.serviceName}" uses a protocol "${this.protocol}" that does not permit advanced routing or splitting behavior`,
+        );
+      }
     }
+  }
+
+  compile(): CompiledChain {
+    this.check();
+    if (this.usesAdvanced) this.removeUnusedNodes();
     // Targets loaded along the way but not kept by any node (e.g. pre-redirect targets) are dropped.
     // (Deleting the entry just visited is safe while iterating a Map.)
     for (const id of this.loadedTargets.keys()) {
       if (!this.loadedTargets.get(id)!.retained) this.loadedTargets.delete(id);
-    }
-    if (this.usesAdvanced && !isHttpLike(this.protocol)) {
-      throw new GraphError(
-        `discovery chain "${this.req.serviceName}" uses a protocol "${this.protocol}" that does not permit advanced routing or splitting behavior`,
-      );
     }
     if (this.overrideProtocol !== '' && this.overrideProtocol !== this.protocol) {
       this.protocol = this.overrideProtocol;

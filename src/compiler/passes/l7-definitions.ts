@@ -39,6 +39,7 @@ function httpMatchJson(m: RouteHTTPMatch): Json {
   if (m.PathExact) out.PathExact = m.PathExact;
   if (m.PathPrefix) out.PathPrefix = m.PathPrefix;
   if (m.PathRegex) out.PathRegex = m.PathRegex;
+  if (m.CaseInsensitive) out.CaseInsensitive = true;
   if (nonEmpty(m.Header)) {
     out.Header = (m.Header ?? []).map((h) => {
       const o: Json = { Name: h.Name ?? '' };

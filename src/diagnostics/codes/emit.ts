@@ -121,3 +121,24 @@ export const NodePortWanPortMismatch = def<{ gateway: string; dc: string; nodePo
     `is ${a.port}; other datacenters would dial port ${a.port}`,
   'set wan.port to the nodePort, or pick wanAddressSource NodeIP/NodeName/Static, which advertise wan.port',
 );
+
+export const InvalidHelmReleaseName = def<{ dc: string; release: string }>(
+  'MC4013',
+  'error',
+  'invalid Helm release name',
+  (a) =>
+    `Kubernetes datacenter ${a.dc} has releaseName '${a.release}', which helm refuses: helm fails with ` +
+    `"invalid release name, must match regex ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$ and the length must not be longer than 53"`,
+  'use lower-case letters, digits, dashes and dots, at most 53 characters (the release name also prefixes every resource)',
+);
+
+export const NodePortOutsideDefaultRange = def<{ gateway: string; dc: string; nodePort: number }>(
+  'MC4014',
+  'warning',
+  'nodePort outside the default NodePort range',
+  (a) =>
+    `mesh gateway ${a.gateway} in ${a.dc} sets nodePort ${a.nodePort}, outside Kubernetes' default NodePort range; ` +
+    `an API server with the default --service-node-port-range refuses the Service with "provided port is not in the ` +
+    `valid range. The range of valid ports is 30000-32767"`,
+  'pick a nodePort in 30000-32767, or suppress this warning if the cluster is configured with a wider range',
+);

@@ -41,20 +41,22 @@ export const InvalidTimeout = def<{ entry: string; field: string; value: string 
   "write the duration with a unit: '500ms', '5s', '1m'",
 );
 
-export const L7ProtocolNotHttp = def<{ kind: string; name: string; consul: string; protocol: string }>(
+export const EntryWriteRefused = def<{ entry: string; where: string; message: string }>(
   'MC2005',
   'error',
-  'router or splitter on a service that is not HTTP',
-  (a) => `Consul refuses to write ${a.kind} '${a.name}': ${a.consul}`,
+  'Consul refuses to write this entry',
   (a) =>
-    `routers and splitters need protocol http, http2 or grpc: set \`protocol: 'http'\` on the ServiceDefaults of '${a.name}' ` +
-    `(or on ProxyDefaults for every service); it is '${a.protocol}' now`,
+    `Consul would refuse to write ${a.entry} (${a.where}): ${a.message}. Consul compiles every discovery chain the ` +
+    'entry changes when it is written, and rejects the write when one of them does not compile',
+  'fix the router/splitter/resolver/service-defaults entries named in the message (protocols must agree and be http, http2 or grpc where routers or splitters are used; subsets must exist; no redirect or splitter loops)',
 );
 
-export const L7SubsetUndefined = def<{ kind: string; name: string; where: string; consul: string; service: string }>(
+export const UndeclaredDatacenter = def<{ entry: string; field: string; dc: string; known: string }>(
   'MC2006',
   'error',
-  'route or split names a subset the resolver does not define',
-  (a) => `Consul refuses to write ${a.kind} '${a.name}' (${a.where}): ${a.consul}`,
-  (a) => `define the subset in the service-resolver of '${a.service}' (\`subsets: { ... }\`), or name one it defines`,
+  'redirect or failover to an undeclared datacenter',
+  (a) =>
+    `${a.entry}: ${a.field} names datacenter '${a.dc}', which the mesh does not declare (declared: ${a.known}); ` +
+    'traffic sent there has nowhere to go',
+  (a) => `declare datacenter '${a.dc}' in the mesh, or remove it from ${a.field}`,
 );

@@ -89,6 +89,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
  */
 function toSpec(v: unknown, t: FieldType | undefined): unknown {
   if (t === undefined || t.k === 'any') return v;
+  // Go []byte: base64 in JSON, a string in the CRD (`inlineBytes`).
+  if (t.k === 'list' && t.go === '[]uint8' && Array.isArray(v)) return Buffer.from(v as number[]).toString('base64');
   if (Array.isArray(v)) return v.map((x) => toSpec(x, t.k === 'list' ? t.item : undefined));
   if (!isObject(v)) return v;
   if (t.k === 'map') return Object.fromEntries(Object.entries(v).map(([mk, mv]) => [mk, toSpec(mv, t.value)]));
@@ -127,6 +129,7 @@ export function entryToCrd(entry: ConfigEntry): Record<string, unknown> {
   if (Kind === 'service-intentions') {
     const sources = Array.isArray(spec.sources) ? spec.sources : [];
     spec = {
+      ...spec,
       destination: { name: Name },
       sources: sources.map((s) => {
         if (!isObject(s)) return s;

@@ -48,9 +48,10 @@ const ISSUE_DEFS = {
 /** Consul's `Normalize()` for the fields meshcc models (the hash and enterprise meta aside). */
 function normalize(kind: string, e: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...e, Kind: kind };
-  // Raft indexes are Consul's, never part of what is written.
+  // Raft indexes and gateway/route Status conditions are Consul's, never part of what is written.
   delete out.CreateIndex;
   delete out.ModifyIndex;
+  delete out.Status;
   // The mesh entry has no Name field; Consul names it `mesh` (structs.MeshConfigEntry.GetName).
   if (kind === 'mesh') out.Name = 'mesh';
   const dropEmptyGateway = (o: Record<string, unknown>): void => {

@@ -1,0 +1,77 @@
+/**
+ * Entry graph check: what `meshcc apply` would meet when it writes the entries, and where they point.
+ *
+ * 1. MC2005: the entries are written to a simulated Consul in apply order (proxy-defaults, service-defaults,
+ *    resolvers, splitters, routers; declaration order within a kind) by `WriteSimulator`, which runs Consul's
+ *    service-graph write check: every chain the entry changes is compiled (in `dc1`, as Consul does), and the write is
+ *    refused with the compiler's message when one does not compile — e.g. `discovery chain "web" uses a protocol
+ *    "tcp" that does not permit advanced routing or splitting behavior`, `detected circular reference: [...]`,
+ *    `service "api" does not have a subset named "v3"`. Reported at the refused entry (file:line); the entry is then
+ *    left out, as Consul would leave it out. Entries that fail Consul's own `Validate()` are reported where they are
+ *    read (MC110x for entry files) and skipped here.
+ * 2. MC2006: a resolver's `Redirect.Datacenter`, `Failover[*].Datacenters` or `Failover[*].Targets[].Datacenter`
+ *    naming a datacenter the mesh does not declare.
+ */
+import { EntryWriteRefused, UndeclaredDatacenter } from '../../diagnostics/codes/resolution.ts';
+import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagnostic.ts';
+import type { ServiceResolverEntry } from '../../model/entries.ts';
+import type { EntryDecl, MeshModel, SourceSpan } from '../../model/types.ts';
+import { validateEntry } from '../../model/validate-entry.ts';
+import { WriteSimulator } from '../write-check.ts';
+
+const APPLY_ORDER = ['proxy-defaults', 'service-defaults', 'service-resolver', 'service-splitter', 'service-router'];
+
+function at(d: EntryDecl, ...pointers: string[]): { path: string; span?: SourceSpan } {
+  for (const p of pointers) {
+    const s = d.fieldSpans?.[p];
+    if (s) return { path: d.path, span: s };
+  }
+  return d.span ? { path: d.path, span: d.span } : { path: d.path };
+}
+
+function where(d: EntryDecl): string {
+  return d.span ? `${d.span.file}:${d.span.line}` : d.path;
+}
+
+function label(d: EntryDecl): string {
+  return `${d.entry.Kind} '${d.entry.Name}'`;
+}
+
+function undeclared(d: EntryDecl, declared: ReadonlySet<string>, known: string, out: Diagnostic[]): void {
+  const r = d.entry as ServiceResolverEntry;
+  const check = (dc: string | undefined, field: string, ...pointers: string[]) => {
+    if (dc && !declared.has(dc)) {
+      out.push(diag(UndeclaredDatacenter, at(d, ...pointers), { entry: label(d), field, dc, known }));
+    }
+  };
+  check(r.Redirect?.Datacenter, 'Redirect.Datacenter', '/Redirect/Datacenter', '/Redirect');
+  for (const key of Object.keys(r.Failover ?? {}).sort()) {
+    const f = r.Failover?.[key];
+    const base = `/Failover/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    (f?.Datacenters ?? []).forEach((dc, i) => {
+      check(dc, `Failover["${key}"].Datacenters`, `${base}/Datacenters/${i}`, `${base}/Datacenters`, base);
+    });
+    (f?.Targets ?? []).forEach((t, i) => {
+      check(t.Datacenter, `Failover["${key}"].Targets[${i}].Datacenter`, `${base}/Targets/${i}/Datacenter`, base);
+    });
+  }
+}
+
+/** Simulates writing every entry to Consul, and checks resolver datacenters against the declared ones. */
+export function checkEntryGraph(model: MeshModel): PassResult<void> {
+  const diagnostics: Diagnostic[] = [];
+  const declared = new Set(model.datacenters.map((d) => d.name));
+  const known = [...declared].sort().join(', ') || 'none';
+  const ordered = APPLY_ORDER.flatMap((kind) => model.entries.filter((d) => d.entry.Kind === kind));
+  const sim = new WriteSimulator();
+  for (const d of ordered) {
+    if (d.entry.Kind === 'service-resolver' && declared.size > 0) undeclared(d, declared, known, diagnostics);
+    // Consul's own Validate() problems are reported where the entry is read; such an entry is never stored.
+    if (validateEntry(d.entry).length > 0) continue;
+    const message = sim.write(d.entry, true);
+    if (message !== undefined) {
+      diagnostics.push(diag(EntryWriteRefused, at(d), { entry: label(d), where: where(d), message }));
+    }
+  }
+  return { value: undefined, diagnostics };
+}

@@ -1,0 +1,201 @@
+/**
+ * What Consul says when an entry is written: `Normalize()` + `Validate()` (`model/validate-entry.ts`), then the
+ * service-graph check of the state store (`validateProposedConfigEntryInServiceGraph`): the discovery chains the new
+ * entry can affect are compiled speculatively, in datacenter `dc1` (Consul's placeholder), and the first that fails
+ * refuses the write with the compiler's message.
+ *
+ * Affected chains, as Consul collects them: for a router, splitter, resolver or service-defaults, the entry's own
+ * service plus every service whose router, splitter or resolver names it (`ListRelatedServices`, the `link` index);
+ * for proxy-defaults, every service with a router, splitter or resolver.
+ *
+ * `WriteSimulator` replays a list of entries in apply order against an empty store, refusing what Consul refuses and
+ * keeping the rest, in time linear in the number of entries times the size of the affected chains.
+ */
+import type { ConfigEntry } from '../model/entries.ts';
+import type { EntryDecl } from '../model/types.ts';
+import { validateEntry } from '../model/validate-entry.ts';
+import { ChainMemo } from './chain-memo.ts';
+import type { EntryIndex, Indexed } from './entry-index.ts';
+import { chainError } from './passes/compile-chains.ts';
+import { orDefault, ServiceMap } from './service-map.ts';
+
+/** Consul's placeholders in `testCompileDiscoveryChain`. */
+const CHECK_DC = 'dc1';
+const CHECK_TRUST_DOMAIN = 'b6fc9da3-03d4-4b5a-9134-c045e9b20152.consul';
+const GRAPH_KINDS = new Set(['service-router', 'service-splitter', 'service-resolver']);
+
+/** `<ns>/<ap>/<name>` of a service. */
+function sid(name: string, namespace?: string, partition?: string): string {
+  return `${orDefault(partition)}/${orDefault(namespace)}/${name}`;
+}
+
+/** `ListRelatedServices` of a router, splitter or resolver (including itself for routers, as Consul's does). */
+export function relatedServices(e: ConfigEntry): string[] {
+  const own = sid(e.Name, e.Namespace, e.Partition);
+  const out = new Set<string>();
+  const add = (service: string | undefined, namespace?: string, partition?: string) => {
+    const s = sid(service || e.Name, namespace || e.Namespace, partition || e.Partition);
+    if (s !== own) out.add(s);
+  };
+  if (e.Kind === 'service-router') {
+    out.add(own);
+    for (const r of e.Routes ?? [])
+      if (r.Destination) add(r.Destination.Service, r.Destination.Namespace, r.Destination.Partition);
+  } else if (e.Kind === 'service-splitter') {
+    for (const s of e.Splits ?? []) add(s.Service, s.Namespace, s.Partition);
+  } else if (e.Kind === 'service-resolver') {
+    if (e.Redirect) add(e.Redirect.Service, e.Redirect.Namespace, e.Redirect.Partition);
+    for (const f of Object.values(e.Failover ?? {})) {
+      if (!f.Targets || f.Targets.length === 0) add(f.Service, f.Namespace);
+      else for (const t of f.Targets) if (!t.Peer) add(t.Service, t.Namespace || f.Namespace, t.Partition);
+    }
+  }
+  return [...out];
+}
+
+function identity(e: ConfigEntry): string {
+  return e.Kind === 'proxy-defaults'
+    ? `proxy-defaults/${orDefault(e.Partition)}`
+    : `${e.Kind}/${sid(e.Name, e.Namespace, e.Partition)}`;
+}
+
+/** The store as the simulated writes leave it: entries by kind and service, and who links to whom. */
+export class WriteSimulator {
+  private readonly byKind = new Map<string, ServiceMap<Indexed<ConfigEntry>>>();
+  private readonly current = new Map<string, ConfigEntry>();
+  /** service → identities of graph entries that name it. */
+  private readonly linkedFrom = new Map<string, Set<string>>();
+  private readonly memo = new ChainMemo(CHECK_TRUST_DOMAIN);
+  /** The entry being proposed: lookups see it in place of the stored one. */
+  private proposedIndexed: Indexed<ConfigEntry> | undefined;
+  /** Services with a router, splitter or resolver stored (`<ap>/<ns>/<name>`). */
+  private readonly withGraphEntry = new Set<string>();
+
+  private table(kind: string): ServiceMap<Indexed<ConfigEntry>> {
+    let m = this.byKind.get(kind);
+    if (!m) {
+      m = new ServiceMap();
+      this.byKind.set(kind, m);
+    }
+    return m;
+  }
+
+  private lookup<E extends ConfigEntry>(kind: string, name: string, ns?: string, ap?: string): Indexed<E> | undefined {
+    const p = this.proposedIndexed;
+    if (p !== undefined && p.entry.Kind === kind) {
+      const e = p.entry;
+      const same =
+        kind === 'proxy-defaults'
+          ? orDefault(e.Partition) === orDefault(ap)
+          : e.Name === name && orDefault(e.Namespace) === orDefault(ns) && orDefault(e.Partition) === orDefault(ap);
+      if (same) return p as Indexed<E>;
+    }
+    return this.table(kind).get(name, ns, ap) as Indexed<E> | undefined;
+  }
+
+  private readonly index: EntryIndex = {
+    all: [],
+    proxyDefaults: (ap) => this.lookup('proxy-defaults', 'global', 'default', ap),
+    serviceDefaults: (s, ns, ap) => this.lookup('service-defaults', s, ns, ap),
+    resolver: (s, ns, ap) => this.lookup('service-resolver', s, ns, ap),
+    splitter: (s, ns, ap) => this.lookup('service-splitter', s, ns, ap),
+    router: (s, ns, ap) => this.lookup('service-router', s, ns, ap),
+  };
+
+  /** The chains a write of `e` makes Consul compile (sorted, for a deterministic first error). */
+  private affected(e: ConfigEntry): string[] {
+    const out = new Set<string>();
+    if (e.Kind === 'proxy-defaults') {
+      for (const [, stored] of this.current)
+        if (GRAPH_KINDS.has(stored.Kind)) out.add(sid(stored.Name, stored.Namespace, stored.Partition));
+      if (GRAPH_KINDS.has(e.Kind)) out.add(sid(e.Name));
+    } else if (e.Kind === 'service-intentions') {
+      return [];
+    } else {
+      const own = sid(e.Name, e.Namespace, e.Partition);
+      // A service-defaults write for a service no router, splitter or resolver names or belongs to changes a chain of
+      // one default resolver, which always compiles: nothing to check.
+      if (
+        e.Kind === 'service-defaults' &&
+        !this.withGraphEntry.has(own) &&
+        (this.linkedFrom.get(own)?.size ?? 0) === 0
+      ) {
+        return [];
+      }
+      out.add(own);
+      for (const id of this.linkedFrom.get(own) ?? []) {
+        const linker = this.current.get(id);
+        if (linker) out.add(sid(linker.Name, linker.Namespace, linker.Partition));
+      }
+    }
+    return [...out].sort();
+  }
+
+  /**
+   * Every message Consul may answer a write of `e` with now: its `Validate()` error (each failover key's, for a
+   * resolver; skipped when the caller has `validated` it), else the error of each
+   * affected chain that does not compile (Consul reports whichever its map iteration meets first). Empty when Consul
+   * accepts the write. Stores nothing.
+   */
+  check(e: ConfigEntry, validated = false): string[] {
+    const invalid = validated ? [] : validateEntry(e);
+    // A resolver's Failover is a Go map: Consul meets its keys in random order, so any key's error may come first.
+    if (invalid.length > 0) return e.Kind === 'service-resolver' ? invalid : invalid.slice(0, 1);
+    const errors: string[] = [];
+    this.proposedIndexed = { entry: e, decl: { path: 'proposed', entry: e, origin: 'file' } as EntryDecl };
+    try {
+      for (const s of this.affected(e)) {
+        const [partition, namespace, serviceName] = s.split('/') as [string, string, string];
+        const message = chainError(
+          {
+            serviceName,
+            namespace,
+            partition,
+            evaluateInDatacenter: CHECK_DC,
+            trustDomain: CHECK_TRUST_DOMAIN,
+            entries: this.index,
+          },
+          this.memo,
+        );
+        if (message !== undefined && !errors.includes(message)) errors.push(message);
+      }
+    } finally {
+      this.proposedIndexed = undefined;
+    }
+    return errors;
+  }
+
+  /** Consul's answer to writing `e` now: the first error message, or undefined (and the entry is stored). */
+  write(e: ConfigEntry, validated = false): string | undefined {
+    const errors = this.check(e, validated);
+    if (errors.length > 0) return errors[0];
+    this.store(e);
+    return undefined;
+  }
+
+  /** Stores `e` without checking (an entry Consul holds already). */
+  force(e: ConfigEntry): void {
+    this.store(e);
+  }
+
+  private store(e: ConfigEntry): void {
+    const id = identity(e);
+    const prev = this.current.get(id);
+    if (prev && GRAPH_KINDS.has(prev.Kind)) for (const s of relatedServices(prev)) this.linkedFrom.get(s)?.delete(id);
+    this.current.set(id, e);
+    const decl = { path: id, entry: e, origin: 'file' } as EntryDecl;
+    if (e.Kind === 'proxy-defaults') this.table(e.Kind).set('global', 'default', e.Partition, { entry: e, decl });
+    else this.table(e.Kind).set(e.Name, e.Namespace, e.Partition, { entry: e, decl });
+    if (GRAPH_KINDS.has(e.Kind)) {
+      this.withGraphEntry.add(sid(e.Name, e.Namespace, e.Partition));
+      for (const s of relatedServices(e)) {
+        let set = this.linkedFrom.get(s);
+        if (!set) {
+          set = new Set();
+          this.linkedFrom.set(s, set);
+        }
+        set.add(id);
+      }
+    }
+  }
+}
