@@ -18,8 +18,8 @@ import type {
 } from './entries.ts';
 import { formatGoDuration, parseGoDuration } from './go-duration.ts';
 import { goPercentF, scaleWeight } from './split-weight.ts';
-import { validateLoadBalancer } from './validate-load-balancer.ts';
 import { proxyDefaultsRules, serviceDefaultsRules, validateKeptEntry } from './validate-entry-kinds.ts';
+import { validateLoadBalancer } from './validate-load-balancer.ts';
 
 const META_MAX_KEY_PAIRS = 64;
 const META_KEY_MAX_LENGTH = 128;
