@@ -39,6 +39,8 @@ export interface EntryIndex {
 /** Identity of an entry inside Consul: kind, partition, namespace, name. proxy-defaults is one per partition. */
 export function entryIdentity(e: ConfigEntry): string {
   if (e.Kind === 'proxy-defaults') return `proxy-defaults/${orDefault(e.Partition)}`;
+  // Partition-level kinds (one per partition, no namespace).
+  if (e.Kind === 'exported-services' || e.Kind === 'mesh') return `${e.Kind}/${orDefault(e.Partition)}/${e.Name}`;
   return `${e.Kind}/${orDefault(e.Partition)}/${orDefault(e.Namespace)}/${e.Name}`;
 }
 
@@ -118,6 +120,7 @@ export function buildEntryIndex(decls: readonly EntryDecl[]): PassResult<EntryIn
     const e = d.entry;
     // proxy-defaults is one per partition, whatever its name and namespace.
     if (e.Kind === 'proxy-defaults') table.add(e.Kind, 'global', 'default', e.Partition, d);
+    else if (e.Kind === 'exported-services' || e.Kind === 'mesh') table.add(e.Kind, e.Name, 'default', e.Partition, d);
     else table.add(e.Kind, e.Name, e.Namespace, e.Partition, d);
     all.push(d);
     for (const x of checkDurations(d)) diagnostics.push(x);

@@ -226,6 +226,12 @@ const NO_PROBLEMS: readonly Problem[] = Object.freeze([]);
 /** What stands between a caller in `sourceDc` and one target, in `pathTo`'s order. */
 function targetProblems(index: MeshIndex, sourceDc: string, t: ChainTarget, mode: GatewayMode): readonly Problem[] {
   const problems: Problem[] = [];
+  if (t.Peer) {
+    // A cluster peer's service: what lies beyond this cluster (exported? peered? its gateway?) is checked across
+    // clusters (check-peering); here only the caller's side.
+    if (mode === 'local' && !index.gateways.get(sourceDc)?.[0]) problems.push({ kind: 'no-source-gateway' });
+    return problems.length === 0 ? NO_PROBLEMS : problems;
+  }
   const dc = t.Datacenter;
   const targetDc = index.datacenters.get(dc);
   if (!targetDc) problems.push({ kind: 'unknown-datacenter' });
@@ -279,7 +285,8 @@ export function targetReach(
     service: t.Service,
     namespace: t.Namespace,
     partition: t.Partition,
-    datacenter: t.Datacenter,
+    // A cluster peer's target has no datacenter: it is shown as `peer:<name>` (reports and the mesh picture).
+    datacenter: t.Peer ? `peer:${t.Peer}` : t.Datacenter,
     ...(t.ServiceSubset ? { subset: t.ServiceSubset } : {}),
     mode,
     sni: t.SNI,
@@ -292,6 +299,14 @@ export function targetReach(
 function targetHops(index: MeshIndex, sourceDc: string, caller: string, t: ChainTarget, mode: GatewayMode): Hop[] {
   const dc = t.Datacenter;
   const hops: Hop[] = [{ kind: 'sidecar', datacenter: sourceDc, name: `${caller}-sidecar-proxy` }];
+  if (t.Peer) {
+    const local = mode === 'local' ? index.gateways.get(sourceDc)?.[0] : undefined;
+    const address = hostPort(local?.lan);
+    if (local)
+      hops.push({ kind: 'local-gateway', datacenter: sourceDc, name: local.name, ...(address ? { address } : {}) });
+    hops.push({ kind: 'instance', datacenter: `peer ${t.Peer}`, name: t.Service });
+    return hops;
+  }
   if (index.datacenters.has(dc) && dc !== sourceDc && mode !== 'none') {
     if (mode === 'local') {
       const local = index.gateways.get(sourceDc)?.[0];

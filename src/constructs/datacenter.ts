@@ -1,5 +1,6 @@
 /** A Consul datacenter in the mesh. */
 import type { KubernetesSettings, Platform } from '../model/types.ts';
+import type { Cluster } from './cluster.ts';
 import { MeshConstruct } from './internal/base.ts';
 import type { Mesh } from './mesh.ts';
 
@@ -47,7 +48,7 @@ export class Datacenter extends MeshConstruct {
   readonly name: string;
 
   constructor(
-    scope: Mesh,
+    scope: Mesh | Cluster,
     id: string,
     readonly props: DatacenterProps,
   ) {

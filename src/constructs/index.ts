@@ -1,10 +1,14 @@
+export * from './cluster.ts';
 export * from './datacenter.ts';
+export * from './exported-services.ts';
 export type { HeaderModifiers } from './http-headers.ts';
 export * from './intention.ts';
 export { suppress } from './internal/base.ts';
 export { ConstructArgError } from './internal/errors.ts';
 export * from './mesh.ts';
+export * from './mesh-config.ts';
 export * from './mesh-gateway.ts';
+export * from './peering.ts';
 export * from './proxy-defaults.ts';
 export * from './service.ts';
 export * from './service-defaults.ts';

@@ -7,21 +7,27 @@
 import type { IConstruct } from 'constructs';
 import type { IntentionSource, ServiceIntentionsEntry } from '../model/entries.ts';
 import type {
+  ClusterDecl,
   DatacenterDecl,
   Declared,
   EntryDecl,
   MeshGatewayDecl,
   MeshModel,
+  PeeringDecl,
   ServiceDecl,
   ServiceInstanceDecl,
   SourceSpan,
   UpstreamDecl,
 } from '../model/types.ts';
+import { Cluster } from './cluster.ts';
 import { Datacenter } from './datacenter.ts';
+import { ExportedServices } from './exported-services.ts';
 import { Intention } from './intention.ts';
 import { suppressionsOf } from './internal/base.ts';
 import type { Mesh } from './mesh.ts';
+import { MeshConfig } from './mesh-config.ts';
 import { MeshGateway } from './mesh-gateway.ts';
+import { Peering } from './peering.ts';
 import { ProxyDefaults } from './proxy-defaults.ts';
 import { Service } from './service.ts';
 import { ServiceDefaults } from './service-defaults.ts';
@@ -39,12 +45,30 @@ function declared(c: IConstruct & { span?: SourceSpan | undefined }): Declared {
   };
 }
 
+/** The cluster a construct was declared in (its nearest Cluster scope), if any. */
+function clusterOf(c: IConstruct): Cluster | undefined {
+  for (let s: IConstruct | undefined = c.node.scope; s; s = s.node.scope) if (s instanceof Cluster) return s;
+  return undefined;
+}
+
+/** The primary of a group of datacenters: the one marked primary; with none marked, the first (validation reports it). */
+function primaryOfGroup(dcs: readonly Datacenter[]): Datacenter | undefined {
+  return dcs.find((d) => d.props.primary) ?? dcs[0];
+}
+
 function lowerDatacenters(all: readonly IConstruct[]): { dcs: DatacenterDecl[]; primary: string } {
   const dcs = all.filter((c): c is Datacenter => c instanceof Datacenter);
-  // The primary is the datacenter marked primary; with none marked, the first declared (validation reports it).
-  const primary = (dcs.find((d) => d.props.primary) ?? dcs[0])?.name ?? '';
-  const primaryDc = dcs.find((d) => d.name === primary);
+  // Each cluster has its own primary; datacenters outside any cluster form the implicit one.
+  const groups = new Map<Cluster | undefined, Datacenter[]>();
+  for (const d of dcs) {
+    const k = clusterOf(d);
+    groups.set(k, [...(groups.get(k) ?? []), d]);
+  }
+  const primary = primaryOfGroup(groups.get(undefined) ?? dcs)?.name ?? '';
   const decls = dcs.map((d): DatacenterDecl => {
+    const cluster = clusterOf(d);
+    const primaryDc = primaryOfGroup(groups.get(cluster) ?? []);
+    const groupPrimary = primaryDc?.name ?? '';
     const p = d.props;
     const k = p.kubernetes;
     const primaryRelease = primaryDc?.props.kubernetes?.releaseName ?? 'consul';
@@ -54,7 +78,7 @@ function lowerDatacenters(all: readonly IConstruct[]): { dcs: DatacenterDecl[]; 
       primary: p.primary === true,
       platform: p.platform,
       connectEnabled: p.connectEnabled ?? true,
-      primaryDatacenter: p.primaryDatacenter ?? primary,
+      primaryDatacenter: p.primaryDatacenter ?? groupPrimary,
       network: p.network ?? d.name,
       servers: p.servers ?? 3,
       tls: p.tls ?? true,
@@ -68,6 +92,7 @@ function lowerDatacenters(all: readonly IConstruct[]): { dcs: DatacenterDecl[]; 
             },
           }
         : {}),
+      ...(cluster ? { cluster: cluster.name } : {}),
     };
   });
   return { dcs: decls, primary };
@@ -104,6 +129,7 @@ function lowerInstance(i: ServiceInstance): ServiceInstanceDecl {
       ...(u.props.localBindAddress ? { localBindAddress: u.props.localBindAddress } : {}),
       ...(u.props.meshGateway ? { meshGateway: u.props.meshGateway } : {}),
       ...(u.props.config ? { config: { ...u.props.config } } : {}),
+      ...(u.props.peer ? { destinationPeer: u.props.peer } : {}),
     }),
   );
   return {
@@ -125,19 +151,24 @@ function lowerInstance(i: ServiceInstance): ServiceInstanceDecl {
 
 /** Merges intentions per destination into service-intentions entries, in declaration order of destinations. */
 function lowerIntentions(intentions: readonly Intention[]): EntryDecl[] {
-  const byDest = new Map<string, { first: Intention; sources: IntentionSource[] }>();
+  const byDest = new Map<string, { first: Intention; dest: string; sources: IntentionSource[] }>();
   for (const it of intentions) {
-    const group = byDest.get(it.destinationName) ?? { first: it, sources: [] };
+    // One entry per destination, per cluster (an intention declared in a cluster goes to that cluster only).
+    const cluster = clusterOf(it)?.name;
+    const key = cluster === undefined ? it.destinationName : `${cluster}\u0000${it.destinationName}`;
+    const group = byDest.get(key) ?? { first: it, dest: it.destinationName, sources: [] };
     group.sources.push({
       Name: it.sourceName,
+      ...(it.props.sourcePeer ? { Peer: it.props.sourcePeer } : {}),
       Action: it.props.action,
       ...(it.props.description ? { Description: it.props.description } : {}),
     });
-    byDest.set(it.destinationName, group);
+    byDest.set(key, group);
   }
-  return [...byDest.entries()].map(([dest, g]): EntryDecl => {
-    const entry: ServiceIntentionsEntry = { Kind: 'service-intentions', Name: dest, Sources: g.sources };
-    return { ...declared(g.first), entry, origin: 'construct' };
+  return [...byDest.values()].map((g): EntryDecl => {
+    const entry: ServiceIntentionsEntry = { Kind: 'service-intentions', Name: g.dest, Sources: g.sources };
+    const cluster = clusterOf(g.first)?.name;
+    return { ...declared(g.first), entry, origin: 'construct', ...(cluster ? { cluster } : {}) };
   });
 }
 
@@ -155,13 +186,27 @@ export function lowerMesh(mesh: Mesh, fileEntries: readonly EntryDecl[] = []): M
       c instanceof ServiceDefaults ||
       c instanceof ServiceResolver ||
       c instanceof ServiceRouter ||
-      c instanceof ServiceSplitter
-    )
-      entries.push({ ...declared(c), entry: c._toEntry(), origin: 'construct' });
+      c instanceof ServiceSplitter ||
+      c instanceof ExportedServices ||
+      c instanceof MeshConfig
+    ) {
+      const cluster = clusterOf(c)?.name;
+      entries.push({ ...declared(c), entry: c._toEntry(), origin: 'construct', ...(cluster ? { cluster } : {}) });
+    }
   }
   entries.push(...lowerIntentions(all.filter((c): c is Intention => c instanceof Intention)));
   entries.push(...fileEntries);
   const rootSuppressions = suppressionsOf(mesh);
+  const clusters = lowerClusters(all, dcs);
+  const peerings = all
+    .filter((c): c is Peering => c instanceof Peering)
+    .map(
+      (p): PeeringDecl => ({
+        ...declared(p),
+        acceptor: { cluster: p.props.acceptor.cluster.name, peerName: p.props.acceptor.peerName },
+        dialer: { cluster: p.props.dialer.cluster.name, peerName: p.props.dialer.peerName },
+      }),
+    );
   return {
     name: mesh.node.id,
     path: mesh.node.path || mesh.node.id,
@@ -176,6 +221,24 @@ export function lowerMesh(mesh: Mesh, fileEntries: readonly EntryDecl[] = []): M
     services,
     instances: all.filter((c): c is ServiceInstance => c instanceof ServiceInstance).map(lowerInstance),
     entries,
+    ...(clusters.length ? { clusters } : {}),
+    ...(peerings.length ? { peerings } : {}),
     ...(rootSuppressions.length ? { suppressions: rootSuppressions } : {}),
   };
+}
+
+function lowerClusters(all: readonly IConstruct[], dcs: readonly DatacenterDecl[]): ClusterDecl[] {
+  return all
+    .filter((c): c is Cluster => c instanceof Cluster)
+    .map((c): ClusterDecl => {
+      const mine = dcs.filter((d) => d.cluster === c.name);
+      return {
+        ...declared(c),
+        name: c.name,
+        clusterId: c.clusterId,
+        trustDomain: c.trustDomain,
+        primaryDatacenter: (mine.find((d) => d.primary) ?? mine[0])?.name ?? '',
+        datacenters: mine.map((d) => d.name),
+      };
+    });
 }

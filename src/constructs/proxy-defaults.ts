@@ -1,6 +1,7 @@
 /** The global `proxy-defaults` config entry: mesh-wide proxy settings, such as the default mesh-gateway mode. */
 import type { ProxyDefaultsEntry } from '../model/entries.ts';
 import type { GatewayMode } from '../model/types.ts';
+import type { Cluster } from './cluster.ts';
 import { MeshConstruct } from './internal/base.ts';
 import type { Mesh } from './mesh.ts';
 
@@ -24,7 +25,7 @@ export interface ProxyDefaultsProps {
 
 export class ProxyDefaults extends MeshConstruct {
   constructor(
-    scope: Mesh,
+    scope: Mesh | Cluster,
     readonly props: ProxyDefaultsProps = {},
   ) {
     super(scope, 'proxy-defaults');

@@ -1,6 +1,7 @@
 /** A `service-defaults` config entry: settings for one service, including how it calls its upstreams. */
 import type { ServiceDefaultsEntry, UpstreamConfigFields } from '../model/entries.ts';
 import type { GatewayMode } from '../model/types.ts';
+import type { Cluster } from './cluster.ts';
 import { MeshConstruct } from './internal/base.ts';
 import type { Mesh } from './mesh.ts';
 import type { Service } from './service.ts';
@@ -44,7 +45,7 @@ export class ServiceDefaults extends MeshConstruct {
   readonly serviceName: string;
 
   constructor(
-    scope: Mesh,
+    scope: Mesh | Cluster,
     service: Service | string,
     readonly props: ServiceDefaultsProps,
   ) {

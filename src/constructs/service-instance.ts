@@ -63,7 +63,9 @@ export class ServiceInstance extends MeshConstruct {
     const name = typeof destination === 'string' ? destination : destination.name;
     let id = props.datacenter
       ? `${name}.${typeof props.datacenter === 'string' ? props.datacenter : props.datacenter.name}`
-      : name;
+      : props.peer
+        ? `${name}.peer-${props.peer}`
+        : name;
     // Two upstreams to the same destination are legal constructs; validation reports them (duplicate upstream).
     for (let n = 2; this.node.tryFindChild(id); n++) id = `${name}-${n}`;
     return new Upstream(this, id, destination, props);

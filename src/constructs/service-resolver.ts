@@ -10,6 +10,7 @@ import type {
   ServiceResolverEntry,
 } from '../model/entries.ts';
 import { validateEntry } from '../model/validate-entry.ts';
+import type { Cluster } from './cluster.ts';
 import type { Datacenter } from './datacenter.ts';
 import { canonicalDuration, MeshConstruct } from './internal/base.ts';
 import type { ServiceRef } from './internal/service-ref.ts';
@@ -164,7 +165,7 @@ export class ServiceResolver extends MeshConstruct {
   readonly serviceName: string;
 
   constructor(
-    scope: Mesh,
+    scope: Mesh | Cluster,
     service: ServiceRef | string,
     readonly props: ServiceResolverProps,
   ) {

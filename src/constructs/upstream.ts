@@ -23,6 +23,11 @@ export interface UpstreamProps {
    * @default - inherited
    */
   readonly meshGateway?: GatewayMode;
+  /**
+   * A cluster peer (this cluster's name for it): the upstream is the service that peer exports to this cluster
+   * (`destination_peer`). Mutually exclusive with `datacenter`.
+   */
+  readonly peer?: string;
   /** Opaque upstream `config` passed to the proxy (e.g. `{ connect_timeout_ms: 5000 }`). */
   readonly config?: Readonly<Record<string, unknown>>;
 }
@@ -46,6 +51,10 @@ export class Upstream extends MeshConstruct {
     this.datacenterName = typeof props.datacenter === 'string' ? props.datacenter : props.datacenter?.name;
     this.checkName('destination', this.destinationName);
     if (this.datacenterName !== undefined) this.checkName('datacenter', this.datacenterName);
+    if (props.peer !== undefined) {
+      this.checkName('peer', props.peer);
+      if (this.datacenterName !== undefined) this.fail('peer', 'cannot be set with datacenter', props.peer);
+    }
     this.checkPort('localBindPort', props.localBindPort);
     this.checkMode('meshGateway', props.meshGateway);
   }

@@ -29,6 +29,10 @@ export interface PolicyRules {
   readonly description: string;
   readonly acl?: Access;
   readonly operator?: Access;
+  /** Cluster peering (`/v1/peering/*`). */
+  readonly peering?: Access;
+  /** Mesh-wide config entries (`mesh`, `exported-services`, `proxy-defaults`). */
+  readonly mesh?: Access;
   readonly rules: readonly ResourceRule[];
 }
 
@@ -70,6 +74,21 @@ export function replicationPolicy(): PolicyRules {
   };
 }
 
+/**
+ * Rules of the token `meshcc apply` uses in a peered cluster's primary: generate, establish and read peerings
+ * (`peering:write`), write the `mesh`, `exported-services` and `proxy-defaults` entries (`mesh:write`) and the
+ * service entries and intentions (`service_prefix` write, intentions write).
+ */
+export function peeringReconcilePolicy(): PolicyRules {
+  return {
+    name: 'meshcc-peering',
+    description: 'meshcc apply in a peered cluster: peerings, mesh-wide and service config entries',
+    peering: 'write',
+    mesh: 'write',
+    rules: [{ resource: 'service_prefix', name: '', policy: 'write', intentions: 'write' }],
+  };
+}
+
 const order = ['node', 'node_prefix', 'service', 'service_prefix'];
 
 function sortedRules(p: PolicyRules): ResourceRule[] {
@@ -81,6 +100,8 @@ export function policyJson(p: PolicyRules): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (p.acl) out.acl = p.acl;
   if (p.operator) out.operator = p.operator;
+  if (p.peering) out.peering = p.peering;
+  if (p.mesh) out.mesh = p.mesh;
   for (const r of sortedRules(p)) {
     const group = (out[r.resource] ?? {}) as Record<string, unknown>;
     group[r.name] = { policy: r.policy, ...(r.intentions ? { intentions: r.intentions } : {}) };
@@ -94,6 +115,8 @@ export function policyHcl(p: PolicyRules): string {
   const body: HclBody = [
     ...(p.acl ? [attr('acl', p.acl)] : []),
     ...(p.operator ? [attr('operator', p.operator)] : []),
+    ...(p.peering ? [attr('peering', p.peering)] : []),
+    ...(p.mesh ? [attr('mesh', p.mesh)] : []),
     ...sortedRules(p).map((r) =>
       block(
         r.resource,
@@ -112,6 +135,7 @@ export function policiesFor(c: Compilation, dc: DatacenterDecl): PolicyRules[] {
     ...gatewaysIn(c.model, dc.name).map((g) => gatewayPolicy(g.name)),
     ...services.map(servicePolicy),
     ...(dc.primary && isFederated(c.model) ? [replicationPolicy()] : []),
+    ...(dc.primary && c.model.peering ? [peeringReconcilePolicy()] : []),
   ];
 }
 

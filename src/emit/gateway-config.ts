@@ -10,12 +10,19 @@
  *   Kubernetes pods have no address at synth time: their routes have no endpoints and the gateway discovers them
  *   from Consul (the `consul` block).
  * - routes.remote: every other datacenter with a WAN-reachable gateway, to those gateways' WAN endpoints.
+ * - routes.servers (federated meshes: the agent config turns on `connect.enable_mesh_gateway_wan_federation`): Consul's
+ *   servers tunnel RPC and gossip through the gateways by SNI (`<node>.server.<dc>.consul`, `server.<dc>.consul`); the
+ *   local servers are discovered from Consul (`/v1/health/service/consul`), so the `consul` block is always present
+ *   and registers the gateway with the `consul-wan-federation` meta the servers look for. Server addresses are not
+ *   part of the model; the domain is Consul's default `consul`.
+ * - Peering (`routes.peering`, `routes.peers`, exported services' `...external...` SNIs) is not emitted: meshcc does not
+ *   model peerings (mesh and exported-services entries are not read); write those routes by hand (docs/gateway.md).
  */
 import { isIP } from 'node:net';
 import { serviceSni } from '../compiler/sni.ts';
 import type { Compilation } from '../compiler/types.ts';
 import type { ServiceResolverEntry } from '../model/entries.ts';
-import { byString, DEFAULT_ADMIN_PORT, gatewaysIn, instancesIn, sidecarPorts } from '../model/topology.ts';
+import { byString, DEFAULT_ADMIN_PORT, gatewaysIn, instancesIn, isFederated, sidecarPorts } from '../model/topology.ts';
 import type { DatacenterDecl, MeshGatewayDecl } from '../model/types.ts';
 import { type Artifact, stableJson } from './artifact.ts';
 
@@ -35,6 +42,15 @@ export interface RemoteRoute {
   readonly gateways: readonly Endpoint[];
 }
 
+/** WAN federation through mesh gateways: server names are routed; the local servers come from discovery. */
+export interface ServerRoutes {
+  readonly domain: string;
+  readonly local: readonly { readonly node: string; readonly address: string; readonly port: number }[];
+}
+
+/** Consul's default DNS domain, which server names (`tlsutil.Configurator.ServerSNI`) end in. */
+export const CONSUL_DOMAIN = 'consul';
+
 /** The gateway runtime config (the shape of schemas/gateway-config.schema.json). */
 export interface GatewayRuntimeConfig {
   readonly version: 1;
@@ -43,8 +59,17 @@ export interface GatewayRuntimeConfig {
   readonly trustDomain: string;
   readonly listeners: readonly { readonly name: 'lan' | 'wan'; readonly address: string; readonly port: number }[];
   readonly admin: Endpoint;
-  readonly routes: { readonly local: readonly LocalRoute[]; readonly remote: readonly RemoteRoute[] };
-  readonly consul?: { readonly address: string; readonly tokenEnv?: string; readonly discover: boolean };
+  readonly routes: {
+    readonly local: readonly LocalRoute[];
+    readonly remote: readonly RemoteRoute[];
+    readonly servers?: ServerRoutes;
+  };
+  readonly consul?: {
+    readonly address: string;
+    readonly tokenEnv?: string;
+    readonly discover: boolean;
+    readonly register?: { readonly id: string; readonly lan: Endpoint; readonly wan?: Endpoint };
+  };
 }
 
 function subsetsOf(c: Compilation, service: string): string[] {
@@ -112,7 +137,8 @@ export function gatewayRuntimeConfig(c: Compilation, g: MeshGatewayDecl): Gatewa
   if (g.wan)
     listeners.push({ name: 'wan', address: isIP(g.wan.address) ? g.wan.address : '0.0.0.0', port: g.wan.port });
   const local = localRoutes(c, dc);
-  const discover = local.some((r) => r.endpoints.length === 0);
+  const federated = isFederated(c.model);
+  const discover = federated || local.some((r) => r.endpoints.length === 0);
   return {
     version: 1,
     name: g.name,
@@ -120,13 +146,26 @@ export function gatewayRuntimeConfig(c: Compilation, g: MeshGatewayDecl): Gatewa
     trustDomain: c.model.trustDomain,
     listeners,
     admin: { address: '127.0.0.1', port: g.adminPort ?? DEFAULT_ADMIN_PORT },
-    routes: { local, remote: remoteRoutes(c, dc) },
+    routes: {
+      local,
+      remote: remoteRoutes(c, dc),
+      ...(federated ? { servers: { domain: CONSUL_DOMAIN, local: [] } } : {}),
+    },
     ...(discover
       ? {
           consul: {
             address: consulAddress(dc),
             discover: true,
             ...(c.model.aclsEnabled ? { tokenEnv: 'CONSUL_HTTP_TOKEN' } : {}),
+            ...(federated
+              ? {
+                  register: {
+                    id: g.name,
+                    lan: { address: g.lan.address, port: g.lan.port },
+                    ...(g.wan ? { wan: { address: g.wan.address, port: g.wan.port } } : {}),
+                  },
+                }
+              : {}),
           },
         }
       : {}),

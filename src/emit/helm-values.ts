@@ -90,6 +90,8 @@ export function helmValues(model: MeshModel, dc: DatacenterDecl): Record<string,
           : {}),
       },
       ...(federation ? { federation } : {}),
+      // Cluster peering (the chart then also requires TLS, connectInject and a mesh gateway: checked as MC4016).
+      ...(model.peering ? { peering: { enabled: true } } : {}),
       acls: {
         manageSystemACLs: acls,
         ...(acls && federated && isPrimary ? { createReplicationToken: true } : {}),

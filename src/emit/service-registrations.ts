@@ -2,10 +2,12 @@
  * Consul service definitions for VM datacenters: `<dc>/agent/services/<service>.json` and `.hcl`, one file per
  * service per datacenter, each with its Connect sidecar (explicit port, instance-level `mesh_gateway`, upstreams)
  * as a team would drop them into the agent's config dir and `consul reload`. Envoy mesh gateways on VMs get a
- * `kind = "mesh-gateway"` registration with their LAN and WAN tagged addresses.
+ * `kind = "mesh-gateway"` registration with their LAN and WAN tagged addresses and, in a federated mesh (the agent
+ * config turns on WAN federation through mesh gateways), the `consul-wan-federation = "1"` meta without which Consul's
+ * servers do not tunnel through them (`structs.MetaWANFederationKey`).
  */
 import type { Compilation } from '../compiler/types.ts';
-import { byString, gatewaysIn, instancesIn, sidecarPorts } from '../model/topology.ts';
+import { byString, gatewaysIn, instancesIn, isFederated, sidecarPorts } from '../model/topology.ts';
 import type { DatacenterDecl, MeshGatewayDecl, ServiceInstanceDecl, UpstreamDecl } from '../model/types.ts';
 import { MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../model/types.ts';
 import { type Artifact, sortKeys, stableJson } from './artifact.ts';
@@ -59,15 +61,18 @@ export function serviceDefinition(i: ServiceInstanceDecl, id: string, sidecarPor
   }) as Record<string, unknown>;
 }
 
+/** Consul's `structs.MetaWANFederationKey`: servers tunnel WAN federation only through gateways with it set to "1". */
+export const WAN_FEDERATION_META = 'consul-wan-federation';
+
 /** The registration of an Envoy mesh gateway on a VM (`consul connect envoy -gateway=mesh` then runs it). */
-export function gatewayDefinition(g: MeshGatewayDecl): Record<string, unknown> {
+export function gatewayDefinition(g: MeshGatewayDecl, wanFederation = false): Record<string, unknown> {
   return sortKeys({
     kind: 'mesh-gateway',
     name: g.name,
     id: g.name,
     address: g.lan.address,
     port: g.lan.port,
-    meta: { [MANAGED_BY_KEY]: MANAGED_BY_VALUE },
+    meta: { [MANAGED_BY_KEY]: MANAGED_BY_VALUE, ...(wanFederation ? { [WAN_FEDERATION_META]: '1' } : {}) },
     tagged_addresses: {
       lan: { address: g.lan.address, port: g.lan.port },
       ...(g.wan ? { wan: { address: g.wan.address, port: g.wan.port } } : {}),
@@ -97,7 +102,7 @@ function forDatacenter(c: Compilation, dc: DatacenterDecl): Artifact[] {
   }
   for (const g of gatewaysIn(c.model, dc.name)) {
     if (g.implementation === 'envoy' && !byService.has(g.name))
-      out.push(...files(dc.name, g.name, [gatewayDefinition(g)]));
+      out.push(...files(dc.name, g.name, [gatewayDefinition(g, isFederated(c.model))]));
   }
   return out;
 }

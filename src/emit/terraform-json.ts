@@ -11,7 +11,7 @@
 import { TerraformProvider, TerraformResource, TerraformStack, TerraformVariable } from 'cdktn';
 import { Construct } from 'constructs';
 import type { Compilation } from '../compiler/types.ts';
-import { type ConfigEntry, entryKey, type ServiceIntentionsEntry } from '../model/entries.ts';
+import { type ConfigEntry, entryKey, type MeshEntry, type ServiceIntentionsEntry } from '../model/entries.ts';
 import { byString } from '../model/topology.ts';
 import { type Artifact, sortKeys, stableJson } from './artifact.ts';
 
@@ -61,7 +61,7 @@ export function intentionPrecedence(source: string, destination: string): number
 /**
  * The entry with every field Consul fills in on write made explicit (checked against a real Consul 1.22 server in
  * test/emit/consul-acl.test.ts), so what Terraform wrote equals what it reads back and a plan after apply is empty:
- * proxy-defaults get empty `AccessLogs`/`Expose`/`MeshGateway`/`TransparentProxy` and a null `Config`;
+ * the mesh entry `TransparentProxy.MeshDestinationsOnly: false`; proxy-defaults get empty `AccessLogs`/`Expose`/`MeshGateway`/`TransparentProxy` and a null `Config`;
  * service-defaults empty `Expose`/`MeshGateway`/`TransparentProxy` and `Protocol: ""`; intention sources `Type: "consul"` and their `Precedence`.
  */
 export function withServerDefaults(e: ConfigEntry): Record<string, unknown> {
@@ -70,6 +70,10 @@ export function withServerDefaults(e: ConfigEntry): Record<string, unknown> {
       return { AccessLogs: {}, Expose: {}, MeshGateway: {}, TransparentProxy: {}, ...e, Config: e.Config ?? null };
     case 'service-defaults':
       return { Expose: {}, MeshGateway: {}, TransparentProxy: {}, Protocol: '', ...e };
+    case 'mesh': {
+      const m = e as MeshEntry;
+      return { ...m, TransparentProxy: { MeshDestinationsOnly: false, ...m.TransparentProxy } };
+    }
     case 'service-intentions': {
       const i = e as ServiceIntentionsEntry;
       return {

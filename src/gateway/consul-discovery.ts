@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { GatewayConfig } from './config.ts';
 import { type Endpoint, PEERING_SERVERS_KEY, SERVERS_KEY, type ServerEndpoint } from './route-table.ts';
 
@@ -154,12 +155,40 @@ export class ConsulDiscovery {
     private readonly onError: (msg: string) => void = () => {},
   ) {}
 
-  /** Registers (if configured) and starts watching (if `discover`). */
+  /**
+   * Registers (if configured) and starts watching (if `discover`). A failed registration (Consul not up yet, e.g. a
+   * secondary datacenter's agent starting after its gateway) is reported and retried in the background with backoff:
+   * the gateway serves its static routes meanwhile.
+   */
   async start(): Promise<void> {
     const c = this.cfg.consul;
     if (!c) return;
-    if (c.register) await this.register(c);
+    if (c.register) {
+      try {
+        await this.register(c);
+      } catch (e) {
+        if (this.abort.signal.aborted) return;
+        this.onError(`consul registration: ${(e as Error).message}; retrying`);
+        void this.retryRegister(c);
+      }
+    }
     if (c.discover) for (const w of watchesOf(this.cfg)) void this.loop(c, w);
+  }
+
+  private async retryRegister(c: ConsulConfig): Promise<void> {
+    let backoff = 500;
+    while (!this.abort.signal.aborted) {
+      await sleep(backoff, undefined, { signal: this.abort.signal }).catch(() => undefined);
+      if (this.abort.signal.aborted) return;
+      try {
+        await this.register(c);
+        return;
+      } catch (e) {
+        if (this.abort.signal.aborted) return;
+        this.onError(`consul registration: ${(e as Error).message}; retrying`);
+        backoff = Math.min(backoff * 2, 10_000);
+      }
+    }
   }
 
   /** Stops watching and deregisters. */

@@ -84,7 +84,9 @@ export function meshGraph(
     }
     for (const t of r.targets) {
       const to = `${t.datacenter}/svc/${t.service}`;
-      if (t.problems.some((p) => p.kind === 'not-deployed' || p.kind === 'unknown-datacenter')) {
+      // A peer's service: drawn in a box of that peer (what runs there is the peer cluster's to know).
+      if (t.datacenter.startsWith('peer:')) add(t.datacenter, { id: to, kind: 'service', label: t.service });
+      else if (t.problems.some((p) => p.kind === 'not-deployed' || p.kind === 'unknown-datacenter')) {
         add(t.datacenter, { id: to, kind: 'missing', label: `${t.service} (not deployed)` });
       }
       // Routes and splits are drawn as labelled edges: `route 1 (path prefix /v2/) · api/v2 · local`, `90% · api/v1`.
@@ -106,7 +108,7 @@ export function meshGraph(
   const primary = new Set(model.datacenters.filter((d) => d.primary).map((d) => d.name));
   const groups = [...nodes.keys()].sort(cmp).map((dc) => ({
     datacenter: dc,
-    label: primary.has(dc) ? `${dc} (primary)` : dc,
+    label: primary.has(dc) ? `${dc} (primary)` : dc.startsWith('peer:') ? `peer ${dc.slice(5)}` : dc,
     nodes: [...(nodes.get(dc)?.values() ?? [])].sort((a, b) => cmp(a.id, b.id)),
   }));
   const seen = new Set<string>();

@@ -276,6 +276,41 @@ export interface ServiceSplitterEntry {
 /** A router or a splitter (kept for code that handles both alike). */
 export type OpaqueL7Entry = ServiceRouterEntry | ServiceSplitterEntry;
 
+/** A consumer of exported services: a cluster peer (partitions and sameness groups are Enterprise). */
+export type ExportedServiceConsumer = {
+  readonly Peer?: string;
+  readonly Partition?: string;
+  readonly SamenessGroup?: string;
+};
+
+export type ExportedService = {
+  readonly Name: string;
+  readonly Namespace?: string;
+  readonly Consumers: readonly ExportedServiceConsumer[];
+};
+
+/**
+ * The fields of an `exported-services` entry meshcc's peering checks read (which services this cluster, partition
+ * `default`: Name `default`, exports to which peers). A kept kind: as a `ConfigEntry` it is a `KeptEntry`.
+ */
+export type ExportedServicesEntry = {
+  readonly Kind: 'exported-services';
+  readonly Name: string;
+  readonly Partition?: string;
+  readonly Services: readonly ExportedService[];
+  readonly Meta?: Readonly<Record<string, string>>;
+};
+
+/** The fields of the `mesh` entry meshcc's peering checks read (its Name is always `mesh`, see `apiBody`). */
+export type MeshEntry = {
+  readonly Kind: 'mesh';
+  readonly Name: string;
+  readonly Partition?: string;
+  readonly Peering?: { readonly PeerThroughMeshGateways?: boolean };
+  readonly TransparentProxy?: { readonly MeshDestinationsOnly?: boolean };
+  readonly Meta?: Readonly<Record<string, string>>;
+};
+
 export type ConfigEntry =
   | ProxyDefaultsEntry
   | ServiceDefaultsEntry

@@ -55,6 +55,8 @@ export interface DatacenterDecl extends Declared {
   readonly tls: boolean;
   /** Kubernetes-only settings (Helm values). */
   readonly kubernetes?: KubernetesSettings;
+  /** The cluster (own primary, own trust domain) this datacenter belongs to; absent in a single-cluster mesh. */
+  readonly cluster?: string;
 }
 
 export interface KubernetesSettings {
@@ -135,6 +137,11 @@ export interface UpstreamDecl extends Declared {
   readonly meshGateway?: GatewayMode;
   /** Upstream-level `config` (opaque proxy config, e.g. `connect_timeout_ms`, `protocol`). */
   readonly config?: Readonly<Record<string, unknown>>;
+  /**
+   * Cluster peer the upstream targets (`destination_peer`): the service is one the peer exports to this cluster.
+   * Consul compiles no discovery chain for such an upstream; the proxy watches the peer's imported endpoints.
+   */
+  readonly destinationPeer?: string;
 }
 
 /** A config entry with where it came from. */
@@ -142,6 +149,8 @@ export interface EntryDecl extends Declared {
   readonly entry: ConfigEntry;
   /** `construct` when written by a construct; `file` when read from the environment's `entries/` folder. */
   readonly origin: 'construct' | 'file';
+  /** The cluster the entry is written to; absent: every cluster (and the only one of a single-cluster mesh). */
+  readonly cluster?: string;
   /** For `file` entries: source locations of fields inside the entry, keyed by JSON pointer such as `/Failover/<subset>/Datacenters`. */
   readonly fieldSpans?: Readonly<Record<string, SourceSpan>>;
 }
@@ -164,8 +173,47 @@ export interface MeshModel {
   readonly services: readonly ServiceDecl[];
   readonly instances: readonly ServiceInstanceDecl[];
   readonly entries: readonly EntryDecl[];
+  /**
+   * Independent Consul clusters (each its own primary datacenter and trust domain, no WAN gossip between them),
+   * joined by cluster peering. Absent: the whole mesh is one (WAN-federated) cluster, as before.
+   */
+  readonly clusters?: readonly ClusterDecl[];
+  /** Cluster peerings between the clusters above. */
+  readonly peerings?: readonly PeeringDecl[];
+  /**
+   * Set on one cluster's own model (`splitClusters`) when that cluster takes part in a peering: its servers enable
+   * peering (Helm `global.peering.enabled`, agent `peering.enabled` and the gRPC TLS port peering dials).
+   */
+  readonly peering?: boolean;
   /** Construct-level suppressions on the root. */
   readonly suppressions?: readonly Suppression[];
+}
+
+/** One Consul cluster of a peered mesh: its own primary datacenter, Connect CA and trust domain. */
+export interface ClusterDecl extends Declared {
+  readonly name: string;
+  /** Connect CA cluster ID (a UUID); the trust domain is `<clusterId>.consul`. */
+  readonly clusterId: string;
+  readonly trustDomain: string;
+  readonly primaryDatacenter: string;
+  /** Its datacenters, in declaration order. */
+  readonly datacenters: readonly string[];
+}
+
+/** One side of a peering: the cluster and the name it gives the other side (Consul's `PeerName` there). */
+export interface PeeringSide {
+  readonly cluster: string;
+  /** The local name of the peering in this cluster: the name upstreams, failover and intentions use for the other side. */
+  readonly peerName: string;
+}
+
+/**
+ * A cluster peering: the acceptor generates the token (`POST /v1/peering/token`, PeerName = its name for the dialer),
+ * the dialer establishes it (`POST /v1/peering/establish`, PeerName = its name for the acceptor).
+ */
+export interface PeeringDecl extends Declared {
+  readonly acceptor: PeeringSide;
+  readonly dialer: PeeringSide;
 }
 
 /** Ownership metadata meshcc puts on every entry it writes; plan/prune only ever touch entries carrying it. */

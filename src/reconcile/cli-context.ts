@@ -6,6 +6,7 @@ import type { Compilation } from '../compiler/types.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { renderText } from '../diagnostics/render-text.ts';
 import { loadEnvironment } from '../input/load-environment.ts';
+import { isPeeredMesh } from '../model/clusters.ts';
 import type { ConfigEntry } from '../model/entries.ts';
 import { ConsulClient, ConsulHttpError, type ConsulTransportError, readToken } from './consul-client.ts';
 
@@ -74,6 +75,13 @@ export async function desiredEntries(
   io: CliIO,
 ): Promise<DesiredEntries | { name: string; errors: readonly Diagnostic[] }> {
   const loaded = await loadEnvironment(arg, io.cwd);
+  if (isPeeredMesh(loaded.model)) {
+    // Never compile peered clusters as one mesh: their entries would land in one Consul.
+    io.stderr(
+      `meshcc: ${loaded.model.name} declares peered clusters; use meshcc plan, apply or drift with --consul-cluster NAME=ADDR per cluster (docs/peering.md)\n`,
+    );
+    return { name: loaded.model.name, errors: [] };
+  }
   const c = compile(loaded.model);
   const ds = [...loaded.diagnostics, ...c.diagnostics];
   const errors = ds.filter((d) => d.severity === 'error' && !d.suppressed);

@@ -34,6 +34,19 @@ export const KINDS: readonly ConfigEntryKind[] = [
   'sameness-group',
 ];
 
+/** A peering as `GET /v1/peerings` returns it (the fields meshcc reads). */
+export interface LivePeering {
+  readonly ID: string;
+  readonly Name: string;
+  /** `PENDING`, `ESTABLISHING`, `ACTIVE`, `FAILING`, `TERMINATED`, `DELETING`. */
+  readonly State: string;
+  readonly Remote?: { readonly Datacenter?: string };
+  readonly StreamStatus?: {
+    readonly ImportedServices?: readonly string[] | null;
+    readonly ExportedServices?: readonly string[] | null;
+  };
+}
+
 /** A config entry as Consul returns it (with server-populated fields). */
 export type LiveEntry = ConfigEntry & { readonly ModifyIndex?: number; readonly CreateIndex?: number };
 
@@ -288,6 +301,51 @@ export class ConsulClient {
     if (b === undefined || b === true) return true;
     if (typeof b === 'object' && b !== null) return b.Deleted !== false;
     return false;
+  }
+
+  /** The cluster peerings of this datacenter (`GET /v1/peerings`), with their state. */
+  async peerings(): Promise<LivePeering[]> {
+    return (await this.request<LivePeering[] | null>('GET', '/v1/peerings')).body ?? [];
+  }
+
+  /**
+   * Generates a peering token on the accepting side (`POST /v1/peering/token`; `peerName` is this side's name for
+   * the dialer). The token is a secret: it is returned to the caller only, never logged; Consul's error text is
+   * passed through as it is (it never holds the token: the request had none).
+   */
+  async peeringToken(peerName: string): Promise<string> {
+    const r = await this.request<{ PeeringToken?: string }>('POST', '/v1/peering/token', {
+      body: { PeerName: peerName },
+      retry: false,
+    });
+    const token = r.body?.PeeringToken;
+    if (!token) throw new ConsulHttpError('POST', '/v1/peering/token', r.status, 'no PeeringToken in the answer');
+    return token;
+  }
+
+  /** Establishes a peering on the dialing side with the acceptor's token; the token is removed from any error. */
+  async peeringEstablish(peerName: string, peeringToken: string): Promise<void> {
+    try {
+      await this.request('POST', '/v1/peering/establish', {
+        body: { PeerName: peerName, PeeringToken: peeringToken },
+        retry: false,
+      });
+    } catch (e) {
+      if (e instanceof ConsulHttpError)
+        throw new ConsulHttpError(e.method, e.path, e.status, redact(e.body, peeringToken), e.exhausted);
+      if (e instanceof ConsulTransportError) throw new ConsulTransportError(redact(e.message, peeringToken));
+      throw e;
+    }
+  }
+
+  /** Deletes a peering by name (`DELETE /v1/peering/:name`); Consul marks it deleting and removes it shortly after. */
+  async peeringDelete(name: string): Promise<void> {
+    await this.request('DELETE', `/v1/peering/${encodeURIComponent(name)}`);
+  }
+
+  /** The trust domain this cluster's Connect CA signs for (`/v1/connect/ca/roots`). */
+  async trustDomain(): Promise<string> {
+    return (await this.request<{ TrustDomain?: string }>('GET', '/v1/connect/ca/roots')).body?.TrustDomain ?? '';
   }
 
   /** The datacenters this agent knows (WAN pool). */

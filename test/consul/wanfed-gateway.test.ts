@@ -1,21 +1,26 @@
 /**
- * WAN federation through meshcc's bundled gateways only, with real Consul: two single-server datacenters
- * (`wanfed-harness.ts`) whose servers have no direct WAN path — dc2 knows dc1 only as `primary_gateways` = dc1's
- * gateway — and two in-process gateways (dc1's on the native data path when the addon is built, dc2's on the JS one),
- * each discovering its datacenter's servers from Consul and registering itself as a `mesh-gateway` with the
- * `consul-wan-federation` meta. Proven: `consul members -wan` lists both servers alive, catalog queries cross in both
+ * WAN federation through meshcc's bundled gateways only, with real Consul: a two-datacenter VM mesh with one bundled
+ * gateway each; the servers run meshcc's emitted agent config (`wanfed-harness.ts` changes only addresses, paths and
+ * timers), so they have no direct WAN path — dc2 knows dc1 only as `primary_gateways` = dc1's gateway's WAN address —
+ * and the two in-process gateways run meshcc's emitted gateway config (dc1's on the native data path when the addon
+ * is built, dc2's on the JS one), each discovering its datacenter's servers from Consul and registering itself as a
+ * `mesh-gateway` with the `consul-wan-federation` meta. Proven: `consul members -wan` lists both servers alive, catalog queries cross in both
  * directions, and both gateways' access logs show the server connections by route (`server:<dc>/<node>` into a
  * datacenter, `wan-server:<dc>` out of it), with no server name refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentConfig } from '../../src/emit/agent-config.ts';
+import { gatewayRuntimeConfig } from '../../src/emit/gateway-config.ts';
 import type { AccessRecord } from '../../src/gateway/access-log.ts';
 import { ConsulDiscovery } from '../../src/gateway/consul-discovery.ts';
 import { Gateway } from '../../src/gateway/server.ts';
+import { compilation, dc as dcDecl, gateway, model } from '../emit/fixtures.ts';
 import { gatewayConfig, MemoryLog } from '../gateway/tls-fixture.ts';
 import { consulAvailable, MISSING_MESSAGE } from './harness.ts';
 import {
   consulCli,
   GATEWAY_PORT,
+  GATEWAY_WAN_PORT,
   logTail,
   prepareWanfed,
   startWanfedDc,
@@ -26,6 +31,24 @@ import {
 } from './wanfed-harness.ts';
 
 const available = consulAvailable();
+
+/** The mesh: dc1 (primary) and dc2 on VMs, one server each, a bundled gateway each (LAN and WAN port on one address). */
+const mesh = compilation(
+  model('wanfed', {
+    datacenters: [dcDecl('dc1', 'dc1', 'vm', { servers: 1 }), dcDecl('dc2', 'dc1', 'vm', { servers: 1 })],
+    gateways: (['dc1', 'dc2'] as const).map((d) => {
+      const ip = d === 'dc1' ? WANFED_IPS.gw1 : WANFED_IPS.gw2;
+      return gateway(d, ip, undefined, {
+        implementation: 'meshcc',
+        lan: { address: ip, port: GATEWAY_PORT },
+        wan: { address: ip, port: GATEWAY_WAN_PORT },
+      });
+    }),
+    instances: [],
+    aclsEnabled: false,
+  }),
+);
+const dcOf = (name: string) => mesh.model.datacenters.find((d) => d.name === name)!;
 if (!available) console.warn(`\n${MISSING_MESSAGE}\n`);
 
 async function until<T>(what: string, f: () => Promise<T | undefined>, ms: number): Promise<T> {
@@ -56,21 +79,14 @@ describe.skipIf(!available)('WAN federation through two bundled gateways only', 
   const logs = { dc1: new MemoryLog(), dc2: new MemoryLog() };
 
   async function startGateway(dc: WanfedDc, trustDomain: string): Promise<void> {
-    const self = dc.name === 'dc1' ? WANFED_IPS.gw1 : WANFED_IPS.gw2;
-    const other = dc.name === 'dc1' ? WANFED_IPS.gw2 : WANFED_IPS.gw1;
-    const ep = { address: self, port: GATEWAY_PORT };
+    const emitted = gatewayRuntimeConfig(mesh, mesh.model.gateways.find((g) => g.datacenter === dc.name)!);
+    // The emitted config as it is, but for what only the running test knows: Consul's address and trust domain.
     const cfg = gatewayConfig({
-      name: 'mesh-gateway',
-      datacenter: dc.name,
+      ...emitted,
       trustDomain,
-      listeners: [{ name: 'wan', address: self, port: GATEWAY_PORT }],
+      admin: { address: '127.0.0.1', port: 0 },
       timeouts: { drainMs: 500 },
-      routes: {
-        local: [],
-        remote: [{ datacenter: dc.name === 'dc1' ? 'dc2' : 'dc1', gateways: [{ address: other, port: GATEWAY_PORT }] }],
-        servers: { domain: 'consul', local: [] },
-      },
-      consul: { address: dc.addr, register: { id: `mgw-${dc.name}`, lan: ep, wan: ep } },
+      consul: { ...emitted.consul, address: dc.addr },
     });
     const gw = new Gateway(cfg, logs[dc.name]);
     if (dc.name === 'dc2') gw.relayMode = 'js';
@@ -81,8 +97,27 @@ describe.skipIf(!available)('WAN federation through two bundled gateways only', 
     await d.start();
   }
 
+  it('uses the config meshcc emits: federation through the gateways, server routes, registration', () => {
+    const a1 = agentConfig(mesh.model, dcOf('dc1'));
+    const a2 = agentConfig(mesh.model, dcOf('dc2'));
+    for (const a of [a1, a2]) expect(a.connect).toEqual({ enabled: true, enable_mesh_gateway_wan_federation: true });
+    expect(a1.primary_gateways).toBeUndefined();
+    expect(a2.primary_gateways).toEqual([`${WANFED_IPS.gw1}:${GATEWAY_WAN_PORT}`]);
+    expect(a2.retry_join_wan).toBeUndefined();
+    const g2 = gatewayRuntimeConfig(mesh, mesh.model.gateways.find((g) => g.datacenter === 'dc2')!);
+    expect(g2.routes.servers).toEqual({ domain: 'consul', local: [] });
+    expect(g2.routes.remote).toEqual([
+      { datacenter: 'dc1', gateways: [{ address: WANFED_IPS.gw1, port: GATEWAY_WAN_PORT }] },
+    ]);
+    expect(g2.consul?.register).toEqual({
+      id: 'mesh-gateway',
+      lan: { address: WANFED_IPS.gw2, port: GATEWAY_PORT },
+      wan: { address: WANFED_IPS.gw2, port: GATEWAY_WAN_PORT },
+    });
+  });
+
   beforeAll(async () => {
-    c = await prepareWanfed();
+    c = await prepareWanfed({ dc1: agentConfig(mesh.model, dcOf('dc1')), dc2: agentConfig(mesh.model, dcOf('dc2')) });
     startWanfedDc(c.dc1);
     const dc1 = c.dc1;
     await until('dc1 leader', async () => ((await get(dc1, '/v1/status/leader')) ? true : undefined), 60_000);
@@ -159,7 +194,8 @@ describe.skipIf(!available)('WAN federation through two bundled gateways only', 
     expect(routed(logs.dc1, 'wan-server:dc2').length + routed(logs.dc2, 'wan-server:dc1').length).toBeGreaterThan(0);
     for (const r of serversIn(logs.dc1, 'dc1')) expect(r.upstream).toBe(`${WANFED_IPS.dc1}:8300`);
     for (const r of serversIn(logs.dc2, 'dc2')) expect(r.upstream).toBe(`${WANFED_IPS.dc2}:8300`);
-    for (const r of routed(logs.dc1, 'wan-server:dc2')) expect(r.upstream).toBe(`${WANFED_IPS.gw2}:${GATEWAY_PORT}`);
+    for (const r of routed(logs.dc1, 'wan-server:dc2'))
+      expect(r.upstream).toBe(`${WANFED_IPS.gw2}:${GATEWAY_WAN_PORT}`);
     // Every server name the servers sent had a route.
     const refused = [...logs.dc1.records, ...logs.dc2.records].filter(
       (r) => r.reason === 'no-route' && r.sni?.includes('.server.'),

@@ -1,8 +1,8 @@
 /**
  * A second real-Consul harness, separate from the global one: two single-server datacenters on loopback that are
  * WAN-federated ONLY through mesh gateways (`connect.enable_mesh_gateway_wan_federation`, dc2 finds dc1 through
- * `primary_gateways`; no `retry_join_wan`, no direct server-to-server WAN path). The gateways are whatever the test
- * starts on the addresses given here (meshcc's bundled gateway).
+ * `primary_gateways`; no `retry_join_wan`, no direct server-to-server WAN path), configured by the agent configs
+ * meshcc emits. The gateways are whatever the test starts on the addresses given here (meshcc's bundled gateway).
  *
  * Addresses: `127.<b>.58.1` dc1's server, `.2` dc2's server, `.11` dc1's gateway, `.12` dc2's gateway, with `<b>` from
  * the process id (as in `harness.ts`, a different third octet), so concurrent runs on one machine do not collide.
@@ -27,8 +27,9 @@ export const WANFED_IPS = {
   gw1: `127.${BLOCK}.58.11`,
   gw2: `127.${BLOCK}.58.12`,
 } as const;
-/** The gateways' listener port (LAN and WAN: one listener each). */
+/** The gateways' LAN and WAN listener ports (on the gateway's address). */
 export const GATEWAY_PORT = 8443;
+export const GATEWAY_WAN_PORT = 8444;
 
 export interface WanfedDc {
   readonly name: 'dc1' | 'dc2';
@@ -45,35 +46,37 @@ export interface WanfedCluster {
   readonly dc2: WanfedDc;
 }
 
-/** The server agent config of one datacenter (JSON, as Consul reads it). */
-export function wanfedServerConfig(dc: WanfedDc, root: string): Record<string, unknown> {
+/**
+ * The server agent config of one datacenter: meshcc's emitted `agent.json` for it (`emitted`: datacenter, primary,
+ * `connect.enable_mesh_gateway_wan_federation`, `primary_gateways`, TLS verification...) with only what a loopback
+ * test must change: node name, data dir, addresses, ports, the TLS files' paths (the emitted config points at
+ * /etc/consul.d/tls), faster retry intervals and logging.
+ */
+export function wanfedServerConfig(
+  dc: WanfedDc,
+  root: string,
+  emitted: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
   const tls = join(root, 'tls');
+  const emittedTls = (emitted.tls ?? {}) as { defaults?: Record<string, unknown>; internal_rpc?: unknown };
   return {
-    datacenter: dc.name,
-    primary_datacenter: 'dc1',
+    ...emitted,
     node_name: dc.node,
-    server: true,
-    bootstrap_expect: 1,
     data_dir: join(root, dc.name, 'data'),
     bind_addr: dc.ip,
     client_addr: dc.ip,
     advertise_addr: dc.ip,
     ports: { dns: -1, grpc: -1 },
-    connect: { enabled: true, enable_mesh_gateway_wan_federation: true },
     tls: {
+      ...emittedTls,
       defaults: {
+        ...emittedTls.defaults,
         ca_file: join(tls, 'consul-agent-ca.pem'),
         cert_file: join(tls, `${dc.name}-server-consul-0.pem`),
         key_file: join(tls, `${dc.name}-server-consul-0-key.pem`),
-        verify_incoming: true,
-        verify_outgoing: true,
       },
-      internal_rpc: { verify_server_hostname: true },
     },
-    // The secondary reaches the primary only through the primary's gateway.
-    ...(dc.name === 'dc2'
-      ? { primary_gateways: [`${WANFED_IPS.gw1}:${GATEWAY_PORT}`], primary_gateways_interval: '1s' }
-      : {}),
+    ...(emitted.primary_gateways ? { primary_gateways_interval: '1s' } : {}),
     retry_interval_wan: '1s',
     performance: { raft_multiplier: 1 },
     disable_update_check: true,
@@ -84,8 +87,13 @@ export function wanfedServerConfig(dc: WanfedDc, root: string): Record<string, u
   };
 }
 
-/** Creates the directory, the CA and the server certificates, and writes both configs (does not start anything). */
-export async function prepareWanfed(): Promise<WanfedCluster> {
+/**
+ * Creates the directory, the CA and the server certificates, and writes both configs from the emitted agent configs
+ * (does not start anything).
+ */
+export async function prepareWanfed(
+  emitted: Readonly<Record<'dc1' | 'dc2', Readonly<Record<string, unknown>>>>,
+): Promise<WanfedCluster> {
   const root = mkdtempSync(join(tmpdir(), 'meshcc-consul-wanfed-'));
   writeFileSync(join(root, 'owner'), String(process.pid));
   const tls = join(root, 'tls');
@@ -105,7 +113,7 @@ export async function prepareWanfed(): Promise<WanfedCluster> {
   const c = { root, dc1: dc('dc1'), dc2: dc('dc2') };
   for (const d of [c.dc1, c.dc2]) {
     await run(CONSUL_BIN, ['tls', 'cert', 'create', '-server', `-dc=${d.name}`, `-node=${d.node}`], { cwd: tls });
-    writeFileSync(d.configFile, JSON.stringify(wanfedServerConfig(d, root), null, 2));
+    writeFileSync(d.configFile, JSON.stringify(wanfedServerConfig(d, root, emitted[d.name]), null, 2));
   }
   return c;
 }

@@ -21,6 +21,22 @@ const cases: { name: string; model: () => MeshModel; expected: string[] }[] = [
     expected: ['MC4001'],
   },
   {
+    name: 'federation of a VM datacenter without TLS reports MC4015 (servers dial through gateways only over TLS)',
+    model: () =>
+      edit(vmPair().model, (m) => ({ datacenters: m.datacenters.map((d) => ({ ...d, tls: d.name !== 'secondary' })) })),
+    expected: ['MC4015'],
+  },
+  {
+    name: 'a single VM datacenter without TLS is fine (no federation)',
+    model: () =>
+      edit(vmPair().model, (m) => ({
+        datacenters: m.datacenters.filter((d) => d.name === 'primary').map((d) => ({ ...d, tls: false })),
+        gateways: m.gateways.filter((g) => g.datacenter === 'primary'),
+        instances: m.instances.filter((i) => i.datacenter === 'primary'),
+      })),
+    expected: [],
+  },
+  {
     name: 'a federated datacenter without a mesh gateway reports MC4002',
     model: () => edit(multiDc().model, (m) => ({ gateways: m.gateways.filter((g) => g.datacenter !== 'dc2') })),
     expected: ['MC4002'],

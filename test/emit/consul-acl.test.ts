@@ -9,11 +9,13 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Compilation } from '../../src/compiler/types.ts';
 import { emitAclPolicies } from '../../src/emit/acl-policies.ts';
 import type { Artifact } from '../../src/emit/artifact.ts';
 import { terraformDocument } from '../../src/emit/terraform-json.ts';
+import { KINDS } from '../../src/reconcile/consul-client.ts';
 import { consulBinary, missingPeer } from '../support/peers.ts';
-import { environmentCompilation, environmentNames } from './environments.ts';
+import { allEnvironmentCompilations } from './environments.ts';
 import { fixtures } from './fixtures.ts';
 
 const consul = consulBinary();
@@ -86,11 +88,16 @@ describe.skipIf(skip)('a real Consul agent with ACLs', async () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
+  const rank = (kind: string): number => {
+    const i = KINDS.indexOf(kind as (typeof KINDS)[number]);
+    return i < 0 ? KINDS.length : i;
+  };
   const policies: Artifact[] = [];
-  const comps = [
-    ...Object.values(fixtures).map((f) => f()),
-    ...(await Promise.all(environmentNames().map(environmentCompilation))),
+  const named: [string, Compilation][] = [
+    ...Object.entries(fixtures).map(([n, f]) => [`fixture ${n}`, f()] as [string, Compilation]),
+    ...(await allEnvironmentCompilations()),
   ];
+  const comps = named.map(([, c]) => c);
   for (const c of comps) policies.push(...emitAclPolicies(c));
   const unique = [...new Map(policies.map((a) => [a.path.replace(/^[^/]+\/acl\//, ''), a])).values()];
 
@@ -111,19 +118,36 @@ describe.skipIf(skip)('a real Consul agent with ACLs', async () => {
     expect(created.Rules).toBe(a.content);
   });
 
-  const resources = comps.flatMap((c) =>
-    Object.entries(
+  // Each compilation's entries go in together, in the order apply writes them (Consul checks the discovery chains an
+  // entry changes against what is already stored), and are deleted again, so examples never see each other's entries.
+  const byCompilation = named.map(([name, c]) => ({
+    name,
+    resources: Object.entries(
       (terraformDocument(c) as { resource?: { consul_config_entry?: Record<string, Record<string, string>> } }).resource
         ?.consul_config_entry ?? {},
-    ).map(([id, r]) => ({ id, r })),
-  );
+    )
+      .map(([id, r]) => ({ id, r }))
+      .sort((a, b) => rank(a.r.kind ?? '') - rank(b.r.kind ?? '')),
+  }));
 
-  it.each(resources)('stores $id as written, so a plan after apply is empty', async ({ r }) => {
-    const sent = { Kind: r.kind, Name: r.name, ...JSON.parse(r.config_json!) };
-    const put = await api('PUT', '/v1/config', sent);
-    expect(put.status, await put.clone().text()).toBe(200);
-    const got = (await (await api('GET', `/v1/config/${r.kind}/${r.name}`)).json()) as Record<string, unknown>;
-    const { CreateIndex: _c, ModifyIndex: _m, Hash: _h, ...stored } = got;
-    expect(stored).toEqual(sent);
-  });
+  it.each(byCompilation)(
+    'stores every entry of $name as written, so a plan after apply is empty',
+    async ({ resources }) => {
+      const written: { kind: string; name: string }[] = [];
+      try {
+        for (const { id, r } of resources) {
+          // The mesh entry has no Name in Consul's API (its name is always "mesh").
+          const sent = { Kind: r.kind, ...(r.kind === 'mesh' ? {} : { Name: r.name }), ...JSON.parse(r.config_json!) };
+          const put = await api('PUT', '/v1/config', sent);
+          expect(put.status, `${id}: ${await put.clone().text()}`).toBe(200);
+          written.push({ kind: String(r.kind), name: String(r.name) });
+          const got = (await (await api('GET', `/v1/config/${r.kind}/${r.name}`)).json()) as Record<string, unknown>;
+          const { CreateIndex: _c, ModifyIndex: _m, Hash: _h, ...stored } = got;
+          expect(stored, id).toEqual(sent);
+        }
+      } finally {
+        for (const w of written.reverse()) await api('DELETE', `/v1/config/${w.kind}/${w.name}`);
+      }
+    },
+  );
 });

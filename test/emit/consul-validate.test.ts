@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Artifact } from '../../src/emit/artifact.ts';
 import { consulBinary, missingPeer } from '../support/peers.ts';
 import { emitPerDatacenter } from './emit-all.ts';
-import { environmentCompilation, environmentNames } from './environments.ts';
+import { allEnvironmentCompilations } from './environments.ts';
 import { fixtures } from './fixtures.ts';
 
 const consul = consulBinary();
@@ -32,7 +32,7 @@ async function vmCases() {
   const out: { name: string; dc: string; artifacts: Artifact[] }[] = [];
   const comps = [
     ...Object.entries(fixtures).map(([n, f]) => [n, f()] as const),
-    ...(await Promise.all(environmentNames().map(async (n) => [`env ${n}`, await environmentCompilation(n)] as const))),
+    ...(await allEnvironmentCompilations()),
   ];
   for (const [name, c] of comps) {
     const artifacts = emitPerDatacenter(c);

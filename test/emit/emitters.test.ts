@@ -163,13 +163,37 @@ describe('gateway runtime config', () => {
 
   it('asks Consul for pod endpoints in Kubernetes datacenters', () => {
     const c = multiDc();
-    const cfg = gatewayRuntimeConfig(c, c.model.gateways.find((g) => g.datacenter === 'dc1')!);
+    const g = c.model.gateways.find((g) => g.datacenter === 'dc1')!;
+    const cfg = gatewayRuntimeConfig(c, g);
     expect(cfg.routes.local.every((r) => r.endpoints.length === 0)).toBe(true);
     expect(cfg.consul).toEqual({
       address: 'https://consul-server.consul.svc:8501',
       discover: true,
       tokenEnv: 'CONSUL_HTTP_TOKEN',
+      register: { id: g.name, lan: g.lan, ...(g.wan ? { wan: { address: g.wan.address, port: g.wan.port } } : {}) },
     });
+  });
+
+  it('routes Consul server traffic in a federated mesh: servers discovered, gateway registered for WAN federation', () => {
+    const c = vmPair();
+    const g = c.model.gateways.find((g) => g.datacenter === 'secondary')!;
+    const cfg = gatewayRuntimeConfig(c, { ...g, implementation: 'meshcc' });
+    expect(cfg.routes.servers).toEqual({ domain: 'consul', local: [] });
+    expect(cfg.consul?.discover).toBe(true);
+    expect(cfg.consul?.register?.id).toBe(g.name);
+    // A single datacenter is not federated: no server routes, no registration.
+    const single = {
+      ...c,
+      model: { ...c.model, datacenters: c.model.datacenters.filter((d) => d.name === 'secondary') },
+    };
+    const alone = gatewayRuntimeConfig(single, { ...g, implementation: 'meshcc' });
+    expect(alone.routes.servers).toBeUndefined();
+    expect(alone.consul?.register).toBeUndefined();
+  });
+
+  it('marks Envoy gateway registrations for WAN federation in a federated mesh', () => {
+    const gw = emitServiceRegistrations(multiDc()).find((a) => a.path === 'dc2/agent/services/mesh-gateway.json')!;
+    expect(JSON.parse(gw.content).service.meta['consul-wan-federation']).toBe('1');
   });
 
   it('routes a service outside the default partition by its internal-v1 SNI', () => {

@@ -1,8 +1,14 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConsulDiscovery, endpointsOf, watchesOf } from '../../src/gateway/consul-discovery.ts';
-import type { Endpoint } from '../../src/gateway/route-table.ts';
+import {
+  ConsulDiscovery,
+  endpointsOf,
+  peeringServersOf,
+  serversOf,
+  watchesOf,
+} from '../../src/gateway/consul-discovery.ts';
+import { type Endpoint, PEERING_SERVERS_KEY, SERVERS_KEY } from '../../src/gateway/route-table.ts';
 import { gatewayConfig } from './tls-fixture.ts';
 
 const TD = 'abc.consul';
@@ -137,5 +143,82 @@ describe('Consul discovery', () => {
     expect(seen.every((s) => s.token === 'secret-token')).toBe(true);
     expect(seen.some((s) => s.url.includes('index=5'))).toBe(true);
     expect(seen.some((s) => s.url === '/v1/agent/service/deregister/mgw-dc1')).toBe(true);
+  });
+
+  it("finds this datacenter's servers (RPC port, and gRPC TLS port of voters for peering) from the consul service", () => {
+    const srv = (node: string, address: string, meta: Record<string, string>) => ({
+      Node: { Node: node, Address: address },
+      Service: { Service: 'consul', Port: 8300, Meta: meta },
+    });
+    const entries = [
+      srv('srv-b', '10.0.0.2', { grpc_tls_port: '8503' }),
+      srv('srv-a', '10.0.0.1', { grpc_tls_port: '8503', read_replica: 'false' }),
+      srv('replica', '10.0.0.3', { grpc_tls_port: '8503', read_replica: 'true' }),
+      srv('no-tls', '10.0.0.4', {}),
+    ];
+    expect(serversOf(entries).map((e) => `${e.node}=${e.address}:${e.port}`)).toEqual([
+      'no-tls=10.0.0.4:8300',
+      'replica=10.0.0.3:8300',
+      'srv-a=10.0.0.1:8300',
+      'srv-b=10.0.0.2:8300',
+    ]);
+    expect(peeringServersOf(entries).map((e) => `${e.node}=${e.address}:${e.port}`)).toEqual([
+      'srv-a=10.0.0.1:8503',
+      'srv-b=10.0.0.2:8503',
+    ]);
+  });
+
+  it('watches the consul service for server routes and registers with the WAN federation meta, retrying', async () => {
+    const seen: { method: string; url: string; token?: string; body: string }[] = [];
+    const state = {
+      index: 3,
+      health: {
+        '/v1/health/service/consul': [
+          { Node: { Node: 'dc1-srv', Address: '127.0.0.9' }, Service: { Port: 8300, Meta: { grpc_tls_port: '8503' } } },
+        ],
+      } as Record<string, unknown[]>,
+    };
+    // Consul is not there yet when the gateway starts: registration fails, then succeeds once it is.
+    const cfgFor = (port: number) =>
+      gatewayConfig({
+        datacenter: 'dc1',
+        trustDomain: TD,
+        listeners: [{ name: 'lan', address: '127.0.0.1', port: 8443 }],
+        routes: { local: [], remote: [], servers: { domain: 'consul', local: [] }, peering: { servers: [] } },
+        consul: { address: `http://127.0.0.1:${port}`, register: { id: 'mgw-dc1' } },
+      });
+    const fake = fakeConsul(state, seen);
+    const port = await fake.listen();
+    const cfg = cfgFor(port);
+    expect(watchesOf(cfg).map((w) => w.path)).toEqual(['/v1/health/service/consul?passing=1']);
+    server?.close();
+    server?.closeAllConnections();
+    const errors: string[] = [];
+    let notify: () => void = () => {};
+    const maps: ReadonlyMap<string, readonly Endpoint[]>[] = [];
+    const d = new ConsulDiscovery(
+      cfg,
+      (m) => {
+        maps.push(m);
+        notify();
+      },
+      (e) => errors.push(e),
+    );
+    await d.start();
+    expect(errors[0]).toMatch(/^consul registration: .*; retrying$/);
+    // Consul comes up on the same port.
+    await new Promise<void>((r) => server?.listen(port, '127.0.0.1', () => r()));
+    await new Promise<void>((r) => {
+      notify = r;
+      if (maps.length > 0) r();
+    });
+    for (let i = 0; i < 100 && !seen.some((s) => s.url === '/v1/agent/service/register'); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    await d.stop();
+    const last = maps.at(-1);
+    expect(last?.get(SERVERS_KEY)).toEqual([{ node: 'dc1-srv', address: '127.0.0.9', port: 8300 }]);
+    expect(last?.get(PEERING_SERVERS_KEY)).toEqual([{ node: 'dc1-srv', address: '127.0.0.9', port: 8503 }]);
+    const reg = seen.find((s) => s.url === '/v1/agent/service/register');
+    expect(JSON.parse(reg?.body ?? '{}').Meta).toEqual({ 'consul-wan-federation': '1' });
   });
 });

@@ -14,7 +14,7 @@ import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { CRD_KINDS, camelField, emitCrds, NO_CRD_FIELD } from '../../src/emit/consul-entries/crd.ts';
 import type { ConfigEntry } from '../../src/model/entries.ts';
-import { environmentCompilation, environmentNames } from '../emit/environments.ts';
+import { allEnvironmentCompilations } from '../emit/environments.ts';
 import { fixtures } from '../emit/fixtures.ts';
 import { FIXTURE_ENTRIES } from '../emit-entries/fixtures.ts';
 import { chartCrds, skipChart, strictSchema } from './chart.ts';
@@ -112,7 +112,7 @@ async function examples(): Promise<Example[]> {
     ['kept kinds', KEPT_KIND_ENTRIES],
     ...Object.entries(fixtures).map(([n, f]) => [`fixture ${n}`, f().entries] as [string, readonly ConfigEntry[]]),
   ];
-  for (const n of environmentNames()) sets.push([`env ${n}`, (await environmentCompilation(n)).entries]);
+  for (const [n, c] of await allEnvironmentCompilations()) sets.push([n, c.entries]);
   return sets.flatMap(([example, entries]) =>
     entries.map((entry) => {
       const [a] = emitCrds([entry]);

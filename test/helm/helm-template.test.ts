@@ -23,9 +23,12 @@ import type { Compilation } from '../../src/compiler/types.ts';
 import { emitHelmValues, FederationSecretKeys, helmValues, valueKeyPaths } from '../../src/emit/helm-values.ts';
 import { gatewaysIn, isFederated, wanAddresses } from '../../src/model/topology.ts';
 import type { DatacenterDecl } from '../../src/model/types.ts';
-import { environmentCompilation, environmentNames } from '../emit/environments.ts';
+import { allEnvironmentCompilations } from '../emit/environments.ts';
 import { fixtures } from '../emit/fixtures.ts';
 import { chart, type Manifest, renderOk, skipChart } from './chart.ts';
+
+/** Whichever test of a datacenter runs first renders the chart (seconds; more on a loaded 2-core machine). */
+const RENDER_TIMEOUT = 120_000;
 
 function hasPath(values: unknown, path: string): boolean {
   let cur = values;
@@ -39,9 +42,7 @@ function hasPath(values: unknown, path: string): boolean {
 async function kubernetesCases() {
   const comps: [string, Compilation][] = [
     ...Object.entries(fixtures).map(([n, f]) => [n, f()] as [string, Compilation]),
-    ...(await Promise.all(
-      environmentNames().map(async (n) => [`env ${n}`, await environmentCompilation(n)] as [string, Compilation]),
-    )),
+    ...(await allEnvironmentCompilations()),
   ];
   return comps.flatMap(([name, c]) =>
     c.model.datacenters.filter((d) => d.platform === 'kubernetes').map((dc) => ({ name, dc: dc.name, c })),
@@ -155,102 +156,126 @@ describe.skipIf(skipChart)('the real consul-k8s chart', async () => {
       return rendered;
     };
 
-    it('runs the mesh gateway Deployment and Service with the WAN address and port of the model', () => {
-      const gw = gatewaysIn(model, dc.name)[0];
-      if (!gw) {
-        expect(r().find('Deployment', `${prefix}-mesh-gateway`)).toBeUndefined();
-        return;
-      }
-      const dep = r().workload('Deployment', `${prefix}-mesh-gateway`);
-      expect(dep.replicas).toBe(gw.instances);
-      const ann = dep.template.metadata.annotations ?? {};
-      const source = gw.wanAddressSource ?? 'Service';
-      expect(ann['consul.hashicorp.com/gateway-kind']).toBe('mesh-gateway');
-      expect(ann['consul.hashicorp.com/gateway-consul-service-name']).toBe(gw.name);
-      expect(ann['consul.hashicorp.com/mesh-gateway-container-port']).toBe(String(gw.lan.port));
-      expect(ann['consul.hashicorp.com/gateway-wan-address-source']).toBe(source);
-      if (source === 'Static') expect(ann['consul.hashicorp.com/gateway-wan-address-static']).toBe(gw.wan?.address);
-      // The WAN port the gateway registers with Consul: what other datacenters dial (primary_gateways, routes).
-      if (gw.wan) expect(ann['consul.hashicorp.com/gateway-wan-port'], 'advertised WAN port').toBe(String(gw.wan.port));
-      const container = dep.template.spec.containers.find((x) => x.name === 'mesh-gateway')!;
-      expect(container.ports?.find((p) => p.name === 'gateway')?.containerPort).toBe(gw.lan.port);
+    it(
+      'runs the mesh gateway Deployment and Service with the WAN address and port of the model',
+      () => {
+        const gw = gatewaysIn(model, dc.name)[0];
+        if (!gw) {
+          expect(r().find('Deployment', `${prefix}-mesh-gateway`)).toBeUndefined();
+          return;
+        }
+        const dep = r().workload('Deployment', `${prefix}-mesh-gateway`);
+        expect(dep.replicas).toBe(gw.instances);
+        const ann = dep.template.metadata.annotations ?? {};
+        const source = gw.wanAddressSource ?? 'Service';
+        expect(ann['consul.hashicorp.com/gateway-kind']).toBe('mesh-gateway');
+        expect(ann['consul.hashicorp.com/gateway-consul-service-name']).toBe(gw.name);
+        expect(ann['consul.hashicorp.com/mesh-gateway-container-port']).toBe(String(gw.lan.port));
+        expect(ann['consul.hashicorp.com/gateway-wan-address-source']).toBe(source);
+        if (source === 'Static') expect(ann['consul.hashicorp.com/gateway-wan-address-static']).toBe(gw.wan?.address);
+        // The WAN port the gateway registers with Consul: what other datacenters dial (primary_gateways, routes).
+        if (gw.wan)
+          expect(ann['consul.hashicorp.com/gateway-wan-port'], 'advertised WAN port').toBe(String(gw.wan.port));
+        const container = dep.template.spec.containers.find((x) => x.name === 'mesh-gateway')!;
+        expect(container.ports?.find((p) => p.name === 'gateway')?.containerPort).toBe(gw.lan.port);
 
-      const svc = r().get('Service', `${prefix}-mesh-gateway`).spec as {
-        type: string;
-        ports: { port: number; targetPort: number; nodePort?: number }[];
-      };
-      expect(svc.type).toBe(gw.serviceType ?? 'LoadBalancer');
-      expect(svc.ports[0]!.targetPort).toBe(gw.lan.port);
-      if (gw.wan && (source !== 'Service' || svc.type !== 'NodePort')) expect(svc.ports[0]!.port).toBe(gw.wan.port);
-      expect(svc.ports[0]!.nodePort).toBe(gw.nodePort);
-    });
+        const svc = r().get('Service', `${prefix}-mesh-gateway`).spec as {
+          type: string;
+          ports: { port: number; targetPort: number; nodePort?: number }[];
+        };
+        expect(svc.type).toBe(gw.serviceType ?? 'LoadBalancer');
+        expect(svc.ports[0]!.targetPort).toBe(gw.lan.port);
+        if (gw.wan && (source !== 'Service' || svc.type !== 'NodePort')) expect(svc.ports[0]!.port).toBe(gw.wan.port);
+        expect(svc.ports[0]!.nodePort).toBe(gw.nodePort);
+      },
+      RENDER_TIMEOUT,
+    );
 
-    it('runs the Consul servers of the datacenter with connect, TLS and ACLs as declared', () => {
-      const server = r().configJson(`${prefix}-server-config`, 'server.json')!;
-      expect(server.datacenter).toBe(dc.name);
-      expect(server.bootstrap_expect).toBe(dc.servers);
-      expect(server.connect).toEqual({ enabled: true });
-      expect(r().workload('StatefulSet', `${prefix}-server`).replicas).toBe(dc.servers);
+    it(
+      'runs the Consul servers of the datacenter with connect, TLS and ACLs as declared',
+      () => {
+        const server = r().configJson(`${prefix}-server-config`, 'server.json')!;
+        expect(server.datacenter).toBe(dc.name);
+        expect(server.bootstrap_expect).toBe(dc.servers);
+        expect(server.connect).toEqual({ enabled: true });
+        expect(r().workload('StatefulSet', `${prefix}-server`).replicas).toBe(dc.servers);
 
-      const tls = r().configJson(`${prefix}-server-config`, 'tls-config.json') as
-        | { tls: { internal_rpc: { verify_incoming: boolean } }; ports: { http: number; https: number } }
-        | undefined;
-      if (dc.tls) {
-        expect(tls?.tls.internal_rpc.verify_incoming).toBe(true);
-        expect(tls?.ports).toEqual({ http: -1, https: 8501 });
-      } else expect(tls).toBeUndefined();
+        const tls = r().configJson(`${prefix}-server-config`, 'tls-config.json') as
+          | { tls: { internal_rpc: { verify_incoming: boolean } }; ports: { http: number; https: number } }
+          | undefined;
+        if (dc.tls) {
+          expect(tls?.tls.internal_rpc.verify_incoming).toBe(true);
+          expect(tls?.ports).toEqual({ http: -1, https: 8501 });
+        } else expect(tls).toBeUndefined();
 
-      const acl = r().configJson(`${prefix}-server-config`, 'acl-config.json') as
-        | { acl: { enabled: boolean; default_policy: string; enable_token_replication: boolean } }
-        | undefined;
-      if (model.aclsEnabled) {
-        expect(acl?.acl.enabled).toBe(true);
-        expect(acl?.acl.default_policy).toBe('deny');
-        expect(acl?.acl.enable_token_replication === true, 'enable_token_replication').toBe(federated && !isPrimary);
-      } else expect(acl).toBeUndefined();
-    });
+        const acl = r().configJson(`${prefix}-server-config`, 'acl-config.json') as
+          | { acl: { enabled: boolean; default_policy: string; enable_token_replication: boolean } }
+          | undefined;
+        if (model.aclsEnabled) {
+          expect(acl?.acl.enabled).toBe(true);
+          expect(acl?.acl.default_policy).toBe('deny');
+          expect(acl?.acl.enable_token_replication === true, 'enable_token_replication').toBe(federated && !isPrimary);
+        } else expect(acl).toBeUndefined();
+      },
+      RENDER_TIMEOUT,
+    );
 
-    it('injects the connect sidecars when connect is on', () => {
-      const injector = r().find('Deployment', `${prefix}-connect-injector`);
-      const webhook = r().find('MutatingWebhookConfiguration', `${prefix}-connect-injector`);
-      expect(!!injector, 'connect-injector Deployment').toBe(dc.connectEnabled);
-      expect(!!webhook, 'connect-injector webhook').toBe(dc.connectEnabled);
-    });
+    it(
+      'injects the connect sidecars when connect is on',
+      () => {
+        const injector = r().find('Deployment', `${prefix}-connect-injector`);
+        const webhook = r().find('MutatingWebhookConfiguration', `${prefix}-connect-injector`);
+        expect(!!injector, 'connect-injector Deployment').toBe(dc.connectEnabled);
+        expect(!!webhook, 'connect-injector webhook').toBe(dc.connectEnabled);
+      },
+      RENDER_TIMEOUT,
+    );
 
-    it('enables cluster peering in the injector exactly when the values ask for it', () => {
-      // Peering values (global.peering.enabled) come from the peering emitter; whatever it writes must take effect.
-      const values = helmValues(model, dc) as { global?: { peering?: { enabled?: boolean } } };
-      const peering = values.global?.peering?.enabled === true;
-      const injector = r().find('Deployment', `${prefix}-connect-injector`);
-      if (!injector) {
-        expect(peering, 'peering needs the connect injector').toBe(false);
-        return;
-      }
-      const cmd = (injector.spec as unknown as Workload).template.spec.containers.map(commandLine).join('\n');
-      expect(cmd.includes('-enable-peering=true'), '-enable-peering=true').toBe(peering);
-      expect(!!r().find('CustomResourceDefinition', 'peeringacceptors.consul.hashicorp.com')).toBe(peering);
-    });
+    it(
+      'enables cluster peering in the injector exactly when the values ask for it',
+      () => {
+        // Peering values (global.peering.enabled) come from the peering emitter; whatever it writes must take effect.
+        const values = helmValues(model, dc) as { global?: { peering?: { enabled?: boolean } } };
+        const peering = values.global?.peering?.enabled === true;
+        const injector = r().find('Deployment', `${prefix}-connect-injector`);
+        if (!injector) {
+          expect(peering, 'peering needs the connect injector').toBe(false);
+          return;
+        }
+        const cmd = (injector.spec as unknown as Workload).template.spec.containers.map(commandLine).join('\n');
+        expect(cmd.includes('-enable-peering=true'), '-enable-peering=true').toBe(peering);
+        expect(!!r().find('CustomResourceDefinition', 'peeringacceptors.consul.hashicorp.com')).toBe(peering);
+      },
+      RENDER_TIMEOUT,
+    );
 
-    it('bootstraps ACLs through the chart (server-acl-init), with replication across the federation', () => {
-      const job = r().find('Job', `${prefix}-server-acl-init`);
-      expect(!!job, 'server-acl-init Job').toBe(model.aclsEnabled);
-      if (!job) return;
-      const spec = (job.spec as unknown as Workload).template.spec;
-      const cmd = [...(spec.initContainers ?? []), ...spec.containers].map(commandLine).join('\n');
-      if (gatewaysIn(model, dc.name).length > 0) expect(cmd).toContain('-mesh-gateway=true');
-      else expect(cmd).not.toContain('-mesh-gateway=true');
-      if (!federated) return;
-      expect(cmd).toContain('-federation=true');
-      if (isPrimary) expect(cmd).toContain('-create-acl-replication-token=true');
-      else {
-        expect(cmd).toContain('-acl-replication-token-file=');
-        expect(r().secretRefs()).toContainEqual({
-          workload: `Job/${prefix}-server-acl-init`,
-          secret,
-          key: FederationSecretKeys.replicationToken,
-        });
-      }
-    });
+    it(
+      'bootstraps ACLs through the chart (server-acl-init), with replication across the federation',
+      () => {
+        const job = r().find('Job', `${prefix}-server-acl-init`);
+        expect(!!job, 'server-acl-init Job').toBe(model.aclsEnabled);
+        if (!job) return;
+        const spec = (job.spec as unknown as Workload).template.spec;
+        const cmd = [...(spec.initContainers ?? []), ...spec.containers].map(commandLine).join('\n');
+        if (gatewaysIn(model, dc.name).length > 0) expect(cmd).toContain('-mesh-gateway=true');
+        else expect(cmd).not.toContain('-mesh-gateway=true');
+        if (!federated) return;
+        expect(cmd).toContain('-federation=true');
+        if (isPrimary) expect(cmd).toContain('-create-acl-replication-token=true');
+        else {
+          expect(cmd).toContain('-acl-replication-token-file=');
+          // The secondary's kube API, as the primary's servers reach it (ACL auth method for this datacenter).
+          const host = dc.kubernetes?.k8sAuthMethodHost;
+          if (host) expect(cmd).toContain(`-auth-method-host=${host}`);
+          expect(r().secretRefs()).toContainEqual({
+            workload: `Job/${prefix}-server-acl-init`,
+            secret,
+            key: FederationSecretKeys.replicationToken,
+          });
+        }
+      },
+      RENDER_TIMEOUT,
+    );
 
     it.runIf(federated)(
       'federates through mesh gateways: primary datacenter, primary gateways, federation secret',
@@ -298,6 +323,7 @@ describe.skipIf(skipChart)('the real consul-k8s chart', async () => {
           expect(init && envOf(init, 'CONSUL_LOGIN_DATACENTER')).toBe(dc.primaryDatacenter);
         }
       },
+      RENDER_TIMEOUT,
     );
   });
 });

@@ -31,6 +31,7 @@ import { type HealPolicy, holdByPolicy } from '../../reconcile/policy.ts';
 import { preflight } from '../../reconcile/preflight.ts';
 import { renderPlanText } from '../../reconcile/render-plan.ts';
 import { type CliIO, type Command, Exit, intOption, parseCommandArgs, UsageError } from '../command.ts';
+import { peeredUsage, runPeered } from '../peered.ts';
 
 const usage = `Usage: meshcc apply <env> [--plan FILE] [options] [connection options]
 
@@ -48,6 +49,8 @@ Options:
   --json               machine-readable report
 
 ${connectionUsage}
+
+${peeredUsage}
 
 Exit codes: 0 applied (or nothing to do), 1 error or partial failure.
 `;
@@ -202,6 +205,8 @@ const apply: Command = {
   summary: 'write the environment to Consul (locked, check-and-set, ordered)',
   usage,
   async run(args, io) {
+    const peered = await runPeered('apply', args, io);
+    if (peered !== undefined) return peered;
     return (await runApply(args, io)).code;
   },
 };

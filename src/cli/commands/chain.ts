@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { withOwnershipMeta } from '../../compiler/compile.ts';
+import { modelOfDatacenter } from '../../compiler/compile-clusters.ts';
 import { parseGoDuration } from '../../compiler/duration.ts';
 import { buildEntryIndex } from '../../compiler/entry-index.ts';
 import { renderChainText } from '../../compiler/explain.ts';
@@ -48,7 +49,9 @@ export interface ChainOptions {
 }
 
 /** Compiles a chain over an environment's effective entries (with meshcc's ownership Meta, as applied to Consul). */
-export function chainFromModel(model: MeshModel, o: ChainOptions): PassResult<ChainResult> {
+export function chainFromModel(mesh: MeshModel, o: ChainOptions): PassResult<ChainResult> {
+  // In peered clusters, the chain compiles in the datacenter's own cluster (its entries, its trust domain).
+  const model = modelOfDatacenter(mesh, o.datacenter);
   const decls = model.entries.map((d) => ({ ...d, entry: withOwnershipMeta(d.entry, model.name) }));
   return chainFromEntries(decls, model.trustDomain, o);
 }

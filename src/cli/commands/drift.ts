@@ -12,6 +12,7 @@ import {
 import { ConsulHttpError, ConsulTransportError } from '../../reconcile/consul-client.ts';
 import { type DriftReport, detectDrift } from '../../reconcile/drift.ts';
 import { type CliIO, type Command, Exit, parseCommandArgs, UsageError } from '../command.ts';
+import { peeredUsage, runPeered } from '../peered.ts';
 
 const usage = `Usage: meshcc drift <env> [--json] [connection options]
 
@@ -24,6 +25,8 @@ Compares Consul with the environment. Reports, per datacenter:
   dc-unreachable       a datacenter could not be read; its state is unknown (not drift)
 
 ${connectionUsage}
+
+${peeredUsage}
 
 Exit codes: 0 clean, 1 error, 2 drift.
 `;
@@ -42,7 +45,7 @@ const drift: Command = {
   name: 'drift',
   summary: 'report out-of-band changes in Consul',
   usage,
-  run: (args, io) => runDrift(args, io),
+  run: async (args, io) => (await runPeered('drift', args, io)) ?? (await runDrift(args, io)),
 };
 
 /** `meshcc drift`, also run by `meshcc reconcile` (which passes the environment it already compiled). */

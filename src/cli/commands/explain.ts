@@ -3,7 +3,7 @@
  * the precedence ladder, the winner and the shadowed ones) and the targets it resolves to, primary then failover,
  * with their SNI names.
  */
-import { compile } from '../../compiler/compile.ts';
+import { compileMesh } from '../../compiler/compile-clusters.ts';
 import { renderExplainText, renderRequestText } from '../../compiler/explain.ts';
 import { type HttpRequest, routeRequest } from '../../compiler/route-match.ts';
 import type { CompiledUpstream } from '../../compiler/types.ts';
@@ -47,7 +47,7 @@ export function parseRequest(request: string, headers: readonly string[]): HttpR
 
 /** The compiled upstreams of service `service` in `dc` whose destination is `upstream`, in declaration order. */
 export function explainUpstream(model: MeshModel, service: string, dc: string, upstream: string): CompiledUpstream[] {
-  return compile(model).upstreams.filter(
+  return compileMesh(model).upstreams.filter(
     (u) => u.service === service && u.datacenter === dc && u.destination === upstream,
   );
 }

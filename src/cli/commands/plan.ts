@@ -19,6 +19,7 @@ import { ConsulHttpError, ConsulTransportError } from '../../reconcile/consul-cl
 import { checkSafety, computePlan, hasChanges, type Plan, toSavedPlan } from '../../reconcile/plan.ts';
 import { type PlanContext, renderPlanJson, renderPlanText } from '../../reconcile/render-plan.ts';
 import { type Command, Exit, parseCommandArgs, UsageError } from '../command.ts';
+import { peeredUsage, runPeered } from '../peered.ts';
 import { safetyOptions } from './apply.ts';
 
 const usage = `Usage: meshcc plan <env> [--json] [--out FILE] [--adopt] [connection options]
@@ -35,6 +36,8 @@ Options:
   --allow-empty, --max-deletions N   prune guards, as for apply (checked here too)
 
 ${connectionUsage}
+
+${peeredUsage}
 
 Exit codes: 0 no changes, 1 error, 2 changes.
 `;
@@ -54,6 +57,8 @@ const plan: Command = {
   summary: 'show what apply would change in Consul',
   usage,
   async run(args, io) {
+    const peered = await runPeered('plan', args, io);
+    if (peered !== undefined) return peered;
     const { values, positionals } = parseCommandArgs(args, {
       ...connectionOptions,
       json: { type: 'boolean' },

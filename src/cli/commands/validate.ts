@@ -3,7 +3,7 @@
  * workflow commands. `meshcc validate --entries DIR` checks a folder of raw config-entry files on their own.
  */
 import { resolve } from 'node:path';
-import { compile } from '../../compiler/compile.ts';
+import { compileMesh } from '../../compiler/compile-clusters.ts';
 import { buildEntryIndex } from '../../compiler/entry-index.ts';
 import { reachReport, renderReach } from '../../compiler/reach.ts';
 import type { Compilation } from '../../compiler/types.ts';
@@ -42,7 +42,8 @@ export async function loadAndCheck(
   cwd: string,
 ): Promise<{ compilation: Compilation; diagnostics: Diagnostic[] }> {
   const loaded = await loadEnvironment(env, cwd);
-  const compilation = compile(loaded.model);
+  // Peered clusters are compiled cluster by cluster (compileMesh puts the results side by side).
+  const compilation = compileMesh(loaded.model);
   const diagnostics = applySuppressions(loaded.model, [...loaded.diagnostics, ...compilation.diagnostics]).sort(
     compareDiagnostics,
   );

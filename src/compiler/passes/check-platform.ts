@@ -19,8 +19,10 @@ import {
   NodePortWanPortMismatch,
   NodePortWithoutPort,
   NoPrimaryGatewayWanAddress,
+  PeeringChartRequirement,
   SecondaryWithoutFederationSecret,
   StaticWanAddressWithoutValue,
+  VmFederationWithoutTls,
 } from '../../diagnostics/codes/emit.ts';
 import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagnostic.ts';
 import {
@@ -66,7 +68,18 @@ function checkDatacenter(model: MeshModel, dc: DatacenterDecl): Diagnostic[] {
   if (dc.servers < 1) out.push(diag(InvalidServerCount, at(dc), { dc: dc.name, servers: dc.servers }));
   if (federated && dc.platform === 'kubernetes' && !dc.tls)
     out.push(diag(FederationWithoutTls, at(dc), { dc: dc.name }));
+  // Servers dial other datacenters only through the gateways, always over TLS (Consul's wanfed/ALPN-RPC dialer).
+  if (federated && dc.platform === 'vm' && !dc.tls) out.push(diag(VmFederationWithoutTls, at(dc), { dc: dc.name }));
   if (federated && gateways.length === 0) out.push(diag(FederationWithoutGateway, at(dc), { dc: dc.name }));
+  // The chart's connect-inject-deployment `fail` rules for global.peering.enabled, in its order.
+  if (model.peering && dc.platform === 'kubernetes') {
+    const missing = [
+      ...(dc.connectEnabled ? [] : ['connectInject.enabled']),
+      ...(dc.tls ? [] : ['global.tls.enabled']),
+      ...(gateways.length > 0 ? [] : ['meshGateway.enabled']),
+    ];
+    for (const requirement of missing) out.push(diag(PeeringChartRequirement, at(dc), { dc: dc.name, requirement }));
+  }
   if (dc.platform === 'kubernetes' && gateways.length > 1) {
     out.push(diag(MultipleGatewaysOnKubernetes, at(dc), { dc: dc.name, count: gateways.length }));
   }

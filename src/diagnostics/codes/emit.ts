@@ -142,3 +142,27 @@ export const NodePortOutsideDefaultRange = def<{ gateway: string; dc: string; no
     `valid range. The range of valid ports is 30000-32767"`,
   'pick a nodePort in 30000-32767, or suppress this warning if the cluster is configured with a wider range',
 );
+
+export const VmFederationWithoutTls = def<{ dc: string }>(
+  'MC4015',
+  'error',
+  'federation through mesh gateways without server TLS',
+  (a) =>
+    `VM datacenter ${a.dc} is WAN-federated through mesh gateways but has tls: false; its servers refuse to dial ` +
+    `through a gateway: "cannot dial via a mesh gateway when outgoing TLS is disabled"`,
+  'set tls: true on the datacenter and give each server a certificate naming <node>.server.<dc>.consul (consul tls cert create -server -dc <dc> -node <node>)',
+);
+
+export const PeeringChartRequirement = def<{ dc: string; requirement: string }>(
+  'MC4016',
+  'error',
+  'the chart refuses cluster peering without TLS, connectInject or a mesh gateway',
+  (a) =>
+    `Kubernetes datacenter ${a.dc} takes part in a cluster peering; the chart fails: setting global.peering.enabled to true requires ${a.requirement} to be true`,
+  (a) =>
+    a.requirement === 'meshGateway.enabled'
+      ? 'add a MeshGateway to this datacenter'
+      : a.requirement === 'global.tls.enabled'
+        ? 'set tls: true on the datacenter'
+        : 'enable Connect in the datacenter',
+);

@@ -12,6 +12,7 @@ import * as entries from './entries.ts';
 import * as gateway from './gateway.ts';
 import * as input from './input.ts';
 import * as internal from './internal.ts';
+import * as peering from './peering.ts';
 import * as reachability from './reachability.ts';
 import * as reconcile from './reconcile.ts';
 import * as resolution from './resolution.ts';
@@ -23,6 +24,7 @@ const all: readonly DiagnosticDef<any>[] = [
   entries,
   resolution,
   reachability,
+  peering,
   emit,
   reconcile,
   gateway,

@@ -105,3 +105,21 @@ export const DriftLeftByPolicy = def<{ key: string; drift: string }>(
   (a) => `${a.key} is ${a.drift} but its kind's reconcile policy is warn; it was left as it is`,
   'heal it with --policy <kind>=heal, or by hand',
 );
+
+export const WrongConsulForCluster = def<{ cluster: string; addr: string; found: string; expected: string }>(
+  'MC5014',
+  'error',
+  "a cluster's Consul address points at another cluster",
+  (a) =>
+    `the Consul at ${a.addr} given for cluster '${a.cluster}' is ${a.found}, but cluster '${a.cluster}' is ${a.expected}; ` +
+    "nothing was written (each cluster's entries go to its own Consul only)",
+  (a) => `pass --consul-cluster ${a.cluster}=<an address of cluster ${a.cluster}>`,
+);
+
+export const PeeringNotActive = def<{ peering: string; problem: string; fix: string }>(
+  'MC5015',
+  'error',
+  'a cluster peering is missing or not active',
+  (a) => `peering ${a.peering}: ${a.problem}`,
+  (a) => a.fix,
+);

@@ -4,6 +4,7 @@ service {
   id = "gateway-primary"
   kind = "mesh-gateway"
   meta = {
+    "consul-wan-federation" = "1"
     "managed-by" = "meshcc"
   }
   name = "gateway-primary"

@@ -4,6 +4,7 @@ service {
   id = "gateway-secondary"
   kind = "mesh-gateway"
   meta = {
+    "consul-wan-federation" = "1"
     "managed-by" = "meshcc"
   }
   name = "gateway-secondary"

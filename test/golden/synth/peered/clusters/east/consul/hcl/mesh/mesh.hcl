@@ -1,0 +1,8 @@
+Kind = "mesh"
+Meta = {
+  "managed-by" = "meshcc"
+  "meshcc-environment" = "peered"
+}
+Peering {
+  PeerThroughMeshGateways = true
+}
