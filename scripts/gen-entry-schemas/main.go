@@ -68,6 +68,10 @@ func typeExpr(t reflect.Type) string {
 		}
 		return fmt.Sprintf("{ k: 'map', go: %s, value: %s }", q(goName(t)), typeExpr(t.Elem()))
 	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			// []byte: mapstructure's weak decoding takes a string's bytes (and JSON carries bytes as a string).
+			return fmt.Sprintf("{ k: 'string', go: %s }", q(goName(t)))
+		}
 		return fmt.Sprintf("{ k: 'list', go: %s, item: %s }", q(goName(t)), typeExpr(t.Elem()))
 	case reflect.Struct:
 		return structConst(t)

@@ -113,15 +113,10 @@ export class WriteSimulator {
       return [];
     } else {
       const own = sid(e.Name, e.Namespace, e.Partition);
-      // A service-defaults write for a service no router, splitter or resolver names or belongs to changes a chain of
-      // one default resolver, which always compiles: nothing to check.
-      if (
-        e.Kind === 'service-defaults' &&
-        !this.withGraphEntry.has(own) &&
-        (this.linkedFrom.get(own)?.size ?? 0) === 0
-      ) {
-        return [];
-      }
+      // A service-defaults or plain resolver write for a service no router, splitter or resolver names or belongs to
+      // changes a chain of one resolver node, which always compiles: nothing to check.
+      const alone = !this.withGraphEntry.has(own) && (this.linkedFrom.get(own)?.size ?? 0) === 0;
+      if (alone && (e.Kind === 'service-defaults' || this.plainResolver(e))) return [];
       out.add(own);
       for (const id of this.linkedFrom.get(own) ?? []) {
         const linker = this.current.get(id);
@@ -163,6 +158,16 @@ export class WriteSimulator {
       this.proposedIndexed = undefined;
     }
     return errors;
+  }
+
+  /**
+   * A resolver whose chain is itself alone (no redirect, no failover, no external SNI on its service): the chain is one
+   * resolver node (its default subset exists, `Validate()` saw to that) and cannot fail.
+   */
+  private plainResolver(e: ConfigEntry): boolean {
+    if (e.Kind !== 'service-resolver' || e.Redirect !== undefined) return false;
+    if (e.Failover !== undefined && Object.keys(e.Failover).length > 0) return false;
+    return !this.index.serviceDefaults(e.Name, e.Namespace, e.Partition)?.entry.ExternalSNI;
   }
 
   /** Consul's answer to writing `e` now: the first error message, or undefined (and the entry is stored). */

@@ -13,7 +13,8 @@
  * - routes.servers (federated meshes: the agent config turns on `connect.enable_mesh_gateway_wan_federation`): Consul's
  *   servers tunnel RPC and gossip through the gateways by SNI (`<node>.server.<dc>.consul`, `server.<dc>.consul`); the
  *   local servers are discovered from Consul (`/v1/health/service/consul`), so the `consul` block is always present
- *   and registers the gateway with the `consul-wan-federation` meta the servers look for. Server addresses are not
+ *   (`discover` stays false on VMs: static service routes are not replaced) and registers the gateway with the
+ *   `consul-wan-federation` meta the servers look for. Server addresses are not
  *   part of the model; the domain is Consul's default `consul`.
  * - Peering (`routes.peering`, `routes.peers`, exported services' `...external...` SNIs) is not emitted: meshcc does not
  *   model peerings (mesh and exported-services entries are not read); write those routes by hand (docs/gateway.md).
@@ -67,6 +68,7 @@ export interface GatewayRuntimeConfig {
   readonly consul?: {
     readonly address: string;
     readonly tokenEnv?: string;
+    /** Watch services and remote gateways (server routes are watched regardless). */
     readonly discover: boolean;
     readonly register?: { readonly id: string; readonly lan: Endpoint; readonly wan?: Endpoint };
   };
@@ -138,7 +140,9 @@ export function gatewayRuntimeConfig(c: Compilation, g: MeshGatewayDecl): Gatewa
     listeners.push({ name: 'wan', address: isIP(g.wan.address) ? g.wan.address : '0.0.0.0', port: g.wan.port });
   const local = localRoutes(c, dc);
   const federated = isFederated(c.model);
-  const discover = federated || local.some((r) => r.endpoints.length === 0);
+  // Services and remote gateways are watched only when some route has no endpoints (Kubernetes pods); the servers of
+  // a federated mesh are watched whatever `discover` says.
+  const discover = local.some((r) => r.endpoints.length === 0);
   return {
     version: 1,
     name: g.name,
@@ -151,11 +155,11 @@ export function gatewayRuntimeConfig(c: Compilation, g: MeshGatewayDecl): Gatewa
       remote: remoteRoutes(c, dc),
       ...(federated ? { servers: { domain: CONSUL_DOMAIN, local: [] } } : {}),
     },
-    ...(discover
+    ...(discover || federated
       ? {
           consul: {
             address: consulAddress(dc),
-            discover: true,
+            discover,
             ...(c.model.aclsEnabled ? { tokenEnv: 'CONSUL_HTTP_TOKEN' } : {}),
             ...(federated
               ? {

@@ -124,17 +124,21 @@ export interface Watch {
 }
 
 /**
- * The watches for a config: every local service's sidecars, every remote datacenter's gateways, and this
- * datacenter's Consul servers when the config routes server (WAN federation) or peering control-plane traffic.
+ * The watches for a config: this datacenter's Consul servers when the config routes server (WAN federation) or
+ * peering control-plane traffic (always: servers are never in a generated config), and with `discover` every local
+ * service's sidecars and every remote datacenter's gateways.
  */
 export function watchesOf(cfg: GatewayConfig): Watch[] {
   const services = [...new Set(cfg.routes.local.map((l) => l.service))].sort();
   const rpc = cfg.routes.servers !== undefined;
   const peering = cfg.routes.peering !== undefined;
-  return [
-    ...(rpc || peering
+  const servers =
+    rpc || peering
       ? [{ key: SERVERS_KEY, path: '/v1/health/service/consul?passing=1', servers: { rpc, peering } }]
-      : []),
+      : [];
+  if (cfg.consul?.discover === false) return servers;
+  return [
+    ...servers,
     ...services.map((s) => ({ key: `local:${s}`, path: `/v1/health/connect/${encodeURIComponent(s)}?passing=1` })),
     ...cfg.routes.remote.map((r) => ({
       key: `remote:${r.datacenter}`,
@@ -172,7 +176,7 @@ export class ConsulDiscovery {
         void this.retryRegister(c);
       }
     }
-    if (c.discover) for (const w of watchesOf(this.cfg)) void this.loop(c, w);
+    for (const w of watchesOf(this.cfg)) void this.loop(c, w);
   }
 
   private async retryRegister(c: ConsulConfig): Promise<void> {

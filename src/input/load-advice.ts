@@ -48,3 +48,12 @@ export function defaultExportAdvice(file: string, cwd = process.cwd()): string {
   const shown = relative(cwd, file) || file;
   return `end ${shown} with \`export default mesh;\` (the Mesh it builds, or a function returning one)`;
 }
+
+/** The hint when the environment's Mesh comes from another installed copy of meshcc than the running CLI. */
+export function otherCopyAdvice(file: string, cwd = process.cwd()): string {
+  const shown = relative(cwd, file) || file;
+  return (
+    `run the meshcc installed in the repository holding ${shown} (\`npm install\`, then \`npx meshcc\` there), ` +
+    'so the environment and the command share one meshcc'
+  );
+}

@@ -7,7 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { register as registerHooks } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConstructArgError } from '../constructs/internal/errors.ts';
 import { userSpanFromStack } from '../constructs/internal/source-span.ts';
 import { lowerMesh } from '../constructs/lower.ts';
@@ -16,7 +16,7 @@ import { ConstructArgumentInvalid, EnvironmentLoadFailed } from '../diagnostics/
 import { type Diagnostic, diag, MeshccInputError } from '../diagnostics/diagnostic.ts';
 import type { MeshModel, SourceSpan } from '../model/types.ts';
 import { loadEntriesDir } from './entries/load-entries-dir.ts';
-import { defaultExportAdvice, loadAdvice } from './load-advice.ts';
+import { defaultExportAdvice, loadAdvice, otherCopyAdvice } from './load-advice.ts';
 
 const ENTRY_FILES = ['mesh.ts', 'index.ts', 'main.ts'];
 
@@ -78,6 +78,17 @@ async function importMesh(file: string, dir: string, cwd: string): Promise<Mesh>
           file,
           error: `its default export must be a Mesh (or a function returning one), got ${value === undefined ? 'nothing' : typeof value}`,
           hint: defaultExportAdvice(file, cwd),
+        }),
+      ]);
+    }
+    if (!(value instanceof Mesh)) {
+      // A Mesh from another copy of meshcc (say a global or npx-downloaded CLI with the repository's own meshcc):
+      // its constructs are not the ones this compiler knows, so nothing it reports would be trustworthy.
+      throw new MeshccInputError([
+        diag(EnvironmentLoadFailed, at, {
+          file,
+          error: `it builds its Mesh with a different copy of meshcc than the one running (${fileURLToPath(new URL('../../', import.meta.url))})`,
+          hint: otherCopyAdvice(file, cwd),
         }),
       ]);
     }

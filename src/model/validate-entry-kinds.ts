@@ -5,7 +5,7 @@
  * terminating-gateway kinds. Each returns Consul's messages (empty when Consul would accept the entry); where Consul
  * stops at the first error, so does the function. Rules not reproduced here are listed in docs/entries.md.
  */
-import type { ConfigEntry, ProxyDefaultsEntry, ServiceDefaultsEntry } from './entries.ts';
+import type { ConfigEntry, ProxyDefaultsEntry, ServiceDefaultsEntry, ServiceResolverEntry } from './entries.ts';
 import { parseGoDuration } from './go-duration.ts';
 import { inlineCertificateError } from './validate-certificate.ts';
 
@@ -374,6 +374,91 @@ function validateTerminating(x: Obj): string[] {
     }
   }
   return [];
+}
+
+const LB_POLICIES = ['', 'random', 'round_robin', 'least_request', 'ring_hash', 'maglev'];
+const HASH_FIELDS = ['header', 'cookie', 'query_parameter'];
+
+/** `LoadBalancer` checks at the end of the resolver's `Validate()`. */
+function loadBalancerError(lb: Obj): string | undefined {
+  const policy = str(lb.Policy);
+  if (!LB_POLICIES.includes(policy)) return `Bad LoadBalancer policy: ${q(policy)} is not supported`;
+  if (policy !== 'ring_hash' && lb.RingHashConfig !== undefined) {
+    return `Bad LoadBalancer configuration. RingHashConfig specified for incompatible load balancing policy ${q(policy)}`;
+  }
+  if (policy !== 'least_request' && lb.LeastRequestConfig !== undefined) {
+    return `Bad LoadBalancer configuration. LeastRequestConfig specified for incompatible load balancing policy ${q(policy)}`;
+  }
+  const hps = list(lb.HashPolicies);
+  if (policy !== 'ring_hash' && policy !== 'maglev' && hps.length > 0) {
+    return `Bad LoadBalancer configuration: HashPolicies specified for non-hash-based Policy: ${q(policy)}`;
+  }
+  for (let i = 0; i < hps.length; i++) {
+    const hp = hps[i] ?? {};
+    const field = str(hp.Field);
+    const value = str(hp.FieldValue);
+    const pre = `Bad LoadBalancer HashPolicy[${i}]: `;
+    if (field !== '' && !HASH_FIELDS.includes(field)) return `${pre}${q(field)} is not a supported field`;
+    if (hp.SourceIP === true && field !== '') {
+      return `${pre}A single hash policy cannot hash both a source address and a ${q(field)}`;
+    }
+    if (hp.SourceIP === true && value !== '') return `${pre}A FieldValue cannot be specified when hashing SourceIP`;
+    if (field !== '' && value === '') return `${pre}Field ${q(field)} was specified without a FieldValue`;
+    if (value !== '' && field === '') return `${pre}FieldValue requires a Field to apply to`;
+    const cookie = obj(hp.CookieConfig);
+    if (cookie !== undefined) {
+      if (field !== 'cookie') return `${pre}cookie_config provided for ${q(field)}`;
+      const ttl = parseGoDuration(str(cookie.TTL) || '0s');
+      if (cookie.Session === true && ttl.ok && ttl.ns !== 0n) {
+        return `${pre}a session cookie cannot have an associated TTL`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The service-resolver rules for the fields meshcc keeps (`PrioritizeByLocality`, redirect and failover
+ * `SamenessGroup`, failover `Policy`, `LoadBalancer`), spliced into `base` (the analyzed fields' messages) where
+ * Consul's `Validate()` checks them: locality after the subsets, the sameness groups with the enterprise checks of
+ * their block, the failover policy after the empty-block check, the load balancer last.
+ */
+export function resolverRules(e: ServiceResolverEntry, base: readonly string[]): string[] {
+  const x = e as unknown as Obj;
+  const first = base[0] ?? '';
+  if (/^(Name is required|Meta |\d+ errors occurred|Subset |DefaultSubset )/.test(first)) return [...base];
+  if (str(obj(x.PrioritizeByLocality)?.Mode) !== '') return ['Prioritize-by-locality requires Consul Enterprise '];
+  const redirect = obj(x.Redirect);
+  if (
+    redirect !== undefined &&
+    str(redirect.SamenessGroup) !== '' &&
+    !/^(Cross-|Redirect: Setting (Partition|Namespace))/.test(first)
+  ) {
+    return ['Redirect: Setting SamenessGroup requires Consul Enterprise'];
+  }
+  if (base.length > 0 && !first.startsWith('Bad Failover[')) return [...base];
+  const failover = obj(x.Failover) ?? {};
+  const errs: string[] = [];
+  for (const key of Object.keys(failover).sort()) {
+    const f = obj(failover[key]) ?? {};
+    const pre = `Bad Failover[${q(key)}]: `;
+    const own = base.find((m) => m.startsWith(pre) || m.startsWith(`Bad Failover[${q(key)}].`));
+    const early =
+      own !== undefined &&
+      (own === `${pre}Setting Namespace requires Consul Enterprise` ||
+        own === `${pre}not a valid subset subset` ||
+        own.startsWith(`${pre}one of Service,`));
+    if (str(f.SamenessGroup) !== '' && own !== `${pre}Setting Namespace requires Consul Enterprise`) {
+      errs.push(`${pre}Setting SamenessGroup requires Consul Enterprise`);
+    } else if (str(obj(f.Policy)?.Mode) !== '' && !early) {
+      errs.push(`${pre}Setting failover policies requires Consul Enterprise`);
+    } else if (own !== undefined) errs.push(own);
+  }
+  if (errs.length > 0) return errs;
+  if (base.length > 0) return [...base];
+  const lb = obj(x.LoadBalancer);
+  const lbErr = lb === undefined ? undefined : loadBalancerError(lb);
+  return lbErr ? [lbErr] : [];
 }
 
 const exactlyOne = (...xs: boolean[]): boolean => xs.filter(Boolean).length === 1;

@@ -18,7 +18,7 @@ import type {
 } from './entries.ts';
 import { formatGoDuration, parseGoDuration } from './go-duration.ts';
 import { goPercentF, scaleWeight } from './split-weight.ts';
-import { proxyDefaultsRules, serviceDefaultsRules, validateKeptEntry } from './validate-entry-kinds.ts';
+import { proxyDefaultsRules, resolverRules, serviceDefaultsRules, validateKeptEntry } from './validate-entry-kinds.ts';
 import { validateLoadBalancer } from './validate-load-balancer.ts';
 
 const META_MAX_KEY_PAIRS = 64;
@@ -445,7 +445,7 @@ export function validateEntry(entry: ConfigEntry): string[] {
     case 'service-defaults':
       return serviceDefaultsRules(entry, validateServiceDefaults(entry));
     case 'service-resolver':
-      return validateResolver(entry);
+      return resolverRules(entry, validateResolver(entry));
     case 'service-intentions':
       return validateIntentions(entry);
     case 'service-router':

@@ -51,3 +51,28 @@ describe('meshcc chain text: the L7 tree', () => {
     ]);
   });
 });
+
+describe('resolver LoadBalancer in the chain', () => {
+  it('is on the resolver nodes and on the splitter (first hash-based), with a cookie TTL in nanoseconds as Consul prints it', () => {
+    const lb = {
+      Policy: 'ring_hash',
+      RingHashConfig: { MinimumRingSize: 1024 },
+      HashPolicies: [{ Field: 'cookie', FieldValue: 'c', CookieConfig: { TTL: '10s', Path: '/' } }],
+    };
+    const entries = indexEntries([
+      { Kind: 'service-defaults', Name: 'lbx', Protocol: 'http' },
+      { Kind: 'service-resolver', Name: 'lbx', Subsets: { v1: {} }, LoadBalancer: lb } as never,
+      { Kind: 'service-splitter', Name: 'lbx', Splits: [{ Weight: 50, ServiceSubset: 'v1' }, { Weight: 50 }] },
+    ]);
+    const r = compileChain({ serviceName: 'lbx', evaluateInDatacenter: 'dc1', trustDomain: 'td.consul', entries });
+    if (!('chain' in r)) throw new Error(r.error.message);
+    // What Consul v1.22.7 answered for these entries (checked on a live agent).
+    const expected = {
+      Policy: 'ring_hash',
+      RingHashConfig: { MinimumRingSize: 1024 },
+      HashPolicies: [{ Field: 'cookie', FieldValue: 'c', CookieConfig: { TTL: 10_000_000_000, Path: '/' } }],
+    };
+    expect(r.chain.Nodes['splitter:lbx.default.default']?.LoadBalancer).toEqual(expected);
+    expect(r.chain.Nodes['resolver:v1.lbx.default.default.dc1']?.LoadBalancer).toEqual(expected);
+  });
+});

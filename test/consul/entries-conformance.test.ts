@@ -7,7 +7,7 @@
  *   same entry, and its HCL is accepted by `consul config write` and decodes
  *   back to the same entry in meshcc;
  * - every invalid entry of the table is rejected by both, with the same message (Consul's text);
- * - fast-check: random service-defaults, ingress-gateway, exported-services, api-gateway and jwt-provider entries over the fields meshcc keeps
+ * - fast-check: random service-defaults, ingress-gateway, exported-services, api-gateway, jwt-provider and service-resolver entries over the fields meshcc keeps
  *   get the same verdict and the same message from both.
  * The singletons it writes (mesh, proxy-defaults/global, exported-services/default) are restored afterwards, under
  * the cluster mutex the other suites use for them.
@@ -333,6 +333,53 @@ describe.skipIf(!consul)('config entries: meshcc and the real Consul agree', () 
     Forwarding: maybe(fc.record({ HeaderName: maybe(fc.constantFrom('x', '')) })),
   });
 
+  const resolver = fc.record(
+    {
+      Subsets: maybe(fc.constant({ v1: { Filter: 'Service.Meta.version == v1' } })),
+      PrioritizeByLocality: maybe(fc.record({ Mode: maybe(fc.constantFrom('', 'failover')) })),
+      Redirect: maybe(
+        fc.record({ Service: maybe(fc.constant('x')), SamenessGroup: maybe(fc.constant('g')) }, { requiredKeys: [] }),
+      ),
+      Failover: maybe(
+        fc.dictionary(
+          fc.constantFrom('*', 'v1', 'v2'),
+          fc.record(
+            {
+              Datacenters: maybe(fc.constant(['dc2'])),
+              SamenessGroup: maybe(fc.constant('g')),
+              Policy: maybe(fc.record({ Mode: maybe(fc.constantFrom('', 'sequential', 'bogus')) })),
+            },
+            { requiredKeys: [] },
+          ),
+          { maxKeys: 2 },
+        ),
+      ),
+      LoadBalancer: maybe(
+        fc.record({
+          Policy: maybe(fc.constantFrom('', 'random', 'ring_hash', 'maglev', 'least_request', 'x')),
+          RingHashConfig: maybe(fc.constant({ MinimumRingSize: 1 })),
+          HashPolicies: maybe(
+            fc.array(
+              fc.record(
+                {
+                  Field: maybe(fc.constantFrom('header', 'cookie', 'body')),
+                  FieldValue: maybe(fc.constant('v')),
+                  SourceIP: maybe(fc.boolean()),
+                  CookieConfig: maybe(
+                    fc.record({ Session: maybe(fc.boolean()), TTL: maybe(fc.constantFrom('0s', '5s')) }),
+                  ),
+                },
+                { requiredKeys: [] },
+              ),
+              { maxLength: 2 },
+            ),
+          ),
+        }),
+      ),
+    },
+    { requiredKeys: [] },
+  );
+
   it('agrees on random entries of the kept fields and kinds (fast-check)', async () => {
     // MutualTLSMode=permissive needs the mesh entry's permission: a cross-entry check outside Validate().
     expect((await consulWrite(addr, { Kind: 'mesh', AllowEnablingPermissiveMutualTLS: true })).ok).toBe(true);
@@ -347,6 +394,7 @@ describe.skipIf(!consul)('config entries: meshcc and the real Consul agree', () 
       track({ Kind: 'service-defaults', Name: name ?? '' });
     }
     const arb = fc.oneof(
+      resolver.map((o) => ({ Kind: 'service-resolver', Name: 'fc-resolver-i12x', ...o }) as Raw),
       apiGateway.map((o) => ({ Kind: 'api-gateway', Name: 'fc-apigw-i12x', ...o }) as Raw),
       jwt.map((o) => ({ Kind: 'jwt-provider', Name: 'fc-jwt-i12x', ...o }) as Raw),
       serviceDefaults.map((o) => ({ Kind: 'service-defaults', Name: 'fc-i12x', ...o }) as Raw),

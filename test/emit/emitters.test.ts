@@ -8,6 +8,8 @@ import { helmValues } from '../../src/emit/helm-values.ts';
 import { emitK8sAnnotations, upstreamAnnotation } from '../../src/emit/k8s-annotations.ts';
 import { emitServiceRegistrations } from '../../src/emit/service-registrations.ts';
 import { terraformDocument } from '../../src/emit/terraform-json.ts';
+import { validateGatewayConfig } from '../../src/gateway/config.ts';
+import { watchesOf } from '../../src/gateway/consul-discovery.ts';
 import { k8sPair, multiDc, upstream, vmPair, vmPrimaryK8sSecondary } from './fixtures.ts';
 
 const dcOf = (c: ReturnType<typeof multiDc>, name: string) => c.model.datacenters.find((d) => d.name === name)!;
@@ -179,7 +181,9 @@ describe('gateway runtime config', () => {
     const g = c.model.gateways.find((g) => g.datacenter === 'secondary')!;
     const cfg = gatewayRuntimeConfig(c, { ...g, implementation: 'meshcc' });
     expect(cfg.routes.servers).toEqual({ domain: 'consul', local: [] });
-    expect(cfg.consul?.discover).toBe(true);
+    // VM routes have their endpoints: only the servers are watched, the static service routes stay.
+    expect(cfg.consul?.discover).toBe(false);
+    expect(watchesOf(validateGatewayConfig(cfg, 'gw.json').config!).map((w) => w.key)).toEqual(['servers']);
     expect(cfg.consul?.register?.id).toBe(g.name);
     // A single datacenter is not federated: no server routes, no registration.
     const single = {

@@ -195,19 +195,16 @@ describe('reading config-entry files the way `consul config write` decodes them'
   it('keeps fields Consul knows but meshcc does not analyze, and says so once, as info', async () => {
     const r = await load(
       'e.hcl',
-      'Kind = "service-resolver"\nName = "a"\nLoadBalancer {\n  Policy = "random"\n}\nPrioritizeByLocality {\n  Mode = "failover"\n}\n',
+      'Kind = "service-resolver"\nName = "a"\nLoadBalancer {\n  Policy = "maglev"\n  HashPolicies = [{ SourceIP = true }]\n}\n',
     );
     expect(r.diagnostics.map((d) => [d.code, d.severity, d.message])).toEqual([
       [
         'MC1130',
         'info',
-        '1 config entry carries what meshcc keeps and emits unchanged but does not analyze: service-resolver.LoadBalancer, service-resolver.PrioritizeByLocality',
+        '1 config entry carries what meshcc keeps and emits unchanged but does not analyze: service-resolver.LoadBalancer',
       ],
     ]);
-    expect(r.value[0]?.entry).toMatchObject({
-      LoadBalancer: { Policy: 'random' },
-      PrioritizeByLocality: { Mode: 'failover' },
-    });
+    expect(r.value[0]?.entry).toMatchObject({ LoadBalancer: { Policy: 'maglev', HashPolicies: [{ SourceIP: true }] } });
   });
 
   it('reports a missing or unknown kind with Consul wording and suggests the right spelling', async () => {

@@ -642,5 +642,104 @@ export const INVALID_GATEWAY_CASES: readonly InvalidCase[] = [
   },
 ];
 
+const RS = (o: Raw): Raw => ({ Kind: 'service-resolver', Name: 'bad-resolver-i12x', ...o });
+
+/** Invalid resolver entries through the fields meshcc keeps (LoadBalancer, sameness groups, failover policy). */
+export const INVALID_RESOLVER_CASES: readonly InvalidCase[] = [
+  {
+    rule: 'resolver locality is enterprise',
+    entry: RS({ PrioritizeByLocality: { Mode: 'failover' } }),
+    message: 'Prioritize-by-locality requires Consul Enterprise ',
+  },
+  {
+    rule: 'resolver redirect sameness group',
+    entry: RS({ Redirect: { SamenessGroup: 'g' } }),
+    message: 'Redirect: Setting SamenessGroup requires Consul Enterprise',
+  },
+  {
+    rule: 'resolver failover sameness group',
+    entry: RS({ Failover: { '*': { SamenessGroup: 'g' } } }),
+    message: 'Bad Failover["*"]: Setting SamenessGroup requires Consul Enterprise',
+  },
+  {
+    rule: 'resolver failover policy',
+    entry: RS({ Failover: { '*': { Datacenters: ['dc2'], Policy: { Mode: 'sequential' } } } }),
+    message: 'Bad Failover["*"]: Setting failover policies requires Consul Enterprise',
+  },
+  {
+    rule: 'resolver failover policy after empty block',
+    entry: RS({ Failover: { '*': { Policy: { Mode: 'sequential' } } } }),
+    message:
+      'Bad Failover["*"]: one of Service, ServiceSubset, Namespace, Targets, SamenessGroup, or Datacenters is required',
+  },
+  {
+    rule: 'load balancer policy',
+    entry: RS({ LoadBalancer: { Policy: 'fastest' } }),
+    message: 'Bad LoadBalancer policy: "fastest" is not supported',
+  },
+  {
+    rule: 'load balancer ring hash config',
+    entry: RS({ LoadBalancer: { Policy: 'maglev', RingHashConfig: { MinimumRingSize: 1 } } }),
+    message: 'Bad LoadBalancer configuration. RingHashConfig specified for incompatible load balancing policy "maglev"',
+  },
+  {
+    rule: 'load balancer least request config',
+    entry: RS({ LoadBalancer: { Policy: 'random', LeastRequestConfig: { ChoiceCount: 2 } } }),
+    message:
+      'Bad LoadBalancer configuration. LeastRequestConfig specified for incompatible load balancing policy "random"',
+  },
+  {
+    rule: 'load balancer hash policies',
+    entry: RS({ LoadBalancer: { Policy: 'random', HashPolicies: [{ SourceIP: true }] } }),
+    message: 'Bad LoadBalancer configuration: HashPolicies specified for non-hash-based Policy: "random"',
+  },
+  {
+    rule: 'hash policy field',
+    entry: RS({ LoadBalancer: { Policy: 'maglev', HashPolicies: [{ Field: 'body', FieldValue: 'x' }] } }),
+    message: 'Bad LoadBalancer HashPolicy[0]: "body" is not a supported field',
+  },
+  {
+    rule: 'hash policy source ip and field',
+    entry: RS({
+      LoadBalancer: { Policy: 'maglev', HashPolicies: [{ Field: 'header', FieldValue: 'x', SourceIP: true }] },
+    }),
+    message: 'Bad LoadBalancer HashPolicy[0]: A single hash policy cannot hash both a source address and a "header"',
+  },
+  {
+    rule: 'hash policy field value',
+    entry: RS({ LoadBalancer: { Policy: 'ring_hash', HashPolicies: [{ Field: 'cookie' }] } }),
+    message: 'Bad LoadBalancer HashPolicy[0]: Field "cookie" was specified without a FieldValue',
+  },
+  {
+    rule: 'hash policy value without field',
+    entry: RS({ LoadBalancer: { Policy: 'ring_hash', HashPolicies: [{ FieldValue: 'x' }] } }),
+    message: 'Bad LoadBalancer HashPolicy[0]: FieldValue requires a Field to apply to',
+  },
+  {
+    rule: 'hash policy cookie config',
+    entry: RS({
+      LoadBalancer: {
+        Policy: 'ring_hash',
+        HashPolicies: [{ Field: 'header', FieldValue: 'x', CookieConfig: { Path: '/' } }],
+      },
+    }),
+    message: 'Bad LoadBalancer HashPolicy[0]: cookie_config provided for "header"',
+  },
+  {
+    rule: 'hash policy session cookie ttl',
+    entry: RS({
+      LoadBalancer: {
+        Policy: 'ring_hash',
+        HashPolicies: [{ Field: 'cookie', FieldValue: 'c', CookieConfig: { Session: true, TTL: '10s' } }],
+      },
+    }),
+    message: 'Bad LoadBalancer HashPolicy[0]: a session cookie cannot have an associated TTL',
+  },
+];
+
 /** Every invalid case. */
-export const ALL_INVALID_CASES: readonly InvalidCase[] = [...INVALID_CASES, ...INVALID_GATEWAY_CASES];
+export const ALL_INVALID_CASES: readonly InvalidCase[] = [
+  ...INVALID_CASES,
+  ...INVALID_GATEWAY_CASES,
+  ...INVALID_RESOLVER_CASES,
+];

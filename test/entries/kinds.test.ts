@@ -3,9 +3,12 @@
  * without an error and keep every field; the invalid ones get Consul's message (proven against the real Consul in
  * test/consul/entries-conformance.test.ts); the analyzed-field table names only fields Consul's api structs have.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { keptFields } from '../../src/input/entries/kept-fields.ts';
 import { loadEntriesText } from '../../src/input/entries/load-entries-dir.ts';
+import { CONSUL_API_VERSION } from '../../src/input/entries/schema.generated.ts';
 import {
   ANALYZED,
   type AnalyzedTree,
@@ -55,6 +58,14 @@ describe('kinds and fields meshcc keeps', () => {
   it('reports nothing kept for an entry of analyzed fields only', () => {
     expect(keptFields({ Kind: 'service-defaults', Name: 'a', Protocol: 'http' } as never)).toEqual([]);
     expect(keptFields({ Kind: 'mesh', Name: 'mesh' } as never)).toEqual(['*']);
+  });
+
+  it('reads the schema from the api module the Consul build uses', () => {
+    const setup = readFileSync(join(import.meta.dirname, '../../scripts/setup-consul.sh'), 'utf8');
+    const gen = readFileSync(join(import.meta.dirname, '../../scripts/gen-entry-schemas.sh'), 'utf8');
+    const apiOf = (text: string) => /API_V="\$\{MESHCC_CONSUL_API_VERSION:-(v[0-9.]+)\}"/.exec(text)?.[1];
+    expect(apiOf(setup)).toBe(CONSUL_API_VERSION);
+    expect(apiOf(gen)).toBe(CONSUL_API_VERSION);
   });
 
   it('analyzes only fields that Consul’s api structs have (the generated schema), for kinds Consul CE accepts', () => {

@@ -183,7 +183,7 @@ describe.skipIf(!consul)('the packed meshcc in a user repository', () => {
     420_000,
   );
 
-  it('says what to do when an environment outside the repository cannot import meshcc', async () => {
+  it('says what to do when an environment cannot import meshcc, or imports another copy than the one running', async () => {
     const orphan = join(work, 'orphan');
     mkdirSync(orphan);
     writeFileSync(
@@ -211,5 +211,11 @@ describe.skipIf(!consul)('the packed meshcc in a user repository', () => {
     const fixed = await run(process.execPath, [bin, 'validate', join(orphan, 'mesh.ts')], orphan);
     expect(fixed.stderr).toContain('0 error(s)');
     expect(fixed.code).toBe(0);
+    // another installed copy (the ES-module repository's) running it: its Mesh is not that copy's, and it says so
+    const other = join(work, 'repo-module', 'node_modules', 'meshcc', 'bin', 'meshcc.js');
+    const mixed = await run(process.execPath, [other, 'validate', join(orphan, 'mesh.ts')], orphan);
+    expect(mixed.code).toBe(1);
+    expect(mixed.stderr).toContain('it builds its Mesh with a different copy of meshcc than the one running');
+    expect(mixed.stderr).toContain('hint: run the meshcc installed in the repository holding mesh.ts');
   }, 60_000);
 });

@@ -33,7 +33,7 @@ import {
   type WorkSplit,
   type WorkTarget,
 } from './chain-json.ts';
-import { defaultRouteDefinition, mergePanics, mergeParent } from './l7-definitions.ts';
+import { defaultRouteDefinition, loadBalancerJson, mergePanics, mergeParent } from './l7-definitions.ts';
 
 /** What to compile: one service's chain as seen from one datacenter (`compile-dc`). */
 export interface ChainRequest {
@@ -570,7 +570,7 @@ class ChainCompiler {
       isDefault: isDefaultResolver(resolver),
       connectTimeoutNs,
       requestTimeoutNs: durationNs(resolver.RequestTimeout),
-      ...(lb !== undefined ? { loadBalancer: lb } : {}),
+      ...(lb !== undefined ? { loadBalancer: loadBalancerJson(lb) } : {}),
     };
     const subsetDef = subset === '' ? undefined : resolver.Subsets?.[subset];
     if (subsetDef) target.subset = subsetDef;

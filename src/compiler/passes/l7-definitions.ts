@@ -172,3 +172,22 @@ function deepFreeze<T>(o: T): T {
   }
   return o;
 }
+
+/**
+ * A resolver's `LoadBalancer` as the chain prints it (`structs.LoadBalancer`): as written, except a hash policy's
+ * `CookieConfig.TTL`, a `time.Duration` without a custom marshaller, which Consul prints in nanoseconds.
+ */
+export function loadBalancerJson(lb: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+  const policies = lb.HashPolicies;
+  if (!Array.isArray(policies) || !policies.some((p) => typeof p?.CookieConfig?.TTL === 'string')) return lb;
+  return {
+    ...lb,
+    HashPolicies: policies.map((p) => {
+      const ttl = p?.CookieConfig?.TTL;
+      if (typeof ttl !== 'string') return p;
+      const ns = parseGoDuration(ttl) ?? 0;
+      const { TTL: _ttl, ...cookie } = p.CookieConfig as Record<string, unknown>;
+      return { ...p, CookieConfig: ns !== 0 ? { ...cookie, TTL: ns } : cookie };
+    }),
+  };
+}

@@ -1381,11 +1381,7 @@ const S_api_JWKSTLSCertTrustedCA: StructType = {
     Filename: { type: { k: 'string' }, alias: 'filename', omitempty: true },
     EnvironmentVariable: { type: { k: 'string' }, alias: 'environment_variable', omitempty: true },
     InlineString: { type: { k: 'string' }, alias: 'inline_string', omitempty: true },
-    InlineBytes: {
-      type: { k: 'list', go: '[]uint8', item: { k: 'int', go: 'uint8' } },
-      alias: 'inline_bytes',
-      omitempty: true,
-    },
+    InlineBytes: { type: { k: 'string', go: '[]uint8' }, alias: 'inline_bytes', omitempty: true },
   },
 };
 
