@@ -38,17 +38,8 @@ function modeText(t: ChainTarget): string {
   return t.MeshGateway.Mode ?? 'default (none)';
 }
 
-function isLeg(x: ChainNode | ChainLeg): x is ChainLeg {
-  return 'resolver' in x && 'label' in x;
-}
-
-function targetLines(chain: CompiledChain, indent: string, callerDc?: string, from?: ChainNode | ChainLeg): string[] {
-  const rows =
-    from === undefined
-      ? orderedTargets(chain)
-      : isLeg(from)
-        ? from.targets.map((t, i) => ({ role: t.role === 'primary' ? 'primary' : `failover ${i}`, target: t.target }))
-        : resolverTargets(chain, from);
+function targetLines(chain: CompiledChain, indent: string, callerDc?: string, node?: ChainNode): string[] {
+  const rows = node ? resolverTargets(chain, node) : orderedTargets(chain);
   const width = Math.max(0, ...rows.map((r) => r.role.length));
   return rows.flatMap(({ role, target: t }) => {
     const where = t.Peer ? `peer ${t.Peer}` : `datacenter ${t.Datacenter}`;
@@ -135,6 +126,20 @@ function nodeLines(chain: CompiledChain, key: string, indent: string, seen: Set<
   return lines;
 }
 
+/**
+ * Human-readable tree of a compiled chain: start node, then each router's routes (match, destination settings) and
+ * each splitter's weights down to the resolvers, with their timeouts and targets, primary then failover.
+ */
+export function renderChainText(chain: CompiledChain): string {
+  const lines = [
+    `chain ${chain.ServiceName} (namespace ${chain.Namespace}, partition ${chain.Partition}) compiled in ${chain.Datacenter}`,
+    `  protocol ${chain.Protocol}${chain.Default ? ', default chain' : ''}${chain.CustomizationHash ? `, customized (${chain.CustomizationHash})` : ''}`,
+    `  start ${chain.StartNode}`,
+    ...nodeLines(chain, chain.StartNode, '  ', new Set()),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
 /** What a leg does to the request on its way (destination settings of the route, headers of the split). */
 function legDetails(leg: ChainLeg): string {
   const d = leg.route?.definition.Destination;
@@ -168,7 +173,7 @@ function legLines(
   const lines: string[] = [];
   for (const leg of legs) {
     lines.push(`${indent}${leg.label} → ${leg.resolver.replace(/^resolver:/, '')}${legDetails(leg)}`);
-    lines.push(...targetLines(chain, `${indent}    `, callerDc, leg));
+    lines.push(...targetLines(chain, `${indent}    `, callerDc, chain.Nodes[leg.resolver]));
   }
   return lines;
 }
@@ -191,20 +196,6 @@ export function renderRequestText(chain: CompiledChain, req: HttpRequest, caller
 function headerText(req: HttpRequest): string {
   const h = Object.entries(req.headers ?? {});
   return h.length ? ` with ${h.map(([k, v]) => `${k}: ${v}`).join(', ')}` : '';
-}
-
-/**
- * Human-readable tree of a compiled chain: start node, then each router's routes (match, destination settings) and
- * each splitter's weights down to the resolvers, with their timeouts and targets, primary then failover.
- */
-export function renderChainText(chain: CompiledChain): string {
-  const lines = [
-    `chain ${chain.ServiceName} (namespace ${chain.Namespace}, partition ${chain.Partition}) compiled in ${chain.Datacenter}`,
-    `  protocol ${chain.Protocol}${chain.Default ? ', default chain' : ''}${chain.CustomizationHash ? `, customized (${chain.CustomizationHash})` : ''}`,
-    `  start ${chain.StartNode}`,
-    ...nodeLines(chain, chain.StartNode, '  ', new Set()),
-  ];
-  return `${lines.join('\n')}\n`;
 }
 
 function layerLine(layer: ModeLayer, index: number, winner: number, cwd: string | undefined): string {

@@ -150,6 +150,23 @@ describe('reach and validation per leg', () => {
     ]);
   });
 
+  it('a failover that can never trigger is found on a leg’s subset too (MC3015), not only the default subset', () => {
+    const c = withModel((m) => ({
+      ...m,
+      entries: m.entries.map((d) =>
+        d.entry.Kind === 'service-resolver' && d.entry.Name === 'api'
+          ? {
+              ...d,
+              entry: { ...d.entry, Failover: { '*': { Datacenters: ['dc2'] }, v2: { Datacenters: ['dc1', 'dc2'] } } },
+            }
+          : d,
+      ),
+    }));
+    const mc3015 = c.diagnostics.filter((d) => d.code === 'MC3015');
+    expect(mc3015).toHaveLength(1);
+    expect(mc3015[0]?.message).toContain("'dc1'");
+  });
+
   it('a route to another service needs its own intention (MC3033), named by the leg that goes there', () => {
     const c = withModel((m) => ({ ...m, entries: m.entries.filter((e) => e.entry.Name !== 'admin') }));
     const [d, ...more] = c.diagnostics.filter((x) => x.code === 'MC3033');

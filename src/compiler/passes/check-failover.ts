@@ -2,11 +2,29 @@
  * Failover that can never trigger: a service-resolver whose Failover (Datacenters or Targets) names the very target
  * the chain resolves to first. Consul's compiler silently drops such a target ("don't fail over to yourself"), so the
  * compiled chain no longer shows it; this pass reads the raw entry for every datacenter an upstream compiles the chain in.
+ * A chain with a router or splitter is checked on every leg: the resolver of each route's or split's service, for the
+ * subset that leg resolves to.
  */
+
+/** The (service, subset) pairs an upstream's chain resolves to first: the destination, or each leg's primary target. */
+function resolvedPairs(u: CompiledUpstream, r: (name: string) => ServiceResolverEntry | undefined) {
+  if (u.chain && hasL7(u.chain)) {
+    const out: { service: string; subset: string }[] = [];
+    for (const leg of chainLegs(u.chain)) {
+      const t = leg.targets[0]?.target;
+      if (t && !out.some((p) => p.service === t.Service && p.subset === (t.ServiceSubset ?? '')))
+        out.push({ service: t.Service, subset: t.ServiceSubset ?? '' });
+    }
+    return out;
+  }
+  return [{ service: u.destination, subset: r(u.destination)?.DefaultSubset ?? '' }];
+}
+
 import { FailoverNeverTriggers } from '../../diagnostics/codes/reachability.ts';
 import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagnostic.ts';
 import type { ServiceResolverEntry } from '../../model/entries.ts';
 import type { EntryDecl, MeshModel, SourceSpan } from '../../model/types.ts';
+import { chainLegs, hasL7 } from '../chain-legs.ts';
 import { ServiceMap } from '../service-map.ts';
 import type { CompiledUpstream } from '../types.ts';
 
@@ -34,63 +52,68 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
   // What a resolver reports depends on the datacenter its chain resolves in only, and each finding is reported once
   // (at the first upstream that shows it): each (resolver, datacenter) is checked once, however many upstreams share it.
   const checked = new Map<EntryDecl, string[]>();
+  const resolverOf = (name: string) => resolvers.get(name)?.entry as ServiceResolverEntry | undefined;
   for (const u of upstreams) {
-    const decl = resolvers.get(u.destination);
-    if (!decl) continue;
-    const r = decl.entry as ServiceResolverEntry;
-    if (r.Redirect) continue;
-    const primaryDc = u.targetDatacenter;
-    const dcs = checked.get(decl);
-    if (dcs?.includes(primaryDc)) continue;
-    if (dcs) dcs.push(primaryDc);
-    else checked.set(decl, [primaryDc]);
-    for (const key of Object.keys(r.Failover ?? {}).sort()) {
-      const f = r.Failover?.[key];
-      if (!f) continue;
-      // Only a failover of the default subset applies to the default target.
-      if (key !== '*' && key !== (r.DefaultSubset ?? '')) continue;
-      const service = f.Service ?? r.Name;
-      const subsetSame = (f.ServiceSubset ?? '') === (key === '*' ? (r.DefaultSubset ?? '') : key);
-      const hits: { dc: string; pointer: string }[] = [];
-      if (f.Datacenters && f.Datacenters.length > 0) {
-        f.Datacenters.forEach((dc, i) => {
-          if (dc === primaryDc && service === r.Name && subsetSame && !f.Namespace)
-            hits.push({ dc, pointer: `/Failover/${key}/Datacenters/${i}` });
-        });
-      } else if (f.Targets) {
-        f.Targets.forEach((t, i) => {
-          const same =
-            !t.Peer &&
-            (t.Service ?? r.Name) === r.Name &&
-            (t.Datacenter ?? primaryDc) === primaryDc &&
-            (t.ServiceSubset ?? '') === (key === '*' ? (r.DefaultSubset ?? '') : key) &&
-            !t.Namespace &&
-            !t.Partition;
-          if (same) hits.push({ dc: primaryDc, pointer: `/Failover/${key}/Targets/${i}` });
-        });
-      }
-      for (const h of hits) {
-        const id = `${decl.path}|${key}|${h.dc}`;
-        if (reported.has(id)) continue;
-        reported.add(id);
-        const span = fieldSpan(decl, h.pointer, h.pointer.replace(/\/\d+$/, ''), `/Failover/${key}`);
-        diagnostics.push(
-          diag(
-            FailoverNeverTriggers,
-            {
-              path: decl.path,
-              ...(span ? { span } : {}),
-              related: [
-                {
-                  path: u.path,
-                  ...(u.span ? { span: u.span } : {}),
-                  message: `upstream ${u.service} → ${u.destination} resolves to '${primaryDc}' first`,
-                },
-              ],
-            },
-            { resolver: r.Name, dc: h.dc, service },
-          ),
-        );
+    for (const pair of resolvedPairs(u, resolverOf)) {
+      const decl = resolvers.get(pair.service);
+      if (!decl) continue;
+      const r = decl.entry as ServiceResolverEntry;
+      if (r.Redirect) continue;
+      const primaryDc = u.targetDatacenter;
+      const dcKey = `${primaryDc}\u0000${pair.subset}`;
+      const dcs = checked.get(decl);
+      if (dcs?.includes(dcKey)) continue;
+      if (dcs) dcs.push(dcKey);
+      else checked.set(decl, [dcKey]);
+      for (const key of Object.keys(r.Failover ?? {}).sort()) {
+        const f = r.Failover?.[key];
+        if (!f) continue;
+        // Only a failover of the subset the target resolves to (or `*`) applies to it.
+        if (key !== '*' && key !== pair.subset) continue;
+        const service = f.Service ?? r.Name;
+        // A failover target keeps the subset it fails over from unless it names another (Consul's `rewriteTarget`).
+        const subsetSame = !f.ServiceSubset || f.ServiceSubset === pair.subset;
+        const hits: { dc: string; pointer: string }[] = [];
+        if (f.Datacenters && f.Datacenters.length > 0) {
+          f.Datacenters.forEach((dc, i) => {
+            if (dc === primaryDc && service === r.Name && subsetSame && !f.Namespace)
+              hits.push({ dc, pointer: `/Failover/${key}/Datacenters/${i}` });
+          });
+        } else if (f.Targets) {
+          f.Targets.forEach((t, i) => {
+            const same =
+              !t.Peer &&
+              (t.Service ?? r.Name) === r.Name &&
+              (t.Datacenter ?? primaryDc) === primaryDc &&
+              (!t.ServiceSubset || t.ServiceSubset === pair.subset) &&
+              !t.Namespace &&
+              !t.Partition;
+            if (same) hits.push({ dc: primaryDc, pointer: `/Failover/${key}/Targets/${i}` });
+          });
+        }
+        for (const h of hits) {
+          const id = `${decl.path}|${key}|${h.dc}`;
+          if (reported.has(id)) continue;
+          reported.add(id);
+          const span = fieldSpan(decl, h.pointer, h.pointer.replace(/\/\d+$/, ''), `/Failover/${key}`);
+          diagnostics.push(
+            diag(
+              FailoverNeverTriggers,
+              {
+                path: decl.path,
+                ...(span ? { span } : {}),
+                related: [
+                  {
+                    path: u.path,
+                    ...(u.span ? { span: u.span } : {}),
+                    message: `upstream ${u.service} → ${u.destination} resolves to '${primaryDc}' first`,
+                  },
+                ],
+              },
+              { resolver: r.Name, dc: h.dc, service },
+            ),
+          );
+        }
       }
     }
   }
