@@ -158,7 +158,8 @@ export const PeeringChartRequirement = def<{ dc: string; requirement: string }>(
   'error',
   'the chart refuses cluster peering without TLS, connectInject or a mesh gateway',
   (a) =>
-    `Kubernetes datacenter ${a.dc} takes part in a cluster peering; the chart fails: setting global.peering.enabled to true requires ${a.requirement} to be true`,
+    `Kubernetes datacenter ${a.dc} takes part in a cluster peering; the chart fails with ` +
+    `"setting global.peering.enabled to true requires ${a.requirement} to be true"`,
   (a) =>
     a.requirement === 'meshGateway.enabled'
       ? 'add a MeshGateway to this datacenter'

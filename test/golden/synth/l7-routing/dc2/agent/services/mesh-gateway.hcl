@@ -4,6 +4,7 @@ service {
   id = "mesh-gateway"
   kind = "mesh-gateway"
   meta = {
+    "consul-wan-federation" = "1"
     "managed-by" = "meshcc"
   }
   name = "mesh-gateway"
