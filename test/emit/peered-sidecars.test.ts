@@ -20,7 +20,7 @@ import { emitPeered } from '../../src/emit/peered.ts';
 import { upstream } from './fixtures.ts';
 import { collapse, parseArtifact, parseHcl, schemaErrors } from './schema-check.ts';
 
-function artifacts(platform: 'vm' | 'kubernetes') {
+function compiled(platform: 'vm' | 'kubernetes', ledgerPort = 9095) {
   const mesh = new Mesh('peer-sidecars', { clusterId: '22222222-3333-4444-5555-666666666666' });
   const east = new Cluster(mesh, 'east', { clusterId: '7e57ea57-0000-4000-8000-000000000001' });
   const west = new Cluster(mesh, 'west', { clusterId: '7e57ea57-0000-4000-8000-000000000002' });
@@ -38,13 +38,17 @@ function artifacts(platform: 'vm' | 'kubernetes') {
   const currency = new Service(mesh, 'currency');
   const ledger = new Service(mesh, 'ledger');
   const p = payments.deploy(dc1, { port: 9091, ...(platform === 'vm' ? { address: '10.1.0.20' } : {}) });
-  p.addUpstream(ledger, { localBindPort: 9095, peer: 'west', meshGateway: 'remote' });
+  p.addUpstream(ledger, { localBindPort: ledgerPort, peer: 'west', meshGateway: 'remote' });
   p.addUpstream(currency, { localBindPort: 9094 });
   currency.deploy(dc1, { port: 9094, ...(platform === 'vm' ? { address: '10.1.0.21' } : {}) });
   ledger.deploy(dc2, { port: 9095, address: '10.2.0.22' });
   new ExportedServices(west, { services: [{ service: ledger, peers: ['east'] }] });
-  return emitPeered(compileClusters(lowerMesh(mesh)));
+  return compileClusters(lowerMesh(mesh));
 }
+
+const artifacts = (platform: 'vm' | 'kubernetes') => emitPeered(compiled(platform));
+const findings = (platform: 'vm' | 'kubernetes', ledgerPort?: number) =>
+  compiled(platform, ledgerPort).diagnostics.map((d) => `${d.code} ${d.path}`);
 
 describe('peered upstreams in sidecar artifacts', () => {
   it('VM service definition: destination_peer beside the chain upstream, in JSON and HCL, schema-valid', async () => {
@@ -77,6 +81,17 @@ describe('peered upstreams in sidecar artifacts', () => {
       'currency:9094,ledger.svc.west.peer:9095',
     );
     expect(schemaErrors({ ...a, path: 'dc1/k8s/payments-annotations.yaml' })).toEqual([]);
+  });
+
+  it('the platform checks see them: a mode annotations cannot carry (MC4009), a local port taken twice', () => {
+    expect(findings('vm')).toEqual([]);
+    // (MC4016 besides: the Helm values of this bare Kubernetes datacenter lack TLS and a gateway for peering.)
+    expect(findings('kubernetes').filter((f) => f.startsWith('MC4009'))).toEqual([
+      'MC4009 peer-sidecars/payments/dc1/ledger.peer-west',
+    ]);
+    const clash = findings('vm', 9094);
+    expect(clash).toHaveLength(1);
+    expect(clash[0]).toMatch(/^MC40\d\d peer-sidecars\/payments\/dc1\/(ledger\.peer-west|currency)$/);
   });
 
   it('upstreamAnnotation: namespace in the 6-piece labelled form only when not default', () => {
