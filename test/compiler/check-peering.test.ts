@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileClusters } from '../../src/compiler/compile-clusters.ts';
 import { describeProblem, renderReach } from '../../src/compiler/reach.ts';
-import { reachPeerUpstreams } from '../../src/compiler/reach-peered.ts';
+import { meshReachReport, reachPeerUpstreams } from '../../src/compiler/reach-peered.ts';
 import {
   Cluster,
   Datacenter,
@@ -225,5 +225,42 @@ describe('reach of an upstream to a cluster peer', () => {
     const noGateway = ledgerReach({ westGateway: false });
     expect(noGateway.reachable).toBe(true);
     expect(noGateway.targets[0]!.hops.map((h) => h.kind)).toEqual(['sidecar', 'local-gateway', 'instance']);
+  });
+});
+
+describe('reach of a chain target in a peer (failover to the peer)', () => {
+  const currencyReach = (o: Options = {}) => {
+    const pc = build(o);
+    const reports = meshReachReport(
+      pc.model,
+      pc.clusters.flatMap((c) => c.compilation.upstreams),
+    );
+    // The peered upstream comes after the chain upstreams.
+    expect(reports.at(-1)?.destination).toBe('ledger');
+    return reports.find((r) => r.service === 'payments' && r.destination === 'currency')!;
+  };
+
+  it('is followed through the peer gateway to the exported instance, with the exporter SNI', () => {
+    const r = currencyReach();
+    const failover = r.targets.find((t) => t.role === 'failover')!;
+    expect(failover).toMatchObject({
+      datacenter: 'peer:west',
+      reachable: true,
+      sni: 'currency.default.default.east.external.7e57ea57-0000-4000-8000-000000000002.consul',
+    });
+    expect(failover.hops.map((h) => `${h.kind}@${h.datacenter}`)).toEqual([
+      'sidecar@dc1',
+      'local-gateway@dc1',
+      'remote-gateway@dc2',
+      'instance@dc2',
+    ]);
+  });
+
+  it('not exported to this cluster: the failover target is unreachable, the upstream still is (its primary)', () => {
+    const r = currencyReach({ exportCurrency: false });
+    const failover = r.targets.find((t) => t.role === 'failover')!;
+    expect(failover.reachable).toBe(false);
+    expect(failover.problems.map(describeProblem)).toEqual(["cluster 'west' does not export it to this cluster"]);
+    expect(r.reachable).toBe(true);
   });
 });
