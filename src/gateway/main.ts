@@ -81,6 +81,8 @@ async function runGateway(file: string, config: GatewayConfig, err: (s: string) 
   const reload = async () => {
     const next = load(file, err);
     if (!next) return err(`meshcc-gateway: reload of ${file} rejected; keeping the running config`);
+    // SIGHUP and the file watch both fire for one write: the second sees the running config and changes nothing.
+    if (JSON.stringify(next) === JSON.stringify(gw.config)) return;
     gw.reload(next);
     await discovery?.stop();
     discovery = next.consul ? new ConsulDiscovery(next, (m) => gw.setEndpoints(m), err) : undefined;
