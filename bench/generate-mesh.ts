@@ -1,7 +1,7 @@
 /**
  * Generates a large MeshModel that validates without errors for benchmarks: `services` services spread over three datacenters (dc1 primary on
  * Kubernetes, dc2 and dc3 on VMs, a mesh gateway in each), every tenth service also deployed in a second datacenter,
- * each instance with `upstreamsPerInstance` upstreams (every fifth one pinned to another datacenter), a
+ * each instance with `upstreamsPerInstance` upstreams (an L7 service runs a v1 group and a v2 canary group, by `Service.Meta.version`) (every fifth one pinned to another datacenter), a
  * service-defaults for every fourth service, a resolver with failover for every tenth, and one intentions entry per
  * destination allowing its callers. Deterministic: same arguments, same model.
  */
@@ -70,6 +70,7 @@ export function generateMesh(services: number, upstreamsPerInstance = 5, shape: 
   ];
   for (let i = 0; i < services; i++) {
     const name = svcName(i);
+    const l7 = shape.l7 === true && i % 2 === 0;
     const homes = i % 10 === 0 ? [DCS[i % 3]!, DCS[(i + 1) % 3]!] : [DCS[i % 3]!];
     for (const dc of homes) {
       const upstreams: UpstreamDecl[] = [];
@@ -94,18 +95,22 @@ export function generateMesh(services: number, upstreamsPerInstance = 5, shape: 
         list.push(name);
         callers.set(dest, list);
       }
-      instances.push({
-        path: `${root}/${name}/${dc}`,
+      const base = {
         service: name,
         namespace: 'default',
         partition: 'default',
         datacenter: dc,
         port: 8080,
-        count: 2,
         upstreams,
-      });
+      };
+      if (l7) {
+        // Instances for both subsets: two of version v1, one canary of v2 (same callers).
+        instances.push({ ...base, path: `${root}/${name}/${dc}`, count: 2, meta: { version: 'v1' } });
+        instances.push({ ...base, path: `${root}/${name}/${dc}/v2`, count: 1, meta: { version: 'v2' }, group: 'v2' });
+      } else {
+        instances.push({ ...base, path: `${root}/${name}/${dc}`, count: 2 });
+      }
     }
-    const l7 = shape.l7 === true && i % 2 === 0;
     if (i % 4 === 0 || l7) {
       entries.push({
         path: `${root}/${name}/service-defaults`,
