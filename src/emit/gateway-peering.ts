@@ -5,7 +5,9 @@
  * - `server.<dc>.peering.<td>` (`connect.PeeringServerSAN`): peers dial a cluster's servers by it. Inbound
  *   (`routes.peering`, to the local servers' gRPC TLS port, discovered) when this cluster's `mesh` entry sets
  *   `Peering.PeerThroughMeshGateways`; outbound (in the peer's `routes.peers` entry, to the peer's gateways) when this
- *   cluster also dials that peering (only the dialer's servers open the peering stream).
+ *   cluster also dials that peering (only the dialer's servers open the peering stream; Consul's gateway, in
+ *   `agent/proxycfg/mesh_gateway.go`, builds outbound peer-server routes only for peerings that `ShouldDial()`, and
+ *   only with `PeerThroughMeshGateways`).
  * - `<svc>.<ns>.<partition>.<name>.external.<td>` (`connect.PeeredServiceSNI`), built by the exporting cluster with
  *   its own trust domain and its name for the importer. Outbound: every peer target the gateway's datacenter uses
  *   (upstreams with `peer`, failover/redirect targets of its chains) routes to that peer's gateways. Inbound: every
