@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { compileClusters, type PeeredCompilation } from '../../src/compiler/compile-clusters.ts';
 import { emitGatewayConfig, type GatewayRuntimeConfig } from '../../src/emit/gateway-config.ts';
 import { clusterPeeringRoutes } from '../../src/emit/gateway-peering.ts';
-import { validateGatewayConfig } from '../../src/gateway/config.ts';
+import { routeSpecOf, validateGatewayConfig } from '../../src/gateway/config.ts';
+import { RouteTable } from '../../src/gateway/route-table.ts';
 import { peeredEnvironmentCompilation } from './environments.ts';
 
 async function configs(pc: PeeredCompilation, cluster: string): Promise<GatewayRuntimeConfig[]> {
@@ -120,5 +121,30 @@ describe('gateway peering routes (environments/peered)', () => {
     expect(cfg!.routes.peering).toBeUndefined();
     expect(cfg!.routes.peers).toBeUndefined();
     expect(cfg!.routes.local.some((r) => r.sni.includes('.external.'))).toBe(false);
+  });
+
+  it('the two sides agree: every name east sends to west is one west’s gateway routes (the real route tables)', async () => {
+    const pc = await peeredEnvironmentCompilation('peered');
+    const table = (cluster: string) => {
+      const cc = pc.clusters.find((c) => c.cluster.name === cluster)!;
+      const [a] = emitGatewayConfig(cc.compilation, {
+        allImplementations: true,
+        peering: clusterPeeringRoutes(pc, cluster),
+      });
+      const r = validateGatewayConfig(JSON.parse(a!.content), a!.path);
+      return { cfg: r.config!, table: new RouteTable(routeSpecOf(r.config!)) };
+    };
+    const east = table('east');
+    const west = table('west');
+    const sent = east.cfg.routes.peers!.flatMap((p) => p.snis);
+    expect(sent.length).toBe(3);
+    for (const sni of sent) {
+      expect(east.table.lookup(sni)?.key, sni).toBe('peer:west');
+      const there = west.table.lookup(sni);
+      expect(there?.kind, sni).toBe(sni.startsWith('server.') ? 'peering-server' : 'local');
+    }
+    // And nothing of west's own names leaks into east's peer route under east's trust domain.
+    const eastTd = pc.clusters.find((c) => c.cluster.name === 'east')!.cluster.trustDomain;
+    expect(sent.some((s) => s.endsWith(eastTd))).toBe(false);
   });
 });
