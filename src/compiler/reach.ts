@@ -121,7 +121,18 @@ export type Problem =
   | { readonly kind: 'subset-empty'; readonly subset: string; readonly filter: string }
   | { readonly kind: 'no-source-gateway' }
   | { readonly kind: 'no-remote-gateway'; readonly why: string }
-  | { readonly kind: 'direct-across-networks'; readonly network: string; readonly targetNetwork: string };
+  | { readonly kind: 'direct-across-networks'; readonly network: string; readonly targetNetwork: string }
+  /** An upstream to a cluster peer (`reach-peered.ts`): the caller's cluster has no peering of that name. */
+  | { readonly kind: 'unknown-peer'; readonly peer: string; readonly cluster: string }
+  /** The peer's cluster does not export the service to the caller's cluster. */
+  | { readonly kind: 'not-exported'; readonly exporter: string }
+  /** ACL default deny and no intention in the exporting cluster allows the caller (as that cluster names its peer). */
+  | {
+      readonly kind: 'peer-intention-missing';
+      readonly cluster: string;
+      readonly source: string;
+      readonly peer: string;
+    };
 
 /** The path to one chain target. */
 export interface TargetPath {
@@ -484,5 +495,11 @@ export function describeProblem(p: Problem): string {
       return `target datacenter ${p.why}`;
     case 'direct-across-networks':
       return `mode 'none' across networks ${p.network} and ${p.targetNetwork}`;
+    case 'unknown-peer':
+      return `cluster '${p.cluster}' has no peering named '${p.peer}'`;
+    case 'not-exported':
+      return `cluster '${p.exporter}' does not export it to this cluster`;
+    case 'peer-intention-missing':
+      return `ACL default deny and no intention in cluster '${p.cluster}' allows '${p.source}' from peer '${p.peer}'`;
   }
 }

@@ -1,7 +1,12 @@
 /**
  * Pod-template annotations for services on Kubernetes: `<dc>/k8s/<service>-annotations.yaml`, a strategic-merge
  * patch for the workload's `spec.template.metadata.annotations` that turns on consul-k8s injection and declares
- * the sidecar's upstreams in consul-k8s's unlabelled form `service[.namespace]:port[:datacenter]`.
+ * the sidecar's upstreams in consul-k8s's unlabelled form `service[.namespace]:port[:datacenter]`. An upstream to a
+ * cluster peer has no unlabelled form in consul-k8s (`processUnlabeledUpstream`: "There is no unlabeled field for
+ * peering"); it is written in the labelled form `service.svc[.namespace.ns].peer.peer:port`, which the endpoints
+ * controller (`processLabeledUpstream`) turns into `DestinationPeer`. As with the unlabelled form, the namespace is
+ * written only when it is not `default` (consul-k8s reads the 4-piece form only without Consul namespaces, the
+ * 6-piece form only with them).
  *
  * Mesh-gateway modes cannot be carried by annotations; `checkPlatform` warns (MC4009) when one is set.
  */
@@ -15,7 +20,12 @@ export const ANNOTATION_PREFIX = 'consul.hashicorp.com/';
 
 /** One upstream in the `connect-service-upstreams` annotation syntax. */
 export function upstreamAnnotation(u: UpstreamDecl): string {
-  const ns = u.destinationNamespace && u.destinationNamespace !== 'default' ? `.${u.destinationNamespace}` : '';
+  const nonDefaultNs = u.destinationNamespace && u.destinationNamespace !== 'default' ? u.destinationNamespace : '';
+  if (u.destinationPeer !== undefined) {
+    const ns = nonDefaultNs ? `.${nonDefaultNs}.ns` : '';
+    return `${u.destinationName}.svc${ns}.${u.destinationPeer}.peer:${u.localBindPort}`;
+  }
+  const ns = nonDefaultNs ? `.${nonDefaultNs}` : '';
   return `${u.destinationName}${ns}:${u.localBindPort}${u.datacenter ? `:${u.datacenter}` : ''}`;
 }
 
@@ -23,7 +33,7 @@ export function upstreamAnnotation(u: UpstreamDecl): string {
 export function podAnnotations(decls: readonly ServiceInstanceDecl[]): Record<string, string> {
   const first = decls[0]!;
   const upstreams = decls
-    .flatMap((d) => d.upstreams)
+    .flatMap((d) => [...d.upstreams, ...(d.peerUpstreams ?? [])])
     .sort((a, b) => a.localBindPort - b.localBindPort || byString(a.destinationName, b.destinationName))
     .map(upstreamAnnotation);
   const out: Record<string, string> = {

@@ -1,7 +1,8 @@
 /**
  * Consul service definitions for VM datacenters: `<dc>/agent/services/<service>.json` and `.hcl`, one file per
- * service per datacenter, each with its Connect sidecar (explicit port, instance-level `mesh_gateway`, upstreams)
- * as a team would drop them into the agent's config dir and `consul reload`. Envoy mesh gateways on VMs get a
+ * service per datacenter, each with its Connect sidecar (explicit port, instance-level `mesh_gateway`, upstreams —
+ * an upstream to a cluster peer with Consul's `destination_peer`, as in `structs.Upstream`'s agent-config alias) as a
+ * team would drop them into the agent's config dir and `consul reload`. Envoy mesh gateways on VMs get a
  * `kind = "mesh-gateway"` registration with their LAN and WAN tagged addresses and, in a federated mesh (the agent
  * config turns on WAN federation through mesh gateways), the `consul-wan-federation = "1"` meta without which Consul's
  * servers do not tunnel through them (`structs.MetaWANFederationKey`).
@@ -25,6 +26,7 @@ function upstream(u: UpstreamDecl): Record<string, unknown> {
     destination_namespace: nonDefault(u.destinationNamespace),
     destination_partition: nonDefault(u.destinationPartition),
     datacenter: u.datacenter,
+    destination_peer: u.destinationPeer,
     local_bind_port: u.localBindPort,
     local_bind_address: u.localBindAddress,
     mesh_gateway: u.meshGateway ? { mode: u.meshGateway } : undefined,
@@ -34,7 +36,7 @@ function upstream(u: UpstreamDecl): Record<string, unknown> {
 
 /** The `service` object of one instance declaration, as Consul's agent config reads it. */
 export function serviceDefinition(i: ServiceInstanceDecl, id: string, sidecarPort: number): Record<string, unknown> {
-  const upstreams = [...i.upstreams]
+  const upstreams = [...i.upstreams, ...(i.peerUpstreams ?? [])]
     .sort((a, b) => a.localBindPort - b.localBindPort || byString(a.destinationName, b.destinationName))
     .map(upstream);
   return sortKeys({

@@ -13,7 +13,10 @@ export interface PeerUpstream {
 
 export interface ClusterModel {
   readonly cluster: ClusterDecl;
-  /** The cluster as a mesh of its own; its instances' upstreams to peers are left out (see `peerUpstreams`). */
+  /**
+   * The cluster as a mesh of its own; its instances' upstreams to peers are moved out of `upstreams` into each
+   * instance's `peerUpstreams` (the sidecar artifacts list them; no chain is compiled for them).
+   */
   readonly model: MeshModel;
   /** Upstreams of this cluster's instances that target a peer: Consul compiles no discovery chain for them. */
   readonly peerUpstreams: readonly PeerUpstream[];
@@ -33,10 +36,9 @@ export function splitClusters(model: MeshModel): ClusterModel[] {
       .filter((i) => dcs.has(i.datacenter))
       .map((i) => {
         if (!i.upstreams.some((u) => u.destinationPeer !== undefined)) return i;
-        for (const u of i.upstreams)
-          if (u.destinationPeer !== undefined)
-            peerUpstreams.push({ instance: i, upstream: u as PeerUpstream['upstream'] });
-        return { ...i, upstreams: i.upstreams.filter((u) => u.destinationPeer === undefined) };
+        const peered = i.upstreams.filter((u) => u.destinationPeer !== undefined);
+        for (const u of peered) peerUpstreams.push({ instance: i, upstream: u as PeerUpstream['upstream'] });
+        return { ...i, upstreams: i.upstreams.filter((u) => u.destinationPeer === undefined), peerUpstreams: peered };
       });
     const sub: MeshModel = {
       name: model.name,

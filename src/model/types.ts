@@ -117,6 +117,13 @@ export interface ServiceInstanceDecl extends Declared {
   /** Instance-level (proxy registration) mesh-gateway mode: `proxy.mesh_gateway.mode`. */
   readonly meshGateway?: GatewayMode;
   readonly upstreams: readonly UpstreamDecl[];
+  /**
+   * Only in a cluster's own model (`model/clusters.ts`): the instance's upstreams to a cluster peer (with
+   * `destinationPeer`), moved out of `upstreams` because Consul compiles no discovery chain for them. The sidecar
+   * registrations and annotations still list them (`destination_peer`); nothing else reads them. In the whole mesh's
+   * model they are in `upstreams`.
+   */
+  readonly peerUpstreams?: readonly UpstreamDecl[];
   /** Consul service meta / tags for the registration. */
   readonly tags?: readonly string[];
   /** Service meta of the instances (what a resolver subset's `Service.Meta` filter sees). */

@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compileClusters } from '../../src/compiler/compile-clusters.ts';
+import { describeProblem, renderReach } from '../../src/compiler/reach.ts';
+import { meshReachReport, reachPeerUpstreams } from '../../src/compiler/reach-peered.ts';
 import {
   Cluster,
   Datacenter,
@@ -21,6 +23,7 @@ import { lowerMesh } from '../../src/constructs/lower.ts';
 
 interface Options {
   readonly exportCurrency?: boolean;
+  readonly exportLedger?: boolean;
   readonly westGateway?: boolean;
   readonly upstreamPeer?: string;
   readonly failoverPeer?: string;
@@ -62,7 +65,7 @@ function build(o: Options = {}) {
   new ExportedServices(west, {
     services: [
       ...(o.exportCurrency === false ? [] : [{ service: currency, peers: ['east'] }]),
-      { service: ledger, peers: ['east'] },
+      ...(o.exportLedger === false ? [] : [{ service: ledger, peers: ['east'] }]),
     ],
   });
   new Intention(east, 'payments-to-currency', { source: payments, destination: currency, action: 'allow' });
@@ -163,5 +166,101 @@ describe('cluster peering checks', () => {
     expect(found).toContainEqual(
       expect.stringMatching(/^MC3108 peer-test\/again: cluster 'west' gives the peer name 'east'/),
     );
+  });
+});
+
+/** The reach report of the one peered upstream (payments → ledger on peer west) of a variant of the base mesh. */
+const ledgerReach = (o: Options = {}) => {
+  const reports = reachPeerUpstreams(build(o).model);
+  expect(reports.map((r) => `${r.service} → ${r.destination} @ ${r.targetDatacenter}`)).toEqual([
+    `payments → ledger @ peer:${o.upstreamPeer ?? 'west'}`,
+  ]);
+  return reports[0]!;
+};
+
+describe('reach of an upstream to a cluster peer', () => {
+  it('hop by hop: sidecar → local gateway (mode local) → the peer cluster gateway → the exported instance', () => {
+    const r = ledgerReach();
+    expect(r.reachable).toBe(true);
+    expect(r.targets).toHaveLength(1);
+    const t = r.targets[0]!;
+    expect(t).toMatchObject({
+      role: 'primary',
+      targetId: 'ledger.default.default.external.west',
+      datacenter: 'peer:west',
+      mode: 'local',
+      // The exporter's SNI: its own name for the importer (east) and its own trust domain.
+      sni: 'ledger.default.default.east.external.7e57ea57-0000-4000-8000-000000000002.consul',
+      problems: [],
+    });
+    expect(t.hops).toEqual([
+      { kind: 'sidecar', datacenter: 'dc1', name: 'payments-sidecar-proxy' },
+      { kind: 'local-gateway', datacenter: 'dc1', name: 'mesh-gateway', address: '10.1.0.10:8443' },
+      { kind: 'remote-gateway', datacenter: 'dc2', name: 'mesh-gateway', address: '192.0.2.2:443' },
+      { kind: 'instance', datacenter: 'dc2', name: 'ledger', address: '10.2.0.22:9095' },
+    ]);
+    expect(renderReach([r])).toContain(
+      'sidecar:payments-sidecar-proxy@dc1 → local-gateway:mesh-gateway@dc1(10.1.0.10:8443) → remote-gateway:mesh-gateway@dc2(192.0.2.2:443) → instance:ledger@dc2(10.2.0.22:9095)  [ok]',
+    );
+  });
+
+  it('the same problems as MC3102, MC3103, MC3107; no exporter gateway: the instance is dialled directly', () => {
+    const unknown = ledgerReach({ upstreamPeer: 'wets' });
+    expect(unknown.reachable).toBe(false);
+    expect(unknown.targets[0]!.problems.map(describeProblem)).toEqual(["cluster 'east' has no peering named 'wets'"]);
+    expect(unknown.targets[0]!.hops.at(-1)).toEqual({ kind: 'instance', datacenter: 'peer wets', name: 'ledger' });
+
+    const denied = ledgerReach({ intention: false });
+    expect(denied.reachable).toBe(false);
+    expect(denied.targets[0]!.problems.map(describeProblem)).toEqual([
+      "ACL default deny and no intention in cluster 'west' allows 'payments' from peer 'east'",
+    ]);
+
+    const notExported = ledgerReach({ exportLedger: false });
+    expect(notExported.reachable).toBe(false);
+    expect(notExported.targets[0]!.problems.map(describeProblem)).toEqual([
+      "cluster 'west' does not export it to this cluster",
+    ]);
+
+    const noGateway = ledgerReach({ westGateway: false });
+    expect(noGateway.reachable).toBe(true);
+    expect(noGateway.targets[0]!.hops.map((h) => h.kind)).toEqual(['sidecar', 'local-gateway', 'instance']);
+  });
+});
+
+describe('reach of a chain target in a peer (failover to the peer)', () => {
+  const currencyReach = (o: Options = {}) => {
+    const pc = build(o);
+    const reports = meshReachReport(
+      pc.model,
+      pc.clusters.flatMap((c) => c.compilation.upstreams),
+    );
+    // The peered upstream comes after the chain upstreams.
+    expect(reports.at(-1)?.destination).toBe('ledger');
+    return reports.find((r) => r.service === 'payments' && r.destination === 'currency')!;
+  };
+
+  it('is followed through the peer gateway to the exported instance, with the exporter SNI', () => {
+    const r = currencyReach();
+    const failover = r.targets.find((t) => t.role === 'failover')!;
+    expect(failover).toMatchObject({
+      datacenter: 'peer:west',
+      reachable: true,
+      sni: 'currency.default.default.east.external.7e57ea57-0000-4000-8000-000000000002.consul',
+    });
+    expect(failover.hops.map((h) => `${h.kind}@${h.datacenter}`)).toEqual([
+      'sidecar@dc1',
+      'local-gateway@dc1',
+      'remote-gateway@dc2',
+      'instance@dc2',
+    ]);
+  });
+
+  it('not exported to this cluster: the failover target is unreachable, the upstream still is (its primary)', () => {
+    const r = currencyReach({ exportCurrency: false });
+    const failover = r.targets.find((t) => t.role === 'failover')!;
+    expect(failover.reachable).toBe(false);
+    expect(failover.problems.map(describeProblem)).toEqual(["cluster 'west' does not export it to this cluster"]);
+    expect(r.reachable).toBe(true);
   });
 });

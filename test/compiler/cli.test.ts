@@ -46,3 +46,27 @@ describe('meshcc chain and explain commands', () => {
     expect(r.stderr).toContain("web in primary has no upstream 'nope'");
   });
 });
+
+describe('meshcc reach on a peered mesh', () => {
+  it('lists the upstream that names a peer hop by hop, text and --format json', async () => {
+    const json = await runCli(['reach', 'environments/peered', '--format', 'json']);
+    expect(json.code).toBe(0);
+    const reports = JSON.parse(json.stdout) as {
+      service: string;
+      destination: string;
+      reachable: boolean;
+      targets: { datacenter: string; mode: string; hops: { kind: string; datacenter: string }[] }[];
+    }[];
+    const ledger = reports.find((r) => r.service === 'payments' && r.destination === 'ledger')!;
+    expect(ledger.reachable).toBe(true);
+    expect(ledger.targets.map((t) => [t.datacenter, t.mode])).toEqual([['peer:west', 'local']]);
+    expect(ledger.targets[0]!.hops.map((h) => `${h.kind}@${h.datacenter}`)).toEqual([
+      'sidecar@dc1',
+      'local-gateway@dc1',
+      'remote-gateway@dc2',
+      'instance@dc2',
+    ]);
+    const text = await runCli(['reach', 'environments/peered']);
+    expect(text.stdout).toContain('payments [dc1] → ledger (datacenter peer:west): reachable');
+  });
+});

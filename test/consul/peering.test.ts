@@ -9,16 +9,23 @@
  * included); the importing side sees the exported instances (`/v1/health/service/<svc>?peer=<name>`: imported instances carry their sidecar in them) and, once the
  * local instances are gone, the peer's are what the failover target resolves to; a peering deleted out of band is
  * drift (MC5015, with the fix) and the next apply re-establishes it; swapped addresses are refused (MC5014).
+ * The generated service definition of payments (JSON and its HCL twin), loaded with `consul services register`,
+ * gives its sidecar the peered upstream as `DestinationPeer` (the chain upstreams without one).
  * The data plane through mesh gateways (PeerThroughMeshGateways) is not run here: no gateway runs in this harness.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileClusters, type PeeredCompilation } from '../../src/compiler/compile-clusters.ts';
 import { buildEntryIndex } from '../../src/compiler/entry-index.ts';
 import { compileChain } from '../../src/compiler/passes/compile-chains.ts';
 import { sortKeys } from '../../src/emit/artifact.ts';
+import { emitPeered } from '../../src/emit/peered.ts';
 import { loadEnvironment } from '../../src/input/load-environment.ts';
 import { repoRoot, runCli } from '../cli/run-cli.ts';
-import { consulAvailable, MISSING_MESSAGE } from './harness.ts';
+import { CONSUL_BIN, consulAvailable, MISSING_MESSAGE } from './harness.ts';
 import { type PeeredPair, startPeeredPair, stopPeeredPair } from './peering-harness.ts';
 
 const FIXTURE = 'test/fixtures/peered-live';
@@ -189,6 +196,36 @@ describe.skipIf(skip)('cluster peering on two independent real Consul clusters',
     expect([...(peering.StreamStatus?.ImportedServices ?? [])].sort()).toEqual(
       expect.arrayContaining(['currency', 'ledger']),
     );
+  });
+
+  it("payments' generated service definition (JSON and HCL) registers its peered upstream as DestinationPeer", async () => {
+    const files = emitPeered(pc).filter((a) => a.path.startsWith('clusters/a/pa1/agent/services/payments.'));
+    expect(files.map((a) => a.path).sort()).toEqual([
+      'clusters/a/pa1/agent/services/payments.hcl',
+      'clusters/a/pa1/agent/services/payments.json',
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), 'meshcc-peer-reg-'));
+    try {
+      for (const a of files) {
+        const file = join(dir, a.path.split('/').at(-1)!);
+        writeFileSync(file, a.content);
+        // The way a team loads a definition file: the CLI parses it as agent config and registers it.
+        execFileSync(CONSUL_BIN, ['services', 'register', `-http-addr=${pair.a.addr}`, file], { stdio: 'pipe' });
+        const sidecar = await api<{ Proxy: { Upstreams: Record<string, unknown>[] } }>(
+          pair.a.addr,
+          'GET',
+          '/v1/agent/service/payments-sidecar-proxy',
+        );
+        const ledger = sidecar.Proxy.Upstreams.find((u) => u.DestinationName === 'ledger');
+        expect(ledger, a.path).toMatchObject({ DestinationPeer: 'b', LocalBindPort: 9095 });
+        // The chain upstreams stay local (no peer).
+        const currency = sidecar.Proxy.Upstreams.find((u) => u.DestinationName === 'currency');
+        expect(currency?.DestinationPeer ?? '', a.path).toBe('');
+        await api(pair.a.addr, 'PUT', '/v1/agent/service/deregister/payments');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a peering deleted out of band is drift with a fix, and apply re-establishes it', async () => {

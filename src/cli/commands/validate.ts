@@ -5,7 +5,8 @@
 import { resolve } from 'node:path';
 import { compileMesh } from '../../compiler/compile-clusters.ts';
 import { buildEntryIndex } from '../../compiler/entry-index.ts';
-import { reachReport, renderReach } from '../../compiler/reach.ts';
+import { renderReach } from '../../compiler/reach.ts';
+import { meshReachReport } from '../../compiler/reach-peered.ts';
 import type { Compilation } from '../../compiler/types.ts';
 import { validateResolver } from '../../compiler/validate-resolver.ts';
 import { ResolverRejected } from '../../diagnostics/codes/reachability.ts';
@@ -110,7 +111,7 @@ const validate: Command = {
       if (positionals.length !== 1) throw new UsageError('expected exactly one environment');
       const r = await loadAndCheck(positionals[0] as string, io.cwd);
       diagnostics = r.diagnostics;
-      if (values.report) report = renderReach(reachReport(r.compilation.model, r.compilation.upstreams));
+      if (values.report) report = renderReach(meshReachReport(r.compilation.model, r.compilation.upstreams));
     }
     io.stdout(render(format, diagnostics, io));
     if (format === 'text') {

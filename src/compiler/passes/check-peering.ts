@@ -85,14 +85,14 @@ function entriesOf<T>(cm: ClusterModel, kind: string): { decl: EntryDecl; entry:
 }
 
 /** Whether `exporter`'s exported-services lets the peer it calls `consumer` import `service`. */
-function exports(exporter: ClusterModel, service: string, consumer: string): boolean {
+export function exportsService(exporter: ClusterModel, service: string, consumer: string): boolean {
   return entriesOf<ExportedServicesEntry>(exporter, 'exported-services').some(({ entry }) =>
     entry.Services.some((s) => (s.Name === service || s.Name === '*') && s.Consumers.some((c) => c.Peer === consumer)),
   );
 }
 
 /** Whether a cluster has a mesh gateway with a WAN address in its primary datacenter. */
-function hasPeeringGateway(cm: ClusterModel): boolean {
+export function hasPeeringGateway(cm: ClusterModel): boolean {
   return cm.model.gateways.some((g) => g.datacenter === cm.cluster.primaryDatacenter && g.wan !== undefined);
 }
 
@@ -121,7 +121,7 @@ export function peerUpstreamMode(cm: ClusterModel, pu: PeerUpstream): GatewayMod
 }
 
 /** Whether the cluster's intentions allow `source` of peer `peer` to call `service`. */
-function allowsPeerSource(cm: ClusterModel, service: string, source: string, peer: string): boolean {
+export function allowsPeerSource(cm: ClusterModel, service: string, source: string, peer: string): boolean {
   let decided: 'allow' | 'deny' | undefined;
   for (const { entry } of entriesOf<ServiceIntentionsEntry>(cm, 'service-intentions')) {
     if (entry.Name !== service && entry.Name !== '*') continue;
@@ -155,7 +155,7 @@ export function checkPeering(model: MeshModel, clusters: readonly ClusterModel[]
     };
     const imported = (service: string, p: string, link: PeerLink, at: At): void => {
       const exporter = byName.get(link.cluster);
-      if (exporter && !exports(exporter, service, link.remoteName))
+      if (exporter && !exportsService(exporter, service, link.remoteName))
         out.push(
           diag(ServiceNotExported, at, {
             service,

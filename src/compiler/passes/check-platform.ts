@@ -212,7 +212,8 @@ function checkHostPorts(model: MeshModel, dc: DatacenterDecl, instances: readonl
     const addr = i.address ?? '0.0.0.0';
     claim(host, addr, i.port, { kind: 'service', decl: i });
     if (dc.platform === 'vm') claim(host, addr, sidecars.get(i.path)!, { kind: 'sidecar', decl: i });
-    for (const u of i.upstreams) {
+    // Upstreams to a cluster peer bind a local port as well (in a cluster's model they sit in `peerUpstreams`).
+    for (const u of [...i.upstreams, ...(i.peerUpstreams ?? [])]) {
       claim(host, u.localBindAddress ?? '127.0.0.1', u.localBindPort, { kind: 'upstream', decl: u, instance: i });
     }
   }
@@ -232,7 +233,7 @@ function checkKubernetesModes(dc: DatacenterDecl, instances: readonly ServiceIns
         }),
       );
     }
-    for (const u of i.upstreams) {
+    for (const u of [...i.upstreams, ...(i.peerUpstreams ?? [])]) {
       if (u.meshGateway) {
         const what = `upstream ${u.destinationName} of ${i.service}`;
         out.push(diag(ModeNotExpressibleOnKubernetes, at(u), { what, dc: dc.name, mode: u.meshGateway }));
