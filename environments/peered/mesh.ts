@@ -40,9 +40,12 @@ new MeshGateway(dc1, 'mesh-gateway', {
   wan: { address: 'mgw.east.example.net', port: 443 },
   wanAddressSource: 'Static',
 });
+// west's gateway is meshcc's bundled one: its runtime config (dc2/gateway/mesh-gateway.json) gets the peering routes
+// (east's servers dial `server.dc2.peering.<west td>` through it; currency and ledger under their exported names).
 new MeshGateway(dc2, 'mesh-gateway', {
   lan: { address: '10.2.0.10', port: 8443 },
   wan: { address: '198.51.100.20', port: 443 },
+  implementation: 'meshcc',
 });
 
 // In each cluster: peering through the mesh gateways, and sidecars send cross-cluster traffic to their local gateway.

@@ -16,8 +16,11 @@
  *   (`discover` stays false on VMs: static service routes are not replaced) and registers the gateway with the
  *   `consul-wan-federation` meta the servers look for. Server addresses are not
  *   part of the model; the domain is Consul's default `consul`.
- * - Peering (`routes.peering`, `routes.peers`, exported services' `...external...` SNIs) is not emitted: meshcc does not
- *   model peerings (mesh and exported-services entries are not read); write those routes by hand (docs/gateway.md).
+ * - Peering (peered meshes, `options.peering`, gateways in the cluster's primary only; see `gateway-peering.ts`):
+ *   `routes.peering` (local servers discovered) with `PeerThroughMeshGateways`, `routes.peers` (each peer's server
+ *   and imported-service names to its gateways' WAN endpoints) and `routes.local` entries for exported services'
+ *   `...external...` names. With `routes.peering` the gateway registers itself (Consul puts the registered mesh
+ *   gateways' WAN addresses into peering tokens).
  */
 import { isIP } from 'node:net';
 import { serviceSni } from '../compiler/sni.ts';
@@ -26,6 +29,7 @@ import type { ServiceResolverEntry } from '../model/entries.ts';
 import { byString, DEFAULT_ADMIN_PORT, gatewaysIn, instancesIn, isFederated, sidecarPorts } from '../model/topology.ts';
 import type { DatacenterDecl, MeshGatewayDecl } from '../model/types.ts';
 import { type Artifact, stableJson } from './artifact.ts';
+import type { ClusterPeeringRoutes, PeerRoute } from './gateway-peering.ts';
 
 export interface Endpoint {
   readonly address: string;
@@ -64,6 +68,8 @@ export interface GatewayRuntimeConfig {
     readonly local: readonly LocalRoute[];
     readonly remote: readonly RemoteRoute[];
     readonly servers?: ServerRoutes;
+    readonly peering?: { readonly servers: readonly Endpoint[] };
+    readonly peers?: readonly PeerRoute[];
   };
   readonly consul?: {
     readonly address: string;
@@ -108,6 +114,18 @@ function localRoutes(c: Compilation, dc: DatacenterDecl): LocalRoute[] {
   return routes.sort((a, b) => byString(a.sni, b.sni));
 }
 
+/** Exported services' `...external...` names carry the same endpoints as the service's own local route. */
+function withExports(local: LocalRoute[], peering: ClusterPeeringRoutes | undefined): LocalRoute[] {
+  if (!peering || peering.exported.length === 0) return local;
+  const bySvc = new Map(local.filter((r) => !r.sni.includes('.internal-v1.')).map((r) => [r.service, r]));
+  const extra: LocalRoute[] = [];
+  for (const x of peering.exported) {
+    const own = bySvc.get(x.service);
+    if (own) extra.push({ sni: x.sni, service: x.service, endpoints: own.endpoints });
+  }
+  return [...local, ...extra].sort((a, b) => byString(a.sni, b.sni));
+}
+
 function remoteRoutes(c: Compilation, dc: DatacenterDecl): RemoteRoute[] {
   return c.model.datacenters
     .filter((d) => d.name !== dc.name)
@@ -131,15 +149,22 @@ function consulAddress(dc: DatacenterDecl): string {
 }
 
 /** The runtime config of one gateway. */
-export function gatewayRuntimeConfig(c: Compilation, g: MeshGatewayDecl): GatewayRuntimeConfig {
+export function gatewayRuntimeConfig(
+  c: Compilation,
+  g: MeshGatewayDecl,
+  peeringRoutes?: ClusterPeeringRoutes,
+): GatewayRuntimeConfig {
   const dc = c.model.datacenters.find((d) => d.name === g.datacenter)!;
   const listeners: { name: 'lan' | 'wan'; address: string; port: number }[] = [
     { name: 'lan', address: g.lan.address, port: g.lan.port },
   ];
   if (g.wan)
     listeners.push({ name: 'wan', address: isIP(g.wan.address) ? g.wan.address : '0.0.0.0', port: g.wan.port });
-  const local = localRoutes(c, dc);
+  const peering = peeringRoutes?.datacenter === dc.name ? peeringRoutes : undefined;
+  const local = withExports(localRoutes(c, dc), peering);
   const federated = isFederated(c.model);
+  const peeringServers = peering?.peerThroughMeshGateways === true;
+  const register = federated || peeringServers;
   // Services and remote gateways are watched only when some route has no endpoints (Kubernetes pods); the servers of
   // a federated mesh are watched whatever `discover` says.
   const discover = local.some((r) => r.endpoints.length === 0);
@@ -154,14 +179,16 @@ export function gatewayRuntimeConfig(c: Compilation, g: MeshGatewayDecl): Gatewa
       local,
       remote: remoteRoutes(c, dc),
       ...(federated ? { servers: { domain: CONSUL_DOMAIN, local: [] } } : {}),
+      ...(peeringServers ? { peering: { servers: [] } } : {}),
+      ...(peering && peering.peers.length > 0 ? { peers: peering.peers } : {}),
     },
-    ...(discover || federated
+    ...(discover || register
       ? {
           consul: {
             address: consulAddress(dc),
             discover,
             ...(c.model.aclsEnabled ? { tokenEnv: 'CONSUL_HTTP_TOKEN' } : {}),
-            ...(federated
+            ...(register
               ? {
                   register: {
                     id: g.name,
@@ -179,6 +206,8 @@ export function gatewayRuntimeConfig(c: Compilation, g: MeshGatewayDecl): Gatewa
 export interface GatewayConfigOptions {
   /** Emit a config for Envoy gateways too (e.g. to swap implementations later). @default false */
   readonly allImplementations?: boolean;
+  /** A peered cluster's peering routes (`clusterPeeringRoutes`), for the gateways of its primary datacenter. */
+  readonly peering?: ClusterPeeringRoutes;
 }
 
 /** Emits `<dc>/gateway/<name>.json` for every bundled (or, with the option, every) gateway. */
@@ -186,5 +215,8 @@ export function emitGatewayConfig(c: Compilation, options: GatewayConfigOptions 
   return [...c.model.gateways]
     .filter((g) => options.allImplementations || g.implementation === 'meshcc')
     .sort((a, b) => byString(a.datacenter, b.datacenter) || byString(a.name, b.name))
-    .map((g) => ({ path: `${g.datacenter}/gateway/${g.name}.json`, content: stableJson(gatewayRuntimeConfig(c, g)) }));
+    .map((g) => ({
+      path: `${g.datacenter}/gateway/${g.name}.json`,
+      content: stableJson(gatewayRuntimeConfig(c, g, options.peering)),
+    }));
 }

@@ -10,7 +10,7 @@ import { emitCompiledChains } from './compiled-chains.ts';
 import { emitApiJson } from './consul-entries/api-json.ts';
 import { emitCrds } from './consul-entries/crd.ts';
 import { emitHcl } from './consul-entries/hcl.ts';
-import { emitGatewayConfig } from './gateway-config.ts';
+import { emitGatewayConfig, type GatewayConfigOptions } from './gateway-config.ts';
 import { emitHelmValues } from './helm-values.ts';
 import { emitK8sAnnotations } from './k8s-annotations.ts';
 import { emitServiceRegistrations } from './service-registrations.ts';
@@ -42,9 +42,18 @@ function byPath(a: Artifact, b: Artifact): number {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
+export interface EmitAllOptions {
+  /** Options of the gateway runtime config emitter (a peered cluster's peering routes). */
+  readonly gateway?: GatewayConfigOptions;
+}
+
 /** Runs every emitter; artifacts sorted by path. Two emitters claiming one path is a bug. */
-export function emitAll(c: Compilation): Artifact[] {
-  const all = emitters.flatMap((e) => e(c)).sort(byPath);
+export function emitAll(c: Compilation, options: EmitAllOptions = {}): Artifact[] {
+  const gateway = options.gateway;
+  const list = gateway
+    ? emitters.map((e): Emitter => (e === emitGatewayConfig ? (cc) => emitGatewayConfig(cc, gateway) : e))
+    : emitters;
+  const all = list.flatMap((e) => e(c)).sort(byPath);
   for (let i = 1; i < all.length; i++) {
     if (all[i]!.path === all[i - 1]!.path) throw new Error(`two emitters wrote ${all[i]!.path}`);
   }

@@ -2,12 +2,13 @@
  * Artifacts of a peered mesh: each cluster's artifacts, exactly as a single-cluster mesh's, under `clusters/<name>/`
  * (its config entries go to its own Consul), and `peerings.json`: the peerings (which side accepts, which dials, the
  * names each side uses), each cluster's trust domain and primary, and the upstreams that target a peer with their
- * mesh-gateway mode. No token is ever part of an artifact: `meshcc apply` generates and uses it in memory.
+ * mesh-gateway mode. The bundled gateways of each cluster's primary get its peering routes (`gateway-peering.ts`). No token is ever part of an artifact: `meshcc apply` generates and uses it in memory.
  */
 import type { PeeredCompilation } from '../compiler/compile-clusters.ts';
 import { peerUpstreamMode } from '../compiler/passes/check-peering.ts';
 import { splitClusters } from '../model/clusters.ts';
 import { type Artifact, stableJson } from './artifact.ts';
+import { clusterPeeringRoutes } from './gateway-peering.ts';
 import { emitAll } from './index.ts';
 
 /** The peering summary document (`peerings.json`). */
@@ -36,7 +37,7 @@ export function peeringsDocument(pc: PeeredCompilation): unknown {
 export function emitPeered(pc: PeeredCompilation): Artifact[] {
   const out: Artifact[] = [{ path: 'peerings.json', content: stableJson(peeringsDocument(pc)) }];
   for (const c of pc.clusters)
-    for (const a of emitAll(c.compilation))
+    for (const a of emitAll(c.compilation, { gateway: { peering: clusterPeeringRoutes(pc, c.cluster.name) } }))
       out.push({ path: `clusters/${c.cluster.name}/${a.path}`, content: a.content });
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
