@@ -143,10 +143,21 @@ function walk(chain: CompiledChain, name: string, route: LegRoute | undefined, o
   }
 }
 
-/** The legs of a chain, in route order then split order. */
-export function chainLegs(chain: CompiledChain): ChainLeg[] {
-  const out: ChainLeg[] = [];
-  walk(chain, chain.StartNode, undefined, out, 0);
+/**
+ * Legs per chain object: compiled chains are shared by every upstream that compiles the same (destination, datacenter,
+ * overrides), and several passes read the legs of each, so each chain is walked once.
+ */
+const legsMemo = new WeakMap<CompiledChain, readonly ChainLeg[]>();
+
+/** The legs of a chain, in route order then split order (shared and frozen: callers must not mutate it). */
+export function chainLegs(chain: CompiledChain): readonly ChainLeg[] {
+  let out = legsMemo.get(chain);
+  if (!out) {
+    const legs: ChainLeg[] = [];
+    walk(chain, chain.StartNode, undefined, legs, 0);
+    out = Object.freeze(legs);
+    legsMemo.set(chain, out);
+  }
   return out;
 }
 

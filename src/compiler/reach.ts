@@ -194,9 +194,21 @@ export interface ChainTargetRef {
  * The chain's targets in order: for each resolver reachable from the start node, its target then its failovers. A
  * chain with a router or splitter lists them leg by leg (a target on two legs is listed on each).
  */
-export function chainTargets(u: CompiledUpstream): ChainTargetRef[] {
+export function chainTargets(u: CompiledUpstream): readonly ChainTargetRef[] {
   const chain = u.chain;
   if (!chain) return [];
+  let out = targetsMemo.get(chain);
+  if (!out) {
+    out = Object.freeze(computeChainTargets(chain));
+    targetsMemo.set(chain, out);
+  }
+  return out;
+}
+
+/** Targets per chain object (chains are shared by the upstreams that compile the same one; several passes read them). */
+const targetsMemo = new WeakMap<CompiledChain, readonly ChainTargetRef[]>();
+
+function computeChainTargets(chain: CompiledChain): ChainTargetRef[] {
   if (hasL7(chain)) return chainLegs(chain).flatMap((leg) => leg.targets.map((t) => ({ ...t, leg })));
   const start = chain.Nodes[chain.StartNode];
   const resolvers =
@@ -414,7 +426,7 @@ function implicitTarget(u: CompiledUpstream): ChainTarget {
 }
 
 /** The targets an upstream's traffic may go to: its chain's, or the destination itself when built without a chain. */
-export function upstreamTargets(u: CompiledUpstream): ChainTargetRef[] {
+export function upstreamTargets(u: CompiledUpstream): readonly ChainTargetRef[] {
   return u.chain ? chainTargets(u) : [{ role: 'primary', target: implicitTarget(u) }];
 }
 
