@@ -7,18 +7,29 @@
  */
 
 /** The (service, subset) pairs an upstream's chain resolves to first: the destination, or each leg's primary target. */
-function resolvedPairs(u: CompiledUpstream, r: (name: string) => ServiceResolverEntry | undefined) {
+function resolvedPairs(
+  u: CompiledUpstream,
+  r: (name: string) => ServiceResolverEntry | undefined,
+): readonly { service: string; subset: string }[] {
   if (u.chain && hasL7(u.chain)) {
-    const out: { service: string; subset: string }[] = [];
-    for (const leg of chainLegs(u.chain)) {
-      const t = leg.targets[0]?.target;
-      if (t && !out.some((p) => p.service === t.Service && p.subset === (t.ServiceSubset ?? '')))
-        out.push({ service: t.Service, subset: t.ServiceSubset ?? '' });
+    let out = legPairs.get(u.chain);
+    if (!out) {
+      const pairs: { service: string; subset: string }[] = [];
+      for (const leg of chainLegs(u.chain)) {
+        const t = leg.targets[0]?.target;
+        if (t && !pairs.some((p) => p.service === t.Service && p.subset === (t.ServiceSubset ?? '')))
+          pairs.push({ service: t.Service, subset: t.ServiceSubset ?? '' });
+      }
+      out = Object.freeze(pairs);
+      legPairs.set(u.chain, out);
     }
     return out;
   }
   return [{ service: u.destination, subset: r(u.destination)?.DefaultSubset ?? '' }];
 }
+
+/** The pairs of a routing/splitting chain depend on the chain only; chains are shared by many upstreams. */
+const legPairs = new WeakMap<CompiledChain, readonly { service: string; subset: string }[]>();
 
 import { FailoverNeverTriggers } from '../../diagnostics/codes/reachability.ts';
 import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagnostic.ts';
@@ -26,7 +37,7 @@ import type { ServiceResolverEntry } from '../../model/entries.ts';
 import type { EntryDecl, MeshModel, SourceSpan } from '../../model/types.ts';
 import { chainLegs, hasL7 } from '../chain-legs.ts';
 import { ServiceMap } from '../service-map.ts';
-import type { CompiledUpstream } from '../types.ts';
+import type { CompiledChain, CompiledUpstream } from '../types.ts';
 
 function fieldSpan(d: EntryDecl, ...pointers: string[]): SourceSpan | undefined {
   for (const p of pointers) {
