@@ -246,45 +246,54 @@ export type TargetReach = Omit<TargetPath, 'hops'>;
 /** No problem: shared by every target that is reachable (most of them). */
 const NO_PROBLEMS: readonly Problem[] = Object.freeze([]);
 
+function withProblem(list: Problem[] | undefined, p: Problem): Problem[] {
+  if (!list) return [p];
+  list.push(p);
+  return list;
+}
+
 /** What stands between a caller in `sourceDc` and one target, in `pathTo`'s order. */
 function targetProblems(index: MeshIndex, sourceDc: string, t: ChainTarget, mode: GatewayMode): readonly Problem[] {
-  const problems: Problem[] = [];
+  // Allocated only when there is a problem: nearly every target has none.
+  let problems: Problem[] | undefined;
   if (t.Peer) {
     // A cluster peer's service: what lies beyond this cluster (exported? peered? its gateway?) is checked across
     // clusters (check-peering); here only the caller's side.
-    if (mode === 'local' && !index.gateways.get(sourceDc)?.[0]) problems.push({ kind: 'no-source-gateway' });
-    return problems.length === 0 ? NO_PROBLEMS : problems;
+    if (mode === 'local' && !index.gateways.get(sourceDc)?.[0])
+      problems = withProblem(problems, { kind: 'no-source-gateway' });
+    return problems ?? NO_PROBLEMS;
   }
   const dc = t.Datacenter;
   const targetDc = index.datacenters.get(dc);
-  if (!targetDc) problems.push({ kind: 'unknown-datacenter' });
+  if (!targetDc) problems = withProblem(problems, { kind: 'unknown-datacenter' });
   else if (dc !== sourceDc) {
     if (mode === 'none') {
       const network = index.datacenters.get(sourceDc)?.network ?? sourceDc;
       if (network !== targetDc.network)
-        problems.push({ kind: 'direct-across-networks', network, targetNetwork: targetDc.network });
+        problems = withProblem(problems, { kind: 'direct-across-networks', network, targetNetwork: targetDc.network });
     } else {
-      if (mode === 'local' && !index.gateways.get(sourceDc)?.[0]) problems.push({ kind: 'no-source-gateway' });
+      if (mode === 'local' && !index.gateways.get(sourceDc)?.[0])
+        problems = withProblem(problems, { kind: 'no-source-gateway' });
       if (!wanGateway(index, dc)) {
         const why =
           (index.gateways.get(dc)?.length ?? 0) > 0
             ? 'has mesh gateways but none with a WAN address, so no other datacenter can reach them'
             : 'deploys no mesh gateway';
-        problems.push({ kind: 'no-remote-gateway', why });
+        problems = withProblem(problems, { kind: 'no-remote-gateway', why });
       }
     }
   }
   if (targetDc) {
     const here = index.groups.get(t.Service, t.Namespace, t.Partition)?.get(dc);
-    if (!here) problems.push({ kind: 'not-deployed' });
+    if (!here) problems = withProblem(problems, { kind: 'not-deployed' });
     else {
       const filter = t.Subset?.Filter;
       if (filter && here.every((i) => filterMatches(filter, i) === false)) {
-        problems.push({ kind: 'subset-empty', subset: t.ServiceSubset ?? '', filter });
+        problems = withProblem(problems, { kind: 'subset-empty', subset: t.ServiceSubset ?? '', filter });
       }
     }
   }
-  return problems.length === 0 ? NO_PROBLEMS : problems;
+  return problems ?? NO_PROBLEMS;
 }
 
 /** Whether a caller in `sourceDc` reaches one target (`targetReach(...).reachable`, without building the report). */
