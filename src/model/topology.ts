@@ -62,10 +62,15 @@ export function hostOf(i: ServiceInstanceDecl): string {
  * counted per host (instance address) in service-name order (Consul assigns from the same range when none is given, but
  * in registration order, which a generated file cannot know). Kubernetes: the dataplane's fixed 20000.
  */
-export function sidecarPorts(model: MeshModel, dc: DatacenterDecl): Map<string, number> {
+export function sidecarPorts(
+  model: MeshModel,
+  dc: DatacenterDecl,
+  /** `instancesIn(model, dc.name)`, when the caller has it already (it sorts every instance of the datacenter). */
+  instances: readonly ServiceInstanceDecl[] = instancesIn(model, dc.name),
+): Map<string, number> {
   const out = new Map<string, number>();
   const next = new Map<string, number>();
-  for (const i of instancesIn(model, dc.name)) {
+  for (const i of instances) {
     if (dc.platform === 'kubernetes') {
       out.set(i.path, KUBERNETES_SIDECAR_PORT);
       continue;

@@ -193,7 +193,7 @@ class TakenPorts {
 /** Ports bound on each VM host (instance address): services, sidecars, upstream listeners, gateway LAN listeners. */
 function checkHostPorts(model: MeshModel, dc: DatacenterDecl, instances: readonly ServiceInstanceDecl[]): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const sidecars = sidecarPorts(model, dc);
+  const sidecars = sidecarPorts(model, dc, instances);
   const taken = new TakenPorts();
   const claim = (host: string, bind: string, port: number, by: Claimant) => {
     const prev = taken.claim(host, bind, port, by);
