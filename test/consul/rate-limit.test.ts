@@ -179,28 +179,35 @@ describe.skipIf(!available)('apply against a rate-limited Consul (request_limits
   }
 
   it('retries refused requests with backoff and converges, writing every entry exactly once', async () => {
-    const { env, dir } = newEnv(40);
-    // the limit is 2 writes/s: with the burst spent, an apply of 40 entries must be refused some of the time
-    await drain();
-    const from = gate?.log.length ?? 0;
-    const stopDraining = keepDrained(() =>
-      (gate?.log ?? []).slice(from).some((x) => x.method === 'PUT' && x.url.startsWith('/v1/config')),
-    );
-    const r = await runCli(['apply', dir, '--consul', gate?.addr ?? '', '--wait', '0', '--concurrency', '8']);
-    await stopDraining();
-    expect(r.stdout).toContain('Apply complete: 40 applied, 0 failed, 0 not attempted.');
-    expect(r.code, r.stderr).toBe(0);
-    const refused = (gate?.log ?? []).slice(from).filter((x) => isRateLimited(x.status, x.responseBody));
+    // The limit is 2 writes/s: with the burst spent, an apply of 40 entries should be refused some of the time. On a
+    // loaded machine Consul's limiter has been seen to let a whole apply through (its limiter state is kept by a
+    // background goroutine); every apply must then still converge exactly once, and up to three applies (each a new
+    // environment) are made until one meets real refusals, which must be retried.
+    let refusedSeen = 0;
+    for (let attempt = 0; attempt < 3 && refusedSeen === 0; attempt++) {
+      const { env, dir } = newEnv(40);
+      await drain();
+      const from = gate?.log.length ?? 0;
+      const stopDraining = keepDrained(() =>
+        (gate?.log ?? []).slice(from).some((x) => x.method === 'PUT' && x.url.startsWith('/v1/config')),
+      );
+      const r = await runCli(['apply', dir, '--consul', gate?.addr ?? '', '--wait', '0', '--concurrency', '8']);
+      await stopDraining();
+      expect(r.stdout).toContain('Apply complete: 40 applied, 0 failed, 0 not attempted.');
+      expect(r.code, r.stderr).toBe(0);
+      const refused = (gate?.log ?? []).slice(from).filter((x) => isRateLimited(x.status, x.responseBody));
+      expect(refused.every((x) => /rate limit exceeded/.test(x.responseBody))).toBe(true);
+      // Consul v1.22.7 answers a client agent's write refused by the server's limit with 503, reads with 429
+      expect(refused.every((x) => (x.method === 'GET' ? x.status === 429 : x.status === 503))).toBe(true);
+      await writtenOnce(env, 40, from);
+      const plan = await runCli(['plan', dir, '--consul', gate?.addr ?? '']);
+      expect(plan.stdout).toContain('Plan: 0 to create, 0 to update, 0 to delete.');
+      expect(plan.code).toBe(0);
+      refusedSeen = refused.length;
+    }
     // Consul refused some requests and meshcc retried them (reads as 429, writes as 503)
-    expect(refused.length).toBeGreaterThan(0);
-    expect(refused.every((x) => /rate limit exceeded/.test(x.responseBody))).toBe(true);
-    // Consul v1.22.7 answers a client agent's write refused by the server's limit with 503, reads with 429
-    expect(refused.every((x) => (x.method === 'GET' ? x.status === 429 : x.status === 503))).toBe(true);
-    await writtenOnce(env, 40, from);
-    const plan = await runCli(['plan', dir, '--consul', gate?.addr ?? '']);
-    expect(plan.stdout).toContain('Plan: 0 to create, 0 to update, 0 to delete.');
-    expect(plan.code).toBe(0);
-  }, 120_000);
+    expect(refusedSeen).toBeGreaterThan(0);
+  }, 300_000);
 
   it('fails clearly when the retry budget is exhausted, writes nothing twice, and a re-run converges', async () => {
     const { env, dir } = newEnv(10);
