@@ -216,7 +216,8 @@ export function checkReachability(model: MeshModel, upstreams: readonly Compiled
       );
     }
     for (const t of failoverTargets) {
-      if (!missing(t) && !t.problems.some((p) => p.kind === 'unknown-datacenter')) continue;
+      // A datacenter the mesh does not declare at all is MC2006 at the resolver (check-entry-graph): once, an error.
+      if (!missing(t) || t.problems.some((p) => p.kind === 'unknown-datacenter')) continue;
       const upstream = `${u.service} → ${u.destination}${t.leg ? ` (${t.leg})` : ''}`;
       diagnostics.push(
         diag(
