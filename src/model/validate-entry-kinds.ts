@@ -376,52 +376,11 @@ function validateTerminating(x: Obj): string[] {
   return [];
 }
 
-const LB_POLICIES = ['', 'random', 'round_robin', 'least_request', 'ring_hash', 'maglev'];
-const HASH_FIELDS = ['header', 'cookie', 'query_parameter'];
-
-/** `LoadBalancer` checks at the end of the resolver's `Validate()`. */
-function loadBalancerError(lb: Obj): string | undefined {
-  const policy = str(lb.Policy);
-  if (!LB_POLICIES.includes(policy)) return `Bad LoadBalancer policy: ${q(policy)} is not supported`;
-  if (policy !== 'ring_hash' && lb.RingHashConfig !== undefined) {
-    return `Bad LoadBalancer configuration. RingHashConfig specified for incompatible load balancing policy ${q(policy)}`;
-  }
-  if (policy !== 'least_request' && lb.LeastRequestConfig !== undefined) {
-    return `Bad LoadBalancer configuration. LeastRequestConfig specified for incompatible load balancing policy ${q(policy)}`;
-  }
-  const hps = list(lb.HashPolicies);
-  if (policy !== 'ring_hash' && policy !== 'maglev' && hps.length > 0) {
-    return `Bad LoadBalancer configuration: HashPolicies specified for non-hash-based Policy: ${q(policy)}`;
-  }
-  for (let i = 0; i < hps.length; i++) {
-    const hp = hps[i] ?? {};
-    const field = str(hp.Field);
-    const value = str(hp.FieldValue);
-    const pre = `Bad LoadBalancer HashPolicy[${i}]: `;
-    if (field !== '' && !HASH_FIELDS.includes(field)) return `${pre}${q(field)} is not a supported field`;
-    if (hp.SourceIP === true && field !== '') {
-      return `${pre}A single hash policy cannot hash both a source address and a ${q(field)}`;
-    }
-    if (hp.SourceIP === true && value !== '') return `${pre}A FieldValue cannot be specified when hashing SourceIP`;
-    if (field !== '' && value === '') return `${pre}Field ${q(field)} was specified without a FieldValue`;
-    if (value !== '' && field === '') return `${pre}FieldValue requires a Field to apply to`;
-    const cookie = obj(hp.CookieConfig);
-    if (cookie !== undefined) {
-      if (field !== 'cookie') return `${pre}cookie_config provided for ${q(field)}`;
-      const ttl = parseGoDuration(str(cookie.TTL) || '0s');
-      if (cookie.Session === true && ttl.ok && ttl.ns !== 0n) {
-        return `${pre}a session cookie cannot have an associated TTL`;
-      }
-    }
-  }
-  return undefined;
-}
-
 /**
  * The service-resolver rules for the fields meshcc keeps (`PrioritizeByLocality`, redirect and failover
- * `SamenessGroup`, failover `Policy`, `LoadBalancer`), spliced into `base` (the analyzed fields' messages) where
- * Consul's `Validate()` checks them: locality after the subsets, the sameness groups with the enterprise checks of
- * their block, the failover policy after the empty-block check, the load balancer last.
+ * `SamenessGroup`, failover `Policy`), spliced into `base` (the analyzed fields' messages, the load balancer's last)
+ * where Consul's `Validate()` checks them: locality after the subsets, the sameness groups with the enterprise checks
+ * of their block, the failover policy after the empty-block check.
  */
 export function resolverRules(e: ServiceResolverEntry, base: readonly string[]): string[] {
   const x = e as unknown as Obj;
@@ -455,10 +414,8 @@ export function resolverRules(e: ServiceResolverEntry, base: readonly string[]):
     } else if (own !== undefined) errs.push(own);
   }
   if (errs.length > 0) return errs;
-  if (base.length > 0) return [...base];
-  const lb = obj(x.LoadBalancer);
-  const lbErr = lb === undefined ? undefined : loadBalancerError(lb);
-  return lbErr ? [lbErr] : [];
+  // `base` already ends with the load balancer's message (validate-load-balancer.ts), last as in Consul.
+  return [...base];
 }
 
 const exactlyOne = (...xs: boolean[]): boolean => xs.filter(Boolean).length === 1;

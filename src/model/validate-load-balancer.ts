@@ -3,6 +3,7 @@
  * (agent/structs/config_entry_discoverychain.go of Consul v1.22.7); returns the first problem, as Consul does.
  */
 import type { LoadBalancer } from './entries.ts';
+import { parseGoDuration } from './go-duration.ts';
 
 const q = (s: string): string => JSON.stringify(s);
 
@@ -42,7 +43,8 @@ export function validateLoadBalancer(lb: LoadBalancer | undefined): string | und
     if (hp.CookieConfig) {
       if (field !== 'cookie') return `Bad LoadBalancer HashPolicy[${i}]: cookie_config provided for ${q(field)}`;
       const ttl = hp.CookieConfig.TTL;
-      if (hp.CookieConfig.Session && ttl && !/^[0.]+[a-zµ]*$/.test(ttl)) {
+      const parsed = parseGoDuration(ttl || '0s');
+      if (hp.CookieConfig.Session && parsed.ok && parsed.ns !== 0n) {
         return `Bad LoadBalancer HashPolicy[${i}]: a session cookie cannot have an associated TTL`;
       }
     }
