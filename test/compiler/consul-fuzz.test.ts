@@ -5,11 +5,6 @@
  * field for field, and so is every write Consul refused. Skips loudly when the binary is missing (fails under
  * MESHCC_REQUIRE_PEERS=1).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../src/compiler/compile.ts';
@@ -19,6 +14,7 @@ import type { ChainOverrides } from '../../src/compiler/types.ts';
 import { sortKeys } from '../../src/emit/artifact.ts';
 import type { ConfigEntry } from '../../src/model/entries.ts';
 import type { GatewayMode } from '../../src/model/types.ts';
+import { type DevConsul, startDevConsul } from '../support/dev-consul.ts';
 import { consulBinary, missingPeer } from '../support/peers.ts';
 import { entry, instance, model, upstream } from './model.ts';
 
@@ -104,63 +100,17 @@ const scenario = fc.record({
 const consul = consulBinary();
 const skip = !consul && missingPeer('real Consul binary', 'run scripts/setup-consul.sh or set MESHCC_CONSUL');
 
-async function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 describe.skipIf(skip)('chains agree with a live Consul v1.22.7 on random entries', () => {
-  const host = `127.77.${Math.floor(Math.random() * 250)}.${2 + Math.floor(Math.random() * 250)}`;
   let base = '';
-  let proc: ChildProcess | undefined;
-  let dataDir = '';
+  let agent: DevConsul | undefined;
 
   beforeAll(async () => {
-    const port = await freePort(host);
-    base = `http://${host}:${port}`;
-    dataDir = mkdtempSync(join(tmpdir(), 'meshcc-fuzz-'));
-    proc = spawn(
-      consul!,
-      [
-        'agent',
-        '-dev',
-        '-node=meshcc-fuzz',
-        '-datacenter=dc1',
-        `-bind=${host}`,
-        `-client=${host}`,
-        '-hcl',
-        `ports { http = ${port}, dns = -1, grpc = -1, grpc_tls = -1 }`,
-        '-hcl',
-        'connect { ca_config { cluster_id = "11111111-2222-3333-4444-555555555555" } }',
-      ],
-      { stdio: 'ignore', cwd: dataDir },
-    );
-    for (let i = 0; i < 150; i++) {
-      const leader = await fetch(`${base}/v1/status/leader`).then(
-        (r) => r.text(),
-        () => '',
-      );
-      if (leader.length > 2) return;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`Consul on ${base} did not elect a leader`);
+    agent = await startDevConsul(consul!, 'meshcc-fuzz', 77);
+    base = agent.base;
   });
 
   afterAll(async () => {
-    if (proc && proc.exitCode === null) {
-      const exited = new Promise((r) => proc!.once('exit', r));
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc?.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await agent?.stop();
   });
 
   async function wipe(): Promise<void> {
