@@ -25,8 +25,9 @@ import {
 } from '../model/types.ts';
 import { ChainMemo } from './chain-memo.ts';
 import { buildEntryIndex, type EntryIndex } from './entry-index.ts';
+import { chainWithMode } from './passes/chain-mode-variant.ts';
 import { checkPlatform } from './passes/check-platform.ts';
-import { type ChainResult, compileChain } from './passes/compile-chains.ts';
+import { type ChainBaseResult, type ChainResult, compileChainBase } from './passes/compile-chains.ts';
 import { type ResolvedUpstream, resolveGatewayModes } from './passes/resolve-gateway-modes.ts';
 import { OverridesTable, upstreamChainOverrides } from './passes/resolve-upstream-config.ts';
 import { ServiceMap } from './service-map.ts';
@@ -49,27 +50,49 @@ export function effectiveEntries(model: MeshModel): PassResult<EntryDecl[]> {
   };
 }
 
+/** One destination compiled in one datacenter with one set of protocol/timeout overrides, and its mode variants. */
+interface ChainFamily {
+  readonly dc: string;
+  /** The overrides without a mesh-gateway mode (one shared object per distinct set, see `OverridesTable`). */
+  readonly overrides: ChainOverrides;
+  readonly base: ChainBaseResult;
+  /** The result per mode override (`''`: none). */
+  readonly byMode: Map<string, ChainResult>;
+}
+
 /**
- * Compiled chains by destination, then (datacenter, overrides): a destination is compiled in a few datacenters with a
- * few overrides (one shared object per distinct overrides, see `OverridesTable`), so a short list per destination.
+ * Compiled chains by destination, then (datacenter, overrides without mode), then mode: a destination is compiled in a
+ * few datacenters with a few overrides, so a short list per destination. The mesh-gateway mode of the request only
+ * changes the chain's targets (`chainWithMode`), so each destination is compiled once per datacenter and
+ * protocol/timeout, not once per mode.
  */
 class ChainCache {
-  private readonly byDestination = new ServiceMap<{ dc: string; overrides: ChainOverrides; result: ChainResult }[]>();
+  private readonly byDestination = new ServiceMap<ChainFamily[]>();
 
-  get(u: UpstreamDecl, datacenter: string, overrides: ChainOverrides): ChainResult | undefined {
-    const list = this.byDestination.get(u.destinationName, u.destinationNamespace, u.destinationPartition);
-    if (list) for (const c of list) if (c.dc === datacenter && c.overrides === overrides) return c.result;
-    return undefined;
-  }
-
-  set(u: UpstreamDecl, datacenter: string, overrides: ChainOverrides, result: ChainResult): void {
+  family(u: UpstreamDecl, dc: string, overrides: ChainOverrides, compile: () => ChainBaseResult): ChainFamily {
     let list = this.byDestination.get(u.destinationName, u.destinationNamespace, u.destinationPartition);
-    if (!list) {
+    if (list) {
+      for (const f of list) if (f.dc === dc && f.overrides === overrides) return f;
+    } else {
       list = [];
       this.byDestination.set(u.destinationName, u.destinationNamespace, u.destinationPartition, list);
     }
-    list.push({ dc: datacenter, overrides, result });
+    const f: ChainFamily = { dc, overrides, base: compile(), byMode: new Map() };
+    list.push(f);
+    return f;
   }
+}
+
+/** The result of a family for one mode override: the same object for every upstream asking for it. */
+function variant(f: ChainFamily, mode: ChainOverrides['meshGateway']): ChainResult {
+  const key = mode ?? '';
+  let r = f.byMode.get(key);
+  if (r === undefined) {
+    const b = f.base;
+    r = 'error' in b ? b : { chain: chainWithMode(b.base, mode) };
+    f.byMode.set(key, r);
+  }
+  return r;
 }
 
 /** A chain Consul (or meshcc) would not compile, reported at the upstream that asks for it. */
@@ -111,7 +134,7 @@ function compiledUpstream(
 
 /**
  * Pass: compiles the chain of every resolved upstream. Chains are pure functions of (service, datacenter,
- * overrides), so each distinct request is compiled once and shared.
+ * overrides), so each distinct request is compiled once and shared (and each mode override derived, not compiled).
  */
 export function compileUpstreamChains(
   model: MeshModel,
@@ -126,9 +149,8 @@ export function compileUpstreamChains(
   for (const { instance, upstream, mode } of resolved) {
     const targetDatacenter = upstream.datacenter ?? instance.datacenter;
     const overrides = upstreamChainOverrides(instance, upstream, index, mode, overridesTable);
-    let result = cache.get(upstream, targetDatacenter, overrides);
-    if (!result) {
-      result = compileChain(
+    const family = cache.family(upstream, targetDatacenter, overridesTable.withoutMode(overrides), () =>
+      compileChainBase(
         {
           serviceName: upstream.destinationName,
           namespace: upstream.destinationNamespace,
@@ -139,9 +161,9 @@ export function compileUpstreamChains(
           overrides,
         },
         memo,
-      );
-      cache.set(upstream, targetDatacenter, overrides, result);
-    }
+      ),
+    );
+    const result = variant(family, overrides.meshGateway);
     if ('error' in result) diagnostics.push(chainDiagnostic(upstream, targetDatacenter, result.error));
     value.push(compiledUpstream(instance, upstream, targetDatacenter, mode, result));
   }

@@ -84,6 +84,11 @@ export class OverridesTable {
     return this.lastCaller;
   }
 
+  /** The same overrides without the mesh-gateway mode (shared, like every object of the table). */
+  withoutMode(o: ChainOverrides): ChainOverrides {
+    return o.meshGateway === undefined ? o : this.get(undefined, o.protocol, o.connectTimeout);
+  }
+
   get(meshGateway: GatewayMode | undefined, protocol: string | undefined, connectTimeout: string | undefined) {
     let byProtocol = this.byMode.get(meshGateway ?? '');
     if (!byProtocol) {
