@@ -13,7 +13,8 @@ import type {
 } from '../model/entries.ts';
 import { flat } from '../model/flat-string.ts';
 import { validateEntry } from '../model/validate-entry.ts';
-import { routeDefinition, splitDefinition } from './passes/l7-definitions.ts';
+import { defaultRouteDefinition, routeDefinition, splitDefinition } from './passes/l7-definitions.ts';
+import { orDefault } from './service-map.ts';
 import { serviceSni, targetId } from './sni.ts';
 import { validateResolver } from './validate-resolver.ts';
 
@@ -36,9 +37,16 @@ export class ChainMemo {
   /** `null` when Consul accepts the router or splitter. */
   private readonly l7Problems = new Map<ServiceRouterEntry | ServiceSplitterEntry, string | null>();
   private readonly routes = new Map<ServiceRouterEntry, readonly ServiceRoute[]>();
+  private readonly defaultRoutes = new Map<ServiceRouterEntry, ServiceRoute>();
   private readonly splits = new Map<ServiceSplitterEntry, readonly ServiceSplit[]>();
 
   constructor(readonly trustDomain: string) {}
+
+  /** Records that Consul's `Validate()` accepts an entry (its caller ran `validateEntry`), so it is not checked again. */
+  accepted(entry: ServiceResolverEntry | ServiceRouterEntry | ServiceSplitterEntry): void {
+    if (entry.Kind === 'service-resolver') this.problems.set(entry, null);
+    else this.l7Problems.set(entry, null);
+  }
 
   /** Consul's message for the first problem of a router or splitter entry (its `Validate`), or undefined. */
   l7Problem(entry: ServiceRouterEntry | ServiceSplitterEntry): string | undefined {
@@ -58,6 +66,16 @@ export class ChainMemo {
       this.routes.set(entry, defs);
     }
     return defs;
+  }
+
+  /** Consul's catch-all route of a router entry (the last route of its router node; built once per entry). */
+  defaultRouteDefinition(entry: ServiceRouterEntry): ServiceRoute {
+    let def = this.defaultRoutes.get(entry);
+    if (def === undefined) {
+      def = defaultRouteDefinition(entry.Name, orDefault(entry.Namespace), orDefault(entry.Partition));
+      this.defaultRoutes.set(entry, def);
+    }
+    return def;
   }
 
   /** The normalised `Definition` of each split of a splitter entry (built once per entry). */

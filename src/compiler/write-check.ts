@@ -136,6 +136,8 @@ export class WriteSimulator {
     const invalid = validated ? [] : validateEntry(e);
     // A resolver's Failover is a Go map: Consul meets its keys in random order, so any key's error may come first.
     if (invalid.length > 0) return e.Kind === 'service-resolver' ? invalid : invalid.slice(0, 1);
+    if (e.Kind === 'service-resolver' || e.Kind === 'service-router' || e.Kind === 'service-splitter')
+      this.memo.accepted(e);
     const errors: string[] = [];
     this.proposedIndexed = { entry: e, decl: { path: 'proposed', entry: e, origin: 'file' } as EntryDecl };
     try {

@@ -34,7 +34,7 @@ import {
   type WorkTarget,
 } from './chain-json.ts';
 import { type ChainBase, chainWithMode } from './chain-mode-variant.ts';
-import { defaultRouteDefinition, loadBalancerJson, mergePanics, mergeParent } from './l7-definitions.ts';
+import { loadBalancerJson, mergePanics, mergeParent } from './l7-definitions.ts';
 
 /** What to compile: one service's chain as seen from one datacenter (`compile-dc`). */
 export interface ChainRequest {
@@ -288,7 +288,7 @@ class ChainCompiler {
       route.nextNode = node.key;
     }
     const fallback = this.getSplitterOrResolverNode(this.newTarget(router.Name, '', routerNs, routerAp, '', ''));
-    routes.push({ definition: defaultRouteDefinition(router.Name, routerNs, routerAp), nextNode: fallback.key });
+    routes.push({ definition: this.memo.defaultRouteDefinition(router), nextNode: fallback.key });
     this.startNode = routeNode.key;
     this.recordNode(routeNode);
   }
