@@ -17,6 +17,7 @@ import type { ConfigEntry } from '../model/entries.ts';
 import {
   ENVIRONMENT_KEY,
   type EntryDecl,
+  type GatewayMode,
   MANAGED_BY_KEY,
   MANAGED_BY_VALUE,
   type MeshModel,
@@ -56,8 +57,8 @@ interface ChainFamily {
   /** The overrides without a mesh-gateway mode (one shared object per distinct set, see `OverridesTable`). */
   readonly overrides: ChainOverrides;
   readonly base: ChainBaseResult;
-  /** The result per mode override (`''`: none). */
-  readonly byMode: Map<string, ChainResult>;
+  /** The result per mode override asked for so far (a few: none, local, remote). */
+  readonly byMode: { readonly mode: GatewayMode | undefined; readonly result: ChainResult }[];
 }
 
 /**
@@ -77,22 +78,19 @@ class ChainCache {
       list = [];
       this.byDestination.set(u.destinationName, u.destinationNamespace, u.destinationPartition, list);
     }
-    const f: ChainFamily = { dc, overrides, base: compile(), byMode: new Map() };
+    const f: ChainFamily = { dc, overrides, base: compile(), byMode: [] };
     list.push(f);
     return f;
   }
 }
 
 /** The result of a family for one mode override: the same object for every upstream asking for it. */
-function variant(f: ChainFamily, mode: ChainOverrides['meshGateway']): ChainResult {
-  const key = mode ?? '';
-  let r = f.byMode.get(key);
-  if (r === undefined) {
-    const b = f.base;
-    r = 'error' in b ? b : { chain: chainWithMode(b.base, mode) };
-    f.byMode.set(key, r);
-  }
-  return r;
+function variant(f: ChainFamily, mode: GatewayMode | undefined): ChainResult {
+  for (const v of f.byMode) if (v.mode === mode) return v.result;
+  const b = f.base;
+  const result = 'error' in b ? b : { chain: chainWithMode(b.base, mode) };
+  f.byMode.push({ mode, result });
+  return result;
 }
 
 /** A chain Consul (or meshcc) would not compile, reported at the upstream that asks for it. */

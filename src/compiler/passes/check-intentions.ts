@@ -15,8 +15,8 @@ import {
 import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagnostic.ts';
 import type { IntentionSource, ServiceIntentionsEntry } from '../../model/entries.ts';
 import type { EntryDecl, MeshModel, SourceSpan } from '../../model/types.ts';
-import { chainTargets } from '../reach.ts';
-import type { CompiledUpstream } from '../types.ts';
+import { type ChainTargetRef, chainTargets } from '../reach.ts';
+import type { CompiledChain, CompiledUpstream } from '../types.ts';
 
 /** One source of one service-intentions entry. */
 export interface Rule {
@@ -137,6 +137,23 @@ export function checkIntentions(model: MeshModel): PassResult<void> {
   return { value: undefined, diagnostics };
 }
 
+const NO_REFS: readonly ChainTargetRef[] = Object.freeze([]);
+
+/**
+ * The first target of each service a chain sends to besides the upstream's destination (cluster peers' targets left
+ * out), in chain order: the same for every upstream sharing the chain object, and empty for most chains.
+ */
+function otherServices(u: CompiledUpstream): readonly ChainTargetRef[] {
+  let out: ChainTargetRef[] | undefined;
+  for (const ref of chainTargets(u)) {
+    const target = ref.target.Service;
+    if (target === u.destination || ref.target.Peer) continue;
+    if (out?.some((r) => r.target.Service === target)) continue;
+    (out ??= []).push(ref);
+  }
+  return out ?? NO_REFS;
+}
+
 /**
  * The services a compiled chain sends to besides its own — a route to another service, a split onto one, a failover or
  * redirect target — each need an intention allowing the caller too: the target's sidecar checks the caller's identity.
@@ -146,13 +163,16 @@ export function checkChainIntentions(model: MeshModel, upstreams: readonly Compi
   const diagnostics: Diagnostic[] = [];
   const defaultDeny = model.aclsEnabled && model.aclDefaultPolicy === 'deny';
   let byPair: RulesByPair | undefined;
+  const othersByChain = new Map<CompiledChain, readonly ChainTargetRef[]>();
   for (const u of upstreams) {
     if (!u.chain) continue;
-    const seen = new Set<string>([u.destination]);
-    for (const ref of chainTargets(u)) {
+    let others = othersByChain.get(u.chain);
+    if (others === undefined) {
+      others = otherServices(u);
+      othersByChain.set(u.chain, others);
+    }
+    for (const ref of others) {
       const target = ref.target.Service;
-      if (seen.has(target) || ref.target.Peer) continue;
-      seen.add(target);
       byPair ??= indexRules(model).byPair;
       const rule = matchIntention(byPair, u.service, target);
       if (rule ? rule.source.Action !== 'deny' : !defaultDeny) continue;
