@@ -25,12 +25,33 @@ export interface TargetNames {
   readonly sni: string;
 }
 
-/** A map of maps, one level per part of a target's identity: no key string is built per lookup. */
-type Level<V> = Map<string, V>;
+/** The names of a service's router and splitter nodes. */
+export interface L7Names {
+  readonly namespace: string;
+  readonly partition: string;
+  /** `<svc>.<ns>.<ap>`. */
+  readonly name: string;
+  readonly routerKey: string;
+  readonly splitterKey: string;
+}
+
+/** A target's names with the parts (besides the service) they were built for. */
+interface NamedTarget {
+  readonly subset: string;
+  readonly namespace: string;
+  readonly partition: string;
+  readonly datacenter: string;
+  readonly names: TargetNames;
+}
 
 export class ChainMemo {
-  /** partition → namespace → datacenter → service → subset → names. */
-  private readonly names: Level<Level<Level<Level<Level<TargetNames>>>>> = new Map();
+  /**
+   * Per service, the names of each of its targets: a service has a few (subsets × datacenters), so a short list beats a
+   * map per part (no key string is built per lookup either).
+   */
+  private readonly names = new Map<string, NamedTarget[]>();
+  /** Per service, its router/splitter node names by namespace and partition. */
+  private readonly l7 = new Map<string, L7Names[]>();
   /** `null` when Consul accepts the resolver. */
   private readonly problems = new Map<ServiceResolverEntry, string | null>();
 
@@ -90,15 +111,39 @@ export class ChainMemo {
 
   /** The names of a local target (namespace, partition and datacenter already filled in). */
   targetNames(service: string, subset: string, namespace: string, partition: string, datacenter: string): TargetNames {
-    const byService = level(level(level(this.names, partition), namespace), datacenter);
-    const bySubset = level(byService, service);
-    let names = bySubset.get(subset);
-    if (names === undefined) {
-      const parts = { service, subset, namespace, partition, datacenter };
-      const id = targetId(parts);
-      names = { id, nodeKey: flat(`resolver:${id}`), sni: flat(serviceSni(parts, this.trustDomain)) };
-      bySubset.set(subset, names);
+    let list = this.names.get(service);
+    if (list === undefined) {
+      list = [];
+      this.names.set(service, list);
     }
+    for (const t of list) {
+      if (t.subset === subset && t.datacenter === datacenter && t.namespace === namespace && t.partition === partition)
+        return t.names;
+    }
+    const parts = { service, subset, namespace, partition, datacenter };
+    const id = targetId(parts);
+    const names = { id, nodeKey: flat(`resolver:${id}`), sni: flat(serviceSni(parts, this.trustDomain)) };
+    list.push({ subset, namespace, partition, datacenter, names });
+    return names;
+  }
+
+  /** The name of a service's router and splitter nodes, `<svc>.<ns>.<ap>`, and their node keys (built once). */
+  l7Names(service: string, namespace: string, partition: string): L7Names {
+    let list = this.l7.get(service);
+    if (list === undefined) {
+      list = [];
+      this.l7.set(service, list);
+    }
+    for (const n of list) if (n.namespace === namespace && n.partition === partition) return n;
+    const name = flat(`${service}.${namespace}.${partition}`);
+    const names = {
+      namespace,
+      partition,
+      name,
+      routerKey: flat(`router:${name}`),
+      splitterKey: flat(`splitter:${name}`),
+    };
+    list.push(names);
     return names;
   }
 
@@ -111,13 +156,4 @@ export class ChainMemo {
     }
     return problem ?? undefined;
   }
-}
-
-function level<V>(parent: Level<Level<V>>, key: string): Level<V> {
-  let child = parent.get(key);
-  if (child === undefined) {
-    child = new Map();
-    parent.set(key, child);
-  }
-  return child;
 }

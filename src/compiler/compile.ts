@@ -70,15 +70,19 @@ interface ChainFamily {
 class ChainCache {
   private readonly byDestination = new ServiceMap<ChainFamily[]>();
 
-  family(u: UpstreamDecl, dc: string, overrides: ChainOverrides, compile: () => ChainBaseResult): ChainFamily {
+  get(u: UpstreamDecl, dc: string, overrides: ChainOverrides): ChainFamily | undefined {
+    const list = this.byDestination.get(u.destinationName, u.destinationNamespace, u.destinationPartition);
+    if (list) for (const f of list) if (f.dc === dc && f.overrides === overrides) return f;
+    return undefined;
+  }
+
+  add(u: UpstreamDecl, dc: string, overrides: ChainOverrides, base: ChainBaseResult): ChainFamily {
     let list = this.byDestination.get(u.destinationName, u.destinationNamespace, u.destinationPartition);
-    if (list) {
-      for (const f of list) if (f.dc === dc && f.overrides === overrides) return f;
-    } else {
+    if (!list) {
       list = [];
       this.byDestination.set(u.destinationName, u.destinationNamespace, u.destinationPartition, list);
     }
-    const f: ChainFamily = { dc, overrides, base: compile(), byMode: [] };
+    const f: ChainFamily = { dc, overrides, base, byMode: [] };
     list.push(f);
     return f;
   }
@@ -147,20 +151,26 @@ export function compileUpstreamChains(
   for (const { instance, upstream, mode } of resolved) {
     const targetDatacenter = upstream.datacenter ?? instance.datacenter;
     const overrides = upstreamChainOverrides(instance, upstream, index, mode, overridesTable);
-    const family = cache.family(upstream, targetDatacenter, overridesTable.withoutMode(overrides), () =>
-      compileChainBase(
-        {
-          serviceName: upstream.destinationName,
-          namespace: upstream.destinationNamespace,
-          partition: upstream.destinationPartition,
-          evaluateInDatacenter: targetDatacenter,
-          trustDomain: model.trustDomain,
-          entries: index,
-          overrides,
-        },
-        memo,
-      ),
-    );
+    const baseOverrides = overridesTable.withoutMode(overrides);
+    const family =
+      cache.get(upstream, targetDatacenter, baseOverrides) ??
+      cache.add(
+        upstream,
+        targetDatacenter,
+        baseOverrides,
+        compileChainBase(
+          {
+            serviceName: upstream.destinationName,
+            namespace: upstream.destinationNamespace,
+            partition: upstream.destinationPartition,
+            evaluateInDatacenter: targetDatacenter,
+            trustDomain: model.trustDomain,
+            entries: index,
+            overrides: baseOverrides,
+          },
+          memo,
+        ),
+      );
     const result = variant(family, overrides.meshGateway);
     if ('error' in result) diagnostics.push(chainDiagnostic(upstream, targetDatacenter, result.error));
     value.push(compiledUpstream(instance, upstream, targetDatacenter, mode, result));

@@ -268,9 +268,9 @@ class ChainCompiler {
     if (problem) throw new GraphError(problem);
     const routerNs = orDefault(router.Namespace);
     const routerAp = orDefault(router.Partition);
-    const name = `${router.Name}.${routerNs}.${routerAp}`;
+    const { name, routerKey } = this.memo.l7Names(router.Name, routerNs, routerAp);
     const routes: WorkRoute[] = [];
-    const routeNode: WorkL7Node = { type: 'router', key: `router:${name}`, name, routes };
+    const routeNode: WorkL7Node = { type: 'router', key: routerKey, name, routes };
     this.usesAdvanced = true;
     this.recordServiceProtocol(router.Name, routerNs, routerAp);
     const defs = this.memo.routeDefinitions(router);
@@ -482,19 +482,20 @@ class ChainCompiler {
    * splitter when it has one, else to a resolver.
    */
   private getSplitterNode(service: string, namespace: string, partition: string): WorkL7Node | undefined {
-    const name = `${service}.${namespace}.${partition}`;
-    const prev = this.splitterNodes.get(name);
-    if (prev) return prev;
+    // A splitter node is recorded only for a splitter entry: without one, nothing to look for (no name to build).
     let splitter: ServiceSplitterEntry | undefined = this.entries.splitter(service, namespace, partition)?.entry;
     if (splitter && this.disableAdvanced) {
       splitter = undefined;
       this.customized.protocol = true;
     }
     if (!splitter) return undefined;
+    const { name, splitterKey } = this.memo.l7Names(service, namespace, partition);
+    const prev = this.splitterNodes.get(name);
+    if (prev) return prev;
     const problem = this.memo.l7Problem(splitter);
     if (problem) throw new GraphError(problem);
     const splits: WorkSplit[] = [];
-    const node: WorkL7Node = { type: 'splitter', key: `splitter:${name}`, name, splits };
+    const node: WorkL7Node = { type: 'splitter', key: splitterKey, name, splits };
     this.recordNode(node);
     const defs = this.memo.splitDefinitions(splitter);
     const entrySplits = splitter.Splits ?? [];
