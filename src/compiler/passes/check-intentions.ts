@@ -16,7 +16,7 @@ import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagno
 import type { IntentionSource, ServiceIntentionsEntry } from '../../model/entries.ts';
 import type { EntryDecl, MeshModel, SourceSpan } from '../../model/types.ts';
 import { type ChainTargetRef, chainTargets } from '../reach.ts';
-import type { CompiledChain, CompiledUpstream } from '../types.ts';
+import type { CompiledUpstream } from '../types.ts';
 
 /** One source of one service-intentions entry. */
 export interface Rule {
@@ -137,21 +137,18 @@ export function checkIntentions(model: MeshModel): PassResult<void> {
   return { value: undefined, diagnostics };
 }
 
-const NO_REFS: readonly ChainTargetRef[] = Object.freeze([]);
-
 /**
- * The first target of each service a chain sends to besides the upstream's destination (cluster peers' targets left
- * out), in chain order: the same for every upstream sharing the chain object, and empty for most chains.
+ * Whether `refs[i]` is the first target of its service in the chain (other than the upstream's destination; cluster
+ * peers' targets left out): a chain has a few targets, so a scan, no set per upstream.
  */
-function otherServices(u: CompiledUpstream): readonly ChainTargetRef[] {
-  let out: ChainTargetRef[] | undefined;
-  for (const ref of chainTargets(u)) {
-    const target = ref.target.Service;
-    if (target === u.destination || ref.target.Peer) continue;
-    if (out?.some((r) => r.target.Service === target)) continue;
-    (out ??= []).push(ref);
+function firstOfOtherService(refs: readonly ChainTargetRef[], i: number, destination: string): boolean {
+  const t = refs[i]!.target;
+  if (t.Service === destination || t.Peer) return false;
+  for (let j = 0; j < i; j++) {
+    const o = refs[j]!.target;
+    if (o.Service === t.Service && !o.Peer) return false;
   }
-  return out ?? NO_REFS;
+  return true;
 }
 
 /**
@@ -163,15 +160,12 @@ export function checkChainIntentions(model: MeshModel, upstreams: readonly Compi
   const diagnostics: Diagnostic[] = [];
   const defaultDeny = model.aclsEnabled && model.aclDefaultPolicy === 'deny';
   let byPair: RulesByPair | undefined;
-  const othersByChain = new Map<CompiledChain, readonly ChainTargetRef[]>();
   for (const u of upstreams) {
     if (!u.chain) continue;
-    let others = othersByChain.get(u.chain);
-    if (others === undefined) {
-      others = otherServices(u);
-      othersByChain.set(u.chain, others);
-    }
-    for (const ref of others) {
+    const refs = chainTargets(u);
+    for (let i = 0; i < refs.length; i++) {
+      if (!firstOfOtherService(refs, i, u.destination)) continue;
+      const ref = refs[i]!;
       const target = ref.target.Service;
       byPair ??= indexRules(model).byPair;
       const rule = matchIntention(byPair, u.service, target);
