@@ -13,7 +13,7 @@
  */
 import { ChainCompileFailed } from '../diagnostics/codes/resolution.ts';
 import { compareDiagnostics, type Diagnostic, diag, type PassResult } from '../diagnostics/diagnostic.ts';
-import type { ConfigEntry } from '../model/entries.ts';
+import type { ConfigEntry, ServiceDefaultsEntry } from '../model/entries.ts';
 import {
   ENVIRONMENT_KEY,
   type EntryDecl,
@@ -61,31 +61,44 @@ interface ChainFamily {
   readonly byMode: { readonly mode: GatewayMode | undefined; readonly result: ChainResult }[];
 }
 
+/** What the chain pass keeps per destination service: looked up once per upstream. */
+interface Destination {
+  /** Its service-defaults (`null`: none), which the overrides of every upstream to it read. */
+  readonly serviceDefaults: ServiceDefaultsEntry | null;
+  /** Its chain families: a few (datacenters × protocol/timeout overrides), so a short list. */
+  readonly families: ChainFamily[];
+}
+
 /**
- * Compiled chains by destination, then (datacenter, overrides without mode), then mode: a destination is compiled in a
- * few datacenters with a few overrides, so a short list per destination. The mesh-gateway mode of the request only
- * changes the chain's targets (`chainWithMode`), so each destination is compiled once per datacenter and
+ * Compiled chains by destination, then (datacenter, overrides without mode), then mode. The mesh-gateway mode of the
+ * request only changes the chain's targets (`chainWithMode`), so each destination is compiled once per datacenter and
  * protocol/timeout, not once per mode.
  */
 class ChainCache {
-  private readonly byDestination = new ServiceMap<ChainFamily[]>();
+  private readonly byDestination = new ServiceMap<Destination>();
 
-  get(u: UpstreamDecl, dc: string, overrides: ChainOverrides): ChainFamily | undefined {
-    const list = this.byDestination.get(u.destinationName, u.destinationNamespace, u.destinationPartition);
-    if (list) for (const f of list) if (f.dc === dc && f.overrides === overrides) return f;
-    return undefined;
-  }
+  constructor(private readonly index: EntryIndex) {}
 
-  add(u: UpstreamDecl, dc: string, overrides: ChainOverrides, base: ChainBaseResult): ChainFamily {
-    let list = this.byDestination.get(u.destinationName, u.destinationNamespace, u.destinationPartition);
-    if (!list) {
-      list = [];
-      this.byDestination.set(u.destinationName, u.destinationNamespace, u.destinationPartition, list);
+  destination(u: UpstreamDecl): Destination {
+    const { destinationName: name, destinationNamespace: ns, destinationPartition: ap } = u;
+    let d = this.byDestination.get(name, ns, ap);
+    if (!d) {
+      d = { serviceDefaults: this.index.serviceDefaults(name, ns, ap)?.entry ?? null, families: [] };
+      this.byDestination.set(name, ns, ap, d);
     }
-    const f: ChainFamily = { dc, overrides, base, byMode: [] };
-    list.push(f);
-    return f;
+    return d;
   }
+}
+
+function findFamily(d: Destination, dc: string, overrides: ChainOverrides): ChainFamily | undefined {
+  for (const f of d.families) if (f.dc === dc && f.overrides === overrides) return f;
+  return undefined;
+}
+
+function addFamily(d: Destination, dc: string, overrides: ChainOverrides, base: ChainBaseResult): ChainFamily {
+  const f: ChainFamily = { dc, overrides, base, byMode: [] };
+  d.families.push(f);
+  return f;
 }
 
 /** The result of a family for one mode override: the same object for every upstream asking for it. */
@@ -143,19 +156,27 @@ export function compileUpstreamChains(
   index: EntryIndex,
   resolved: readonly ResolvedUpstream[],
 ): PassResult<CompiledUpstream[]> {
-  const cache = new ChainCache();
+  const cache = new ChainCache(index);
   const memo = new ChainMemo(model.trustDomain);
   const overridesTable = new OverridesTable();
   const diagnostics: Diagnostic[] = [];
   const value: CompiledUpstream[] = [];
   for (const { instance, upstream, mode } of resolved) {
     const targetDatacenter = upstream.datacenter ?? instance.datacenter;
-    const overrides = upstreamChainOverrides(instance, upstream, index, mode, overridesTable);
+    const destination = cache.destination(upstream);
+    const overrides = upstreamChainOverrides(
+      instance,
+      upstream,
+      index,
+      mode,
+      overridesTable,
+      destination.serviceDefaults,
+    );
     const baseOverrides = overridesTable.withoutMode(overrides);
     const family =
-      cache.get(upstream, targetDatacenter, baseOverrides) ??
-      cache.add(
-        upstream,
+      findFamily(destination, targetDatacenter, baseOverrides) ??
+      addFamily(
+        destination,
         targetDatacenter,
         baseOverrides,
         compileChainBase(
