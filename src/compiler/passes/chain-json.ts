@@ -265,9 +265,23 @@ export function targetsWithMode(
   return out;
 }
 
-/** A copy of a target with another `MeshGateway`, fields in the same order. */
+/**
+ * A copy of a target (as `renderTarget` builds it) with another `MeshGateway`: the same fields added in the same order,
+ * so the copies share `renderTarget`'s hidden classes.
+ */
 function withMeshGateway(t: ChainTarget, mg: ChainTarget['MeshGateway']): ChainTarget {
-  const out: Record<string, unknown> = {};
-  for (const k in t) out[k] = k === 'MeshGateway' ? mg : t[k];
+  const out: Record<string, unknown> = { ID: t.ID, Service: t.Service };
+  if (t.ServiceSubset !== undefined) out.ServiceSubset = t.ServiceSubset;
+  out.Namespace = t.Namespace;
+  out.Partition = t.Partition;
+  if (t.Datacenter !== undefined) out.Datacenter = t.Datacenter;
+  if (t.Peer !== undefined) out.Peer = t.Peer;
+  out.MeshGateway = mg;
+  out.Subset = t.Subset;
+  out.TransparentProxy = t.TransparentProxy;
+  if (t.ConnectTimeout !== undefined) out.ConnectTimeout = t.ConnectTimeout;
+  if (t.External !== undefined) out.External = t.External;
+  if (t.SNI !== undefined) out.SNI = t.SNI;
+  if (t.Name !== undefined) out.Name = t.Name;
   return out as ChainTarget;
 }
