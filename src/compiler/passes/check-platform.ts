@@ -168,34 +168,52 @@ function describe(c: Claimant): string {
   }
 }
 
-/** A port claim: who binds it, and on which address. One object per claim (most claims never clash). */
-type Claim = Claimant & { readonly bind: string };
+/** A port claim: who binds it, on which address and port. One object per claim (most claims never clash). */
+type Claim = Claimant & { readonly bind: string; readonly port: number };
 
-/** The ports taken so far, by host, then port (a port bound on a few addresses keeps a list). */
+/** Claims per host kept in a list while a host has this many or fewer (a pod or VM instance has a handful). */
+const SHORT = 16;
+
+/**
+ * The ports taken so far, by host: a short list of claims (scanned), or by port once the host has many (a VM address
+ * shared by many instances).
+ */
 class TakenPorts {
-  private readonly byHost = new Map<string, Map<number, Claim | Claim[]>>();
+  private readonly byHost = new Map<string, Claim[] | Map<number, Claim[]>>();
 
   /** The first claim of (host, bind, port), else records `c` and returns undefined. */
-  claim(host: string, port: number, c: Claim): Claim | undefined {
-    let byPort = this.byHost.get(host);
-    if (!byPort) {
-      byPort = new Map();
-      this.byHost.set(host, byPort);
-    }
-    const taken = byPort.get(port);
+  claim(host: string, c: Claim): Claim | undefined {
+    const taken = this.byHost.get(host);
     if (taken === undefined) {
-      byPort.set(port, c);
+      this.byHost.set(host, [c]);
       return undefined;
     }
-    if (!Array.isArray(taken)) {
-      if (taken.bind === c.bind) return taken;
-      byPort.set(port, [taken, c]);
+    if (Array.isArray(taken)) {
+      for (const t of taken) if (t.port === c.port && t.bind === c.bind) return t;
+      taken.push(c);
+      if (taken.length > SHORT) this.byHost.set(host, byPort(taken));
       return undefined;
     }
-    for (const t of taken) if (t.bind === c.bind) return t;
-    taken.push(c);
+    const list = taken.get(c.port);
+    if (list === undefined) {
+      taken.set(c.port, [c]);
+      return undefined;
+    }
+    for (const t of list) if (t.bind === c.bind) return t;
+    list.push(c);
     return undefined;
   }
+}
+
+/** A host's claims by port, each port's in claim order. */
+function byPort(claims: readonly Claim[]): Map<number, Claim[]> {
+  const out = new Map<number, Claim[]>();
+  for (const c of claims) {
+    const list = out.get(c.port);
+    if (list) list.push(c);
+    else out.set(c.port, [c]);
+  }
+  return out;
 }
 
 /** Ports bound on each VM host (instance address): services, sidecars, upstream listeners, gateway LAN listeners. */
@@ -203,31 +221,36 @@ function checkHostPorts(model: MeshModel, dc: DatacenterDecl, instances: readonl
   const out: Diagnostic[] = [];
   const sidecars = sidecarPorts(model, dc, instances);
   const taken = new TakenPorts();
-  const claim = (host: string, port: number, by: Claim) => {
-    const prev = taken.claim(host, port, by);
+  const claim = (host: string, by: Claim) => {
+    const prev = taken.claim(host, by);
     if (prev) {
       const other = describe(prev);
       const related = [{ path: prev.decl.path, ...(prev.decl.span ? { span: prev.decl.span } : {}), message: other }];
       out.push(
-        diag(ConflictingPorts, { ...at(by.decl), related }, { what: describe(by), other, address: by.bind, port }),
+        diag(
+          ConflictingPorts,
+          { ...at(by.decl), related },
+          { what: describe(by), other, address: by.bind, port: by.port },
+        ),
       );
     }
   };
   for (const g of gatewaysIn(model, dc.name)) {
     if (dc.platform === 'vm')
-      claim(`addr:${g.lan.address}`, g.lan.port, { kind: 'gateway', decl: g, bind: g.lan.address });
+      claim(`addr:${g.lan.address}`, { kind: 'gateway', decl: g, bind: g.lan.address, port: g.lan.port });
   }
   const upstreams = (host: string, i: ServiceInstanceDecl, list: readonly UpstreamDecl[]) => {
     for (const u of list) {
-      claim(host, u.localBindPort, { kind: 'upstream', decl: u, instance: i, bind: u.localBindAddress ?? '127.0.0.1' });
+      const bind = u.localBindAddress ?? '127.0.0.1';
+      claim(host, { kind: 'upstream', decl: u, instance: i, bind, port: u.localBindPort });
     }
   };
   for (const i of instances) {
     // Kubernetes: every pod is its own host.
     const host = dc.platform === 'vm' ? hostOf(i) : i.path;
     const addr = i.address ?? '0.0.0.0';
-    claim(host, i.port, { kind: 'service', decl: i, bind: addr });
-    if (dc.platform === 'vm') claim(host, sidecars.get(i.path)!, { kind: 'sidecar', decl: i, bind: addr });
+    claim(host, { kind: 'service', decl: i, bind: addr, port: i.port });
+    if (dc.platform === 'vm') claim(host, { kind: 'sidecar', decl: i, bind: addr, port: sidecars.get(i.path)! });
     // Upstreams to a cluster peer bind a local port as well (in a cluster's model they sit in `peerUpstreams`).
     upstreams(host, i, i.upstreams);
     if (i.peerUpstreams) upstreams(host, i, i.peerUpstreams);
