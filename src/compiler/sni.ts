@@ -30,11 +30,9 @@ export interface ServiceSniParts {
 export function serviceSni(p: ServiceSniParts, trustDomain: string): string {
   const namespace = orDefault(p.namespace);
   const partition = orDefault(p.partition);
-  const subset = p.subset ? [p.subset] : [];
-  if (partition === 'default') {
-    return [...subset, p.service, namespace, p.datacenter, INTERNAL, trustDomain].join('.');
-  }
-  return [...subset, p.service, namespace, partition, p.datacenter, INTERNAL_VERSION, trustDomain].join('.');
+  const subset = p.subset ? `${p.subset}.` : '';
+  if (partition === 'default') return `${subset}${p.service}.${namespace}.${p.datacenter}.${INTERNAL}.${trustDomain}`;
+  return `${subset}${p.service}.${namespace}.${partition}.${p.datacenter}.${INTERNAL_VERSION}.${trustDomain}`;
 }
 
 /** The datacenter-level SNI a mesh gateway matches for a whole remote datacenter: `<dc>.internal.<td>` (`connect.DatacenterSNI`). */
