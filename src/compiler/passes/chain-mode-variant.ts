@@ -15,6 +15,8 @@ import { chainJson, targetsWithMode } from './chain-json.ts';
 /** A chain compiled without a mesh-gateway override, and what the other overrides customized. */
 export interface ChainBase {
   readonly chain: CompiledChain;
+  /** The keys of `chain.Targets`, in order. */
+  readonly targetIds: readonly string[];
   /** The protocol override when it customized the compile, else '' (a field of Consul's `customization`). */
   readonly customProtocol: string;
   /** The connect-timeout override (ns) when it customized the compile, else 0. */
@@ -25,7 +27,7 @@ export interface ChainBase {
 export function chainWithMode(base: ChainBase, mode: GatewayMode | undefined): CompiledChain {
   if (mode === undefined) return base.chain;
   const c = base.chain;
-  const targets = targetsWithMode(c.Targets, mode);
+  const targets = targetsWithMode(c.Targets, base.targetIds, mode);
   if (targets === undefined) return c;
   return chainJson({
     ServiceName: c.ServiceName,

@@ -26,6 +26,7 @@ import {
   isL7Node,
   renderNodes,
   renderTargets,
+  sortedTargetIds,
   type TargetOpts,
   type WorkL7Node,
   type WorkNode,
@@ -230,6 +231,7 @@ class ChainCompiler {
           })
         : undefined;
     const meta = this.entries.serviceDefaults(this.req.serviceName, this.ns, this.partition)?.entry.Meta;
+    const targetIds = sortedTargetIds(this.loadedTargets);
     const chain = chainJson({
       ServiceName: this.req.serviceName,
       Namespace: this.ns,
@@ -241,9 +243,9 @@ class ChainCompiler {
       ServiceMeta: meta && hasKeys(meta) ? { ...meta } : undefined,
       StartNode: this.startNode,
       Nodes: renderNodes(this.nodes),
-      Targets: renderTargets(this.loadedTargets),
+      Targets: renderTargets(this.loadedTargets, targetIds),
     });
-    return { chain, customProtocol, customConnectTimeoutNs };
+    return { chain, targetIds, customProtocol, customConnectTimeoutNs };
   }
 
   /**
