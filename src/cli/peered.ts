@@ -58,7 +58,11 @@ import { type CliIO, Exit, intOption, parseCommandArgs, UsageError } from './com
 export const peeredUsage = `Peered clusters (an environment that declares Cluster constructs):
   --consul-cluster NAME=ADDR   Consul HTTP address of cluster NAME's primary datacenter (repeat per cluster;
                                default: CONSUL_HTTP_ADDR_<NAME>, NAME upper-cased with - as _). Token per cluster:
-                               CONSUL_HTTP_TOKEN_<NAME>, else the common token options.`;
+                               CONSUL_HTTP_TOKEN_<NAME>, else the common token options. Both are also read from
+                               MESHCC_CLUSTER_SECRETS (JSON of secrets, as the workflows pass toJSON(secrets)).
+  Each cluster is planned against, written to and compared with its own Consul; peerings are read on both sides.
+  plan --json prints schema version 2 (a plan per cluster, the peerings); plan --out saves meshcc-plan/2, which
+  apply --plan FILE applies only if nothing moved in any cluster since (else nothing is written).`;
 
 const options = {
   ...connectionOptions,

@@ -15,8 +15,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../cli/run-cli.ts';
+import { repoRoot, runCli } from '../cli/run-cli.ts';
 import { FakeGitHub } from '../github/fake-github.ts';
 import { consulAvailable, MISSING_MESSAGE } from './harness.ts';
 import { type PeeredPair, startPeeredPair, stopPeeredPair } from './peering-harness.ts';
@@ -50,6 +51,12 @@ const states = async (addr: string) =>
 
 const names = async (addr: string, kind: string) =>
   ((await api<{ Name?: string }[] | null>(addr, 'GET', `/v1/config/${kind}`)) ?? []).map((e) => e.Name ?? kind);
+
+const ajv = new Ajv2020({ allErrors: true, strict: false });
+const schema = (name: string) => JSON.parse(readFileSync(join(repoRoot, 'schemas', `${name}.schema.json`), 'utf8'));
+ajv.addSchema(schema('plan'));
+const planSchema = ajv.getSchema('https://meshcc.dev/schemas/plan.schema.json')!;
+const driftSchema = ajv.compile(schema('drift'));
 
 /** A peering token is base64 of JSON starting {"CA": — it must appear nowhere. */
 const TOKENISH = /eyJDQSI|PeeringToken|EstablishmentSecret/;
@@ -94,6 +101,7 @@ describe.skipIf(skip)('GitOps of a peered environment on two real Consul cluster
       mermaid: string;
     };
     expect(doc.schemaVersion).toBe(2);
+    expect(planSchema(doc), JSON.stringify(planSchema.errors)).toBe(true);
     expect(doc.environment).toBe('peered-live');
     expect(doc.clusters.map((c) => [c.cluster, c.datacenter])).toEqual([
       ['a', 'pa1'],
@@ -198,6 +206,7 @@ describe.skipIf(skip)('GitOps of a peered environment on two real Consul cluster
     expect(d.code).toBe(2);
     const doc = JSON.parse(d.stdout) as { schemaVersion: number; drifted: boolean; peerings: { active: boolean }[] };
     expect(doc.schemaVersion).toBe(2);
+    expect(driftSchema(doc), JSON.stringify(driftSchema.errors)).toBe(true);
     expect(doc.drifted).toBe(true);
     expect(doc.peerings.map((p) => p.active)).toEqual([false]);
     writeFileSync(join(dir, 'drift.json'), d.stdout);
