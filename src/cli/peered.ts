@@ -215,6 +215,7 @@ export async function runPeered(
       const format = (json as { format?: unknown } | null)?.format;
       if (format === PEERED_PLAN_FORMAT) {
         const { values, positionals } = parseCommandArgs(args, options);
+        checkVerbOptions(verb, values);
         if (positionals.length > 1) throw new UsageError('expected at most one environment with --plan FILE');
         return await applySaved(parseSavedPeeredPlan(json), positionals[0], values, io, command);
       }
@@ -227,8 +228,7 @@ export async function runPeered(
         `${planFile} is not a plan of peered clusters (${loaded.model.name} declares clusters): make it with meshcc plan ${first.positionals[0]} --out FILE`,
       );
     const { values } = parseCommandArgs(args, options);
-    if (verb !== 'plan' && values.out) throw new UsageError('--out goes with meshcc plan');
-    if (verb === 'drift' && values.plan) throw new UsageError('--plan goes with meshcc apply');
+    checkVerbOptions(verb, values);
     const pc: PeeredCompilation = compileClusters(loaded.model);
     const ds = applySuppressions(loaded.model, [...loaded.diagnostics, ...pc.diagnostics]);
     if (ds.some((d) => d.severity === 'error' && !d.suppressed)) {
@@ -254,6 +254,14 @@ export async function runPeered(
 }
 
 type Values = ReturnType<typeof parseCommandArgs<typeof options>>['values'];
+
+/** The options every verb shares are parsed together; these belong to one verb only. */
+function checkVerbOptions(verb: 'plan' | 'apply' | 'drift', values: Values): void {
+  if (verb !== 'plan' && values.out) throw new UsageError('--out goes with meshcc plan');
+  if (verb !== 'apply' && values.plan) throw new UsageError('--plan goes with meshcc apply');
+  if (verb === 'drift' && (values.adopt || values['allow-empty'] || values['max-deletions'] || values.concurrency))
+    throw new UsageError('--adopt, --allow-empty, --max-deletions and --concurrency go with plan or apply');
+}
 
 /** Plan, apply or drift of a compiled peered environment. */
 async function runCompiled(
