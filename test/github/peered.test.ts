@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { compileClusters } from '../../src/compiler/compile-clusters.ts';
 import { stableJson } from '../../src/emit/artifact.ts';
+import { GITHUB_COMMENT_LIMIT, renderPlanComment } from '../../src/github/comment-body.ts';
 import { parseDriftDocument, parsePlanDocument } from '../../src/github/types.ts';
 import { renderMermaid } from '../../src/graph/mermaid.ts';
 import { peeredMeshGraph } from '../../src/graph/peered-graph.ts';
@@ -201,6 +202,24 @@ describe('against a fake GitHub REST server: a peered environment', () => {
     const again = await runCli(['github', 'drift-issue', '--drift', join(dir, 'drift.json')], env());
     expect(again.stdout).toMatch(/^drift issue for peered updated: #\d+/);
     expect(fake.issues[0]!.state).toBe('open');
+  });
+
+  it('fits a peered plan with a huge diff in one cluster under the comment limit, keeping both rows and the peerings', async () => {
+    const doc = parsePlanDocument(JSON.parse(await planJson('environments/peered')));
+    const lines = Array.from({ length: 200_000 }, (_, i) => `+ service-resolver/svc-${i}`).join('\n');
+    const big = {
+      ...doc,
+      datacenters: doc.datacenters.map((d) => (d.cluster === 'east' ? { ...d, create: 200_000, diff: lines } : d)),
+    };
+    const body = renderPlanComment(big);
+    expect(body.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
+    expect(body).toContain('| `east` | `dc1` (primary) | Plan: 200000 to create, 0 to update, 0 to delete |');
+    expect(body).toContain('| `west` | `dc2` (primary) |');
+    expect(body).toContain('#### Peerings');
+    expect(body).toMatch(/… \d+ lines elided/);
+    // west's short diff is kept whole.
+    const west = doc.datacenters.find((d) => d.cluster === 'west')!;
+    expect(body).toContain(west.diff);
   });
 
   it('refuses a plan or drift document of a newer schema version with a clear message', async () => {
