@@ -181,7 +181,7 @@ export function parseSavedPeeredPlan(json: unknown): SavedPeeredPlan {
       if (!isObj(a) || !ACTION_TYPES.has(a.type as string) || !isStr(a.kind) || !isStr(a.name) || !isStr(a.key))
         throw new SavedPlanError(`${where}.actions[${j}]: expected type, key, kind and name`);
       if (a.type !== 'delete' && !isObj(a.desired))
-        throw new SavedPlanError(`${where}.actions[${j}]: a ${String(a.type)} needs 'desired'`);
+        throw new SavedPlanError(`${where}.actions[${j}]: ${String(a.type)} needs 'desired' (the entry to write)`);
     });
     return {
       cluster: c.cluster,

@@ -81,6 +81,22 @@ describe('the picture of a peered mesh', () => {
     );
   });
 
+  it("draws a redirect to a peer's service into the exporting cluster (billing is ledger on the peer)", async () => {
+    process.env.MESHCC_TEST_PEER_A_ID ??= '0a0a0a0a-0000-4000-8000-000000000001';
+    process.env.MESHCC_TEST_PEER_B_ID ??= '0b0b0b0b-0000-4000-8000-000000000002';
+    const { c, g } = await graphOf('test/fixtures/peered-live');
+    const billing = meshReachReport(c.model, c.upstreams).find((r) => r.destination === 'billing')!;
+    const edge = g.edges.find((e) => e.upstream === 'billing')!;
+    expect(edge).toMatchObject({
+      from: 'pa1/svc/payments',
+      to: 'pb1/svc/ledger',
+      peer: 'b',
+      role: 'primary',
+      reachable: billing.reachable,
+    });
+    expect(edge.label).toBe('peer b: ledger · none');
+  });
+
   it('marks a peering a plan found not active in red, and the edges a cluster change touches', async () => {
     const { g } = await graphOf('environments/peered', new Map([['west/east <- east/west', false]]));
     expect(g.peerings?.[0]).toMatchObject({ active: false, label: 'peering: east dials west (not active)' });
