@@ -92,7 +92,11 @@ describe('a saved peered plan', () => {
   it('refuses what is not a peered plan, or a malformed one, naming the field', () => {
     expect(() => parseSavedPeeredPlan({ format: 'meshcc-plan/1' })).toThrow(SavedPlanError);
     const saved = JSON.parse(stableJson(toSavedPeeredPlan(plan())));
-    const broken = (f: (s: Record<string, any>) => void) => {
+    type Saved = {
+      clusters: { trustDomain?: string; actions: { desired?: unknown }[] }[];
+      peerings: { dialer: unknown }[];
+    };
+    const broken = (f: (s: Saved) => void) => {
       const c = structuredClone(saved);
       f(c);
       return () => parseSavedPeeredPlan(c);
