@@ -101,13 +101,13 @@ describe('a saved peered plan', () => {
       f(c);
       return () => parseSavedPeeredPlan(c);
     };
-    expect(broken((s) => delete s.clusters[0].trustDomain)).toThrow(
+    expect(broken((s) => delete s.clusters[0]!.trustDomain)).toThrow(
       'clusters[0]: expected cluster, consul, datacenter and trustDomain',
     );
-    expect(broken((s) => delete s.clusters[0].actions[0].desired)).toThrow(
+    expect(broken((s) => delete s.clusters[0]!.actions[0]!.desired)).toThrow(
       "clusters[0].actions[0]: update needs 'desired' (the entry to write)",
     );
-    expect(broken((s) => (s.peerings[0].dialer = {}))).toThrow(
+    expect(broken((s) => (s.peerings[0]!.dialer = {}))).toThrow(
       'peerings[0].dialer: expected {cluster, peerName, state?}',
     );
   });
