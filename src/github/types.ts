@@ -119,7 +119,8 @@ function diagnosticsOf(v: unknown, what: string): Diagnostic[] {
     if (!isObj(d) || typeof d.code !== 'string' || typeof d.message !== 'string')
       throw new InputShapeError(`${what}: diagnostics[${i}] needs 'code' and 'message'`);
     const severity = d.severity === 'error' || d.severity === 'warning' || d.severity === 'info' ? d.severity : 'error';
-    return { ...(d as object), severity, path: typeof d.path === 'string' ? d.path : '' } as Diagnostic;
+    const path = typeof d.path === 'string' ? d.path : typeof d.cluster === 'string' ? `cluster ${d.cluster}` : '';
+    return { ...(d as object), severity, path } as Diagnostic;
   });
 }
 

@@ -24,7 +24,7 @@ import { repoRoot, runCli } from '../cli/run-cli.ts';
 import { FakeGitHub } from './fake-github.ts';
 
 /** What `meshcc plan <env> --json` prints for a peered environment against Consuls holding nothing yet. */
-async function planJson(env: string, activePeering = false): Promise<string> {
+async function planJson(env: string, activePeering = false, liveIn: Record<string, unknown[]> = {}): Promise<string> {
   const loaded = await loadEnvironment(env, repoRoot);
   const pc = compileClusters(loaded.model);
   const clusters = pc.clusters.map((c) => ({
@@ -33,7 +33,7 @@ async function planJson(env: string, activePeering = false): Promise<string> {
     datacenters: c.cluster.datacenters,
     trustDomain: c.cluster.trustDomain,
     consul: `http://consul.${c.cluster.name}.internal:8500`,
-    plan: computePlan(loaded.model.name, c.compilation.entries, []),
+    plan: computePlan(loaded.model.name, c.compilation.entries, (liveIn[c.cluster.name] ?? []) as never),
   }));
   const live = (name: string) => (activePeering ? [{ ID: '1', Name: name, State: 'ACTIVE' }] : []);
   const peerings = (loaded.model.peerings ?? []).map((p) =>
@@ -95,6 +95,13 @@ describe('against a fake GitHub REST server: a peered environment', () => {
     expect(body).toContain('across 2 clusters');
     expect(body).toContain('subgraph cl0["cluster east"]');
     expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toContain('#### Peerings');
+  });
+
+  it("names the cluster of a plan finding (an unmanaged entry in west's Consul)", async () => {
+    const adhoc = { Kind: 'service-defaults', Name: 'adhoc', Protocol: 'tcp', ModifyIndex: 5 };
+    writeFileSync(join(dir, 'plan-unmanaged.json'), await planJson('environments/peered', false, { west: [adhoc] }));
+    const r = await runCli(['github', 'summary', '--plan', join(dir, 'plan-unmanaged.json')], {});
+    expect(r.stdout).toMatch(/- ℹ️ info \*\*MC5003\*\* `cluster west`: .*service-defaults\/adhoc/);
   });
 
   it('says "1 peering to establish" when the entries are in place but the peering is not', async () => {
