@@ -17,6 +17,7 @@ import { applySuppressions } from '../diagnostics/suppress.ts';
 import { stableJson } from '../emit/artifact.ts';
 import { loadEnvironment } from '../input/load-environment.ts';
 import { isPeeredMesh } from '../model/clusters.ts';
+import { gatewaysIn } from '../model/topology.ts';
 import type { ClusterDecl } from '../model/types.ts';
 import { applyPlan } from '../reconcile/apply.ts';
 import { clientFrom, connectionOptions, consulErrorLine } from '../reconcile/cli-context.ts';
@@ -229,8 +230,11 @@ async function apply(
     }
   }
   for (const p of pc.model.peerings ?? []) {
+    const acceptorPrimary = pc.clusters.find((c) => c.cluster.name === p.acceptor.cluster)?.cluster.primaryDatacenter;
+    const names = [...new Set(gatewaysIn(pc.model, acceptorPrimary ?? '').map((g) => g.name))].sort();
     const r = await establishPeering(p, clients.get(p.acceptor.cluster)!, clients.get(p.dialer.cluster)!, {
       timeoutMs: wait * 1000,
+      ...(names.length > 0 ? { acceptorGateways: names } : {}),
     });
     io.stdout(`peering ${r.key}: ${r.status}${r.detail ? ` (${r.detail})` : ''}\n`);
     if (r.status === 'failed') ok = false;

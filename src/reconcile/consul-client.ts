@@ -343,6 +343,12 @@ export class ConsulClient {
     await this.request('DELETE', `/v1/peering/${encodeURIComponent(name)}`);
   }
 
+  /** How many instances of a service the catalog holds (`GET /v1/catalog/service/:name`, any health). */
+  async serviceInstanceCount(name: string): Promise<number> {
+    return ((await this.request<unknown[] | null>('GET', `/v1/catalog/service/${encodeURIComponent(name)}`)).body ?? [])
+      .length;
+  }
+
   /** The trust domain this cluster's Connect CA signs for (`/v1/connect/ca/roots`). */
   async trustDomain(): Promise<string> {
     return (await this.request<{ TrustDomain?: string }>('GET', '/v1/connect/ca/roots')).body?.TrustDomain ?? '';

@@ -297,6 +297,19 @@ describe.skipIf(skip)('cluster peering through two bundled gateways (PeerThrough
     expect(d.stderr).toContain("peering 'b' in cluster a (dialer) is FAILING");
     expect(d.stderr).toContain('run `meshcc apply`');
 
+    expect(d.stderr).toContain(
+      'Consul retries the stream and the peering turns ACTIVE by itself once the path is back',
+    );
+    // apply now cannot re-establish (b's servers need a registered gateway for a token) and must not delete the
+    // failing peering, which comes back by itself: it says so, in Consul's words, and touches nothing.
+    const ap = await runCli(['apply', FIXTURE, ...flags]);
+    expect(ap.code).toBe(1);
+    expect(ap.stdout).toContain(
+      'peering b/a <- a/b: failed (cluster b: servers are configured to PeerThroughMeshGateways, but no mesh gateway ' +
+        'instances are registered (looked for mesh-gateway); nothing was deleted',
+    );
+    expect(await states(pair.a.addr)).toEqual(['b:FAILING']);
+    expect((await states(pair.b.addr)).map((s) => s.split(':')[0])).toEqual(['a']);
     // The gateway comes back: Consul's retry loop re-opens the stream through both gateways.
     const before = (await api<{ routed: Record<string, number> }>(gws.a.admin, 'GET', '/stats')).routed['peer:b'] ?? 0;
     await startPeerGateway(gws.b);
