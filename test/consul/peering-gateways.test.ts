@@ -19,29 +19,28 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileClusters, type PeeredCompilation } from '../../src/compiler/compile-clusters.ts';
+import type { PeeredCompilation } from '../../src/compiler/compile-clusters.ts';
 import { buildEntryIndex } from '../../src/compiler/entry-index.ts';
 import { compileChain } from '../../src/compiler/passes/compile-chains.ts';
 import { sortKeys } from '../../src/emit/artifact.ts';
-import { emitPeered } from '../../src/emit/peered.ts';
 import type { AccessRecord } from '../../src/gateway/access-log.ts';
-import { loadEnvironment } from '../../src/input/load-environment.ts';
-import { repoRoot, runCli } from '../cli/run-cli.ts';
-import { alive, consulAvailable, killClusterNow, MISSING_MESSAGE } from './harness.ts';
+import { runCli } from '../cli/run-cli.ts';
+import { alive, consulAvailable, MISSING_MESSAGE } from './harness.ts';
 import {
   accessRecords,
   PEER_GW_LAN_PORT,
   PEER_GW_WAN_PORT,
+  type PeeredGatewayRun,
   type PeerGateway,
   peerGatewayIps,
-  preparePeerGateway,
   type Side,
-  setPeerGatewayFixtureEnv,
+  startPeeredGatewayRun,
   startPeerGateway,
   stderrOf,
+  stopPeeredGatewayRun,
   stopPeerGateway,
 } from './peering-gateway-harness.ts';
-import { type PeeredPair, startPeeredPair, stopPeeredPair } from './peering-harness.ts';
+import type { PeeredPair } from './peering-harness.ts';
 
 const FIXTURE = 'test/fixtures/peered-gateways-live';
 const skip = !consulAvailable();
@@ -89,39 +88,20 @@ describe.skipIf(skip)('cluster peering through two bundled gateways (PeerThrough
   /** The peering server name of the acceptor (b): `connect.PeeringServerSAN(pb1, <b trust domain>)`. */
   let serverName: string;
 
+  let run: PeeredGatewayRun | undefined;
+
   beforeAll(async () => {
-    pair = await startPeeredPair();
-    try {
-      setPeerGatewayFixtureEnv(pair);
-      ips = peerGatewayIps(pair);
-      serverName = `server.pb1.peering.${pair.b.trustDomain}`;
-      flags = ['--consul-cluster', `a=${pair.a.addr}`, '--consul-cluster', `b=${pair.b.addr}`, '--wait', '60'];
-      const loaded = await loadEnvironment(FIXTURE, repoRoot);
-      pc = compileClusters(loaded.model);
-      const artifacts = emitPeered(pc);
-      for (const [side, dc] of [
-        ['a', 'pa1'],
-        ['b', 'pb1'],
-      ] as const) {
-        const file = artifacts.find((x) => x.path === `clusters/${side}/${dc}/gateway/mesh-gateway.json`);
-        if (!file) throw new Error(`no gateway artifact for cluster ${side}`);
-        emitted[side] = JSON.parse(file.content) as Record<string, unknown>;
-        gws[side] = preparePeerGateway(pair, side, file.content);
-      }
-      await Promise.all([startPeerGateway(gws.a), startPeerGateway(gws.b)]);
-    } catch (e) {
-      for (const g of Object.values(gws)) await stopPeerGateway(g, 'SIGKILL');
-      await stopPeeredPair(pair);
-      throw e;
-    }
+    run = await startPeeredGatewayRun(FIXTURE);
+    ({ pair, compilation: pc } = run);
+    Object.assign(gws, run.gateways);
+    Object.assign(emitted, run.emitted);
+    ips = peerGatewayIps(pair);
+    serverName = `server.pb1.peering.${pair.b.trustDomain}`;
+    flags = [...run.clusterFlags, '--wait', '60'];
   }, 180_000);
 
   afterAll(async () => {
-    for (const g of Object.values(gws)) await stopPeerGateway(g, 'SIGKILL');
-    if (pair) {
-      await stopPeeredPair(pair);
-      killClusterNow(pair.root);
-    }
+    if (run) await stopPeeredGatewayRun(run);
   });
 
   it('runs the gateway configs meshcc emits: peering routes on both sides, self-registration', () => {
