@@ -221,15 +221,19 @@ export const PEER_DC: Record<Side, string> = { a: 'pa1', b: 'pb1' };
 
 /**
  * Starts the pair, loads `fixture` (a peered environment reading the variables `setPeerGatewayFixtureEnv` sets, like
- * `test/fixtures/peered-gateways-live`), synthesizes it and starts each cluster's bundled gateway `mesh-gateway`
+ * `test/fixtures/peered-gateways-live`, and `env`, set in this process too, for the CLI's loads), synthesizes it and starts each cluster's bundled gateway `mesh-gateway`
  * with its emitted config; resolves once both are ready and registered. Everything started is stopped again if a
  * step fails. Stop with `stopPeeredGatewayRun`.
  */
-export async function startPeeredGatewayRun(fixture: string): Promise<PeeredGatewayRun> {
+export async function startPeeredGatewayRun(
+  fixture: string,
+  env: Readonly<Record<string, string>> = {},
+): Promise<PeeredGatewayRun> {
   const pair = await startPeeredPair();
   const gateways = {} as Record<Side, PeerGateway>;
   try {
     setPeerGatewayFixtureEnv(pair);
+    Object.assign(process.env, env);
     const loaded = await loadEnvironment(fixture, repoRoot);
     const compilation = compileClusters(loaded.model);
     const artifacts = emitPeered(compilation);

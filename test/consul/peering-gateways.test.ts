@@ -348,3 +348,55 @@ describe.skipIf(skip)('cluster peering through two bundled gateways (PeerThrough
     }
   });
 });
+
+describe.skipIf(skip)('the same clusters and gateways WITHOUT PeerThroughMeshGateways', () => {
+  let run: PeeredGatewayRun | undefined;
+
+  beforeAll(async () => {
+    run = await startPeeredGatewayRun(FIXTURE, { MESHCC_TEST_PEER_PTMG: '0' });
+  }, 180_000);
+  afterAll(async () => {
+    delete process.env.MESHCC_TEST_PEER_PTMG;
+    if (run) await stopPeeredGatewayRun(run);
+  });
+
+  it('servers peer directly, yet the exporter replicates its exported sidecars as its registered gateway', async () => {
+    const r = run as PeeredGatewayRun;
+    const { pair } = r;
+    const ips = peerGatewayIps(pair);
+    // No peering-server route and no outbound server name, but both gateways still register themselves.
+    expect((r.emitted.b.routes as Record<string, unknown>).peering).toBeUndefined();
+    const peers = (r.emitted.a.routes as { peers: { snis: string[] }[] }).peers;
+    expect(peers[0]?.snis.some((n) => n.startsWith('server.'))).toBe(false);
+    for (const s of ['a', 'b'] as const)
+      expect((r.emitted[s].consul as { register?: { id: string } }).register?.id).toBe('mesh-gateway');
+
+    const a = await runCli(['apply', FIXTURE, ...r.clusterFlags, '--wait', '60']);
+    expect(a.stderr).toBe('');
+    expect(a.code).toBe(0);
+    expect(a.stdout).toContain('peering b/a <- a/b: established');
+    // The token's server address is b's server (gRPC TLS port), not its gateway.
+    const dialer = await api<{ PeerServerAddresses: string[] }>(pair.a.addr, 'GET', '/v1/peering/b');
+    expect(dialer.PeerServerAddresses).toEqual([`${pair.b.ip}:8503`]);
+    expect(
+      Object.keys((await api<{ routed: Record<string, number> }>(r.gateways.b.admin, 'GET', '/stats')).routed),
+    ).not.toContain('peering-server:pb1');
+
+    await api(pair.b.addr, 'PUT', '/v1/agent/service/register', {
+      ID: 'ledger-b',
+      Name: 'ledger',
+      Address: '127.0.0.22',
+      Port: 9095,
+      Connect: { SidecarService: {} },
+    });
+    type Entry = { Service: { Address: string; Port: number; Connect?: { PeerMeta?: { SNI?: string[] } } } };
+    const proxies = async () =>
+      (await api<Entry[] | null>(pair.a.addr, 'GET', '/v1/health/connect/ledger?peer=b')) ?? [];
+    await eventually('ledger imported from b', async () => (await proxies()).length > 0);
+    // Because b's gateway is registered: a's sidecars are sent to it, by the name it routes.
+    expect((await proxies()).map((e) => [e.Service.Address, e.Service.Port])).toEqual([[ips.b, PEER_GW_LAN_PORT]]);
+    expect((await proxies()).flatMap((e) => e.Service.Connect?.PeerMeta?.SNI ?? [])).toEqual([
+      `ledger.default.default.a.external.${pair.b.trustDomain}`,
+    ]);
+  }, 120_000);
+});
