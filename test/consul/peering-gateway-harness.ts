@@ -6,7 +6,8 @@
  * cluster's single server on its own loopback address is that agent) and the drain timeout (so a stopped gateway
  * closes its long-lived peering connections, and writes their access-log lines, at once).
  *
- * Addresses (the pair's block `127.<b>.66.*`): `.11` cluster a's gateway, `.12` cluster b's, LAN port 8443 and WAN
+ * Addresses (the pair's `127.<b>.<octet>.*`, by default octet 67 — a file of its own needs its own, see
+ * `startPeeredPair`): `.11` cluster a's gateway, `.12` cluster b's, LAN port 8443 and WAN
  * port 8444 on that address; the admin server on `127.0.0.1` at two ports derived from the process id. The gateway
  * registers itself in its cluster as a `mesh-gateway` (its emitted `consul.register`) with these LAN/WAN tagged
  * addresses: with `PeerThroughMeshGateways` Consul's acceptor puts the WAN address into its peering tokens and the
@@ -222,14 +223,16 @@ export const PEER_DC: Record<Side, string> = { a: 'pa1', b: 'pb1' };
 /**
  * Starts the pair, loads `fixture` (a peered environment reading the variables `setPeerGatewayFixtureEnv` sets, like
  * `test/fixtures/peered-gateways-live`, and `env`, set in this process too, for the CLI's loads), synthesizes it and starts each cluster's bundled gateway `mesh-gateway`
- * with its emitted config; resolves once both are ready and registered. Everything started is stopped again if a
+ * with its emitted config; resolves once both are ready and registered. `octet`: the pair's third address octet
+ * (one per test file: 67 is peering-gateways.test.ts's). Everything started is stopped again if a
  * step fails. Stop with `stopPeeredGatewayRun`.
  */
 export async function startPeeredGatewayRun(
   fixture: string,
   env: Readonly<Record<string, string>> = {},
+  octet = 67,
 ): Promise<PeeredGatewayRun> {
-  const pair = await startPeeredPair();
+  const pair = await startPeeredPair(octet);
   const gateways = {} as Record<Side, PeerGateway>;
   try {
     setPeerGatewayFixtureEnv(pair);
