@@ -120,21 +120,31 @@ export interface EstablishOptions {
   readonly pollMs?: number;
   /**
    * Service names of the mesh gateways of the acceptor's primary datacenter (the model's). When the acceptor's live
-   * `mesh` entry sets `PeerThroughMeshGateways`, one of them must be registered before anything is deleted: Consul
-   * cannot generate a token without one. Default `['mesh-gateway']`.
+   * `mesh` entry sets `PeerThroughMeshGateways`, one of them must be registered and passing before anything is
+   * deleted: Consul cannot generate a token without one, and the dialer gets through nothing else. Default
+   * `['mesh-gateway']`.
    */
   readonly acceptorGateways?: readonly string[];
 }
 
 /**
- * Why the acceptor cannot generate a token now, read before anything is deleted: its `mesh` entry peers through mesh
- * gateways and none of its gateways is registered. Undefined when nothing stands in the way.
+ * Why the acceptor cannot peer now, read before anything is deleted: its `mesh` entry peers through mesh gateways and
+ * none of its gateways is registered (Consul refuses the token) or none passes its checks (the dialer could not get
+ * through). Undefined when nothing stands in the way.
  */
 async function acceptorBlocker(acceptor: ConsulClient, gateways: readonly string[]): Promise<string | undefined> {
   const mesh = (await acceptor.read('mesh', 'mesh')) as MeshEntry | undefined;
   if (mesh?.Peering?.PeerThroughMeshGateways !== true) return undefined;
-  for (const name of gateways) if ((await acceptor.serviceInstanceCount(name)) > 0) return undefined;
-  return NO_MESH_GATEWAY_REGISTERED;
+  let registered = 0;
+  for (const name of gateways) {
+    if ((await acceptor.passingInstanceCount(name)) > 0) return undefined;
+    registered += await acceptor.serviceInstanceCount(name);
+  }
+  // Registered but critical (a crashed gateway stays registered): Consul would put it into the token, and the
+  // dialer could not reach the acceptor through it.
+  return registered === 0
+    ? NO_MESH_GATEWAY_REGISTERED
+    : 'its mesh gateways are registered but none passes its health checks';
 }
 
 function sleep(ms: number): Promise<void> {

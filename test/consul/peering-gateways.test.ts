@@ -336,6 +336,40 @@ describe.skipIf(skip)('cluster peering through two bundled gateways (PeerThrough
     expect((await stats(gws.b)).active).toBeGreaterThan(0);
   }, 300_000);
 
+  it('a crashed acceptor gateway stays registered but turns critical (its TCP check); apply deletes nothing', async () => {
+    await stopPeerGateway(gws.b, 'SIGKILL');
+    // No deregistration: Consul still lists it, and the check Consul's own gateway registration has catches it.
+    await eventually(
+      "b's gateway check critical",
+      async () =>
+        (await api<{ Name: string; Status: string }[]>(pair.b.addr, 'GET', '/v1/health/checks/mesh-gateway')).some(
+          (c) => c.Name === 'mesh-gateway listening' && c.Status === 'critical',
+        ),
+      60_000,
+    );
+    expect(await api<unknown[]>(pair.b.addr, 'GET', '/v1/catalog/service/mesh-gateway')).toHaveLength(1);
+    await eventually(
+      'the dialer reports FAILING',
+      async () => (await states(pair.a.addr)).includes('b:FAILING'),
+      60_000,
+    );
+    const ap = await runCli(['apply', FIXTURE, ...flags]);
+    expect(ap.code).toBe(1);
+    expect(ap.stdout).toContain(
+      'peering b/a <- a/b: failed (cluster b: its mesh gateways are registered but none passes its health checks ' +
+        '(looked for mesh-gateway); nothing was deleted',
+    );
+    expect(await states(pair.a.addr)).toEqual(['b:FAILING']);
+    // Started again, it registers anew (passing) and Consul re-opens the stream by itself.
+    await startPeerGateway(gws.b);
+    await eventually(
+      'ACTIVE on both sides again',
+      async () => (await states(pair.a.addr)).includes('b:ACTIVE') && (await states(pair.b.addr)).includes('a:ACTIVE'),
+      120_000,
+    );
+    expect((await runCli(['drift', FIXTURE, ...flags.slice(0, 4)])).code).toBe(0);
+  }, 300_000);
+
   it('a stopped gateway deregisters itself and leaves no process behind', async () => {
     for (const side of ['a', 'b'] as const) {
       const g = gws[side];
