@@ -17,14 +17,15 @@ import { applySuppressions } from '../diagnostics/suppress.ts';
 import { stableJson } from '../emit/artifact.ts';
 import { loadEnvironment } from '../input/load-environment.ts';
 import { isPeeredMesh } from '../model/clusters.ts';
+import type { MeshEntry } from '../model/entries.ts';
 import { gatewaysIn } from '../model/topology.ts';
-import type { ClusterDecl } from '../model/types.ts';
+import type { ClusterDecl, PeeringDecl } from '../model/types.ts';
 import { applyPlan } from '../reconcile/apply.ts';
 import { clientFrom, connectionOptions, consulErrorLine } from '../reconcile/cli-context.ts';
 import { type ConsulClient, ConsulHttpError, ConsulTransportError } from '../reconcile/consul-client.ts';
 import { classifyPrimary, type DriftItem } from '../reconcile/drift.ts';
 import { acquireLock, LockHeldError } from '../reconcile/lock.ts';
-import { establishPeering, type PeeringAssessment, readPeering } from '../reconcile/peering.ts';
+import { acceptorBlocker, establishPeering, type PeeringAssessment, readPeering } from '../reconcile/peering.ts';
 import { checkSafety, computePlan, hasChanges, type Plan } from '../reconcile/plan.ts';
 import { preflight } from '../reconcile/preflight.ts';
 import { renderPlanText } from '../reconcile/render-plan.ts';
@@ -104,10 +105,30 @@ async function guard(cluster: ClusterDecl, client: ConsulClient): Promise<Diagno
   return undefined;
 }
 
-function peeringLine(a: PeeringAssessment, sign?: string): string {
+function peeringLine(a: PeeringAssessment, sign?: string, blocker?: string): string {
   const st = (s: { state?: string }) => s.state ?? 'missing';
   const mark = sign ?? (a.active ? ' ' : '+');
-  return `  ${mark} peering ${a.key}: acceptor ${st(a.acceptor)}, dialer ${st(a.dialer)}${a.active ? '' : ' (will be established)'}`;
+  const what = a.active ? '' : blocker ? ` (cannot be established now: ${blocker})` : ' (will be established)';
+  return `  ${mark} peering ${a.key}: acceptor ${st(a.acceptor)}, dialer ${st(a.dialer)}${what}`;
+}
+
+/** The service names of the mesh gateways in the acceptor's primary (the model's), for apply's pre-check. */
+function acceptorGatewayNames(pc: PeeredCompilation, p: PeeringDecl): string[] {
+  const primary = pc.clusters.find((c) => c.cluster.name === p.acceptor.cluster)?.cluster.primaryDatacenter;
+  return [...new Set(gatewaysIn(pc.model, primary ?? '').map((g) => g.name))].sort();
+}
+
+/** What stands in the way of establishing `p` now, with the acceptor's `mesh` entry as apply will write it. */
+async function planBlocker(pc: PeeredCompilation, p: PeeringDecl, acceptor: ConsulClient): Promise<string | undefined> {
+  const entries = pc.clusters.find((c) => c.cluster.name === p.acceptor.cluster)?.compilation.entries ?? [];
+  const mesh = entries.find((e): e is MeshEntry => e.Kind === 'mesh');
+  const names = acceptorGatewayNames(pc, p);
+  const blocker = await acceptorBlocker(
+    acceptor,
+    names.length > 0 ? names : ['mesh-gateway'],
+    mesh?.Peering?.PeerThroughMeshGateways === true,
+  );
+  return blocker ? `cluster ${p.acceptor.cluster}: ${blocker}` : undefined;
 }
 
 /**
@@ -168,7 +189,10 @@ export async function runPeered(
       io.stdout(
         `cluster ${c.cluster.name} (${clients.get(c.cluster.name)!.addr}):\n${renderPlanText(plans.get(c.cluster.name)!)}`,
       );
-    io.stdout(`peerings:\n${before.map((a) => peeringLine(a)).join('\n') || '  (none)'}\n`);
+    const blockers = await Promise.all(
+      peerings.map((p, i) => (before[i]?.active ? undefined : planBlocker(pc, p, clients.get(p.acceptor.cluster)!))),
+    );
+    io.stdout(`peerings:\n${before.map((a, i) => peeringLine(a, undefined, blockers[i])).join('\n') || '  (none)'}\n`);
     const changes = [...plans.values()].some(hasChanges) || before.some((a) => !a.active);
     if (verb === 'plan') return errors.length > 0 ? Exit.error : changes ? Exit.changes : Exit.ok;
     if (errors.length > 0) {
@@ -230,8 +254,7 @@ async function apply(
     }
   }
   for (const p of pc.model.peerings ?? []) {
-    const acceptorPrimary = pc.clusters.find((c) => c.cluster.name === p.acceptor.cluster)?.cluster.primaryDatacenter;
-    const names = [...new Set(gatewaysIn(pc.model, acceptorPrimary ?? '').map((g) => g.name))].sort();
+    const names = acceptorGatewayNames(pc, p);
     const r = await establishPeering(p, clients.get(p.acceptor.cluster)!, clients.get(p.dialer.cluster)!, {
       timeoutMs: wait * 1000,
       ...(names.length > 0 ? { acceptorGateways: names } : {}),

@@ -130,11 +130,19 @@ export interface EstablishOptions {
 /**
  * Why the acceptor cannot peer now, read before anything is deleted: its `mesh` entry peers through mesh gateways and
  * none of its gateways is registered (Consul refuses the token) or none passes its checks (the dialer could not get
- * through). Undefined when nothing stands in the way.
+ * through). Undefined when nothing stands in the way. `peerThroughMeshGateways`: the `mesh` entry's setting when the
+ * caller knows it (plan: the entry apply will write), else read live.
  */
-async function acceptorBlocker(acceptor: ConsulClient, gateways: readonly string[]): Promise<string | undefined> {
-  const mesh = (await acceptor.read('mesh', 'mesh')) as MeshEntry | undefined;
-  if (mesh?.Peering?.PeerThroughMeshGateways !== true) return undefined;
+export async function acceptorBlocker(
+  acceptor: ConsulClient,
+  gateways: readonly string[],
+  peerThroughMeshGateways?: boolean,
+): Promise<string | undefined> {
+  // The live `mesh` entry, unless the caller knows what it will be (plan: the one apply writes first).
+  const ptmg =
+    peerThroughMeshGateways ??
+    ((await acceptor.read('mesh', 'mesh')) as MeshEntry | undefined)?.Peering?.PeerThroughMeshGateways === true;
+  if (!ptmg) return undefined;
   let registered = 0;
   for (const name of gateways) {
     if ((await acceptor.passingInstanceCount(name)) > 0) return undefined;

@@ -311,6 +311,13 @@ describe.skipIf(skip)('cluster peering through two bundled gateways (PeerThrough
       'Consul retries the stream and the peering turns ACTIVE by itself once the path is back',
     );
     expect(d.stderr).toContain('run `meshcc apply`');
+    // plan says so before apply is tried.
+    const pl = await runCli(['plan', FIXTURE, ...flags.slice(0, 4)]);
+    expect(pl.code).toBe(2);
+    expect(pl.stdout).toContain(
+      '+ peering b/a <- a/b: acceptor FAILING, dialer FAILING (cannot be established now: cluster b: servers are ' +
+        'configured to PeerThroughMeshGateways, but no mesh gateway instances are registered)',
+    );
     // apply cannot re-establish now (b's servers need a registered gateway for a token) and must not delete the
     // failing peering, which comes back by itself: it says so, in Consul's words, and touches nothing.
     const ap = await runCli(['apply', FIXTURE, ...flags]);
