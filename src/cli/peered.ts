@@ -26,7 +26,9 @@ import { changedPeeredEdges } from '../graph/changed-edges.ts';
 import { renderMermaid } from '../graph/mermaid.ts';
 import { peeredMeshGraph } from '../graph/peered-graph.ts';
 import { loadEnvironment } from '../input/load-environment.ts';
-import { isPeeredMesh } from '../model/clusters.ts';
+import { isPeeredMesh, peeringKey } from '../model/clusters.ts';
+import type { MeshEntry } from '../model/entries.ts';
+import { gatewaysIn } from '../model/topology.ts';
 import type { ClusterDecl, PeeringDecl } from '../model/types.ts';
 import { type ApplyReport, applyPlan } from '../reconcile/apply.ts';
 import { clientFrom, connectionOptions, consulErrorLine } from '../reconcile/cli-context.ts';
@@ -44,11 +46,12 @@ import {
   peeredPlanDocument,
   type SavedPeeredPlan,
   SavedPlanError,
+  savedAcceptorGateways,
   savedClusterPlan,
   savedPeeringDecls,
   toSavedPeeredPlan,
 } from '../reconcile/peered-plan.ts';
-import { establishPeering, type PeeringAssessment, readPeering } from '../reconcile/peering.ts';
+import { acceptorBlocker, establishPeering, type PeeringAssessment, readPeering } from '../reconcile/peering.ts';
 import { checkSafety, computePlan, hasChanges, type Plan } from '../reconcile/plan.ts';
 import { type HealPolicy, holdByPolicy } from '../reconcile/policy.ts';
 import { preflight } from '../reconcile/preflight.ts';
@@ -165,10 +168,30 @@ async function guard(cluster: GuardedCluster, client: ConsulClient): Promise<Dia
   return undefined;
 }
 
-function peeringLine(a: PeeringAssessment, sign?: string): string {
+function peeringLine(a: PeeringAssessment, sign?: string, blocker?: string): string {
   const st = (s: { state?: string }) => s.state ?? 'missing';
   const mark = sign ?? (a.active ? ' ' : '+');
-  return `  ${mark} peering ${a.key}: acceptor ${st(a.acceptor)}, dialer ${st(a.dialer)}${a.active ? '' : ' (will be established)'}`;
+  const what = a.active ? '' : blocker ? ` (cannot be established now: ${blocker})` : ' (will be established)';
+  return `  ${mark} peering ${a.key}: acceptor ${st(a.acceptor)}, dialer ${st(a.dialer)}${what}`;
+}
+
+/** The service names of the mesh gateways in the acceptor's primary (the model's), for apply's pre-check. */
+function acceptorGatewayNames(pc: PeeredCompilation, p: PeeringDecl): string[] {
+  const primary = pc.clusters.find((c) => c.cluster.name === p.acceptor.cluster)?.cluster.primaryDatacenter;
+  return [...new Set(gatewaysIn(pc.model, primary ?? '').map((g) => g.name))].sort();
+}
+
+/** What stands in the way of establishing `p` now, with the acceptor's `mesh` entry as apply will write it. */
+async function planBlocker(pc: PeeredCompilation, p: PeeringDecl, acceptor: ConsulClient): Promise<string | undefined> {
+  const entries = pc.clusters.find((c) => c.cluster.name === p.acceptor.cluster)?.compilation.entries ?? [];
+  const mesh = entries.find((e): e is MeshEntry => e.Kind === 'mesh');
+  const names = acceptorGatewayNames(pc, p);
+  const blocker = await acceptorBlocker(
+    acceptor,
+    names.length > 0 ? names : ['mesh-gateway'],
+    mesh?.Peering?.PeerThroughMeshGateways === true,
+  );
+  return blocker ? `cluster ${p.acceptor.cluster}: ${blocker}` : undefined;
 }
 
 /** What `meshcc reconcile --heal` passes to a peered apply: a per-kind policy and the command name for messages. */
@@ -327,9 +350,15 @@ async function runCompiled(
   );
   const errors = blocking.filter((d) => d.severity === 'error');
   if (blocking.length > 0) io.stderr(renderText(blocking, { cwd: io.cwd }));
+  // What stands in the way of a peering that is not active (the acceptor's gateways, as apply would need them).
+  const blockers = await Promise.all(
+    peerings.map((p, i) => (pp.peerings[i]?.active ? undefined : planBlocker(pc, p, clients.get(p.acceptor.cluster)!))),
+  );
+  const gateways = new Map(peerings.map((p, i) => [pp.peerings[i]!.key, acceptorGatewayNames(pc, p)] as const));
   if (verb === 'plan' && values.json) io.stdout(stableJson(peeredPlanDocument(pp, planPicture(pc, pp))));
-  else io.stdout(renderPeeredPlanText(pp));
-  if (verb === 'plan' && values.out) writeFileSync(resolve(io.cwd, values.out), stableJson(toSavedPeeredPlan(pp)));
+  else io.stdout(renderPeeredPlanText(pp, blockers));
+  if (verb === 'plan' && values.out)
+    writeFileSync(resolve(io.cwd, values.out), stableJson(toSavedPeeredPlan(pp, gateways)));
   if (verb === 'plan') return errors.length > 0 ? Exit.error : peeredHasChanges(pp) ? Exit.changes : Exit.ok;
   if (errors.length > 0) {
     io.stderr(`meshcc ${opts.command}: nothing written\n`);
@@ -340,15 +369,17 @@ async function runCompiled(
     clusterPlans.map((c) => ({ cluster: c.cluster, plan: c.plan })),
     peerings,
     clients,
-    { saved: false, json: values.json ?? false, command: opts.command, ...applyKnobs(values) },
+    { saved: false, json: values.json ?? false, command: opts.command, gateways, ...applyKnobs(values) },
     io,
   );
 }
 
 /** The text plan: each cluster's entries, then the peerings. */
-export function renderPeeredPlanText(pp: PeeredPlan): string {
+export function renderPeeredPlanText(pp: PeeredPlan, blockers: readonly (string | undefined)[] = []): string {
   const out = pp.clusters.map((c) => `cluster ${c.cluster} (${c.consul}):\n${renderPlanText(c.plan)}`);
-  out.push(`peerings:\n${pp.peerings.map((a) => peeringLine(a)).join('\n') || '  (none)'}\n`);
+  out.push(
+    `peerings:\n${pp.peerings.map((a, i) => peeringLine(a, undefined, blockers[i])).join('\n') || '  (none)'}\n`,
+  );
   return out.join('');
 }
 
@@ -439,7 +470,7 @@ async function applySaved(
     plans,
     toEstablish,
     clients,
-    { saved: true, json: values.json ?? false, command, ...applyKnobs(values) },
+    { saved: true, json: values.json ?? false, command, gateways: savedAcceptorGateways(saved), ...applyKnobs(values) },
     io,
   );
 }
@@ -450,6 +481,8 @@ interface ApplyKnobs {
   readonly command: string;
   readonly concurrency: number;
   readonly wait: number;
+  /** The acceptor's mesh gateway service names per peering key (the model's), for establishPeering's pre-check. */
+  readonly gateways: ReadonlyMap<string, readonly string[]>;
 }
 
 /**
@@ -500,8 +533,10 @@ async function applyPeered(
   const established: { key: string; status: string; detail?: string }[] = [];
   if (ok)
     for (const p of peerings) {
+      const names = k.gateways.get(peeringKey(p)) ?? [];
       const r = await establishPeering(p, clients.get(p.acceptor.cluster)!, clients.get(p.dialer.cluster)!, {
         timeoutMs: k.wait * 1000,
+        ...(names.length > 0 ? { acceptorGateways: names } : {}),
       });
       established.push({ key: r.key, status: r.status, ...(r.detail ? { detail: r.detail } : {}) });
       if (!k.json) io.stdout(`peering ${r.key}: ${r.status}${r.detail ? ` (${r.detail})` : ''}\n`);

@@ -124,14 +124,23 @@ export interface SavedPeeredPlan {
     readonly trustDomain: string;
     readonly actions: readonly PlanAction[];
   }[];
-  readonly peerings: readonly { readonly key: string; readonly acceptor: SavedSide; readonly dialer: SavedSide }[];
+  readonly peerings: readonly {
+    readonly key: string;
+    readonly acceptor: SavedSide;
+    readonly dialer: SavedSide;
+    /** The acceptor's mesh gateway service names in the model (apply checks one is registered before peering). */
+    readonly acceptorGateways?: readonly string[];
+  }[];
 }
 
 function savedSide(s: PeeringAssessment['acceptor']): SavedSide {
   return { cluster: s.cluster, peerName: s.peerName, ...(s.state !== undefined ? { state: s.state } : {}) };
 }
 
-export function toSavedPeeredPlan(p: PeeredPlan): SavedPeeredPlan {
+export function toSavedPeeredPlan(
+  p: PeeredPlan,
+  gateways: ReadonlyMap<string, readonly string[]> = new Map(),
+): SavedPeeredPlan {
   return {
     format: PEERED_PLAN_FORMAT,
     environment: p.environment,
@@ -143,8 +152,21 @@ export function toSavedPeeredPlan(p: PeeredPlan): SavedPeeredPlan {
       trustDomain: c.trustDomain,
       actions: c.plan.actions.filter((a) => a.type !== 'noop'),
     })),
-    peerings: p.peerings.map((a) => ({ key: a.key, acceptor: savedSide(a.acceptor), dialer: savedSide(a.dialer) })),
+    peerings: p.peerings.map((a) => {
+      const names = gateways.get(a.key) ?? [];
+      return {
+        key: a.key,
+        acceptor: savedSide(a.acceptor),
+        dialer: savedSide(a.dialer),
+        ...(names.length > 0 ? { acceptorGateways: names } : {}),
+      };
+    }),
   };
+}
+
+/** The acceptor gateway names a saved plan recorded, per peering key. */
+export function savedAcceptorGateways(saved: SavedPeeredPlan): Map<string, readonly string[]> {
+  return new Map(saved.peerings.flatMap((p) => (p.acceptorGateways ? [[p.key, p.acceptorGateways] as const] : [])));
 }
 
 /** A saved plan file that cannot be used: the message names what is wrong. */
@@ -195,10 +217,14 @@ export function parseSavedPeeredPlan(json: unknown): SavedPeeredPlan {
   if (!Array.isArray(json.peerings)) throw new SavedPlanError("expected 'peerings'");
   const peerings = json.peerings.map((p, i) => {
     if (!isObj(p) || !isStr(p.key)) throw new SavedPlanError(`peerings[${i}]: expected key, acceptor and dialer`);
+    const gws = p.acceptorGateways;
+    if (gws !== undefined && !(Array.isArray(gws) && gws.every(isStr)))
+      throw new SavedPlanError(`peerings[${i}].acceptorGateways: expected a list of service names`);
     return {
       key: p.key,
       acceptor: side(p.acceptor, `peerings[${i}].acceptor`),
       dialer: side(p.dialer, `peerings[${i}].dialer`),
+      ...(gws !== undefined ? { acceptorGateways: gws as string[] } : {}),
     };
   });
   return { format: PEERED_PLAN_FORMAT, environment: json.environment, clusters, peerings };
