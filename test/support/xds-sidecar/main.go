@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -24,6 +25,7 @@ func main() {
 	proxyID := flag.String("proxy-id", "", "the sidecar proxy's service id (Envoy's node id)")
 	tokenFile := flag.String("token-file", "", "a file holding the ACL token to present as x-consul-token")
 	admin := flag.String("admin", "127.0.0.1:0", "loopback address of the admin endpoint (/config, /ready)")
+	stdinEOF := flag.Bool("exit-on-stdin-eof", false, "exit when standard input closes (the test that started it is gone)")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetOutput(os.Stderr)
@@ -67,6 +69,12 @@ func main() {
 	fmt.Printf("{\"admin\":%q}\n", ln.Addr().String())
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	if *stdinEOF {
+		go func() {
+			io.Copy(io.Discard, os.Stdin)
+			stop()
+		}()
+	}
 	c := &adsClient{addr: *xds, proxyID: *proxyID, token: token, res: p.res, onChange: p.rebuild}
 	c.run(ctx)
 }

@@ -11,7 +11,9 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -187,13 +189,11 @@ func tlsInfo(ctx *tlsv3.CommonTlsContext, sni string) map[string]any {
 		}
 	}
 	if len(ctx.GetTlsCertificates()) == 1 {
-		if chain, err := dataSource(ctx.TlsCertificates[0].CertificateChain); err == nil {
-			if pair, err := tls.X509KeyPair([]byte(chain), nil); err == nil || pair.Leaf != nil {
-				_ = pair
-			}
-			if cert, err := tls.X509KeyPair([]byte(chain), []byte(mustKey(ctx))); err == nil && cert.Leaf != nil {
+		chain, _ := dataSource(ctx.TlsCertificates[0].CertificateChain)
+		if b, _ := pem.Decode([]byte(chain)); b != nil {
+			if leaf, err := x509.ParseCertificate(b.Bytes); err == nil {
 				var uris []string
-				for _, u := range cert.Leaf.URIs {
+				for _, u := range leaf.URIs {
 					uris = append(uris, u.String())
 				}
 				out["certificateURIs"] = uris
@@ -201,11 +201,6 @@ func tlsInfo(ctx *tlsv3.CommonTlsContext, sni string) map[string]any {
 		}
 	}
 	return out
-}
-
-func mustKey(ctx *tlsv3.CommonTlsContext) string {
-	k, _ := dataSource(ctx.TlsCertificates[0].PrivateKey)
-	return k
 }
 
 func parseCluster(cl *cluster.Cluster) *clusterCfg {
