@@ -97,12 +97,15 @@ async function readTrustDomain(c: PeerCluster): Promise<void> {
   throw new Error(`${c.name}: no CA roots`);
 }
 
-/** Starts both clusters; resolves when each has a leader and CA roots. */
-export async function startPeeredPair(): Promise<PeeredPair> {
+/**
+ * Starts both clusters; resolves when each has a leader and CA roots. `octet`: the third octet of their addresses
+ * (a file that runs its own pair while another file's may be up in the same run picks one of its own).
+ */
+export async function startPeeredPair(octet = 66): Promise<PeeredPair> {
   const root = mkdtempSync(join(tmpdir(), 'meshcc-consul-peer-'));
   writeFileSync(join(root, 'owner'), String(process.pid));
-  const a = makeCluster(root, 'dc1', 'pa1', `127.${BLOCK}.66.1`);
-  const b = makeCluster(root, 'dc2', 'pb1', `127.${BLOCK}.66.2`);
+  const a = makeCluster(root, 'dc1', 'pa1', `127.${BLOCK}.${octet}.1`);
+  const b = makeCluster(root, 'dc2', 'pb1', `127.${BLOCK}.${octet}.2`);
   const pair = { a, b, root };
   try {
     startDc(a);
