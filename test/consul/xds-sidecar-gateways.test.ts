@@ -26,6 +26,7 @@ import { Gateway } from '../../src/gateway/server.ts';
 import { compilation, dc as dcDecl, gateway, instance, model, upstream } from '../emit/fixtures.ts';
 import { gatewayConfig, MemoryLog } from '../gateway/tls-fixture.ts';
 import {
+  holdSharedCluster,
   publicListener,
   roundTrip,
   type StandIn,
@@ -88,7 +89,11 @@ describe.skipIf(!available || !bin)(
     };
     const healthy = (cl: StandInCluster | undefined) => cl?.endpoints.some((e) => e.health === 'HEALTHY') ?? false;
 
+    let releaseCluster: (() => Promise<void>) | undefined;
+
     beforeAll(async () => {
+      // The shared datacenters stay up for the whole file (see holdSharedCluster).
+      releaseCluster = await holdSharedCluster(addr.dc1);
       const roots = (await api(addr.dc1, 'GET', '/v1/connect/ca/roots')) as { TrustDomain: string };
       td = roots.TrustDomain;
       const a1 = await echoApp('xdsx-api@dc1');
@@ -173,7 +178,7 @@ describe.skipIf(!available || !bin)(
         (c) => targets(c).length === 2 && targets(c).every(healthy) && Object.values(c.listeners).every((l) => l.bound),
         60_000,
       );
-    }, 180_000);
+    }, 300_000);
 
     afterAll(async () => {
       for (const s of Object.values(standIns)) await s.stop();
@@ -193,6 +198,7 @@ describe.skipIf(!available || !bin)(
       }
       for (const s of apps) s.close();
       rmSync(dir, { recursive: true, force: true });
+      await releaseCluster?.();
     });
 
     it("takes Consul's failover chain: dc1 first, its gateway for dc2, SNIs and identities as Consul names them", async () => {

@@ -21,7 +21,14 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { emitServiceRegistrations } from '../../src/emit/service-registrations.ts';
 import { compilation, dc as dcDecl, instance, model, upstream } from '../emit/fixtures.ts';
-import { publicListener, roundTrip, type StandIn, startStandIn, xdsSidecarBinary } from '../support/xds-sidecar.ts';
+import {
+  holdSharedCluster,
+  publicListener,
+  roundTrip,
+  type StandIn,
+  startStandIn,
+  xdsSidecarBinary,
+} from '../support/xds-sidecar.ts';
 import { CONSUL_BIN, consulAvailable, DC1_IP, MISSING_MESSAGE } from './harness.ts';
 
 const available = consulAvailable();
@@ -119,7 +126,11 @@ describe.skipIf(!available || !bin)(
       return r.Allowed ? 'allowed' : 'refused';
     }
 
+    let releaseCluster: (() => Promise<void>) | undefined;
+
     beforeAll(async () => {
+      // The shared datacenters stay up for the whole file (see holdSharedCluster).
+      releaseCluster = await holdSharedCluster(addr);
       app = await echoApp('xds-api');
       // The services as meshcc emits them for a VM datacenter: api, and two callers with an upstream to it.
       const m = model('xds', {
@@ -165,7 +176,7 @@ describe.skipIf(!available || !bin)(
             ) && Object.values(x.listeners).every((l) => l.bound),
           60_000,
         );
-    }, 180_000);
+    }, 300_000);
 
     afterAll(async () => {
       for (const s of Object.values(standIns)) await s.stop();
@@ -176,6 +187,7 @@ describe.skipIf(!available || !bin)(
       }
       app?.server.close();
       rmSync(dir, { recursive: true, force: true });
+      await releaseCluster?.();
     });
 
     it('carries web → api over mTLS with the names, certificates and endpoints Consul gave', async () => {

@@ -8,6 +8,8 @@
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
+import { ConsulClient } from '../../src/reconcile/consul-client.ts';
+import { withClusterMutex } from '../consul/shared.ts';
 import { missingPeer } from './peers.ts';
 
 const repoRoot = new URL('../..', import.meta.url).pathname;
@@ -169,4 +171,28 @@ export function roundTrip(host: string, port: number, ms = 8000): Promise<string
       }
     });
   });
+}
+
+/**
+ * Holds the global harness's `shared-cluster` mutex until the returned function is called: the suites that stop or
+ * restart a server of the shared datacenters take it first, so a stand-in's xDS stream and its services' health are
+ * never cut under a running test. Resolves once held.
+ */
+export async function holdSharedCluster(addr: string): Promise<() => Promise<void>> {
+  let release!: () => void;
+  let entered!: () => void;
+  const inside = new Promise<void>((r) => {
+    entered = r;
+  });
+  const held = withClusterMutex(new ConsulClient({ addr, retryBudgetMs: 30_000 }), 'shared-cluster', async () => {
+    entered();
+    await new Promise<void>((r) => {
+      release = r;
+    });
+  });
+  await Promise.race([inside, held]);
+  return async () => {
+    release?.();
+    await held;
+  };
 }
