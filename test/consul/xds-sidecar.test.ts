@@ -13,10 +13,11 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { emitServiceRegistrations } from '../../src/emit/service-registrations.ts';
@@ -63,6 +64,70 @@ async function echoApp(name: string): Promise<{ server: Server; port: number }> 
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return { server, port: (server.address() as { port: number }).port };
+}
+
+/** A self-signed certificate (not Consul's CA) claiming `spiffeId`, made with openssl. */
+function forgedCertificate(spiffeId: string): { cert: string; key: string } {
+  const d = mkdtempSync(join(tmpdir(), 'meshcc-xds-forged-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=forged',
+        '-addext',
+        `subjectAltName=URI:${spiffeId}`,
+        '-keyout',
+        join(d, 'key.pem'),
+        '-out',
+        join(d, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    return { cert: readFileSync(join(d, 'cert.pem'), 'utf8'), key: readFileSync(join(d, 'key.pem'), 'utf8') };
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+}
+
+/**
+ * One mTLS connection straight to api's public listener with the given client certificate (if any): what came back
+ * ('' when refused) and the server certificate's SAN.
+ */
+function tlsRoundTrip(client: { cert?: string; key?: string }): Promise<{ answer: string; serverSan?: string }> {
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    let serverSan: string | undefined;
+    const s = tlsConnect({ host: IP.api, port: 21000, ...client, rejectUnauthorized: false });
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error("no answer and no close from api's public listener"));
+    }, 8000);
+    s.setEncoding('utf8');
+    s.on('secureConnect', () => {
+      serverSan = s.getPeerCertificate().subjectaltname;
+      s.write('ping\n');
+    });
+    s.on('data', (d: string) => {
+      answer += d;
+    });
+    const done = () => {
+      clearTimeout(timer);
+      resolve({ answer, ...(serverSan ? { serverSan } : {}) });
+    };
+    s.on('end', done);
+    s.on('close', done);
+    s.on('error', () => done());
+  });
 }
 
 type Action = 'allow' | 'deny';
@@ -209,6 +274,36 @@ describe.skipIf(!available || !bin)(
       expect(await roundTrip(IP.web, UPSTREAM_PORT)).toBe('xds-api:ping\n');
       const connected = apiSidecar().events.find((e) => e.event === 'connected' && e.cluster === 'local_app');
       expect(connected?.peer).toBe(`spiffe://${td}/ns/default/dc/dc1/svc/xds-web`);
+    });
+
+    it("takes at api's public listener only a client certificate of Consul's CA", async () => {
+      const td = ((await api(addr, 'GET', '/v1/connect/ca/roots')) as { TrustDomain: string }).TrustDomain;
+      const webId = `spiffe://${td}/ns/default/dc/dc1/svc/xds-web`;
+      const refusedBefore = (await apiSidecar().config()).stats[`listener:${apiListenerName}:tls_refused`] ?? 0;
+      // xds-web's real leaf certificate (Consul's CA) is accepted; the server presents api's identity.
+      const leaf = (await api(addr, 'GET', '/v1/agent/connect/ca/leaf/xds-web')) as {
+        CertPEM: string;
+        PrivateKeyPEM: string;
+      };
+      const ok = await tlsRoundTrip({ cert: leaf.CertPEM, key: leaf.PrivateKeyPEM });
+      expect(ok.answer).toBe('xds-api:ping\n');
+      expect(ok.serverSan).toBe(`URI:spiffe://${td}/ns/default/dc/dc1/svc/xds-api`);
+      // The same SPIFFE ID in a certificate Consul's CA did not sign, and no certificate at all: refused in TLS.
+      const forged = forgedCertificate(webId);
+      expect((await tlsRoundTrip(forged)).answer).toBe('');
+      expect((await tlsRoundTrip({})).answer).toBe('');
+      await apiSidecar().until(
+        'two TLS refusals counted',
+        (c) => (c.stats[`listener:${apiListenerName}:tls_refused`] ?? 0) >= refusedBefore + 2,
+        5000,
+      );
+      const refusals = apiSidecar().events.filter((e) => e.event === 'tls-refused' && !String(e.error).includes('EOF'));
+      expect(refusals.map((e) => e.error)).toEqual(
+        expect.arrayContaining([
+          expect.stringContaining('certificate signed by unknown authority'),
+          expect.stringContaining("client didn't provide a certificate"),
+        ]),
+      );
     });
 
     it('refuses web → api once a deny intention is written, and carries it again after an allow', async () => {
