@@ -113,6 +113,12 @@ func parseListener(l *listener.Listener) *listenerCfg {
 		c.err = errors.New("no filter chain")
 		return c
 	}
+	if len(l.FilterChains) > 1 {
+		// Several chains mean filter-chain matching (permissive mTLS, transparent proxy): not implemented, so no
+		// chain is guessed; the listener refuses every connection.
+		c.err = fmt.Errorf("%d filter chains (filter-chain matching is not supported)", len(l.FilterChains))
+		return c
+	}
 	fc := l.FilterChains[0]
 	if ts := fc.TransportSocket; ts != nil {
 		if ts.Name != "tls" && ts.Name != "envoy.transport_sockets.tls" {
