@@ -334,5 +334,35 @@ describe.skipIf(!available || !bin)(
         },
       );
     }, 150_000);
+
+    it('fails closed on what it does not implement: an HTTP service is refused, never carried unchecked', async () => {
+      await applyIntentions({});
+      expect(await attempt('web')).toBe('allowed');
+      // As http, Consul gives api's public listener an http_connection_manager with HTTP RBAC (L7): out of scope.
+      await api(addr, 'PUT', '/v1/config', {
+        Kind: 'service-defaults',
+        Name: 'xds-api',
+        Protocol: 'http',
+        MutualTLSMode: 'strict',
+      });
+      try {
+        await apiSidecar().until('the public listener refused as unsupported', (c) =>
+          String(publicListener(c)?.error ?? '').includes('envoy.filters.network.http_connection_manager'),
+        );
+        expect(await roundTrip(IP.web, UPSTREAM_PORT)).toBe('');
+      } finally {
+        await api(addr, 'PUT', '/v1/config', {
+          Kind: 'service-defaults',
+          Name: 'xds-api',
+          Protocol: 'tcp',
+          MutualTLSMode: 'strict',
+        });
+      }
+      await apiSidecar().until('tcp again', (c) => publicListener(c)?.error === undefined);
+      await (standIns['xds-web'] as StandIn).until('web back on tcp', (c) =>
+        Object.values(c.listeners).every((l) => l.error === undefined),
+      );
+      expect(await attempt('web')).toBe('allowed');
+    }, 60_000);
   },
 );
