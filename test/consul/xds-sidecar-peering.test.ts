@@ -27,12 +27,14 @@ import { emitPeered } from '../../src/emit/peered.ts';
 import { loadEnvironment } from '../../src/input/load-environment.ts';
 import { repoRoot, runCli } from '../cli/run-cli.ts';
 import {
+  forgedCertificate,
   publicListener,
   roundTrip,
   type StandIn,
   type StandInCluster,
   type StandInConfig,
   startStandIn,
+  tlsRoundTrip,
   xdsSidecarBinary,
 } from '../support/xds-sidecar.ts';
 import { CONSUL_BIN, consulAvailable, killClusterNow, MISSING_MESSAGE } from './harness.ts';
@@ -207,6 +209,35 @@ describe.skipIf(!available || !bin)(
       expect((await routed(gws.b))['local:ledger']).toBe(before.b + 1);
       const arrived = (standIns.ledger as StandIn).events.filter((e) => e.event === 'connected').at(-1);
       expect(arrived?.peer).toBe(`spiffe://${pair.a.trustDomain}/ns/default/dc/pa1/svc/web`);
+    });
+
+    it("ledger's sidecar takes a's real certificates by a's bundle, and refuses forged ones and unknown trust domains", async () => {
+      const port = 21000;
+      const aWeb = `spiffe://${pair.a.trustDomain}/ns/default/dc/pa1/svc/web`;
+      // web's real leaf from a's CA, straight to ledger's public listener in b: the peer bundle Consul sent accepts it.
+      const leaf = await api<{ CertPEM: string; PrivateKeyPEM: string }>(
+        pair.a.addr,
+        'GET',
+        '/v1/agent/connect/ca/leaf/web',
+      );
+      const ok = await tlsRoundTrip(IP.ledger, port, { cert: leaf.CertPEM, key: leaf.PrivateKeyPEM });
+      expect(ok.answer).toBe('ledger@b:ping\n');
+      expect(ok.serverSan).toBe(`URI:spiffe://${pair.b.trustDomain}/ns/default/dc/pb1/svc/ledger`);
+      // The same identity not signed by a's CA, and an identity of a trust domain b has no bundle for: refused.
+      expect((await tlsRoundTrip(IP.ledger, port, forgedCertificate(aWeb))).answer).toBe('');
+      const stranger = 'spiffe://00000000-0000-0000-0000-000000000000.consul/ns/default/dc/x/svc/web';
+      expect((await tlsRoundTrip(IP.ledger, port, forgedCertificate(stranger))).answer).toBe('');
+      await (standIns.ledger as StandIn).until('both refusals logged', () => {
+        const errors = (standIns.ledger as StandIn).events
+          .filter((e) => e.event === 'tls-refused')
+          .map((e) => String(e.error));
+        return (
+          errors.some((e) => e.includes('certificate signed by unknown authority')) &&
+          errors.some((e) =>
+            e.includes('no trust bundle for trust domain "00000000-0000-0000-0000-000000000000.consul"'),
+          )
+        );
+      });
     });
 
     it('enforces the intention from the peer: denied by meshcc apply, refused at ledger; allowed again, it flows', async () => {

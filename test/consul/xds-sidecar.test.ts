@@ -13,21 +13,22 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect as tlsConnect } from 'node:tls';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { emitServiceRegistrations } from '../../src/emit/service-registrations.ts';
 import { compilation, dc as dcDecl, instance, model, upstream } from '../emit/fixtures.ts';
 import {
+  forgedCertificate,
   holdSharedCluster,
   publicListener,
   roundTrip,
   type StandIn,
   startStandIn,
+  tlsRoundTrip,
   xdsSidecarBinary,
 } from '../support/xds-sidecar.ts';
 import { CONSUL_BIN, consulAvailable, DC1_IP, MISSING_MESSAGE } from './harness.ts';
@@ -64,70 +65,6 @@ async function echoApp(name: string): Promise<{ server: Server; port: number }> 
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return { server, port: (server.address() as { port: number }).port };
-}
-
-/** A self-signed certificate (not Consul's CA) claiming `spiffeId`, made with openssl. */
-function forgedCertificate(spiffeId: string): { cert: string; key: string } {
-  const d = mkdtempSync(join(tmpdir(), 'meshcc-xds-forged-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=forged',
-        '-addext',
-        `subjectAltName=URI:${spiffeId}`,
-        '-keyout',
-        join(d, 'key.pem'),
-        '-out',
-        join(d, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    return { cert: readFileSync(join(d, 'cert.pem'), 'utf8'), key: readFileSync(join(d, 'key.pem'), 'utf8') };
-  } finally {
-    rmSync(d, { recursive: true, force: true });
-  }
-}
-
-/**
- * One mTLS connection straight to api's public listener with the given client certificate (if any): what came back
- * ('' when refused) and the server certificate's SAN.
- */
-function tlsRoundTrip(client: { cert?: string; key?: string }): Promise<{ answer: string; serverSan?: string }> {
-  return new Promise((resolve, reject) => {
-    let answer = '';
-    let serverSan: string | undefined;
-    const s = tlsConnect({ host: IP.api, port: 21000, ...client, rejectUnauthorized: false });
-    const timer = setTimeout(() => {
-      s.destroy();
-      reject(new Error("no answer and no close from api's public listener"));
-    }, 8000);
-    s.setEncoding('utf8');
-    s.on('secureConnect', () => {
-      serverSan = s.getPeerCertificate().subjectaltname;
-      s.write('ping\n');
-    });
-    s.on('data', (d: string) => {
-      answer += d;
-    });
-    const done = () => {
-      clearTimeout(timer);
-      resolve({ answer, ...(serverSan ? { serverSan } : {}) });
-    };
-    s.on('end', done);
-    s.on('close', done);
-    s.on('error', () => done());
-  });
 }
 
 type Action = 'allow' | 'deny';
@@ -285,13 +222,13 @@ describe.skipIf(!available || !bin)(
         CertPEM: string;
         PrivateKeyPEM: string;
       };
-      const ok = await tlsRoundTrip({ cert: leaf.CertPEM, key: leaf.PrivateKeyPEM });
+      const ok = await tlsRoundTrip(IP.api, 21000, { cert: leaf.CertPEM, key: leaf.PrivateKeyPEM });
       expect(ok.answer).toBe('xds-api:ping\n');
       expect(ok.serverSan).toBe(`URI:spiffe://${td}/ns/default/dc/dc1/svc/xds-api`);
       // The same SPIFFE ID in a certificate Consul's CA did not sign, and no certificate at all: refused in TLS.
       const forged = forgedCertificate(webId);
-      expect((await tlsRoundTrip(forged)).answer).toBe('');
-      expect((await tlsRoundTrip({})).answer).toBe('');
+      expect((await tlsRoundTrip(IP.api, 21000, forged)).answer).toBe('');
+      expect((await tlsRoundTrip(IP.api, 21000, {})).answer).toBe('');
       await apiSidecar().until(
         'two TLS refusals counted',
         (c) => (c.stats[`listener:${apiListenerName}:tls_refused`] ?? 0) >= refusedBefore + 2,

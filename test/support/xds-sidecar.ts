@@ -6,8 +6,12 @@
  * Every instance listens on loopback only and exits when the test process's end of its stdin closes.
  */
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { connect as tlsConnect } from 'node:tls';
 import { ConsulClient } from '../../src/reconcile/consul-client.ts';
 import { withClusterMutex } from '../consul/shared.ts';
 import { missingPeer } from './peers.ts';
@@ -195,4 +199,72 @@ export async function holdSharedCluster(addr: string): Promise<() => Promise<voi
     release?.();
     await held;
   };
+}
+
+/** A self-signed certificate (not Consul's CA) claiming `spiffeId`, made with openssl. */
+export function forgedCertificate(spiffeId: string): { cert: string; key: string } {
+  const d = mkdtempSync(join(tmpdir(), 'meshcc-xds-forged-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=forged',
+        '-addext',
+        `subjectAltName=URI:${spiffeId}`,
+        '-keyout',
+        join(d, 'key.pem'),
+        '-out',
+        join(d, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    return { cert: readFileSync(join(d, 'cert.pem'), 'utf8'), key: readFileSync(join(d, 'key.pem'), 'utf8') };
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+}
+
+/**
+ * One mTLS connection straight to a public listener with the given client certificate (if any), sending `ping\n`:
+ * what came back ('' when refused) and the server certificate's SAN.
+ */
+export function tlsRoundTrip(
+  host: string,
+  port: number,
+  client: { cert?: string; key?: string },
+): Promise<{ answer: string; serverSan?: string }> {
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    let serverSan: string | undefined;
+    const s = tlsConnect({ host, port, ...client, rejectUnauthorized: false });
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error("no answer and no close from api's public listener"));
+    }, 8000);
+    s.setEncoding('utf8');
+    s.on('secureConnect', () => {
+      serverSan = s.getPeerCertificate().subjectaltname;
+      s.write('ping\n');
+    });
+    s.on('data', (d: string) => {
+      answer += d;
+    });
+    const done = () => {
+      clearTimeout(timer);
+      resolve({ answer, ...(serverSan ? { serverSan } : {}) });
+    };
+    s.on('end', done);
+    s.on('close', done);
+    s.on('error', () => done());
+  });
 }
