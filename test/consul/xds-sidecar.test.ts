@@ -17,6 +17,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { emitServiceRegistrations } from '../../src/emit/service-registrations.ts';
@@ -42,6 +43,7 @@ const IP = {
   api: DC1_IP.replace(/\.55\.1$/, '.61.1'),
   web: DC1_IP.replace(/\.55\.1$/, '.61.2'),
   ops: DC1_IP.replace(/\.55\.1$/, '.61.3'),
+  impostor: DC1_IP.replace(/\.55\.1$/, '.61.4'),
 };
 const UPSTREAM_PORT = 9191;
 const SERVICES = ['xds-api', 'xds-web', 'xds-ops'] as const;
@@ -183,7 +185,8 @@ describe.skipIf(!available || !bin)(
     afterAll(async () => {
       for (const s of Object.values(standIns)) await s.stop();
       if (addr) {
-        for (const s of SERVICES) await api(addr, 'PUT', `/v1/agent/service/deregister/${s}`).catch(() => {});
+        for (const s of [...SERVICES, 'xds-api-impostor'])
+          await api(addr, 'PUT', `/v1/agent/service/deregister/${s}`).catch(() => {});
         await api(addr, 'DELETE', '/v1/config/service-intentions/xds-api').catch(() => {});
         for (const s of SERVICES) await api(addr, 'DELETE', `/v1/config/service-defaults/${s}`).catch(() => {});
       }
@@ -242,6 +245,62 @@ describe.skipIf(!available || !bin)(
         ]),
       );
     });
+
+    it("refuses an api endpoint whose certificate is Consul's but names another service (the SAN Consul set)", async () => {
+      const td = ((await api(addr, 'GET', '/v1/connect/ca/roots')) as { TrustDomain: string }).TrustDomain;
+      // An impostor instance of xds-api whose "sidecar" presents xds-ops's real leaf (Consul's CA, wrong identity).
+      const ops = (await api(addr, 'GET', '/v1/agent/connect/ca/leaf/xds-ops')) as {
+        CertPEM: string;
+        PrivateKeyPEM: string;
+      };
+      let handshakes = 0;
+      const impostor = createTlsServer({ cert: ops.CertPEM, key: ops.PrivateKeyPEM }, (sock) => {
+        handshakes++;
+        sock.on('error', () => {});
+        sock.once('data', () => sock.end('impostor:ping\n'));
+      });
+      impostor.on('tlsClientError', () => {});
+      await new Promise<void>((r) => impostor.listen(21000, IP.impostor, () => r()));
+      try {
+        await api(addr, 'PUT', '/v1/agent/service/register', {
+          ID: 'xds-api-impostor',
+          Name: 'xds-api',
+          Address: IP.impostor,
+          Port: 1,
+          Connect: { SidecarService: { Port: 21000 } },
+        });
+        await api(addr, 'PUT', '/v1/agent/service/maintenance/xds-api?enable=true&reason=impostor-test');
+        const web = standIns['xds-web'] as StandIn;
+        await web.until(
+          'only the impostor as a healthy endpoint',
+          (c) => {
+            const eps = c.clusters[`xds-api.default.dc1.internal.${td}`]?.endpoints ?? [];
+            const up = eps.filter((e) => e.health === 'HEALTHY').map((e) => e.address);
+            return up.length === 1 && up[0] === `${IP.impostor}:21000`;
+          },
+          60_000,
+        );
+        expect(await roundTrip(IP.web, UPSTREAM_PORT)).toBe('');
+        const failed = web.events.filter((e) => e.event === 'upstream-failed').at(-1);
+        expect(String(failed?.error)).toContain(
+          `no subject alt name of [spiffe://${td}/ns/default/dc/dc1/svc/xds-ops]`,
+        );
+        expect(handshakes).toBe(0);
+      } finally {
+        await api(addr, 'PUT', '/v1/agent/service/deregister/xds-api-impostor');
+        await api(addr, 'PUT', '/v1/agent/service/maintenance/xds-api?enable=false');
+        impostor.close();
+      }
+      await (standIns['xds-web'] as StandIn).until(
+        'the real api healthy again',
+        (c) =>
+          (c.clusters[`xds-api.default.dc1.internal.${td}`]?.endpoints ?? []).some(
+            (e) => e.health === 'HEALTHY' && e.address === `${IP.api}:21000`,
+          ),
+        30_000,
+      );
+      expect(await attempt('web')).toBe('allowed');
+    }, 90_000);
 
     it('refuses web → api once a deny intention is written, and carries it again after an allow', async () => {
       await applyIntentions({ web: 'deny' });
