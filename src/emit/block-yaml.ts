@@ -10,6 +10,7 @@
  */
 import yaml from 'js-yaml';
 import { byCodeUnits, KeyOrder } from './key-order.ts';
+import { TextChunks } from './text-chunks.ts';
 
 /** js-yaml's implicit types of the default schema (null, bool, int, float, timestamp, merge), in resolution order. */
 const IMPLICIT_TYPES = (yaml.DEFAULT_SCHEMA as unknown as { readonly compiledImplicit: readonly yaml.Type[] })
@@ -96,10 +97,10 @@ const BLOCK = 2;
 type Written = typeof FAILED | typeof INLINE | typeof BLOCK;
 
 /**
- * The document is written as a list of pieces (mostly strings that already exist: keys, scalars, indents) joined once
- * at the end, so no intermediate string is built per node.
+ * The document is written as pieces (mostly strings that already exist: keys, scalars, indents) into a `TextChunks`,
+ * so no intermediate string is built per node.
  */
-type Out = string[];
+type Out = TextChunks;
 
 /** `writeBlockMapping`: keys sorted, pairs with an undefined value skipped. */
 function mapping(out: Out, o: Record<string, unknown>, level: number, compact: boolean): Written {
@@ -113,11 +114,11 @@ function mapping(out: Out, o: Record<string, unknown>, level: number, compact: b
     if (!compact || wrote) out.push(indent(level));
     out.push(key);
     // `key:` when the value starts on a new line, `key: ` otherwise: known once the value is written.
-    const separator = out.length;
+    const separator = out.mark;
     out.push(': ');
     const value = node(out, v, level + 1, false);
     if (value === FAILED) return FAILED;
-    if (value === BLOCK) out[separator] = ':';
+    if (value === BLOCK) out.set(separator, ':');
     wrote = true;
   }
   if (!wrote) {
@@ -131,11 +132,11 @@ function mapping(out: Out, o: Record<string, unknown>, level: number, compact: b
 function sequence(out: Out, a: readonly unknown[], level: number, compact: boolean): Written {
   for (let i = 0; i < a.length; i++) {
     if (!compact || i > 0) out.push(indent(level));
-    const dash = out.length;
+    const dash = out.mark;
     out.push('- ');
     const item = node(out, a[i] === undefined ? null : a[i], level + 1, true);
     if (item === FAILED) return FAILED;
-    if (item === BLOCK) out[dash] = '-';
+    if (item === BLOCK) out.set(dash, '-');
   }
   return compact ? INLINE : BLOCK;
 }
@@ -172,11 +173,25 @@ function node(out: Out, v: unknown, level: number, compact: boolean): Written {
   }
 }
 
+/**
+ * Writes the YAML document for `value` into `out` (without ending the text) and returns true, or writes nothing and
+ * returns false when js-yaml must write it (see the module comment).
+ */
+export function writeBlockYaml(out: TextChunks, value: unknown): boolean {
+  if (value === undefined) return false;
+  const start = out.mark;
+  if (node(out, value, 0, true) === FAILED) {
+    out.truncate(start);
+    return false;
+  }
+  out.push('\n');
+  return true;
+}
+
 /** The YAML document for `value`, or `undefined` when js-yaml must write it (see the module comment). */
 export function blockYaml(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  const out: Out = [];
-  if (node(out, value, 0, true) === FAILED) return undefined;
-  out.push('\n');
-  return out.join('');
+  const out = new TextChunks();
+  if (!writeBlockYaml(out, value)) return undefined;
+  out.end();
+  return out.finish()[0];
 }

@@ -15,7 +15,8 @@ import { ENTRY_SCHEMAS, type FieldType } from '../../input/entries/schema.ts';
 import type { ConfigEntry } from '../../model/entries.ts';
 import { ENVIRONMENT_KEY, MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../../model/types.ts';
 import { type Artifact, sortKeys } from '../artifact.ts';
-import { blockYaml } from '../block-yaml.ts';
+import { blockYaml, writeBlockYaml } from '../block-yaml.ts';
+import { TextChunks } from '../text-chunks.ts';
 import { byPath, entryFilePath } from './paths.ts';
 
 /**
@@ -172,10 +173,21 @@ export function crdYaml(resource: Record<string, unknown>): string {
   );
 }
 
+/** `crdYaml(resource)` as pieces of `out` (the text is not ended). */
+function writeCrdYaml(out: TextChunks, resource: Record<string, unknown>): void {
+  if (!writeBlockYaml(out, resource)) {
+    out.push(yaml.dump(sortKeys(resource), { sortKeys: true, noRefs: true, lineWidth: -1, quotingType: '"' }));
+  }
+}
+
 /** One artifact per entry, sorted by path. */
 export function emitCrds(entries: readonly ConfigEntry[]): Artifact[] {
-  return entries
-    .filter((e) => CRD_KINDS[e.Kind] !== undefined)
-    .map((e) => ({ path: entryFilePath('crd', e, 'yaml'), content: crdYaml(entryToCrd(e)) }))
-    .sort(byPath);
+  const withCrd = entries.filter((e) => CRD_KINDS[e.Kind] !== undefined);
+  const out = new TextChunks();
+  for (const e of withCrd) {
+    writeCrdYaml(out, entryToCrd(e));
+    out.end();
+  }
+  const texts = out.finish();
+  return withCrd.map((e, i) => ({ path: entryFilePath('crd', e, 'yaml'), content: texts[i]! })).sort(byPath);
 }
