@@ -7,6 +7,9 @@
  * the common subset only: plain objects and arrays, integers, booleans, `null`, and strings of printable ASCII. For
  * anything else (multi-line or non-ASCII strings, fractional numbers, class instances, keys longer than js-yaml's
  * implicit-key limit) it returns `undefined`, and the caller falls back to js-yaml for the whole document.
+ *
+ * Its pieces (`node`, `scalar`, `indent`) are exported for writers that print a document of this subset from data of
+ * another shape (the CRD writer prints a resource straight from its config entry).
  */
 import yaml from 'js-yaml';
 import { byCodeUnits, KeyOrder } from './key-order.ts';
@@ -26,7 +29,7 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 /** Characters js-yaml refuses as the first character of a plain scalar (`isPlainSafeFirst`: space and indicators). */
 const NOT_PLAIN_FIRST = new Set(' -?:,[]{}#&*!|=>\'"%@`');
 /** js-yaml writes keys longer than this as explicit `? key` pairs. */
-const MAX_IMPLICIT_KEY = 1024;
+export const MAX_IMPLICIT_KEY = 1024;
 
 function isPlainObject(v: object): v is Record<string, unknown> {
   const proto = Object.getPrototypeOf(v);
@@ -55,7 +58,7 @@ function ambiguous(s: string): boolean {
  * `writeScalar` for a string; `undefined` outside printable ASCII. Keys and most values (service names, actions,
  * modes) recur across documents: each distinct string is classified once (bounded, so memory stays flat).
  */
-function scalar(s: string): string | undefined {
+export function scalar(s: string): string | undefined {
   let out = scalars.get(s);
   if (out === undefined) {
     out = writeScalar(s) ?? null;
@@ -78,7 +81,7 @@ function writeScalar(s: string): string | undefined {
 
 /** A newline and `level` indents (documents nest a few levels; computed once per level). */
 const indents: string[] = [];
-function indent(level: number): string {
+export function indent(level: number): string {
   let pad = indents[level];
   if (pad === undefined) {
     pad = `\n${'  '.repeat(level)}`;
@@ -91,10 +94,10 @@ function indent(level: number): string {
 const keyOrder = new KeyOrder(byCodeUnits);
 
 /** What writing a node did: failed (outside the subset), or wrote text that does or does not start on a new line. */
-const FAILED = 0;
-const INLINE = 1;
-const BLOCK = 2;
-type Written = typeof FAILED | typeof INLINE | typeof BLOCK;
+export const FAILED = 0;
+export const INLINE = 1;
+export const BLOCK = 2;
+export type Written = typeof FAILED | typeof INLINE | typeof BLOCK;
 
 /**
  * The document is written as pieces (mostly strings that already exist: keys, scalars, indents) into a `TextChunks`,
@@ -142,7 +145,7 @@ function sequence(out: Out, a: readonly unknown[], level: number, compact: boole
 }
 
 /** `writeNode` in block context; `FAILED` when the value is outside the supported subset. */
-function node(out: Out, v: unknown, level: number, compact: boolean): Written {
+export function node(out: Out, v: unknown, level: number, compact: boolean): Written {
   if (v === null) {
     out.push('null');
     return INLINE;
