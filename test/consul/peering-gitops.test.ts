@@ -68,7 +68,6 @@ describe.skipIf(skip)('GitOps of a peered environment on two real Consul cluster
   let secretsEnv: Record<string, string>;
 
   beforeAll(async () => {
-    // Its own third address octet (68): the other peering files run their pairs at the same time (66, 67).
     pair = await startPeeredPair(68);
     process.env.MESHCC_TEST_PEER_A_ID = pair.a.clusterId;
     process.env.MESHCC_TEST_PEER_B_ID = pair.b.clusterId;
