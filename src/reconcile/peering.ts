@@ -5,6 +5,7 @@
  * establishes with it (`POST /v1/peering/establish`, PeerName = its name for the acceptor). The token lives in one
  * local variable between those two calls: it is never printed, logged, stored or written into an artifact or comment.
  */
+import { peeringKey } from '../model/clusters.ts';
 import type { MeshEntry } from '../model/entries.ts';
 import type { PeeringDecl } from '../model/types.ts';
 import type { ConsulClient, LivePeering } from './consul-client.ts';
@@ -32,9 +33,7 @@ export interface PeeringAssessment {
   readonly fix?: string;
 }
 
-export function peeringKey(p: PeeringDecl): string {
-  return `${p.acceptor.cluster}/${p.acceptor.peerName} <- ${p.dialer.cluster}/${p.dialer.peerName}`;
-}
+export { peeringKey };
 
 function side(cluster: string, peerName: string, live: readonly LivePeering[]): LiveSide {
   const l = live.find((x) => x.Name === peerName);
