@@ -209,7 +209,11 @@ export function chainTargets(u: CompiledUpstream): readonly ChainTargetRef[] {
 const targetsMemo = new WeakMap<CompiledChain, readonly ChainTargetRef[]>();
 
 function computeChainTargets(chain: CompiledChain): ChainTargetRef[] {
-  if (hasL7(chain)) return chainLegs(chain).flatMap((leg) => leg.targets.map((t) => ({ ...t, leg })));
+  if (hasL7(chain)) {
+    const refs: ChainTargetRef[] = [];
+    for (const leg of chainLegs(chain)) for (const t of leg.targets) refs.push({ role: t.role, target: t.target, leg });
+    return refs;
+  }
   const start = chain.Nodes[chain.StartNode];
   const resolvers =
     start?.Type === 'resolver'

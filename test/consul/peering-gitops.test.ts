@@ -68,7 +68,7 @@ describe.skipIf(skip)('GitOps of a peered environment on two real Consul cluster
   let secretsEnv: Record<string, string>;
 
   beforeAll(async () => {
-    pair = await startPeeredPair();
+    pair = await startPeeredPair(68);
     process.env.MESHCC_TEST_PEER_A_ID = pair.a.clusterId;
     process.env.MESHCC_TEST_PEER_B_ID = pair.b.clusterId;
     dir = mkdtempSync(join(tmpdir(), 'meshcc-peer-gitops-'));
