@@ -7,7 +7,7 @@
  */
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -267,4 +267,26 @@ export function tlsRoundTrip(
     s.on('close', done);
     s.on('error', () => done());
   });
+}
+
+/** A JSON call to Consul's HTTP API; throws with the answer on a non-2xx status. */
+export async function consulApi(addr: string, method: string, path: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(`${addr}${path}`, {
+    method,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** An echo app on 127.0.0.1 (where Consul's sidecar sends local_app traffic): answers `<name>:<what it got>`. */
+export async function echoApp(name: string): Promise<{ server: Server; port: number }> {
+  const server = createServer((s) => {
+    s.once('data', (d) => s.end(`${name}:${d.toString()}`));
+    s.on('error', () => {});
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { server, port: (server.address() as { port: number }).port };
 }
