@@ -104,8 +104,9 @@ describe.skipIf(!available || !bin)(
      * Consul's answer for a connection from `source`, by the rule of the agent's `/v1/agent/connect/authorize` (the
      * highest-precedence intention whose source matches decides; none: the agent's `default_intention_policy`,
      * deny here) applied to the server's current `/v1/connect/intentions/match`. Not the authorize endpoint itself:
-     * it answers from the agent's cache of the matches, which this test saw serve an earlier set for over 30 s.
-     * Not `/v1/connect/intentions/check` either: it ignores `default_intention_policy` in v1.22.7 (the last test).
+     * it answers from the agent's cache of the matches, which this test saw answer by an intention of an earlier
+     * set (a `*` no longer written) after the proxies had the new one. Not `/v1/connect/intentions/check` either: it
+     * ignores `default_intention_policy` in v1.22.7 (the last test).
      */
     async function consulSays(source: 'web' | 'ops'): Promise<'allowed' | 'refused'> {
       const m = (await api(addr, 'GET', '/v1/connect/intentions/match?by=destination&name=xdd-api')) as Record<
