@@ -98,8 +98,9 @@ async function readTrustDomain(c: PeerCluster): Promise<void> {
 }
 
 /**
- * Starts both clusters; resolves when each has a leader and CA roots. `octet`: the third octet of their addresses
- * (a file that runs its own pair while another file's may be up in the same run picks one of its own).
+ * Starts both clusters; resolves when each has a leader and CA roots. `octet` is the third octet of their addresses:
+ * every test file that starts a pair needs its own (the block is shared by all files of a run, which may run at the
+ * same time): 66 peering.test.ts, 67 peering-gateways.test.ts, 68 peering-gitops.test.ts, 69 xds-sidecar-peering.test.ts.
  */
 export async function startPeeredPair(octet = 66): Promise<PeeredPair> {
   const root = mkdtempSync(join(tmpdir(), 'meshcc-consul-peer-'));

@@ -2,7 +2,7 @@
  * The data plane of cluster peering THROUGH BOTH BUNDLED GATEWAYS, with real Consul deciding everything and the xDS
  * stand-in sidecar (test/support/xds-sidecar; docs/testing.md) in place of Envoy, which cannot run here.
  *
- * Two independent clusters (peering-harness.ts, own pair on third octet 67: own CAs and trust domains), one meshcc
+ * Two independent clusters (peering-harness.ts, own pair on third octet 69: own CAs and trust domains), one meshcc
  * gateway each (peering-gateway-harness.ts, the runtime config meshcc emits), the environment
  * test/fixtures/peered-dataplane-live applied with `meshcc apply` (peering with PeerThroughMeshGateways, exports,
  * intentions from the peer, failover to the peer), the services registered from meshcc's emitted definitions, one
@@ -110,7 +110,7 @@ describe.skipIf(!available || !bin)(
       const apiB = await echoApp('api@b');
       const ledger = await echoApp('ledger@b');
       apps.push(apiA.server, apiB.server, ledger.server);
-      pair = await startPeeredPair(67);
+      pair = await startPeeredPair(69);
       try {
         setPeerGatewayFixtureEnv(pair);
         ips = peerGatewayIps(pair);
