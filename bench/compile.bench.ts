@@ -11,7 +11,11 @@
  * - timed: `compile()` (every pass, validation included) then `emitConsulEntries()` (API JSON, HCL, CRDs) for the whole
  *   mesh; peak RSS is read right after, and includes Node, tsx, the loaded modules and the model (`RSS before` shows
  *   that part alone);
- * - the validation passes are then run once more on their own, to time their share of `compile()`.
+ * - the validation passes are then run once more on their own, to time their share of `compile()`;
+ * - besides wall time, the CPU time of the process over compile and over emit (`process.cpuUsage()`: every thread,
+ *   the GC's helper threads too). On a shared machine wall time includes waiting for a core; CPU time mostly does
+ *   not, so it is the steadier figure to compare two versions by. The `load` column is the 1-minute load average at
+ *   the start and the end of a size's runs (2 cores here: above 2, processes waited for a core).
  *
  * Meshes: the plain mesh at each size, then the L7 mesh (`generateMesh(n, 5, { l7: true })`: half the services speak
  * HTTP with a resolver with subsets, a splitter and a router, so their callers' chains start at a router) at 1k and 10k.
@@ -20,6 +24,7 @@
  * `--cold` (no warm-up and no GC before the timed part: what a single `meshcc synth` process sees).
  */
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { compile } from '../src/compiler/compile.ts';
 import { validationPasses } from '../src/compiler/validation-passes.ts';
@@ -37,6 +42,9 @@ interface Sample {
   compileMs: number;
   validateMs: number;
   emitMs: number;
+  /** CPU time of the process (all threads: the GC's helpers too) over compile, and over emit. */
+  compileCpuMs: number;
+  emitCpuMs: number;
   errors: number;
   rssBeforeMb: number;
   peakRssMb: number;
@@ -57,11 +65,14 @@ function measure(services: number, cold: boolean, l7: boolean): Sample {
   const model = generateMesh(services, 5, { l7 });
   if (!cold) (globalThis as { gc?: () => void }).gc?.();
   const rssBeforeMb = Math.round(process.memoryUsage().rss / 2 ** 20);
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const c = compile(model);
   const t1 = performance.now();
+  const cpu1 = process.cpuUsage();
   const files = emitConsulEntries(c);
   const t2 = performance.now();
+  const cpu2 = process.cpuUsage();
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   // compile() already ran the validation passes; run them once more alone to see their share of compile time.
   for (const pass of validationPasses) pass(model, c.upstreams);
@@ -76,10 +87,22 @@ function measure(services: number, cold: boolean, l7: boolean): Sample {
     compileMs: t1 - t0,
     validateMs: t3 - t2,
     emitMs: t2 - t1,
+    compileCpuMs: cpuMs(cpu0, cpu1),
+    emitCpuMs: cpuMs(cpu1, cpu2),
     errors: c.diagnostics.filter((d) => d.severity === 'error').length,
     rssBeforeMb,
     peakRssMb,
   };
+}
+
+function cpuMs(from: NodeJS.CpuUsage, to: NodeJS.CpuUsage): number {
+  return (to.user - from.user + to.system - from.system) / 1000;
+}
+
+/** The 1-minute load average over this size's runs (at their start and end): how much else the cores were doing. */
+let loadAtStart = 0;
+function load(): string {
+  return `${loadAtStart.toFixed(1)}–${loadavg()[0]!.toFixed(1)}`;
 }
 
 function median(xs: readonly number[]): number {
@@ -110,11 +133,12 @@ if (args[0] === '--child') {
     `node ${process.version}, ${process.platform}/${process.arch}, medians of ${runs} runs per size${cold ? ', cold processes' : ''}`,
   );
   console.log(
-    '| mesh | services | instances | upstreams | entries | files | compile ms | of which validation ms | validation adds | emit ms | total ms | total min–max ms | RSS before MB | peak RSS MB | errors |',
+    '| mesh | services | instances | upstreams | entries | files | compile ms | of which validation ms | validation adds | emit ms | total ms | total min–max ms | emit CPU ms | total CPU ms | RSS before MB | peak RSS MB | errors | load |',
   );
-  console.log('|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const { n, l7 } of runsOf) {
     const samples: Sample[] = [];
+    loadAtStart = loadavg()[0]!;
     for (let i = 0; i < runs; i++) {
       const child = [
         '--expose-gc',
@@ -146,7 +170,7 @@ if (args[0] === '--child') {
     const totals = samples.map((x) => x.compileMs + x.emitMs);
     const spread = `${round(Math.min(...totals))}–${round(Math.max(...totals))}`;
     console.log(
-      `| ${s.l7 ? 'L7: half with router + splitter' : 'plain'} | ${s.services} | ${s.instances} | ${s.upstreams} | ${s.entries} | ${s.files} | ${round(compileMs)} | ${round(validateMs)} | ${Math.round(adds * 100)}% | ${round(m((x) => x.emitMs))} | ${round(m((x) => x.compileMs + x.emitMs))} | ${spread} | ${round(m((x) => x.rssBeforeMb))} | ${round(m((x) => x.peakRssMb))} | ${s.errors} |`,
+      `| ${s.l7 ? 'L7: half with router + splitter' : 'plain'} | ${s.services} | ${s.instances} | ${s.upstreams} | ${s.entries} | ${s.files} | ${round(compileMs)} | ${round(validateMs)} | ${Math.round(adds * 100)}% | ${round(m((x) => x.emitMs))} | ${round(m((x) => x.compileMs + x.emitMs))} | ${spread} | ${round(m((x) => x.emitCpuMs))} | ${round(m((x) => x.compileCpuMs + x.emitCpuMs))} | ${round(m((x) => x.rssBeforeMb))} | ${round(m((x) => x.peakRssMb))} | ${s.errors} | ${load()} |`,
     );
   }
 }

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { flat } from '../model/flat-string.ts';
 import { recordMaker } from '../model/keyed-record.ts';
 import { byCodeUnits, KeyOrder } from './key-order.ts';
+import type { TextChunks } from './text-chunks.ts';
 
 export interface Artifact {
   /** Relative POSIX path inside the output directory, e.g. `consul/api/service-resolver/currency.json`. */
@@ -19,6 +20,12 @@ export interface Artifact {
  */
 export function stableJson(value: unknown): string {
   return flat(`${JSON.stringify(sortedCopy(value), null, 2)}\n`);
+}
+
+/** `stableJson(value)` as pieces of `out` (the text is not ended): no string of its own per file. */
+export function writeStableJson(out: TextChunks, value: unknown): void {
+  out.push(JSON.stringify(sortedCopy(value), null, 2));
+  out.push('\n');
 }
 
 /** Sorted keys per object shape (see `KeyOrder`). */

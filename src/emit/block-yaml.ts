@@ -7,9 +7,13 @@
  * the common subset only: plain objects and arrays, integers, booleans, `null`, and strings of printable ASCII. For
  * anything else (multi-line or non-ASCII strings, fractional numbers, class instances, keys longer than js-yaml's
  * implicit-key limit) it returns `undefined`, and the caller falls back to js-yaml for the whole document.
+ *
+ * Its pieces (`node`, `scalar`, `indent`) are exported for writers that print a document of this subset from data of
+ * another shape (the CRD writer prints a resource straight from its config entry).
  */
 import yaml from 'js-yaml';
 import { byCodeUnits, KeyOrder } from './key-order.ts';
+import { TextChunks } from './text-chunks.ts';
 
 /** js-yaml's implicit types of the default schema (null, bool, int, float, timestamp, merge), in resolution order. */
 const IMPLICIT_TYPES = (yaml.DEFAULT_SCHEMA as unknown as { readonly compiledImplicit: readonly yaml.Type[] })
@@ -25,7 +29,7 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 /** Characters js-yaml refuses as the first character of a plain scalar (`isPlainSafeFirst`: space and indicators). */
 const NOT_PLAIN_FIRST = new Set(' -?:,[]{}#&*!|=>\'"%@`');
 /** js-yaml writes keys longer than this as explicit `? key` pairs. */
-const MAX_IMPLICIT_KEY = 1024;
+export const MAX_IMPLICIT_KEY = 1024;
 
 function isPlainObject(v: object): v is Record<string, unknown> {
   const proto = Object.getPrototypeOf(v);
@@ -54,7 +58,7 @@ function ambiguous(s: string): boolean {
  * `writeScalar` for a string; `undefined` outside printable ASCII. Keys and most values (service names, actions,
  * modes) recur across documents: each distinct string is classified once (bounded, so memory stays flat).
  */
-function scalar(s: string): string | undefined {
+export function scalar(s: string): string | undefined {
   let out = scalars.get(s);
   if (out === undefined) {
     out = writeScalar(s) ?? null;
@@ -77,7 +81,7 @@ function writeScalar(s: string): string | undefined {
 
 /** A newline and `level` indents (documents nest a few levels; computed once per level). */
 const indents: string[] = [];
-function indent(level: number): string {
+export function indent(level: number): string {
   let pad = indents[level];
   if (pad === undefined) {
     pad = `\n${'  '.repeat(level)}`;
@@ -90,16 +94,16 @@ function indent(level: number): string {
 const keyOrder = new KeyOrder(byCodeUnits);
 
 /** What writing a node did: failed (outside the subset), or wrote text that does or does not start on a new line. */
-const FAILED = 0;
-const INLINE = 1;
-const BLOCK = 2;
-type Written = typeof FAILED | typeof INLINE | typeof BLOCK;
+export const FAILED = 0;
+export const INLINE = 1;
+export const BLOCK = 2;
+export type Written = typeof FAILED | typeof INLINE | typeof BLOCK;
 
 /**
- * The document is written as a list of pieces (mostly strings that already exist: keys, scalars, indents) joined once
- * at the end, so no intermediate string is built per node.
+ * The document is written as pieces (mostly strings that already exist: keys, scalars, indents) into a `TextChunks`,
+ * so no intermediate string is built per node.
  */
-type Out = string[];
+type Out = TextChunks;
 
 /** `writeBlockMapping`: keys sorted, pairs with an undefined value skipped. */
 function mapping(out: Out, o: Record<string, unknown>, level: number, compact: boolean): Written {
@@ -113,11 +117,11 @@ function mapping(out: Out, o: Record<string, unknown>, level: number, compact: b
     if (!compact || wrote) out.push(indent(level));
     out.push(key);
     // `key:` when the value starts on a new line, `key: ` otherwise: known once the value is written.
-    const separator = out.length;
+    const separator = out.mark;
     out.push(': ');
     const value = node(out, v, level + 1, false);
     if (value === FAILED) return FAILED;
-    if (value === BLOCK) out[separator] = ':';
+    if (value === BLOCK) out.set(separator, ':');
     wrote = true;
   }
   if (!wrote) {
@@ -131,17 +135,17 @@ function mapping(out: Out, o: Record<string, unknown>, level: number, compact: b
 function sequence(out: Out, a: readonly unknown[], level: number, compact: boolean): Written {
   for (let i = 0; i < a.length; i++) {
     if (!compact || i > 0) out.push(indent(level));
-    const dash = out.length;
+    const dash = out.mark;
     out.push('- ');
     const item = node(out, a[i] === undefined ? null : a[i], level + 1, true);
     if (item === FAILED) return FAILED;
-    if (item === BLOCK) out[dash] = '-';
+    if (item === BLOCK) out.set(dash, '-');
   }
   return compact ? INLINE : BLOCK;
 }
 
 /** `writeNode` in block context; `FAILED` when the value is outside the supported subset. */
-function node(out: Out, v: unknown, level: number, compact: boolean): Written {
+export function node(out: Out, v: unknown, level: number, compact: boolean): Written {
   if (v === null) {
     out.push('null');
     return INLINE;
@@ -172,11 +176,25 @@ function node(out: Out, v: unknown, level: number, compact: boolean): Written {
   }
 }
 
+/**
+ * Writes the YAML document for `value` into `out` (without ending the text) and returns true, or writes nothing and
+ * returns false when js-yaml must write it (see the module comment).
+ */
+export function writeBlockYaml(out: TextChunks, value: unknown): boolean {
+  if (value === undefined) return false;
+  const start = out.mark;
+  if (node(out, value, 0, true) === FAILED) {
+    out.truncate(start);
+    return false;
+  }
+  out.push('\n');
+  return true;
+}
+
 /** The YAML document for `value`, or `undefined` when js-yaml must write it (see the module comment). */
 export function blockYaml(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  const out: Out = [];
-  if (node(out, value, 0, true) === FAILED) return undefined;
-  out.push('\n');
-  return out.join('');
+  const out = new TextChunks();
+  if (!writeBlockYaml(out, value)) return undefined;
+  out.end();
+  return out.finish()[0];
 }

@@ -4,25 +4,30 @@
  * keys), so sorting each object anew sorts the same few lists over and over. `KeyOrder` walks the keys of an object,
  * in the order the object lists them, down a tree of the key lists seen so far, and keeps the sorted list at the end.
  * Bounded: past `LIMIT` remembered keys the tree starts over (maps keyed by user data, e.g. `Meta`, are many shapes).
+ *
+ * What is kept per key list is the sorted list by default, or any plan a writer derives from the key list once (`T`).
  */
 
-interface Node {
-  next: Map<string, Node> | undefined;
-  /** The sorted keys of the objects whose key list ends here. */
-  sorted: readonly string[] | undefined;
+interface Node<T> {
+  next: Map<string, Node<T>> | undefined;
+  /** What `order` made of the key list that ends here. */
+  sorted: T | undefined;
 }
 
 const LIMIT = 16_384;
 
-export class KeyOrder {
-  private root: Node = { next: undefined, sorted: undefined };
+export class KeyOrder<T = readonly string[]> {
+  private root: Node<T> = { next: undefined, sorted: undefined };
   private size = 0;
 
-  /** `order` sorts a fresh array of keys (it may sort in place); its result is kept and shared, so never modified. */
-  constructor(private readonly order: (keys: string[]) => readonly string[]) {}
+  /**
+   * `order` sorts a fresh array of keys (it may sort in place) or makes a plan of it; its result is kept and shared,
+   * so never modified.
+   */
+  constructor(private readonly order: (keys: string[]) => T) {}
 
   /** The keys of `keys`' object in this order. `keys` is `Object.keys` of the object (left untouched). */
-  of(keys: readonly string[]): readonly string[] {
+  of(keys: readonly string[]): T {
     let node = this.root;
     for (const k of keys) {
       let next = node.next?.get(k);

@@ -6,7 +6,8 @@
  * cluster's single server on its own loopback address is that agent) and the drain timeout (so a stopped gateway
  * closes its long-lived peering connections, and writes their access-log lines, at once).
  *
- * Addresses (the pair's block `127.<b>.66.*`): `.11` cluster a's gateway, `.12` cluster b's, LAN port 8443 and WAN
+ * Addresses (the pair's `127.<b>.<octet>.*`, by default octet 67 — a file of its own needs its own, see
+ * `startPeeredPair`): `.11` cluster a's gateway, `.12` cluster b's, LAN port 8443 and WAN
  * port 8444 on that address; the admin server on `127.0.0.1` at two ports derived from the process id. The gateway
  * registers itself in its cluster as a `mesh-gateway` (its emitted `consul.register`) with these LAN/WAN tagged
  * addresses: with `PeerThroughMeshGateways` Consul's acceptor puts the WAN address into its peering tokens and the
@@ -20,10 +21,14 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { compileClusters, type PeeredCompilation } from '../../src/compiler/compile-clusters.ts';
+import type { Artifact } from '../../src/emit/artifact.ts';
+import { emitPeered } from '../../src/emit/peered.ts';
 import type { AccessRecord } from '../../src/gateway/access-log.ts';
+import { loadEnvironment } from '../../src/input/load-environment.ts';
 import { repoRoot } from '../cli/run-cli.ts';
-import { alive } from './harness.ts';
-import type { PeerCluster, PeeredPair } from './peering-harness.ts';
+import { alive, killClusterNow } from './harness.ts';
+import { type PeerCluster, type PeeredPair, startPeeredPair, stopPeeredPair } from './peering-harness.ts';
 
 export const PEER_GW_LAN_PORT = 8443;
 export const PEER_GW_WAN_PORT = 8444;
@@ -36,9 +41,12 @@ export function peerGatewayIps(pair: PeeredPair): Record<Side, string> {
   return { a: `${block}.11`, b: `${block}.12` };
 }
 
-/** Admin ports on 127.0.0.1 (the emitted admin address), per process so concurrent runs do not collide. */
+/**
+ * Admin ports on 127.0.0.1 (the emitted admin address), per process so concurrent runs do not collide: 29000-30999,
+ * clear of Consul's sidecar range (21000-21255) and of the kernel's ephemeral ports (32768 and up).
+ */
 export function peerGatewayAdminPorts(): Record<Side, number> {
-  const base = 21000 + (process.pid % 4000) * 2;
+  const base = 29000 + (process.pid % 1000) * 2;
   return { a: base, b: base + 1 };
 }
 
@@ -196,4 +204,65 @@ export function accessRecords(gw: PeerGateway): AccessRecord[] {
 export function stderrOf(gw: PeerGateway, lines = 30): string {
   if (!existsSync(gw.stderrLog)) return '';
   return readFileSync(gw.stderrLog, 'utf8').split('\n').slice(-lines).join('\n');
+}
+
+/** Two peered clusters with one running bundled gateway each, and what they were made from. */
+export interface PeeredGatewayRun {
+  readonly pair: PeeredPair;
+  readonly gateways: Record<Side, PeerGateway>;
+  /** The emitted gateway runtime configs, as `meshcc synth` wrote them (before the harness's changes). */
+  readonly emitted: Record<Side, Record<string, unknown>>;
+  /** The compiled fixture. */
+  readonly compilation: PeeredCompilation;
+  /** Every artifact `meshcc synth` writes for the fixture (service definitions, gateway configs, entries...). */
+  readonly artifacts: readonly Artifact[];
+  /** `--consul-cluster a=... --consul-cluster b=...` for the CLI. */
+  readonly clusterFlags: readonly string[];
+}
+
+/** The primary datacenter of each side (`peering-harness.ts`). */
+export const PEER_DC: Record<Side, string> = { a: 'pa1', b: 'pb1' };
+
+/**
+ * Starts the pair, loads `fixture` (a peered environment reading the variables `setPeerGatewayFixtureEnv` sets, like
+ * `test/fixtures/peered-gateways-live`, and `env`, set in this process too, for the CLI's loads), synthesizes it and starts each cluster's bundled gateway `mesh-gateway`
+ * with its emitted config; resolves once both are ready and registered. `octet`: the pair's third address octet
+ * (one per test file: 67 is peering-gateways.test.ts's). Everything started is stopped again if a
+ * step fails. Stop with `stopPeeredGatewayRun`.
+ */
+export async function startPeeredGatewayRun(
+  fixture: string,
+  env: Readonly<Record<string, string>> = {},
+  octet = 67,
+): Promise<PeeredGatewayRun> {
+  const pair = await startPeeredPair(octet);
+  const gateways = {} as Record<Side, PeerGateway>;
+  try {
+    setPeerGatewayFixtureEnv(pair);
+    Object.assign(process.env, env);
+    const loaded = await loadEnvironment(fixture, repoRoot);
+    const compilation = compileClusters(loaded.model);
+    const artifacts = emitPeered(compilation);
+    const emitted = {} as Record<Side, Record<string, unknown>>;
+    for (const side of ['a', 'b'] as const) {
+      const file = artifacts.find((x) => x.path === `clusters/${side}/${PEER_DC[side]}/gateway/mesh-gateway.json`);
+      if (!file) throw new Error(`${fixture}: no bundled gateway config for cluster ${side}`);
+      emitted[side] = JSON.parse(file.content) as Record<string, unknown>;
+      gateways[side] = preparePeerGateway(pair, side, file.content);
+    }
+    await Promise.all([startPeerGateway(gateways.a), startPeerGateway(gateways.b)]);
+    const clusterFlags = ['--consul-cluster', `a=${pair.a.addr}`, '--consul-cluster', `b=${pair.b.addr}`];
+    return { pair, gateways, emitted, compilation, artifacts, clusterFlags };
+  } catch (e) {
+    for (const g of Object.values(gateways)) await stopPeerGateway(g, 'SIGKILL');
+    await stopPeeredPair(pair);
+    throw e;
+  }
+}
+
+/** Kills both gateways and both servers and removes the directory. Safe to call twice. */
+export async function stopPeeredGatewayRun(run: PeeredGatewayRun): Promise<void> {
+  for (const g of Object.values(run.gateways)) await stopPeerGateway(g, 'SIGKILL');
+  await stopPeeredPair(run.pair);
+  killClusterNow(run.pair.root);
 }

@@ -5,76 +5,44 @@
  * `test/fixtures/peered-gateways-live` (the peered example with `PeerThroughMeshGateways` in both clusters' `mesh`
  * entry, mode `local`, one bundled gateway per primary). The gateways register themselves as `mesh-gateway`.
  *
- * Proven: the acceptor's peering token names its gateway's WAN address as the only server address (decoded here,
- * never printed); `meshcc apply` establishes the peering (ACTIVE on both sides) with the dialer's servers going out
- * through their own gateway (LAN) and in through the acceptor's (WAN) to the acceptor's gRPC TLS port, by the SNI
- * `server.<acceptor dc>.peering.<acceptor trust domain>` (both access logs show it: route `peer:b` on the dialer's
- * gateway, `peering-server:pb1` on the acceptor's); exported services are imported over that stream; every
- * service's chain in both clusters equals `/v1/discovery-chain`; a stopped acceptor gateway breaks the stream
- * (Consul reports the peering FAILING, `meshcc drift` reports it as MC5015) and after the gateway is back the
- * peering is ACTIVE again and drift is clean. Every process listens on loopback and is stopped in afterAll.
+ * Proven: the acceptor's peering token names its gateway's WAN address as the only server address (decoded, never
+ * printed); `meshcc apply` establishes the peering (ACTIVE on both sides) with the dialer's servers going out through
+ * their own gateway (LAN) and in through the acceptor's (WAN) to the acceptor's gRPC TLS port, by the SNI
+ * `server.<acceptor dc>.peering.<acceptor trust domain>` (the stream is open on both gateways; their access logs show
+ * it as route `peer:b` on the dialer's gateway and `peering-server:pb1` on the acceptor's, and nothing refused);
+ * exported services are imported, their sidecars replicated as the acceptor's gateway with the SNI both gateways
+ * route; every service's chain in both clusters equals `/v1/discovery-chain`. Failures, as Consul handles them: the
+ * dialer's gateway stopped, Consul's servers fall back to the token's address (the acceptor's gateway) directly and
+ * the peering stays ACTIVE; the acceptor's gateway stopped, the peering goes FAILING, `meshcc drift` reports MC5015,
+ * `meshcc apply` refuses (Consul cannot make a token without a registered gateway) and deletes nothing, and once the
+ * gateway is back Consul re-opens the stream by itself. Every process listens on loopback and is stopped.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileClusters, type PeeredCompilation } from '../../src/compiler/compile-clusters.ts';
-import { buildEntryIndex } from '../../src/compiler/entry-index.ts';
-import { compileChain } from '../../src/compiler/passes/compile-chains.ts';
-import { sortKeys } from '../../src/emit/artifact.ts';
-import { emitPeered } from '../../src/emit/peered.ts';
+import type { PeeredCompilation } from '../../src/compiler/compile-clusters.ts';
 import type { AccessRecord } from '../../src/gateway/access-log.ts';
-import { loadEnvironment } from '../../src/input/load-environment.ts';
-import { repoRoot, runCli } from '../cli/run-cli.ts';
-import { alive, consulAvailable, killClusterNow, MISSING_MESSAGE } from './harness.ts';
+import { runCli } from '../cli/run-cli.ts';
+import { alive, consulAvailable, MISSING_MESSAGE } from './harness.ts';
 import {
   accessRecords,
   PEER_GW_LAN_PORT,
   PEER_GW_WAN_PORT,
+  type PeeredGatewayRun,
   type PeerGateway,
   peerGatewayIps,
-  preparePeerGateway,
   type Side,
-  setPeerGatewayFixtureEnv,
+  startPeeredGatewayRun,
   startPeerGateway,
   stderrOf,
+  stopPeeredGatewayRun,
   stopPeerGateway,
 } from './peering-gateway-harness.ts';
-import { type PeeredPair, startPeeredPair, stopPeeredPair } from './peering-harness.ts';
+import type { PeeredPair } from './peering-harness.ts';
+import { api, chainPairs, eventually, states } from './peering-live.ts';
 
 const FIXTURE = 'test/fixtures/peered-gateways-live';
 const skip = !consulAvailable();
 if (skip) console.warn(`\n${MISSING_MESSAGE}\n`);
-
-async function api<T>(addr: string, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${addr}${path}`, {
-    method,
-    signal: AbortSignal.timeout(10_000),
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
-
-async function eventually(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-function withoutServerFields(chain: unknown): unknown {
-  const c = { ...(chain as Record<string, unknown>) };
-  delete c.CustomizationHash;
-  delete c.AutoVirtualIPs;
-  delete c.ManualVirtualIPs;
-  return sortKeys(c);
-}
-
-const states = async (addr: string) =>
-  (await api<{ Name: string; State: string }[] | null>(addr, 'GET', '/v1/peerings'))?.map(
-    (p) => `${p.Name}:${p.State}`,
-  ) ?? [];
 
 describe.skipIf(skip)('cluster peering through two bundled gateways (PeerThroughMeshGateways)', () => {
   let pair: PeeredPair;
@@ -86,39 +54,20 @@ describe.skipIf(skip)('cluster peering through two bundled gateways (PeerThrough
   /** The peering server name of the acceptor (b): `connect.PeeringServerSAN(pb1, <b trust domain>)`. */
   let serverName: string;
 
+  let run: PeeredGatewayRun | undefined;
+
   beforeAll(async () => {
-    pair = await startPeeredPair();
-    try {
-      setPeerGatewayFixtureEnv(pair);
-      ips = peerGatewayIps(pair);
-      serverName = `server.pb1.peering.${pair.b.trustDomain}`;
-      flags = ['--consul-cluster', `a=${pair.a.addr}`, '--consul-cluster', `b=${pair.b.addr}`, '--wait', '60'];
-      const loaded = await loadEnvironment(FIXTURE, repoRoot);
-      pc = compileClusters(loaded.model);
-      const artifacts = emitPeered(pc);
-      for (const [side, dc] of [
-        ['a', 'pa1'],
-        ['b', 'pb1'],
-      ] as const) {
-        const file = artifacts.find((x) => x.path === `clusters/${side}/${dc}/gateway/mesh-gateway.json`);
-        if (!file) throw new Error(`no gateway artifact for cluster ${side}`);
-        emitted[side] = JSON.parse(file.content) as Record<string, unknown>;
-        gws[side] = preparePeerGateway(pair, side, file.content);
-      }
-      await Promise.all([startPeerGateway(gws.a), startPeerGateway(gws.b)]);
-    } catch (e) {
-      for (const g of Object.values(gws)) await stopPeerGateway(g, 'SIGKILL');
-      await stopPeeredPair(pair);
-      throw e;
-    }
+    run = await startPeeredGatewayRun(FIXTURE);
+    ({ pair, compilation: pc } = run);
+    Object.assign(gws, run.gateways);
+    Object.assign(emitted, run.emitted);
+    ips = peerGatewayIps(pair);
+    serverName = `server.pb1.peering.${pair.b.trustDomain}`;
+    flags = [...run.clusterFlags, '--wait', '60'];
   }, 180_000);
 
   afterAll(async () => {
-    for (const g of Object.values(gws)) await stopPeerGateway(g, 'SIGKILL');
-    if (pair) {
-      await stopPeeredPair(pair);
-      killClusterNow(pair.root);
-    }
+    if (run) await stopPeeredGatewayRun(run);
   });
 
   it('runs the gateway configs meshcc emits: peering routes on both sides, self-registration', () => {
@@ -172,11 +121,16 @@ describe.skipIf(skip)('cluster peering through two bundled gateways (PeerThrough
       PeerName: 'probe',
     });
     try {
-      const tok = JSON.parse(Buffer.from(PeeringToken, 'base64').toString('utf8')) as {
-        ServerAddresses?: string[];
-        ServerName?: string;
-        Remote?: { Datacenter?: string };
-      };
+      // Only the non-secret fields are kept; a parse error must not quote the token either.
+      let tok: { ServerAddresses?: string[]; ServerName?: string; Remote?: { Datacenter?: string } };
+      try {
+        const { ServerAddresses, ServerName, Remote } = JSON.parse(
+          Buffer.from(PeeringToken, 'base64').toString('utf8'),
+        );
+        tok = { ServerAddresses, ServerName, Remote: { Datacenter: Remote?.Datacenter } };
+      } catch {
+        throw new Error('the peering token is not base64 JSON');
+      }
       expect(tok.ServerAddresses).toEqual([`${ips.b}:${PEER_GW_WAN_PORT}`]);
       expect(tok.ServerName).toBe(serverName);
       expect(tok.Remote?.Datacenter).toBe('pb1');
@@ -240,52 +194,69 @@ describe.skipIf(skip)('cluster peering through two bundled gateways (PeerThrough
   it("every service's chain in each cluster equals Consul's /v1/discovery-chain (mode local, peer targets)", async () => {
     const services = ['web', 'payments', 'currency', 'ledger', 'billing'];
     let peerTargets = 0;
-    for (const c of pc.clusters) {
-      const addr = c.cluster.name === 'a' ? pair.a.addr : pair.b.addr;
-      const index = buildEntryIndex(c.compilation.model.entries.map((d) => d)).value;
-      for (const svc of services) {
-        const ours = compileChain({
-          serviceName: svc,
-          evaluateInDatacenter: c.cluster.primaryDatacenter,
-          trustDomain: c.cluster.trustDomain,
-          entries: index,
-        });
-        if (!('chain' in ours)) throw new Error(`${c.cluster.name} ${svc}: ${ours.error.message}`);
-        const live = await api<{ Chain: unknown }>(addr, 'GET', `/v1/discovery-chain/${svc}`);
-        expect(withoutServerFields(ours.chain), `${c.cluster.name}/${svc}`).toEqual(withoutServerFields(live.Chain));
-        for (const [id, t] of Object.entries(ours.chain.Targets)) {
-          expect(t.MeshGateway, `${c.cluster.name}/${svc} ${id}`).toEqual({ Mode: 'local' });
-          if (id.includes('.external.')) peerTargets++;
-        }
+    for (const c of await chainPairs(pc, services, (name) => (name === 'a' ? pair.a.addr : pair.b.addr))) {
+      expect(c.oursComparable, `${c.cluster}/${c.service}`).toEqual(c.liveComparable);
+      for (const [id, t] of Object.entries(c.ours.Targets)) {
+        expect(t.MeshGateway, `${c.cluster}/${c.service} ${id}`).toEqual({ Mode: 'local' });
+        if (id.includes('.external.')) peerTargets++;
       }
     }
     // currency's failover and billing's redirect both reach the peer b.
     expect(peerTargets).toBe(2);
   });
 
-  it('a stopped acceptor gateway breaks the stream: access logs, FAILING, drift; back up, the peering is ACTIVE again', async () => {
-    // Stopping b's gateway closes the peering stream on both gateways: each writes its line for it.
-    await stopPeerGateway(gws.b);
-    await eventually('the stream closed on the dialer gateway too', async () =>
-      accessRecords(gws.a).some((r) => r.sni === serverName),
-    );
-    const streams = (g: PeerGateway) =>
-      accessRecords(g).filter((r: AccessRecord) => r.sni === serverName && r.bytesIn > 0 && r.bytesOut > 0);
+  const stats = async (g: PeerGateway) =>
+    api<{ active: number; routed: Record<string, number> }>(g.admin, 'GET', '/stats');
+  /** Closed connections a gateway logged for the acceptor's peering server name, with bytes both ways. */
+  const streams = (g: PeerGateway) =>
+    accessRecords(g).filter((r: AccessRecord) => r.sni === serverName && r.bytesIn > 0 && r.bytesOut > 0);
+
+  it("the stream runs through the dialer's gateway; stopped, Consul falls back to the acceptor's gateway address", async () => {
+    // The only connections through the gateways are the peering's: the stream is open on both.
+    expect((await stats(gws.a)).active).toBeGreaterThan(0);
+    expect((await stats(gws.b)).active).toBeGreaterThan(0);
+    const intoB = (await stats(gws.b)).routed['peering-server:pb1'] ?? 0;
+    const closedOnA = streams(gws.a).length;
+    await stopPeerGateway(gws.a);
+    // Stopping a's gateway closed the stream it carried: its line is in a's access log. Out of a, a's servers dial
+    // their gateway's LAN listener, which sends the acceptor's server name to b's gateway.
     const out = streams(gws.a);
-    const into = streams(gws.b);
-    expect(out.length, JSON.stringify(accessRecords(gws.a).slice(-5))).toBeGreaterThan(0);
-    expect(into.length, JSON.stringify(accessRecords(gws.b).slice(-5))).toBeGreaterThan(0);
-    // Out of a: the servers dial their gateway's LAN listener, which sends the acceptor's server name to b's gateway.
+    expect(out.length, JSON.stringify(accessRecords(gws.a).slice(-5))).toBeGreaterThan(closedOnA);
     for (const r of out)
       expect([r.listener, r.route, r.upstream]).toEqual(['lan', 'peer:b', `${ips.b}:${PEER_GW_WAN_PORT}`]);
-    // Into b: the WAN listener takes it to b's server's gRPC TLS port.
+    // a's gateway deregistered itself first, so a's servers find no local gateway and dial the token's address (b's
+    // gateway) themselves (Consul's `GetDialAddresses` falls back to the peer's addresses): a new stream on b's
+    // gateway, ACTIVE again. Drift cannot tell this from peering through both gateways.
+    await eventually(
+      "a new peering stream on b's gateway",
+      async () => ((await stats(gws.b)).routed['peering-server:pb1'] ?? 0) > intoB,
+      120_000,
+    );
+    await eventually(
+      'ACTIVE on both sides without the dialer gateway',
+      async () => (await states(pair.a.addr)).includes('b:ACTIVE') && (await states(pair.b.addr)).includes('a:ACTIVE'),
+      120_000,
+    );
+    expect((await runCli(['drift', FIXTURE, ...flags.slice(0, 4)])).code).toBe(0);
+    // a's gateway back: the open stream stays where it is (Consul picks an address only when it dials).
+    await startPeerGateway(gws.a);
+    expect((await stats(gws.a)).active).toBe(0);
+    expect(await states(pair.a.addr)).toEqual(['b:ACTIVE']);
+  }, 300_000);
+
+  it('a stopped acceptor gateway breaks the stream: access log, FAILING, drift, apply deletes nothing; back, ACTIVE', async () => {
+    const closedOnB = streams(gws.b).length;
+    await stopPeerGateway(gws.b);
+    // Into b: the WAN listener took the stream to b's server's gRPC TLS port; stopping the gateway closed it.
+    const into = streams(gws.b);
+    expect(into.length, JSON.stringify(accessRecords(gws.b).slice(-5))).toBeGreaterThan(closedOnB);
     for (const r of into)
       expect([r.listener, r.route, r.upstream]).toEqual(['wan', 'peering-server:pb1', `${pair.b.ip}:8503`]);
-    // No server name was refused by either gateway.
+    // No server name was refused by either gateway during the whole run.
     const refused = [...accessRecords(gws.a), ...accessRecords(gws.b)].filter((r) => r.reason === 'no-route');
     expect(refused).toEqual([]);
 
-    // Consul notices: the dialer's stream fails (its retries through a's gateway find no b gateway behind it).
+    // Consul notices: the dialer's stream fails (nothing listens at b's gateway address any more).
     await eventually(
       'the dialer reports the peering FAILING',
       async () => (await states(pair.a.addr)).includes('b:FAILING'),
@@ -295,10 +266,29 @@ describe.skipIf(skip)('cluster peering through two bundled gateways (PeerThrough
     expect(d.code).toBe(2);
     expect(d.stderr).toContain('MC5015');
     expect(d.stderr).toContain("peering 'b' in cluster a (dialer) is FAILING");
+    expect(d.stderr).toContain(
+      'Consul retries the stream and the peering turns ACTIVE by itself once the path is back',
+    );
     expect(d.stderr).toContain('run `meshcc apply`');
-
-    // The gateway comes back: Consul's retry loop re-opens the stream through both gateways.
-    const before = (await api<{ routed: Record<string, number> }>(gws.a.admin, 'GET', '/stats')).routed['peer:b'] ?? 0;
+    // plan says so before apply is tried.
+    const pl = await runCli(['plan', FIXTURE, ...flags.slice(0, 4)]);
+    expect(pl.code).toBe(2);
+    expect(pl.stdout).toContain(
+      '+ peering b/a <- a/b: acceptor FAILING, dialer FAILING (cannot be established now: cluster b: servers are ' +
+        'configured to PeerThroughMeshGateways, but no mesh gateway instances are registered)',
+    );
+    // apply cannot re-establish now (b's servers need a registered gateway for a token) and must not delete the
+    // failing peering, which comes back by itself: it says so, in Consul's words, and touches nothing.
+    const ap = await runCli(['apply', FIXTURE, ...flags]);
+    expect(ap.code).toBe(1);
+    expect(ap.stdout).toContain(
+      'peering b/a <- a/b: failed (cluster b: servers are configured to PeerThroughMeshGateways, but no mesh gateway ' +
+        'instances are registered (looked for mesh-gateway); nothing was deleted',
+    );
+    expect(await states(pair.a.addr)).toEqual(['b:FAILING']);
+    expect((await states(pair.b.addr)).map((s) => s.split(':')[0])).toEqual(['a']);
+    // The gateway comes back: Consul's retry loop re-opens the stream (through a's gateway or straight to b's: it
+    // takes the next address of its ring on every retry).
     await startPeerGateway(gws.b);
     await eventually(
       'ACTIVE on both sides again',
@@ -308,12 +298,44 @@ describe.skipIf(skip)('cluster peering through two bundled gateways (PeerThrough
     const clean = await runCli(['drift', FIXTURE, ...flags.slice(0, 4)]);
     expect(clean.stderr).toBe('');
     expect(clean.code).toBe(0);
-    const routed = async (g: PeerGateway) =>
-      (await api<{ routed: Record<string, number> }>(g.admin, 'GET', '/stats')).routed;
-    expect((await routed(gws.b))['peering-server:pb1']).toBeGreaterThan(0);
-    // ...and the dialer's servers came through their own gateway again.
-    expect((await routed(gws.a))['peer:b']).toBeGreaterThan(before);
-  }, 240_000);
+    expect((await stats(gws.b)).routed['peering-server:pb1']).toBeGreaterThan(0);
+    expect((await stats(gws.b)).active).toBeGreaterThan(0);
+  }, 300_000);
+
+  it('a crashed acceptor gateway stays registered but turns critical (its TCP check); apply deletes nothing', async () => {
+    await stopPeerGateway(gws.b, 'SIGKILL');
+    // No deregistration: Consul still lists it, and the check Consul's own gateway registration has catches it.
+    await eventually(
+      "b's gateway check critical",
+      async () =>
+        (await api<{ Name: string; Status: string }[]>(pair.b.addr, 'GET', '/v1/health/checks/mesh-gateway')).some(
+          (c) => c.Name === 'mesh-gateway listening' && c.Status === 'critical',
+        ),
+      60_000,
+    );
+    expect(await api<unknown[]>(pair.b.addr, 'GET', '/v1/catalog/service/mesh-gateway')).toHaveLength(1);
+    await eventually(
+      'the dialer reports FAILING',
+      async () => (await states(pair.a.addr)).includes('b:FAILING'),
+      60_000,
+    );
+    const ap = await runCli(['apply', FIXTURE, ...flags]);
+    expect(ap.code).toBe(1);
+    expect(ap.stdout).toContain(
+      'peering b/a <- a/b: failed (cluster b: its mesh gateways are registered but none passes its health checks ' +
+        '(looked for mesh-gateway); nothing was deleted',
+    );
+    expect(await states(pair.a.addr)).toEqual(['b:FAILING']);
+    // Started again, it registers anew (passing) and Consul re-opens the stream by itself.
+    await startPeerGateway(gws.b);
+    await eventually(
+      'ACTIVE on both sides again',
+      async () => (await states(pair.a.addr)).includes('b:ACTIVE') && (await states(pair.b.addr)).includes('a:ACTIVE'),
+      120_000,
+    );
+    expect((await runCli(['drift', FIXTURE, ...flags.slice(0, 4)])).code).toBe(0);
+  }, 300_000);
+
   it('a stopped gateway deregisters itself and leaves no process behind', async () => {
     for (const side of ['a', 'b'] as const) {
       const g = gws[side];
@@ -325,4 +347,56 @@ describe.skipIf(skip)('cluster peering through two bundled gateways (PeerThrough
       expect(stderrOf(g)).toContain('meshcc-gateway: draining');
     }
   });
+});
+
+describe.skipIf(skip)('the same clusters and gateways WITHOUT PeerThroughMeshGateways', () => {
+  let run: PeeredGatewayRun | undefined;
+
+  beforeAll(async () => {
+    run = await startPeeredGatewayRun(FIXTURE, { MESHCC_TEST_PEER_PTMG: '0' });
+  }, 180_000);
+  afterAll(async () => {
+    delete process.env.MESHCC_TEST_PEER_PTMG;
+    if (run) await stopPeeredGatewayRun(run);
+  });
+
+  it('servers peer directly, yet the exporter replicates its exported sidecars as its registered gateway', async () => {
+    const r = run as PeeredGatewayRun;
+    const { pair } = r;
+    const ips = peerGatewayIps(pair);
+    // No peering-server route and no outbound server name, but both gateways still register themselves.
+    expect((r.emitted.b.routes as Record<string, unknown>).peering).toBeUndefined();
+    const peers = (r.emitted.a.routes as { peers: { snis: string[] }[] }).peers;
+    expect(peers[0]?.snis.some((n) => n.startsWith('server.'))).toBe(false);
+    for (const s of ['a', 'b'] as const)
+      expect((r.emitted[s].consul as { register?: { id: string } }).register?.id).toBe('mesh-gateway');
+
+    const a = await runCli(['apply', FIXTURE, ...r.clusterFlags, '--wait', '60']);
+    expect(a.stderr).toBe('');
+    expect(a.code).toBe(0);
+    expect(a.stdout).toContain('peering b/a <- a/b: established');
+    // The token's server address is b's server (gRPC TLS port), not its gateway.
+    const dialer = await api<{ PeerServerAddresses: string[] }>(pair.a.addr, 'GET', '/v1/peering/b');
+    expect(dialer.PeerServerAddresses).toEqual([`${pair.b.ip}:8503`]);
+    expect(
+      Object.keys((await api<{ routed: Record<string, number> }>(r.gateways.b.admin, 'GET', '/stats')).routed),
+    ).not.toContain('peering-server:pb1');
+
+    await api(pair.b.addr, 'PUT', '/v1/agent/service/register', {
+      ID: 'ledger-b',
+      Name: 'ledger',
+      Address: '127.0.0.22',
+      Port: 9095,
+      Connect: { SidecarService: {} },
+    });
+    type Entry = { Service: { Address: string; Port: number; Connect?: { PeerMeta?: { SNI?: string[] } } } };
+    const proxies = async () =>
+      (await api<Entry[] | null>(pair.a.addr, 'GET', '/v1/health/connect/ledger?peer=b')) ?? [];
+    await eventually('ledger imported from b', async () => (await proxies()).length > 0);
+    // Because b's gateway is registered: a's sidecars are sent to it, by the name it routes.
+    expect((await proxies()).map((e) => [e.Service.Address, e.Service.Port])).toEqual([[ips.b, PEER_GW_LAN_PORT]]);
+    expect((await proxies()).flatMap((e) => e.Service.Connect?.PeerMeta?.SNI ?? [])).toEqual([
+      `ledger.default.default.a.external.${pair.b.trustDomain}`,
+    ]);
+  }, 120_000);
 });

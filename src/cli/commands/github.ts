@@ -17,13 +17,7 @@ import {
   parseRepo,
   type RepoRef,
 } from '../../github/client.ts';
-import {
-  planHasChanges,
-  planMarker,
-  planSummaryLine,
-  planTotals,
-  renderPlanComment,
-} from '../../github/comment-body.ts';
+import { planHasChanges, planHeadline, planMarker, renderPlanComment } from '../../github/comment-body.ts';
 import { syncDriftIssue } from '../../github/drift-issue.ts';
 import { appendJobSummary, summaryRoom, utf8Bytes } from '../../github/job-summary.ts';
 import { secretsFromEnv } from '../../github/scrub.ts';
@@ -65,6 +59,9 @@ Options:
   --summary-file F    job summary file (default: GITHUB_STEP_SUMMARY)
   --root DIR          repository root for annotation paths (default: GITHUB_WORKSPACE or cwd)
   --dry-run           print the markdown instead of calling GitHub
+
+A peered environment's plan and drift JSON (schema version 2) are shown per cluster, with a table of the peerings
+and their states; a peering not active is drift. Documents of a newer schema version are refused.
 
 Exit codes: 0 published (or skipped with a reason, e.g. PR closed), 1 input or GitHub error.
 `;
@@ -259,7 +256,7 @@ async function check(c: Ctx): Promise<number> {
   const annotations = toAnnotations([...(validation?.diagnostics ?? []), ...(plan?.diagnostics ?? [])], root);
   const summary = checkSummary(validation, plan);
   const title = plan
-    ? `${env}: ${planHasChanges(plan) ? planSummaryLine(planTotals(plan)) : 'no changes'} (${conclusion})`
+    ? `${env}: ${planHasChanges(plan) ? planHeadline(plan) : 'no changes'} (${conclusion})`
     : `${env}: validation ${conclusion}`;
   if (c.v['dry-run']) {
     c.io.stdout(`${title}\n\n${summary}\n\n${annotations.length} annotations\n`);

@@ -15,69 +15,13 @@ import { ENTRY_SCHEMAS, type FieldType } from '../../input/entries/schema.ts';
 import type { ConfigEntry } from '../../model/entries.ts';
 import { ENVIRONMENT_KEY, MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../../model/types.ts';
 import { type Artifact, sortKeys } from '../artifact.ts';
-import { blockYaml } from '../block-yaml.ts';
+import { blockYaml, writeBlockYaml } from '../block-yaml.ts';
+import { TextChunks } from '../text-chunks.ts';
+import { ANNOTATION_NAME, CRD_KINDS, camelField, kubeName, NO_CRD_FIELD } from './crd-mapping.ts';
+import { writeEntryCrd } from './crd-yaml.ts';
 import { byPath, entryFilePath } from './paths.ts';
 
-/**
- * consul-k8s resource kind for each Consul kind that has a custom resource in the consul-k8s chart
- * (`templates/crd-*.yaml`). API gateways, routes and certificates are Kubernetes Gateway API resources there, not
- * config-entry CRDs: they have no CRD artifact (their API JSON, HCL and Terraform are emitted as for every kind).
- */
-export const CRD_KINDS: Readonly<Record<string, string>> = {
-  'proxy-defaults': 'ProxyDefaults',
-  'service-defaults': 'ServiceDefaults',
-  'service-resolver': 'ServiceResolver',
-  'service-intentions': 'ServiceIntentions',
-  'service-splitter': 'ServiceSplitter',
-  'service-router': 'ServiceRouter',
-  mesh: 'Mesh',
-  'exported-services': 'ExportedServices',
-  'sameness-group': 'SamenessGroup',
-  'ingress-gateway': 'IngressGateway',
-  'terminating-gateway': 'TerminatingGateway',
-  'jwt-provider': 'JWTProvider',
-};
-
-/**
- * API fields the consul-k8s CRDs have no field for (checked against the chart's schemas): Consul fills in or computes
- * them (`ParsedFromCheck`, intention `Precedence` and legacy fields), or consul-k8s does not expose them yet. They are
- * left out of the resource; the API JSON, HCL and Terraform outputs keep them.
- */
-export const NO_CRD_FIELD: ReadonlySet<string> = new Set([
-  'ParsedFromCheck',
-  'ConsulVersion',
-  'EnvoyVersion',
-  'BalanceOutboundConnections',
-  'MaxRequestHeadersKB',
-  'Precedence',
-  'LegacyID',
-  'LegacyMeta',
-  'LegacyCreateTime',
-  'LegacyUpdateTime',
-]);
-
-/**
- * Go json tag of a Consul field in consul-k8s: `ConnectTimeout` → `connectTimeout`, `HTTP` → `http`,
- * `ExternalSNI` → `externalSNI`, and a leading acronym lower-cased whole: `TLSMinVersion` → `tlsMinVersion`,
- * `CAFile` → `caFile`, `JSONWebKeySet` → `jsonWebKeySet`.
- */
-export function camelField(k: string): string {
-  let tag = camelTags.get(k);
-  if (tag === undefined) {
-    const lead = /^[A-Z0-9]+/.exec(k)?.[0] ?? '';
-    tag =
-      lead.length === k.length
-        ? k.toLowerCase()
-        : lead.length > 1
-          ? lead.slice(0, -1).toLowerCase() + k.slice(lead.length - 1)
-          : k.charAt(0).toLowerCase() + k.slice(1);
-    // Field names come from the entry schemas: few and the same in every entry (bounded anyway).
-    if (camelTags.size < 4096) camelTags.set(k, tag);
-  }
-  return tag;
-}
-
-const camelTags = new Map<string, string>();
+export { CRD_KINDS, camelField, kubeName, NO_CRD_FIELD } from './crd-mapping.ts';
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -103,18 +47,6 @@ function toSpec(v: unknown, t: FieldType | undefined): unknown {
   }
   return out;
 }
-
-/** A DNS-1123 subdomain for `metadata.name`: lower-case, `[a-z0-9.-]`, `*` → `wildcard`. */
-export function kubeName(name: string): string {
-  if (name === '*') return 'wildcard';
-  const n = name
-    .toLowerCase()
-    .replace(/[^a-z0-9.-]/g, '-')
-    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
-  return n === '' ? 'unnamed' : n.slice(0, 253);
-}
-
-const ANNOTATION_NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
 
 /** The custom resource for one entry, as plain data. */
 export function entryToCrd(entry: ConfigEntry): Record<string, unknown> {
@@ -146,7 +78,7 @@ export function entryToCrd(entry: ConfigEntry): Record<string, unknown> {
   }
   const labels: Record<string, string> = { 'app.kubernetes.io/managed-by': MANAGED_BY_VALUE };
   const env = Meta?.[ENVIRONMENT_KEY];
-  if (env !== undefined && /^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/.test(env)) {
+  if (env !== undefined && ANNOTATION_NAME.test(env)) {
     labels[`meshcc.io/environment`] = env;
   }
   return {
@@ -172,10 +104,22 @@ export function crdYaml(resource: Record<string, unknown>): string {
   );
 }
 
+/** `crdYaml(resource)` as pieces of `out` (the text is not ended). */
+function writeCrdYaml(out: TextChunks, resource: Record<string, unknown>): void {
+  if (!writeBlockYaml(out, resource)) {
+    out.push(yaml.dump(sortKeys(resource), { sortKeys: true, noRefs: true, lineWidth: -1, quotingType: '"' }));
+  }
+}
+
 /** One artifact per entry, sorted by path. */
 export function emitCrds(entries: readonly ConfigEntry[]): Artifact[] {
-  return entries
-    .filter((e) => CRD_KINDS[e.Kind] !== undefined)
-    .map((e) => ({ path: entryFilePath('crd', e, 'yaml'), content: crdYaml(entryToCrd(e)) }))
-    .sort(byPath);
+  const withCrd = entries.filter((e) => CRD_KINDS[e.Kind] !== undefined);
+  const out = new TextChunks();
+  for (const e of withCrd) {
+    // The direct writer prints the same bytes as the reference path, which prints what it does not take.
+    if (!writeEntryCrd(out, e)) writeCrdYaml(out, entryToCrd(e));
+    out.end();
+  }
+  const texts = out.finish();
+  return withCrd.map((e, i) => ({ path: entryFilePath('crd', e, 'yaml'), content: texts[i]! })).sort(byPath);
 }

@@ -10,6 +10,7 @@ import { ENTRY_SCHEMAS, type FieldType } from '../../input/entries/schema.ts';
 import { apiBody, type ConfigEntry } from '../../model/entries.ts';
 import type { Artifact } from '../artifact.ts';
 import { byCodeUnits, KeyOrder } from '../key-order.ts';
+import { TextChunks } from '../text-chunks.ts';
 import { byPath, entryFilePath } from './paths.ts';
 
 const INDENT = '  ';
@@ -77,10 +78,10 @@ function fieldType(t: FieldType | undefined, k: string): FieldType | undefined {
 }
 
 /**
- * A file is written as a list of pieces (mostly strings that already exist: keys, indents, punctuation) joined once at
- * the end, so no intermediate string is built per value.
+ * Files are written as pieces (mostly strings that already exist: keys, indents, punctuation) into a `TextChunks`, so
+ * no intermediate string is built per value and no piece list per file.
  */
-type Out = string[];
+type Out = TextChunks;
 
 /** An HCL expression for `v` (`t` is its schema type when known). */
 function expr(out: Out, v: unknown, t: FieldType | undefined, depth: number): void {
@@ -106,25 +107,30 @@ function expr(out: Out, v: unknown, t: FieldType | undefined, depth: number): vo
         expr(out, v[i], item, depth + 1);
         out.push(',\n');
       }
-      out.push(indent(depth), ']');
+      out.push(indent(depth));
+      out.push(']');
     }
   } else if (isObject(v)) {
     const pad = indent(depth + 1);
     const map = t?.k === 'map';
     const labelQuoted = map || t === undefined || t.k === 'any';
-    const open = out.length;
+    const open = out.mark;
     out.push('{\n');
     let wrote = false;
     for (const k of nestedOrder.of(Object.keys(v))) {
       const x = v[k];
       if (!isSet(x)) continue;
-      out.push(pad, labelQuoted ? quoted(k) : key(k), ' = ');
+      out.push(pad);
+      out.push(labelQuoted ? quoted(k) : key(k));
+      out.push(' = ');
       expr(out, x, map ? t.value : fieldType(t, k), depth + 1);
       out.push('\n');
       wrote = true;
     }
-    if (wrote) out.push(indent(depth), '}');
-    else out[open] = '{}';
+    if (wrote) {
+      out.push(indent(depth));
+      out.push('}');
+    } else out.set(open, '{}');
   } else out.push('null');
 }
 
@@ -135,26 +141,38 @@ function body(out: Out, o: Record<string, unknown>, t: FieldType | undefined, de
     const v = o[k];
     if (!isSet(v)) continue;
     const ft = fieldType(t, k);
+    out.push(pad);
+    out.push(key(k));
     if (ft?.k === 'struct' && isObject(v)) {
-      out.push(pad, key(k), ' {\n');
+      out.push(' {\n');
       body(out, v, ft, depth + 1, false);
-      out.push(pad, '}\n');
+      out.push(pad);
+      out.push('}\n');
     } else {
-      out.push(pad, key(k), ' = ');
+      out.push(' = ');
       expr(out, v, ft, depth);
       out.push('\n');
     }
   }
 }
 
+/** Writes one entry as HCL (one text of `out`). */
+function writeEntry(out: Out, entry: ConfigEntry): void {
+  body(out, apiBody(entry), ENTRY_SCHEMAS[entry.Kind], 0, true);
+  out.end();
+}
+
 /** Renders one entry as HCL. */
 export function entryToHcl(entry: ConfigEntry): string {
-  const out: Out = [];
-  body(out, apiBody(entry), ENTRY_SCHEMAS[entry.Kind], 0, true);
-  return out.join('');
+  const out = new TextChunks();
+  writeEntry(out, entry);
+  return out.finish()[0]!;
 }
 
 /** One artifact per entry, sorted by path. */
 export function emitHcl(entries: readonly ConfigEntry[]): Artifact[] {
-  return entries.map((e) => ({ path: entryFilePath('hcl', e, 'hcl'), content: entryToHcl(e) })).sort(byPath);
+  const out = new TextChunks();
+  for (const e of entries) writeEntry(out, e);
+  const texts = out.finish();
+  return entries.map((e, i) => ({ path: entryFilePath('hcl', e, 'hcl'), content: texts[i]! })).sort(byPath);
 }

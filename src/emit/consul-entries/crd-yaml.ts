@@ -1,0 +1,328 @@
+/**
+ * Writes a config entry's consul-k8s custom resource as YAML straight from the entry: byte for byte what
+ * `crdYaml(entryToCrd(entry))` prints (a property test holds the two equal), without building the resource as data
+ * first (a renamed copy of every struct, then a second walk to print it). It walks the entry with its schema, prints
+ * each struct's fields under their json tags in tag order (the order is worked out once per struct type and key list,
+ * see `KeyOrder`), and prints maps and free-form values with the direct YAML writer's own pieces (`block-yaml.ts`).
+ *
+ * It follows `entryToCrd` rule for rule (see `crd-mapping.ts`). Where the entry holds something outside the direct
+ * writer's subset, or a shape `entryToCrd` resolves in a way not worth repeating here (two fields with one json tag, a
+ * field named `__proto__`, a `Meta` that is not an object), it writes nothing and returns false: the caller then
+ * takes the reference path.
+ */
+import { ENTRY_SCHEMAS, type FieldType, type StructType } from '../../input/entries/schema.ts';
+import type { ConfigEntry } from '../../model/entries.ts';
+import { ENVIRONMENT_KEY, MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../../model/types.ts';
+import { BLOCK, FAILED, INLINE, indent, MAX_IMPLICIT_KEY, node, scalar, type Written } from '../block-yaml.ts';
+import { byCodeUnits, KeyOrder } from '../key-order.ts';
+import type { TextChunks } from '../text-chunks.ts';
+import { ANNOTATION_NAME, CRD_KINDS, camelField, kubeName, NO_CRD_FIELD } from './crd-mapping.ts';
+
+/** The intention's `spec.destination` and `spec.sources`, which `entryToCrd` sets itself. */
+const DESTINATION = Symbol('destination');
+const SOURCES = Symbol('sources');
+
+/** A struct's fields as the resource prints them: entry keys in json-tag order, with each tag as printed. */
+interface Plan {
+  readonly keys: readonly (string | symbol)[];
+  readonly tags: readonly string[];
+  /** For an intention: the entry key whose tag is `sources`. */
+  readonly sourcesKey: string | undefined;
+}
+
+/** No plan: the reference path prints this object. */
+const NONE: Plan = { keys: [], tags: [], sourcesKey: undefined };
+
+/** What a struct's field list leaves out or adds, by where the struct is. */
+type Place = 'top' | 'intentions' | 'nested' | 'source';
+
+/** Fields `entryToCrd` takes out of the spec (Name and Meta go to metadata). */
+const NOT_IN_SPEC: ReadonlySet<string> = new Set(['Kind', 'Name', 'Meta', 'Namespace', 'Partition']);
+
+function plan(keys: readonly string[], place: Place): Plan {
+  const fields: { key: string | symbol; tag: string }[] = [];
+  const tags = new Set<string>();
+  let sourcesKey: string | undefined;
+  for (const k of keys) {
+    if ((place === 'top' || place === 'intentions') && NOT_IN_SPEC.has(k)) continue;
+    if (NO_CRD_FIELD.has(k)) continue;
+    const tag = camelField(k);
+    if (tag === '__proto__' || tags.has(tag)) return NONE;
+    tags.add(tag);
+    if (place === 'intentions' && tag === 'destination') continue;
+    if (place === 'intentions' && tag === 'sources') sourcesKey = k;
+    else if (!(place === 'source' && tag === 'type')) fields.push({ key: k, tag });
+  }
+  if (place === 'intentions') fields.push({ key: DESTINATION, tag: 'destination' }, { key: SOURCES, tag: 'sources' });
+  fields.sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
+  const printed: string[] = [];
+  for (const f of fields) {
+    const tag = scalar(f.tag);
+    if (tag === undefined || tag.length > MAX_IMPLICIT_KEY) return NONE;
+    printed.push(tag);
+  }
+  return { keys: fields.map((f) => f.key), tags: printed, sourcesKey };
+}
+
+/** Plans per struct type and place (schemas are a fixed set of objects). */
+const plans = new Map<StructType, Map<Place, KeyOrder<Plan>>>();
+
+function planOf(o: object, t: StructType, place: Place): Plan {
+  let byPlace = plans.get(t);
+  if (byPlace === undefined) {
+    byPlace = new Map();
+    plans.set(t, byPlace);
+  }
+  let order = byPlace.get(place);
+  if (order === undefined) {
+    order = new KeyOrder((keys) => plan(keys, place));
+    byPlace.set(place, order);
+  }
+  return order.of(Object.keys(o));
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** `key: value` in a mapping (`key:` when the value starts on a new line), as `writeBlockMapping` prints a pair. */
+function pair(out: TextChunks, key: string, level: number, first: boolean, value: () => Written): Written {
+  if (!first) out.push(indent(level));
+  out.push(key);
+  const separator = out.mark;
+  out.push(': ');
+  const written = value();
+  if (written === BLOCK) out.set(separator, ':');
+  return written;
+}
+
+/** A struct's fields under their tags (`toSpec` of a struct, then `mapping`). */
+function struct(
+  out: TextChunks,
+  o: Record<string, unknown>,
+  t: StructType,
+  place: Place,
+  level: number,
+  compact: boolean,
+): Written {
+  const p = planOf(o, t, place);
+  if (p === NONE) return FAILED;
+  let wrote = false;
+  for (let i = 0; i < p.keys.length; i++) {
+    const k = p.keys[i] as string;
+    const v = o[k];
+    if (v === undefined) continue;
+    if (!compact || wrote) out.push(indent(level));
+    out.push(p.tags[i]!);
+    const separator = out.mark;
+    out.push(': ');
+    const written = spec(out, v, t.fields[k]?.type, level + 1, false);
+    if (written === FAILED) return FAILED;
+    if (written === BLOCK) out.set(separator, ':');
+    wrote = true;
+  }
+  if (!wrote) {
+    out.push('{}');
+    return INLINE;
+  }
+  return compact ? INLINE : BLOCK;
+}
+
+/** A non-empty list, each item written by `item` (`writeBlockSequence`). */
+function sequence(
+  out: TextChunks,
+  a: readonly unknown[],
+  level: number,
+  compact: boolean,
+  item: (x: unknown) => Written,
+): Written {
+  for (let i = 0; i < a.length; i++) {
+    if (!compact || i > 0) out.push(indent(level));
+    const dash = out.mark;
+    out.push('- ');
+    const x = a[i];
+    const written = x === undefined ? node(out, null, level + 1, true) : item(x);
+    if (written === FAILED) return FAILED;
+    if (written === BLOCK) out.set(dash, '-');
+  }
+  return compact ? INLINE : BLOCK;
+}
+
+/** A map's entries, keys as written (`toSpec` of a map, then `mapping`). */
+function map(out: TextChunks, o: Record<string, unknown>, value: FieldType, level: number, compact: boolean): Written {
+  let wrote = false;
+  for (const k of mapKeys.of(Object.keys(o))) {
+    const v = o[k];
+    if (v === undefined || k === '__proto__') continue;
+    const key = scalar(k);
+    if (key === undefined || key.length > MAX_IMPLICIT_KEY) return FAILED;
+    if (!compact || wrote) out.push(indent(level));
+    out.push(key);
+    const separator = out.mark;
+    out.push(': ');
+    const written = spec(out, v, value, level + 1, false);
+    if (written === FAILED) return FAILED;
+    if (written === BLOCK) out.set(separator, ':');
+    wrote = true;
+  }
+  if (!wrote) {
+    out.push('{}');
+    return INLINE;
+  }
+  return compact ? INLINE : BLOCK;
+}
+
+const mapKeys = new KeyOrder(byCodeUnits);
+
+/** The spec form of `v` (schema type `t`), written as `node` writes it (`toSpec`, then `node`). */
+function spec(out: TextChunks, v: unknown, t: FieldType | undefined, level: number, compact: boolean): Written {
+  if (t === undefined || t.k === 'any') return node(out, v, level, compact);
+  if (t.k === 'list' && t.go === '[]uint8' && Array.isArray(v)) {
+    return node(out, Buffer.from(v as number[]).toString('base64'), level, compact);
+  }
+  if (Array.isArray(v)) {
+    if (v.length === 0) return node(out, v, level, compact);
+    const item = t.k === 'list' ? t.item : undefined;
+    return sequence(out, v, level, compact, (x) => spec(out, x, item, level + 1, true));
+  }
+  if (!isObject(v)) return node(out, v, level, compact);
+  if (t.k === 'map') return map(out, v, t.value, level, compact);
+  if (t.k !== 'struct') return node(out, v, level, compact);
+  return struct(out, v, t, 'nested', level, compact);
+}
+
+/** `spec.sources`: the entry's sources, each without its `type` (always `consul`). */
+function sources(out: TextChunks, list: unknown, t: FieldType | undefined): Written {
+  if (!Array.isArray(list) || list.length === 0) {
+    out.push('[]');
+    return INLINE;
+  }
+  const item = t?.k === 'list' ? t.item : undefined;
+  return sequence(out, list, 2, false, (x) => {
+    if (!isObject(x)) return spec(out, x, item, 3, true);
+    // `entryToCrd` drops `type` from whatever `toSpec` made of the item: only a struct item is written here.
+    return item?.k === 'struct' ? struct(out, x, item, 'source', 3, true) : FAILED;
+  });
+}
+
+/** The entry's `metadata`: annotations from `Meta`, the labels, the name. */
+function metadata(out: TextChunks, name: string, meta: Record<string, unknown> | undefined): boolean {
+  out.push(indent(0));
+  out.push('metadata:');
+  if (meta !== undefined) {
+    let first = true;
+    for (const k of metaKeys.of(Object.keys(meta))) {
+      if (k === MANAGED_BY_KEY) continue;
+      const key = annotationKey(k);
+      if (key === null) continue;
+      const v = meta[k];
+      if (v === undefined) return false;
+      if (first) {
+        out.push(indent(1));
+        out.push('annotations:');
+      }
+      if (pair(out, key, 2, false, () => node(out, v, 3, false)) === FAILED) return false;
+      first = false;
+    }
+  }
+  out.push(indent(1));
+  out.push('labels:');
+  out.push(indent(2));
+  out.push(MANAGED_BY_LABEL);
+  const env = meta?.[ENVIRONMENT_KEY];
+  if (env !== undefined) {
+    if (typeof env !== 'string') return false;
+    if (ANNOTATION_NAME.test(env)) {
+      const value = scalar(env);
+      if (value === undefined) return false;
+      out.push(indent(2));
+      out.push('meshcc.io/environment: ');
+      out.push(value);
+    }
+  }
+  const kubeNameText = scalar(kubeName(name));
+  if (kubeNameText === undefined) return false;
+  out.push(indent(1));
+  out.push('name: ');
+  out.push(kubeNameText);
+  return true;
+}
+
+const metaKeys = new KeyOrder(byCodeUnits);
+const MANAGED_BY_LABEL = `app.kubernetes.io/managed-by: ${scalar(MANAGED_BY_VALUE)}`;
+
+/** The printed annotation key for a `Meta` key, or null when it is not kept (remembered; bounded). */
+function annotationKey(k: string): string | null {
+  let key = annotationKeys.get(k);
+  if (key === undefined) {
+    key = ANNOTATION_NAME.test(k) ? (scalar(`meshcc.io/${k}`) ?? null) : null;
+    if (annotationKeys.size >= 4096) annotationKeys.clear();
+    annotationKeys.set(k, key);
+  }
+  return key;
+}
+
+const annotationKeys = new Map<string, string | null>();
+
+const SPEC = `${indent(0)}spec:`;
+/** `spec.destination`, `{ name: Name }` for intentions, up to the name. */
+const DESTINATION_NAME = `${indent(1)}destination:${indent(2)}name: `;
+
+/** The whole document but its final newline; false when the reference path must print it. */
+function resource(out: TextChunks, e: Record<string, unknown>): boolean {
+  const { Kind, Name, Meta } = e;
+  if (typeof Kind !== 'string' || typeof Name !== 'string' || !Object.hasOwn(CRD_KINDS, Kind)) return false;
+  const schema = ENTRY_SCHEMAS[Kind];
+  const kind = scalar(CRD_KINDS[Kind]!);
+  if (schema === undefined || kind === undefined) return false;
+  if (Meta !== undefined && Meta !== null && !isObject(Meta)) return false;
+  out.push('apiVersion: consul.hashicorp.com/v1alpha1');
+  out.push(indent(0));
+  out.push('kind: ');
+  out.push(kind);
+  if (!metadata(out, Name, Meta ?? undefined)) return false;
+  const intentions = Kind === 'service-intentions';
+  const p = planOf(e, schema, intentions ? 'intentions' : 'top');
+  if (p === NONE) return false;
+  let wrote = false;
+  for (let i = 0; i < p.keys.length; i++) {
+    const k = p.keys[i]!;
+    let written: Written;
+    if (k === DESTINATION) {
+      const name = scalar(Name);
+      if (name === undefined) return false;
+      if (!wrote) out.push(SPEC);
+      out.push(DESTINATION_NAME);
+      out.push(name);
+      written = BLOCK;
+    } else if (k === SOURCES) {
+      if (!wrote) out.push(SPEC);
+      const sourcesKey = p.sourcesKey;
+      const list = sourcesKey === undefined ? undefined : e[sourcesKey];
+      const t = sourcesKey === undefined ? undefined : schema.fields[sourcesKey]?.type;
+      written = pair(out, p.tags[i]!, 1, false, () => sources(out, list, t));
+    } else {
+      const v = e[k as string];
+      if (v === undefined) continue;
+      if (!wrote) out.push(SPEC);
+      written = pair(out, p.tags[i]!, 1, false, () => spec(out, v, schema.fields[k as string]?.type, 2, false));
+    }
+    if (written === FAILED) return false;
+    wrote = true;
+  }
+  return true;
+}
+
+/**
+ * Writes `entry`'s custom resource into `out` (the text is not ended) and returns true, or writes nothing and returns
+ * false when the reference path must print it.
+ */
+export function writeEntryCrd(out: TextChunks, entry: ConfigEntry): boolean {
+  const start = out.mark;
+  if (!resource(out, entry as unknown as Record<string, unknown>)) {
+    out.truncate(start);
+    return false;
+  }
+  out.push('\n');
+  return true;
+}
