@@ -95,6 +95,18 @@ function resolverTargets(chain: CompiledChain, node: ChainNode | undefined): Leg
   return out;
 }
 
+/** `describeMatch` per route definition (definitions are frozen and shared by every chain of a router entry). */
+const matches = new WeakMap<ServiceRoute, string>();
+
+function matchOf(definition: ServiceRoute): string {
+  let m = matches.get(definition);
+  if (m === undefined) {
+    m = describeMatch(definition);
+    matches.set(definition, m);
+  }
+  return m;
+}
+
 function routeLabel(r: LegRoute): string {
   return r.isDefault ? 'default route' : `route ${r.index + 1} (${r.match})`;
 }
@@ -103,44 +115,65 @@ function splitLabel(s: LegSplit): string {
   return `split ${s.index + 1} (${s.weight}%)`;
 }
 
-/** Follows a node to the resolvers it leads to, appending legs. */
-function walk(chain: CompiledChain, name: string, route: LegRoute | undefined, out: ChainLeg[], depth: number): void {
+/** A leg without its targets: what the chain's nodes alone decide. */
+interface LegShape {
+  readonly route?: LegRoute;
+  readonly split?: LegSplit;
+  readonly resolver: string;
+  readonly label: string;
+}
+
+/** Follows a node to the resolvers it leads to, appending leg shapes. */
+function walk(chain: CompiledChain, name: string, route: LegRoute | undefined, out: LegShape[], depth: number): void {
   const node = chain.Nodes[name];
   if (!node || depth > 8) return;
   if (node.Type === 'resolver') {
     const label = route ? routeLabel(route) : '';
-    out.push({ ...(route ? { route } : {}), resolver: name, targets: resolverTargets(chain, node), label });
+    out.push(route ? { route, resolver: name, label } : { resolver: name, label });
     return;
   }
   if (node.Type === 'splitter') {
-    (node.Splits ?? []).forEach((s, index) => {
+    const splits = node.Splits ?? [];
+    for (let index = 0; index < splits.length; index++) {
+      const s = splits[index]!;
       const split: LegSplit = { index, weight: s.Weight ?? 0, definition: s.Definition };
       const next = chain.Nodes[s.NextNode];
       const label = route ? `${routeLabel(route)} → ${splitLabel(split)}` : splitLabel(split);
       if (next?.Type === 'resolver') {
-        out.push({
-          ...(route ? { route } : {}),
-          split,
-          resolver: s.NextNode,
-          targets: resolverTargets(chain, next),
-          label,
-        });
+        out.push(route ? { route, split, resolver: s.NextNode, label } : { split, resolver: s.NextNode, label });
       }
-    });
+    }
     return;
   }
   if (node.Type === 'router' && route === undefined) {
     const routes = node.Routes ?? [];
-    routes.forEach((r, index) => {
+    for (let index = 0; index < routes.length; index++) {
+      const r = routes[index]!;
       const legRoute: LegRoute = {
         index,
         isDefault: isCatchAll(chain, r.Definition, index, routes.length),
-        match: describeMatch(r.Definition),
+        match: matchOf(r.Definition),
         definition: r.Definition,
       };
       walk(chain, r.NextNode, legRoute, out, depth + 1);
-    });
+    }
   }
+}
+
+/**
+ * Leg shapes per `Nodes` object: the chains of one destination compiled for different mesh-gateway modes share their
+ * nodes (`chain-mode-variant.ts`) and differ only in their targets.
+ */
+const shapesMemo = new WeakMap<object, { readonly chain: CompiledChain; readonly shapes: readonly LegShape[] }>();
+
+function legShapes(chain: CompiledChain): readonly LegShape[] {
+  const seen = shapesMemo.get(chain.Nodes);
+  if (seen && seen.chain.StartNode === chain.StartNode && seen.chain.ServiceName === chain.ServiceName)
+    return seen.shapes;
+  const shapes: LegShape[] = [];
+  walk(chain, chain.StartNode, undefined, shapes, 0);
+  shapesMemo.set(chain.Nodes, { chain, shapes });
+  return shapes;
 }
 
 /**
@@ -154,7 +187,21 @@ export function chainLegs(chain: CompiledChain): readonly ChainLeg[] {
   let out = legsMemo.get(chain);
   if (!out) {
     const legs: ChainLeg[] = [];
-    walk(chain, chain.StartNode, undefined, legs, 0);
+    for (const shape of legShapes(chain)) {
+      // Legs ending at the same resolver have the same targets (one list; a chain has a few legs).
+      let targets = legs.find((l) => l.resolver === shape.resolver)?.targets;
+      targets ??= resolverTargets(chain, chain.Nodes[shape.resolver]);
+      const { route, split, resolver, label } = shape;
+      legs.push(
+        route
+          ? split
+            ? { route, split, resolver, targets, label }
+            : { route, resolver, targets, label }
+          : split
+            ? { split, resolver, targets, label }
+            : { resolver, targets, label },
+      );
+    }
     out = Object.freeze(legs);
     legsMemo.set(chain, out);
   }

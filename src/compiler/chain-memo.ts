@@ -13,7 +13,8 @@ import type {
 } from '../model/entries.ts';
 import { flat } from '../model/flat-string.ts';
 import { validateEntry } from '../model/validate-entry.ts';
-import { routeDefinition, splitDefinition } from './passes/l7-definitions.ts';
+import { defaultRouteDefinition, routeDefinition, splitDefinition } from './passes/l7-definitions.ts';
+import { orDefault } from './service-map.ts';
 import { serviceSni, targetId } from './sni.ts';
 import { validateResolver } from './validate-resolver.ts';
 
@@ -24,21 +25,49 @@ export interface TargetNames {
   readonly sni: string;
 }
 
-/** A map of maps, one level per part of a target's identity: no key string is built per lookup. */
-type Level<V> = Map<string, V>;
+/** The names of a service's router and splitter nodes. */
+export interface L7Names {
+  readonly namespace: string;
+  readonly partition: string;
+  /** `<svc>.<ns>.<ap>`. */
+  readonly name: string;
+  readonly routerKey: string;
+  readonly splitterKey: string;
+}
+
+/** A target's names with the parts (besides the service) they were built for. */
+interface NamedTarget {
+  readonly subset: string;
+  readonly namespace: string;
+  readonly partition: string;
+  readonly datacenter: string;
+  readonly names: TargetNames;
+}
 
 export class ChainMemo {
-  /** partition → namespace → datacenter → service → subset → names. */
-  private readonly names: Level<Level<Level<Level<Level<TargetNames>>>>> = new Map();
+  /**
+   * Per service, the names of each of its targets: a service has a few (subsets × datacenters), so a short list beats a
+   * map per part (no key string is built per lookup either).
+   */
+  private readonly names = new Map<string, NamedTarget[]>();
+  /** Per service, its router/splitter node names by namespace and partition. */
+  private readonly l7 = new Map<string, L7Names[]>();
   /** `null` when Consul accepts the resolver. */
   private readonly problems = new Map<ServiceResolverEntry, string | null>();
 
   /** `null` when Consul accepts the router or splitter. */
   private readonly l7Problems = new Map<ServiceRouterEntry | ServiceSplitterEntry, string | null>();
   private readonly routes = new Map<ServiceRouterEntry, readonly ServiceRoute[]>();
+  private readonly defaultRoutes = new Map<ServiceRouterEntry, ServiceRoute>();
   private readonly splits = new Map<ServiceSplitterEntry, readonly ServiceSplit[]>();
 
   constructor(readonly trustDomain: string) {}
+
+  /** Records that Consul's `Validate()` accepts an entry (its caller ran `validateEntry`), so it is not checked again. */
+  accepted(entry: ServiceResolverEntry | ServiceRouterEntry | ServiceSplitterEntry): void {
+    if (entry.Kind === 'service-resolver') this.problems.set(entry, null);
+    else this.l7Problems.set(entry, null);
+  }
 
   /** Consul's message for the first problem of a router or splitter entry (its `Validate`), or undefined. */
   l7Problem(entry: ServiceRouterEntry | ServiceSplitterEntry): string | undefined {
@@ -60,6 +89,16 @@ export class ChainMemo {
     return defs;
   }
 
+  /** Consul's catch-all route of a router entry (the last route of its router node; built once per entry). */
+  defaultRouteDefinition(entry: ServiceRouterEntry): ServiceRoute {
+    let def = this.defaultRoutes.get(entry);
+    if (def === undefined) {
+      def = defaultRouteDefinition(entry.Name, orDefault(entry.Namespace), orDefault(entry.Partition));
+      this.defaultRoutes.set(entry, def);
+    }
+    return def;
+  }
+
   /** The normalised `Definition` of each split of a splitter entry (built once per entry). */
   splitDefinitions(entry: ServiceSplitterEntry): readonly ServiceSplit[] {
     let defs = this.splits.get(entry);
@@ -72,15 +111,39 @@ export class ChainMemo {
 
   /** The names of a local target (namespace, partition and datacenter already filled in). */
   targetNames(service: string, subset: string, namespace: string, partition: string, datacenter: string): TargetNames {
-    const byService = level(level(level(this.names, partition), namespace), datacenter);
-    const bySubset = level(byService, service);
-    let names = bySubset.get(subset);
-    if (names === undefined) {
-      const parts = { service, subset, namespace, partition, datacenter };
-      const id = targetId(parts);
-      names = { id, nodeKey: flat(`resolver:${id}`), sni: flat(serviceSni(parts, this.trustDomain)) };
-      bySubset.set(subset, names);
+    let list = this.names.get(service);
+    if (list === undefined) {
+      list = [];
+      this.names.set(service, list);
     }
+    for (const t of list) {
+      if (t.subset === subset && t.datacenter === datacenter && t.namespace === namespace && t.partition === partition)
+        return t.names;
+    }
+    const parts = { service, subset, namespace, partition, datacenter };
+    const id = targetId(parts);
+    const names = { id, nodeKey: flat(`resolver:${id}`), sni: flat(serviceSni(parts, this.trustDomain)) };
+    list.push({ subset, namespace, partition, datacenter, names });
+    return names;
+  }
+
+  /** The name of a service's router and splitter nodes, `<svc>.<ns>.<ap>`, and their node keys (built once). */
+  l7Names(service: string, namespace: string, partition: string): L7Names {
+    let list = this.l7.get(service);
+    if (list === undefined) {
+      list = [];
+      this.l7.set(service, list);
+    }
+    for (const n of list) if (n.namespace === namespace && n.partition === partition) return n;
+    const name = flat(`${service}.${namespace}.${partition}`);
+    const names = {
+      namespace,
+      partition,
+      name,
+      routerKey: flat(`router:${name}`),
+      splitterKey: flat(`splitter:${name}`),
+    };
+    list.push(names);
     return names;
   }
 
@@ -93,13 +156,4 @@ export class ChainMemo {
     }
     return problem ?? undefined;
   }
-}
-
-function level<V>(parent: Level<Level<V>>, key: string): Level<V> {
-  let child = parent.get(key);
-  if (child === undefined) {
-    child = new Map();
-    parent.set(key, child);
-  }
-  return child;
 }

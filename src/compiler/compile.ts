@@ -13,10 +13,11 @@
  */
 import { ChainCompileFailed } from '../diagnostics/codes/resolution.ts';
 import { compareDiagnostics, type Diagnostic, diag, type PassResult } from '../diagnostics/diagnostic.ts';
-import type { ConfigEntry } from '../model/entries.ts';
+import type { ConfigEntry, ServiceDefaultsEntry } from '../model/entries.ts';
 import {
   ENVIRONMENT_KEY,
   type EntryDecl,
+  type GatewayMode,
   MANAGED_BY_KEY,
   MANAGED_BY_VALUE,
   type MeshModel,
@@ -25,8 +26,9 @@ import {
 } from '../model/types.ts';
 import { ChainMemo } from './chain-memo.ts';
 import { buildEntryIndex, type EntryIndex } from './entry-index.ts';
+import { chainWithMode } from './passes/chain-mode-variant.ts';
 import { checkPlatform } from './passes/check-platform.ts';
-import { type ChainResult, compileChain } from './passes/compile-chains.ts';
+import { type ChainBaseResult, type ChainResult, compileChainBase } from './passes/compile-chains.ts';
 import { type ResolvedUpstream, resolveGatewayModes } from './passes/resolve-gateway-modes.ts';
 import { OverridesTable, upstreamChainOverrides } from './passes/resolve-upstream-config.ts';
 import { ServiceMap } from './service-map.ts';
@@ -49,27 +51,63 @@ export function effectiveEntries(model: MeshModel): PassResult<EntryDecl[]> {
   };
 }
 
+/** One destination compiled in one datacenter with one set of protocol/timeout overrides, and its mode variants. */
+interface ChainFamily {
+  readonly dc: string;
+  /** The overrides without a mesh-gateway mode (one shared object per distinct set, see `OverridesTable`). */
+  readonly overrides: ChainOverrides;
+  readonly base: ChainBaseResult;
+  /** The result per mode override asked for so far (a few: none, local, remote). */
+  readonly byMode: { readonly mode: GatewayMode | undefined; readonly result: ChainResult }[];
+}
+
+/** What the chain pass keeps per destination service: looked up once per upstream. */
+interface Destination {
+  /** Its service-defaults (`null`: none), which the overrides of every upstream to it read. */
+  readonly serviceDefaults: ServiceDefaultsEntry | null;
+  /** Its chain families: a few (datacenters × protocol/timeout overrides), so a short list. */
+  readonly families: ChainFamily[];
+}
+
 /**
- * Compiled chains by destination, then (datacenter, overrides): a destination is compiled in a few datacenters with a
- * few overrides (one shared object per distinct overrides, see `OverridesTable`), so a short list per destination.
+ * Compiled chains by destination, then (datacenter, overrides without mode), then mode. The mesh-gateway mode of the
+ * request only changes the chain's targets (`chainWithMode`), so each destination is compiled once per datacenter and
+ * protocol/timeout, not once per mode.
  */
 class ChainCache {
-  private readonly byDestination = new ServiceMap<{ dc: string; overrides: ChainOverrides; result: ChainResult }[]>();
+  private readonly byDestination = new ServiceMap<Destination>();
 
-  get(u: UpstreamDecl, datacenter: string, overrides: ChainOverrides): ChainResult | undefined {
-    const list = this.byDestination.get(u.destinationName, u.destinationNamespace, u.destinationPartition);
-    if (list) for (const c of list) if (c.dc === datacenter && c.overrides === overrides) return c.result;
-    return undefined;
-  }
+  constructor(private readonly index: EntryIndex) {}
 
-  set(u: UpstreamDecl, datacenter: string, overrides: ChainOverrides, result: ChainResult): void {
-    let list = this.byDestination.get(u.destinationName, u.destinationNamespace, u.destinationPartition);
-    if (!list) {
-      list = [];
-      this.byDestination.set(u.destinationName, u.destinationNamespace, u.destinationPartition, list);
+  destination(u: UpstreamDecl): Destination {
+    const { destinationName: name, destinationNamespace: ns, destinationPartition: ap } = u;
+    let d = this.byDestination.get(name, ns, ap);
+    if (!d) {
+      d = { serviceDefaults: this.index.serviceDefaults(name, ns, ap)?.entry ?? null, families: [] };
+      this.byDestination.set(name, ns, ap, d);
     }
-    list.push({ dc: datacenter, overrides, result });
+    return d;
   }
+}
+
+function findFamily(d: Destination, dc: string, overrides: ChainOverrides): ChainFamily | undefined {
+  for (const f of d.families) if (f.dc === dc && f.overrides === overrides) return f;
+  return undefined;
+}
+
+function addFamily(d: Destination, dc: string, overrides: ChainOverrides, base: ChainBaseResult): ChainFamily {
+  const f: ChainFamily = { dc, overrides, base, byMode: [] };
+  d.families.push(f);
+  return f;
+}
+
+/** The result of a family for one mode override: the same object for every upstream asking for it. */
+function variant(f: ChainFamily, mode: GatewayMode | undefined): ChainResult {
+  for (const v of f.byMode) if (v.mode === mode) return v.result;
+  const b = f.base;
+  const result = 'error' in b ? b : { chain: chainWithMode(b.base, mode) };
+  f.byMode.push({ mode, result });
+  return result;
 }
 
 /** A chain Consul (or meshcc) would not compile, reported at the upstream that asks for it. */
@@ -111,37 +149,50 @@ function compiledUpstream(
 
 /**
  * Pass: compiles the chain of every resolved upstream. Chains are pure functions of (service, datacenter,
- * overrides), so each distinct request is compiled once and shared.
+ * overrides), so each distinct request is compiled once and shared (and each mode override derived, not compiled).
  */
 export function compileUpstreamChains(
   model: MeshModel,
   index: EntryIndex,
   resolved: readonly ResolvedUpstream[],
 ): PassResult<CompiledUpstream[]> {
-  const cache = new ChainCache();
+  const cache = new ChainCache(index);
   const memo = new ChainMemo(model.trustDomain);
   const overridesTable = new OverridesTable();
   const diagnostics: Diagnostic[] = [];
   const value: CompiledUpstream[] = [];
   for (const { instance, upstream, mode } of resolved) {
     const targetDatacenter = upstream.datacenter ?? instance.datacenter;
-    const overrides = upstreamChainOverrides(instance, upstream, index, mode, overridesTable);
-    let result = cache.get(upstream, targetDatacenter, overrides);
-    if (!result) {
-      result = compileChain(
-        {
-          serviceName: upstream.destinationName,
-          namespace: upstream.destinationNamespace,
-          partition: upstream.destinationPartition,
-          evaluateInDatacenter: targetDatacenter,
-          trustDomain: model.trustDomain,
-          entries: index,
-          overrides,
-        },
-        memo,
+    const destination = cache.destination(upstream);
+    const overrides = upstreamChainOverrides(
+      instance,
+      upstream,
+      index,
+      mode,
+      overridesTable,
+      destination.serviceDefaults,
+    );
+    const baseOverrides = overridesTable.withoutMode(overrides);
+    const family =
+      findFamily(destination, targetDatacenter, baseOverrides) ??
+      addFamily(
+        destination,
+        targetDatacenter,
+        baseOverrides,
+        compileChainBase(
+          {
+            serviceName: upstream.destinationName,
+            namespace: upstream.destinationNamespace,
+            partition: upstream.destinationPartition,
+            evaluateInDatacenter: targetDatacenter,
+            trustDomain: model.trustDomain,
+            entries: index,
+            overrides: baseOverrides,
+          },
+          memo,
+        ),
       );
-      cache.set(upstream, targetDatacenter, overrides, result);
-    }
+    const result = variant(family, overrides.meshGateway);
     if ('error' in result) diagnostics.push(chainDiagnostic(upstream, targetDatacenter, result.error));
     value.push(compiledUpstream(instance, upstream, targetDatacenter, mode, result));
   }

@@ -6,8 +6,23 @@
 import { isAbsolute, relative } from 'node:path';
 import type { ServiceRoute } from '../model/entries.ts';
 import { type ChainLeg, chainLegs, hasL7 } from './chain-legs.ts';
+import { describeProblem, hopsText, type TargetPath, type UpstreamReach } from './reach.ts';
 import { type HttpRequest, routeRequest } from './route-match.ts';
-import type { ChainNode, ChainTarget, CompiledChain, CompiledUpstream, ModeLayer } from './types.ts';
+import type { ChainNode, ChainTarget, CompiledChain, CompiledUpstream, ModeLayer, ModeLayerKind } from './types.ts';
+
+/** How reach follows a chain's peer targets into the peer (`meshReachReport`), by target ID. */
+export type PeerLegs = ReadonlyMap<string, TargetPath>;
+
+/** The lines of a leg into a peer: the SNI the exporter assigns, and the path with whether it gets through. */
+function peerLegLines(t: TargetPath | undefined, pad: string, inChain = true): string[] {
+  if (!t) return [];
+  const status = t.reachable ? 'reachable' : `UNREACHABLE: ${t.problems.map(describeProblem).join('; ')}`;
+  const why = inChain ? "; the chain carries none, Consul fills it in from the peer's trust domain" : '';
+  return [
+    `${pad}SNI ${t.sni || '-'} (assigned by the exporting cluster${why})`,
+    `${pad}path ${hopsText(t.hops)}  [${status}]`,
+  ];
+}
 
 /** A target of a resolver, in the order a proxy tries them. */
 export interface OrderedTarget {
@@ -38,17 +53,28 @@ function modeText(t: ChainTarget): string {
   return t.MeshGateway.Mode ?? 'default (none)';
 }
 
-function targetLines(chain: CompiledChain, indent: string, callerDc?: string, node?: ChainNode): string[] {
+function targetLines(
+  chain: CompiledChain,
+  indent: string,
+  callerDc?: string,
+  node?: ChainNode,
+  peerLegs?: PeerLegs,
+): string[] {
   const rows = node ? resolverTargets(chain, node) : orderedTargets(chain);
   const width = Math.max(0, ...rows.map((r) => r.role.length));
   return rows.flatMap(({ role, target: t }) => {
     const where = t.Peer ? `peer ${t.Peer}` : `datacenter ${t.Datacenter}`;
     const local = callerDc !== undefined && t.Datacenter === callerDc ? ' (same datacenter: dialed directly)' : '';
-    return [
+    const pad = `${indent}${' '.repeat(width)}  `;
+    const head = [
       `${indent}${role.padEnd(width)}  ${t.ID}`,
-      `${indent}${' '.repeat(width)}  ${where}, mesh gateway ${modeText(t)}${local}, connect timeout ${t.ConnectTimeout}`,
-      `${indent}${' '.repeat(width)}  SNI ${t.SNI}${t.External ? ' (external)' : ''}`,
+      `${pad}${where}, mesh gateway ${modeText(t)}${local}, connect timeout ${t.ConnectTimeout}`,
     ];
+    if (t.Peer) {
+      const leg = peerLegLines(peerLegs?.get(t.ID), pad);
+      return [...head, ...(leg.length > 0 ? leg : [`${pad}SNI - (filled in by Consul from the peer's trust domain)`])];
+    }
+    return [...head, `${pad}SNI ${t.SNI}${t.External ? ' (external)' : ''}`];
   });
 }
 
@@ -169,11 +195,12 @@ function legLines(
   indent: string,
   callerDc?: string,
   legs: readonly ChainLeg[] = chainLegs(chain),
+  peerLegs?: PeerLegs,
 ): string[] {
   const lines: string[] = [];
   for (const leg of legs) {
     lines.push(`${indent}${leg.label} → ${leg.resolver.replace(/^resolver:/, '')}${legDetails(leg)}`);
-    lines.push(...targetLines(chain, `${indent}    `, callerDc, chain.Nodes[leg.resolver]));
+    lines.push(...targetLines(chain, `${indent}    `, callerDc, chain.Nodes[leg.resolver], peerLegs));
   }
   return lines;
 }
@@ -211,7 +238,7 @@ function layerLine(layer: ModeLayer, index: number, winner: number, cwd: string 
  * The precedence ladder of one upstream (each layer's value, the winner, the shadowed ones) and its targets.
  * Source files are shown relative to `cwd` when given.
  */
-export function renderExplainText(u: CompiledUpstream, cwd?: string): string {
+export function renderExplainText(u: CompiledUpstream, cwd?: string, peerLegs?: PeerLegs): string {
   const ladder = u.mode.ladder;
   const winner = ladder.findIndex((l) => l.kind === u.mode.from);
   const lines = [
@@ -227,13 +254,42 @@ export function renderExplainText(u: CompiledUpstream, cwd?: string): string {
     lines.push(
       `${router ? 'routes, first match wins' : 'splits'} (chain compiled in ${u.targetDatacenter}, protocol ${u.chain.Protocol}):`,
     );
-    lines.push(...legLines(u.chain, '  ', u.datacenter));
+    lines.push(...legLines(u.chain, '  ', u.datacenter, undefined, peerLegs));
   } else if (u.chain) {
     lines.push(`targets (chain compiled in ${u.targetDatacenter}, protocol ${u.chain.Protocol}):`);
-    lines.push(...targetLines(u.chain, '  ', u.datacenter));
+    lines.push(...targetLines(u.chain, '  ', u.datacenter, undefined, peerLegs));
   } else if (u.error) {
     lines.push('no targets: Consul refuses this chain:');
     lines.push(`  ${u.error.message}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * An upstream to a peer's service (`destination_peer`): Consul compiles no chain for it, so its mode comes from its
+ * own ladder (`peerUpstreamLadder`) and its one target from `reach` (the SNI the exporter assigns, the path through
+ * the gateways, what stops it).
+ */
+export function renderPeerUpstreamText(
+  r: UpstreamReach,
+  mode: { readonly mode: string; readonly from: ModeLayerKind; readonly layers: readonly ModeLayer[] },
+  cwd?: string,
+): string {
+  const t = r.targets[0];
+  const peer = r.targetDatacenter.replace(/^peer:/, '');
+  const winner = mode.layers.findIndex((l) => l.kind === mode.from);
+  const lines = [
+    `upstream ${r.destination} of ${r.service} in ${r.datacenter} from peer ${peer} (destination_peer) (${r.path})`,
+    `mesh gateway mode: ${mode.mode} (decided by ${mode.from})`,
+    '',
+    'precedence, highest first:',
+    ...mode.layers.map((l, i) => layerLine(l, i, winner, cwd)),
+    '',
+    `target (no discovery chain: Consul compiles none for an upstream with a peer; the sidecar dials the imported service):`,
+  ];
+  if (t) {
+    lines.push(`  primary  ${t.targetId}`, `           peer ${peer}, mesh gateway ${t.mode}`);
+    lines.push(...peerLegLines(t, '           ', false));
   }
   return `${lines.join('\n')}\n`;
 }

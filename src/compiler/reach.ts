@@ -209,7 +209,11 @@ export function chainTargets(u: CompiledUpstream): readonly ChainTargetRef[] {
 const targetsMemo = new WeakMap<CompiledChain, readonly ChainTargetRef[]>();
 
 function computeChainTargets(chain: CompiledChain): ChainTargetRef[] {
-  if (hasL7(chain)) return chainLegs(chain).flatMap((leg) => leg.targets.map((t) => ({ ...t, leg })));
+  if (hasL7(chain)) {
+    const refs: ChainTargetRef[] = [];
+    for (const leg of chainLegs(chain)) for (const t of leg.targets) refs.push({ role: t.role, target: t.target, leg });
+    return refs;
+  }
   const start = chain.Nodes[chain.StartNode];
   const resolvers =
     start?.Type === 'resolver'
@@ -469,6 +473,16 @@ export function reachReport(
   return upstreams.map((u) => reachUpstream(index, u));
 }
 
+/** A path as text: `sidecar:web-sidecar-proxy@dc1 → local-gateway:mesh-gateway@dc1(10.1.0.10:8443) → ...`. */
+export function hopsText(hops: readonly Hop[]): string {
+  return hops
+    .map(
+      (h) =>
+        `${h.kind === 'sidecar' ? 'sidecar' : h.kind}:${h.name}@${h.datacenter}${h.address ? `(${h.address})` : ''}`,
+    )
+    .join(' → ');
+}
+
 /** Human-readable report: one block per upstream, one line per target with its hops. */
 export function renderReach(reports: readonly UpstreamReach[]): string {
   const lines: string[] = [];
@@ -485,12 +499,7 @@ export function renderReach(reports: readonly UpstreamReach[]): string {
         const lr = r.legs?.find((l) => l.label === leg);
         lines.push(`  ${leg}: ${lr?.reachable === false ? 'UNREACHABLE' : 'reachable'}`);
       }
-      const hops = t.hops
-        .map(
-          (h) =>
-            `${h.kind === 'sidecar' ? 'sidecar' : h.kind}:${h.name}@${h.datacenter}${h.address ? `(${h.address})` : ''}`,
-        )
-        .join(' → ');
+      const hops = hopsText(t.hops);
       const status = t.reachable ? 'ok' : `unreachable: ${t.problems.map(describeProblem).join('; ')}`;
       const same = t.datacenter === r.datacenter ? ' (same datacenter: no gateway)' : '';
       const pad = t.leg !== undefined ? '  ' : '';

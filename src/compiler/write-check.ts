@@ -53,18 +53,13 @@ export function relatedServices(e: ConfigEntry): string[] {
   return [...out];
 }
 
-function identity(e: ConfigEntry): string {
-  return e.Kind === 'proxy-defaults'
-    ? `proxy-defaults/${orDefault(e.Partition)}`
-    : `${e.Kind}/${sid(e.Name, e.Namespace, e.Partition)}`;
-}
-
 /** The store as the simulated writes leave it: entries by kind and service, and who links to whom. */
 export class WriteSimulator {
   private readonly byKind = new Map<string, ServiceMap<Indexed<ConfigEntry>>>();
-  private readonly current = new Map<string, ConfigEntry>();
-  /** service → identities of graph entries that name it. */
-  private readonly linkedFrom = new Map<string, Set<string>>();
+  /** The routers, splitters and resolvers stored. */
+  private readonly graphEntries = new Set<ConfigEntry>();
+  /** service → the stored graph entries that name it. */
+  private readonly linkedFrom = new Map<string, Set<ConfigEntry>>();
   private readonly memo = new ChainMemo(CHECK_TRUST_DOMAIN);
   /** The entry being proposed: lookups see it in place of the stored one. */
   private proposedIndexed: Indexed<ConfigEntry> | undefined;
@@ -106,8 +101,7 @@ export class WriteSimulator {
   private affected(e: ConfigEntry): string[] {
     const out = new Set<string>();
     if (e.Kind === 'proxy-defaults') {
-      for (const [, stored] of this.current)
-        if (GRAPH_KINDS.has(stored.Kind)) out.add(sid(stored.Name, stored.Namespace, stored.Partition));
+      for (const stored of this.graphEntries) out.add(sid(stored.Name, stored.Namespace, stored.Partition));
       if (GRAPH_KINDS.has(e.Kind)) out.add(sid(e.Name));
     } else if (e.Kind === 'service-intentions') {
       return [];
@@ -118,10 +112,8 @@ export class WriteSimulator {
       const alone = !this.withGraphEntry.has(own) && (this.linkedFrom.get(own)?.size ?? 0) === 0;
       if (alone && (e.Kind === 'service-defaults' || this.plainResolver(e))) return [];
       out.add(own);
-      for (const id of this.linkedFrom.get(own) ?? []) {
-        const linker = this.current.get(id);
-        if (linker) out.add(sid(linker.Name, linker.Namespace, linker.Partition));
-      }
+      for (const linker of this.linkedFrom.get(own) ?? [])
+        out.add(sid(linker.Name, linker.Namespace, linker.Partition));
     }
     return [...out].sort();
   }
@@ -136,6 +128,8 @@ export class WriteSimulator {
     const invalid = validated ? [] : validateEntry(e);
     // A resolver's Failover is a Go map: Consul meets its keys in random order, so any key's error may come first.
     if (invalid.length > 0) return e.Kind === 'service-resolver' ? invalid : invalid.slice(0, 1);
+    if (e.Kind === 'service-resolver' || e.Kind === 'service-router' || e.Kind === 'service-splitter')
+      this.memo.accepted(e);
     const errors: string[] = [];
     this.proposedIndexed = { entry: e, decl: { path: 'proposed', entry: e, origin: 'file' } as EntryDecl };
     try {
@@ -184,14 +178,22 @@ export class WriteSimulator {
   }
 
   private store(e: ConfigEntry): void {
-    const id = identity(e);
-    const prev = this.current.get(id);
-    if (prev && GRAPH_KINDS.has(prev.Kind)) for (const s of relatedServices(prev)) this.linkedFrom.get(s)?.delete(id);
-    this.current.set(id, e);
-    const decl = { path: id, entry: e, origin: 'file' } as EntryDecl;
-    if (e.Kind === 'proxy-defaults') this.table(e.Kind).set('global', 'default', e.Partition, { entry: e, decl });
-    else this.table(e.Kind).set(e.Name, e.Namespace, e.Partition, { entry: e, decl });
+    const table = this.table(e.Kind);
+    const name = e.Kind === 'proxy-defaults' ? 'global' : e.Name;
+    const namespace = e.Kind === 'proxy-defaults' ? 'default' : e.Namespace;
+    const prev = table.get(name, namespace, e.Partition)?.entry;
+    if (prev && GRAPH_KINDS.has(prev.Kind)) {
+      this.graphEntries.delete(prev);
+      for (const s of relatedServices(prev)) this.linkedFrom.get(s)?.delete(prev);
+    }
+    const path =
+      e.Kind === 'proxy-defaults'
+        ? `proxy-defaults/${orDefault(e.Partition)}`
+        : `${e.Kind}/${sid(name, namespace, e.Partition)}`;
+    const decl = { path, entry: e, origin: 'file' } as EntryDecl;
+    table.set(name, namespace, e.Partition, { entry: e, decl });
     if (GRAPH_KINDS.has(e.Kind)) {
+      this.graphEntries.add(e);
       this.withGraphEntry.add(sid(e.Name, e.Namespace, e.Partition));
       for (const s of relatedServices(e)) {
         let set = this.linkedFrom.get(s);
@@ -199,7 +201,7 @@ export class WriteSimulator {
           set = new Set();
           this.linkedFrom.set(s, set);
         }
-        set.add(id);
+        set.add(e);
       }
     }
   }

@@ -77,7 +77,8 @@ export function replicationPolicy(): PolicyRules {
 /**
  * Rules of the token `meshcc apply` uses in a peered cluster's primary: generate, establish and read peerings
  * (`peering:write`), write the `mesh`, `exported-services` and `proxy-defaults` entries (`mesh:write`) and the
- * service entries and intentions (`service_prefix` write, intentions write).
+ * service entries and intentions (`service_prefix` write, intentions write), and read the catalog's mesh gateways
+ * (`node_prefix` read) before a broken peering is re-established.
  */
 export function peeringReconcilePolicy(): PolicyRules {
   return {
@@ -85,7 +86,12 @@ export function peeringReconcilePolicy(): PolicyRules {
     description: 'meshcc apply in a peered cluster: peerings, mesh-wide and service config entries',
     peering: 'write',
     mesh: 'write',
-    rules: [{ resource: 'service_prefix', name: '', policy: 'write', intentions: 'write' }],
+    rules: [
+      // Reading whether the accepting cluster has a mesh gateway registered (the catalog hides instances on nodes
+      // the token cannot read) before a broken peering is deleted.
+      { resource: 'node_prefix', name: '', policy: 'read' },
+      { resource: 'service_prefix', name: '', policy: 'write', intentions: 'write' },
+    ],
   };
 }
 

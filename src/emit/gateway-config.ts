@@ -19,8 +19,9 @@
  * - Peering (peered meshes, `options.peering`, gateways in the cluster's primary only; see `gateway-peering.ts`):
  *   `routes.peering` (local servers discovered) with `PeerThroughMeshGateways`, `routes.peers` (each peer's server
  *   and imported-service names to its gateways' WAN endpoints) and `routes.local` entries for exported services'
- *   `...external...` names. With `routes.peering` the gateway registers itself (Consul puts the registered mesh
- *   gateways' WAN addresses into peering tokens).
+ *   `...external...` names. Such a gateway always registers itself: Consul puts the registered mesh gateways' WAN
+ *   addresses into peering tokens (`PeerThroughMeshGateways`), replicates exported services to importers as the
+ *   registered gateway and gives sidecars in mode `local` the registered local gateways.
  */
 import { isIP } from 'node:net';
 import { serviceSni } from '../compiler/sni.ts';
@@ -164,7 +165,10 @@ export function gatewayRuntimeConfig(
   const local = withExports(localRoutes(c, dc), peering);
   const federated = isFederated(c.model);
   const peeringServers = peering?.peerThroughMeshGateways === true;
-  const register = federated || peeringServers;
+  // Consul finds mesh gateways only in its catalog: WAN federation (servers), and in a peered cluster's primary
+  // whatever the `mesh` entry says — tokens and dialing with PeerThroughMeshGateways, the exported services' sidecars
+  // replicated to importers as the registered gateway (seen live), sidecars in mode `local` dialing their gateway.
+  const register = federated || peering !== undefined;
   // Services and remote gateways are watched only when some route has no endpoints (Kubernetes pods); the servers of
   // a federated mesh are watched whatever `discover` says.
   const discover = local.some((r) => r.endpoints.length === 0);

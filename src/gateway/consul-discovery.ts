@@ -4,7 +4,8 @@
  * for remote gateways, WAN tagged address; `/v1/health/service/consul` for this datacenter's servers when the config
  * routes server traffic), re-issued with the returned `X-Consul-Index`. Optional self-registration as a `mesh-gateway`
  * service with LAN/WAN tagged addresses (and, when it routes WAN federation, the `consul-wan-federation: "1"` meta
- * Consul's servers look for), deregistered on stop.
+ * Consul's servers look for) and the TCP check `consul connect envoy -register` gives a gateway (LAN listener, 10 s,
+ * deregistered after 6 h critical; initially passing: the gateway registers once it listens), deregistered on stop.
  *
  * The ACL token is read from `tokenEnv` or `tokenFile` at run time and only ever sent as the `X-Consul-Token` header.
  */
@@ -229,6 +230,16 @@ export class ConsulDiscovery {
         TaggedAddresses: { lan: tagged(lan), ...(wan ? { wan: tagged(wan) } : {}) },
         // Consul's servers tunnel WAN federation only through gateways carrying this meta (`MetaWANFederationKey`).
         ...(this.cfg.routes.servers ? { Meta: { 'consul-wan-federation': '1' } } : {}),
+        // As `consul connect envoy -register` registers a gateway: a crashed gateway (no deregistration) turns
+        // critical, so sidecars and the other datacenters stop sending to it.
+        Check: {
+          Name: 'mesh-gateway listening',
+          TCP: `${lan.address.includes(':') ? `[${lan.address}]` : lan.address}:${lan.port}`,
+          Interval: '10s',
+          DeregisterCriticalServiceAfter: '6h',
+          // Registered only once the listeners are bound: not critical for the first interval, as a new check is.
+          Status: 'passing',
+        },
       },
       this.abort.signal,
     );

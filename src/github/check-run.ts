@@ -6,7 +6,7 @@
 import { isAbsolute, relative, sep } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import type { GitHubClient, RepoRef } from './client.ts';
-import { planSummaryLine, planTotals } from './comment-body.ts';
+import { planHeadline, planSummaryLine, sideState } from './comment-body.ts';
 import { scrubSecrets } from './scrub.ts';
 import type { PlanDocument, ValidationDocument } from './types.ts';
 
@@ -73,10 +73,15 @@ export function batches<T>(items: readonly T[], size = ANNOTATIONS_PER_REQUEST):
 export function checkSummary(validation?: ValidationDocument, plan?: PlanDocument): string {
   const lines: string[] = [];
   if (plan) {
-    const t = planTotals(plan);
-    lines.push(`**${planSummaryLine(t)}**`, '');
+    lines.push(`**${planHeadline(plan)}**`, '');
     for (const d of plan.datacenters)
-      lines.push(`- \`${d.datacenter}\`: ${d.error ? `plan failed: ${d.error}` : planSummaryLine(d)}`);
+      lines.push(
+        `- ${d.cluster ? `cluster \`${d.cluster}\` (\`${d.datacenter}\`)` : `\`${d.datacenter}\``}: ${d.error ? `plan failed: ${d.error}` : planSummaryLine(d)}`,
+      );
+    for (const p of plan.peerings ?? [])
+      lines.push(
+        `- peering \`${p.key}\`: acceptor ${sideState(p.acceptor)}, dialer ${sideState(p.dialer)}${p.active ? '' : ' (will be established)'}`,
+      );
     lines.push('');
   }
   const ds = [...(validation?.diagnostics ?? []), ...(plan?.diagnostics ?? [])];

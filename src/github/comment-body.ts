@@ -3,13 +3,15 @@
  * Pure: builds a string from a plan and validation findings, never touches the network.
  *
  * Layout: the hidden marker, then the summary (`Plan: N to create, M to update, K to delete` per datacenter), then
- * one `<details>` per datacenter with the diff, the findings, and the Mermaid picture. The body always fits the
+ * one `<details>` per datacenter with the diff, the findings, and the Mermaid picture. A peered environment's plan
+ * has a row and a `<details>` per cluster (planned against its primary) and a table of its peerings with both
+ * sides' states and whether apply establishes them. The body always fits the
  * limit (GitHub's 65,536 characters per comment): findings are capped, the picture dropped, then the middle of the
  * longest diffs elided; the summary is never cut.
  */
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { scrubSecrets } from './scrub.ts';
-import type { DatacenterPlan, PlanDocument, ValidationDocument } from './types.ts';
+import type { DatacenterPlan, PeeringStatus, PlanDocument, ValidationDocument } from './types.ts';
 
 /** GitHub's maximum length of an issue or pull-request comment body. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -40,10 +42,34 @@ export function planTotals(plan: PlanDocument): { create: number; update: number
   return { create, update, delete: del, failed };
 }
 
-/** Whether the plan changes anything. */
+/** Peerings a peered plan will establish (not active on both sides). */
+export function peeringsToEstablish(plan: PlanDocument): number {
+  return (plan.peerings ?? []).filter((p) => !p.active).length;
+}
+
+/** Whether the plan changes anything (entries, or a peering to establish). */
 export function planHasChanges(plan: PlanDocument): boolean {
   const t = planTotals(plan);
-  return t.create + t.update + t.delete > 0;
+  return t.create + t.update + t.delete > 0 || peeringsToEstablish(plan) > 0;
+}
+
+/** The one-line result: `Plan: 1 to create, ...`, with `, 1 peering to establish` for a peered plan. */
+export function planHeadline(plan: PlanDocument): string {
+  const t = planTotals(plan);
+  const n = peeringsToEstablish(plan);
+  const peerings = n > 0 ? `${n} peering${n === 1 ? '' : 's'} to establish` : '';
+  if (t.create + t.update + t.delete === 0) return peerings ? `Plan: ${peerings}` : 'No changes.';
+  return `${planSummaryLine(t)}${peerings ? `, ${peerings}` : ''}`;
+}
+
+/** The name of a datacenter's plan in tables and budgets: `cluster/datacenter` in a peered plan. */
+function planName(d: DatacenterPlan): string {
+  return d.cluster ? `${d.cluster}/${d.datacenter}` : d.datacenter;
+}
+
+/** A side's state as shown: `ACTIVE`, or `missing` when it has no such peering. */
+export function sideState(s: { readonly state?: string }): string {
+  return s.state ?? 'missing';
 }
 
 /** A fenced code block whose fence is longer than any backtick run inside `text`. */
@@ -140,19 +166,31 @@ function render(
 ): string {
   const out: string[] = [planMarker(plan.environment), `### meshcc plan: \`${plan.environment}\``, ''];
   const t = planTotals(plan);
-  const changes = t.create + t.update + t.delete > 0;
+  const changes = planHasChanges(plan);
   const n = plan.datacenters.length;
-  const where =
-    n === 1 && plan.datacenters[0]
+  const peered = plan.datacenters.some((d) => d.cluster !== undefined);
+  const where = peered
+    ? `across ${n} cluster${n === 1 ? '' : 's'}`
+    : n === 1 && plan.datacenters[0]
       ? `in \`${plan.datacenters[0].datacenter}\``
       : `across ${n} datacenter${n === 1 ? '' : 's'}`;
   const headline = changes
-    ? `**${planSummaryLine(t)}** ${where}`
+    ? `**${planHeadline(plan)}** ${where}`
     : t.failed > 0
       ? '**No changes planned in the datacenters that could be reached.**'
       : '**No changes.** Consul already matches this environment.';
   out.push(`${headline} · ${findingCounts(findings)}`, '');
-  if (plan.datacenters.length > 0) {
+  if (peered) {
+    // One row per cluster (planned against its primary); its other datacenters get the entries by replication.
+    out.push('| Cluster | Datacenter | Plan |', '|---|---|---|');
+    for (const d of plan.datacenters) {
+      const result = d.error ? `⚠️ plan failed: ${oneLine(d.error)}` : planSummaryLine(d);
+      out.push(`| \`${d.cluster ?? ''}\` | \`${d.datacenter}\` (primary) | ${result} |`);
+      for (const r of d.replicas ?? [])
+        out.push(`| \`${d.cluster ?? ''}\` | \`${r}\` | same entries, replicated from \`${d.datacenter}\` |`);
+    }
+    out.push('');
+  } else if (plan.datacenters.length > 0) {
     out.push('| Datacenter | Plan |', '|---|---|');
     for (const d of plan.datacenters) {
       out.push(`| \`${d.datacenter}\` | ${d.error ? `⚠️ plan failed: ${oneLine(d.error)}` : planSummaryLine(d)} |`);
@@ -161,11 +199,23 @@ function render(
     for (const r of plan.replicas ?? []) out.push(`| \`${r}\` | same entries, replicated from ${from} |`);
     out.push('');
   }
+  if (plan.peerings && plan.peerings.length > 0) {
+    out.push('#### Peerings', '', '| Peering | Acceptor | Dialer | Plan |', '|---|---|---|---|');
+    for (const p of plan.peerings) {
+      const side = (s: PeeringStatus['acceptor']) => `\`${s.cluster}\` (as \`${s.peerName}\`): ${sideState(s)}`;
+      const what = p.active ? '✅ active, unchanged' : '🔗 will be established (token never shown)';
+      out.push(`| \`${p.key}\` | ${side(p.acceptor)} | ${side(p.dialer)} | ${what} |`);
+    }
+    out.push('');
+  }
   for (const d of plan.datacenters) {
     if (!d.diff.trim()) continue;
-    const budget = st.diffBudgets?.get(d.datacenter);
+    const budget = st.diffBudgets?.get(planName(d));
     const diff = budget === undefined ? d.diff : elideMiddle(d.diff, budget);
-    out.push(`<details><summary><code>${d.datacenter}</code>: ${planSummaryLine(d)}</summary>`, '');
+    const title = d.cluster
+      ? `cluster <code>${d.cluster}</code> (<code>${d.datacenter}</code>)`
+      : `<code>${d.datacenter}</code>`;
+    out.push(`<details><summary>${title}: ${planSummaryLine(d)}</summary>`, '');
     out.push(fence(diff, 'diff'), '', '</details>', '');
   }
   if (findings.length > 0) {
@@ -204,7 +254,7 @@ function shareBudget(diffs: readonly DatacenterPlan[], budget: number): Map<stri
   sorted.forEach((d, i) => {
     const fair = Math.floor(left / (sorted.length - i));
     const give = Math.min(d.diff.length, fair);
-    out.set(d.datacenter, give);
+    out.set(planName(d), give);
     left -= give;
   });
   return out;

@@ -4,12 +4,13 @@
  *
  * Only out-of-band changes, deletions and unmanaged new entries are drift. A datacenter that could not be reached is
  * "unknown", never "clean": it keeps an open issue open (and says so) but does not open one; replication still
- * pending is reported but is not drift either.
+ * pending is reported but is not drift either. In a peered environment each row names its cluster, and a peering not
+ * active on both sides (deleted or failing out of band) is drift, listed with its states and the fix.
  */
 import type { GitHubClient, RepoRef } from './client.ts';
-import { fence } from './comment-body.ts';
+import { fence, sideState } from './comment-body.ts';
 import { scrubSecrets } from './scrub.ts';
-import type { DriftClass, DriftDocument, DriftItem } from './types.ts';
+import type { DriftClass, DriftDocument, DriftItem, PeeringStatus } from './types.ts';
 
 /** Label every drift issue carries (how they are found again). */
 export const DRIFT_LABEL = 'meshcc-drift';
@@ -24,6 +25,11 @@ const drifting: readonly DriftClass[] = ['changed-out-of-band', 'deleted', 'unma
 /** Items that are drift proper (not unreachable, not replication pending). */
 export function driftedItems(doc: DriftDocument): DriftItem[] {
   return doc.items.filter((i) => drifting.includes(i.class));
+}
+
+/** Peerings of a peered environment that are not active on both sides: drift too. */
+export function brokenPeerings(doc: DriftDocument): PeeringStatus[] {
+  return (doc.peerings ?? []).filter((p) => !p.active);
 }
 
 const heal: Record<DriftClass, string> = {
@@ -58,25 +64,49 @@ export function renderDriftIssue(
   const out = [driftMarker(doc.environment), `Scheduled drift check of \`${doc.environment}\` found:`, ''];
   const classes = [...new Set(doc.items.map((i) => i.class))].sort();
   for (const c of classes) out.push(`- **${doc.items.filter((i) => i.class === c).length}** ${title[c]}`);
-  out.push('', '| Datacenter | Entry | Drift | Owner |', '|---|---|---|---|');
+  const broken = brokenPeerings(doc);
+  if (broken.length > 0) out.push(`- **${broken.length}** peering${broken.length === 1 ? '' : 's'} not active`);
+  if (classes.length === 0 && broken.length === 0) out.push('- no drift');
+  const peered = doc.items.some((i) => i.cluster !== undefined) || doc.peerings !== undefined;
+  const where = (i: DriftItem) => (i.cluster ? `${i.cluster}/${i.datacenter}` : i.datacenter);
   const items = [...doc.items].sort((a, b) =>
-    `${a.datacenter}/${a.kind ?? ''}/${a.name ?? ''}/${a.class}` <
-    `${b.datacenter}/${b.kind ?? ''}/${b.name ?? ''}/${b.class}`
+    `${where(a)}/${a.kind ?? ''}/${a.name ?? ''}/${a.class}` < `${where(b)}/${b.kind ?? ''}/${b.name ?? ''}/${b.class}`
       ? -1
       : 1,
   );
-  for (const i of items) {
-    const entry = i.kind ? `\`${i.kind}/${i.name ?? ''}\`` : '—';
-    const owner = i.owner ?? (i.class === 'unmanaged-new' ? 'not managed by meshcc' : '—');
-    out.push(`| \`${cell(i.datacenter)}\` | ${cell(entry)} | ${title[i.class]} | ${cell(owner)} |`);
+  if (items.length > 0) {
+    out.push(
+      '',
+      peered ? '| Cluster | Datacenter | Entry | Drift | Owner |' : '| Datacenter | Entry | Drift | Owner |',
+    );
+    out.push(peered ? '|---|---|---|---|---|' : '|---|---|---|---|');
+    for (const i of items) {
+      const entry = i.kind ? `\`${i.kind}/${i.name ?? ''}\`` : '—';
+      const owner = i.owner ?? (i.class === 'unmanaged-new' ? 'not managed by meshcc' : '—');
+      const cluster = peered ? `\`${cell(i.cluster ?? '')}\` | ` : '';
+      out.push(`| ${cluster}\`${cell(i.datacenter)}\` | ${cell(entry)} | ${title[i.class]} | ${cell(owner)} |`);
+    }
+  }
+  if (doc.peerings && doc.peerings.length > 0) {
+    out.push('', '#### Peerings', '', '| Peering | Acceptor | Dialer | State |', '|---|---|---|---|');
+    for (const p of doc.peerings) {
+      const side = (x: PeeringStatus['acceptor']) => `\`${x.cluster}\` (as \`${x.peerName}\`): ${sideState(x)}`;
+      out.push(
+        `| \`${p.key}\` | ${side(p.acceptor)} | ${side(p.dialer)} | ${p.active ? '✅ active' : '🛑 not active'} |`,
+      );
+    }
   }
   out.push('', '#### How to heal', '');
   for (const c of classes) out.push(`- **${title[c]}**: ${heal[c]}`);
+  for (const p of broken)
+    out.push(
+      `- **peering \`${p.key}\`** (MC5015): ${cell(p.problem ?? 'not active on both sides')}. Heal: ${cell(p.fix ?? 'run `meshcc apply`: it re-establishes the peering')} — or run the drift workflow with \`heal: true\`.`,
+    );
   const details = items.filter((i) => i.detail);
   if (details.length > 0) {
     out.push('', '<details><summary>Differences</summary>', '');
     for (const i of details)
-      out.push(`\`${i.datacenter}\` ${i.kind ? `${i.kind}/${i.name ?? ''}` : ''}`, '', fence(i.detail!, 'diff'), '');
+      out.push(`\`${where(i)}\` ${i.kind ? `${i.kind}/${i.name ?? ''}` : ''}`, '', fence(i.detail!, 'diff'), '');
     out.push('</details>');
   }
   if (opts.runUrl) out.push('', `<sub>[drift check run](${opts.runUrl})</sub>`);
@@ -118,7 +148,7 @@ export async function syncDriftIssue(
   opts: { runUrl?: string; secrets?: readonly (string | undefined)[] } = {},
 ): Promise<DriftIssueResult> {
   const existing = await findDriftIssue(gh, r, doc.environment);
-  const drifted = driftedItems(doc);
+  const drifted = [...driftedItems(doc), ...brokenPeerings(doc)];
   const unknown = doc.items.filter((i) => i.class === 'dc-unreachable');
   if (drifted.length === 0 && unknown.length === 0) {
     if (!existing) return { action: 'none', reason: `${doc.environment} is clean and has no open drift issue` };

@@ -35,9 +35,23 @@ export function scrubSecrets(text: string, knownSecrets: readonly (string | unde
   return out.replace(keyed, (_m, key: string, value: string) => (value === '***' ? `${key}${value}` : `${key}***`));
 }
 
-/** The secret values found in the environment that must never be echoed (GitHub and Consul tokens). */
+/**
+ * The secret values found in the environment that must never be echoed: GitHub and Consul tokens, each peered
+ * cluster's `CONSUL_HTTP_TOKEN_<NAME>`, and every value of `MESHCC_CLUSTER_SECRETS` (the workflow's secrets as JSON).
+ */
 export function secretsFromEnv(env: Readonly<Record<string, string | undefined>>): string[] {
-  return ['GITHUB_TOKEN', 'GH_TOKEN', 'CONSUL_HTTP_TOKEN', 'CONSUL_TOKEN', 'ACTIONS_RUNTIME_TOKEN']
-    .map((k) => env[k])
-    .filter((v): v is string => !!v);
+  const named = ['GITHUB_TOKEN', 'GH_TOKEN', 'CONSUL_HTTP_TOKEN', 'CONSUL_TOKEN', 'ACTIONS_RUNTIME_TOKEN'].map(
+    (k) => env[k],
+  );
+  const perCluster = Object.keys(env)
+    .filter((k) => k.startsWith('CONSUL_HTTP_TOKEN_'))
+    .map((k) => env[k]);
+  let bundled: unknown[] = [];
+  try {
+    const o = JSON.parse(env.MESHCC_CLUSTER_SECRETS ?? '{}') as unknown;
+    if (o && typeof o === 'object') bundled = Object.values(o);
+  } catch {
+    bundled = [];
+  }
+  return [...new Set([...named, ...perCluster, ...bundled])].filter((v): v is string => typeof v === 'string' && !!v);
 }

@@ -10,6 +10,10 @@ import { ACTION_SIGN, fieldChangeLine } from '../reconcile/render-plan.ts';
 /** The plan of one datacenter: counts and the diff text (`+`, `~`, `-` lines). */
 export interface DatacenterPlan {
   readonly datacenter: string;
+  /** Peered environments: the cluster whose primary this datacenter is (each cluster is planned on its own). */
+  readonly cluster?: string;
+  /** Peered environments: the cluster's other datacenters, which receive its entries by replication. */
+  readonly replicas?: readonly string[];
   readonly create: number;
   readonly update: number;
   readonly delete: number;
@@ -17,6 +21,27 @@ export interface DatacenterPlan {
   readonly diff: string;
   /** Set when planning this datacenter failed (e.g. unreachable); the counts are then meaningless. */
   readonly error?: string;
+}
+
+/** One side of a peering as live Consul showed it. */
+export interface PeeringSideStatus {
+  readonly cluster: string;
+  /** The name this cluster gives the other side. */
+  readonly peerName: string;
+  /** `ACTIVE`, `PENDING`, `FAILING`, ...; absent when the side has no such peering. */
+  readonly state?: string;
+}
+
+/** A peering of a peered environment: both sides' live state, and (drift) what is wrong and how to fix it. */
+export interface PeeringStatus {
+  /** `acceptor/its-name <- dialer/its-name`. */
+  readonly key: string;
+  readonly acceptor: PeeringSideStatus;
+  readonly dialer: PeeringSideStatus;
+  /** Both sides ACTIVE. */
+  readonly active: boolean;
+  readonly problem?: string;
+  readonly fix?: string;
 }
 
 /** The plan of one environment. */
@@ -28,6 +53,8 @@ export interface PlanDocument {
   readonly mermaid?: string;
   /** Datacenters that receive the planned datacenter's entries by replication (the secondaries of the primary). */
   readonly replicas?: readonly string[];
+  /** Peered environments (plan JSON schema version 2): every peering and whether apply establishes it. */
+  readonly peerings?: readonly PeeringStatus[];
 }
 
 /** The findings of `meshcc validate` for one environment. */
@@ -42,6 +69,8 @@ export type DriftClass = 'changed-out-of-band' | 'deleted' | 'unmanaged-new' | '
 /** One classified difference between Git and a datacenter. */
 export interface DriftItem {
   readonly datacenter: string;
+  /** Peered environments: the cluster of the datacenter. */
+  readonly cluster?: string;
   readonly class: DriftClass;
   /** Config-entry kind and name (`service-resolver/currency`); absent for `dc-unreachable`. */
   readonly kind?: string;
@@ -56,6 +85,8 @@ export interface DriftItem {
 export interface DriftDocument {
   readonly environment: string;
   readonly items: readonly DriftItem[];
+  /** Peered environments (drift JSON schema version 2): every peering; one not active on both sides is drift. */
+  readonly peerings?: readonly PeeringStatus[];
 }
 
 /** A JSON input that does not have the expected shape. */
@@ -88,7 +119,8 @@ function diagnosticsOf(v: unknown, what: string): Diagnostic[] {
     if (!isObj(d) || typeof d.code !== 'string' || typeof d.message !== 'string')
       throw new InputShapeError(`${what}: diagnostics[${i}] needs 'code' and 'message'`);
     const severity = d.severity === 'error' || d.severity === 'warning' || d.severity === 'info' ? d.severity : 'error';
-    return { ...(d as object), severity, path: typeof d.path === 'string' ? d.path : '' } as Diagnostic;
+    const path = typeof d.path === 'string' ? d.path : typeof d.cluster === 'string' ? `cluster ${d.cluster}` : '';
+    return { ...(d as object), severity, path } as Diagnostic;
   });
 }
 
@@ -100,21 +132,26 @@ function environmentOf(o: Obj, what: string): string {
   throw new InputShapeError(`${what}: expected 'environment' (name)`);
 }
 
-/**
- * Reads what `meshcc plan <env> --json` prints (`renderPlanJson`): `{ environment, datacenter?, replicas?, mermaid?,
- * summary: {create, update, delete}, actions: [{ type, key, modifyIndex?, changes: [{ path, before?, after? }] }],
- * unmanaged, diagnostics }`. The plan is computed against one datacenter (the primary, or `--dc`) and writes replicate
- * from there, so it becomes one `DatacenterPlan` (named `primary` when the token could not tell which datacenter that
- * is) with a `+ ~ -` diff rendered from the actions; `replicas` are listed beside it.
- */
-export function parsePlanDocument(json: unknown): PlanDocument {
-  const what = 'plan JSON';
-  if (!isObj(json)) throw new InputShapeError(`${what}: expected an object`);
-  const environment = str(json, 'environment', what);
-  if (!isObj(json.summary)) throw new InputShapeError(`${what}: expected 'summary' {create, update, delete}`);
-  if (!Array.isArray(json.actions)) throw new InputShapeError(`${what}: expected 'actions' array`);
+/** The newest plan and drift JSON schema version this reader knows (absent in a document = 1). */
+export const KNOWN_SCHEMA_VERSION = 2;
+
+function schemaVersion(json: Obj, what: string): number {
+  const v = json.schemaVersion;
+  if (v === undefined) return 1;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    throw new InputShapeError(`${what}: 'schemaVersion' must be a whole number`);
+  if (v > KNOWN_SCHEMA_VERSION)
+    throw new InputShapeError(
+      `${what}: schema version ${v} is newer than this meshcc reads (${KNOWN_SCHEMA_VERSION}); update meshcc`,
+    );
+  return v;
+}
+
+/** The `+ ~ -` diff of a plan's actions (`[{ type, key, changes }]`). */
+function diffOf(actions: unknown, what: string): string {
+  if (!Array.isArray(actions)) throw new InputShapeError(`${what}: expected 'actions' array`);
   const lines: string[] = [];
-  json.actions.forEach((a, i) => {
+  actions.forEach((a, i) => {
     if (!isObj(a)) throw new InputShapeError(`${what}: actions[${i}] must be an object`);
     const type = str(a, 'type', `${what}: actions[${i}]`);
     const key = str(a, 'key', `${what}: actions[${i}]`);
@@ -128,21 +165,94 @@ export function parsePlanDocument(json: unknown): PlanDocument {
       lines.push(`${sign}     ${text}`);
     }
   });
+  return lines.join('\n');
+}
+
+function stringsOf(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((d): d is string => typeof d === 'string') : [];
+}
+
+function sideOf(v: unknown, what: string): PeeringSideStatus {
+  if (!isObj(v)) throw new InputShapeError(`${what}: expected {cluster, peerName, state?}`);
+  return {
+    cluster: str(v, 'cluster', what),
+    peerName: str(v, 'peerName', what),
+    ...(typeof v.state === 'string' ? { state: v.state } : {}),
+  };
+}
+
+/** The `peerings` of a version-2 plan or drift document. */
+function peeringsOf(v: unknown, what: string): PeeringStatus[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw new InputShapeError(`${what}: 'peerings' must be an array`);
+  return v.map((p, i) => {
+    const at = `${what}: peerings[${i}]`;
+    if (!isObj(p)) throw new InputShapeError(`${at} must be an object`);
+    if (typeof p.active !== 'boolean') throw new InputShapeError(`${at}: expected boolean 'active'`);
+    return {
+      key: str(p, 'key', at),
+      acceptor: sideOf(p.acceptor, `${at}.acceptor`),
+      dialer: sideOf(p.dialer, `${at}.dialer`),
+      active: p.active,
+      ...(typeof p.problem === 'string' ? { problem: p.problem } : {}),
+      ...(typeof p.fix === 'string' ? { fix: p.fix } : {}),
+    };
+  });
+}
+
+/**
+ * Reads what `meshcc plan <env> --json` prints (`renderPlanJson`): `{ environment, datacenter?, replicas?, mermaid?,
+ * summary: {create, update, delete}, actions: [{ type, key, modifyIndex?, changes: [{ path, before?, after? }] }],
+ * unmanaged, diagnostics }`. The plan is computed against one datacenter (the primary, or `--dc`) and writes replicate
+ * from there, so it becomes one `DatacenterPlan` (named `primary` when the token could not tell which datacenter that
+ * is) with a `+ ~ -` diff rendered from the actions; `replicas` are listed beside it.
+ *
+ * Schema version 2 (`schemaVersion: 2`, a peered environment, `peeredPlanDocument`) adds `clusters: [{ cluster,
+ * datacenter, replicas, summary, actions, ... }]` and `peerings`: one `DatacenterPlan` per cluster (its primary),
+ * and the peerings beside them.
+ */
+export function parsePlanDocument(json: unknown): PlanDocument {
+  const what = 'plan JSON';
+  if (!isObj(json)) throw new InputShapeError(`${what}: expected an object`);
+  const version = schemaVersion(json, what);
+  const environment = str(json, 'environment', what);
+  if (!isObj(json.summary)) throw new InputShapeError(`${what}: expected 'summary' {create, update, delete}`);
+  const diff = diffOf(json.actions, what);
+  const common = {
+    environment,
+    diagnostics: diagnosticsOf(json.diagnostics, what),
+    ...(typeof json.mermaid === 'string' ? { mermaid: json.mermaid } : {}),
+  };
+  if (version >= 2 && Array.isArray(json.clusters)) {
+    const datacenters = json.clusters.map((c, i): DatacenterPlan => {
+      const at = `${what}: clusters[${i}]`;
+      if (!isObj(c) || !isObj(c.summary)) throw new InputShapeError(`${at}: expected cluster, datacenter and summary`);
+      const replicas = stringsOf(c.replicas);
+      return {
+        cluster: str(c, 'cluster', at),
+        datacenter: str(c, 'datacenter', at),
+        create: count(c.summary, 'create'),
+        update: count(c.summary, 'update'),
+        delete: count(c.summary, 'delete'),
+        diff: diffOf(c.actions, at),
+        ...(replicas.length > 0 ? { replicas } : {}),
+      };
+    });
+    return { ...common, datacenters, peerings: peeringsOf(json.peerings, what) };
+  }
   const s = json.summary;
   return {
-    environment,
+    ...common,
     datacenters: [
       {
         datacenter: typeof json.datacenter === 'string' ? json.datacenter : 'primary',
         create: count(s, 'create'),
         update: count(s, 'update'),
         delete: count(s, 'delete'),
-        diff: lines.join('\n'),
+        diff,
       },
     ],
-    diagnostics: diagnosticsOf(json.diagnostics, what),
-    ...(typeof json.mermaid === 'string' ? { mermaid: json.mermaid } : {}),
-    ...(Array.isArray(json.replicas) ? { replicas: json.replicas.filter((d) => typeof d === 'string') } : {}),
+    ...(Array.isArray(json.replicas) ? { replicas: stringsOf(json.replicas) } : {}),
   };
 }
 
@@ -172,10 +282,14 @@ const driftClassOf: Readonly<Record<string, DriftClass>> = {
  * detail?, affects? }] }`, `kind` one of changed, deleted, unmanaged, replication-pending, dc-unreachable and `key`
  * `kind/name` (the datacenter for dc-unreachable). Unmanaged entries that do not affect the environment
  * (`affects: false`, listed by drift as 'unmanaged (other)') are not drift and are left out.
+ *
+ * Schema version 2 (a peered environment): each item also names its `cluster`, and `peerings` lists every peering
+ * with both sides' live state (one not active on both sides is drift, with `problem` and `fix`).
  */
 export function parseDriftDocument(json: unknown): DriftDocument {
   const what = 'drift JSON';
   if (!isObj(json)) throw new InputShapeError(`${what}: expected an object`);
+  const version = schemaVersion(json, what);
   const environment = str(json, 'environment', what);
   if (!Array.isArray(json.items)) throw new InputShapeError(`${what}: expected 'items' array`);
   const items: DriftItem[] = [];
@@ -195,10 +309,12 @@ export function parseDriftDocument(json: unknown): DriftDocument {
       cls !== 'dc-unreachable' && slash > 0 ? { kind: key.slice(0, slash), name: key.slice(slash + 1) } : {};
     items.push({
       datacenter: dc,
+      ...(typeof it.cluster === 'string' ? { cluster: it.cluster } : {}),
       class: cls,
       ...entry,
       ...(typeof it.detail === 'string' ? { detail: it.detail } : {}),
     });
   });
-  return { environment, items };
+  const peerings = version >= 2 ? peeringsOf(json.peerings, what) : [];
+  return { environment, items, ...(peerings.length > 0 ? { peerings } : {}) };
 }

@@ -21,3 +21,30 @@ export function changedEdges(graph: MeshGraph, changedKeys: Iterable<string>): n
   });
   return out;
 }
+
+/**
+ * The same for a peered mesh, whose plan changes entries per cluster: an edge is changed by its caller's cluster's
+ * entries as above; an edge into another cluster (`peer`) also by that cluster's `exported-services` and the target's
+ * `service-intentions` there; a cluster's `mesh` entry changes every edge into it.
+ */
+export function changedPeeredEdges(
+  graph: MeshGraph,
+  changedByCluster: ReadonlyMap<string, readonly string[]>,
+): number[] {
+  const clusterOfDc = new Map(graph.groups.flatMap((g) => (g.cluster ? [[g.datacenter, g.cluster] as const] : [])));
+  const out = new Set<number>();
+  for (const [cluster, keys] of changedByCluster) {
+    const mine = changedEdges({ groups: graph.groups, edges: graph.edges.filter((e) => e.cluster === cluster) }, keys);
+    const own = graph.edges.map((e, i) => [e, i] as const).filter(([e]) => e.cluster === cluster);
+    for (const m of mine) out.add(own[m]![1]);
+    const set = new Set(keys);
+    graph.edges.forEach((e, i) => {
+      const into = clusterOfDc.get(e.to.slice(0, e.to.indexOf('/')));
+      if (!e.peer || into !== cluster) return;
+      const target = e.to.slice(e.to.lastIndexOf('/') + 1);
+      if (set.has('exported-services/default') || set.has('mesh/mesh') || set.has(`service-intentions/${target}`))
+        out.add(i);
+    });
+  }
+  return [...out].sort((a, b) => a - b);
+}

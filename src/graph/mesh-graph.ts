@@ -5,7 +5,7 @@
  * route (`route 1 (path prefix /v2/)`) or the split weight (`90%`) and the subset (`api/v2`). Sorted, so the same
  * mesh always draws the same way.
  */
-import { indexMesh, type MeshIndex, reachReport, serviceKey } from '../compiler/reach.ts';
+import { indexMesh, type MeshIndex, reachReport, serviceKey, type UpstreamReach } from '../compiler/reach.ts';
 import type { CompiledUpstream } from '../compiler/types.ts';
 import type { GatewayMode, MeshModel } from '../model/types.ts';
 
@@ -18,6 +18,8 @@ export interface GraphNode {
 
 export interface GraphGroup {
   readonly datacenter: string;
+  /** The cluster the datacenter belongs to (peered meshes only: groups are then drawn inside cluster boxes). */
+  readonly cluster?: string;
   readonly label: string;
   readonly nodes: readonly GraphNode[];
 }
@@ -32,22 +34,49 @@ export interface GraphEdge {
   readonly mode: GatewayMode;
   readonly role: 'primary' | 'failover';
   readonly reachable: boolean;
+  /** The caller's cluster (peered meshes only). */
+  readonly cluster?: string;
+  /** Set when the edge goes into another cluster (an upstream with `peer`, a failover or redirect to a peer). */
+  readonly peer?: string;
+}
+
+/** A cluster box of a peered mesh. */
+export interface GraphCluster {
+  readonly name: string;
+  readonly label: string;
+}
+
+/** A peering, drawn from the dialing cluster's box to the accepting one's. */
+export interface GraphPeering {
+  readonly dialer: string;
+  readonly acceptor: string;
+  readonly label: string;
+  /** Live state when known (a plan's picture): false draws it as broken. */
+  readonly active?: boolean;
 }
 
 export interface MeshGraph {
   readonly groups: readonly GraphGroup[];
   readonly edges: readonly GraphEdge[];
+  /** Peered meshes: the clusters (each group names its cluster) and the peerings between them. */
+  readonly clusters?: readonly GraphCluster[];
+  readonly peerings?: readonly GraphPeering[];
 }
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Builds the graph from the model and the compiled upstreams. */
+/**
+ * Builds the graph from the model and the compiled upstreams (or their reachability reports, when the caller has
+ * them: a peered mesh passes `meshReachReport`'s, whose peer targets are followed into the exporting cluster and
+ * drawn there).
+ */
 export function meshGraph(
   model: MeshModel,
   upstreams: readonly CompiledUpstream[],
   index: MeshIndex = indexMesh(model),
+  reports: readonly UpstreamReach[] = reachReport(model, upstreams, index),
 ): MeshGraph {
   const nodes = new Map<string, Map<string, GraphNode>>();
   const add = (dc: string, n: GraphNode) => {
@@ -63,7 +92,8 @@ export function meshGraph(
   for (const i of model.instances)
     add(i.datacenter, { id: `${i.datacenter}/svc/${i.service}`, kind: 'service', label: i.service });
   const edges: GraphEdge[] = [];
-  for (const r of reachReport(model, upstreams, index)) {
+  const known = new Set(model.datacenters.map((d) => d.name));
+  for (const r of reports) {
     const from = `${r.datacenter}/svc/${r.service}`;
     if (r.error) {
       const to = `${r.targetDatacenter}/svc/${r.destination}`;
@@ -83,17 +113,24 @@ export function meshGraph(
       continue;
     }
     for (const t of r.targets) {
-      const to = `${t.datacenter}/svc/${t.service}`;
-      // A peer's service: drawn in a box of that peer (what runs there is the peer cluster's to know).
-      if (t.datacenter.startsWith('peer:')) add(t.datacenter, { id: to, kind: 'service', label: t.service });
+      // A peer's service: into the exporting cluster's datacenter when the model has it (the path's last hop), else
+      // in a box of that peer (what runs there is the peer cluster's to know).
+      const last = t.hops[t.hops.length - 1];
+      const peer = t.datacenter.startsWith('peer:') ? t.datacenter.slice('peer:'.length) : undefined;
+      const into = peer && last?.kind === 'instance' && known.has(last.datacenter) ? last.datacenter : undefined;
+      const to = `${into ?? t.datacenter}/svc/${t.service}`;
+      if (into && t.problems.some((p) => p.kind === 'not-deployed'))
+        add(into, { id: to, kind: 'missing', label: `${t.service} (not deployed)` });
+      else if (peer && !into) add(t.datacenter, { id: to, kind: 'service', label: t.service });
       else if (t.problems.some((p) => p.kind === 'not-deployed' || p.kind === 'unknown-datacenter')) {
         add(t.datacenter, { id: to, kind: 'missing', label: `${t.service} (not deployed)` });
       }
       // Routes and splits are drawn as labelled edges: `route 1 (path prefix /v2/) · api/v2 · local`, `90% · api/v1`.
       const leg = t.leg?.replace(/^default route → /, '').replace(/^split \d+ \((.*)\)$/, '$1');
       const target = t.subset ? `${t.service}/${t.subset}` : t.service;
-      const label = `${leg ? `${leg} · ` : ''}${t.role === 'failover' ? 'failover ' : ''}${target} · ${t.mode}`;
+      const label = `${leg ? `${leg} · ` : ''}${t.role === 'failover' ? 'failover ' : ''}${into ? `peer ${peer}: ` : ''}${target} · ${t.mode}`;
       edges.push({
+        ...(into && peer ? { peer } : {}),
         from,
         to,
         source: r.service,

@@ -8,6 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { register as registerHooks } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Cluster } from '../constructs/cluster.ts';
 import { ConstructArgError } from '../constructs/internal/errors.ts';
 import { userSpanFromStack } from '../constructs/internal/source-span.ts';
 import { lowerMesh } from '../constructs/lower.ts';
@@ -122,6 +123,11 @@ export async function loadEnvironment(
 ): Promise<{ model: MeshModel; diagnostics: Diagnostic[] }> {
   const { file, dir } = resolveEnvironment(arg, cwd);
   const mesh = await importMesh(file, dir, cwd);
-  const entries = await loadEntriesDir(join(dir, 'entries'));
+  // In a mesh of peered clusters, entries/<cluster>/ holds the entries of that cluster only.
+  const clusters = mesh.node
+    .findAll()
+    .filter((c): c is Cluster => c instanceof Cluster)
+    .map((c) => c.name);
+  const entries = await loadEntriesDir(join(dir, 'entries'), { clusters });
   return { model: lowerMesh(mesh, entries.value), diagnostics: [...entries.diagnostics] };
 }

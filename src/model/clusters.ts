@@ -3,7 +3,7 @@
  * Connect CA and trust domain, own config entries), so each gets its own plain `MeshModel` that the single-cluster
  * compiler and emitters take unchanged; what crosses clusters (peerings, peered upstreams, exports) is checked apart.
  */
-import type { ClusterDecl, MeshModel, ServiceInstanceDecl, UpstreamDecl } from './types.ts';
+import type { ClusterDecl, MeshModel, PeeringDecl, ServiceInstanceDecl, UpstreamDecl } from './types.ts';
 
 /** An upstream to a peer's service (`destination_peer`), with the instance that declares it. */
 export interface PeerUpstream {
@@ -61,4 +61,9 @@ export function splitClusters(model: MeshModel): ClusterModel[] {
     };
     return { cluster, model: sub, peerUpstreams };
   });
+}
+
+/** A peering's key, as plan, drift and the mesh picture name it: `acceptor/its-peer-name <- dialer/its-peer-name`. */
+export function peeringKey(p: Pick<PeeringDecl, 'acceptor' | 'dialer'>): string {
+  return `${p.acceptor.cluster}/${p.acceptor.peerName} <- ${p.dialer.cluster}/${p.dialer.peerName}`;
 }

@@ -78,7 +78,7 @@ export async function desiredEntries(
   if (isPeeredMesh(loaded.model)) {
     // Never compile peered clusters as one mesh: their entries would land in one Consul.
     io.stderr(
-      `meshcc: ${loaded.model.name} declares peered clusters; use meshcc plan, apply or drift with --consul-cluster NAME=ADDR per cluster (docs/peering.md)\n`,
+      `meshcc: ${loaded.model.name} declares peered clusters; this command takes one Consul, but plan, apply, drift and reconcile (without --run-gateway) take one per cluster: --consul-cluster NAME=ADDR or CONSUL_HTTP_ADDR_<NAME> (docs/peering.md)\n`,
     );
     return { name: loaded.model.name, errors: [] };
   }

@@ -343,6 +343,18 @@ export class ConsulClient {
     await this.request('DELETE', `/v1/peering/${encodeURIComponent(name)}`);
   }
 
+  /** How many instances of a service the catalog holds (`GET /v1/catalog/service/:name`, any health). */
+  async serviceInstanceCount(name: string): Promise<number> {
+    return ((await this.request<unknown[] | null>('GET', `/v1/catalog/service/${encodeURIComponent(name)}`)).body ?? [])
+      .length;
+  }
+
+  /** How many instances of a service pass all their health checks (`GET /v1/health/service/:name?passing`). */
+  async passingInstanceCount(name: string): Promise<number> {
+    const path = `/v1/health/service/${encodeURIComponent(name)}`;
+    return ((await this.request<unknown[] | null>('GET', path, { query: { passing: true } })).body ?? []).length;
+  }
+
   /** The trust domain this cluster's Connect CA signs for (`/v1/connect/ca/roots`). */
   async trustDomain(): Promise<string> {
     return (await this.request<{ TrustDomain?: string }>('GET', '/v1/connect/ca/roots')).body?.TrustDomain ?? '';

@@ -5,6 +5,8 @@
  * establishes with it (`POST /v1/peering/establish`, PeerName = its name for the acceptor). The token lives in one
  * local variable between those two calls: it is never printed, logged, stored or written into an artifact or comment.
  */
+import { peeringKey } from '../model/clusters.ts';
+import type { MeshEntry } from '../model/entries.ts';
 import type { PeeringDecl } from '../model/types.ts';
 import type { ConsulClient, LivePeering } from './consul-client.ts';
 
@@ -31,9 +33,7 @@ export interface PeeringAssessment {
   readonly fix?: string;
 }
 
-export function peeringKey(p: PeeringDecl): string {
-  return `${p.acceptor.cluster}/${p.acceptor.peerName} <- ${p.dialer.cluster}/${p.dialer.peerName}`;
-}
+export { peeringKey };
 
 function side(cluster: string, peerName: string, live: readonly LivePeering[]): LiveSide {
   const l = live.find((x) => x.Name === peerName);
@@ -45,6 +45,14 @@ function side(cluster: string, peerName: string, live: readonly LivePeering[]): 
     ...(imported && imported.length > 0 ? { imported: [...imported].sort() } : {}),
   };
 }
+
+/**
+ * Consul's refusal to generate a peering token when the accepting cluster peers through mesh gateways and has none
+ * registered (`agent/consul/peering_backend.go`, `meshGatewayAdresses`): the token's server addresses are the
+ * gateways' WAN addresses.
+ */
+export const NO_MESH_GATEWAY_REGISTERED =
+  'servers are configured to PeerThroughMeshGateways, but no mesh gateway instances are registered';
 
 function describe(s: LiveSide, role: string): string | undefined {
   if (s.state === 'ACTIVE') return undefined;
@@ -64,6 +72,14 @@ export function assessPeering(
   const problems = [describe(acceptor, 'acceptor'), describe(dialer, 'dialer')].filter((x): x is string => !!x);
   const key = peeringKey(p);
   if (problems.length === 0) return { key, acceptor, dialer, active: true };
+  const reestablish =
+    `run \`meshcc apply\`: it deletes the broken halves, generates a token in ${p.acceptor.cluster} and establishes ` +
+    `it from ${p.dialer.cluster} (the dialer must reach the acceptor's servers, or its mesh gateway with PeerThroughMeshGateways)`;
+  // Both halves there and one failing: the stream broke (a server or gateway on its path went away). Consul keeps
+  // retrying it and the peering turns ACTIVE by itself once the path is back (seen live through bundled gateways);
+  // deleting it would drop the imported services meanwhile.
+  const failing = [acceptor, dialer].some((s) => s.state === 'FAILING');
+  const bothThere = acceptor.state !== undefined && dialer.state !== undefined;
   return {
     key,
     acceptor,
@@ -71,8 +87,11 @@ export function assessPeering(
     active: false,
     problem: problems.join('; '),
     fix:
-      `run \`meshcc apply\`: it deletes the broken halves, generates a token in ${p.acceptor.cluster} and establishes ` +
-      `it from ${p.dialer.cluster} (the dialer must reach the acceptor's servers, or its mesh gateway with PeerThroughMeshGateways)`,
+      failing && bothThere
+        ? `check the path from ${p.dialer.cluster}'s servers to ${p.acceptor.cluster}'s (with PeerThroughMeshGateways: ` +
+          `${p.dialer.cluster}'s mesh gateway, then ${p.acceptor.cluster}'s gateway at the address in the token): Consul ` +
+          `retries the stream and the peering turns ACTIVE by itself once the path is back; if it stays FAILING, ${reestablish}`
+        : reestablish,
   };
 }
 
@@ -98,6 +117,41 @@ export interface EstablishOptions {
   /** How long to wait for both sides to be ACTIVE (and for deletions to finish). Default 60 s. */
   readonly timeoutMs?: number;
   readonly pollMs?: number;
+  /**
+   * Service names of the mesh gateways of the acceptor's primary datacenter (the model's). When the acceptor's live
+   * `mesh` entry sets `PeerThroughMeshGateways`, one of them must be registered and passing before anything is
+   * deleted: Consul cannot generate a token without one, and the dialer gets through nothing else. Default
+   * `['mesh-gateway']`.
+   */
+  readonly acceptorGateways?: readonly string[];
+}
+
+/**
+ * Why the acceptor cannot peer now, read before anything is deleted: its `mesh` entry peers through mesh gateways and
+ * none of its gateways is registered (Consul refuses the token) or none passes its checks (the dialer could not get
+ * through). Undefined when nothing stands in the way. `peerThroughMeshGateways`: the `mesh` entry's setting when the
+ * caller knows it (plan: the entry apply will write), else read live.
+ */
+export async function acceptorBlocker(
+  acceptor: ConsulClient,
+  gateways: readonly string[],
+  peerThroughMeshGateways?: boolean,
+): Promise<string | undefined> {
+  // The live `mesh` entry, unless the caller knows what it will be (plan: the one apply writes first).
+  const ptmg =
+    peerThroughMeshGateways ??
+    ((await acceptor.read('mesh', 'mesh')) as MeshEntry | undefined)?.Peering?.PeerThroughMeshGateways === true;
+  if (!ptmg) return undefined;
+  let registered = 0;
+  for (const name of gateways) {
+    if ((await acceptor.passingInstanceCount(name)) > 0) return undefined;
+    registered += await acceptor.serviceInstanceCount(name);
+  }
+  // Registered but critical (a crashed gateway stays registered): Consul would put it into the token, and the
+  // dialer could not reach the acceptor through it.
+  return registered === 0
+    ? NO_MESH_GATEWAY_REGISTERED
+    : 'its mesh gateways are registered but none passes its health checks';
 }
 
 function sleep(ms: number): Promise<void> {
@@ -117,7 +171,9 @@ const SETTLING = new Set(['PENDING', 'ESTABLISHING']);
 
 /**
  * Makes one peering ACTIVE on both sides. Idempotent: an active peering is left alone; a half that is missing on
- * the other side, failing, terminated or deleting is deleted (and awaited) before a new token is generated.
+ * the other side, failing, terminated or deleting is deleted (and awaited) before a new token is generated — unless
+ * the acceptor cannot generate one now (`PeerThroughMeshGateways` without a registered gateway): then nothing is
+ * touched and the result says why.
  */
 export async function establishPeering(
   p: PeeringDecl,
@@ -140,6 +196,21 @@ export async function establishPeering(
       const after = await readPeering(p, acceptor, dialer);
       return { key: before.key, status: 'unchanged', before, after };
     }
+  }
+  // A token cannot be generated now: leave the peering as it is (a FAILING one recovers by itself once its
+  // gateways are back; deleting it would only drop the imported services).
+  const gateways = opts.acceptorGateways ?? ['mesh-gateway'];
+  const blocker = await acceptorBlocker(acceptor, gateways);
+  if (blocker) {
+    return {
+      key: before.key,
+      status: 'failed',
+      before,
+      after: before,
+      detail:
+        `cluster ${p.acceptor.cluster}: ${blocker} (looked for ${gateways.join(', ')}); nothing was deleted: start ` +
+        `its mesh gateway, then run \`meshcc apply\` again`,
+    };
   }
   // Remove the broken halves, then wait until Consul has actually dropped them (they pass through DELETING).
   const current = await readPeering(p, acceptor, dialer);

@@ -168,10 +168,17 @@ export function clusterAt(root: string): Cluster {
 
 /** Kills a cluster's servers at once (SIGKILL, no waiting) and removes its directory: for signal and exit paths. */
 export function killClusterNow(root: string): void {
-  for (const dc of ['dc1', 'dc2']) {
+  // The servers' directories, and the gateways some harnesses run next to them (`gw-*`, peering-gateway-harness.ts).
+  let gateways: string[] = [];
+  try {
+    gateways = readdirSync(root).filter((d) => d.startsWith('gw-'));
+  } catch {
+    // no directory
+  }
+  for (const dc of ['dc1', 'dc2', ...gateways]) {
     try {
       const pid = Number(readFileSync(join(root, dc, 'pid'), 'utf8'));
-      // Only a Consul agent started for this directory (a pid may have been reused since).
+      // Only a process started for this directory's config (a pid may have been reused since).
       if (pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(join(root, dc, 'config.json')))
         process.kill(pid, 'SIGKILL');
     } catch {

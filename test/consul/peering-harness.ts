@@ -97,12 +97,16 @@ async function readTrustDomain(c: PeerCluster): Promise<void> {
   throw new Error(`${c.name}: no CA roots`);
 }
 
-/** Starts both clusters; resolves when each has a leader and CA roots. */
-export async function startPeeredPair(): Promise<PeeredPair> {
+/**
+ * Starts both clusters; resolves when each has a leader and CA roots. `octet` is the third octet of their addresses:
+ * every test file that starts a pair needs its own (the block is shared by all files of a run, which may run at the
+ * same time): 66 peering.test.ts, 67 peering-gateways.test.ts, 68 peering-gitops.test.ts, 69 xds-sidecar-peering.test.ts.
+ */
+export async function startPeeredPair(octet = 66): Promise<PeeredPair> {
   const root = mkdtempSync(join(tmpdir(), 'meshcc-consul-peer-'));
   writeFileSync(join(root, 'owner'), String(process.pid));
-  const a = makeCluster(root, 'dc1', 'pa1', `127.${BLOCK}.66.1`);
-  const b = makeCluster(root, 'dc2', 'pb1', `127.${BLOCK}.66.2`);
+  const a = makeCluster(root, 'dc1', 'pa1', `127.${BLOCK}.${octet}.1`);
+  const b = makeCluster(root, 'dc2', 'pb1', `127.${BLOCK}.${octet}.2`);
   const pair = { a, b, root };
   try {
     startDc(a);

@@ -89,7 +89,7 @@ describe('gateway peering routes (environments/peered)', () => {
     }
   });
 
-  it('without PeerThroughMeshGateways: no peering servers route, no outbound server name, no registration', async () => {
+  it('without PeerThroughMeshGateways: no peering servers route, no outbound server name, still registered', async () => {
     const base = await peeredEnvironmentCompilation('peered');
     const pc = compileClusters({ ...base.model, entries: base.model.entries.filter((e) => e.entry.Kind !== 'mesh') });
     const [east] = await configs(pc, 'east');
@@ -98,7 +98,14 @@ describe('gateway peering routes (environments/peered)', () => {
     expect(west!.routes.peering).toBeUndefined();
     expect(east!.routes.peers?.map((p) => p.snis.filter((s) => s.startsWith('server.')))).toEqual([[]]);
     expect(east!.routes.peers?.[0]?.snis).toHaveLength(2);
-    expect(west!.consul?.register).toBeUndefined();
+    // The gateway is still the cluster's mesh gateway: the exporter replicates its exported sidecars as the
+    // registered gateway, and sidecars in mode `local` find their gateway in the catalog only.
+    expect(west!.consul?.register).toEqual({
+      id: 'mesh-gateway',
+      lan: { address: '10.2.0.10', port: 8443 },
+      wan: { address: '198.51.100.20', port: 443 },
+    });
+    expect(east!.consul?.register?.id).toBe('mesh-gateway');
   });
 
   it('a peer without a WAN-reachable gateway in its primary gets no route', async () => {

@@ -139,6 +139,14 @@ describe('Consul discovery', () => {
       Address: '127.0.0.1',
       Port: 8443,
       TaggedAddresses: { lan: { Address: '127.0.0.1', Port: 8443 }, wan: { Address: '127.0.0.2', Port: 443 } },
+      // Consul's own gateway registration (`consul connect envoy -register`) has this check.
+      Check: {
+        Name: 'mesh-gateway listening',
+        TCP: '127.0.0.1:8443',
+        Interval: '10s',
+        DeregisterCriticalServiceAfter: '6h',
+        Status: 'passing',
+      },
     });
     expect(seen.every((s) => s.token === 'secret-token')).toBe(true);
     expect(seen.some((s) => s.url.includes('index=5'))).toBe(true);

@@ -105,6 +105,32 @@ describe('GitHub workflows', () => {
     expect(load('drift.yml').jobs.drift!.concurrency).toEqual(apply);
   });
 
+  it('pass the per-cluster secrets of a peered environment only to the steps that run meshcc against Consul', () => {
+    type Step = { name?: string; run?: string; env?: Record<string, string> };
+    const steps = (f: string, job: string) =>
+      (yaml.load(readFileSync(join(dir, f), 'utf8')) as { jobs: Record<string, { steps: Step[] }> }).jobs[job]!.steps;
+    const withSecrets = (f: string, job: string) =>
+      steps(f, job)
+        .filter((s) => s.env?.MESHCC_CLUSTER_SECRETS !== undefined)
+        .map((s) => [s.name, s.env!.MESHCC_CLUSTER_SECRETS]);
+    const all = `\${{ toJSON(secrets) }}`;
+    expect(withSecrets('plan.yml', 'plan')).toEqual([['Plan', all]]);
+    expect(withSecrets('apply.yml', 'apply')).toEqual([['Apply', all]]);
+    expect(withSecrets('drift.yml', 'drift')).toEqual([
+      ['Detect drift', all],
+      ['Heal', all],
+    ]);
+    // Never to npm ci (package install scripts) or to the steps that talk to GitHub.
+    for (const [f, job] of [
+      ['plan.yml', 'plan'],
+      ['apply.yml', 'apply'],
+      ['drift.yml', 'drift'],
+    ] as const)
+      for (const s of steps(f, job))
+        if (s.run === 'npm ci' || s.run?.includes('meshcc github'))
+          expect(s.env?.MESHCC_CLUSTER_SECRETS, f).toBeUndefined();
+  });
+
   it('run drift on a schedule and on demand with an optional heal input', () => {
     const on = load('drift.yml').on as {
       schedule: unknown[];

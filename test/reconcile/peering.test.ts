@@ -36,6 +36,20 @@ describe('assessPeering', () => {
     expect(a.fix).toMatch(/^run `meshcc apply`: .* generates a token in west and establishes it from east/);
   });
 
+  it('both halves there and one FAILING: the fix says Consul retries by itself once the path is back', () => {
+    // Seen live (test/consul/peering-gateways.test.ts): with the acceptor's gateway stopped both sides go FAILING and
+    // turn ACTIVE again by themselves once it is back; deleting them meanwhile would drop the imported services.
+    const a = assessPeering(p, [live('east', 'FAILING')], [live('west', 'FAILING')]);
+    expect(a.problem).toBe(
+      "peering 'east' in cluster west (acceptor) is FAILING; peering 'west' in cluster east (dialer) is FAILING",
+    );
+    expect(a.fix).toMatch(
+      /^check the path from east's servers to west's \(with PeerThroughMeshGateways: east's mesh gateway, then west's gateway at the address in the token\): Consul retries the stream and the peering turns ACTIVE by itself once the path is back; if it stays FAILING, run `meshcc apply`: /,
+    );
+    // A missing half cannot come back by itself: re-establishing is the fix.
+    expect(assessPeering(p, [live('east', 'FAILING')], []).fix).toMatch(/^run `meshcc apply`/);
+  });
+
   it('a peering of another name does not count', () => {
     expect(assessPeering(p, [live('eest', 'ACTIVE')], [live('west', 'ACTIVE')]).acceptor.state).toBeUndefined();
   });

@@ -4,12 +4,16 @@
  * with their SNI names.
  */
 import { compileMesh } from '../../compiler/compile-clusters.ts';
-import { renderExplainText, renderRequestText } from '../../compiler/explain.ts';
+import { type PeerLegs, renderExplainText, renderPeerUpstreamText, renderRequestText } from '../../compiler/explain.ts';
+import { peerUpstreamLadder } from '../../compiler/passes/check-peering.ts';
+import type { UpstreamReach } from '../../compiler/reach.ts';
+import { meshReachReport } from '../../compiler/reach-peered.ts';
 import { type HttpRequest, routeRequest } from '../../compiler/route-match.ts';
 import type { CompiledUpstream } from '../../compiler/types.ts';
 import { MeshccInputError } from '../../diagnostics/diagnostic.ts';
 import { stableJson } from '../../emit/artifact.ts';
 import { loadEnvironment } from '../../input/load-environment.ts';
+import { isPeeredMesh, splitClusters } from '../../model/clusters.ts';
 import type { MeshModel } from '../../model/types.ts';
 import { type Command, Exit, parseCommandArgs, UsageError } from '../command.ts';
 
@@ -22,6 +26,9 @@ and which were shadowed, then the resulting targets (primary, then failover) wit
 chain has a service-router or service-splitter, each route (in order, first match wins) and each split (with its
 weight) is listed with its own targets. With --request, shows which route takes that request and why each earlier
 route does not, then where it goes (split by weight when the route leads to a splitter).
+In a peered mesh a target on a peer (failover or redirect to a Peer) shows the SNI the exporting cluster assigns and
+its path through the gateways into the peer, reachable or why not; an upstream to a peer's service (peer /
+destination_peer, no discovery chain) shows its own mode ladder and that path.
 
 Options:
   --service S    the calling service (required)
@@ -52,6 +59,36 @@ export function explainUpstream(model: MeshModel, service: string, dc: string, u
   );
 }
 
+/** What a peered mesh adds to an explanation: upstreams that name a peer, and where chain peer targets lead. */
+interface PeerExplanation {
+  /** Upstreams to a peer's service (`destination_peer`): their reach report and mode ladder. */
+  readonly peerUpstreams: { reach: UpstreamReach; mode: ReturnType<typeof peerUpstreamLadder> }[];
+  /** Per chain upstream path: its peer targets as reach follows them. */
+  readonly legs: ReadonlyMap<string, PeerLegs>;
+}
+
+function explainPeers(model: MeshModel, service: string, dc: string, upstream: string): PeerExplanation {
+  if (!isPeeredMesh(model)) return { peerUpstreams: [], legs: new Map() };
+  const compiled = compileMesh(model);
+  const reports = meshReachReport(model, compiled.upstreams);
+  const legs = new Map<string, PeerLegs>();
+  for (const r of reports)
+    if (r.service === service && r.datacenter === dc)
+      legs.set(r.path, new Map(r.targets.filter((t) => t.datacenter.startsWith('peer:')).map((t) => [t.targetId, t])));
+  const peerUpstreams = splitClusters(model).flatMap((cm) =>
+    cm.peerUpstreams
+      .filter(
+        (pu) =>
+          pu.instance.service === service && pu.instance.datacenter === dc && pu.upstream.destinationName === upstream,
+      )
+      .flatMap((pu) => {
+        const reach = reports.find((r) => r.path === pu.upstream.path);
+        return reach ? [{ reach, mode: peerUpstreamLadder(cm, pu) }] : [];
+      }),
+  );
+  return { peerUpstreams, legs };
+}
+
 const explain: Command = {
   name: 'explain',
   summary: "explain an upstream's mesh-gateway mode (precedence ladder) and its targets",
@@ -76,7 +113,8 @@ const explain: Command = {
       throw new MeshccInputError(loaded.diagnostics);
     }
     const found = explainUpstream(loaded.model, values.service, values.dc, values.upstream);
-    if (found.length === 0) {
+    const peers = explainPeers(loaded.model, values.service, values.dc, values.upstream);
+    if (found.length === 0 && peers.peerUpstreams.length === 0) {
       io.stderr(
         `meshcc explain: ${values.service} in ${values.dc} has no upstream '${values.upstream}' in ${loaded.model.name}\n`,
       );
@@ -84,23 +122,36 @@ const explain: Command = {
     }
     if (values.json) {
       io.stdout(
-        stableJson(
-          found.map((u) => ({
-            path: u.path,
-            mode: u.mode,
-            chain: u.chain,
-            error: u.error,
-            ...(request && u.chain ? { request: routeRequest(u.chain, request) } : {}),
+        stableJson([
+          ...found.map((u) => {
+            const legs = [...(peers.legs.get(u.path)?.values() ?? [])];
+            return {
+              path: u.path,
+              mode: u.mode,
+              chain: u.chain,
+              error: u.error,
+              ...(legs.length > 0 ? { peerTargets: legs } : {}),
+              ...(request && u.chain ? { request: routeRequest(u.chain, request) } : {}),
+            };
+          }),
+          ...peers.peerUpstreams.map((p) => ({
+            path: p.reach.path,
+            peer: p.reach.targetDatacenter.replace(/^peer:/, ''),
+            mode: { mode: p.mode.mode, from: p.mode.from, ladder: p.mode.layers },
+            target: p.reach.targets[0],
           })),
-        ),
+        ]),
       );
     } else {
       io.stdout(
-        found
-          .map((u) =>
-            request && u.chain ? renderRequestText(u.chain, request, u.datacenter) : renderExplainText(u, io.cwd),
-          )
-          .join('\n'),
+        [
+          ...found.map((u) =>
+            request && u.chain
+              ? renderRequestText(u.chain, request, u.datacenter)
+              : renderExplainText(u, io.cwd, peers.legs.get(u.path)),
+          ),
+          ...peers.peerUpstreams.map((p) => renderPeerUpstreamText(p.reach, p.mode, io.cwd)),
+        ].join('\n'),
       );
     }
     return Exit.ok;

@@ -17,13 +17,7 @@ import {
   parseRepo,
   type RepoRef,
 } from '../../github/client.ts';
-import {
-  planHasChanges,
-  planMarker,
-  planSummaryLine,
-  planTotals,
-  renderPlanComment,
-} from '../../github/comment-body.ts';
+import { planHasChanges, planHeadline, planMarker, renderPlanComment } from '../../github/comment-body.ts';
 import { syncDriftIssue } from '../../github/drift-issue.ts';
 import { appendJobSummary, summaryRoom, utf8Bytes } from '../../github/job-summary.ts';
 import { secretsFromEnv } from '../../github/scrub.ts';
@@ -259,7 +253,7 @@ async function check(c: Ctx): Promise<number> {
   const annotations = toAnnotations([...(validation?.diagnostics ?? []), ...(plan?.diagnostics ?? [])], root);
   const summary = checkSummary(validation, plan);
   const title = plan
-    ? `${env}: ${planHasChanges(plan) ? planSummaryLine(planTotals(plan)) : 'no changes'} (${conclusion})`
+    ? `${env}: ${planHasChanges(plan) ? planHeadline(plan) : 'no changes'} (${conclusion})`
     : `${env}: validation ${conclusion}`;
   if (c.v['dry-run']) {
     c.io.stdout(`${title}\n\n${summary}\n\n${annotations.length} annotations\n`);

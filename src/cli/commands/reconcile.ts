@@ -29,6 +29,7 @@ import {
   runGatewayForeground,
 } from '../../reconcile/run-gateway.ts';
 import { type CliIO, type Command, Exit, parseCommandArgs, UsageError } from '../command.ts';
+import { peeredUsage, runPeered } from '../peered.ts';
 import { runApply } from './apply.ts';
 import { runDrift } from './drift.ts';
 
@@ -72,6 +73,11 @@ Running the gateway (what a gateway host runs on a timer, or a Kubernetes contai
 
 ${connectionUsage}
 
+${peeredUsage}
+  In a peered environment, drift covers every cluster's entries and every peering (one deleted or failing is drift,
+  MC5015), and --heal applies each cluster's entries to its own Consul and re-establishes broken peerings.
+  --run-gateway does not take peered environments yet.
+
 Exit codes: 0 clean or healed (and with --run-gateway: the gateway is ready with the new config), 1 error (with
 --run-gateway also: the gateway did not start, exited or was not ready in time; the reason and the last lines of
 its log are printed), 2 drift (without --heal, under --verify, or left unhealed by a warn policy), 3 the environment
@@ -97,6 +103,7 @@ const reconcile: Command = {
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       ...connectionOptions,
+      'consul-cluster': { type: 'string', multiple: true },
       adopt: { type: 'boolean' },
       'allow-empty': { type: 'boolean' },
       'max-deletions': { type: 'string' },
@@ -124,13 +131,37 @@ const reconcile: Command = {
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
-    if (values['run-gateway']) return runWithGateway(args, values, positionals[0] as string, policy, io);
+    if (values['run-gateway']) {
+      if ((values['consul-cluster'] ?? []).length > 0)
+        throw new UsageError('--run-gateway does not support peered clusters yet (--consul-cluster)');
+      return runWithGateway(args, values, positionals[0] as string, policy, io);
+    }
     const stray = GATEWAY_FLAGS_BOOLEAN.concat(GATEWAY_FLAGS_VALUED).filter((f) =>
       args.some((a) => a === f || a.startsWith(`${f}=`)),
     );
     if (stray.length > 0) throw new UsageError(`${stray.join(', ')} only go with --run-gateway`);
     const rest = withoutFlags(args, ['--heal'], ['--policy']);
     const driftArgs = rest.filter((_a, i) => !isApplyOnly(rest, i));
+    // Peered clusters: drift (entries per cluster and peerings) and the heal, each cluster against its own Consul.
+    const peeredDrift = await runPeered('drift', driftArgs, io, { command: 'reconcile' });
+    if (peeredDrift !== undefined) {
+      if (peeredDrift !== Exit.changes || !values.heal) return peeredDrift;
+      io.stdout('Healing: applying the environment.\n');
+      let held = 0;
+      const code = await runPeered('apply', rest, io, {
+        policy,
+        command: 'reconcile',
+        onHeld: (n) => {
+          held = n;
+        },
+      });
+      if (code !== Exit.ok) return code ?? Exit.error;
+      if (held > 0) {
+        io.stdout(`Drift left by policy: ${held} change(s) of warn kinds not healed.\n`);
+        return Exit.changes;
+      }
+      return Exit.ok;
+    }
     const desired = await desiredEntries(positionals[0] as string, io);
     if ('errors' in desired) return Exit.findings;
     const code = await runDrift(driftArgs, io, desired);

@@ -9,7 +9,7 @@ import { recordMaker } from '../../model/keyed-record.ts';
 import { float32Json } from '../../model/split-weight.ts';
 import type { GatewayMode } from '../../model/types.ts';
 import { formatGoDuration } from '../duration.ts';
-import type { ChainNode, ChainTarget } from '../types.ts';
+import type { ChainNode, ChainTarget, CompiledChain } from '../types.ts';
 
 /** Which service a target names, before defaults are filled in. */
 export interface TargetOpts {
@@ -201,5 +201,73 @@ function renderTarget(t: WorkTarget): ChainTarget {
   if (t.external) out.External = true;
   if (t.sni) out.SNI = t.sni;
   if (t.name) out.Name = t.name;
+  return out as ChainTarget;
+}
+
+/** The fields of a compiled chain; optional ones are left out when undefined (or false, for `Default`). */
+export interface ChainParts {
+  readonly ServiceName: string;
+  readonly Namespace: string;
+  readonly Partition: string;
+  readonly Datacenter: string;
+  readonly CustomizationHash: string | undefined;
+  readonly Default: boolean | undefined;
+  readonly Protocol: string;
+  readonly ServiceMeta: Readonly<Record<string, string>> | undefined;
+  readonly StartNode: string;
+  readonly Nodes: Readonly<Record<string, ChainNode>>;
+  readonly Targets: Readonly<Record<string, ChainTarget>>;
+}
+
+/** A compiled chain object, fields in Consul's order (`omitempty` ones only when set). */
+export function chainJson(p: ChainParts): CompiledChain {
+  // Field by field (no spread temporaries), so every chain object gets one of a few hidden classes.
+  const chain: Record<string, unknown> = {
+    ServiceName: p.ServiceName,
+    Namespace: p.Namespace,
+    Partition: p.Partition,
+    Datacenter: p.Datacenter,
+  };
+  if (p.CustomizationHash) chain.CustomizationHash = p.CustomizationHash;
+  if (p.Default) chain.Default = true;
+  chain.Protocol = p.Protocol;
+  if (p.ServiceMeta) chain.ServiceMeta = p.ServiceMeta;
+  chain.StartNode = p.StartNode;
+  chain.Nodes = p.Nodes;
+  chain.Targets = p.Targets;
+  return chain as CompiledChain;
+}
+
+/**
+ * The `Targets` of a chain compiled for a mesh-gateway mode override: every target that is not external takes the
+ * mode (Consul's `getResolverNode`); targets that already had it are the same objects. Undefined when no target
+ * changes (the override customizes nothing).
+ */
+export function targetsWithMode(
+  targets: Readonly<Record<string, ChainTarget>>,
+  mode: GatewayMode,
+): Record<string, ChainTarget> | undefined {
+  let changes = false;
+  for (const id in targets) {
+    const t = targets[id]!;
+    if (!t.External && t.MeshGateway.Mode !== mode) {
+      changes = true;
+      break;
+    }
+  }
+  if (!changes) return undefined;
+  const mg = meshGateway(mode);
+  const out = keyedByTargetId<ChainTarget>();
+  for (const id in targets) {
+    const t = targets[id]!;
+    out[id] = t.External || t.MeshGateway.Mode === mode ? t : withMeshGateway(t, mg);
+  }
+  return out;
+}
+
+/** A copy of a target with another `MeshGateway`, fields in the same order. */
+function withMeshGateway(t: ChainTarget, mg: ChainTarget['MeshGateway']): ChainTarget {
+  const out: Record<string, unknown> = {};
+  for (const k in t) out[k] = k === 'MeshGateway' ? mg : t[k];
   return out as ChainTarget;
 }

@@ -64,7 +64,13 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
   // (at the first upstream that shows it): each (resolver, datacenter) is checked once, however many upstreams share it.
   const checked = new Map<EntryDecl, string[]>();
   const resolverOf = (name: string) => resolvers.get(name)?.entry as ServiceResolverEntry | undefined;
+  // Upstreams sharing a chain object share its destination, datacenter and pairs: the first one does the checking.
+  const seenChains = new Set<CompiledChain>();
   for (const u of upstreams) {
+    if (u.chain) {
+      if (seenChains.has(u.chain)) continue;
+      seenChains.add(u.chain);
+    }
     for (const pair of resolvedPairs(u, resolverOf)) {
       const decl = resolvers.get(pair.service);
       if (!decl) continue;

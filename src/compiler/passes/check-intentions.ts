@@ -15,7 +15,7 @@ import {
 import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagnostic.ts';
 import type { IntentionSource, ServiceIntentionsEntry } from '../../model/entries.ts';
 import type { EntryDecl, MeshModel, SourceSpan } from '../../model/types.ts';
-import { chainTargets } from '../reach.ts';
+import { type ChainTargetRef, chainTargets } from '../reach.ts';
 import type { CompiledUpstream } from '../types.ts';
 
 /** One source of one service-intentions entry. */
@@ -138,6 +138,20 @@ export function checkIntentions(model: MeshModel): PassResult<void> {
 }
 
 /**
+ * Whether `refs[i]` is the first target of its service in the chain (other than the upstream's destination; cluster
+ * peers' targets left out): a chain has a few targets, so a scan, no set per upstream.
+ */
+function firstOfOtherService(refs: readonly ChainTargetRef[], i: number, destination: string): boolean {
+  const t = refs[i]!.target;
+  if (t.Service === destination || t.Peer) return false;
+  for (let j = 0; j < i; j++) {
+    const o = refs[j]!.target;
+    if (o.Service === t.Service && !o.Peer) return false;
+  }
+  return true;
+}
+
+/**
  * The services a compiled chain sends to besides its own — a route to another service, a split onto one, a failover or
  * redirect target — each need an intention allowing the caller too: the target's sidecar checks the caller's identity.
  * One finding per (upstream, target service), naming the first leg that goes there.
@@ -148,11 +162,11 @@ export function checkChainIntentions(model: MeshModel, upstreams: readonly Compi
   let byPair: RulesByPair | undefined;
   for (const u of upstreams) {
     if (!u.chain) continue;
-    const seen = new Set<string>([u.destination]);
-    for (const ref of chainTargets(u)) {
+    const refs = chainTargets(u);
+    for (let i = 0; i < refs.length; i++) {
+      if (!firstOfOtherService(refs, i, u.destination)) continue;
+      const ref = refs[i]!;
       const target = ref.target.Service;
-      if (seen.has(target) || ref.target.Peer) continue;
-      seen.add(target);
       byPair ??= indexRules(model).byPair;
       const rule = matchIntention(byPair, u.service, target);
       if (rule ? rule.source.Action !== 'deny' : !defaultDeny) continue;

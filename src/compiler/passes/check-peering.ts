@@ -36,6 +36,7 @@ import type {
   ServiceResolverEntry,
 } from '../../model/entries.ts';
 import type { Declared, EntryDecl, GatewayMode, MeshModel } from '../../model/types.ts';
+import type { ModeLayer, ModeLayerKind } from '../types.ts';
 
 /** What one cluster knows of a peer by its local name. */
 export interface PeerLink {
@@ -97,27 +98,57 @@ export function hasPeeringGateway(cm: ClusterModel): boolean {
 }
 
 /**
- * The mesh-gateway mode of a peered upstream: upstream, instance, the caller's service-defaults (an override for
- * this service and peer, the defaults, its own mode), proxy-defaults, else `none`.
+ * The mesh-gateway mode of a peered upstream with every layer that could set it, highest first: upstream, instance,
+ * the caller's service-defaults (an override for this service and peer, the defaults, its own mode), proxy-defaults,
+ * else `none`. Consul compiles no chain for such an upstream, so no destination service-defaults layer.
  */
-export function peerUpstreamMode(cm: ClusterModel, pu: PeerUpstream): GatewayMode {
+export function peerUpstreamLadder(
+  cm: ClusterModel,
+  pu: PeerUpstream,
+): { readonly mode: GatewayMode; readonly from: ModeLayerKind; readonly layers: readonly ModeLayer[] } {
   const { instance, upstream } = pu;
-  const sd = entriesOf<ServiceDefaultsEntry>(cm, 'service-defaults').find(
-    (x) => x.entry.Name === instance.service,
-  )?.entry;
+  const sdDecl = entriesOf<ServiceDefaultsEntry>(cm, 'service-defaults').find((x) => x.entry.Name === instance.service);
+  const sd = sdDecl?.entry;
   const override = sd?.UpstreamConfig?.Overrides?.filter(
     (o) => o.Name === upstream.destinationName && o.Peer === upstream.destinationPeer,
   ).at(-1);
-  const pd = entriesOf<ProxyDefaultsEntry>(cm, 'proxy-defaults')[0]?.entry;
-  return (
-    upstream.meshGateway ??
-    instance.meshGateway ??
-    override?.MeshGateway?.Mode ??
-    sd?.UpstreamConfig?.Defaults?.MeshGateway?.Mode ??
-    sd?.MeshGateway?.Mode ??
-    pd?.MeshGateway?.Mode ??
-    'none'
-  );
+  const pdDecl = entriesOf<ProxyDefaultsEntry>(cm, 'proxy-defaults')[0];
+  const pd = pdDecl?.entry;
+  const at = (d: { path: string; span?: ModeLayer['span'] } | undefined) =>
+    d ? { path: d.path, ...(d.span ? { span: d.span } : {}) } : {};
+  const caller = `service-defaults '${instance.service}' (the caller)`;
+  const missing = sdDecl ? '' : ' (no such entry)';
+  const layers: ModeLayer[] = [
+    { kind: 'upstream', mode: upstream.meshGateway, note: 'upstreams[].mesh_gateway', ...at(upstream) },
+    { kind: 'instance', mode: instance.meshGateway, note: 'proxy.mesh_gateway of the instance', ...at(instance) },
+    {
+      kind: 'upstream-config-override',
+      mode: override?.MeshGateway?.Mode,
+      note: `${caller} UpstreamConfig.Overrides for ${upstream.destinationName} on peer ${upstream.destinationPeer}${missing}`,
+      ...at(sdDecl?.decl),
+    },
+    {
+      kind: 'upstream-config-defaults',
+      mode: sd?.UpstreamConfig?.Defaults?.MeshGateway?.Mode,
+      note: `${caller} UpstreamConfig.Defaults${missing}`,
+      ...at(sdDecl?.decl),
+    },
+    { kind: 'service-defaults', mode: sd?.MeshGateway?.Mode, note: `${caller}${missing}`, ...at(sdDecl?.decl) },
+    {
+      kind: 'proxy-defaults',
+      mode: pd?.MeshGateway?.Mode,
+      note: pdDecl ? 'proxy-defaults global' : 'proxy-defaults global (no such entry)',
+      ...at(pdDecl?.decl),
+    },
+    { kind: 'builtin-default', mode: 'none', note: "Consul's default: no mesh gateway" },
+  ].map((l) => (l.mode === undefined ? (({ mode: _m, ...rest }) => rest)(l) : l)) as ModeLayer[];
+  const win = layers.find((l) => l.mode !== undefined)!;
+  return { mode: win.mode!, from: win.kind, layers };
+}
+
+/** The mesh-gateway mode of a peered upstream (`peerUpstreamLadder`'s winner). */
+export function peerUpstreamMode(cm: ClusterModel, pu: PeerUpstream): GatewayMode {
+  return peerUpstreamLadder(cm, pu).mode;
 }
 
 /** Whether the cluster's intentions allow `source` of peer `peer` to call `service`. */

@@ -168,24 +168,32 @@ function describe(c: Claimant): string {
   }
 }
 
-/** The ports taken so far, by host, then port, then bind address (no key string per port). */
-class TakenPorts {
-  private readonly byHost = new Map<string, Map<number, { bind: string; by: Claimant }[]>>();
+/** A port claim: who binds it, and on which address. One object per claim (most claims never clash). */
+type Claim = Claimant & { readonly bind: string };
 
-  /** The first claimant of (host, bind, port), else records `by` and returns undefined. */
-  claim(host: string, bind: string, port: number, by: Claimant): Claimant | undefined {
+/** The ports taken so far, by host, then port (a port bound on a few addresses keeps a list). */
+class TakenPorts {
+  private readonly byHost = new Map<string, Map<number, Claim | Claim[]>>();
+
+  /** The first claim of (host, bind, port), else records `c` and returns undefined. */
+  claim(host: string, port: number, c: Claim): Claim | undefined {
     let byPort = this.byHost.get(host);
     if (!byPort) {
       byPort = new Map();
       this.byHost.set(host, byPort);
     }
-    const list = byPort.get(port);
-    if (!list) {
-      byPort.set(port, [{ bind, by }]);
+    const taken = byPort.get(port);
+    if (taken === undefined) {
+      byPort.set(port, c);
       return undefined;
     }
-    for (const t of list) if (t.bind === bind) return t.by;
-    list.push({ bind, by });
+    if (!Array.isArray(taken)) {
+      if (taken.bind === c.bind) return taken;
+      byPort.set(port, [taken, c]);
+      return undefined;
+    }
+    for (const t of taken) if (t.bind === c.bind) return t;
+    taken.push(c);
     return undefined;
   }
 }
@@ -195,27 +203,34 @@ function checkHostPorts(model: MeshModel, dc: DatacenterDecl, instances: readonl
   const out: Diagnostic[] = [];
   const sidecars = sidecarPorts(model, dc, instances);
   const taken = new TakenPorts();
-  const claim = (host: string, bind: string, port: number, by: Claimant) => {
-    const prev = taken.claim(host, bind, port, by);
+  const claim = (host: string, port: number, by: Claim) => {
+    const prev = taken.claim(host, port, by);
     if (prev) {
       const other = describe(prev);
       const related = [{ path: prev.decl.path, ...(prev.decl.span ? { span: prev.decl.span } : {}), message: other }];
-      out.push(diag(ConflictingPorts, { ...at(by.decl), related }, { what: describe(by), other, address: bind, port }));
+      out.push(
+        diag(ConflictingPorts, { ...at(by.decl), related }, { what: describe(by), other, address: by.bind, port }),
+      );
     }
   };
   for (const g of gatewaysIn(model, dc.name)) {
-    if (dc.platform === 'vm') claim(`addr:${g.lan.address}`, g.lan.address, g.lan.port, { kind: 'gateway', decl: g });
+    if (dc.platform === 'vm')
+      claim(`addr:${g.lan.address}`, g.lan.port, { kind: 'gateway', decl: g, bind: g.lan.address });
   }
+  const upstreams = (host: string, i: ServiceInstanceDecl, list: readonly UpstreamDecl[]) => {
+    for (const u of list) {
+      claim(host, u.localBindPort, { kind: 'upstream', decl: u, instance: i, bind: u.localBindAddress ?? '127.0.0.1' });
+    }
+  };
   for (const i of instances) {
     // Kubernetes: every pod is its own host.
     const host = dc.platform === 'vm' ? hostOf(i) : i.path;
     const addr = i.address ?? '0.0.0.0';
-    claim(host, addr, i.port, { kind: 'service', decl: i });
-    if (dc.platform === 'vm') claim(host, addr, sidecars.get(i.path)!, { kind: 'sidecar', decl: i });
+    claim(host, i.port, { kind: 'service', decl: i, bind: addr });
+    if (dc.platform === 'vm') claim(host, sidecars.get(i.path)!, { kind: 'sidecar', decl: i, bind: addr });
     // Upstreams to a cluster peer bind a local port as well (in a cluster's model they sit in `peerUpstreams`).
-    for (const u of [...i.upstreams, ...(i.peerUpstreams ?? [])]) {
-      claim(host, u.localBindAddress ?? '127.0.0.1', u.localBindPort, { kind: 'upstream', decl: u, instance: i });
-    }
+    upstreams(host, i, i.upstreams);
+    if (i.peerUpstreams) upstreams(host, i, i.peerUpstreams);
   }
   return out;
 }
@@ -233,10 +248,12 @@ function checkKubernetesModes(dc: DatacenterDecl, instances: readonly ServiceIns
         }),
       );
     }
-    for (const u of [...i.upstreams, ...(i.peerUpstreams ?? [])]) {
-      if (u.meshGateway) {
-        const what = `upstream ${u.destinationName} of ${i.service}`;
-        out.push(diag(ModeNotExpressibleOnKubernetes, at(u), { what, dc: dc.name, mode: u.meshGateway }));
+    for (const list of [i.upstreams, i.peerUpstreams ?? []]) {
+      for (const u of list) {
+        if (u.meshGateway) {
+          const what = `upstream ${u.destinationName} of ${i.service}`;
+          out.push(diag(ModeNotExpressibleOnKubernetes, at(u), { what, dc: dc.name, mode: u.meshGateway }));
+        }
       }
     }
   }

@@ -34,8 +34,9 @@ function sameDestination(a: UpstreamDecl, b: UpstreamDecl): boolean {
  * string built for it. One pair of maps serves every instance (cleared in between).
  */
 class SeenUpstreams {
-  private readonly byPort = new Map<number, UpstreamDecl[]>();
-  private readonly byName = new Map<string, UpstreamDecl[]>();
+  /** One upstream per key (nearly always), or a list after a second. */
+  private readonly byPort = new Map<number, UpstreamDecl | UpstreamDecl[]>();
+  private readonly byName = new Map<string, UpstreamDecl | UpstreamDecl[]>();
 
   clear(): void {
     this.byPort.clear();
@@ -44,25 +45,29 @@ class SeenUpstreams {
 
   /** The first upstream binding the same address and port, else records `u` and returns undefined. */
   portTaken(u: UpstreamDecl, address: string): UpstreamDecl | undefined {
-    const list = this.byPort.get(u.localBindPort);
-    if (!list) {
-      this.byPort.set(u.localBindPort, [u]);
+    const seen = this.byPort.get(u.localBindPort);
+    if (seen === undefined) {
+      this.byPort.set(u.localBindPort, u);
       return undefined;
     }
+    const list = Array.isArray(seen) ? seen : [seen];
     for (const p of list) if ((p.localBindAddress ?? '127.0.0.1') === address) return p;
     list.push(u);
+    if (list !== seen) this.byPort.set(u.localBindPort, list);
     return undefined;
   }
 
   /** The first upstream to the same destination in datacenter `dc`, else records `u` and returns undefined. */
   destinationTaken(u: UpstreamDecl, dc: string, instanceDc: string): UpstreamDecl | undefined {
-    const list = this.byName.get(u.destinationName);
-    if (!list) {
-      this.byName.set(u.destinationName, [u]);
+    const seen = this.byName.get(u.destinationName);
+    if (seen === undefined) {
+      this.byName.set(u.destinationName, u);
       return undefined;
     }
+    const list = Array.isArray(seen) ? seen : [seen];
     for (const p of list) if ((p.datacenter ?? instanceDc) === dc && sameDestination(p, u)) return p;
     list.push(u);
+    if (list !== seen) this.byName.set(u.destinationName, list);
     return undefined;
   }
 }

@@ -13,7 +13,6 @@
 import type { ServiceResolverEntry, ServiceSplit, ServiceSplitterEntry } from '../../model/entries.ts';
 import { flat } from '../../model/flat-string.ts';
 import { nestedSplitWeight, normalizeSplitWeight } from '../../model/split-weight.ts';
-import type { GatewayMode } from '../../model/types.ts';
 import { ChainMemo } from '../chain-memo.ts';
 import { customizationHash } from '../customization-hash.ts';
 import { parseGoDuration } from '../duration.ts';
@@ -23,6 +22,7 @@ import { targetId } from '../sni.ts';
 import type { ChainCompileError, ChainOverrides, CompiledChain } from '../types.ts';
 import {
   type AnyWorkNode,
+  chainJson,
   isL7Node,
   renderNodes,
   renderTargets,
@@ -33,7 +33,8 @@ import {
   type WorkSplit,
   type WorkTarget,
 } from './chain-json.ts';
-import { defaultRouteDefinition, loadBalancerJson, mergePanics, mergeParent } from './l7-definitions.ts';
+import { type ChainBase, chainWithMode } from './chain-mode-variant.ts';
+import { loadBalancerJson, mergePanics, mergeParent } from './l7-definitions.ts';
 
 /** What to compile: one service's chain as seen from one datacenter (`compile-dc`). */
 export interface ChainRequest {
@@ -48,6 +49,8 @@ export interface ChainRequest {
   readonly entries: EntryIndex;
   readonly overrides?: ChainOverrides;
 }
+
+export type { ChainBase };
 
 export type ChainResult = { readonly chain: CompiledChain } | { readonly error: ChainCompileError };
 
@@ -116,17 +119,26 @@ function dialedDirectly(e: unknown): boolean {
   );
 }
 
+export type ChainBaseResult = { readonly base: ChainBase } | { readonly error: ChainCompileError };
+
 /**
- * Compiles one discovery chain, as Consul does. Pure; never throws for bad entries. Chains compiled together (one
- * `compile()`) pass the same `memo`, so they share target names and resolver checks.
+ * Compiles one discovery chain as Consul does, ignoring the request's mesh-gateway override (see `ChainBase`). Pure;
+ * never throws for bad entries. Chains compiled together (one `compile()`) pass the same `memo`, so they share target
+ * names and resolver checks.
  */
-export function compileChain(req: ChainRequest, memo?: ChainMemo): ChainResult {
+export function compileChainBase(req: ChainRequest, memo?: ChainMemo): ChainBaseResult {
   try {
-    return { chain: new ChainCompiler(req, memo).compile() };
+    return { base: new ChainCompiler(req, memo).compile() };
   } catch (e) {
     if (e instanceof GraphError) return { error: { message: e.message } satisfies ChainCompileError };
     throw e;
   }
+}
+
+/** Compiles one discovery chain, as Consul does, with every override of the request. Pure; never throws for bad entries. */
+export function compileChain(req: ChainRequest, memo?: ChainMemo): ChainResult {
+  const r = compileChainBase(req, memo);
+  return 'error' in r ? r : { chain: chainWithMode(r.base, req.overrides?.meshGateway) };
 }
 
 /**
@@ -148,11 +160,11 @@ class ChainCompiler {
   private readonly ns: string;
   private readonly partition: string;
   private readonly entries: EntryIndex;
-  private readonly overrideMode: GatewayMode | undefined;
   private readonly overrideTimeoutNs: number;
   private readonly overrideProtocol: string;
   private readonly disableAdvanced: boolean;
-  private readonly customized = { meshGateway: false, protocol: false, connectTimeout: false };
+  /** Which overrides changed the compile (the mesh-gateway mode is applied afterwards, by `chainWithMode`). */
+  private readonly customized = { protocol: false, connectTimeout: false };
   private protocol = '';
   private startNode = '';
   /** Set when a router or splitter is in the chain (Consul's `usesAdvancedRoutingFeatures`). */
@@ -175,7 +187,6 @@ class ChainCompiler {
     this.partition = orDefault(req.partition);
     this.entries = req.entries;
     const o = req.overrides;
-    this.overrideMode = o?.meshGateway;
     this.overrideTimeoutNs = durationNs(o?.connectTimeout);
     this.overrideProtocol = o?.protocol ?? '';
     this.disableAdvanced = this.overrideProtocol !== '' && !isHttpLike(this.overrideProtocol);
@@ -195,7 +206,7 @@ class ChainCompiler {
     }
   }
 
-  compile(): CompiledChain {
+  compile(): ChainBase {
     this.check();
     if (this.usesAdvanced) this.removeUnusedNodes();
     // Targets loaded along the way but not kept by any node (e.g. pre-redirect targets) are dropped.
@@ -208,30 +219,31 @@ class ChainCompiler {
       this.customized.protocol = true;
     }
     const c = this.customized;
+    const customProtocol = c.protocol ? this.overrideProtocol : '';
+    const customConnectTimeoutNs = c.connectTimeout ? this.overrideTimeoutNs : 0;
     const hash =
-      c.meshGateway || c.protocol || c.connectTimeout
+      c.protocol || c.connectTimeout
         ? customizationHash({
-            meshGatewayMode: c.meshGateway ? (this.overrideMode ?? '') : '',
-            protocol: c.protocol ? this.overrideProtocol : '',
-            connectTimeoutNanos: c.connectTimeout ? this.overrideTimeoutNs : 0,
+            meshGatewayMode: '',
+            protocol: customProtocol,
+            connectTimeoutNanos: customConnectTimeoutNs,
           })
         : undefined;
     const meta = this.entries.serviceDefaults(this.req.serviceName, this.ns, this.partition)?.entry.Meta;
-    // Built field by field in Consul's order (no spread temporaries); optional fields only when set.
-    const chain: Record<string, unknown> = {
+    const chain = chainJson({
       ServiceName: this.req.serviceName,
       Namespace: this.ns,
       Partition: this.partition,
       Datacenter: this.req.evaluateInDatacenter,
-    };
-    if (hash) chain.CustomizationHash = hash;
-    if (this.determineIfDefaultChain()) chain.Default = true;
-    chain.Protocol = this.protocol;
-    if (meta && hasKeys(meta)) chain.ServiceMeta = { ...meta };
-    chain.StartNode = this.startNode;
-    chain.Nodes = renderNodes(this.nodes);
-    chain.Targets = renderTargets(this.loadedTargets);
-    return chain as CompiledChain;
+      CustomizationHash: hash,
+      Default: this.determineIfDefaultChain(),
+      Protocol: this.protocol,
+      ServiceMeta: meta && hasKeys(meta) ? { ...meta } : undefined,
+      StartNode: this.startNode,
+      Nodes: renderNodes(this.nodes),
+      Targets: renderTargets(this.loadedTargets),
+    });
+    return { chain, customProtocol, customConnectTimeoutNs };
   }
 
   /**
@@ -256,9 +268,9 @@ class ChainCompiler {
     if (problem) throw new GraphError(problem);
     const routerNs = orDefault(router.Namespace);
     const routerAp = orDefault(router.Partition);
-    const name = `${router.Name}.${routerNs}.${routerAp}`;
+    const { name, routerKey } = this.memo.l7Names(router.Name, routerNs, routerAp);
     const routes: WorkRoute[] = [];
-    const routeNode: WorkL7Node = { type: 'router', key: `router:${name}`, name, routes };
+    const routeNode: WorkL7Node = { type: 'router', key: routerKey, name, routes };
     this.usesAdvanced = true;
     this.recordServiceProtocol(router.Name, routerNs, routerAp);
     const defs = this.memo.routeDefinitions(router);
@@ -276,7 +288,7 @@ class ChainCompiler {
       route.nextNode = node.key;
     }
     const fallback = this.getSplitterOrResolverNode(this.newTarget(router.Name, '', routerNs, routerAp, '', ''));
-    routes.push({ definition: defaultRouteDefinition(router.Name, routerNs, routerAp), nextNode: fallback.key });
+    routes.push({ definition: this.memo.defaultRouteDefinition(router), nextNode: fallback.key });
     this.startNode = routeNode.key;
     this.recordNode(routeNode);
   }
@@ -470,19 +482,20 @@ class ChainCompiler {
    * splitter when it has one, else to a resolver.
    */
   private getSplitterNode(service: string, namespace: string, partition: string): WorkL7Node | undefined {
-    const name = `${service}.${namespace}.${partition}`;
-    const prev = this.splitterNodes.get(name);
-    if (prev) return prev;
+    // A splitter node is recorded only for a splitter entry: without one, nothing to look for (no name to build).
     let splitter: ServiceSplitterEntry | undefined = this.entries.splitter(service, namespace, partition)?.entry;
     if (splitter && this.disableAdvanced) {
       splitter = undefined;
       this.customized.protocol = true;
     }
     if (!splitter) return undefined;
+    const { name, splitterKey } = this.memo.l7Names(service, namespace, partition);
+    const prev = this.splitterNodes.get(name);
+    if (prev) return prev;
     const problem = this.memo.l7Problem(splitter);
     if (problem) throw new GraphError(problem);
     const splits: WorkSplit[] = [];
-    const node: WorkL7Node = { type: 'splitter', key: `splitter:${name}`, name, splits };
+    const node: WorkL7Node = { type: 'splitter', key: splitterKey, name, splits };
     this.recordNode(node);
     const defs = this.memo.splitDefinitions(splitter);
     const entrySplits = splitter.Splits ?? [];
@@ -624,10 +637,7 @@ class ChainCompiler {
     const pd = this.entries.proxyDefaults(partition)?.entry;
     target.mode = sd?.MeshGateway?.Mode || pd?.MeshGateway?.Mode || undefined;
     target.dialedDirectly = dialedDirectly(sd) || dialedDirectly(pd);
-    if (this.overrideMode !== undefined && target.mode !== this.overrideMode) {
-      target.mode = this.overrideMode;
-      this.customized.meshGateway = true;
-    }
+    // The request's mode override, applied to every such target, is `chainWithMode`'s (after the compile).
   }
 
   /** Failover keyed by subset, else `*`: Datacenters (in order), else Targets, else one rewritten target. */

@@ -88,7 +88,7 @@ export function matchingOverride(
 }
 
 /** What the ladders of one calling service share. */
-interface CallerRungs {
+export interface CallerRungs {
   readonly caller: Indexed<ServiceDefaultsEntry> | undefined;
   /** upstream-config-defaults, service-defaults and proxy-defaults. */
   readonly rungs: readonly ModeLayer[];
@@ -109,7 +109,7 @@ export class LadderRungs {
   constructor(readonly index: EntryIndex) {}
 
   /** The calling service's entries and rungs, looked up once per service. */
-  private callerOf(instance: ServiceInstanceDecl): CallerRungs {
+  callerOf(instance: ServiceInstanceDecl): CallerRungs {
     let c = this.callers.get(instance.service, instance.namespace, instance.partition);
     if (!c) {
       const caller = this.index.serviceDefaults(instance.service, instance.namespace, instance.partition);
@@ -146,7 +146,11 @@ export class LadderRungs {
 
   /** The caller's `UpstreamConfig.Overrides` rung for this destination. */
   override(instance: ServiceInstanceDecl, upstream: UpstreamDecl): ModeLayer {
-    const c = this.callerOf(instance);
+    return this.overrideOf(this.callerOf(instance), upstream);
+  }
+
+  /** `override` with the caller's rungs already looked up. */
+  overrideOf(c: CallerRungs, upstream: UpstreamDecl): ModeLayer {
     const override = c.caller?.entry.UpstreamConfig?.Overrides ? matchingOverride(c.caller.entry, upstream) : undefined;
     if (override) {
       return entryLayer(
@@ -208,22 +212,16 @@ export function modeLadder(
   index: EntryIndex,
   rungs: LadderRungs = new LadderRungs(index),
 ): ModeLayer[] {
-  return ladder(instance, upstream, rungs, rungs.caller(instance), rungs.instance(instance));
+  return ladder(upstream, rungs, rungs.callerOf(instance), rungs.instance(instance));
 }
 
 /** `modeLadder` with the instance's own rungs already looked up (they are the same for all of its upstreams). */
-function ladder(
-  instance: ServiceInstanceDecl,
-  upstream: UpstreamDecl,
-  rungs: LadderRungs,
-  callerRungs: readonly ModeLayer[],
-  instanceRung: ModeLayer,
-): ModeLayer[] {
+function ladder(upstream: UpstreamDecl, rungs: LadderRungs, caller: CallerRungs, instanceRung: ModeLayer): ModeLayer[] {
   // One exactly-sized array and one new rung per upstream; every other rung is shared (see `LadderRungs`).
-  const [upstreamConfigDefaults, serviceDefaults, proxyDefaults] = callerRungs;
+  const [upstreamConfigDefaults, serviceDefaults, proxyDefaults] = caller.rungs;
   return [
     upstreamRung(upstream),
-    rungs.override(instance, upstream),
+    rungs.overrideOf(caller, upstream),
     instanceRung,
     upstreamConfigDefaults!,
     serviceDefaults!,
@@ -282,10 +280,10 @@ export function resolveGatewayModes(model: MeshModel, index: EntryIndex): PassRe
   const rungs = new LadderRungs(index);
   for (const instance of model.instances) {
     if (instance.upstreams.length === 0) continue;
-    const callerRungs = rungs.caller(instance);
+    const caller = rungs.callerOf(instance);
     const instanceRung = rungs.instance(instance);
     for (const upstream of instance.upstreams) {
-      const mode = decideMode(ladder(instance, upstream, rungs, callerRungs, instanceRung));
+      const mode = decideMode(ladder(upstream, rungs, caller, instanceRung));
       value.push({ instance, upstream, mode });
     }
   }

@@ -36,6 +36,8 @@ export function upstreamChainOverrides(
   index: EntryIndex,
   mode: ModeDecision,
   shared?: OverridesTable,
+  /** The destination's service-defaults, when the caller has looked it up already (`null`: it has none). */
+  destinationDefaults?: ServiceDefaultsEntry | null,
 ): ChainOverrides {
   const table = shared ?? new OverridesTable();
   const caller = table.callerDefaults(instance, index);
@@ -45,11 +47,11 @@ export function upstreamChainOverrides(
 
   let protocol = weakString(local?.protocol) ?? (override?.Protocol || undefined) ?? (defaults?.Protocol || undefined);
   if (protocol === undefined) {
-    const destination = index.serviceDefaults(
-      upstream.destinationName,
-      upstream.destinationNamespace,
-      upstream.destinationPartition,
-    )?.entry;
+    const destination =
+      destinationDefaults === undefined
+        ? index.serviceDefaults(upstream.destinationName, upstream.destinationNamespace, upstream.destinationPartition)
+            ?.entry
+        : (destinationDefaults ?? undefined);
     protocol =
       (destination?.Protocol || undefined) ??
       weakString(index.proxyDefaults(instance.partition)?.entry.Config?.protocol);
@@ -82,6 +84,11 @@ export class OverridesTable {
       this.lastCaller = index.serviceDefaults(instance.service, instance.namespace, instance.partition)?.entry;
     }
     return this.lastCaller;
+  }
+
+  /** The same overrides without the mesh-gateway mode (shared, like every object of the table). */
+  withoutMode(o: ChainOverrides): ChainOverrides {
+    return o.meshGateway === undefined ? o : this.get(undefined, o.protocol, o.connectTimeout);
   }
 
   get(meshGateway: GatewayMode | undefined, protocol: string | undefined, connectTimeout: string | undefined) {

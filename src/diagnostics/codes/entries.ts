@@ -71,6 +71,16 @@ export const EntryDuplicate = def<{ entry: string; first: string }>(
   'keep one declaration per Kind/Name: Consul stores a single entry for it and the last write would win',
 );
 
+export const EntryUnknownCluster = def<{ dir: string; clusters: string }>(
+  'MC1110',
+  'error',
+  'entries folder names no cluster',
+  (a) =>
+    `entries/${a.dir}/: no cluster '${a.dir}' in this mesh (clusters: ${a.clusters}); in an environment of peered clusters each folder directly under entries/ names the cluster its entries are written to`,
+  (a) =>
+    `rename the folder to one of ${a.clusters}, or move its files directly into entries/ to write them to every cluster; its entries were not loaded`,
+);
+
 export const EntryL7NotCompiled = def<{ entry: string }>(
   'MC1109',
   'warning',

@@ -12,6 +12,7 @@ import {
   EntryDuplicate,
   EntryFieldsKept,
   EntryFileUnparseable,
+  EntryUnknownCluster,
   EntryValidationFailed,
 } from '../../diagnostics/codes/entries.ts';
 import { type Diagnostic, diag, MeshccInputError, type PassResult } from '../../diagnostics/diagnostic.ts';
@@ -95,21 +96,56 @@ async function loadFileEntries(file: string, text: string): Promise<PassResult<E
   return { value, diagnostics };
 }
 
+export interface LoadEntriesOptions {
+  /**
+   * The clusters of a peered mesh. With clusters, a folder directly under `dir` names the cluster its entries are
+   * written to (`entries/<cluster>/...`; files directly in `dir` go to every cluster), and a folder naming no cluster
+   * is MC1110 (its entries are not loaded). Without, folders only organise files.
+   */
+  readonly clusters?: readonly string[];
+}
+
+/** The cluster folder of a file (`east/x.hcl` → `east`), when clusters scope entries and the file is in a folder. */
+function scopeOf(file: string, clusters: readonly string[] | undefined): string | undefined {
+  if (!clusters || clusters.length === 0) return undefined;
+  const slash = file.indexOf('/');
+  return slash > 0 ? file.slice(0, slash) : undefined;
+}
+
 /** Reads every config-entry file under `dir` (recursively, in name order). */
-export async function loadEntriesDir(dir: string): Promise<PassResult<EntryDecl[]>> {
+export async function loadEntriesDir(dir: string, opts: LoadEntriesOptions = {}): Promise<PassResult<EntryDecl[]>> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) return { value: [], diagnostics: [] };
   const value: EntryDecl[] = [];
   const diagnostics: Diagnostic[] = [];
   const failures: Diagnostic[] = [];
-  const seen = new Map<string, EntryDecl>();
+  // By Kind/Name: the declarations so far with their cluster (undefined: every cluster). Two collide when they go to
+  // a cluster in common.
+  const seen = new Map<string, EntryDecl[]>();
+  const unknown = new Set<string>();
   for (const p of listFiles(dir)) {
     const file = relative(dir, p).split(sep).join('/');
+    const scope = scopeOf(file, opts.clusters);
+    if (scope !== undefined && !opts.clusters!.includes(scope)) {
+      if (!unknown.has(scope))
+        diagnostics.push(
+          diag(
+            EntryUnknownCluster,
+            { path: `entries/${scope}`, span: { file, line: 1, column: 1 } },
+            { dir: scope, clusters: opts.clusters!.join(', ') },
+          ),
+        );
+      unknown.add(scope);
+      continue;
+    }
     try {
       const r = await loadFileEntries(file, readFileSync(p, 'utf8'));
       diagnostics.push(...r.diagnostics);
-      for (const d of r.value) {
+      for (const loaded of r.value) {
+        const d: EntryDecl = scope !== undefined ? { ...loaded, cluster: scope } : loaded;
         const key = entryKey(d.entry);
-        const prev = seen.get(key);
+        const prev = (seen.get(key) ?? []).find(
+          (x) => x.cluster === undefined || d.cluster === undefined || x.cluster === d.cluster,
+        );
         if (prev !== undefined) {
           diagnostics.push(
             diag(
@@ -126,7 +162,7 @@ export async function loadEntriesDir(dir: string): Promise<PassResult<EntryDecl[
           );
           continue;
         }
-        seen.set(key, d);
+        seen.set(key, [...(seen.get(key) ?? []), d]);
         value.push(d);
       }
     } catch (e) {
