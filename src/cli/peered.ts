@@ -62,7 +62,7 @@ export const peeredUsage = `Peered clusters (an environment that declares Cluste
   --consul-cluster NAME=ADDR   Consul HTTP address of cluster NAME's primary datacenter (repeat per cluster;
                                default: CONSUL_HTTP_ADDR_<NAME>, NAME upper-cased with - as _). Token per cluster:
                                CONSUL_HTTP_TOKEN_<NAME>, else the common token options. Both are also read from
-                               MESHCC_CLUSTER_SECRETS (JSON of secrets, as the workflows pass toJSON(secrets)).
+                               MESHCC_CLUSTER_SECRETS (a JSON object of these names: the workflows' one secret).
   Each cluster is planned against, written to and compared with its own Consul; peerings are read on both sides.
   plan --json prints schema version 2 (a plan per cluster, the peerings); plan --out saves meshcc-plan/2, which
   apply --plan FILE applies only if nothing moved in any cluster since (else nothing is written).`;
@@ -85,8 +85,8 @@ function envSuffix(name: string): string {
 }
 
 /**
- * The per-cluster variables of a GitHub workflow: `MESHCC_CLUSTER_SECRETS` holds the job's secrets as JSON
- * (`toJSON(secrets)`, how a workflow passes secrets whose names depend on the environment); only
+ * The per-cluster variables of a GitHub workflow: the secret `MESHCC_CLUSTER_SECRETS` holds them as one JSON object
+ * (a workflow cannot name secrets whose names depend on the environment); only
  * `CONSUL_HTTP_ADDR_<NAME>` and `CONSUL_HTTP_TOKEN_<NAME>` are ever read from it. Unset or not JSON: none.
  */
 export function clusterSecrets(env: CliIO['env']): Readonly<Record<string, string>> {
@@ -355,7 +355,7 @@ async function runCompiled(
     peerings.map((p, i) => (pp.peerings[i]?.active ? undefined : planBlocker(pc, p, clients.get(p.acceptor.cluster)!))),
   );
   const gateways = new Map(peerings.map((p, i) => [pp.peerings[i]!.key, acceptorGatewayNames(pc, p)] as const));
-  if (verb === 'plan' && values.json) io.stdout(stableJson(peeredPlanDocument(pp, planPicture(pc, pp))));
+  if (verb === 'plan' && values.json) io.stdout(stableJson(peeredPlanDocument(pp, planPicture(pc, pp), blockers)));
   else io.stdout(renderPeeredPlanText(pp, blockers));
   if (verb === 'plan' && values.out)
     writeFileSync(resolve(io.cwd, values.out), stableJson(toSavedPeeredPlan(pp, gateways)));

@@ -37,7 +37,7 @@ export function scrubSecrets(text: string, knownSecrets: readonly (string | unde
 
 /**
  * The secret values found in the environment that must never be echoed: GitHub and Consul tokens, each peered
- * cluster's `CONSUL_HTTP_TOKEN_<NAME>`, and every value of `MESHCC_CLUSTER_SECRETS` (the workflow's secrets as JSON).
+ * cluster's `CONSUL_HTTP_TOKEN_<NAME>`, and every value of `MESHCC_CLUSTER_SECRETS` (the per-cluster secrets as one JSON object).
  */
 export function secretsFromEnv(env: Readonly<Record<string, string | undefined>>): string[] {
   const named = ['GITHUB_TOKEN', 'GH_TOKEN', 'CONSUL_HTTP_TOKEN', 'CONSUL_TOKEN', 'ACTIONS_RUNTIME_TOKEN'].map(

@@ -41,9 +41,12 @@ export function peerGatewayIps(pair: PeeredPair): Record<Side, string> {
   return { a: `${block}.11`, b: `${block}.12` };
 }
 
-/** Admin ports on 127.0.0.1 (the emitted admin address), per process so concurrent runs do not collide. */
+/**
+ * Admin ports on 127.0.0.1 (the emitted admin address), per process so concurrent runs do not collide: 29000-30999,
+ * clear of Consul's sidecar range (21000-21255) and of the kernel's ephemeral ports (32768 and up).
+ */
 export function peerGatewayAdminPorts(): Record<Side, number> {
-  const base = 21000 + (process.pid % 4000) * 2;
+  const base = 29000 + (process.pid % 1000) * 2;
   return { a: base, b: base + 1 };
 }
 

@@ -3,7 +3,7 @@
  * fixture test/fixtures/peered-live): what the plan, apply and drift workflows run, end to end.
  *
  * Proven here: `plan --json --out` with the per-cluster addresses passed the way the workflows pass them
- * (`MESHCC_CLUSTER_SECRETS`, the job's secrets as JSON) prints a schema-version-2 document (a plan per cluster, the
+ * (`MESHCC_CLUSTER_SECRETS`, the one secret holding them as JSON) prints a schema-version-2 document (a plan per cluster, the
  * peering to establish, a picture with cluster boxes) holding no address or token, and saves a `meshcc-plan/2` plan;
  * `github comment --dry-run` renders it per cluster with the peering table; `apply --plan` refuses swapped addresses
  * (MC5014) and a plan whose live state moved in one cluster (MC5007) writing nothing in either cluster, then applies
@@ -64,7 +64,7 @@ const TOKENISH = /eyJDQSI|PeeringToken|EstablishmentSecret/;
 describe.skipIf(skip)('GitOps of a peered environment on two real Consul clusters', () => {
   let pair: PeeredPair;
   let dir: string;
-  /** The per-cluster secrets as a workflow passes them: `MESHCC_CLUSTER_SECRETS: ${{ toJSON(secrets) }}`. */
+  /** The per-cluster secrets as a workflow passes them: `MESHCC_CLUSTER_SECRETS: ${{ secrets.MESHCC_CLUSTER_SECRETS }}`. */
   let secretsEnv: Record<string, string>;
 
   beforeAll(async () => {

@@ -19,49 +19,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileClusters, type PeeredCompilation } from '../../src/compiler/compile-clusters.ts';
-import { buildEntryIndex } from '../../src/compiler/entry-index.ts';
-import { compileChain } from '../../src/compiler/passes/compile-chains.ts';
-import { sortKeys } from '../../src/emit/artifact.ts';
 import { emitPeered } from '../../src/emit/peered.ts';
 import { loadEnvironment } from '../../src/input/load-environment.ts';
 import { repoRoot, runCli } from '../cli/run-cli.ts';
 import { CONSUL_BIN, consulAvailable, MISSING_MESSAGE } from './harness.ts';
 import { type PeeredPair, startPeeredPair, stopPeeredPair } from './peering-harness.ts';
+import { api, chainPairs, eventually, states } from './peering-live.ts';
 
 const FIXTURE = 'test/fixtures/peered-live';
 const skip = !consulAvailable();
 if (skip) console.warn(`\n${MISSING_MESSAGE}\n`);
-
-async function api<T>(addr: string, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${addr}${path}`, {
-    method,
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
-
-async function eventually(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-function withoutServerFields(chain: unknown): unknown {
-  const c = { ...(chain as Record<string, unknown>) };
-  delete c.CustomizationHash;
-  delete c.AutoVirtualIPs;
-  delete c.ManualVirtualIPs;
-  return sortKeys(c);
-}
-
-const states = async (addr: string) =>
-  (await api<{ Name: string; State: string }[] | null>(addr, 'GET', '/v1/peerings'))?.map(
-    (p) => `${p.Name}:${p.State}`,
-  ) ?? [];
 
 describe.skipIf(skip)('cluster peering on two independent real Consul clusters', () => {
   let pair: PeeredPair;
@@ -143,21 +110,9 @@ describe.skipIf(skip)('cluster peering on two independent real Consul clusters',
   it("every service's chain in each cluster equals Consul's /v1/discovery-chain", async () => {
     const services = ['web', 'payments', 'currency', 'ledger', 'billing'];
     let peerTargets = 0;
-    for (const c of pc.clusters) {
-      const addr = c.cluster.name === 'a' ? pair.a.addr : pair.b.addr;
-      const index = buildEntryIndex(c.compilation.model.entries.map((d) => d)).value;
-      for (const svc of services) {
-        const ours = compileChain({
-          serviceName: svc,
-          evaluateInDatacenter: c.cluster.primaryDatacenter,
-          trustDomain: c.cluster.trustDomain,
-          entries: index,
-        });
-        if (!('chain' in ours)) throw new Error(`${c.cluster.name} ${svc}: ${ours.error.message}`);
-        const live = await api<{ Chain: unknown }>(addr, 'GET', `/v1/discovery-chain/${svc}`);
-        expect(withoutServerFields(ours.chain), `${c.cluster.name}/${svc}`).toEqual(withoutServerFields(live.Chain));
-        peerTargets += Object.keys(ours.chain.Targets).filter((t) => t.includes('.external.')).length;
-      }
+    for (const c of await chainPairs(pc, services, (name) => (name === 'a' ? pair.a.addr : pair.b.addr))) {
+      expect(c.oursComparable, `${c.cluster}/${c.service}`).toEqual(c.liveComparable);
+      peerTargets += Object.keys(c.ours.Targets).filter((t) => t.includes('.external.')).length;
     }
     // currency's failover and billing's redirect both reach the peer b.
     expect(peerTargets).toBe(2);

@@ -178,7 +178,7 @@ describe.skipIf(!available || !bin)(
         (c) => targets(c).length === 2 && targets(c).every(healthy) && Object.values(c.listeners).every((l) => l.bound),
         60_000,
       );
-    }, 300_000);
+    }, 480_000);
 
     afterAll(async () => {
       for (const s of Object.values(standIns)) await s.stop();

@@ -180,7 +180,7 @@ describe.skipIf(!available || !bin)(
             ) && Object.values(x.listeners).every((l) => l.bound),
           60_000,
         );
-    }, 300_000);
+    }, 480_000);
 
     afterAll(async () => {
       for (const s of Object.values(standIns)) await s.stop();

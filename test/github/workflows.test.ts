@@ -105,7 +105,7 @@ describe('GitHub workflows', () => {
     expect(load('drift.yml').jobs.drift!.concurrency).toEqual(apply);
   });
 
-  it('pass the per-cluster secrets of a peered environment only to the steps that run meshcc against Consul', () => {
+  it('pass the per-cluster secrets of a peered environment (one named secret, never toJSON(secrets)) only to the steps that run meshcc against Consul', () => {
     type Step = { name?: string; run?: string; env?: Record<string, string> };
     const steps = (f: string, job: string) =>
       (yaml.load(readFileSync(join(dir, f), 'utf8')) as { jobs: Record<string, { steps: Step[] }> }).jobs[job]!.steps;
@@ -113,7 +113,7 @@ describe('GitHub workflows', () => {
       steps(f, job)
         .filter((s) => s.env?.MESHCC_CLUSTER_SECRETS !== undefined)
         .map((s) => [s.name, s.env!.MESHCC_CLUSTER_SECRETS]);
-    const all = `\${{ toJSON(secrets) }}`;
+    const all = `\${{ secrets.MESHCC_CLUSTER_SECRETS }}`;
     expect(withSecrets('plan.yml', 'plan')).toEqual([['Plan', all]]);
     expect(withSecrets('apply.yml', 'apply')).toEqual([['Apply', all]]);
     expect(withSecrets('drift.yml', 'drift')).toEqual([
