@@ -20,9 +20,18 @@ const CHUNK = 1 << 19;
  */
 const RUN = 4096;
 
+/** An array for one run's pieces (it grows if a text has more). */
+function newRun(): string[] {
+  return new Array<string>(RUN);
+}
+
 export class TextChunks {
-  /** Pieces of the current run: the first `n` are live; the array is kept (not shrunk) from run to run. */
-  private readonly pieces: string[] = [];
+  /**
+   * Pieces of the current run: the first `n` are live. Each run gets a new array, sized for a run: a young object, so
+   * storing a piece in it costs no write barrier (an array kept from run to run would soon be old, and while the GC
+   * marks the old generation, e.g. during a compile's aftermath, every store into it would pay the marking barrier).
+   */
+  private pieces: string[] = newRun();
   /** The joined runs of the current chunk. */
   private readonly runs: string[] = [];
   private n = 0;
@@ -78,10 +87,10 @@ export class TextChunks {
   /** Joins the live pieces into a run (at a text end: the current text has no pieces yet). */
   private joinRun(): void {
     const pieces = this.pieces;
-    // `join` reads the whole array: its length is set to the live pieces (V8 keeps the storage when it shrinks a
-    // little; if it shrinks it, it grows again as pieces come).
+    // `join` reads the whole array: its length is set to the live pieces.
     pieces.length = this.n;
     this.runs.push(pieces.join(''));
+    this.pieces = newRun();
     this.n = 0;
     this.start = 0;
   }

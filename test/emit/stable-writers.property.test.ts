@@ -81,6 +81,27 @@ describe('direct writers', () => {
     );
   });
 
+  it('stableJson drops functions and __proto__ keys, calls no toJSON, and prints class instances by their own keys', () => {
+    const nullProto = Object.create(null) as Record<string, unknown>;
+    nullProto.b = 1;
+    nullProto.a = { y: 2, x: 1 };
+    const listWithToJson = Object.assign([1, 2], { toJSON: () => 'called' });
+    expect(stableJson({ b: 1, a: () => 1, c: { toJSON: () => 'called', z: 1 } })).toBe(
+      '{\n  "b": 1,\n  "c": {\n    "z": 1\n  }\n}\n',
+    );
+    expect(stableJson({ d: new Date(0), a: [new Date(0)] })).toBe('{\n  "a": [\n    {}\n  ],\n  "d": {}\n}\n');
+    expect(stableJson(nullProto)).toBe('{\n  "a": {\n    "x": 1,\n    "y": 2\n  },\n  "b": 1\n}\n');
+    expect(stableJson(JSON.parse('{"a":1,"__proto__":{"x":1},"b":{"d":1,"c":2}}'))).toBe(
+      '{\n  "a": 1,\n  "b": {\n    "c": 2,\n    "d": 1\n  }\n}\n',
+    );
+    expect(stableJson({ k: listWithToJson })).toBe('{\n  "k": [\n    1,\n    2\n  ]\n}\n');
+    // Data already in order prints as JSON.stringify prints it, and is left unchanged.
+    const sorted = { Kind: 'x', Meta: { a: '1', b: '2' }, list: [{ a: 1 }, [null]] };
+    const before = JSON.stringify(sorted);
+    expect(stableJson(sorted)).toBe(`${JSON.stringify(sorted, null, 2)}\n`);
+    expect(JSON.stringify(sorted)).toBe(before);
+  });
+
   it('blockYaml prints what js-yaml prints, or defers to it', () => {
     fc.assert(
       fc.property(tree, (v) => {
