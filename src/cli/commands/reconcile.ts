@@ -30,6 +30,7 @@ import {
 } from '../../reconcile/run-gateway.ts';
 import { type CliIO, type Command, Exit, parseCommandArgs, UsageError } from '../command.ts';
 import { peeredUsage, runPeered } from '../peered.ts';
+import { type PeeredGatewayValues, peeredGatewayInputs } from '../peered-gateway.ts';
 import { runApply } from './apply.ts';
 import { runDrift } from './drift.ts';
 
@@ -85,6 +86,8 @@ has errors.
 `;
 
 const GATEWAY_FLAGS_VALUED = [
+  '--cluster',
+  '--gateway-consul',
   '--gateway',
   '--gateway-config',
   '--pid-file',
@@ -112,6 +115,8 @@ const reconcile: Command = {
       heal: { type: 'boolean' },
       policy: { type: 'string', multiple: true },
       'run-gateway': { type: 'boolean' },
+      cluster: { type: 'string' },
+      'gateway-consul': { type: 'string' },
       verify: { type: 'boolean' },
       gateway: { type: 'string' },
       'gateway-config': { type: 'string' },
@@ -132,8 +137,6 @@ const reconcile: Command = {
       throw new UsageError((e as Error).message);
     }
     if (values['run-gateway']) {
-      if ((values['consul-cluster'] ?? []).length > 0)
-        throw new UsageError('--run-gateway does not support peered clusters yet (--consul-cluster)');
       return runWithGateway(args, values, positionals[0] as string, policy, io);
     }
     const stray = GATEWAY_FLAGS_BOOLEAN.concat(GATEWAY_FLAGS_VALUED).filter((f) =>
@@ -177,7 +180,7 @@ const reconcile: Command = {
   },
 };
 
-interface GatewayValues {
+interface GatewayValues extends PeeredGatewayValues {
   readonly heal?: boolean;
   readonly policy?: string[];
   readonly dc?: string;
@@ -192,7 +195,7 @@ interface GatewayValues {
   readonly foreground?: boolean;
   readonly interval?: string;
   readonly 'no-restart'?: boolean;
-  readonly 'token-file'?: string;
+  readonly 'gateway-consul'?: string;
 }
 
 function durationMs(flag: string, text: string | undefined, fallback: number, min: number): number {
@@ -233,6 +236,46 @@ async function runWithGateway(
     throw new UsageError((e as Error).message);
   }
 
+  const gatewayConsul = values['gateway-consul'];
+  if (gatewayConsul !== undefined && !/^https?:\/\/[^\s/]+\/?$/.test(gatewayConsul))
+    throw new UsageError(`--gateway-consul: expected http://HOST:PORT or https://HOST:PORT, got '${gatewayConsul}'`);
+  const tokenFile = values['token-file'] ?? io.env.CONSUL_HTTP_TOKEN_FILE;
+
+  // Peered clusters: the cluster that holds DC, against its own Consul (cli/peered-gateway.ts).
+  const peered = await peeredGatewayInputs(envArg, dc, values, policy, io);
+  if (typeof peered === 'number') return peered;
+  if (peered !== undefined) {
+    const ownToken = peered.gatewayEnv !== io.env;
+    const options: RunGatewayOptions = {
+      compilation: peered.compilation,
+      gateway: peered.gateway,
+      peering: peered.peering,
+      paths: gatewayPaths(io.cwd, peered.environment, dc, peered.gateway.name, {
+        ...(values['gateway-config'] ? { config: values['gateway-config'] } : {}),
+        ...(values['pid-file'] ? { pid: values['pid-file'] } : {}),
+      }),
+      overrides: {
+        listen,
+        ...(admin ? { admin } : {}),
+        ...(tokenFile && !ownToken ? { tokenFile: resolve(io.cwd, tokenFile) } : {}),
+        ...(gatewayConsul ? { consul: gatewayConsul } : {}),
+      },
+      reconcileEntries: peered.reconcileEntries,
+      readyTimeoutMs,
+      ...(values['no-restart'] ? { noRestart: true } : {}),
+      command: gatewayCommand(io.env),
+      ...(workers !== undefined ? { gatewayArgs: ['--workers', String(workers)] } : {}),
+      env: peered.gatewayEnv,
+      cwd: io.cwd,
+      stdout: io.stdout,
+      stderr: io.stderr,
+      secrets: peered.secrets,
+    };
+    return values.foreground
+      ? runGatewayForeground({ ...options, refresh: peered.refresh, ...(intervalMs > 0 ? { intervalMs } : {}) })
+      : runGateway(options);
+  }
+
   // (1) the environment and its gateway in DC, before anything touches Consul
   const desired = await desiredEntries(envArg, io);
   if ('errors' in desired) {
@@ -245,10 +288,10 @@ async function runWithGateway(
     io.stderr(`meshcc reconcile: error: ${choice.message}\n`);
     return Exit.error;
   }
-  const tokenFile = values['token-file'] ?? io.env.CONSUL_HTTP_TOKEN_FILE;
   const overrides: GatewayOverrides = {
     listen,
     ...(admin ? { admin } : {}),
+    ...(gatewayConsul ? { consul: gatewayConsul } : {}),
     ...(tokenFile ? { tokenFile: resolve(io.cwd, tokenFile) } : {}),
   };
   const paths = gatewayPaths(io.cwd, desired.name, dc, choice.gateway.name, {
