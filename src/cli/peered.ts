@@ -359,7 +359,7 @@ async function runCompiled(
     peerings.map((p, i) => (pp.peerings[i]?.active ? undefined : planBlocker(pc, p, clients.get(p.acceptor.cluster)!))),
   );
   const gateways = new Map(peerings.map((p, i) => [pp.peerings[i]!.key, acceptorGatewayNames(pc, p)] as const));
-  if (verb === 'plan' && values.json) io.stdout(stableJson(peeredPlanDocument(pp, planPicture(pc, pp))));
+  if (verb === 'plan' && values.json) io.stdout(stableJson(peeredPlanDocument(pp, planPicture(pc, pp), blockers)));
   else io.stdout(renderPeeredPlanText(pp, blockers));
   if (verb === 'plan' && values.out)
     writeFileSync(resolve(io.cwd, values.out), stableJson(toSavedPeeredPlan(pp, gateways)));

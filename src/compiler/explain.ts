@@ -206,7 +206,12 @@ function legLines(
 }
 
 /** Which route takes `req`, why each earlier one does not, and where it goes from there. */
-export function renderRequestText(chain: CompiledChain, req: HttpRequest, callerDc?: string): string {
+export function renderRequestText(
+  chain: CompiledChain,
+  req: HttpRequest,
+  callerDc?: string,
+  peerLegs?: PeerLegs,
+): string {
   const d = routeRequest(chain, req);
   const lines = [`request ${req.method.toUpperCase()} ${req.path}${headerText(req)}:`];
   const start = chain.Nodes[chain.StartNode];
@@ -216,7 +221,7 @@ export function renderRequestText(chain: CompiledChain, req: HttpRequest, caller
     lines.push('  no route matches (Consul always appends a catch-all: this should not happen)');
   const weighted = d.legs.some((l) => l.split);
   if (weighted) lines.push(`  then split by weight:`);
-  lines.push(...legLines(chain, weighted ? '    ' : '  ', callerDc, d.legs));
+  lines.push(...legLines(chain, weighted ? '    ' : '  ', callerDc, d.legs, peerLegs));
   return `${lines.join('\n')}\n`;
 }
 

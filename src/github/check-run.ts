@@ -80,7 +80,7 @@ export function checkSummary(validation?: ValidationDocument, plan?: PlanDocumen
       );
     for (const p of plan.peerings ?? [])
       lines.push(
-        `- peering \`${p.key}\`: acceptor ${sideState(p.acceptor)}, dialer ${sideState(p.dialer)}${p.active ? '' : ' (will be established)'}`,
+        `- peering \`${p.key}\`: acceptor ${sideState(p.acceptor)}, dialer ${sideState(p.dialer)}${p.active ? '' : p.blocker ? ` (cannot be established now: ${p.blocker})` : ' (will be established)'}`,
       );
     lines.push('');
   }

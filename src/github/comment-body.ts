@@ -203,7 +203,11 @@ function render(
     out.push('#### Peerings', '', '| Peering | Acceptor | Dialer | Plan |', '|---|---|---|---|');
     for (const p of plan.peerings) {
       const side = (s: PeeringStatus['acceptor']) => `\`${s.cluster}\` (as \`${s.peerName}\`): ${sideState(s)}`;
-      const what = p.active ? '✅ active, unchanged' : '🔗 will be established (token never shown)';
+      const what = p.active
+        ? '✅ active, unchanged'
+        : p.blocker
+          ? `⚠️ cannot be established now: ${oneLine(p.blocker)}`
+          : '🔗 will be established (token never shown)';
       out.push(`| \`${p.key}\` | ${side(p.acceptor)} | ${side(p.dialer)} | ${what} |`);
     }
     out.push('');

@@ -42,6 +42,8 @@ export interface PeeringStatus {
   readonly active: boolean;
   readonly problem?: string;
   readonly fix?: string;
+  /** Plan: what stands in the way of establishing it now (e.g. no mesh gateway registered in the acceptor). */
+  readonly blocker?: string;
 }
 
 /** The plan of one environment. */
@@ -196,6 +198,7 @@ function peeringsOf(v: unknown, what: string): PeeringStatus[] {
       active: p.active,
       ...(typeof p.problem === 'string' ? { problem: p.problem } : {}),
       ...(typeof p.fix === 'string' ? { fix: p.fix } : {}),
+      ...(typeof p.blocker === 'string' ? { blocker: p.blocker } : {}),
     };
   });
 }

@@ -39,13 +39,14 @@ export function peeredHasChanges(p: PeeredPlan): boolean {
   return p.clusters.some((c) => c.plan.actions.some((a) => a.type !== 'noop')) || p.peerings.some((a) => !a.active);
 }
 
-function peeringJson(a: PeeringAssessment): object {
+function peeringJson(a: PeeringAssessment, blocker: string | undefined): object {
   return {
     key: a.key,
     acceptor: a.acceptor,
     dialer: a.dialer,
     active: a.active,
     plan: a.active ? 'unchanged' : 'establish',
+    ...(!a.active && blocker ? { blocker } : {}),
     ...(a.problem ? { problem: a.problem } : {}),
     ...(a.fix ? { fix: a.fix } : {}),
   };
@@ -70,9 +71,14 @@ function diagnosticJson(d: Plan['diagnostics'][number], cluster: string): object
  * (`environment`, `summary` as totals, `actions`, `unmanaged`, `diagnostics`, `mermaid`) so a reader of version 1
  * still reads totals; each action, unmanaged entry and diagnostic names its cluster. `clusters` has one plan per
  * cluster (its primary `datacenter`, the other datacenters as `replicas`, its own summary) and `peerings` each
- * peering's live sides and whether apply establishes it. No address and no token is part of it.
+ * peering's live sides and whether apply establishes it (with `blocker`, what stands in the way now, when plan found
+ * something: the acceptor's gateways). No address and no token is part of it.
  */
-export function peeredPlanDocument(p: PeeredPlan, mermaid?: string): object {
+export function peeredPlanDocument(
+  p: PeeredPlan,
+  mermaid?: string,
+  blockers: readonly (string | undefined)[] = [],
+): object {
   const clusters = p.clusters.map((c) => ({
     cluster: c.cluster,
     datacenter: c.datacenter,
@@ -101,7 +107,7 @@ export function peeredPlanDocument(p: PeeredPlan, mermaid?: string): object {
     unmanaged: p.clusters.flatMap((c) => c.plan.unmanaged.map((k) => `${c.cluster}:${k}`)),
     diagnostics: p.clusters.flatMap((c) => c.plan.diagnostics.map((d) => diagnosticJson(d, c.cluster))),
     clusters,
-    peerings: p.peerings.map(peeringJson),
+    peerings: p.peerings.map((a, i) => peeringJson(a, blockers[i])),
   };
 }
 

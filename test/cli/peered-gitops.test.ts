@@ -36,6 +36,22 @@ describe('meshcc explain in a peered mesh', () => {
     );
   });
 
+  it('follows the peer leg with --request too', async () => {
+    const r = await runCli([
+      'explain',
+      'environments/peered',
+      ...args,
+      '--upstream',
+      'currency',
+      '--request',
+      'GET /x',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('request GET /x:');
+    expect(r.stdout).toContain(`currency.default.default.east.external.${await westTrustDomain()} (assigned by`);
+    expect(r.stdout).toContain('instance:currency@dc2(10.2.0.30:9094)  [reachable]');
+  });
+
   it('explains an upstream to a peer service: its own mode ladder, the target, the path', async () => {
     const r = await runCli(['explain', 'environments/peered', ...args, '--upstream', 'ledger']);
     expect(r.code).toBe(0);

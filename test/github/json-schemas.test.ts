@@ -73,6 +73,8 @@ describe('plan and drift JSON schemas', () => {
     const { planDoc, driftDoc } = await peered();
     expect(planDoc.schemaVersion).toBe(2);
     expect(plan(planDoc), JSON.stringify(plan.errors)).toBe(true);
+    const blocked = { ...planDoc, peerings: planDoc.peerings.map((p: object) => ({ ...p, blocker: 'no gateway' })) };
+    expect(plan(blocked), JSON.stringify(plan.errors)).toBe(true);
     expect(driftDoc.items.length).toBeGreaterThan(0);
     expect(drift(driftDoc), JSON.stringify(drift.errors)).toBe(true);
   });

@@ -24,7 +24,12 @@ import { repoRoot, runCli } from '../cli/run-cli.ts';
 import { FakeGitHub } from './fake-github.ts';
 
 /** What `meshcc plan <env> --json` prints for a peered environment against Consuls holding nothing yet. */
-async function planJson(env: string, activePeering = false, liveIn: Record<string, unknown[]> = {}): Promise<string> {
+async function planJson(
+  env: string,
+  activePeering = false,
+  liveIn: Record<string, unknown[]> = {},
+  blockers: (string | undefined)[] = [],
+): Promise<string> {
   const loaded = await loadEnvironment(env, repoRoot);
   const pc = compileClusters(loaded.model);
   const clusters = pc.clusters.map((c) => ({
@@ -44,7 +49,9 @@ async function planJson(env: string, activePeering = false, liveIn: Record<strin
     pc.clusters.flatMap((c) => c.compilation.upstreams),
     new Map(peerings.map((a) => [a.key, a.active])),
   );
-  return stableJson(peeredPlanDocument({ environment: loaded.model.name, clusters, peerings }, renderMermaid(g)));
+  return stableJson(
+    peeredPlanDocument({ environment: loaded.model.name, clusters, peerings }, renderMermaid(g), blockers),
+  );
 }
 
 let fake: FakeGitHub;
@@ -95,6 +102,19 @@ describe('against a fake GitHub REST server: a peered environment', () => {
     expect(body).toContain('across 2 clusters');
     expect(body).toContain('subgraph cl0["cluster east"]');
     expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toContain('#### Peerings');
+  });
+
+  it('says why a peering cannot be established now when plan found a blocker', async () => {
+    const why =
+      'cluster west: servers are configured to PeerThroughMeshGateways, but no mesh gateway instances are registered';
+    writeFileSync(join(dir, 'plan-blocked.json'), await planJson('environments/peered', false, {}, [why]));
+    const r = await runCli(['github', 'summary', '--plan', join(dir, 'plan-blocked.json')], {});
+    expect(r.stdout).toContain(`| \`east\` (as \`west\`): missing | ⚠️ cannot be established now: ${why} |`);
+    const c = await runCli(['github', 'check', '--plan', join(dir, 'plan-blocked.json'), '--dry-run'], {});
+    expect(c.stdout).toContain(`acceptor missing, dialer missing (cannot be established now: ${why})`);
+    // An active peering never carries one.
+    const active = JSON.parse(await planJson('environments/peered', true, {}, [why]));
+    expect(active.peerings[0].blocker).toBeUndefined();
   });
 
   it("names the cluster of a plan finding (an unmanaged entry in west's Consul)", async () => {

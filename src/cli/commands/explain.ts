@@ -147,7 +147,7 @@ const explain: Command = {
         [
           ...found.map((u) =>
             request && u.chain
-              ? renderRequestText(u.chain, request, u.datacenter)
+              ? renderRequestText(u.chain, request, u.datacenter, peers.legs.get(u.path))
               : renderExplainText(u, io.cwd, peers.legs.get(u.path)),
           ),
           ...peers.peerUpstreams.map((p) => renderPeerUpstreamText(p.reach, p.mode, io.cwd)),

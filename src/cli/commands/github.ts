@@ -60,6 +60,9 @@ Options:
   --root DIR          repository root for annotation paths (default: GITHUB_WORKSPACE or cwd)
   --dry-run           print the markdown instead of calling GitHub
 
+A peered environment's plan and drift JSON (schema version 2) are shown per cluster, with a table of the peerings
+and their states; a peering not active is drift. Documents of a newer schema version are refused.
+
 Exit codes: 0 published (or skipped with a reason, e.g. PR closed), 1 input or GitHub error.
 `;
 
