@@ -2,8 +2,8 @@
  * `meshcc reconcile <env> --run-gateway --dc DC` for an environment of peered clusters: what the gateway round of
  * `reconcile/run-gateway.ts` runs from, for the ONE cluster that holds datacenter DC.
  *
- * - The cluster: the one whose datacenters include DC (`--cluster NAME` picks it when DC's name is in several
- *   clusters: each cluster is its own Consul, and nothing stops two of them from naming a datacenter alike).
+ * - The cluster: the one whose datacenters include DC. Datacenter names are unique across clusters (MC3001), so DC
+ *   names one; `--cluster NAME` only asserts it (and would be the required choice were a name ever in several).
  * - Its Consul: the per-cluster address exactly as `peered.ts` resolves it (`--consul-cluster NAME=ADDR`,
  *   `CONSUL_HTTP_ADDR_<NAME>`, `MESHCC_CLUSTER_SECRETS`) and its token (`CONSUL_HTTP_TOKEN_<NAME>`, else the common
  *   one); only this cluster's address is needed. The guard refuses an address that answers for another cluster

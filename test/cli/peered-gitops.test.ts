@@ -184,4 +184,11 @@ describe('saved plans and addresses of a peered environment', () => {
     expect(single.code).toBe(1);
     expect(single.stderr).toContain('--cluster goes with an environment of peered clusters; multi-dc declares none');
   });
+
+  it('--run-gateway: a datacenter name in two clusters is MC3001, so --dc never has to choose between clusters', async () => {
+    const r = await runCli(['reconcile', 'test/fixtures/peered-duplicate-dc', '--run-gateway', '--dc', 'dc1']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('MC3001');
+    expect(r.stderr).toContain('gateway not touched');
+  });
 });

@@ -55,6 +55,10 @@ Running the gateway (what a gateway host runs on a timer, or a Kubernetes contai
                              is not touched.
   --dc DC                    with --run-gateway: the datacenter whose gateway runs here (required). Entries are
                              still read and written in the primary datacenter (found through the agent), as always.
+  --cluster NAME             peered clusters: assert that DC is in cluster NAME (optional: datacenter names are
+                             unique across clusters, so DC names its cluster)
+  --gateway-consul ADDR      the Consul agent the gateway registers with and discovers through, as
+                             http(s)://HOST:PORT (default: the model's, the local agent)
   --verify                   do not apply: exit 2 if owned entries drifted (gateway untouched), else go on
   --gateway NAME             the gateway to run when DC has several with implementation 'meshcc'
   --gateway-config FILE      where to write its runtime config
@@ -77,7 +81,11 @@ ${connectionUsage}
 ${peeredUsage}
   In a peered environment, drift covers every cluster's entries and every peering (one deleted or failing is drift,
   MC5015), and --heal applies each cluster's entries to its own Consul and re-establishes broken peerings.
-  --run-gateway does not take peered environments yet.
+  With --run-gateway --dc DC: only the cluster that holds DC and only its address is needed; its entries are healed (or with --verify checked) in its own Consul, after the guard
+  (MC5014) refuses an address answering for another cluster. Its peerings are reported, not established (that
+  needs both clusters and, with PeerThroughMeshGateways, this gateway running: meshcc apply or reconcile --heal).
+  The gateway runs the config synth writes under clusters/<cluster>/<dc>/gateway/, with the cluster's token
+  (CONSUL_HTTP_TOKEN_<NAME>) as its CONSUL_HTTP_TOKEN.
 
 Exit codes: 0 clean or healed (and with --run-gateway: the gateway is ready with the new config), 1 error (with
 --run-gateway also: the gateway did not start, exited or was not ready in time; the reason and the last lines of
