@@ -12,7 +12,9 @@
  *    itself in a's catalog (not b's); the peering is reported (missing), not established;
  * 3. `--dc pb1` likewise for b; then `meshcc apply` (both clusters) establishes the peering THROUGH the two gateways
  *    run-gateway started, and a `--verify` run of a's gateway reports it ACTIVE, nothing changed (same pid);
- * 4. both gateways stopped with SIGTERM: deregistered from their catalogs, then exited by themselves once drained.
+ * 4. an entry of a deleted out of band: `--verify` exits 2 (gateway, its config and its reload count untouched);
+ *    a plain run heals it into a's Consul, same pid;
+ * 5. both gateways stopped with SIGTERM: deregistered from their catalogs, then exited by themselves once drained.
  *    afterAll kills whatever is left (only processes running this file's configs).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -238,6 +240,28 @@ describe.skipIf(skip)('reconcile --run-gateway in a peered environment (real Con
     expect(v.stdout).not.toContain('Healing');
     expect(pidOf('a')).toBe(before);
   }, 180_000);
+
+  it("--verify: drift of a's entries exits 2 and leaves the gateway alone; a plain run heals only a", async () => {
+    await api(pair.a.addr, 'DELETE', '/v1/config/service-resolver/billing');
+    const pid = pidOf('a');
+    const config = readFileSync(files('a').config, 'utf8');
+    const reloads = (await api<{ reloads: number }>(admin.a, 'GET', '/config')).reloads;
+    const v = await reconcile('a', pair.a.addr, '--verify');
+    expect(v.code).toBe(2);
+    expect(v.stdout).toMatch(/deleted\s+a\/pa1 service-resolver\/billing/);
+    expect(v.stdout).not.toContain('Healing');
+    expect(await entriesIn(pair.a.addr)).not.toContain('service-resolver/billing');
+    expect(pidOf('a')).toBe(pid);
+    expect(readFileSync(files('a').config, 'utf8')).toBe(config);
+    expect((await api<{ reloads: number }>(admin.a, 'GET', '/config')).reloads).toBe(reloads);
+    const h = await reconcile('a', pair.a.addr);
+    expect(h.stderr).toBe('');
+    expect(h.code).toBe(0);
+    expect(h.stdout).toContain("Healing: applying cluster a's entries.");
+    expect(await entriesIn(pair.a.addr)).toEqual(wanted.a);
+    expect(await entriesIn(pair.b.addr)).toEqual(wanted.b);
+    expect(pidOf('a')).toBe(pid);
+  }, 120_000);
 
   it('stops cleanly on SIGTERM: both gateways deregister, drain (default 30 s) and exit by themselves', async () => {
     const pids = { a: pidOf('a'), b: pidOf('b') };
