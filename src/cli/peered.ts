@@ -115,12 +115,16 @@ export function clusterTokens(env: CliIO['env']): string[] {
   return [...new Set([...direct, ...fromJson])];
 }
 
-/** One client per cluster, from `--consul-cluster` or the per-cluster environment variables. */
-function clusterClients(
+/**
+ * One client per cluster, from `--consul-cluster` or the per-cluster environment variables. `only`: resolve just these
+ * clusters (`--consul-cluster` still names any of `clusters`); default all.
+ */
+export function clusterClients(
   clusters: readonly string[],
   given: readonly string[],
   values: Parameters<typeof clientFrom>[0],
   io: CliIO,
+  only: readonly string[] = clusters,
 ): Map<string, ConsulClient> {
   const addrs = new Map<string, string>();
   for (const g of given) {
@@ -132,7 +136,7 @@ function clusterClients(
   }
   const secrets = clusterSecrets(io.env);
   const out = new Map<string, ConsulClient>();
-  for (const c of clusters) {
+  for (const c of only) {
     const addrVar = `CONSUL_HTTP_ADDR_${envSuffix(c)}`;
     const tokenVar = `CONSUL_HTTP_TOKEN_${envSuffix(c)}`;
     const addr = addrs.get(c) ?? io.env[addrVar] ?? secrets[addrVar];
@@ -151,7 +155,7 @@ function clusterClients(
 type GuardedCluster = Pick<ClusterDecl, 'name' | 'datacenters' | 'trustDomain' | 'path' | 'span'>;
 
 /** The guard: the address must answer for this cluster (one of its datacenters, its trust domain). */
-async function guard(cluster: GuardedCluster, client: ConsulClient): Promise<Diagnostic | undefined> {
+export async function guard(cluster: GuardedCluster, client: ConsulClient): Promise<Diagnostic | undefined> {
   const [self, td] = await Promise.all([client.self(), client.trustDomain()]);
   const expected = `datacenters ${cluster.datacenters.join(', ')} with trust domain ${cluster.trustDomain}`;
   if (!cluster.datacenters.includes(self.datacenter) || td !== cluster.trustDomain)
@@ -168,7 +172,7 @@ async function guard(cluster: GuardedCluster, client: ConsulClient): Promise<Dia
   return undefined;
 }
 
-function peeringLine(a: PeeringAssessment, sign?: string, blocker?: string): string {
+export function peeringLine(a: PeeringAssessment, sign?: string, blocker?: string): string {
   const st = (s: { state?: string }) => s.state ?? 'missing';
   const mark = sign ?? (a.active ? ' ' : '+');
   const what = a.active ? '' : blocker ? ` (cannot be established now: ${blocker})` : ' (will be established)';
@@ -397,7 +401,7 @@ function planPicture(pc: PeeredCompilation, pp: PeeredPlan): string {
   return renderMermaid(graph, { changed: changedPeeredEdges(graph, changed) });
 }
 
-function applyKnobs(values: { concurrency?: string; wait?: string }): { concurrency: number; wait: number } {
+export function applyKnobs(values: { concurrency?: string; wait?: string }): { concurrency: number; wait: number } {
   return {
     concurrency: intOption('--concurrency', values.concurrency, 1) ?? 8,
     wait: intOption('--wait', values.wait) ?? 60,
@@ -475,7 +479,7 @@ async function applySaved(
   );
 }
 
-interface ApplyKnobs {
+export interface ApplyKnobs {
   readonly saved: boolean;
   readonly json: boolean;
   readonly command: string;
@@ -489,7 +493,7 @@ interface ApplyKnobs {
  * Writes each cluster's plan to its own Consul (every cluster's token checked first: a missing permission anywhere
  * writes nothing anywhere), one cluster at a time under its own lock, then establishes the given peerings.
  */
-async function applyPeered(
+export async function applyPeered(
   env: string,
   plans: readonly { cluster: string; plan: Plan }[],
   peerings: readonly PeeringDecl[],
@@ -547,7 +551,7 @@ async function applyPeered(
   return ok ? Exit.ok : Exit.error;
 }
 
-function maxDeletions(raw: string | undefined): { maxDeletions?: number } {
+export function maxDeletions(raw: string | undefined): { maxDeletions?: number } {
   const n = intOption('--max-deletions', raw);
   return n === undefined ? {} : { maxDeletions: n };
 }
@@ -555,7 +559,7 @@ function maxDeletions(raw: string | undefined): { maxDeletions?: number } {
 /** The version of the `--json` drift document of a peered environment (items name their cluster; peerings). */
 export const DRIFT_JSON_SCHEMA_VERSION = 2;
 
-async function drift(
+export async function drift(
   pc: PeeredCompilation,
   clients: Map<string, ConsulClient>,
   peerings: readonly PeeringAssessment[],

@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import type { Compilation } from '../compiler/types.ts';
 import { stableJson } from '../emit/artifact.ts';
 import { type GatewayRuntimeConfig, gatewayRuntimeConfig } from '../emit/gateway-config.ts';
+import type { ClusterPeeringRoutes } from '../emit/gateway-peering.ts';
 import { configDigest } from '../gateway/admin.ts';
 import { type GatewayConfig, loadGatewayConfig, validateGatewayConfig } from '../gateway/config.ts';
 import { formatDiagnostic } from '../gateway/format.ts';
@@ -46,6 +47,8 @@ export interface GatewayOverrides {
    * instead, so the token is in neither the config nor the gateway's command line.
    */
   readonly tokenFile?: string;
+  /** `--gateway-consul ADDR`: the Consul agent the gateway registers with and discovers through (default: the model's). */
+  readonly consul?: string;
 }
 
 /** Parses `ADDR[:PORT]` (`[v6]:PORT` for IPv6 with a port). Throws an Error with a usage message. */
@@ -125,9 +128,17 @@ export function chooseGateway(model: MeshModel, dc: string, name?: string): Gate
   return { ok: true, gateway: bundled[0] as MeshGatewayDecl };
 }
 
-/** The gateway's runtime config (as `meshcc synth` writes it) with the command line's overrides applied. */
-export function runtimeConfigFor(c: Compilation, g: MeshGatewayDecl, o: GatewayOverrides = {}): GatewayRuntimeConfig {
-  const base = gatewayRuntimeConfig(c, g);
+/**
+ * The gateway's runtime config (as `meshcc synth` writes it) with the command line's overrides applied. `peering`: a
+ * peered cluster's peering routes (`clusterPeeringRoutes`), as synth passes them for `clusters/<c>/<dc>/gateway/`.
+ */
+export function runtimeConfigFor(
+  c: Compilation,
+  g: MeshGatewayDecl,
+  o: GatewayOverrides = {},
+  peering?: ClusterPeeringRoutes,
+): GatewayRuntimeConfig {
+  const base = gatewayRuntimeConfig(c, g, peering);
   const listeners = base.listeners.map((l) => {
     const x = o.listen?.get(l.name);
     return x ? { name: l.name, address: x.address, port: x.port ?? l.port } : l;
@@ -143,6 +154,7 @@ export function runtimeConfigFor(c: Compilation, g: MeshGatewayDecl, o: GatewayO
     const { tokenEnv: _t, ...rest } = consul;
     consul = { ...rest, tokenFile: o.tokenFile } as GatewayRuntimeConfig['consul'];
   }
+  if (consul && o.consul) consul = { ...consul, address: o.consul };
   return { ...base, listeners, admin, ...(consul ? { consul } : {}) };
 }
 
@@ -289,6 +301,8 @@ export interface EntriesResult {
 export interface RunGatewayOptions {
   readonly compilation: Compilation;
   readonly gateway: MeshGatewayDecl;
+  /** A peered cluster's peering routes for its gateways (`clusterPeeringRoutes`); absent for one cluster. */
+  readonly peering?: ClusterPeeringRoutes;
   readonly paths: GatewayPaths;
   readonly overrides?: GatewayOverrides;
   /**
@@ -480,7 +494,7 @@ class Round {
   content(): { text: string; config: GatewayConfig } {
     let cfg: GatewayRuntimeConfig;
     try {
-      cfg = runtimeConfigFor(this.o.compilation, this.o.gateway, this.o.overrides);
+      cfg = runtimeConfigFor(this.o.compilation, this.o.gateway, this.o.overrides, this.o.peering);
     } catch (e) {
       throw new RoundError((e as Error).message);
     }
@@ -714,7 +728,7 @@ export async function runGateway(o: RunGatewayOptions, deps: GatewayDeps = nodeG
 }
 
 /** What one round works from: the environment as compiled for it, its gateway, and the entries step bound to it. */
-export type RoundInputs = Pick<RunGatewayOptions, 'compilation' | 'gateway' | 'reconcileEntries'>;
+export type RoundInputs = Pick<RunGatewayOptions, 'compilation' | 'gateway' | 'reconcileEntries' | 'peering'>;
 
 export interface ForegroundOptions extends RunGatewayOptions {
   /** Re-run the round this often (ms); 0/undefined: only on SIGHUP. */

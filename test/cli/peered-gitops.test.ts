@@ -150,9 +150,45 @@ describe('saved plans and addresses of a peered environment', () => {
       '--dc',
       'dc2',
       '--consul-cluster',
-      'west=x',
+      'east=http://127.0.0.1:1',
     ]);
+    // --run-gateway needs only the address of the cluster that holds --dc (west for dc2): east's is not asked for.
     expect(gw.code).toBe(1);
-    expect(gw.stderr).toContain('--run-gateway does not support peered clusters yet');
+    expect(gw.stderr).toContain(
+      "no Consul address for cluster 'west': pass --consul-cluster west=ADDR or set CONSUL_HTTP_ADDR_WEST (in a workflow: the secret CONSUL_HTTP_ADDR_WEST)",
+    );
+    expect(gw.stderr).not.toContain("cluster 'east'");
+  });
+
+  it('--run-gateway in a peered environment: the datacenter picks the cluster; --cluster must hold it', async () => {
+    const base = ['reconcile', 'environments/peered', '--run-gateway', '--consul-cluster', 'west=http://127.0.0.1:1'];
+    const none = await runCli([...base, '--dc', 'dc9']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('--dc: datacenter dc9 is in no cluster of peered (clusters: east (dc1), west (dc2))');
+    const wrong = await runCli([...base, '--dc', 'dc2', '--cluster', 'east']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('--cluster east: datacenter dc2 is not in cluster east');
+    const unknown = await runCli([...base, '--dc', 'dc2', '--cluster', 'north']);
+    expect(unknown.stderr).toContain("--cluster: no cluster 'north' in peered");
+    const stray = await runCli(['reconcile', 'environments/peered', '--cluster', 'west']);
+    expect(stray.stderr).toContain('--cluster only go with --run-gateway');
+    const single = await runCli([
+      'reconcile',
+      'environments/multi-dc',
+      '--run-gateway',
+      '--dc',
+      'dc2',
+      '--cluster',
+      'a',
+    ]);
+    expect(single.code).toBe(1);
+    expect(single.stderr).toContain('--cluster goes with an environment of peered clusters; multi-dc declares none');
+  });
+
+  it('--run-gateway: a datacenter name in two clusters is MC3001, so --dc never has to choose between clusters', async () => {
+    const r = await runCli(['reconcile', 'test/fixtures/peered-duplicate-dc', '--run-gateway', '--dc', 'dc1']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('MC3001');
+    expect(r.stderr).toContain('gateway not touched');
   });
 });

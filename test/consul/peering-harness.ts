@@ -101,7 +101,7 @@ async function readTrustDomain(c: PeerCluster): Promise<void> {
  * Starts both clusters; resolves when each has a leader and CA roots. `octet` is the third octet of their addresses:
  * every test file that starts a pair needs its own (the block is shared by all files of a run, which may run at the
  * same time): 66 peering.test.ts, 67 peering-gateways.test.ts, 68 peering-gitops.test.ts, 69
- * xds-sidecar-peering.test.ts.
+ * xds-sidecar-peering.test.ts, 70 peering-run-gateway.test.ts.
  */
 export async function startPeeredPair(octet = 66): Promise<PeeredPair> {
   const root = mkdtempSync(join(tmpdir(), 'meshcc-consul-peer-'));

@@ -30,6 +30,7 @@ import {
 } from '../../reconcile/run-gateway.ts';
 import { type CliIO, type Command, Exit, parseCommandArgs, UsageError } from '../command.ts';
 import { peeredUsage, runPeered } from '../peered.ts';
+import { type PeeredGatewayValues, peeredGatewayInputs } from '../peered-gateway.ts';
 import { runApply } from './apply.ts';
 import { runDrift } from './drift.ts';
 
@@ -54,6 +55,10 @@ Running the gateway (what a gateway host runs on a timer, or a Kubernetes contai
                              is not touched.
   --dc DC                    with --run-gateway: the datacenter whose gateway runs here (required). Entries are
                              still read and written in the primary datacenter (found through the agent), as always.
+  --cluster NAME             peered clusters: assert that DC is in cluster NAME (optional: datacenter names are
+                             unique across clusters, so DC names its cluster)
+  --gateway-consul ADDR      the Consul agent the gateway registers with and discovers through, as
+                             http(s)://HOST:PORT (default: the model's, the local agent)
   --verify                   do not apply: exit 2 if owned entries drifted (gateway untouched), else go on
   --gateway NAME             the gateway to run when DC has several with implementation 'meshcc'
   --gateway-config FILE      where to write its runtime config
@@ -76,7 +81,11 @@ ${connectionUsage}
 ${peeredUsage}
   In a peered environment, drift covers every cluster's entries and every peering (one deleted or failing is drift,
   MC5015), and --heal applies each cluster's entries to its own Consul and re-establishes broken peerings.
-  --run-gateway does not take peered environments yet.
+  With --run-gateway --dc DC: only the cluster that holds DC and only its address is needed; its entries are healed (or with --verify checked) in its own Consul, after the guard
+  (MC5014) refuses an address answering for another cluster. Its peerings are reported, not established (that
+  needs both clusters and, with PeerThroughMeshGateways, this gateway running: meshcc apply or reconcile --heal).
+  The gateway runs the config synth writes under clusters/<cluster>/<dc>/gateway/, with the cluster's token
+  (CONSUL_HTTP_TOKEN_<NAME>) as its CONSUL_HTTP_TOKEN.
 
 Exit codes: 0 clean or healed (and with --run-gateway: the gateway is ready with the new config), 1 error (with
 --run-gateway also: the gateway did not start, exited or was not ready in time; the reason and the last lines of
@@ -85,6 +94,8 @@ has errors.
 `;
 
 const GATEWAY_FLAGS_VALUED = [
+  '--cluster',
+  '--gateway-consul',
   '--gateway',
   '--gateway-config',
   '--pid-file',
@@ -112,6 +123,8 @@ const reconcile: Command = {
       heal: { type: 'boolean' },
       policy: { type: 'string', multiple: true },
       'run-gateway': { type: 'boolean' },
+      cluster: { type: 'string' },
+      'gateway-consul': { type: 'string' },
       verify: { type: 'boolean' },
       gateway: { type: 'string' },
       'gateway-config': { type: 'string' },
@@ -132,8 +145,6 @@ const reconcile: Command = {
       throw new UsageError((e as Error).message);
     }
     if (values['run-gateway']) {
-      if ((values['consul-cluster'] ?? []).length > 0)
-        throw new UsageError('--run-gateway does not support peered clusters yet (--consul-cluster)');
       return runWithGateway(args, values, positionals[0] as string, policy, io);
     }
     const stray = GATEWAY_FLAGS_BOOLEAN.concat(GATEWAY_FLAGS_VALUED).filter((f) =>
@@ -177,7 +188,7 @@ const reconcile: Command = {
   },
 };
 
-interface GatewayValues {
+interface GatewayValues extends PeeredGatewayValues {
   readonly heal?: boolean;
   readonly policy?: string[];
   readonly dc?: string;
@@ -192,7 +203,7 @@ interface GatewayValues {
   readonly foreground?: boolean;
   readonly interval?: string;
   readonly 'no-restart'?: boolean;
-  readonly 'token-file'?: string;
+  readonly 'gateway-consul'?: string;
 }
 
 function durationMs(flag: string, text: string | undefined, fallback: number, min: number): number {
@@ -233,6 +244,46 @@ async function runWithGateway(
     throw new UsageError((e as Error).message);
   }
 
+  const gatewayConsul = values['gateway-consul'];
+  if (gatewayConsul !== undefined && !/^https?:\/\/[^\s/]+\/?$/.test(gatewayConsul))
+    throw new UsageError(`--gateway-consul: expected http://HOST:PORT or https://HOST:PORT, got '${gatewayConsul}'`);
+  const tokenFile = values['token-file'] ?? io.env.CONSUL_HTTP_TOKEN_FILE;
+
+  // Peered clusters: the cluster that holds DC, against its own Consul (cli/peered-gateway.ts).
+  const peered = await peeredGatewayInputs(envArg, dc, values, policy, io);
+  if (typeof peered === 'number') return peered;
+  if (peered !== undefined) {
+    const ownToken = peered.gatewayEnv !== io.env;
+    const options: RunGatewayOptions = {
+      compilation: peered.compilation,
+      gateway: peered.gateway,
+      peering: peered.peering,
+      paths: gatewayPaths(io.cwd, peered.environment, dc, peered.gateway.name, {
+        ...(values['gateway-config'] ? { config: values['gateway-config'] } : {}),
+        ...(values['pid-file'] ? { pid: values['pid-file'] } : {}),
+      }),
+      overrides: {
+        listen,
+        ...(admin ? { admin } : {}),
+        ...(tokenFile && !ownToken ? { tokenFile: resolve(io.cwd, tokenFile) } : {}),
+        ...(gatewayConsul ? { consul: gatewayConsul } : {}),
+      },
+      reconcileEntries: peered.reconcileEntries,
+      readyTimeoutMs,
+      ...(values['no-restart'] ? { noRestart: true } : {}),
+      command: gatewayCommand(io.env),
+      ...(workers !== undefined ? { gatewayArgs: ['--workers', String(workers)] } : {}),
+      env: peered.gatewayEnv,
+      cwd: io.cwd,
+      stdout: io.stdout,
+      stderr: io.stderr,
+      secrets: peered.secrets,
+    };
+    return values.foreground
+      ? runGatewayForeground({ ...options, refresh: peered.refresh, ...(intervalMs > 0 ? { intervalMs } : {}) })
+      : runGateway(options);
+  }
+
   // (1) the environment and its gateway in DC, before anything touches Consul
   const desired = await desiredEntries(envArg, io);
   if ('errors' in desired) {
@@ -245,10 +296,10 @@ async function runWithGateway(
     io.stderr(`meshcc reconcile: error: ${choice.message}\n`);
     return Exit.error;
   }
-  const tokenFile = values['token-file'] ?? io.env.CONSUL_HTTP_TOKEN_FILE;
   const overrides: GatewayOverrides = {
     listen,
     ...(admin ? { admin } : {}),
+    ...(gatewayConsul ? { consul: gatewayConsul } : {}),
     ...(tokenFile ? { tokenFile: resolve(io.cwd, tokenFile) } : {}),
   };
   const paths = gatewayPaths(io.cwd, desired.name, dc, choice.gateway.name, {
