@@ -105,8 +105,27 @@ export type Written = typeof FAILED | typeof INLINE | typeof BLOCK;
  */
 type Out = TextChunks;
 
+/** Writes one mapping value at `level` (a block value starts on the next line). */
+export type ValueWriter = (out: Out, v: unknown, level: number) => Written;
+
+const nodeValue: ValueWriter = (out, v, level) => node(out, v, level, false);
+
 /** `writeBlockMapping`: keys sorted, pairs with an undefined value skipped. */
 function mapping(out: Out, o: Record<string, unknown>, level: number, compact: boolean): Written {
+  return blockMapping(out, o, level, compact, nodeValue);
+}
+
+/**
+ * A mapping's pairs in key order (by code units), each value written by `value`; `{}` when no pair is written. The
+ * CRD writer shares it for maps, whose values it writes by their schema type.
+ */
+export function blockMapping(
+  out: Out,
+  o: Record<string, unknown>,
+  level: number,
+  compact: boolean,
+  value: ValueWriter,
+): Written {
   let wrote = false;
   for (const k of keyOrder.of(Object.keys(o))) {
     const v = o[k];
@@ -119,9 +138,9 @@ function mapping(out: Out, o: Record<string, unknown>, level: number, compact: b
     // `key:` when the value starts on a new line, `key: ` otherwise: known once the value is written.
     const separator = out.mark;
     out.push(': ');
-    const value = node(out, v, level + 1, false);
-    if (value === FAILED) return FAILED;
-    if (value === BLOCK) out.set(separator, ':');
+    const written = value(out, v, level + 1);
+    if (written === FAILED) return FAILED;
+    if (written === BLOCK) out.set(separator, ':');
     wrote = true;
   }
   if (!wrote) {

@@ -13,7 +13,17 @@
 import { ENTRY_SCHEMAS, type FieldType, type StructType } from '../../input/entries/schema.ts';
 import type { ConfigEntry } from '../../model/entries.ts';
 import { ENVIRONMENT_KEY, MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../../model/types.ts';
-import { BLOCK, FAILED, INLINE, indent, MAX_IMPLICIT_KEY, node, scalar, type Written } from '../block-yaml.ts';
+import {
+  BLOCK,
+  blockMapping,
+  FAILED,
+  INLINE,
+  indent,
+  MAX_IMPLICIT_KEY,
+  node,
+  scalar,
+  type Written,
+} from '../block-yaml.ts';
 import { byCodeUnits, KeyOrder } from '../key-order.ts';
 import type { TextChunks } from '../text-chunks.ts';
 import { ANNOTATION_NAME, CRD_KINDS, camelField, kubeName, NO_CRD_FIELD } from './crd-mapping.ts';
@@ -148,31 +158,10 @@ function sequence(
   return compact ? INLINE : BLOCK;
 }
 
-/** A map's entries, keys as written (`toSpec` of a map, then `mapping`). */
+/** A map's entries, keys as written (`toSpec` of a map, then `mapping`), each value by the map's value type. */
 function map(out: TextChunks, o: Record<string, unknown>, value: FieldType, level: number, compact: boolean): Written {
-  let wrote = false;
-  for (const k of mapKeys.of(Object.keys(o))) {
-    const v = o[k];
-    if (v === undefined || k === '__proto__') continue;
-    const key = scalar(k);
-    if (key === undefined || key.length > MAX_IMPLICIT_KEY) return FAILED;
-    if (!compact || wrote) out.push(indent(level));
-    out.push(key);
-    const separator = out.mark;
-    out.push(': ');
-    const written = spec(out, v, value, level + 1, false);
-    if (written === FAILED) return FAILED;
-    if (written === BLOCK) out.set(separator, ':');
-    wrote = true;
-  }
-  if (!wrote) {
-    out.push('{}');
-    return INLINE;
-  }
-  return compact ? INLINE : BLOCK;
+  return blockMapping(out, o, level, compact, (w, v, l) => spec(w, v, value, l, false));
 }
-
-const mapKeys = new KeyOrder(byCodeUnits);
 
 /** The spec form of `v` (schema type `t`), written as `node` writes it (`toSpec`, then `node`). */
 function spec(out: TextChunks, v: unknown, t: FieldType | undefined, level: number, compact: boolean): Written {
