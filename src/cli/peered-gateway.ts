@@ -37,7 +37,7 @@ import {
   applyKnobs,
   applyPeered,
   clusterClients,
-  clusterSecrets,
+  clusterEnv,
   clusterTokens,
   drift,
   guard,
@@ -69,10 +69,6 @@ export interface PeeredGatewayInputs extends RoundInputs {
   readonly secrets: readonly string[];
   /** Reads the environment again (foreground rounds): same cluster, same Consul. */
   readonly refresh: () => Promise<RoundInputs>;
-}
-
-function envSuffix(name: string): string {
-  return name.toUpperCase().replace(/-/g, '_');
 }
 
 /** The cluster that holds `dc` (`--cluster` when the name is in several); a UsageError or a message otherwise. */
@@ -170,14 +166,11 @@ export async function peeredGatewayInputs(
     };
   };
   const secrets = [...clusterTokens(io.env), ...(io.env.CONSUL_HTTP_TOKEN ? [io.env.CONSUL_HTTP_TOKEN] : [])];
-  const tokenVar = `CONSUL_HTTP_TOKEN_${envSuffix(name)}`;
-  const token = io.env[tokenVar] ?? clusterSecrets(io.env)[tokenVar];
-  const gatewayEnv = token ? { ...io.env, CONSUL_HTTP_TOKEN: token, CONSUL_HTTP_TOKEN_FILE: undefined } : io.env;
+  const gatewayEnv = clusterEnv(io.env, name).env;
   return {
     environment: pc.model.name,
     cluster: name,
     ...roundOf(pc),
-    gateway: choice.gateway,
     gatewayEnv,
     secrets,
     refresh: async () => {

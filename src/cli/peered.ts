@@ -116,6 +116,18 @@ export function clusterTokens(env: CliIO['env']): string[] {
 }
 
 /**
+ * The environment a cluster's Consul is reached with: its own token (`CONSUL_HTTP_TOKEN_<NAME>`, also from
+ * MESHCC_CLUSTER_SECRETS) as CONSUL_HTTP_TOKEN when it has one, else `env` as it is (the common token options).
+ */
+export function clusterEnv(env: CliIO['env'], cluster: string): { env: CliIO['env']; ownToken: boolean } {
+  const tokenVar = `CONSUL_HTTP_TOKEN_${envSuffix(cluster)}`;
+  const token = env[tokenVar] ?? clusterSecrets(env)[tokenVar];
+  return token
+    ? { env: { ...env, CONSUL_HTTP_TOKEN: token, CONSUL_HTTP_TOKEN_FILE: undefined }, ownToken: true }
+    : { env, ownToken: false };
+}
+
+/**
  * One client per cluster, from `--consul-cluster` or the per-cluster environment variables. `only`: resolve just these
  * clusters (`--consul-cluster` still names any of `clusters`); default all.
  */
@@ -138,15 +150,16 @@ export function clusterClients(
   const out = new Map<string, ConsulClient>();
   for (const c of only) {
     const addrVar = `CONSUL_HTTP_ADDR_${envSuffix(c)}`;
-    const tokenVar = `CONSUL_HTTP_TOKEN_${envSuffix(c)}`;
     const addr = addrs.get(c) ?? io.env[addrVar] ?? secrets[addrVar];
     if (!addr)
       throw new UsageError(
         `no Consul address for cluster '${c}': pass --consul-cluster ${c}=ADDR or set ${addrVar} (in a workflow: the secret ${addrVar})`,
       );
-    const token = io.env[tokenVar] ?? secrets[tokenVar];
-    const env = token ? { ...io.env, CONSUL_HTTP_TOKEN: token, CONSUL_HTTP_TOKEN_FILE: undefined } : io.env;
-    out.set(c, clientFrom({ ...values, consul: addr, ...(token ? { 'token-file': undefined } : {}) }, { ...io, env }));
+    const { env, ownToken } = clusterEnv(io.env, c);
+    out.set(
+      c,
+      clientFrom({ ...values, consul: addr, ...(ownToken ? { 'token-file': undefined } : {}) }, { ...io, env }),
+    );
   }
   return out;
 }
