@@ -87,21 +87,26 @@ function envSuffix(name: string): string {
 /**
  * The per-cluster variables of a GitHub workflow: the secret `MESHCC_CLUSTER_SECRETS` holds them as one JSON object
  * (a workflow cannot name secrets whose names depend on the environment); only
- * `CONSUL_HTTP_ADDR_<NAME>` and `CONSUL_HTTP_TOKEN_<NAME>` are ever read from it. Unset or not JSON: none.
+ * `CONSUL_HTTP_ADDR_<NAME>` and `CONSUL_HTTP_TOKEN_<NAME>` are ever read from it. Unset or empty: none; set to anything
+ * but a JSON object: a usage error that names the variable and never shows its value.
  */
 export function clusterSecrets(env: CliIO['env']): Readonly<Record<string, string>> {
   const raw = env.MESHCC_CLUSTER_SECRETS;
   if (!raw) return {};
+  let o: unknown;
   try {
-    const o = JSON.parse(raw) as unknown;
-    if (o === null || typeof o !== 'object' || Array.isArray(o)) return {};
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(o))
-      if (/^CONSUL_HTTP_(ADDR|TOKEN)_[A-Z0-9_]+$/.test(k) && typeof v === 'string' && v !== '') out[k] = v;
-    return out;
+    o = JSON.parse(raw);
   } catch {
-    return {};
+    o = undefined;
   }
+  if (o === null || typeof o !== 'object' || Array.isArray(o))
+    throw new UsageError(
+      'MESHCC_CLUSTER_SECRETS is not a JSON object: expected {"CONSUL_HTTP_ADDR_<CLUSTER>": "…", "CONSUL_HTTP_TOKEN_<CLUSTER>": "…", …} (its value is not shown)',
+    );
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(o))
+    if (/^CONSUL_HTTP_(ADDR|TOKEN)_[A-Z0-9_]+$/.test(k) && typeof v === 'string' && v !== '') out[k] = v;
+  return out;
 }
 
 /** The per-cluster tokens in the environment (also those in MESHCC_CLUSTER_SECRETS): never to be printed. */
@@ -153,7 +158,7 @@ export function clusterClients(
     const addr = addrs.get(c) ?? io.env[addrVar] ?? secrets[addrVar];
     if (!addr)
       throw new UsageError(
-        `no Consul address for cluster '${c}': pass --consul-cluster ${c}=ADDR or set ${addrVar} (in a workflow: the secret ${addrVar})`,
+        `no Consul address for cluster '${c}': pass --consul-cluster ${c}=ADDR or set ${addrVar} (in a workflow: the key ${addrVar} of the secret MESHCC_CLUSTER_SECRETS)`,
       );
     const { env, ownToken } = clusterEnv(io.env, c);
     out.set(

@@ -141,7 +141,7 @@ describe('saved plans and addresses of a peered environment', () => {
     });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
-      "no Consul address for cluster 'west': pass --consul-cluster west=ADDR or set CONSUL_HTTP_ADDR_WEST (in a workflow: the secret CONSUL_HTTP_ADDR_WEST)",
+      "no Consul address for cluster 'west': pass --consul-cluster west=ADDR or set CONSUL_HTTP_ADDR_WEST (in a workflow: the key CONSUL_HTTP_ADDR_WEST of the secret MESHCC_CLUSTER_SECRETS)",
     );
     const gw = await runCli([
       'reconcile',
@@ -155,9 +155,18 @@ describe('saved plans and addresses of a peered environment', () => {
     // --run-gateway needs only the address of the cluster that holds --dc (west for dc2): east's is not asked for.
     expect(gw.code).toBe(1);
     expect(gw.stderr).toContain(
-      "no Consul address for cluster 'west': pass --consul-cluster west=ADDR or set CONSUL_HTTP_ADDR_WEST (in a workflow: the secret CONSUL_HTTP_ADDR_WEST)",
+      "no Consul address for cluster 'west': pass --consul-cluster west=ADDR or set CONSUL_HTTP_ADDR_WEST (in a workflow: the key CONSUL_HTTP_ADDR_WEST of the secret MESHCC_CLUSTER_SECRETS)",
     );
     expect(gw.stderr).not.toContain("cluster 'east'");
+  });
+
+  it('refuses MESHCC_CLUSTER_SECRETS that is not a JSON object, naming it and never showing its value', async () => {
+    const r = await runCli(['plan', 'environments/peered'], {
+      MESHCC_CLUSTER_SECRETS: 'CONSUL_HTTP_TOKEN_WEST=s3cr3t',
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('MESHCC_CLUSTER_SECRETS is not a JSON object: expected {"CONSUL_HTTP_ADDR_<CLUSTER>"');
+    expect(r.stderr + r.stdout).not.toContain('s3cr3t');
   });
 
   it('--run-gateway in a peered environment: the datacenter picks the cluster; --cluster must hold it', async () => {
