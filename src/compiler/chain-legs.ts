@@ -208,6 +208,38 @@ export function chainLegs(chain: CompiledChain): readonly ChainLeg[] {
   return out;
 }
 
+/** What the validation passes read of every chain before anything else (`chainFacts`). */
+export interface ChainFacts {
+  /** `hasL7(chain)`. */
+  readonly l7: boolean;
+  /**
+   * The values of the chain's `Targets`, in key order: every target a leg, a resolver or a failover can reach is
+   * among them, so a pass can rule a chain out (every target reachable, none of another service, none with a
+   * failover) without walking its legs.
+   */
+  readonly targets: readonly ChainTarget[];
+}
+
+/**
+ * Per chain object, computed once for every pass: `Targets` and `Nodes` are records keyed by data (target IDs), each
+ * with a hidden class of its own, so a for-in or a keyed read costs about a microsecond the first time; an array
+ * is read at the cost of a loop.
+ */
+const factsMemo = new WeakMap<CompiledChain, ChainFacts>();
+
+/** The chain's `ChainFacts` (shared and frozen: callers must not mutate them). */
+export function chainFacts(chain: CompiledChain): ChainFacts {
+  let facts = factsMemo.get(chain);
+  if (facts === undefined) {
+    const targets: ChainTarget[] = [];
+    const record = chain.Targets;
+    for (const id in record) targets.push(record[id]!);
+    facts = Object.freeze({ l7: hasL7(chain), targets: Object.freeze(targets) });
+    factsMemo.set(chain, facts);
+  }
+  return facts;
+}
+
 /** Whether a chain routes or splits (its start node is not a resolver). */
 export function hasL7(chain: CompiledChain | undefined): boolean {
   return chain !== undefined && chain.Nodes[chain.StartNode]?.Type !== 'resolver';

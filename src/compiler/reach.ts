@@ -305,6 +305,17 @@ export function reaches(index: MeshIndex, sourceDc: string, t: ChainTarget, fall
   return targetProblems(index, sourceDc, t, t.MeshGateway?.Mode ?? fallbackMode).length === 0;
 }
 
+/** Whether a caller in `sourceDc` reaches every one of `targets`. */
+export function allReach(
+  index: MeshIndex,
+  sourceDc: string,
+  targets: readonly ChainTarget[],
+  fallbackMode: GatewayMode,
+): boolean {
+  for (const t of targets) if (!reaches(index, sourceDc, t, fallbackMode)) return false;
+  return true;
+}
+
 /** Reachability of one target from a caller in `sourceDc`, without the hops. */
 export function targetReach(
   index: MeshIndex,

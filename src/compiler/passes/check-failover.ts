@@ -28,6 +28,27 @@ function resolvedPairs(
   return [{ service: u.destination, subset: r(u.destination)?.DefaultSubset ?? '' }];
 }
 
+/** A resolver this pass reads: one with failover and no redirect (a redirect or no failover reports nothing). */
+function withFailover(decl: EntryDecl | undefined): boolean {
+  if (!decl) return false;
+  const r = decl.entry as ServiceResolverEntry;
+  if (r.Redirect || r.Failover === undefined) return false;
+  for (const _ in r.Failover) return true;
+  return false;
+}
+
+/**
+ * Whether any pair `resolvedPairs` gives for `u` has a resolver with failover: the pairs' services are the
+ * destination's (a plain chain) or those of leg targets, which are among the chain's `Targets`. Most chains have none,
+ * and then their legs are not walked.
+ */
+function mayFailOver(u: CompiledUpstream, resolvers: ServiceMap<EntryDecl>): boolean {
+  const facts = u.chain && chainFacts(u.chain);
+  if (!facts?.l7) return withFailover(resolvers.get(u.destination));
+  for (const t of facts.targets) if (withFailover(resolvers.get(t.Service))) return true;
+  return false;
+}
+
 /** The pairs of a routing/splitting chain depend on the chain only; chains are shared by many upstreams. */
 const legPairs = new WeakMap<CompiledChain, readonly { service: string; subset: string }[]>();
 
@@ -35,7 +56,7 @@ import { FailoverNeverTriggers } from '../../diagnostics/codes/reachability.ts';
 import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagnostic.ts';
 import type { ServiceResolverEntry } from '../../model/entries.ts';
 import type { EntryDecl, MeshModel, SourceSpan } from '../../model/types.ts';
-import { chainLegs, hasL7 } from '../chain-legs.ts';
+import { chainFacts, chainLegs, hasL7 } from '../chain-legs.ts';
 import { ServiceMap } from '../service-map.ts';
 import type { CompiledChain, CompiledUpstream } from '../types.ts';
 
@@ -71,6 +92,7 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
       if (seenChains.has(u.chain)) continue;
       seenChains.add(u.chain);
     }
+    if (!mayFailOver(u, resolvers)) continue;
     for (const pair of resolvedPairs(u, resolverOf)) {
       const decl = resolvers.get(pair.service);
       if (!decl) continue;

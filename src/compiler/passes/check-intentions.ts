@@ -15,8 +15,9 @@ import {
 import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagnostic.ts';
 import type { IntentionSource, ServiceIntentionsEntry } from '../../model/entries.ts';
 import type { EntryDecl, MeshModel, SourceSpan } from '../../model/types.ts';
+import { chainFacts } from '../chain-legs.ts';
 import { type ChainTargetRef, chainTargets } from '../reach.ts';
-import type { CompiledUpstream } from '../types.ts';
+import type { CompiledChain, CompiledUpstream } from '../types.ts';
 
 /** One source of one service-intentions entry. */
 export interface Rule {
@@ -152,6 +153,16 @@ function firstOfOtherService(refs: readonly ChainTargetRef[], i: number, destina
 }
 
 /**
+ * Whether some target of the chain is another service than `destination` (not a cluster peer's): the targets the legs
+ * reach are among the chain's `Targets`, so without one no leg can need another intention (most chains), and the
+ * legs are not walked.
+ */
+function sendsElsewhere(chain: CompiledChain, destination: string): boolean {
+  for (const t of chainFacts(chain).targets) if (t.Service !== destination && !t.Peer) return true;
+  return false;
+}
+
+/**
  * The services a compiled chain sends to besides its own — a route to another service, a split onto one, a failover or
  * redirect target — each need an intention allowing the caller too: the target's sidecar checks the caller's identity.
  * One finding per (upstream, target service), naming the first leg that goes there.
@@ -161,7 +172,7 @@ export function checkChainIntentions(model: MeshModel, upstreams: readonly Compi
   const defaultDeny = model.aclsEnabled && model.aclDefaultPolicy === 'deny';
   let byPair: RulesByPair | undefined;
   for (const u of upstreams) {
-    if (!u.chain) continue;
+    if (!u.chain || !sendsElsewhere(u.chain, u.destination)) continue;
     const refs = chainTargets(u);
     for (let i = 0; i < refs.length; i++) {
       if (!firstOfOtherService(refs, i, u.destination)) continue;

@@ -11,7 +11,9 @@ import {
 } from '../../diagnostics/codes/reachability.ts';
 import { type Diagnostic, diag, type PassResult, type RelatedLocation } from '../../diagnostics/diagnostic.ts';
 import type { GatewayMode, MeshModel } from '../../model/types.ts';
+import { chainFacts } from '../chain-legs.ts';
 import {
+  allReach,
   indexMesh,
   type MeshIndex,
   reaches,
@@ -162,6 +164,9 @@ class TargetReachCache {
   }
 
   private compute(u: CompiledUpstream): TargetSummary {
+    // The targets the legs reach are among the chain's `Targets`: when every one of those is reachable, so is every
+    // leg's (the common case), and the legs need not be walked at all.
+    if (u.chain && allReach(this.index, u.datacenter, chainFacts(u.chain).targets, u.mode.mode)) return CLEAN;
     const refs = upstreamTargets(u);
     // The common case is checked without building a report per target.
     if (refs.every((r) => reaches(this.index, u.datacenter, r.target, u.mode.mode))) return CLEAN;
