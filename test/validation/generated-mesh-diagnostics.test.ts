@@ -216,6 +216,19 @@ const mutations: Record<string, (m: Mutable<MeshModel>) => void> = {
       adminPort: 8080,
     });
   },
+  // Instances out of `instancesIn`'s order (reversed), some setting modes Kubernetes cannot express, and two VM
+  // instances sharing an address without clashing.
+  shuffled: (m) => {
+    m.instances = m.instances
+      .map((i, n) =>
+        i.datacenter === 'dc1' && n % 3 === 0
+          ? { ...i, meshGateway: 'local' as const }
+          : i.datacenter === 'dc3' && n < 12
+            ? { ...i, address: '10.3.3.3', port: 9000 + n }
+            : i,
+      )
+      .reverse() as ServiceInstanceDecl[];
+  },
   // Upstream lists: duplicates, port collisions, upstreams to self and to undeclared datacenters, protocol mismatch.
   upstreams: (m) => {
     m.instances = m.instances.map((i, n) => {

@@ -26,11 +26,13 @@ import {
 } from '../../diagnostics/codes/emit.ts';
 import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagnostic.ts';
 import {
+  byString,
   DEFAULT_ADMIN_PORT,
   gatewaysIn,
   hostOf,
   instancesIn,
   isFederated,
+  SIDECAR_MIN_PORT,
   sidecarPorts,
   wanAddresses,
 } from '../../model/topology.ts';
@@ -283,15 +285,109 @@ function checkKubernetesModes(dc: DatacenterDecl, instances: readonly ServiceIns
   return out;
 }
 
+/** Reused by `portsMayClash` for one instance's claims (no arrays per instance). */
+const claimBinds: string[] = [];
+const claimPorts: number[] = [];
+
+/** Whether two of one instance's port claims (as `checkHostPorts` makes them) are the same bind address and port. */
+function ownClaimsClash(i: ServiceInstanceDecl, sidecarPort: number | undefined): boolean {
+  let n = 0;
+  const addr = i.address ?? '0.0.0.0';
+  claimBinds[n] = addr;
+  claimPorts[n++] = i.port;
+  if (sidecarPort !== undefined) {
+    claimBinds[n] = addr;
+    claimPorts[n++] = sidecarPort;
+  }
+  for (const list of [i.upstreams, i.peerUpstreams]) {
+    if (list === undefined) continue;
+    for (const u of list) {
+      claimBinds[n] = u.localBindAddress ?? '127.0.0.1';
+      claimPorts[n++] = u.localBindPort;
+    }
+  }
+  for (let a = 1; a < n; a++) {
+    for (let b = 0; b < a; b++) if (claimPorts[a] === claimPorts[b] && claimBinds[a] === claimBinds[b]) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether `checkHostPorts` can report anything for a datacenter, decided without sorting its instances or building
+ * a host key per instance: when every host (VM address, address-less VM instance, pod) has a single instance and no
+ * gateway listener, each instance's claims can only clash among themselves, and a lone VM instance's sidecar gets the
+ * first port of the range. Anything else (a shared host) answers true, and the full check runs.
+ */
+function portsMayClash(model: MeshModel, dc: DatacenterDecl, instances: readonly ServiceInstanceDecl[]): boolean {
+  const vm = dc.platform === 'vm';
+  const addresses = new Set<string>();
+  const paths = new Set<string>();
+  if (vm) {
+    for (const g of model.gateways) {
+      if (g.datacenter !== dc.name) continue;
+      if (addresses.has(g.lan.address)) return true;
+      addresses.add(g.lan.address);
+    }
+  }
+  for (const i of instances) {
+    // The host key of `checkHostPorts`: `addr:<address>` (VMs with an address), else one per construct path.
+    if (vm && i.address) {
+      if (addresses.has(i.address)) return true;
+      addresses.add(i.address);
+    } else {
+      if (paths.has(i.path)) return true;
+      paths.add(i.path);
+    }
+    if (ownClaimsClash(i, vm ? SIDECAR_MIN_PORT : undefined)) return true;
+  }
+  return false;
+}
+
+/** Whether an instance, or one of its upstreams, sets a mode `checkKubernetesModes` reports. */
+function setsMode(i: ServiceInstanceDecl): boolean {
+  if (i.meshGateway) return true;
+  for (const u of i.upstreams) if (u.meshGateway) return true;
+  if (i.peerUpstreams) for (const u of i.peerUpstreams) if (u.meshGateway) return true;
+  return false;
+}
+
+/** `instancesIn`'s order: service, then construct path. */
+function byServiceThenPath(a: ServiceInstanceDecl, b: ServiceInstanceDecl): number {
+  return byString(a.service, b.service) || byString(a.path, b.path);
+}
+
+/**
+ * `list` in `instancesIn`'s order. A stable sort of a subsequence keeps the relative order the full sort gives, so
+ * the instances with findings come out as they would from the sorted datacenter; an already sorted list (the usual
+ * case) is returned as it is.
+ */
+function sortedLikeInstancesIn(list: ServiceInstanceDecl[]): ServiceInstanceDecl[] {
+  for (let k = 1; k < list.length; k++)
+    if (byServiceThenPath(list[k - 1]!, list[k]!) > 0) return list.sort(byServiceThenPath);
+  return list;
+}
+
 /** Checks the model against what the chart and Consul agents accept; every finding, never the first only. */
 export function checkPlatform(model: MeshModel): PassResult<void> {
   const diagnostics: Diagnostic[] = [];
+  // Each datacenter's instances in model order, from one walk (sorted only where something is reported).
+  const byDc = new Map<string, ServiceInstanceDecl[]>();
+  for (const i of model.instances) {
+    const list = byDc.get(i.datacenter);
+    if (list) list.push(i);
+    else byDc.set(i.datacenter, [i]);
+  }
   for (const dc of model.datacenters) {
     diagnostics.push(...checkDatacenter(model, dc));
     for (const g of gatewaysIn(model, dc.name)) diagnostics.push(...checkGateway(model, dc, g));
-    const instances = instancesIn(model, dc.name);
-    for (const d of checkHostPorts(model, dc, instances)) diagnostics.push(d);
-    for (const d of checkKubernetesModes(dc, instances)) diagnostics.push(d);
+    const mine = byDc.get(dc.name) ?? [];
+    if (portsMayClash(model, dc, mine)) {
+      for (const d of checkHostPorts(model, dc, instancesIn(model, dc.name))) diagnostics.push(d);
+    }
+    if (dc.platform === 'kubernetes') {
+      const reported = mine.filter(setsMode);
+      for (const d of checkKubernetesModes(dc, sortedLikeInstancesIn(reported))) diagnostics.push(d);
+    }
   }
   return { value: undefined, diagnostics };
 }
