@@ -29,28 +29,57 @@ function sid(name: string, namespace?: string, partition?: string): string {
   return `${orDefault(partition)}/${orDefault(namespace)}/${name}`;
 }
 
+/** Appends `service` to `out` unless it is the entry's own service or listed already (a short list: a scan). */
+function addRelated(out: string[], own: string, service: string): void {
+  if (service !== own && !out.includes(service)) out.push(service);
+}
+
 /** `ListRelatedServices` of a router, splitter or resolver (including itself for routers, as Consul's does). */
 export function relatedServices(e: ConfigEntry): string[] {
   const own = sid(e.Name, e.Namespace, e.Partition);
-  const out = new Set<string>();
-  const add = (service: string | undefined, namespace?: string, partition?: string) => {
-    const s = sid(service || e.Name, namespace || e.Namespace, partition || e.Partition);
-    if (s !== own) out.add(s);
-  };
+  // In first-seen order, each once; no closure or set per entry (one call per stored entry).
+  const out: string[] = [];
   if (e.Kind === 'service-router') {
-    out.add(own);
-    for (const r of e.Routes ?? [])
-      if (r.Destination) add(r.Destination.Service, r.Destination.Namespace, r.Destination.Partition);
+    out.push(own);
+    for (const r of e.Routes ?? []) {
+      const d = r.Destination;
+      if (d) addRelated(out, own, sid(d.Service || e.Name, d.Namespace || e.Namespace, d.Partition || e.Partition));
+    }
   } else if (e.Kind === 'service-splitter') {
-    for (const s of e.Splits ?? []) add(s.Service, s.Namespace, s.Partition);
+    for (const s of e.Splits ?? [])
+      addRelated(out, own, sid(s.Service || e.Name, s.Namespace || e.Namespace, s.Partition || e.Partition));
   } else if (e.Kind === 'service-resolver') {
-    if (e.Redirect) add(e.Redirect.Service, e.Redirect.Namespace, e.Redirect.Partition);
+    const r = e.Redirect;
+    if (r) addRelated(out, own, sid(r.Service || e.Name, r.Namespace || e.Namespace, r.Partition || e.Partition));
     for (const f of Object.values(e.Failover ?? {})) {
-      if (!f.Targets || f.Targets.length === 0) add(f.Service, f.Namespace);
-      else for (const t of f.Targets) if (!t.Peer) add(t.Service, t.Namespace || f.Namespace, t.Partition);
+      if (!f.Targets || f.Targets.length === 0)
+        addRelated(out, own, sid(f.Service || e.Name, f.Namespace || e.Namespace, e.Partition));
+      else
+        for (const t of f.Targets)
+          if (!t.Peer)
+            addRelated(
+              out,
+              own,
+              sid(t.Service || e.Name, t.Namespace || f.Namespace || e.Namespace, t.Partition || e.Partition),
+            );
     }
   }
-  return [...out];
+  return out;
+}
+
+/**
+ * The declaration of a stored entry, as the chain compiler's index hands it out: its path (which nothing on the
+ * write-check path reads) is built only when asked for.
+ */
+class StoredDecl {
+  readonly origin = 'file';
+  constructor(readonly entry: ConfigEntry) {}
+  get path(): string {
+    const e = this.entry;
+    return e.Kind === 'proxy-defaults'
+      ? `proxy-defaults/${orDefault(e.Partition)}`
+      : `${e.Kind}/${sid(e.Name, e.Namespace, e.Partition)}`;
+  }
 }
 
 /** The store as the simulated writes leave it: entries by kind and service, and who links to whom. */
@@ -99,23 +128,28 @@ export class WriteSimulator {
 
   /** The chains a write of `e` makes Consul compile (sorted, for a deterministic first error). */
   private affected(e: ConfigEntry): string[] {
-    const out = new Set<string>();
     if (e.Kind === 'proxy-defaults') {
+      const out = new Set<string>();
       for (const stored of this.graphEntries) out.add(sid(stored.Name, stored.Namespace, stored.Partition));
       if (GRAPH_KINDS.has(e.Kind)) out.add(sid(e.Name));
-    } else if (e.Kind === 'service-intentions') {
-      return [];
-    } else {
-      const own = sid(e.Name, e.Namespace, e.Partition);
-      // A service-defaults or plain resolver write for a service no router, splitter or resolver names or belongs to
-      // changes a chain of one resolver node, which always compiles: nothing to check.
-      const alone = !this.withGraphEntry.has(own) && (this.linkedFrom.get(own)?.size ?? 0) === 0;
-      if (alone && (e.Kind === 'service-defaults' || this.plainResolver(e))) return [];
-      out.add(own);
-      for (const linker of this.linkedFrom.get(own) ?? [])
-        out.add(sid(linker.Name, linker.Namespace, linker.Partition));
+      return [...out].sort();
     }
-    return [...out].sort();
+    if (e.Kind === 'service-intentions') return [];
+    const own = sid(e.Name, e.Namespace, e.Partition);
+    const linkers = this.linkedFrom.get(own);
+    // A service-defaults or plain resolver write for a service no router, splitter or resolver names or belongs to
+    // changes a chain of one resolver node, which always compiles: nothing to check.
+    const alone = !this.withGraphEntry.has(own) && (linkers?.size ?? 0) === 0;
+    if (alone && (e.Kind === 'service-defaults' || this.plainResolver(e))) return [];
+    // Usually the entry's own chain alone (nothing to sort); linkers are few: a list scanned for repeats.
+    const out = [own];
+    if (linkers) {
+      for (const linker of linkers) {
+        const s = sid(linker.Name, linker.Namespace, linker.Partition);
+        if (!out.includes(s)) out.push(s);
+      }
+    }
+    return out.length > 1 ? out.sort() : out;
   }
 
   /**
@@ -186,12 +220,7 @@ export class WriteSimulator {
       this.graphEntries.delete(prev);
       for (const s of relatedServices(prev)) this.linkedFrom.get(s)?.delete(prev);
     }
-    const path =
-      e.Kind === 'proxy-defaults'
-        ? `proxy-defaults/${orDefault(e.Partition)}`
-        : `${e.Kind}/${sid(name, namespace, e.Partition)}`;
-    const decl = { path, entry: e, origin: 'file' } as EntryDecl;
-    table.set(name, namespace, e.Partition, { entry: e, decl });
+    table.set(name, namespace, e.Partition, { entry: e, decl: new StoredDecl(e) as EntryDecl });
     if (GRAPH_KINDS.has(e.Kind)) {
       this.graphEntries.add(e);
       this.withGraphEntry.add(sid(e.Name, e.Namespace, e.Partition));

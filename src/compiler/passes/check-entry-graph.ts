@@ -37,22 +37,51 @@ function label(d: EntryDecl): string {
   return `${d.entry.Kind} '${d.entry.Name}'`;
 }
 
+function checkDc(
+  d: EntryDecl,
+  declared: ReadonlySet<string>,
+  known: string,
+  out: Diagnostic[],
+  dc: string | undefined,
+  field: string,
+  ...pointers: string[]
+): void {
+  if (dc && !declared.has(dc))
+    out.push(diag(UndeclaredDatacenter, at(d, ...pointers), { entry: label(d), field, dc, known }));
+}
+
 function undeclared(d: EntryDecl, declared: ReadonlySet<string>, known: string, out: Diagnostic[]): void {
   const r = d.entry as ServiceResolverEntry;
-  const check = (dc: string | undefined, field: string, ...pointers: string[]) => {
-    if (dc && !declared.has(dc)) {
-      out.push(diag(UndeclaredDatacenter, at(d, ...pointers), { entry: label(d), field, dc, known }));
-    }
-  };
-  check(r.Redirect?.Datacenter, 'Redirect.Datacenter', '/Redirect/Datacenter', '/Redirect');
-  for (const key of Object.keys(r.Failover ?? {}).sort()) {
-    const f = r.Failover?.[key];
+  if (r.Redirect?.Datacenter)
+    checkDc(d, declared, known, out, r.Redirect.Datacenter, 'Redirect.Datacenter', '/Redirect/Datacenter', '/Redirect');
+  if (r.Failover === undefined) return;
+  for (const key of Object.keys(r.Failover).sort()) {
+    const f = r.Failover[key];
     const base = `/Failover/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
     (f?.Datacenters ?? []).forEach((dc, i) => {
-      check(dc, `Failover["${key}"].Datacenters`, `${base}/Datacenters/${i}`, `${base}/Datacenters`, base);
+      checkDc(
+        d,
+        declared,
+        known,
+        out,
+        dc,
+        `Failover["${key}"].Datacenters`,
+        `${base}/Datacenters/${i}`,
+        `${base}/Datacenters`,
+        base,
+      );
     });
     (f?.Targets ?? []).forEach((t, i) => {
-      check(t.Datacenter, `Failover["${key}"].Targets[${i}].Datacenter`, `${base}/Targets/${i}/Datacenter`, base);
+      checkDc(
+        d,
+        declared,
+        known,
+        out,
+        t.Datacenter,
+        `Failover["${key}"].Targets[${i}].Datacenter`,
+        `${base}/Targets/${i}/Datacenter`,
+        base,
+      );
     });
   }
 }
@@ -62,15 +91,22 @@ export function checkEntryGraph(model: MeshModel): PassResult<void> {
   const diagnostics: Diagnostic[] = [];
   const declared = new Set(model.datacenters.map((d) => d.name));
   const known = [...declared].sort().join(', ') || 'none';
-  const ordered = APPLY_ORDER.flatMap((kind) => model.entries.filter((d) => d.entry.Kind === kind));
+  // Apply order: one walk puts each entry in its kind's list (declaration order within a kind).
+  const byKind = APPLY_ORDER.map((): EntryDecl[] => []);
+  for (const d of model.entries) {
+    const k = APPLY_ORDER.indexOf(d.entry.Kind);
+    if (k >= 0) byKind[k]!.push(d);
+  }
   const sim = new WriteSimulator();
-  for (const d of ordered) {
-    if (d.entry.Kind === 'service-resolver' && declared.size > 0) undeclared(d, declared, known, diagnostics);
-    // Consul's own Validate() problems are reported where the entry is read; such an entry is never stored.
-    if (validateEntry(d.entry).length > 0) continue;
-    const message = sim.write(d.entry, true);
-    if (message !== undefined) {
-      diagnostics.push(diag(EntryWriteRefused, at(d), { entry: label(d), where: where(d), message }));
+  for (const list of byKind) {
+    for (const d of list) {
+      if (d.entry.Kind === 'service-resolver' && declared.size > 0) undeclared(d, declared, known, diagnostics);
+      // Consul's own Validate() problems are reported where the entry is read; such an entry is never stored.
+      if (validateEntry(d.entry).length > 0) continue;
+      const message = sim.write(d.entry, true);
+      if (message !== undefined) {
+        diagnostics.push(diag(EntryWriteRefused, at(d), { entry: label(d), where: where(d), message }));
+      }
     }
   }
   return { value: undefined, diagnostics };
