@@ -56,20 +56,37 @@ export function indexMesh(model: MeshModel): MeshIndex {
     if (list) list.push(g);
     else gateways.set(g.datacenter, [g]);
   }
-  const placements = new ServiceMap<Map<string, ServiceInstanceDecl>>();
+  // One walk builds the groups (what the passes read per target); the first instance per datacenter (`placements`)
+  // is the first of each group, so that map is derived on first use (findings and reports only).
   const groups = new ServiceMap<Map<string, ServiceInstanceDecl[]>>();
   for (const i of model.instances) {
-    const byDc = placements.get(i.service, i.namespace, i.partition);
-    if (!byDc) placements.set(i.service, i.namespace, i.partition, new Map([[i.datacenter, i]]));
-    else if (!byDc.has(i.datacenter)) byDc.set(i.datacenter, i);
     const all = groups.get(i.service, i.namespace, i.partition);
     if (!all) groups.set(i.service, i.namespace, i.partition, new Map([[i.datacenter, [i]]]));
-    else all.set(i.datacenter, [...(all.get(i.datacenter) ?? []), i]);
+    else {
+      const here = all.get(i.datacenter);
+      if (here) here.push(i);
+      else all.set(i.datacenter, [i]);
+    }
   }
+  let placements: ServiceMap<Map<string, ServiceInstanceDecl>> | undefined;
   let instances: Map<string, ServiceInstanceDecl> | undefined;
   return {
     datacenters,
     gateways,
+    get placements() {
+      if (!placements) {
+        placements = new ServiceMap();
+        const seen = new ServiceMap<true>();
+        for (const i of model.instances) {
+          if (seen.get(i.service, i.namespace, i.partition)) continue;
+          seen.set(i.service, i.namespace, i.partition, true);
+          const byDc = new Map<string, ServiceInstanceDecl>();
+          for (const [dc, list] of groups.get(i.service, i.namespace, i.partition)!) byDc.set(dc, list[0]!);
+          placements.set(i.service, i.namespace, i.partition, byDc);
+        }
+      }
+      return placements;
+    },
     get instances() {
       if (!instances) {
         instances = new Map();
@@ -80,7 +97,6 @@ export function indexMesh(model: MeshModel): MeshIndex {
       }
       return instances;
     },
-    placements,
     groups,
   };
 }
