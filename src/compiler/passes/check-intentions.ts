@@ -50,17 +50,19 @@ function indexRules(model: MeshModel): { rules: Rule[]; byPair: RulesByPair } {
   for (const decl of model.entries) {
     if (decl.entry.Kind !== 'service-intentions') continue;
     const e = decl.entry as ServiceIntentionsEntry;
-    e.Sources.forEach((source, index) => {
-      if (source.Peer) return;
+    const sources = e.Sources;
+    let bySource = byPair.get(e.Name);
+    for (let index = 0; index < sources.length; index++) {
+      const source = sources[index]!;
+      if (source.Peer) continue;
       const r: Rule = { decl, destination: e.Name, source, index };
       rules.push(r);
-      let bySource = byPair.get(e.Name);
       if (!bySource) {
         bySource = new Map();
         byPair.set(e.Name, bySource);
       }
       if (!bySource.has(source.Name)) bySource.set(source.Name, r);
-    });
+    }
   }
   return { rules, byPair };
 }
@@ -82,9 +84,13 @@ export function checkIntentions(model: MeshModel): PassResult<void> {
   const diagnostics: Diagnostic[] = [];
   const { rules, byPair } = indexRules(model);
   const defaultDeny = model.aclsEnabled && model.aclDefaultPolicy === 'deny';
+  // `matchIntention` with the `*` destination's rules looked up once.
+  const wildcard = byPair.get('*');
   for (const inst of model.instances) {
+    const source = inst.service;
     for (const u of inst.upstreams) {
-      const rule = matchIntention(byPair, inst.service, u.destinationName);
+      const exact = byPair.get(u.destinationName);
+      const rule = exact?.get(source) ?? exact?.get('*') ?? wildcard?.get(source) ?? wildcard?.get('*');
       // The common case, an allowing intention, reports nothing and allocates nothing.
       if (rule ? rule.source.Action !== 'deny' : !defaultDeny) continue;
       const at = { path: u.path, ...(u.span ? { span: u.span } : {}) };

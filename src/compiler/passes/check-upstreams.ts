@@ -72,20 +72,70 @@ class SeenUpstreams {
   }
 }
 
+/**
+ * The same bookkeeping for an instance with a few upstreams (nearly all): the upstreams before `k` that were recorded
+ * (did not collide themselves) are scanned, earliest first, which is the order the maps' lists keep.
+ */
+class FewUpstreams {
+  private list: readonly UpstreamDecl[] = [];
+  private readonly portRecorded: boolean[] = [];
+  private readonly nameRecorded: boolean[] = [];
+
+  reset(list: readonly UpstreamDecl[]): void {
+    this.list = list;
+  }
+
+  portTaken(k: number, address: string): UpstreamDecl | undefined {
+    const u = this.list[k]!;
+    for (let j = 0; j < k; j++) {
+      if (!this.portRecorded[j]) continue;
+      const p = this.list[j]!;
+      if (p.localBindPort === u.localBindPort && (p.localBindAddress ?? '127.0.0.1') === address) {
+        this.portRecorded[k] = false;
+        return p;
+      }
+    }
+    this.portRecorded[k] = true;
+    return undefined;
+  }
+
+  destinationTaken(k: number, dc: string, instanceDc: string): UpstreamDecl | undefined {
+    const u = this.list[k]!;
+    for (let j = 0; j < k; j++) {
+      if (!this.nameRecorded[j]) continue;
+      const p = this.list[j]!;
+      if (p.destinationName === u.destinationName && (p.datacenter ?? instanceDc) === dc && sameDestination(p, u)) {
+        this.nameRecorded[k] = false;
+        return p;
+      }
+    }
+    this.nameRecorded[k] = true;
+    return undefined;
+  }
+}
+
+/** Upstream lists up to this long are checked by `FewUpstreams` (a scan), longer ones by `SeenUpstreams` (maps). */
+const FEW = 12;
+
 /** Checks every instance's upstream list. */
 export function checkUpstreams(model: MeshModel): PassResult<void> {
   const diagnostics: Diagnostic[] = [];
   const dcs = new Set(model.datacenters.map((d) => d.name));
   const known = [...dcs].sort().join(', ') || 'none';
   const seen = new SeenUpstreams();
+  const few = new FewUpstreams();
   for (const inst of model.instances) {
-    if (inst.upstreams.length === 0) continue;
-    seen.clear();
-    const instance = `${inst.service}@${inst.datacenter}`;
-    for (const u of inst.upstreams) {
+    const list = inst.upstreams;
+    if (list.length === 0) continue;
+    const short = list.length <= FEW;
+    if (short) few.reset(list);
+    else seen.clear();
+    for (let k = 0; k < list.length; k++) {
+      const u = list[k]!;
       const address = u.localBindAddress ?? '127.0.0.1';
-      const prevPort = seen.portTaken(u, address);
+      const prevPort = short ? few.portTaken(k, address) : seen.portTaken(u, address);
       if (prevPort) {
+        const instance = `${inst.service}@${inst.datacenter}`;
         const portKey = `${address}:${u.localBindPort}`;
         diagnostics.push(
           diag(
@@ -102,8 +152,11 @@ export function checkUpstreams(model: MeshModel): PassResult<void> {
         );
       }
       const dc = u.datacenter ?? inst.datacenter;
-      const prevDest = seen.destinationTaken(u, dc, inst.datacenter);
+      const prevDest = short
+        ? few.destinationTaken(k, dc, inst.datacenter)
+        : seen.destinationTaken(u, dc, inst.datacenter);
       if (prevDest) {
+        const instance = `${inst.service}@${inst.datacenter}`;
         diagnostics.push(
           diag(DuplicateUpstream, at(u, [{ u: prevDest, message: 'first declared here' }]), {
             instance,
@@ -118,12 +171,14 @@ export function checkUpstreams(model: MeshModel): PassResult<void> {
         orDefault(u.destinationNamespace) === orDefault(inst.namespace) &&
         orDefault(u.destinationPartition) === orDefault(inst.partition)
       ) {
-        diagnostics.push(diag(UpstreamToSelf, at(u), { instance, service: inst.service }));
+        diagnostics.push(
+          diag(UpstreamToSelf, at(u), { instance: `${inst.service}@${inst.datacenter}`, service: inst.service }),
+        );
       }
       if (u.datacenter !== undefined && !dcs.has(u.datacenter)) {
         diagnostics.push(
           diag(UpstreamUnknownDatacenter, at(u), {
-            upstream: `${instance} → ${u.destinationName}`,
+            upstream: `${inst.service}@${inst.datacenter} → ${u.destinationName}`,
             dc: u.datacenter,
             known,
           }),
