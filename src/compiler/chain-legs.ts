@@ -240,6 +240,52 @@ export function chainFacts(chain: CompiledChain): ChainFacts {
   return facts;
 }
 
+/**
+ * The distinct chains of a list of compiled upstreams, numbered in the order of the first upstream holding each:
+ * the passes that work per chain (reachability, failover, chain intentions) share one lookup per upstream instead of
+ * a map or set keyed by chain object each.
+ */
+export interface UpstreamChains {
+  /** Per upstream (same index), its chain's number; -1 for an upstream without a chain. */
+  readonly chainOf: Int32Array;
+  /** Per chain number, the index of the first upstream holding it. */
+  readonly first: readonly number[];
+  /** Per chain number, its `chainFacts`. */
+  readonly facts: readonly ChainFacts[];
+}
+
+/** Per upstream list (the one `compile()` hands every pass; read-only, so the numbering stays true). */
+const upstreamChainsMemo = new WeakMap<readonly { readonly chain?: CompiledChain }[], UpstreamChains>();
+
+/** The chain numbering of `upstreams`, computed once per list. */
+export function upstreamChains(upstreams: readonly { readonly chain?: CompiledChain }[]): UpstreamChains {
+  let out = upstreamChainsMemo.get(upstreams);
+  if (out === undefined || out.chainOf.length !== upstreams.length) {
+    const chainOf = new Int32Array(upstreams.length);
+    const first: number[] = [];
+    const facts: ChainFacts[] = [];
+    const ids = new Map<CompiledChain, number>();
+    for (let k = 0; k < upstreams.length; k++) {
+      const chain = upstreams[k]!.chain;
+      if (chain === undefined) {
+        chainOf[k] = -1;
+        continue;
+      }
+      let id = ids.get(chain);
+      if (id === undefined) {
+        id = first.length;
+        ids.set(chain, id);
+        first.push(k);
+        facts.push(chainFacts(chain));
+      }
+      chainOf[k] = id;
+    }
+    out = { chainOf, first, facts };
+    upstreamChainsMemo.set(upstreams, out);
+  }
+  return out;
+}
+
 /** Whether a chain routes or splits (its start node is not a resolver). */
 export function hasL7(chain: CompiledChain | undefined): boolean {
   return chain !== undefined && chain.Nodes[chain.StartNode]?.Type !== 'resolver';

@@ -42,8 +42,7 @@ function withFailover(decl: EntryDecl | undefined): boolean {
  * destination's (a plain chain) or those of leg targets, which are among the chain's `Targets`. Most chains have none,
  * and then their legs are not walked.
  */
-function mayFailOver(u: CompiledUpstream, resolvers: ServiceMap<EntryDecl>): boolean {
-  const facts = u.chain && chainFacts(u.chain);
+function mayFailOver(u: CompiledUpstream, facts: ChainFacts | undefined, resolvers: ServiceMap<EntryDecl>): boolean {
   if (!facts?.l7) return withFailover(resolvers.get(u.destination));
   for (const t of facts.targets) if (withFailover(resolvers.get(t.Service))) return true;
   return false;
@@ -56,7 +55,7 @@ import { FailoverNeverTriggers } from '../../diagnostics/codes/reachability.ts';
 import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagnostic.ts';
 import type { ServiceResolverEntry } from '../../model/entries.ts';
 import type { EntryDecl, MeshModel, SourceSpan } from '../../model/types.ts';
-import { chainFacts, chainLegs, hasL7 } from '../chain-legs.ts';
+import { type ChainFacts, chainLegs, hasL7, upstreamChains } from '../chain-legs.ts';
 import { ServiceMap } from '../service-map.ts';
 import type { CompiledChain, CompiledUpstream } from '../types.ts';
 
@@ -86,13 +85,12 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
   const checked = new Map<EntryDecl, string[]>();
   const resolverOf = (name: string) => resolvers.get(name)?.entry as ServiceResolverEntry | undefined;
   // Upstreams sharing a chain object share its destination, datacenter and pairs: the first one does the checking.
-  const seenChains = new Set<CompiledChain>();
-  for (const u of upstreams) {
-    if (u.chain) {
-      if (seenChains.has(u.chain)) continue;
-      seenChains.add(u.chain);
-    }
-    if (!mayFailOver(u, resolvers)) continue;
+  const chains = upstreamChains(upstreams);
+  for (let k = 0; k < upstreams.length; k++) {
+    const u = upstreams[k]!;
+    const id = chains.chainOf[k]!;
+    if (id >= 0 && chains.first[id] !== k) continue;
+    if (!mayFailOver(u, id >= 0 ? chains.facts[id] : undefined, resolvers)) continue;
     for (const pair of resolvedPairs(u, resolverOf)) {
       const decl = resolvers.get(pair.service);
       if (!decl) continue;

@@ -15,9 +15,9 @@ import {
 import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagnostic.ts';
 import type { IntentionSource, ServiceIntentionsEntry } from '../../model/entries.ts';
 import type { EntryDecl, MeshModel, SourceSpan } from '../../model/types.ts';
-import { chainFacts } from '../chain-legs.ts';
+import { type ChainFacts, upstreamChains } from '../chain-legs.ts';
 import { type ChainTargetRef, chainTargets } from '../reach.ts';
-import type { CompiledChain, CompiledUpstream } from '../types.ts';
+import type { CompiledUpstream } from '../types.ts';
 
 /** One source of one service-intentions entry. */
 export interface Rule {
@@ -163,8 +163,8 @@ function firstOfOtherService(refs: readonly ChainTargetRef[], i: number, destina
  * reach are among the chain's `Targets`, so without one no leg can need another intention (most chains), and the
  * legs are not walked.
  */
-function sendsElsewhere(chain: CompiledChain, destination: string): boolean {
-  for (const t of chainFacts(chain).targets) if (t.Service !== destination && !t.Peer) return true;
+function sendsElsewhere(facts: ChainFacts, destination: string): boolean {
+  for (const t of facts.targets) if (t.Service !== destination && !t.Peer) return true;
   return false;
 }
 
@@ -177,8 +177,11 @@ export function checkChainIntentions(model: MeshModel, upstreams: readonly Compi
   const diagnostics: Diagnostic[] = [];
   const defaultDeny = model.aclsEnabled && model.aclDefaultPolicy === 'deny';
   let byPair: RulesByPair | undefined;
-  for (const u of upstreams) {
-    if (!u.chain || !sendsElsewhere(u.chain, u.destination)) continue;
+  const chains = upstreamChains(upstreams);
+  for (let k = 0; k < upstreams.length; k++) {
+    const u = upstreams[k]!;
+    const id = chains.chainOf[k]!;
+    if (id < 0 || !sendsElsewhere(chains.facts[id]!, u.destination)) continue;
     const refs = chainTargets(u);
     for (let i = 0; i < refs.length; i++) {
       if (!firstOfOtherService(refs, i, u.destination)) continue;

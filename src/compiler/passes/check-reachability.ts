@@ -11,7 +11,7 @@ import {
 } from '../../diagnostics/codes/reachability.ts';
 import { type Diagnostic, diag, type PassResult, type RelatedLocation } from '../../diagnostics/diagnostic.ts';
 import type { GatewayMode, MeshModel } from '../../model/types.ts';
-import { chainFacts } from '../chain-legs.ts';
+import { type ChainFacts, type UpstreamChains, upstreamChains } from '../chain-legs.ts';
 import {
   allReach,
   indexMesh,
@@ -143,30 +143,35 @@ function summarise(targets: readonly TargetReach[]): TargetSummary {
  * distinct (chain, caller datacenter, mode) is analysed and summarised once, so the pass is linear in the upstreams.
  */
 class TargetReachCache {
-  /** Per chain, the few (caller datacenter, mode) pairs it is seen from: a short list, not nested maps. */
-  private readonly byChain = new Map<object, { dc: string; mode: GatewayMode; summary: TargetSummary }[]>();
+  /** Per chain number (`upstreamChains`), the few (caller datacenter, mode) pairs it is seen from: a short list. */
+  private readonly byChain: ({ dc: string; mode: GatewayMode; summary: TargetSummary }[] | undefined)[] = [];
 
-  constructor(private readonly index: MeshIndex) {}
+  constructor(
+    private readonly index: MeshIndex,
+    private readonly chains: UpstreamChains,
+  ) {}
 
-  get(u: CompiledUpstream): TargetSummary {
-    if (!u.chain) return this.compute(u);
+  /** The summary of `u`, the upstream at index `k` of the list `chains` numbers. */
+  get(u: CompiledUpstream, k: number): TargetSummary {
+    const id = this.chains.chainOf[k]!;
+    if (id < 0) return this.compute(u, undefined);
     const mode = u.mode.mode;
-    let seen = this.byChain.get(u.chain);
+    let seen = this.byChain[id];
     if (seen) {
       for (const s of seen) if (s.dc === u.datacenter && s.mode === mode) return s.summary;
     } else {
       seen = [];
-      this.byChain.set(u.chain, seen);
+      this.byChain[id] = seen;
     }
-    const summary = this.compute(u);
+    const summary = this.compute(u, this.chains.facts[id]);
     seen.push({ dc: u.datacenter, mode, summary });
     return summary;
   }
 
-  private compute(u: CompiledUpstream): TargetSummary {
+  private compute(u: CompiledUpstream, facts: ChainFacts | undefined): TargetSummary {
     // The targets the legs reach are among the chain's `Targets`: when every one of those is reachable, so is every
     // leg's (the common case), and the legs need not be walked at all.
-    if (u.chain && allReach(this.index, u.datacenter, chainFacts(u.chain).targets, u.mode.mode)) return CLEAN;
+    if (facts && allReach(this.index, u.datacenter, facts.targets, u.mode.mode)) return CLEAN;
     const refs = upstreamTargets(u);
     // The common case is checked without building a report per target.
     if (refs.every((r) => reaches(this.index, u.datacenter, r.target, u.mode.mode))) return CLEAN;
@@ -182,13 +187,14 @@ class TargetReachCache {
 /** Checks every compiled upstream's targets. Upstreams whose chain does not compile are reported elsewhere (MC2002). */
 export function checkReachability(model: MeshModel, upstreams: readonly CompiledUpstream[]): PassResult<void> {
   const index = indexMesh(model);
-  const cache = new TargetReachCache(index);
+  const cache = new TargetReachCache(index, upstreamChains(upstreams));
   // Only needed when something is to be reported: built on first use.
   let failovers: Map<string, RelatedLocation> | undefined;
   const diagnostics: Diagnostic[] = [];
-  for (const u of upstreams) {
+  for (let k = 0; k < upstreams.length; k++) {
+    const u = upstreams[k]!;
     if (u.error) continue;
-    const sum = cache.get(u);
+    const sum = cache.get(u, k);
     if (sum.clean) continue;
     failovers ??= failoverLocations(model);
     const failoverAt = u.chain
