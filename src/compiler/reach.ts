@@ -272,6 +272,33 @@ function withProblem(list: Problem[] | undefined, p: Problem): Problem[] {
   return list;
 }
 
+/**
+ * Per instance group (one service in one datacenter, an array of `MeshIndex.groups`), the filters known to match
+ * none of its instances or some: every chain to a subset of the service asks the same question.
+ */
+const filterVerdicts = new WeakMap<readonly ServiceInstanceDecl[], Map<string, boolean>>();
+
+/** Whether no instance of `group` matches `filter` (an unrecognised filter matches: `filterMatches` is undefined). */
+function noneMatch(group: readonly ServiceInstanceDecl[], filter: string): boolean {
+  let verdicts = filterVerdicts.get(group);
+  let none = verdicts?.get(filter);
+  if (none === undefined) {
+    none = true;
+    for (const i of group) {
+      if (filterMatches(filter, i) !== false) {
+        none = false;
+        break;
+      }
+    }
+    if (!verdicts) {
+      verdicts = new Map();
+      filterVerdicts.set(group, verdicts);
+    }
+    verdicts.set(filter, none);
+  }
+  return none;
+}
+
 /** What stands between a caller in `sourceDc` and one target, in `pathTo`'s order. */
 function targetProblems(index: MeshIndex, sourceDc: string, t: ChainTarget, mode: GatewayMode): readonly Problem[] {
   // Allocated only when there is a problem: nearly every target has none.
@@ -308,7 +335,7 @@ function targetProblems(index: MeshIndex, sourceDc: string, t: ChainTarget, mode
     if (!here) problems = withProblem(problems, { kind: 'not-deployed' });
     else {
       const filter = t.Subset?.Filter;
-      if (filter && here.every((i) => filterMatches(filter, i) === false)) {
+      if (filter && noneMatch(here, filter)) {
         problems = withProblem(problems, { kind: 'subset-empty', subset: t.ServiceSubset ?? '', filter });
       }
     }
