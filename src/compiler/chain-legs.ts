@@ -218,6 +218,11 @@ export interface ChainFacts {
    * failover) without walking its legs.
    */
   readonly targets: readonly ChainTarget[];
+  /**
+   * Every target carries its mesh-gateway mode (`MeshGateway.Mode`), so what reaches them does not depend on the
+   * caller's fallback mode.
+   */
+  readonly modeFree: boolean;
 }
 
 /**
@@ -227,14 +232,14 @@ export interface ChainFacts {
  */
 const factsMemo = new WeakMap<CompiledChain, ChainFacts>();
 
-/** The chain's `ChainFacts` (shared and frozen: callers must not mutate them). */
+/** The chain's `ChainFacts` (shared: callers must not mutate them). */
 export function chainFacts(chain: CompiledChain): ChainFacts {
   let facts = factsMemo.get(chain);
   if (facts === undefined) {
-    const targets: ChainTarget[] = [];
-    const record = chain.Targets;
-    for (const id in record) targets.push(record[id]!);
-    facts = Object.freeze({ l7: hasL7(chain), targets: Object.freeze(targets) });
+    const targets = Object.values(chain.Targets);
+    let modeFree = true;
+    for (const t of targets) if (t.MeshGateway?.Mode === undefined) modeFree = false;
+    facts = { l7: hasL7(chain), targets, modeFree };
     factsMemo.set(chain, facts);
   }
   return facts;

@@ -144,7 +144,8 @@ function summarise(targets: readonly TargetReach[]): TargetSummary {
  */
 class TargetReachCache {
   /** Per chain number (`upstreamChains`), the few (caller datacenter, mode) pairs it is seen from: a short list. */
-  private readonly byChain: ({ dc: string; mode: GatewayMode; summary: TargetSummary }[] | undefined)[] = [];
+  private readonly byChain: ({ dc: string; mode: GatewayMode | undefined; summary: TargetSummary }[] | undefined)[] =
+    [];
 
   constructor(
     private readonly index: MeshIndex,
@@ -155,7 +156,9 @@ class TargetReachCache {
   get(u: CompiledUpstream, k: number): TargetSummary {
     const id = this.chains.chainOf[k]!;
     if (id < 0) return this.compute(u, undefined);
-    const mode = u.mode.mode;
+    const facts = this.chains.facts[id]!;
+    // Targets that all carry a mode are reached the same whatever the upstream's fallback mode: not read then.
+    const mode = facts.modeFree ? undefined : u.mode.mode;
     let seen = this.byChain[id];
     if (seen) {
       for (const s of seen) if (s.dc === u.datacenter && s.mode === mode) return s.summary;
@@ -163,7 +166,7 @@ class TargetReachCache {
       seen = [];
       this.byChain[id] = seen;
     }
-    const summary = this.compute(u, this.chains.facts[id]);
+    const summary = this.compute(u, facts);
     seen.push({ dc: u.datacenter, mode, summary });
     return summary;
   }
