@@ -40,38 +40,68 @@ function describe(r: Rule): string {
   return `'${r.source.Name} → ${r.destination}' (${r.decl.path})`;
 }
 
-/** Intentions by destination name, then source name (no key string per lookup). */
-export type RulesByPair = ReadonlyMap<string, ReadonlyMap<string, Rule>>;
+/**
+ * Intentions by destination name, then source name (no key string per lookup). A pair's value is the source that
+ * decides it, the first of that name among the entries of that destination; `ruleOf` finds where it is declared,
+ * which only a finding needs (no rule object per source).
+ */
+export type RulesByPair = ReadonlyMap<string, ReadonlyMap<string, IntentionSource>>;
 
-/** Indexes intentions by destination and source name; at most one rule per pair (duplicates are MC2001). */
-function indexRules(model: MeshModel): { rules: Rule[]; byPair: RulesByPair } {
-  const rules: Rule[] = [];
-  const byPair = new Map<string, Map<string, Rule>>();
+interface IntentionIndex {
+  readonly byPair: RulesByPair;
+  /** The service-intentions declarations, in model order. */
+  readonly decls: readonly EntryDecl[];
+}
+
+/** Indexes intentions by destination and source name; at most one source per pair (duplicates are MC2001). */
+function indexRules(model: MeshModel): IntentionIndex {
+  const decls: EntryDecl[] = [];
+  const byPair = new Map<string, Map<string, IntentionSource>>();
   for (const decl of model.entries) {
     if (decl.entry.Kind !== 'service-intentions') continue;
+    decls.push(decl);
     const e = decl.entry as ServiceIntentionsEntry;
     const sources = e.Sources;
     let bySource = byPair.get(e.Name);
     for (let index = 0; index < sources.length; index++) {
       const source = sources[index]!;
       if (source.Peer) continue;
-      const r: Rule = { decl, destination: e.Name, source, index };
-      rules.push(r);
       if (!bySource) {
         bySource = new Map();
         byPair.set(e.Name, bySource);
       }
-      if (!bySource.has(source.Name)) bySource.set(source.Name, r);
+      if (!bySource.has(source.Name)) bySource.set(source.Name, source);
     }
   }
-  return { rules, byPair };
+  return { byPair, decls };
+}
+
+/**
+ * The rule of a deciding source of `destination`: its first place among that destination's entries, which is where
+ * `indexRules` met it first (an earlier place of the same object would have had the same name, and been kept).
+ */
+function ruleOf(index: IntentionIndex, destination: string, source: IntentionSource): Rule {
+  for (const decl of index.decls) {
+    const e = decl.entry as ServiceIntentionsEntry;
+    if (e.Name !== destination) continue;
+    const i = e.Sources.indexOf(source);
+    if (i >= 0 && !source.Peer) return { decl, destination, source, index: i };
+  }
+  throw new Error(`internal: no intention source ${source.Name} → ${destination}`);
 }
 
 /** The intention that decides `source → destination`, by Consul's precedence, or undefined. */
-export function matchIntention(byPair: RulesByPair, source: string, destination: string): Rule | undefined {
+export function matchIntention(
+  byPair: RulesByPair,
+  source: string,
+  destination: string,
+): { readonly source: IntentionSource; readonly destination: string } | undefined {
   const exact = byPair.get(destination);
   const wildcard = byPair.get('*');
-  return exact?.get(source) ?? exact?.get('*') ?? wildcard?.get(source) ?? wildcard?.get('*');
+  const s = exact?.get(source) ?? exact?.get('*');
+  if (s) return { source: s, destination };
+  const w = wildcard?.get(source) ?? wildcard?.get('*');
+  return w ? { source: w, destination: '*' } : undefined;
 }
 
 /** A name an intention may use: `*`, or a declared service. */
@@ -82,7 +112,8 @@ function known(services: ReadonlySet<string>, name: string): boolean {
 /** Checks declared upstreams against the intentions, and intentions against declared services. */
 export function checkIntentions(model: MeshModel): PassResult<void> {
   const diagnostics: Diagnostic[] = [];
-  const { rules, byPair } = indexRules(model);
+  const intentions = indexRules(model);
+  const { byPair } = intentions;
   const defaultDeny = model.aclsEnabled && model.aclDefaultPolicy === 'deny';
   // `matchIntention` with the `*` destination's rules looked up once.
   const wildcard = byPair.get('*');
@@ -90,12 +121,18 @@ export function checkIntentions(model: MeshModel): PassResult<void> {
     const source = inst.service;
     for (const u of inst.upstreams) {
       const exact = byPair.get(u.destinationName);
-      const rule = exact?.get(source) ?? exact?.get('*') ?? wildcard?.get(source) ?? wildcard?.get('*');
+      let decidedBy = exact?.get(source) ?? exact?.get('*');
+      let ruleDestination = u.destinationName;
+      if (decidedBy === undefined) {
+        decidedBy = wildcard?.get(source) ?? wildcard?.get('*');
+        ruleDestination = '*';
+      }
       // The common case, an allowing intention, reports nothing and allocates nothing.
-      if (rule ? rule.source.Action !== 'deny' : !defaultDeny) continue;
+      if (decidedBy ? decidedBy.Action !== 'deny' : !defaultDeny) continue;
       const at = { path: u.path, ...(u.span ? { span: u.span } : {}) };
       const args = { source: inst.service, destination: u.destinationName };
-      if (rule) {
+      if (decidedBy) {
+        const rule = ruleOf(intentions, ruleDestination, decidedBy);
         const span = sourceSpan(rule);
         diagnostics.push(
           diag(
@@ -116,29 +153,37 @@ export function checkIntentions(model: MeshModel): PassResult<void> {
   for (const s of model.services) services.add(s.name);
   for (const i of model.instances) services.add(i.service);
   const reported = new Set<string>();
-  for (const r of rules) {
-    if (known(services, r.destination) && known(services, r.source.Name)) continue;
-    const checks: ['source' | 'destination', string][] = [
-      ['destination', r.destination],
-      ['source', r.source.Name],
-    ];
-    for (const [role, name] of checks) {
-      if (known(services, name)) continue;
-      const key = `${r.decl.path}|${role}|${name}`;
-      if (reported.has(key)) continue;
-      reported.add(key);
-      const span = role === 'source' ? sourceSpan(r) : (r.decl.fieldSpans?.['/Name'] ?? r.decl.span);
-      diagnostics.push(
-        diag(
-          IntentionMatchesNothing,
-          { path: r.decl.path, ...(span ? { span } : {}) },
-          {
-            entry: r.destination,
-            role,
-            name,
-          },
-        ),
-      );
+  // Every non-peer source of every entry, in order (a destination's name is looked up once per entry).
+  for (const decl of intentions.decls) {
+    const e = decl.entry as ServiceIntentionsEntry;
+    const destinationKnown = known(services, e.Name);
+    for (let index = 0; index < e.Sources.length; index++) {
+      const source = e.Sources[index]!;
+      if (source.Peer) continue;
+      if (destinationKnown && known(services, source.Name)) continue;
+      const r: Rule = { decl, destination: e.Name, source, index };
+      const checks: ['source' | 'destination', string][] = [
+        ['destination', r.destination],
+        ['source', r.source.Name],
+      ];
+      for (const [role, name] of checks) {
+        if (known(services, name)) continue;
+        const key = `${r.decl.path}|${role}|${name}`;
+        if (reported.has(key)) continue;
+        reported.add(key);
+        const span = role === 'source' ? sourceSpan(r) : (r.decl.fieldSpans?.['/Name'] ?? r.decl.span);
+        diagnostics.push(
+          diag(
+            IntentionMatchesNothing,
+            { path: r.decl.path, ...(span ? { span } : {}) },
+            {
+              entry: r.destination,
+              role,
+              name,
+            },
+          ),
+        );
+      }
     }
   }
   return { value: undefined, diagnostics };
@@ -176,7 +221,7 @@ function sendsElsewhere(facts: ChainFacts, destination: string): boolean {
 export function checkChainIntentions(model: MeshModel, upstreams: readonly CompiledUpstream[]): PassResult<void> {
   const diagnostics: Diagnostic[] = [];
   const defaultDeny = model.aclsEnabled && model.aclDefaultPolicy === 'deny';
-  let byPair: RulesByPair | undefined;
+  let intentions: IntentionIndex | undefined;
   const chains = upstreamChains(upstreams);
   for (let k = 0; k < upstreams.length; k++) {
     const u = upstreams[k]!;
@@ -187,9 +232,10 @@ export function checkChainIntentions(model: MeshModel, upstreams: readonly Compi
       if (!firstOfOtherService(refs, i, u.destination)) continue;
       const ref = refs[i]!;
       const target = ref.target.Service;
-      byPair ??= indexRules(model).byPair;
-      const rule = matchIntention(byPair, u.service, target);
-      if (rule ? rule.source.Action !== 'deny' : !defaultDeny) continue;
+      intentions ??= indexRules(model);
+      const match = matchIntention(intentions.byPair, u.service, target);
+      if (match ? match.source.Action !== 'deny' : !defaultDeny) continue;
+      const rule = match && ruleOf(intentions, match.destination, match.source);
       const leg = ref.leg?.label
         ? `${ref.role === 'failover' ? 'the failover of ' : ''}${ref.leg.label}`
         : ref.role === 'failover'
