@@ -208,10 +208,8 @@ export function chainLegs(chain: CompiledChain): readonly ChainLeg[] {
   return out;
 }
 
-/** What the validation passes read of every chain before anything else (`chainFacts`). */
+/** What the validation passes read of every chain before anything else (`chainFacts`; `hasL7` when needed). */
 export interface ChainFacts {
-  /** `hasL7(chain)`. */
-  readonly l7: boolean;
   /**
    * The values of the chain's `Targets`, in key order: every target a leg, a resolver or a failover can reach is
    * among them, so a pass can rule a chain out (every target reachable, none of another service, none with a
@@ -239,7 +237,7 @@ export function chainFacts(chain: CompiledChain): ChainFacts {
     const targets = Object.values(chain.Targets);
     let modeFree = true;
     for (const t of targets) if (t.MeshGateway?.Mode === undefined) modeFree = false;
-    facts = { l7: hasL7(chain), targets, modeFree };
+    facts = { targets, modeFree };
     factsMemo.set(chain, facts);
   }
   return facts;

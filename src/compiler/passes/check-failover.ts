@@ -43,9 +43,19 @@ function withFailover(decl: EntryDecl | undefined): boolean {
  * and then their legs are not walked.
  */
 function mayFailOver(u: CompiledUpstream, facts: ChainFacts | undefined, resolvers: ServiceMap<EntryDecl>): boolean {
-  if (!facts?.l7) return withFailover(resolvers.get(u.destination));
-  for (const t of facts.targets) if (withFailover(resolvers.get(t.Service))) return true;
-  return false;
+  const destination = withFailover(resolvers.get(u.destination));
+  if (!facts) return destination;
+  // Neither the destination nor any target's service has one (most chains): false whatever the chain's shape, and
+  // its start node is not read.
+  let target = false;
+  for (const t of facts.targets) {
+    if (withFailover(resolvers.get(t.Service))) {
+      target = true;
+      break;
+    }
+  }
+  if (!destination && !target) return false;
+  return hasL7(u.chain) ? target : destination;
 }
 
 /** The pairs of a routing/splitting chain depend on the chain only; chains are shared by many upstreams. */
