@@ -299,9 +299,12 @@ function ownClaimsClash(i: ServiceInstanceDecl, sidecarPort: number | undefined)
     claimBinds[n] = addr;
     claimPorts[n++] = sidecarPort;
   }
-  for (const list of [i.upstreams, i.peerUpstreams]) {
-    if (list === undefined) continue;
-    for (const u of list) {
+  for (const u of i.upstreams) {
+    claimBinds[n] = u.localBindAddress ?? '127.0.0.1';
+    claimPorts[n++] = u.localBindPort;
+  }
+  if (i.peerUpstreams) {
+    for (const u of i.peerUpstreams) {
       claimBinds[n] = u.localBindAddress ?? '127.0.0.1';
       claimPorts[n++] = u.localBindPort;
     }
