@@ -5,7 +5,6 @@
  * (nanoseconds, as Consul prints it), map keys sorted.
  */
 import type { ResolverSubset, ServiceRoute, ServiceSplit } from '../../model/entries.ts';
-import { recordMaker } from '../../model/keyed-record.ts';
 import { float32Json } from '../../model/split-weight.ts';
 import type { GatewayMode } from '../../model/types.ts';
 import { formatGoDuration } from '../duration.ts';
@@ -97,8 +96,17 @@ function byKey(nodes: ReadonlyMap<string, AnyWorkNode>): Iterable<AnyWorkNode> {
     : [...nodes.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
-/** `Nodes` and `Targets` are keyed by target IDs, which are data: see `recordMaker`. */
-const keyedByTargetId = recordMaker();
+/**
+ * `Nodes` and `Targets` are keyed by target IDs, which are data and (holding a service and datacenter) nearly unique to
+ * one chain: a fast-mode object would get hidden classes of its own (one per key, allocated in the old generation and
+ * slow to make). So they are made in dictionary mode (a null-prototype object starts as one), then given
+ * `Object.prototype`: plain objects nothing tells from `{}`, with their own small hash table instead.
+ */
+function keyedByTargetId<V>(): Record<string, V> {
+  const o = Object.create(null) as Record<string, V>;
+  Object.setPrototypeOf(o, Object.prototype);
+  return o;
+}
 
 /** A resolver node as Consul marshals it (`DiscoveryResolver.MarshalJSON`: ConnectTimeout as a string). */
 function renderResolver(n: WorkNode): ChainNode {
