@@ -161,7 +161,8 @@ export function compileUpstreamChains(
   const overridesTable = new OverridesTable();
   const diagnostics: Diagnostic[] = [];
   const value: CompiledUpstream[] = [];
-  for (const { instance, upstream, mode } of resolved) {
+  for (let i = 0; i < resolved.length; i++) {
+    const { instance, upstream, mode } = resolved[i]!;
     const targetDatacenter = upstream.datacenter ?? instance.datacenter;
     const destination = cache.destination(upstream);
     const overrides = upstreamChainOverrides(

@@ -83,17 +83,30 @@ export function isL7Node(n: AnyWorkNode): n is WorkL7Node {
   return 'type' in n;
 }
 
-/** The target IDs of a chain in code-point order, the order Go's `encoding/json` writes its `Targets` map in. */
-export function sortedTargetIds(targets: ReadonlyMap<string, WorkTarget>): string[] {
-  const ids = [...targets.keys()];
-  return ids.length < 2 ? ids : ids.sort();
+/**
+ * Sorts a chain's few nodes or targets in place by `key` (code-unit order, as Go's `encoding/json` writes map keys and
+ * as `Array.prototype.sort` compares strings). An insertion sort: a chain has a handful, and `sort` allocates a work
+ * copy per call (it was the largest allocation of the chain pass).
+ */
+function sortByKey<T>(items: T[], key: (t: T) => string): T[] {
+  for (let i = 1; i < items.length; i++) {
+    const item = items[i]!;
+    const k = key(item);
+    let j = i - 1;
+    for (; j >= 0 && key(items[j]!) > k; j--) items[j + 1] = items[j]!;
+    items[j + 1] = item;
+  }
+  return items;
 }
 
-/** Nodes in the order of their keys (Go's `encoding/json` sorts map keys). */
-function byKey(nodes: ReadonlyMap<string, AnyWorkNode>): Iterable<AnyWorkNode> {
-  return nodes.size < 2
-    ? nodes.values()
-    : [...nodes.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+/** Sorts a chain's targets by ID, in place (the order Go's `encoding/json` writes its `Targets` map in). */
+export function sortTargets(targets: WorkTarget[]): WorkTarget[] {
+  return sortByKey(targets, (t) => t.id);
+}
+
+/** Sorts a chain's nodes by key, in place (Go's `encoding/json` sorts map keys). */
+export function sortNodes(nodes: AnyWorkNode[]): AnyWorkNode[] {
+  return sortByKey(nodes, (n) => n.key);
 }
 
 /**
@@ -148,20 +161,26 @@ function renderL7(n: WorkL7Node): ChainNode {
     : { Type: 'splitter', Name: n.name, Splits: splits };
 }
 
-/** The `Nodes` map as Consul marshals it. */
-export function renderNodes(nodes: ReadonlyMap<string, AnyWorkNode>): Record<string, ChainNode> {
+/** The `Nodes` map as Consul marshals it, from the nodes sorted by key (`sortNodes`). */
+export function renderNodes(sorted: readonly AnyWorkNode[]): Record<string, ChainNode> {
   const out = keyedByTargetId<ChainNode>();
-  for (const n of byKey(nodes)) out[n.key] = isL7Node(n) ? renderL7(n) : renderResolver(n);
+  for (let i = 0; i < sorted.length; i++) {
+    const n = sorted[i]!;
+    out[n.key] = isL7Node(n) ? renderL7(n) : renderResolver(n);
+  }
   return out;
 }
 
-/** The `Targets` map as Consul marshals it (`DiscoveryTarget.MarshalJSON`, every field `omitempty`). */
-export function renderTargets(
-  targets: ReadonlyMap<string, WorkTarget>,
-  ids: readonly string[] = sortedTargetIds(targets),
-): Record<string, ChainTarget> {
+/**
+ * The `Targets` map as Consul marshals it (`DiscoveryTarget.MarshalJSON`, every field `omitempty`), from the targets
+ * sorted by ID (`sortTargets`).
+ */
+export function renderTargets(sorted: readonly WorkTarget[]): Record<string, ChainTarget> {
   const out = keyedByTargetId<ChainTarget>();
-  for (const id of ids) out[id] = renderTarget(targets.get(id)!);
+  for (let i = 0; i < sorted.length; i++) {
+    const t = sorted[i]!;
+    out[t.id] = renderTarget(t);
+  }
   return out;
 }
 

@@ -26,7 +26,8 @@ import {
   isL7Node,
   renderNodes,
   renderTargets,
-  sortedTargetIds,
+  sortNodes,
+  sortTargets,
   type TargetOpts,
   type WorkL7Node,
   type WorkNode,
@@ -170,13 +171,15 @@ class ChainCompiler {
   private startNode = '';
   /** Set when a router or splitter is in the chain (Consul's `usesAdvancedRoutingFeatures`). */
   private usesAdvanced = false;
-  /** Every node by key (Consul's `nodes`). */
-  private readonly nodes = new Map<string, AnyWorkNode>();
-  /** The chain's resolver nodes by target ID (Consul's `resolveNodes`). */
-  private readonly resolveNodes = new Map<string, WorkNode>();
-  /** Splitter nodes by name `<svc>.<ns>.<ap>` (Consul's `splitterNodes`). */
-  private readonly splitterNodes = new Map<string, WorkL7Node>();
-  private readonly loadedTargets = new Map<string, WorkTarget>();
+  /**
+   * Every node, in the order recorded (Consul's `nodes` map by key; its `resolveNodes` by target ID and `splitterNodes`
+   * by name are the resolver and splitter nodes among them, recorded together, see `recordNode`). A chain has a handful
+   * of nodes and targets, so these are lists searched in order (`node`, `resolveNode`, `splitterNode`,
+   * `loadedTarget`) rather than four maps per chain.
+   */
+  private nodes: AnyWorkNode[] = [];
+  /** Consul's `loadedTargets`, in the order loaded; one per ID. */
+  private loadedTargets: WorkTarget[] = [];
   private readonly memo: ChainMemo;
 
   constructor(
@@ -211,10 +214,8 @@ class ChainCompiler {
     this.check();
     if (this.usesAdvanced) this.removeUnusedNodes();
     // Targets loaded along the way but not kept by any node (e.g. pre-redirect targets) are dropped.
-    // (Deleting the entry just visited is safe while iterating a Map.)
-    for (const id of this.loadedTargets.keys()) {
-      if (!this.loadedTargets.get(id)!.retained) this.loadedTargets.delete(id);
-    }
+    const targets = sortTargets(this.loadedTargets.filter((t) => t.retained));
+    this.loadedTargets = targets;
     if (this.overrideProtocol !== '' && this.overrideProtocol !== this.protocol) {
       this.protocol = this.overrideProtocol;
       this.customized.protocol = true;
@@ -231,7 +232,7 @@ class ChainCompiler {
           })
         : undefined;
     const meta = this.entries.serviceDefaults(this.req.serviceName, this.ns, this.partition)?.entry.Meta;
-    const targetIds = sortedTargetIds(this.loadedTargets);
+    const targetIds = targets.map((t) => t.id);
     const chain = chainJson({
       ServiceName: this.req.serviceName,
       Namespace: this.ns,
@@ -242,8 +243,8 @@ class ChainCompiler {
       Protocol: this.protocol,
       ServiceMeta: meta && hasKeys(meta) ? { ...meta } : undefined,
       StartNode: this.startNode,
-      Nodes: renderNodes(this.nodes),
-      Targets: renderTargets(this.loadedTargets, targetIds),
+      Nodes: renderNodes(sortNodes(this.nodes)),
+      Targets: renderTargets(targets),
     });
     return { chain, targetIds, customProtocol, customConnectTimeoutNs };
   }
@@ -312,7 +313,7 @@ class ChainCompiler {
       }
       visited.add(current);
       todo.push(POP_VISIT);
-      const node = this.nodes.get(current);
+      const node = this.node(current);
       if (node && isL7Node(node)) {
         for (const r of node.routes ?? []) todo.push(r.nextNode);
         for (const sp of node.splits ?? []) todo.push(sp.nextNode);
@@ -327,13 +328,13 @@ class ChainCompiler {
   private flattenAdjacentSplitterNodes(): void {
     for (let anyChanged = true; anyChanged; ) {
       anyChanged = false;
-      for (const node of this.nodes.values()) {
+      for (const node of this.nodes) {
         if (!isL7Node(node) || node.type !== 'splitter') continue;
         const splits = node.splits ?? [];
         let fixed: WorkSplit[] | undefined;
         for (let i = 0; i < splits.length; i++) {
           const split = splits[i]!;
-          const next = this.nodes.get(split.nextNode);
+          const next = this.node(split.nextNode);
           if (!next || !isL7Node(next) || next.type !== 'splitter') {
             fixed?.push(split);
             continue;
@@ -375,21 +376,21 @@ class ChainCompiler {
     for (let next = todo.pop(); next !== undefined; next = todo.pop()) {
       if (visited.has(next)) continue;
       visited.add(next);
-      const node = this.nodes.get(next);
+      const node = this.node(next);
       if (node && isL7Node(node)) {
         for (const r of node.routes ?? []) todo.push(r.nextNode);
         for (const sp of node.splits ?? []) todo.push(sp.nextNode);
       }
     }
-    if (visited.size === this.nodes.size) return;
-    for (const key of this.nodes.keys()) if (!visited.has(key)) this.nodes.delete(key);
+    if (visited.size === this.nodes.length) return;
+    this.nodes = this.nodes.filter((n) => visited.has(n.key));
   }
 
   private determineIfDefaultChain(): boolean {
-    if (this.startNode === '' || this.nodes.size === 0) return true;
-    const node = this.nodes.get(this.startNode);
+    if (this.startNode === '' || this.nodes.length === 0) return true;
+    const node = this.node(this.startNode);
     if (!node || isL7Node(node) || !node.isDefault) return false;
-    const t = this.loadedTargets.get(node.targetId);
+    const t = this.loadedTarget(node.targetId);
     return (
       t !== undefined &&
       t.opts.service === this.req.serviceName &&
@@ -439,13 +440,13 @@ class ChainCompiler {
       const opts = { service, subset, namespace: orDefault(namespace), partition: 'default', datacenter: '', peer };
       const id = targetId(opts);
       // Peered targets get their SNI from the peer's trust domain, which only Consul knows.
-      return this.loadedTargets.get(id) ?? this.loadTarget(id, flat(`resolver:${id}`), opts, '');
+      return this.loadedTarget(id) ?? this.loadTarget(id, flat(`resolver:${id}`), opts, '');
     }
     const ns = namespace || this.ns;
     const ap = partition || this.partition;
     const dc = datacenter || this.req.evaluateInDatacenter;
     const names = this.memo.targetNames(service, subset, ns, ap, dc);
-    const prev = this.loadedTargets.get(names.id);
+    const prev = this.loadedTarget(names.id);
     if (prev) return prev;
     const opts = { service, subset, namespace: ns, partition: ap, datacenter: dc, peer: '' };
     return this.loadTarget(names.id, names.nodeKey, opts, names.sni);
@@ -453,7 +454,7 @@ class ChainCompiler {
 
   private loadTarget(id: string, nodeKey: string, opts: Required<TargetOpts>, sni: string): WorkTarget {
     const t: WorkTarget = { id, nodeKey, opts, connectTimeoutNs: 0, external: false, sni, name: sni, retained: false };
-    this.loadedTargets.set(id, t);
+    this.loadedTargets.push(t);
     return t;
   }
 
@@ -492,7 +493,7 @@ class ChainCompiler {
     }
     if (!splitter) return undefined;
     const { name, splitterKey } = this.memo.l7Names(service, namespace, partition);
-    const prev = this.splitterNodes.get(name);
+    const prev = this.splitterNode(name);
     if (prev) return prev;
     const problem = this.memo.l7Problem(splitter);
     if (problem) throw new GraphError(problem);
@@ -540,7 +541,7 @@ class ChainCompiler {
     let target = start;
     let resolver: ServiceResolverEntry;
     for (;;) {
-      const prev = this.resolveNodes.get(target.id);
+      const prev = this.resolveNode(target.id);
       if (prev) return prev;
       const { service, namespace, partition } = target.opts;
       if (target.opts.peer === '') this.recordServiceProtocol(service, namespace, partition);
@@ -672,10 +673,52 @@ class ChainCompiler {
     for (const t of others) node.failover.targets.push(this.getResolverNode(t, true).targetId);
   }
 
-  /** `recordNode`: every node by key, resolvers also by target and splitters by name. */
+  /**
+   * `recordNode`: every node by key (a second node under a key takes the first one's place, as in a map), resolvers
+   * also by target and splitters by name.
+   */
   private recordNode(node: AnyWorkNode): void {
-    if (!isL7Node(node)) this.resolveNodes.set(node.targetId, node);
-    else if (node.type === 'splitter') this.splitterNodes.set(node.name, node);
-    this.nodes.set(node.key, node);
+    const nodes = this.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      if (nodes[i]!.key === node.key) {
+        nodes[i] = node;
+        return;
+      }
+    }
+    nodes.push(node);
+  }
+
+  /** The node with a key (Consul's `nodes[key]`). */
+  private node(key: string): AnyWorkNode | undefined {
+    const nodes = this.nodes;
+    for (let i = 0; i < nodes.length; i++) if (nodes[i]!.key === key) return nodes[i];
+    return undefined;
+  }
+
+  /** The resolver node of a target (Consul's `resolveNodes[targetID]`). */
+  private resolveNode(targetId: string): WorkNode | undefined {
+    const nodes = this.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i]!;
+      if (!isL7Node(n) && n.targetId === targetId) return n;
+    }
+    return undefined;
+  }
+
+  /** The splitter node of a name `<svc>.<ns>.<ap>` (Consul's `splitterNodes[name]`). */
+  private splitterNode(name: string): WorkL7Node | undefined {
+    const nodes = this.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i]!;
+      if (isL7Node(n) && n.type === 'splitter' && n.name === name) return n;
+    }
+    return undefined;
+  }
+
+  /** The target loaded with an ID (Consul's `loadedTargets[id]`). */
+  private loadedTarget(id: string): WorkTarget | undefined {
+    const targets = this.loadedTargets;
+    for (let i = 0; i < targets.length; i++) if (targets[i]!.id === id) return targets[i];
+    return undefined;
   }
 }
