@@ -10,7 +10,14 @@
  * refuses is returned as an error with Consul's message, in the order Consul finds them. `AutoVirtualIPs` /
  * `ManualVirtualIPs` come from Consul's catalog state, not the compiler, and are left out.
  */
-import type { ServiceResolverEntry, ServiceSplit, ServiceSplitterEntry } from '../../model/entries.ts';
+import type {
+  ProxyDefaultsEntry,
+  ServiceDefaultsEntry,
+  ServiceResolverEntry,
+  ServiceRouterEntry,
+  ServiceSplit,
+  ServiceSplitterEntry,
+} from '../../model/entries.ts';
 import { flat } from '../../model/flat-string.ts';
 import { nestedSplitWeight, normalizeSplitWeight } from '../../model/split-weight.ts';
 import { ChainMemo } from '../chain-memo.ts';
@@ -157,6 +164,23 @@ export function chainError(req: ChainRequest, memo?: ChainMemo): string | undefi
   }
 }
 
+/**
+ * One service's entries as a chain compile reads them (`EntryIndex` lookups by the same name, namespace and
+ * partition), looked up once per chain: a chain reads its own service's entries many times (protocol, resolver,
+ * splitter, service-defaults for each route and target).
+ */
+interface ServiceEntries {
+  readonly service: string;
+  readonly namespace: string;
+  readonly partition: string;
+  readonly serviceDefaults: ServiceDefaultsEntry | undefined;
+  /** Whether there is a service-defaults entry (one without fields still decides the protocol: tcp). */
+  readonly hasServiceDefaults: boolean;
+  readonly resolver: ServiceResolverEntry | undefined;
+  readonly splitter: ServiceSplitterEntry | undefined;
+  readonly router: ServiceRouterEntry | undefined;
+}
+
 /** Single-use compile state, like Consul's `compiler` struct; kept private to this module. */
 class ChainCompiler {
   private readonly ns: string;
@@ -180,6 +204,10 @@ class ChainCompiler {
   private nodes: AnyWorkNode[] = [];
   /** Consul's `loadedTargets`, in the order loaded; one per ID. */
   private loadedTargets: WorkTarget[] = [];
+  /** The entries of each service this chain has read so far (see `ServiceEntries`). */
+  private readonly services: ServiceEntries[] = [];
+  /** The proxy-defaults of each partition read so far (`null`: none). */
+  private readonly proxyDefaultsByPartition: { partition: string; entry: ProxyDefaultsEntry | null }[] = [];
   private readonly memo: ChainMemo;
 
   constructor(
@@ -231,7 +259,7 @@ class ChainCompiler {
             connectTimeoutNanos: customConnectTimeoutNs,
           })
         : undefined;
-    const meta = this.entries.serviceDefaults(this.req.serviceName, this.ns, this.partition)?.entry.Meta;
+    const meta = this.entriesOf(this.req.serviceName, this.ns, this.partition).serviceDefaults?.Meta;
     const targetIds = targets.map((t) => t.id);
     const chain = chainJson({
       ServiceName: this.req.serviceName,
@@ -255,7 +283,7 @@ class ChainCompiler {
    */
   private assembleChain(): void {
     const svc = this.req.serviceName;
-    let router = this.entries.router(svc, this.ns, this.partition)?.entry;
+    let router = this.entriesOf(svc, this.ns, this.partition).router;
     if (router && this.disableAdvanced) {
       router = undefined;
       this.customized.protocol = true;
@@ -401,13 +429,13 @@ class ChainCompiler {
 
   /** `recordServiceProtocol`: service-defaults wins (even with no protocol: tcp), else proxy-defaults `protocol`. */
   private recordServiceProtocol(service: string, namespace: string, partition: string): void {
-    const sd = this.entries.serviceDefaults(service, namespace, partition);
+    const entries = this.entriesOf(service, namespace, partition);
     let protocol = '';
-    if (sd) {
-      protocol = sd.entry.Protocol ?? '';
+    if (entries.hasServiceDefaults) {
+      protocol = entries.serviceDefaults?.Protocol ?? '';
     } else {
       // mapstructure.WeakDecode: scalars become strings; anything else is ignored.
-      const p = this.entries.proxyDefaults(partition)?.entry.Config?.protocol;
+      const p = this.proxyDefaults(partition)?.Config?.protocol;
       if (typeof p === 'string' || typeof p === 'number' || typeof p === 'boolean') protocol = String(p);
     }
     this.recordProtocol(service, protocol);
@@ -486,7 +514,7 @@ class ChainCompiler {
    */
   private getSplitterNode(service: string, namespace: string, partition: string): WorkL7Node | undefined {
     // A splitter node is recorded only for a splitter entry: without one, nothing to look for (no name to build).
-    let splitter: ServiceSplitterEntry | undefined = this.entries.splitter(service, namespace, partition)?.entry;
+    let splitter: ServiceSplitterEntry | undefined = this.entriesOf(service, namespace, partition).splitter;
     if (splitter && this.disableAdvanced) {
       splitter = undefined;
       this.customized.protocol = true;
@@ -603,7 +631,7 @@ class ChainCompiler {
    * fails the chain with Consul's message: such an entry can never be in Consul.
    */
   private lookupResolver(service: string, namespace: string, partition: string): ServiceResolverEntry {
-    const found = this.entries.resolver(service, namespace, partition)?.entry;
+    const found = this.entriesOf(service, namespace, partition).resolver;
     if (!found) return NO_RESOLVER;
     const problem = this.memo.resolverProblem(found);
     if (problem) throw new GraphError(problem);
@@ -613,7 +641,7 @@ class ChainCompiler {
   /** External SNI and mesh-gateway mode of a target (`getResolverNode`, after the subset check). */
   private applyServiceDefaults(target: WorkTarget, resolver: ServiceResolverEntry): void {
     const { service, namespace, partition } = target.opts;
-    const sd = this.entries.serviceDefaults(service, namespace, partition)?.entry;
+    const sd = this.entriesOf(service, namespace, partition).serviceDefaults;
     if (sd?.ExternalSNI) {
       target.sni = sd.ExternalSNI;
       target.external = true;
@@ -637,7 +665,7 @@ class ChainCompiler {
     }
     // Discovery-chain targets carry a mode whatever datacenter they are in (compile.go: "Regardless of the
     // datacenter/partition where the chain will be used"): the target's service-defaults, else proxy-defaults.
-    const pd = this.entries.proxyDefaults(partition)?.entry;
+    const pd = this.proxyDefaults(partition);
     target.mode = sd?.MeshGateway?.Mode || pd?.MeshGateway?.Mode || undefined;
     target.dialedDirectly = dialedDirectly(sd) || dialedDirectly(pd);
     // The request's mode override, applied to every such target, is `chainWithMode`'s (after the compile).
@@ -667,8 +695,7 @@ class ChainCompiler {
     const raw = failover as unknown as { Policy?: { Mode?: string } };
     const policy = raw.Policy?.Mode
       ? raw.Policy
-      : (this.entries.proxyDefaults(target.opts.partition)?.entry as { FailoverPolicy?: unknown } | undefined)
-          ?.FailoverPolicy;
+      : (this.proxyDefaults(target.opts.partition) as { FailoverPolicy?: unknown } | undefined)?.FailoverPolicy;
     node.failover = { targets: [], ...(policy !== undefined ? { policy } : {}) };
     for (const t of others) node.failover.targets.push(this.getResolverNode(t, true).targetId);
   }
@@ -686,6 +713,38 @@ class ChainCompiler {
       }
     }
     nodes.push(node);
+  }
+
+  /** A service's entries, looked up on first use in this chain. */
+  private entriesOf(service: string, namespace: string, partition: string): ServiceEntries {
+    const services = this.services;
+    for (let i = 0; i < services.length; i++) {
+      const s = services[i]!;
+      if (s.service === service && s.namespace === namespace && s.partition === partition) return s;
+    }
+    const index = this.entries;
+    const sd = index.serviceDefaults(service, namespace, partition);
+    const s: ServiceEntries = {
+      service,
+      namespace,
+      partition,
+      serviceDefaults: sd?.entry,
+      hasServiceDefaults: sd !== undefined,
+      resolver: index.resolver(service, namespace, partition)?.entry,
+      splitter: index.splitter(service, namespace, partition)?.entry,
+      router: index.router(service, namespace, partition)?.entry,
+    };
+    services.push(s);
+    return s;
+  }
+
+  /** The proxy-defaults of a partition, looked up on first use in this chain. */
+  private proxyDefaults(partition: string): ProxyDefaultsEntry | undefined {
+    const list = this.proxyDefaultsByPartition;
+    for (let i = 0; i < list.length; i++) if (list[i]!.partition === partition) return list[i]!.entry ?? undefined;
+    const entry = this.entries.proxyDefaults(partition)?.entry ?? null;
+    list.push({ partition, entry });
+    return entry ?? undefined;
   }
 
   /** The node with a key (Consul's `nodes[key]`). */
