@@ -8,7 +8,7 @@ import type { ResolverSubset, ServiceRoute, ServiceSplit } from '../../model/ent
 import { float32Json } from '../../model/split-weight.ts';
 import type { GatewayMode } from '../../model/types.ts';
 import { formatGoDuration } from '../duration.ts';
-import type { ChainNode, ChainTarget, CompiledChain } from '../types.ts';
+import type { ChainNode, ChainRoute, ChainSplit, ChainTarget, CompiledChain } from '../types.ts';
 
 /** Which service a target names, before defaults are filled in. */
 export interface TargetOpts {
@@ -121,18 +121,32 @@ function keyedByTargetId<V>(): Record<string, V> {
   return o;
 }
 
-/** A resolver node as Consul marshals it (`DiscoveryResolver.MarshalJSON`: ConnectTimeout as a string). */
-function renderResolver(n: WorkNode): ChainNode {
-  // Field by field in Consul's order, optional fields only when set (no spread temporaries).
-  const resolver: Record<string, unknown> = { ConnectTimeout: formatGoDuration(n.connectTimeoutNs) };
+/**
+ * A node's `Resolver` (`DiscoveryResolver.MarshalJSON`: ConnectTimeout as a string), fields in Consul's order,
+ * optional ones only when set. The usual shapes are object literals (one allocation, fields in the object); the rest
+ * is built field by field.
+ */
+function resolverJson(n: WorkNode): Record<string, unknown> {
+  const ConnectTimeout = formatGoDuration(n.connectTimeoutNs);
+  const Target = n.targetId;
+  if (n.requestTimeoutNs === 0 && n.failover === undefined) {
+    return n.isDefault ? { ConnectTimeout, Default: true, Target } : { ConnectTimeout, Target };
+  }
+  const resolver: Record<string, unknown> = { ConnectTimeout };
   if (n.isDefault) resolver.Default = true;
   if (n.requestTimeoutNs !== 0) resolver.RequestTimeout = n.requestTimeoutNs;
-  resolver.Target = n.targetId;
+  resolver.Target = Target;
   if (n.failover) {
     const failover: Record<string, unknown> = { Targets: [...n.failover.targets] };
     if (n.failover.policy !== undefined) failover.Policy = n.failover.policy;
     resolver.Failover = failover;
   }
+  return resolver;
+}
+
+/** A resolver node as Consul marshals it. */
+function renderResolver(n: WorkNode): ChainNode {
+  const resolver = resolverJson(n);
   if (n.loadBalancer) {
     return {
       Type: 'resolver',
@@ -147,15 +161,24 @@ function renderResolver(n: WorkNode): ChainNode {
 /** A router or splitter node (`DiscoveryGraphNode` with `Routes` / `Splits`). */
 function renderL7(n: WorkL7Node): ChainNode {
   if (n.type === 'router') {
-    const routes = (n.routes ?? []).map((r) => ({ Definition: r.definition, NextNode: r.nextNode }));
+    const work = n.routes ?? [];
+    const routes: ChainRoute[] = new Array(work.length);
+    for (let i = 0; i < work.length; i++) {
+      const r = work[i]!;
+      routes[i] = { Definition: r.definition, NextNode: r.nextNode };
+    }
     return { Type: 'router', Name: n.name, Routes: routes };
   }
   // `DiscoverySplit.Weight` is `omitempty`: a split flattened below 0.005 % has none.
-  const splits = (n.splits ?? []).map((s) =>
-    s.weight === 0
-      ? { Definition: s.definition, NextNode: s.nextNode }
-      : { Definition: s.definition, Weight: float32Json(s.weight), NextNode: s.nextNode },
-  );
+  const work = n.splits ?? [];
+  const splits: ChainSplit[] = new Array(work.length);
+  for (let i = 0; i < work.length; i++) {
+    const s = work[i]!;
+    splits[i] =
+      s.weight === 0
+        ? { Definition: s.definition, NextNode: s.nextNode }
+        : { Definition: s.definition, Weight: float32Json(s.weight), NextNode: s.nextNode };
+  }
   return n.loadBalancer
     ? { Type: 'splitter', Name: n.name, Splits: splits, LoadBalancer: n.loadBalancer }
     : { Type: 'splitter', Name: n.name, Splits: splits };
@@ -211,27 +234,99 @@ function meshGateway(mode: GatewayMode | undefined): { readonly Mode?: GatewayMo
   }
 }
 
-/** One target, fields in Consul's order; built field by field (no spread temporaries: one target per chain and id). */
+/** One target, fields in Consul's order (every field `omitempty`). */
 function renderTarget(t: WorkTarget): ChainTarget {
   const o = t.opts;
-  const out: Record<string, unknown> = { ID: t.id, Service: o.service };
-  if (o.subset) out.ServiceSubset = o.subset;
-  out.Namespace = o.namespace;
-  out.Partition = o.partition;
-  if (o.datacenter) out.Datacenter = o.datacenter;
-  if (o.peer) out.Peer = o.peer;
-  out.MeshGateway = meshGateway(t.mode);
+  let Subset: ChainTarget['Subset'] = EMPTY;
   if (t.subset?.Filter || t.subset?.OnlyPassing) {
     const subset: { Filter?: string; OnlyPassing?: boolean } = {};
     if (t.subset.Filter) subset.Filter = t.subset.Filter;
     if (t.subset.OnlyPassing) subset.OnlyPassing = true;
-    out.Subset = subset;
-  } else out.Subset = EMPTY;
-  out.TransparentProxy = t.dialedDirectly ? DIALED_DIRECTLY : EMPTY;
-  if (t.connectTimeoutNs !== 0) out.ConnectTimeout = formatGoDuration(t.connectTimeoutNs);
-  if (t.external) out.External = true;
-  if (t.sni) out.SNI = t.sni;
-  if (t.name) out.Name = t.name;
+    Subset = subset;
+  }
+  return targetJson(
+    t.id,
+    o.service,
+    o.subset,
+    o.namespace,
+    o.partition,
+    o.datacenter,
+    o.peer,
+    meshGateway(t.mode),
+    Subset,
+    t.dialedDirectly ? DIALED_DIRECTLY : EMPTY,
+    t.connectTimeoutNs !== 0 ? formatGoDuration(t.connectTimeoutNs) : undefined,
+    t.external,
+    t.sni,
+    t.name,
+  );
+}
+
+/**
+ * A target object with the given fields, in Consul's order; empty strings, `false` and undefined are left out. A
+ * local target in a datacenter with a connect timeout, SNI and name (nearly all of them) is one object literal (one
+ * allocation, its fields in the object, a few shared hidden classes); the others are built field by field. Both
+ * give the same keys in the same order.
+ */
+function targetJson(
+  ID: string,
+  Service: string,
+  ServiceSubset: string | undefined,
+  Namespace: string,
+  Partition: string,
+  Datacenter: string | undefined,
+  Peer: string | undefined,
+  MeshGateway: ChainTarget['MeshGateway'],
+  Subset: ChainTarget['Subset'],
+  TransparentProxy: ChainTarget['TransparentProxy'],
+  ConnectTimeout: string | undefined,
+  External: boolean | undefined,
+  SNI: string | undefined,
+  Name: string | undefined,
+): ChainTarget {
+  if (Datacenter && !Peer && ConnectTimeout && !External && SNI && Name) {
+    return ServiceSubset
+      ? {
+          ID,
+          Service,
+          ServiceSubset,
+          Namespace,
+          Partition,
+          Datacenter,
+          MeshGateway,
+          Subset,
+          TransparentProxy,
+          ConnectTimeout,
+          SNI,
+          Name,
+        }
+      : {
+          ID,
+          Service,
+          Namespace,
+          Partition,
+          Datacenter,
+          MeshGateway,
+          Subset,
+          TransparentProxy,
+          ConnectTimeout,
+          SNI,
+          Name,
+        };
+  }
+  const out: Record<string, unknown> = { ID, Service };
+  if (ServiceSubset) out.ServiceSubset = ServiceSubset;
+  out.Namespace = Namespace;
+  out.Partition = Partition;
+  if (Datacenter) out.Datacenter = Datacenter;
+  if (Peer) out.Peer = Peer;
+  out.MeshGateway = MeshGateway;
+  out.Subset = Subset;
+  out.TransparentProxy = TransparentProxy;
+  if (ConnectTimeout) out.ConnectTimeout = ConnectTimeout;
+  if (External) out.External = true;
+  if (SNI) out.SNI = SNI;
+  if (Name) out.Name = Name;
   return out as ChainTarget;
 }
 
@@ -303,18 +398,21 @@ export function targetsWithMode(
  * so the copies share `renderTarget`'s hidden classes.
  */
 function withMeshGateway(t: ChainTarget, mg: ChainTarget['MeshGateway']): ChainTarget {
-  const out: Record<string, unknown> = { ID: t.ID, Service: t.Service };
-  if (t.ServiceSubset !== undefined) out.ServiceSubset = t.ServiceSubset;
-  out.Namespace = t.Namespace;
-  out.Partition = t.Partition;
-  if (t.Datacenter !== undefined) out.Datacenter = t.Datacenter;
-  if (t.Peer !== undefined) out.Peer = t.Peer;
-  out.MeshGateway = mg;
-  out.Subset = t.Subset;
-  out.TransparentProxy = t.TransparentProxy;
-  if (t.ConnectTimeout !== undefined) out.ConnectTimeout = t.ConnectTimeout;
-  if (t.External !== undefined) out.External = t.External;
-  if (t.SNI !== undefined) out.SNI = t.SNI;
-  if (t.Name !== undefined) out.Name = t.Name;
-  return out as ChainTarget;
+  // A target as `renderTarget` built it has no empty optional field (it leaves them out), so the copy has the same.
+  return targetJson(
+    t.ID,
+    t.Service,
+    t.ServiceSubset,
+    t.Namespace,
+    t.Partition,
+    t.Datacenter,
+    t.Peer,
+    mg,
+    t.Subset,
+    t.TransparentProxy ?? EMPTY,
+    t.ConnectTimeout,
+    t.External,
+    t.SNI,
+    t.Name,
+  );
 }

@@ -327,19 +327,19 @@ class ChainCompiler {
   /** `detectCircularReferences`: a depth-first walk from the start node; a node already on the path is a cycle. */
   private detectCircularReferences(): void {
     const todo: string[] = [this.startNode];
-    const visited = new Set<string>();
+    // Consul keeps a `visited` set of the nodes on the current path, which is `visitChain` itself (a node is added
+    // to both and removed from both together, and never twice): so the path is searched instead (a few nodes).
     const visitChain: string[] = [];
     for (let current = todo.pop(); current !== undefined; current = todo.pop()) {
       if (current === POP_VISIT) {
-        const v = visitChain.pop();
-        if (v !== undefined) visited.delete(v);
+        visitChain.pop();
         continue;
       }
+      const seen = visitChain.includes(current);
       visitChain.push(current);
-      if (visited.has(current)) {
+      if (seen) {
         throw new GraphError(`detected circular reference: [${visitChain.join(' -> ')}]`);
       }
-      visited.add(current);
       todo.push(POP_VISIT);
       const node = this.node(current);
       if (node && isL7Node(node)) {
@@ -399,19 +399,20 @@ class ChainCompiler {
 
   /** `removeUnusedNodes`: nodes no longer reachable from the start (splitters flattened away) are dropped. */
   private removeUnusedNodes(): void {
-    const visited = new Set<string>();
+    // The keys reached, once each (a list: a chain has a few nodes).
+    const visited: string[] = [];
     const todo = [this.startNode];
     for (let next = todo.pop(); next !== undefined; next = todo.pop()) {
-      if (visited.has(next)) continue;
-      visited.add(next);
+      if (visited.includes(next)) continue;
+      visited.push(next);
       const node = this.node(next);
       if (node && isL7Node(node)) {
         for (const r of node.routes ?? []) todo.push(r.nextNode);
         for (const sp of node.splits ?? []) todo.push(sp.nextNode);
       }
     }
-    if (visited.size === this.nodes.length) return;
-    this.nodes = this.nodes.filter((n) => visited.has(n.key));
+    if (visited.length === this.nodes.length) return;
+    this.nodes = this.nodes.filter((n) => visited.includes(n.key));
   }
 
   private determineIfDefaultChain(): boolean {
@@ -607,15 +608,22 @@ class ChainCompiler {
     }
     target.connectTimeoutNs = connectTimeoutNs;
     const lb = (resolver as { LoadBalancer?: Readonly<Record<string, unknown>> }).LoadBalancer;
-    const node: WorkNode = {
-      key: target.nodeKey,
-      name: target.id,
-      targetId: target.id,
-      isDefault: isDefaultResolver(resolver),
-      connectTimeoutNs,
-      requestTimeoutNs: durationNs(resolver.RequestTimeout),
-      ...(lb !== undefined ? { loadBalancer: loadBalancerJson(lb) } : {}),
-    };
+    const key = target.nodeKey;
+    const name = target.id;
+    const isDefault = isDefaultResolver(resolver);
+    const requestTimeoutNs = durationNs(resolver.RequestTimeout);
+    const node: WorkNode =
+      lb !== undefined
+        ? {
+            key,
+            name,
+            targetId: name,
+            isDefault,
+            connectTimeoutNs,
+            requestTimeoutNs,
+            loadBalancer: loadBalancerJson(lb),
+          }
+        : { key, name, targetId: name, isDefault, connectTimeoutNs, requestTimeoutNs };
     const subsetDef = subset === '' ? undefined : resolver.Subsets?.[subset];
     if (subsetDef) target.subset = subsetDef;
     this.applyServiceDefaults(target, resolver);
