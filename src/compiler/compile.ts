@@ -162,7 +162,9 @@ export function compileUpstreamChains(
   const diagnostics: Diagnostic[] = [];
   const value: CompiledUpstream[] = [];
   for (let i = 0; i < resolved.length; i++) {
-    const { instance, upstream, mode } = resolved[i]!;
+    // The resolved upstream is its mode decision (see `ResolvedUpstream`).
+    const mode = resolved[i]!;
+    const { instance, upstream } = mode;
     const targetDatacenter = upstream.datacenter ?? instance.datacenter;
     const destination = cache.destination(upstream);
     const overrides = upstreamChainOverrides(

@@ -270,8 +270,11 @@ interface CallerModes {
  * shared rungs, all immutable) instead of eight rungs per upstream. `mode` and `from` are the ladder's first rung
  * that sets a mode (`decideMode`), computed from the same inputs without building it (`decide`; a property test
  * checks the two agree). `toJSON` prints the three fields as the plain decision did.
+ *
+ * It is also the pass's `ResolvedUpstream`: `instance` and `upstream` are getters (not own keys, so a decision's own
+ * keys, JSON and equality stay `mode`, `from`, `ladder`), so the pass makes one object per upstream, not two.
  */
-class LazyModeDecision implements ModeDecision {
+class LazyModeDecision implements ResolvedUpstream {
   readonly mode: GatewayMode;
   readonly from: ModeLayerKind;
   readonly #instance: ServiceInstanceDecl;
@@ -292,6 +295,14 @@ class LazyModeDecision implements ModeDecision {
     this.#upstream = upstream;
     this.#rungs = rungs;
     this.#ladder = undefined;
+  }
+
+  get instance(): ServiceInstanceDecl {
+    return this.#instance;
+  }
+
+  get upstream(): UpstreamDecl {
+    return this.#upstream;
   }
 
   get ladder(): readonly ModeLayer[] {
@@ -354,7 +365,7 @@ class ModeDecider {
    * The decision of one upstream: the ladder's rungs in its order (`ladder`), each with the mode its rung would hold
    * (`upstreamRung`, `overrideOf`, `instance` keep a set mode as given; entry rungs go through `modeOf`).
    */
-  decide(instance: ServiceInstanceDecl, caller: CallerModes, upstream: UpstreamDecl): LazyModeDecision {
+  decide(instance: ServiceInstanceDecl, caller: CallerModes, upstream: UpstreamDecl): ResolvedUpstream {
     const rungs = this.rungs;
     if (upstream.meshGateway !== undefined) {
       return new LazyModeDecision(upstream.meshGateway, 'upstream', instance, upstream, rungs);
@@ -397,11 +408,13 @@ export function sidecarOverride(decision: ModeDecision): GatewayMode | undefined
   return SIDECAR_LAYERS.has(decision.from) ? decision.mode : undefined;
 }
 
-/** One upstream of one instance with its mode decision. */
-export interface ResolvedUpstream {
+/**
+ * One upstream of one instance with its mode decision: the decision itself, which knows its instance and upstream
+ * (one object per upstream; see `LazyModeDecision`).
+ */
+export interface ResolvedUpstream extends ModeDecision {
   readonly instance: ServiceInstanceDecl;
   readonly upstream: UpstreamDecl;
-  readonly mode: ModeDecision;
 }
 
 /** Pass: resolves the mode of every (instance, upstream) in the model, in declaration order. */
@@ -412,7 +425,7 @@ export function resolveGatewayModes(model: MeshModel, index: EntryIndex): PassRe
     if (instance.upstreams.length === 0) continue;
     const caller = decider.callerOf(instance);
     for (const upstream of instance.upstreams) {
-      value.push({ instance, upstream, mode: decider.decide(instance, caller, upstream) });
+      value.push(decider.decide(instance, caller, upstream));
     }
   }
   return { value, diagnostics: [] };
