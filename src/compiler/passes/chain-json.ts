@@ -345,23 +345,78 @@ export interface ChainParts {
   readonly Targets: Readonly<Record<string, ChainTarget>>;
 }
 
-/** A compiled chain object, fields in Consul's order (`omitempty` ones only when set). */
+/**
+ * A compiled chain object, fields in Consul's order (`omitempty` ones only when set). Each combination of the three
+ * optional fields is one object literal (one allocation with the fields in the object, one hidden class each), which
+ * gives the same keys in the same order as adding them one by one.
+ */
 export function chainJson(p: ChainParts): CompiledChain {
-  // Field by field (no spread temporaries), so every chain object gets one of a few hidden classes.
-  const chain: Record<string, unknown> = {
-    ServiceName: p.ServiceName,
-    Namespace: p.Namespace,
-    Partition: p.Partition,
-    Datacenter: p.Datacenter,
-  };
-  if (p.CustomizationHash) chain.CustomizationHash = p.CustomizationHash;
-  if (p.Default) chain.Default = true;
-  chain.Protocol = p.Protocol;
-  if (p.ServiceMeta) chain.ServiceMeta = p.ServiceMeta;
-  chain.StartNode = p.StartNode;
-  chain.Nodes = p.Nodes;
-  chain.Targets = p.Targets;
-  return chain as CompiledChain;
+  const { ServiceName, Namespace, Partition, Datacenter, Protocol, StartNode, Nodes, Targets } = p;
+  const hash = p.CustomizationHash;
+  const meta = p.ServiceMeta;
+  if (!hash) {
+    if (!p.Default) {
+      return meta
+        ? { ServiceName, Namespace, Partition, Datacenter, Protocol, ServiceMeta: meta, StartNode, Nodes, Targets }
+        : { ServiceName, Namespace, Partition, Datacenter, Protocol, StartNode, Nodes, Targets };
+    }
+    return meta
+      ? {
+          ServiceName,
+          Namespace,
+          Partition,
+          Datacenter,
+          Default: true,
+          Protocol,
+          ServiceMeta: meta,
+          StartNode,
+          Nodes,
+          Targets,
+        }
+      : { ServiceName, Namespace, Partition, Datacenter, Default: true, Protocol, StartNode, Nodes, Targets };
+  }
+  if (!p.Default) {
+    return meta
+      ? {
+          ServiceName,
+          Namespace,
+          Partition,
+          Datacenter,
+          CustomizationHash: hash,
+          Protocol,
+          ServiceMeta: meta,
+          StartNode,
+          Nodes,
+          Targets,
+        }
+      : { ServiceName, Namespace, Partition, Datacenter, CustomizationHash: hash, Protocol, StartNode, Nodes, Targets };
+  }
+  return meta
+    ? {
+        ServiceName,
+        Namespace,
+        Partition,
+        Datacenter,
+        CustomizationHash: hash,
+        Default: true,
+        Protocol,
+        ServiceMeta: meta,
+        StartNode,
+        Nodes,
+        Targets,
+      }
+    : {
+        ServiceName,
+        Namespace,
+        Partition,
+        Datacenter,
+        CustomizationHash: hash,
+        Default: true,
+        Protocol,
+        StartNode,
+        Nodes,
+        Targets,
+      };
 }
 
 /**
