@@ -135,12 +135,9 @@ export function blockMapping(
     if (key === undefined || key.length > MAX_IMPLICIT_KEY) return FAILED;
     if (!compact || wrote) out.push(indent(level));
     out.push(key);
-    // `key:` when the value starts on a new line, `key: ` otherwise: known once the value is written.
-    const separator = out.mark;
-    out.push(': ');
-    const written = value(out, v, level + 1);
-    if (written === FAILED) return FAILED;
-    if (written === BLOCK) out.set(separator, ':');
+    // `key:` when the value starts on a new line (a block value starts with its indent), `key: ` otherwise.
+    out.separator(': ', ':');
+    if (value(out, v, level + 1) === FAILED) return FAILED;
     wrote = true;
   }
   if (!wrote) {
@@ -154,11 +151,8 @@ export function blockMapping(
 function sequence(out: Out, a: readonly unknown[], level: number, compact: boolean): Written {
   for (let i = 0; i < a.length; i++) {
     if (!compact || i > 0) out.push(indent(level));
-    const dash = out.mark;
-    out.push('- ');
-    const item = node(out, a[i] === undefined ? null : a[i], level + 1, true);
-    if (item === FAILED) return FAILED;
-    if (item === BLOCK) out.set(dash, '-');
+    out.separator('- ', '-');
+    if (node(out, a[i] === undefined ? null : a[i], level + 1, true) === FAILED) return FAILED;
   }
   return compact ? INLINE : BLOCK;
 }
@@ -196,14 +190,13 @@ export function node(out: Out, v: unknown, level: number, compact: boolean): Wri
 }
 
 /**
- * Writes the YAML document for `value` into `out` (without ending the text) and returns true, or writes nothing and
- * returns false when js-yaml must write it (see the module comment).
+ * Writes the YAML document for `value` into `out` (without ending the text) and returns true, or drops the text being
+ * written (`discard`: call it at the start of a text) and returns false when js-yaml must write it (see the module comment).
  */
 export function writeBlockYaml(out: TextChunks, value: unknown): boolean {
   if (value === undefined) return false;
-  const start = out.mark;
   if (node(out, value, 0, true) === FAILED) {
-    out.truncate(start);
+    out.discard();
     return false;
   }
   out.push('\n');

@@ -99,11 +99,9 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function pair(out: TextChunks, key: string, level: number, first: boolean, value: () => Written): Written {
   if (!first) out.push(indent(level));
   out.push(key);
-  const separator = out.mark;
-  out.push(': ');
-  const written = value();
-  if (written === BLOCK) out.set(separator, ':');
-  return written;
+  // `key:` before a block value (which starts with its indent), `key: ` before an inline one.
+  out.separator(': ', ':');
+  return value();
 }
 
 /** A struct's fields under their tags (`toSpec` of a struct, then `mapping`). */
@@ -124,11 +122,8 @@ function struct(
     if (v === undefined) continue;
     if (!compact || wrote) out.push(indent(level));
     out.push(p.tags[i]!);
-    const separator = out.mark;
-    out.push(': ');
-    const written = spec(out, v, t.fields[k]?.type, level + 1, false);
-    if (written === FAILED) return FAILED;
-    if (written === BLOCK) out.set(separator, ':');
+    out.separator(': ', ':');
+    if (spec(out, v, t.fields[k]?.type, level + 1, false) === FAILED) return FAILED;
     wrote = true;
   }
   if (!wrote) {
@@ -148,12 +143,9 @@ function sequence(
 ): Written {
   for (let i = 0; i < a.length; i++) {
     if (!compact || i > 0) out.push(indent(level));
-    const dash = out.mark;
-    out.push('- ');
+    out.separator('- ', '-');
     const x = a[i];
-    const written = x === undefined ? node(out, null, level + 1, true) : item(x);
-    if (written === FAILED) return FAILED;
-    if (written === BLOCK) out.set(dash, '-');
+    if ((x === undefined ? node(out, null, level + 1, true) : item(x)) === FAILED) return FAILED;
   }
   return compact ? INLINE : BLOCK;
 }
@@ -307,9 +299,8 @@ function resource(out: TextChunks, e: Record<string, unknown>): boolean {
  * false when the reference path must print it.
  */
 export function writeEntryCrd(out: TextChunks, entry: ConfigEntry): boolean {
-  const start = out.mark;
   if (!resource(out, entry as unknown as Record<string, unknown>)) {
-    out.truncate(start);
+    out.discard();
     return false;
   }
   out.push('\n');

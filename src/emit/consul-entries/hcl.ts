@@ -114,10 +114,13 @@ function expr(out: Out, v: unknown, t: FieldType | undefined, depth: number): vo
     const pad = indent(depth + 1);
     const map = t?.k === 'map';
     const labelQuoted = map || t === undefined || t.k === 'any';
-    const open = out.mark;
+    const keys = nestedOrder.of(Object.keys(v));
+    if (!keys.some((k) => isSet(v[k]))) {
+      out.push('{}');
+      return;
+    }
     out.push('{\n');
-    let wrote = false;
-    for (const k of nestedOrder.of(Object.keys(v))) {
+    for (const k of keys) {
       const x = v[k];
       if (!isSet(x)) continue;
       out.push(pad);
@@ -125,12 +128,9 @@ function expr(out: Out, v: unknown, t: FieldType | undefined, depth: number): vo
       out.push(' = ');
       expr(out, x, map ? t.value : fieldType(t, k), depth + 1);
       out.push('\n');
-      wrote = true;
     }
-    if (wrote) {
-      out.push(indent(depth));
-      out.push('}');
-    } else out.set(open, '{}');
+    out.push(indent(depth));
+    out.push('}');
   } else out.push('null');
 }
 
