@@ -12,6 +12,7 @@
  * another shape (the CRD writer prints a resource straight from its config entry).
  */
 import yaml from 'js-yaml';
+import { flat } from '../model/flat-string.ts';
 import { byCodeUnits, KeyOrder } from './key-order.ts';
 import { TextChunks } from './text-chunks.ts';
 
@@ -90,6 +91,73 @@ export function indent(level: number): string {
   return pad;
 }
 
+/** `node`'s text for a scalar: `undefined` where `node` fails. */
+function scalarNode(v: string | number | boolean): string | undefined {
+  if (typeof v === 'string') return scalar(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  return Number.isInteger(v) && !Object.is(v, -0) ? String(v) : undefined;
+}
+
+/**
+ * Whole `key: value` lines of one key at one level, for scalar values, made once each: most pairs are a key with a
+ * scalar (`mode: local`, `action: allow`) and recur in many documents, so a pair is one piece instead of four (indent,
+ * key, separator, value). Kept per value (bounded: names are unique per document, and the memory starts over).
+ */
+class PairLines {
+  /** With the indent (a pair on a line of its own), and without (the first pair of a compact mapping). */
+  private readonly block = new Map<string | number | boolean, string | null>();
+  private readonly compact = new Map<string | number | boolean, string | null>();
+
+  constructor(
+    private readonly level: number,
+    private readonly key: string,
+  ) {}
+
+  /** The pair's text, or `undefined` where `node` fails on `v`. */
+  line(v: string | number | boolean, compact: boolean): string | undefined {
+    const lines = compact ? this.compact : this.block;
+    let line = lines.get(v);
+    if (line === undefined) {
+      const text = scalarNode(v);
+      line = text === undefined ? null : flat(`${compact ? '' : indent(this.level)}${this.key}: ${text}`);
+      if (lines.size >= 256) lines.clear();
+      lines.set(v, line);
+    }
+    return line ?? undefined;
+  }
+}
+
+/** `PairLines` by level and printed key (bounded). */
+const pairLinesByLevel: Map<string, PairLines>[] = [];
+
+/**
+ * The text of a pair `key: v` with a scalar `v` at `level` (`compact`: the first pair of a compact mapping, no
+ * indent), or `undefined` where `node` fails on `v`. `key` is a printed key (`scalar` of the key).
+ */
+export function scalarPair(
+  level: number,
+  key: string,
+  v: string | number | boolean,
+  compact: boolean,
+): string | undefined {
+  let byKey = pairLinesByLevel[level];
+  if (byKey === undefined) {
+    byKey = new Map();
+    pairLinesByLevel[level] = byKey;
+  }
+  let lines = byKey.get(key);
+  if (lines === undefined) {
+    lines = new PairLines(level, key);
+    if (byKey.size >= 4096) byKey.clear();
+    byKey.set(key, lines);
+  }
+  return lines.line(v, compact);
+}
+
+export function isScalar(v: unknown): v is string | number | boolean {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+}
+
 /** Sorted keys per object shape (see `KeyOrder`). */
 const keyOrder = new KeyOrder(byCodeUnits);
 
@@ -133,6 +201,14 @@ export function blockMapping(
     if (v === undefined || k === '__proto__') continue;
     const key = scalar(k);
     if (key === undefined || key.length > MAX_IMPLICIT_KEY) return FAILED;
+    if (isScalar(v)) {
+      // Every value writer writes a scalar as `node` does.
+      const line = scalarPair(level, key, v, compact && !wrote);
+      if (line === undefined) return FAILED;
+      out.push(line);
+      wrote = true;
+      continue;
+    }
     if (!compact || wrote) out.push(indent(level));
     out.push(key);
     // `key:` when the value starts on a new line (a block value starts with its indent), `key: ` otherwise.
@@ -191,7 +267,8 @@ export function node(out: Out, v: unknown, level: number, compact: boolean): Wri
 
 /**
  * Writes the YAML document for `value` into `out` (without ending the text) and returns true, or drops the text being
- * written (`discard`: call it at the start of a text) and returns false when js-yaml must write it (see the module comment).
+ * written (`discard`: call it at the start of a text) and returns false when js-yaml must write it (see the module
+ * comment).
  */
 export function writeBlockYaml(out: TextChunks, value: unknown): boolean {
   if (value === undefined) return false;

@@ -1,9 +1,9 @@
 /**
  * Sorted key lists remembered per object shape. The entry writers print every object with its keys sorted; config
  * entries are built from a few shapes (an intention source is always `Name`, `Action`; a `Meta` always the same two
- * keys), so sorting each object anew sorts the same few lists over and over. `KeyOrder` walks the keys of an object,
- * as the object lists them, and keeps the sorted list for each list seen. Bounded: past `LIMIT` remembered lists it starts
- * over (maps keyed by user data, e.g. `Meta`, are many shapes).
+ * keys), so sorting each object anew sorts the same few lists over and over. `KeyOrder` finds an object's key list
+ * (as the object lists them) among those seen before and keeps the sorted list for each. Bounded: past `LIMIT`
+ * remembered lists it starts over (maps keyed by user data, e.g. `Meta`, are many shapes).
  *
  * What is kept per key list is the sorted list by default, or any plan a writer derives from the key list once (`T`).
  */

@@ -3,8 +3,9 @@
  *
  * A text is built with `+=` (V8 keeps the result as a rope of its pieces, a "cons string", and copies nothing yet),
  * and each ended text is flattened and appended to the current chunk. About every `CHUNK` characters the chunk is
- * flattened once (one copy of its characters) and each text becomes a slice of it (V8 keeps a slice as a reference to the chunk, an offset and a length). Texts
- * read like any string; only their memory is shared with their neighbours.
+ * flattened once (one copy of its characters into a string large enough to be allocated outside the young
+ * generation) and each text becomes a slice of it (V8 keeps a slice as a reference to the chunk, an offset and a
+ * length). Texts read like any string; only their memory is shared with their neighbours.
  *
  * Before, pieces were stored in arrays and joined with `Array.prototype.join` in runs: about the same cost per piece
  * (measured on Node 20), but the piece arrays were garbage of several times the text's size, and replacing a piece
@@ -15,12 +16,11 @@
  */
 
 /**
- * Characters per chunk. Below V8's largest regular heap object (128 KiB), so a chunk is allocated like any string:
- * chunks of 512 Ki characters went to the large-object space, where each allocation maps fresh pages, and made the
- * whole emit about 25% slower (flattening 12.7 M characters of JSON in 512 Ki chunks: ≈60 ms; in 64 Ki chunks: ≈7 ms).
- * A chunk that survives a scavenge is copied (once or twice, as any young string); that costs far less.
+ * Characters per chunk: far above V8's largest young-generation object (128 KiB), so a chunk is allocated outside the
+ * young generation and no scavenge copies file text. (Chunks of 32 Ki characters, young: the whole emit took as much
+ * CPU, within the noise, and its scavenges about twice as long.)
  */
-const CHUNK = 1 << 15;
+const CHUNK = 1 << 19;
 
 export class TextChunks {
   /** The current text (a rope until its chunk is flattened). */

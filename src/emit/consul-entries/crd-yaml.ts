@@ -19,9 +19,11 @@ import {
   FAILED,
   INLINE,
   indent,
+  isScalar,
   MAX_IMPLICIT_KEY,
   node,
   scalar,
+  scalarPair,
   type Written,
 } from '../block-yaml.ts';
 import { byCodeUnits, KeyOrder } from '../key-order.ts';
@@ -120,6 +122,14 @@ function struct(
     const k = p.keys[i] as string;
     const v = o[k];
     if (v === undefined) continue;
+    if (isScalar(v)) {
+      // `spec` writes a scalar as `node` does, whatever its schema type.
+      const line = scalarPair(level, p.tags[i]!, v, compact && !wrote);
+      if (line === undefined) return FAILED;
+      out.push(line);
+      wrote = true;
+      continue;
+    }
     if (!compact || wrote) out.push(indent(level));
     out.push(p.tags[i]!);
     out.separator(': ', ':');
