@@ -4,11 +4,14 @@
  * from `CONSUL_HTTP_TOKEN`, never from this file).
  *
  * Synthesized with cdktn, the maintained continuation of the archived CDK for Terraform (cdktf). This is the only
- * module that imports it, and only on the next line: swapping the CDK package back to `cdktf` is a one-line change.
+ * module that loads it, in `cdk()` below: swapping the CDK package back to `cdktf` is a one-line change. It is loaded
+ * on first use, not on import: cdktn costs ~20 MB of memory and its load time, which every command that imports the
+ * emitters (plan, drift, chain, explain, the compile benchmark) would otherwise pay without writing Terraform.
  * The stack is synthesized in memory (`toTerraform()` under a bare construct root), never through an App writing
  * to disk, so the emitter stays pure.
  */
-import { TerraformProvider, TerraformResource, TerraformStack, TerraformVariable } from 'cdktn';
+import { createRequire } from 'node:module';
+import type * as Cdktn from 'cdktn';
 import { Construct } from 'constructs';
 import type { Compilation } from '../compiler/types.ts';
 import { type ConfigEntry, entryKey, type MeshEntry, type ServiceIntentionsEntry } from '../model/entries.ts';
@@ -18,35 +21,59 @@ import { type Artifact, sortKeys, stableJson } from './artifact.ts';
 /** Version constraint of the hashicorp/consul provider the output is written for. */
 export const CONSUL_PROVIDER_VERSION = '~> 2.21';
 
-class ConsulProvider extends TerraformProvider {
-  constructor(
-    scope: Construct,
-    private readonly attrs: Record<string, unknown>,
-  ) {
-    super(scope, 'consul', {
-      terraformResourceType: 'consul',
-      terraformProviderSource: 'hashicorp/consul',
-      terraformGeneratorMetadata: { providerName: 'consul', providerVersionConstraint: CONSUL_PROVIDER_VERSION },
-    });
-  }
-
-  protected override synthesizeAttributes(): Record<string, unknown> {
-    return this.attrs;
-  }
-}
-
-class ConsulConfigEntry extends TerraformResource {
-  constructor(
+/** The cdktn classes meshcc uses, with its two provider/resource classes, loaded once on first use. */
+interface Cdk {
+  readonly TerraformStack: typeof Cdktn.TerraformStack;
+  readonly TerraformVariable: typeof Cdktn.TerraformVariable;
+  readonly ConsulProvider: new (scope: Construct, attrs: Record<string, unknown>) => Cdktn.TerraformProvider;
+  readonly ConsulConfigEntry: new (
     scope: Construct,
     id: string,
-    private readonly attrs: Record<string, unknown>,
-  ) {
-    super(scope, id, { terraformResourceType: 'consul_config_entry' });
+    attrs: Record<string, unknown>,
+  ) => Cdktn.TerraformResource;
+}
+
+let loaded: Cdk | undefined;
+
+function cdk(): Cdk {
+  if (loaded) return loaded;
+  const { TerraformProvider, TerraformResource, TerraformStack, TerraformVariable } = createRequire(import.meta.url)(
+    'cdktn',
+  ) as typeof Cdktn;
+
+  class ConsulProvider extends TerraformProvider {
+    constructor(
+      scope: Construct,
+      private readonly attrs: Record<string, unknown>,
+    ) {
+      super(scope, 'consul', {
+        terraformResourceType: 'consul',
+        terraformProviderSource: 'hashicorp/consul',
+        terraformGeneratorMetadata: { providerName: 'consul', providerVersionConstraint: CONSUL_PROVIDER_VERSION },
+      });
+    }
+
+    protected override synthesizeAttributes(): Record<string, unknown> {
+      return this.attrs;
+    }
   }
 
-  protected override synthesizeAttributes(): Record<string, unknown> {
-    return this.attrs;
+  class ConsulConfigEntry extends TerraformResource {
+    constructor(
+      scope: Construct,
+      id: string,
+      private readonly attrs: Record<string, unknown>,
+    ) {
+      super(scope, id, { terraformResourceType: 'consul_config_entry' });
+    }
+
+    protected override synthesizeAttributes(): Record<string, unknown> {
+      return this.attrs;
+    }
   }
+
+  loaded = { TerraformStack, TerraformVariable, ConsulProvider, ConsulConfigEntry };
+  return loaded;
 }
 
 /**
@@ -97,6 +124,7 @@ export function resourceName(e: ConfigEntry): string {
 
 /** The Terraform JSON document (as an object) for a compilation. */
 export function terraformDocument(c: Compilation): unknown {
+  const { TerraformStack, TerraformVariable, ConsulProvider, ConsulConfigEntry } = cdk();
   const root = new Construct(undefined as unknown as Construct, '');
   const stack = new TerraformStack(root, 'meshcc');
   const address = new TerraformVariable(stack, 'consul_address', {
