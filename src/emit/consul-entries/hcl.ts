@@ -145,6 +145,16 @@ function isScalar(v: unknown): v is string | number | boolean {
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 }
 
+/** Whether a list has an object or a list among its items (then it prints one item per line). */
+function hasObject(v: readonly unknown[]): boolean {
+  // As `every` reads it: holes are skipped.
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (x !== null && typeof x === 'object' && i in v) return true;
+  }
+  return false;
+}
+
 /** An HCL expression for `v` (`t` is its schema type when known). */
 function expr(out: Out, v: unknown, t: FieldType | undefined, depth: number): void {
   if (typeof v === 'string') out.push(quoted(v));
@@ -152,21 +162,23 @@ function expr(out: Out, v: unknown, t: FieldType | undefined, depth: number): vo
   else if (Array.isArray(v)) {
     const item = t?.k === 'list' ? t.item : undefined;
     if (v.length === 0) out.push('[]');
-    else if (v.every((x) => !isObject(x) && !Array.isArray(x))) {
+    else if (!hasObject(v)) {
       // `[a, b]` (a hole in a sparse array prints as nothing, as `join` prints it).
       out.push('[');
       for (let i = 0; i < v.length; i++) {
         if (i > 0) out.push(', ');
-        if (i in v) expr(out, v[i], item, depth);
+        const x = v[i];
+        if (x !== undefined || i in v) expr(out, x, item, depth);
       }
       out.push(']');
     } else {
       const pad = indent(depth + 1);
       out.push('[\n');
       for (let i = 0; i < v.length; i++) {
-        if (!(i in v)) continue;
+        const x = v[i];
+        if (x === undefined && !(i in v)) continue;
         out.push(pad);
-        expr(out, v[i], item, depth + 1);
+        expr(out, x, item, depth + 1);
         out.push(',\n');
       }
       out.push(indent(depth));
@@ -176,12 +188,15 @@ function expr(out: Out, v: unknown, t: FieldType | undefined, depth: number): vo
     const map = t?.k === 'map';
     const labelQuoted = map || t === undefined || t.k === 'any';
     const keys = nestedOrder.of(Object.keys(v));
-    if (!keys.some((k) => isSet(v[k]))) {
+    let first = 0;
+    while (first < keys.length && !isSet(v[keys[first]!])) first++;
+    if (first === keys.length) {
       out.push('{}');
       return;
     }
     out.push('{\n');
-    for (const k of keys) {
+    for (let i = first; i < keys.length; i++) {
+      const k = keys[i]!;
       const x = v[k];
       if (!isSet(x)) continue;
       const f = field(depth + 1, k, labelQuoted);
