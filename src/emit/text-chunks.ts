@@ -22,6 +22,9 @@
  */
 const CHUNK = 1 << 19;
 
+/** Texts of at most this many pieces are not flattened on their own (see `end`). */
+const FEW = 8;
+
 export class TextChunks {
   /** The current text (a rope until its chunk is flattened). */
   private text = '';
@@ -34,10 +37,14 @@ export class TextChunks {
   private inline = '';
   private block = '';
 
+  /** Pieces of the current text (about: a separator counts with the piece after it). */
+  private pieces = 0;
+
   /** Appends a piece to the current text. */
   push(piece: string): void {
     if (this.inline !== '' && piece !== '') this.resolve(piece);
     this.text += piece;
+    this.pieces++;
   }
 
   /**
@@ -58,6 +65,7 @@ export class TextChunks {
   /** Drops the current text's pieces (the next piece starts it again). */
   discard(): void {
     this.text = '';
+    this.pieces = 0;
     this.inline = '';
   }
 
@@ -69,10 +77,12 @@ export class TextChunks {
     }
     const text = this.text;
     // Flattened now: the rope's nodes die young (a chunk's worth of them, kept until the chunk is flattened, would be
-    // copied by every scavenge meanwhile), and the flat text is one node of the chunk's rope.
-    text.charCodeAt(0);
+    // copied by every scavenge meanwhile), and the flat text is one node of the chunk's rope. A text of a few pieces
+    // (an API JSON file: its `JSON.stringify` text and a newline) is left as it is: a copy saved, a few nodes kept.
+    if (this.pieces > FEW) text.charCodeAt(0);
     this.chunk += text;
     this.text = '';
+    this.pieces = 0;
     this.ends.push(this.chunk.length);
     if (this.chunk.length >= CHUNK) this.seal();
   }
