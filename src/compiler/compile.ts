@@ -161,7 +161,10 @@ export function compileUpstreamChains(
   const overridesTable = new OverridesTable();
   const diagnostics: Diagnostic[] = [];
   const value: CompiledUpstream[] = [];
-  for (const { instance, upstream, mode } of resolved) {
+  for (let i = 0; i < resolved.length; i++) {
+    // The resolved upstream is its mode decision (see `ResolvedUpstream`).
+    const mode = resolved[i]!;
+    const { instance, upstream } = mode;
     const targetDatacenter = upstream.datacenter ?? instance.datacenter;
     const destination = cache.destination(upstream);
     const overrides = upstreamChainOverrides(

@@ -44,13 +44,19 @@ export function entryIdentity(e: ConfigEntry): string {
   return `${e.Kind}/${orDefault(e.Partition)}/${orDefault(e.Namespace)}/${e.Name}`;
 }
 
+function hasSlash(s: string | undefined): boolean {
+  return s?.includes('/') === true;
+}
+
 function where(d: EntryDecl): string {
   return d.span ? `${d.span.file}:${d.span.line}` : d.path;
 }
 
-function checkDurations(d: EntryDecl): Diagnostic[] {
+const NO_DIAGNOSTICS: readonly Diagnostic[] = [];
+
+function checkDurations(d: EntryDecl): readonly Diagnostic[] {
   const e = d.entry;
-  if (e.Kind !== 'service-resolver') return [];
+  if (e.Kind !== 'service-resolver') return NO_DIAGNOSTICS;
   const out: Diagnostic[] = [];
   for (const field of ['ConnectTimeout', 'RequestTimeout'] as const) {
     const v = e[field];
@@ -75,8 +81,37 @@ function checkDurations(d: EntryDecl): Diagnostic[] {
 class EntryTable {
   private readonly byKind = new Map<string, ServiceMap<Indexed<ConfigEntry>>>();
 
-  add(kind: string, name: string, namespace: string | undefined, partition: string | undefined, decl: EntryDecl): void {
-    this.kind(kind).set(name, namespace, partition, { entry: decl.entry, decl });
+  /** Entries with a `/` in a name, namespace or partition, by `entryIdentity` (see `add`). */
+  private readonly slashed = new Map<string, Indexed<ConfigEntry>>();
+
+  /**
+   * Adds a declaration under its identity inside Consul (`entryIdentity`), unless an entry with that identity is there
+   * already: then that one is returned and nothing is added.
+   *
+   * The table is keyed by the identity's parts (kind, then name, namespace, partition; one proxy-defaults per
+   * partition, one exported-services or mesh entry per partition and name), so it finds a second definition itself,
+   * without a key string per entry. That is the same as comparing identities while no part holds a `/` (the identity
+   * then splits back into its parts); two identities can only be equal with different parts when both have a `/` in
+   * a part (same kind, so the same number of separators), so those entries are also compared by identity string.
+   */
+  add(decl: EntryDecl): Indexed<ConfigEntry> | undefined {
+    const e = decl.entry;
+    const services = this.kind(e.Kind);
+    const perPartition = e.Kind === 'proxy-defaults' || e.Kind === 'exported-services' || e.Kind === 'mesh';
+    const name = e.Kind === 'proxy-defaults' ? 'global' : e.Name;
+    const namespace = perPartition ? 'default' : e.Namespace;
+    const indexed = { entry: e, decl };
+    if (hasSlash(e.Kind === 'proxy-defaults' ? undefined : e.Name) || hasSlash(namespace) || hasSlash(e.Partition)) {
+      const identity = entryIdentity(e);
+      const first = this.slashed.get(identity);
+      if (first) return first;
+      this.slashed.set(identity, indexed);
+    } else {
+      const first = services.get(name, namespace, e.Partition);
+      if (first) return first;
+    }
+    services.set(name, namespace, e.Partition, indexed);
+    return undefined;
   }
 
   /** The entries of one kind (the index holds on to the map of each kind it looks up, not the kind's name). */
@@ -95,13 +130,12 @@ class EntryTable {
  * kept) and MC2004 for resolver timeouts that are not Go durations.
  */
 export function buildEntryIndex(decls: readonly EntryDecl[]): PassResult<EntryIndex> {
-  const byKey = new Map<string, EntryDecl>();
   const table = new EntryTable();
   const diagnostics: Diagnostic[] = [];
   const all: EntryDecl[] = [];
   for (const d of decls) {
-    const k = entryIdentity(d.entry);
-    const first = byKey.get(k);
+    // The table is keyed by `entryIdentity`'s parts, so it finds a second definition itself (no key string per entry).
+    const first = table.add(d)?.decl;
     if (first) {
       diagnostics.push(
         diag(
@@ -116,12 +150,6 @@ export function buildEntryIndex(decls: readonly EntryDecl[]): PassResult<EntryIn
       );
       continue;
     }
-    byKey.set(k, d);
-    const e = d.entry;
-    // proxy-defaults is one per partition, whatever its name and namespace.
-    if (e.Kind === 'proxy-defaults') table.add(e.Kind, 'global', 'default', e.Partition, d);
-    else if (e.Kind === 'exported-services' || e.Kind === 'mesh') table.add(e.Kind, e.Name, 'default', e.Partition, d);
-    else table.add(e.Kind, e.Name, e.Namespace, e.Partition, d);
     all.push(d);
     for (const x of checkDurations(d)) diagnostics.push(x);
   }

@@ -7,9 +7,10 @@ import { emitAclPolicies } from './acl-policies.ts';
 import { emitAgentConfig } from './agent-config.ts';
 import type { Artifact } from './artifact.ts';
 import { emitCompiledChains } from './compiled-chains.ts';
-import { emitApiJson } from './consul-entries/api-json.ts';
-import { emitCrds } from './consul-entries/crd.ts';
-import { emitHcl } from './consul-entries/hcl.ts';
+import { apiJsonFiles } from './consul-entries/api-json.ts';
+import { crdFiles } from './consul-entries/crd.ts';
+import { hclFiles } from './consul-entries/hcl.ts';
+import { inFileOrder } from './consul-entries/paths.ts';
 import { emitGatewayConfig, type GatewayConfigOptions } from './gateway-config.ts';
 import { emitHelmValues } from './helm-values.ts';
 import { emitK8sAnnotations } from './k8s-annotations.ts';
@@ -18,12 +19,15 @@ import { emitTerraformJson } from './terraform-json.ts';
 
 export type Emitter = (c: Compilation) => Artifact[];
 
-/** Config entries in the three forms Consul accepts: API JSON, HCL for `consul config write`, consul-k8s CRDs. */
-export const emitConsulEntries: Emitter = (c) => [
-  ...emitApiJson(c.entries),
-  ...emitHcl(c.entries),
-  ...emitCrds(c.entries),
-];
+/**
+ * Config entries in the three forms Consul accepts: API JSON, HCL for `consul config write`, consul-k8s CRDs. What
+ * `[...emitApiJson(entries), ...emitHcl(entries), ...emitCrds(entries)]` returns, with the entries put in file order
+ * once for the three.
+ */
+export const emitConsulEntries: Emitter = (c) => {
+  const files = inFileOrder(c.entries);
+  return [...apiJsonFiles(files), ...hclFiles(files), ...crdFiles(files)];
+};
 
 /** What each datacenter runs besides the (global) config entries. */
 export const perDatacenterEmitters: readonly Emitter[] = [

@@ -1,23 +1,31 @@
 /**
  * Sorted key lists remembered per object shape. The entry writers print every object with its keys sorted; config
  * entries are built from a few shapes (an intention source is always `Name`, `Action`; a `Meta` always the same two
- * keys), so sorting each object anew sorts the same few lists over and over. `KeyOrder` walks the keys of an object,
- * in the order the object lists them, down a tree of the key lists seen so far, and keeps the sorted list at the end.
- * Bounded: past `LIMIT` remembered keys the tree starts over (maps keyed by user data, e.g. `Meta`, are many shapes).
+ * keys), so sorting each object anew sorts the same few lists over and over. `KeyOrder` finds an object's key list
+ * (as the object lists them) among those seen before and keeps the sorted list for each. Bounded: past `LIMIT`
+ * remembered lists it starts over (maps keyed by user data, e.g. `Meta`, are many shapes).
  *
  * What is kept per key list is the sorted list by default, or any plan a writer derives from the key list once (`T`).
  */
 
-interface Node<T> {
-  next: Map<string, Node<T>> | undefined;
-  /** What `order` made of the key list that ends here. */
-  sorted: T | undefined;
+interface Known<T> {
+  readonly keys: readonly string[];
+  readonly result: T;
 }
 
-const LIMIT = 16_384;
+/** Key lists remembered in all; past it the memory starts over. */
+const LIMIT = 4096;
+/** Key lists remembered per first key; past it a new list is ordered each time it is seen, not remembered. */
+const BUCKET = 32;
 
 export class KeyOrder<T = readonly string[]> {
-  private root: Node<T> = { next: undefined, sorted: undefined };
+  /**
+   * Remembered key lists by their first key. An object's list is found with one `Map` lookup and a comparison of its
+   * keys one by one (property names are internalized strings: mostly a pointer comparison each), rather than one
+   * lookup per key down a tree of lists.
+   */
+  private byFirst = new Map<string, Known<T>[]>();
+  private empty: T | undefined;
   private size = 0;
 
   /**
@@ -28,24 +36,37 @@ export class KeyOrder<T = readonly string[]> {
 
   /** The keys of `keys`' object in this order. `keys` is `Object.keys` of the object (left untouched). */
   of(keys: readonly string[]): T {
-    let node = this.root;
-    for (const k of keys) {
-      let next = node.next?.get(k);
-      if (next === undefined) {
-        if (this.size >= LIMIT) {
-          this.root = { next: undefined, sorted: undefined };
-          this.size = 0;
-          return this.order([...keys]);
-        }
-        next = { next: undefined, sorted: undefined };
-        node.next ??= new Map();
-        node.next.set(k, next);
-        this.size++;
-      }
-      node = next;
+    const n = keys.length;
+    if (n === 0) {
+      this.empty ??= this.order([]);
+      return this.empty;
     }
-    node.sorted ??= this.order([...keys]);
-    return node.sorted;
+    let bucket = this.byFirst.get(keys[0]!);
+    if (bucket !== undefined) {
+      for (let b = 0; b < bucket.length; b++) {
+        const known = bucket[b]!;
+        const k = known.keys;
+        if (k.length !== n) continue;
+        let i = 1;
+        while (i < n && k[i] === keys[i]) i++;
+        if (i === n) return known.result;
+      }
+      if (bucket.length >= BUCKET) return this.order([...keys]);
+    }
+    if (this.size >= LIMIT) {
+      this.byFirst = new Map();
+      this.size = 0;
+      bucket = undefined;
+    }
+    if (bucket === undefined) {
+      bucket = [];
+      this.byFirst.set(keys[0]!, bucket);
+    }
+    // The list is copied: `keys` belongs to the caller, and `order` may sort what it is given.
+    const result = this.order([...keys]);
+    bucket.push({ keys: [...keys], result });
+    this.size++;
+    return result;
   }
 }
 

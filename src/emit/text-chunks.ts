@@ -1,111 +1,112 @@
 /**
  * Many small texts (one per emitted file) written as pieces into a few large strings, each text then a slice of one.
  *
- * Writing a file as its own list of pieces joined at the end costs, per file, a growing piece array (several times the
- * file's size in garbage) and a file string allocated in the young generation, copied when it survives a scavenge and
- * again when it is promoted. Here the pieces of consecutive files go into one array that is reused from chunk to chunk;
- * about every `CHUNK` characters the pieces are joined once into a string large enough to be allocated outside the
- * young generation, and each file's text is a slice of it (V8 keeps a slice as a reference to the chunk, an offset and
- * a length). Texts read like any string; only their memory is shared with their neighbours.
+ * A text is built with `+=` (V8 keeps the result as a rope of its pieces, a "cons string", and copies nothing yet),
+ * and each ended text is flattened and appended to the current chunk. About every `CHUNK` characters the chunk is
+ * flattened once (one copy of its characters into a string large enough to be allocated outside the young
+ * generation) and each text becomes a slice of it (V8 keeps a slice as a reference to the chunk, an offset and a
+ * length). Texts read like any string; only their memory is shared with their neighbours.
  *
- * A writer pushes pieces, may replace one it pushed (`set`) or drop the ones after a mark (`truncate`), and calls
- * `end()` after each text; `finish()` returns the texts in the order they were ended.
+ * Before, pieces were stored in arrays and joined with `Array.prototype.join` in runs: about the same cost per piece
+ * (measured on Node 20), but the piece arrays were garbage of several times the text's size, and replacing a piece
+ * already written needed them. The separator rule (`separator`) replaces that.
+ *
+ * A writer pushes pieces, may leave a separator whose form depends on what follows (`separator`), may drop the text it
+ * is writing (`discard`), and calls `end()` after each text; `finish()` returns the texts in the order they were ended.
  */
 
-/** Characters per chunk: far above V8's largest young-generation object (128 KiB). */
-const CHUNK = 1 << 19;
 /**
- * Pieces joined at once: `Array.prototype.join` costs several times more per piece on arrays much longer than this
- * (measured on Node 20), so the pieces are joined in runs of about this many (at text ends), and the runs into chunks.
+ * Characters per chunk: far above V8's largest young-generation object (128 KiB), so a chunk is allocated outside the
+ * young generation and no scavenge copies file text. (Chunks of 32 Ki characters, young: the whole emit took as much
+ * CPU, within the noise, and its scavenges about twice as long.)
  */
-const RUN = 4096;
+const CHUNK = 1 << 19;
 
-/** An array for one run's pieces (it grows if a text has more). */
-function newRun(): string[] {
-  return new Array<string>(RUN);
-}
+/** Texts of at most this many pieces are not flattened on their own (see `end`). */
+const FEW = 8;
 
 export class TextChunks {
-  /**
-   * Pieces of the current run: the first `n` are live. Each run gets a new array, sized for a run: a young object, so
-   * storing a piece in it costs no write barrier (an array kept from run to run would soon be old, and while the GC
-   * marks the old generation, e.g. during a compile's aftermath, every store into it would pay the marking barrier).
-   */
-  private pieces: string[] = newRun();
-  /** The joined runs of the current chunk. */
-  private readonly runs: string[] = [];
-  private n = 0;
-  /** Characters in the current chunk (runs and live pieces). */
-  private chars = 0;
+  /** The current text (a rope until its chunk is flattened). */
+  private text = '';
+  /** The ended texts of the current chunk. */
+  private chunk = '';
   /** Where each ended text of the current chunk ends, in characters from the chunk's start. */
   private readonly ends: number[] = [];
-  /** Piece index where the current text starts. */
-  private start = 0;
   private readonly texts: string[] = [];
+  /** A separator waiting for the next piece (see `separator`): its forms before inline and before block text. */
+  private inline = '';
+  private block = '';
+
+  /** Pieces of the current text (about: a separator counts with the piece after it). */
+  private pieces = 0;
 
   /** Appends a piece to the current text. */
   push(piece: string): void {
-    this.pieces[this.n++] = piece;
-    this.chars += piece.length;
+    if (this.inline !== '' && piece !== '') this.resolve(piece);
+    this.text += piece;
+    this.pieces++;
   }
 
-  /** The index the next piece will have (a mark for `set` and `truncate`). */
-  get mark(): number {
-    return this.n;
+  /**
+   * Appends a separator written as `inline`, or as `block` when the next non-empty piece starts on a new line (YAML's
+   * `key: value` versus `key:` before a block value). Decided when the next piece is pushed (or at `end`: inline).
+   */
+  separator(inline: string, block: string): void {
+    if (this.inline !== '') this.text += this.inline;
+    this.inline = inline;
+    this.block = block;
   }
 
-  /** Replaces the piece at `index` (pushed for the current text). */
-  set(index: number, piece: string): void {
-    this.chars += piece.length - this.pieces[index]!.length;
-    this.pieces[index] = piece;
+  private resolve(next: string): void {
+    this.text += next.charCodeAt(0) === 0x0a ? this.block : this.inline;
+    this.inline = '';
   }
 
-  /** Drops the pieces from `index` on (a mark of the current text). */
-  truncate(index: number): void {
-    if (index < this.start || index > this.n) throw new RangeError(`truncate(${index}) outside the current text`);
-    for (let i = index; i < this.n; i++) this.chars -= this.pieces[i]!.length;
-    this.n = index;
+  /** Drops the current text's pieces (the next piece starts it again). */
+  discard(): void {
+    this.text = '';
+    this.pieces = 0;
+    this.inline = '';
   }
 
   /** Ends the current text. */
   end(): void {
-    this.ends.push(this.chars);
-    if (this.chars >= CHUNK) this.seal();
-    else if (this.n >= RUN) this.joinRun();
-    else this.start = this.n;
+    if (this.inline !== '') {
+      this.text += this.inline;
+      this.inline = '';
+    }
+    const text = this.text;
+    // Flattened now: the rope's nodes die young (a chunk's worth of them, kept until the chunk is flattened, would be
+    // copied by every scavenge meanwhile), and the flat text is one node of the chunk's rope. A text of a few pieces
+    // (an API JSON file: its `JSON.stringify` text and a newline) is left as it is: a copy saved, a few nodes kept.
+    if (this.pieces > FEW) text.charCodeAt(0);
+    this.chunk += text;
+    this.text = '';
+    this.pieces = 0;
+    this.ends.push(this.chunk.length);
+    if (this.chunk.length >= CHUNK) this.seal();
   }
 
   /** Every text ended so far, in order; the writer starts empty again. Pieces of an unended text are dropped. */
   finish(): string[] {
-    this.n = this.start;
+    this.discard();
     this.seal();
     const texts = this.texts.slice();
     this.texts.length = 0;
     return texts;
   }
 
-  /** Joins the live pieces into a run (at a text end: the current text has no pieces yet). */
-  private joinRun(): void {
-    const pieces = this.pieces;
-    // `join` reads the whole array: its length is set to the live pieces.
-    pieces.length = this.n;
-    this.runs.push(pieces.join(''));
-    this.pieces = newRun();
-    this.n = 0;
-    this.start = 0;
-  }
-
-  /** Joins the runs into one string and slices the ended texts out of it. */
+  /** Flattens the chunk and slices the ended texts out of it. */
   private seal(): void {
-    this.joinRun();
-    const chunk = this.runs.length === 1 ? this.runs[0]! : this.runs.join('');
-    this.runs.length = 0;
+    const chunk = this.chunk;
+    // Reading a character flattens the rope in place: one copy, and the slices below share it.
+    chunk.charCodeAt(0);
     let from = 0;
     for (const to of this.ends) {
       this.texts.push(chunk.slice(from, to));
       from = to;
     }
     this.ends.length = 0;
-    this.chars = 0;
+    this.chunk = '';
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildEntryIndex, indexEntries } from '../../src/compiler/entry-index.ts';
+import type { ConfigEntry } from '../../src/model/entries.ts';
 import { entry } from './model.ts';
 
 describe('entry index', () => {
@@ -52,5 +53,24 @@ describe('entry index', () => {
           "service-resolver 'api' has ConnectTimeout '5 seconds', which is not a Go duration such as '5s' or '1m30s'",
       }),
     ]);
+  });
+});
+
+describe('duplicate entries with a slash in a name', () => {
+  // The index compares entries by Consul's identity (`kind/partition/namespace/name`); with a `/` inside a part,
+  // two different entries can share one, and are reported as duplicates as before.
+  it('compares them by identity string', () => {
+    const r = buildEntryIndex(
+      [
+        { Kind: 'service-defaults', Name: 'x/y', Namespace: 'default' },
+        { Kind: 'service-defaults', Name: 'y', Namespace: 'default/x' },
+        { Kind: 'service-defaults', Name: 'y', Namespace: 'default/z' },
+        { Kind: 'service-defaults', Name: 'x' },
+      ].map((entry, i) => ({ path: `entries[${i}]`, entry: entry as ConfigEntry, origin: 'file' as const })),
+    );
+    expect(r.diagnostics.map((d) => [d.code, d.path])).toEqual([['MC2001', 'entries[1]']]);
+    expect(r.value.all.map((d) => d.path)).toEqual(['entries[0]', 'entries[2]', 'entries[3]']);
+    expect(r.value.serviceDefaults('x/y')?.decl.path).toBe('entries[0]');
+    expect(r.value.serviceDefaults('y', 'default/z')?.decl.path).toBe('entries[2]');
   });
 });

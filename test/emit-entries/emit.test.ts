@@ -2,9 +2,11 @@ import fc from 'fast-check';
 import hcl from 'hcl2-json-parser';
 import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
+import type { Compilation } from '../../src/compiler/types.ts';
 import { emitApiJson } from '../../src/emit/consul-entries/api-json.ts';
 import { emitCrds, entryToCrd } from '../../src/emit/consul-entries/crd.ts';
 import { emitHcl, entryToHcl } from '../../src/emit/consul-entries/hcl.ts';
+import { emitConsulEntries } from '../../src/emit/index.ts';
 import { decodeConfigEntry } from '../../src/input/entries/decode-config-entry.ts';
 import type { ConfigEntry } from '../../src/model/entries.ts';
 import { formatGoDuration } from '../../src/model/go-duration.ts';
@@ -74,6 +76,30 @@ describe('config-entry emitters', () => {
     expect(emitHcl(reversed)).toEqual(emitHcl(FIXTURE_ENTRIES));
     expect(emitCrds(reversed)).toEqual(emitCrds(FIXTURE_ENTRIES));
     expect(emitApiJson(reversed)).toEqual(emitApiJson(FIXTURE_ENTRIES));
+  });
+
+  it('orders files by path in each flavour, also where the order depends on the extension', () => {
+    // `a.i.json` < `a.json` but `a.hcl` < `a.i.hcl`; names that need escaping and a wildcard sort among them.
+    const names = ['a', 'a.i', 'a.z', 'a-b', 'a b', '*', 'web', 'a.h', 'a.k', 'a.x.y', 'w'];
+    const entries: ConfigEntry[] = [...FIXTURE_ENTRIES];
+    for (const Name of names) {
+      entries.push({ Kind: 'service-defaults', Name, Protocol: 'http' } as ConfigEntry);
+      entries.push({ Kind: 'service-router', Name, Routes: [] } as unknown as ConfigEntry);
+    }
+    const byPath = (xs: { path: string }[]): string[] => xs.map((x) => x.path);
+    const sorted = (xs: string[]): string[] => [...xs].sort();
+    for (const list of [entries, [...entries].reverse()]) {
+      const json = emitApiJson(list);
+      const hclFiles = emitHcl(list);
+      const crds = emitCrds(list);
+      expect(byPath(json)).toEqual(sorted(byPath(json)));
+      expect(byPath(hclFiles)).toEqual(sorted(byPath(hclFiles)));
+      expect(byPath(crds)).toEqual(sorted(byPath(crds)));
+      expect(byPath(hclFiles)).not.toEqual(
+        byPath(json).map((p) => p.replace('/api/', '/hcl/').replace(/json$/, 'hcl')),
+      );
+      expect(emitConsulEntries({ entries: list } as unknown as Compilation)).toEqual([...json, ...hclFiles, ...crds]);
+    }
   });
 
   it('emits CRD YAML that parses back to the resource', () => {

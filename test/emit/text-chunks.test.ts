@@ -1,42 +1,52 @@
 /**
- * `TextChunks` returns exactly the texts written, whatever the chunk and run boundaries: random texts of random pieces
- * (some replaced with `set`, some dropped with `truncate`), enough of them to cross many runs and chunks.
+ * `TextChunks` returns exactly the texts written, whatever the chunk boundaries: random texts of random pieces and
+ * separators (written in their block form before a piece starting with a newline), some texts discarded and written
+ * again, enough of them to cross many chunks.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TextChunks } from '../../src/emit/text-chunks.ts';
 
-type Step = { piece: string } | { replaceLast: string } | { dropLast: number };
+type Step = { piece: string } | { separator: readonly [string, string] } | { discard: true };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 8, arbitrary: fc.string({ maxLength: 12 }).map((piece) => ({ piece })) },
-  { weight: 1, arbitrary: fc.string({ maxLength: 4 }).map((replaceLast) => ({ replaceLast })) },
-  { weight: 1, arbitrary: fc.nat(3).map((dropLast) => ({ dropLast })) },
+  {
+    weight: 8,
+    arbitrary: fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('\n', '\n  x', '')).map((piece) => ({ piece })),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fc.string({ minLength: 1, maxLength: 3 }), fc.string({ maxLength: 3 }))
+      .map((separator) => ({ separator })),
+  },
+  { weight: 1, arbitrary: fc.constant({ discard: true as const }) },
 );
 
 /** Writes one text into `out` and returns what it must read back as. */
 function write(out: TextChunks, steps: readonly Step[]): string {
-  const expected: string[] = [];
-  const marks: number[] = [];
+  let expected = '';
+  let pending: readonly [string, string] | undefined;
   for (const s of steps) {
     if ('piece' in s) {
-      marks.push(out.mark);
       out.push(s.piece);
-      expected.push(s.piece);
-    } else if ('replaceLast' in s) {
-      if (marks.length === 0) continue;
-      out.set(marks[marks.length - 1]!, s.replaceLast);
-      expected[expected.length - 1] = s.replaceLast;
+      if (pending !== undefined && s.piece !== '') {
+        expected += s.piece.startsWith('\n') ? pending[1] : pending[0];
+        pending = undefined;
+      }
+      expected += s.piece;
+    } else if ('separator' in s) {
+      out.separator(s.separator[0], s.separator[1]);
+      if (pending !== undefined) expected += pending[0];
+      pending = s.separator;
     } else {
-      const keep = Math.max(0, marks.length - s.dropLast);
-      if (keep === marks.length) continue;
-      out.truncate(marks[keep]!);
-      marks.length = keep;
-      expected.length = keep;
+      out.discard();
+      expected = '';
+      pending = undefined;
     }
   }
   out.end();
-  return expected.join('');
+  return pending === undefined ? expected : expected + pending[0];
 }
 
 describe('TextChunks', () => {
@@ -45,7 +55,7 @@ describe('TextChunks', () => {
       fc.property(fc.array(fc.array(step, { maxLength: 40 }), { maxLength: 300 }), fc.nat(5), (texts, copies) => {
         const out = new TextChunks();
         const expected: string[] = [];
-        // Repeating the texts makes the total cross the run (4,096 pieces) and chunk (512 Ki characters) sizes.
+        // Repeating the texts makes the total cross the chunk size (512 Ki characters).
         for (let c = 0; c <= copies; c++) for (const t of texts) expected.push(write(out, t));
         expect(out.finish()).toEqual(expected);
       }),
@@ -72,13 +82,16 @@ describe('TextChunks', () => {
     expect(out.finish()).toEqual(['again']);
   });
 
-  it('drops the pieces of a text that was not ended, and refuses to truncate an ended one', () => {
+  it('drops the pieces of a text that was not ended, and discards only the current text', () => {
     const out = new TextChunks();
     out.push('done');
     out.end();
-    const mark = out.mark;
+    out.push('dropped');
+    out.separator(': ', ':');
+    out.discard();
+    out.push('kept');
+    out.end();
     out.push('pending');
-    expect(() => out.truncate(mark - 1)).toThrow(RangeError);
-    expect(out.finish()).toEqual(['done']);
+    expect(out.finish()).toEqual(['done', 'kept']);
   });
 });

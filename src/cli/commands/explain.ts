@@ -127,7 +127,8 @@ const explain: Command = {
             const legs = [...(peers.legs.get(u.path)?.values() ?? [])];
             return {
               path: u.path,
-              mode: u.mode,
+              // Spelled out: the decision builds its ladder when read (a getter, which `stableJson` would skip).
+              mode: { mode: u.mode.mode, from: u.mode.from, ladder: u.mode.ladder },
               chain: u.chain,
               error: u.error,
               ...(legs.length > 0 ? { peerTargets: legs } : {}),

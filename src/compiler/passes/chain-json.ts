@@ -5,11 +5,10 @@
  * (nanoseconds, as Consul prints it), map keys sorted.
  */
 import type { ResolverSubset, ServiceRoute, ServiceSplit } from '../../model/entries.ts';
-import { recordMaker } from '../../model/keyed-record.ts';
 import { float32Json } from '../../model/split-weight.ts';
 import type { GatewayMode } from '../../model/types.ts';
 import { formatGoDuration } from '../duration.ts';
-import type { ChainNode, ChainTarget, CompiledChain } from '../types.ts';
+import type { ChainNode, ChainRoute, ChainSplit, ChainTarget, CompiledChain } from '../types.ts';
 
 /** Which service a target names, before defaults are filled in. */
 export interface TargetOpts {
@@ -84,34 +83,70 @@ export function isL7Node(n: AnyWorkNode): n is WorkL7Node {
   return 'type' in n;
 }
 
-/** The target IDs of a chain in code-point order, the order Go's `encoding/json` writes its `Targets` map in. */
-export function sortedTargetIds(targets: ReadonlyMap<string, WorkTarget>): string[] {
-  const ids = [...targets.keys()];
-  return ids.length < 2 ? ids : ids.sort();
+/**
+ * Sorts a chain's few nodes or targets in place by `key` (code-unit order, as Go's `encoding/json` writes map keys and
+ * as `Array.prototype.sort` compares strings). An insertion sort: a chain has a handful, and `sort` allocates a work
+ * copy per call (it was the largest allocation of the chain pass).
+ */
+function sortByKey<T>(items: T[], key: (t: T) => string): T[] {
+  for (let i = 1; i < items.length; i++) {
+    const item = items[i]!;
+    const k = key(item);
+    let j = i - 1;
+    for (; j >= 0 && key(items[j]!) > k; j--) items[j + 1] = items[j]!;
+    items[j + 1] = item;
+  }
+  return items;
 }
 
-/** Nodes in the order of their keys (Go's `encoding/json` sorts map keys). */
-function byKey(nodes: ReadonlyMap<string, AnyWorkNode>): Iterable<AnyWorkNode> {
-  return nodes.size < 2
-    ? nodes.values()
-    : [...nodes.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+/** Sorts a chain's targets by ID, in place (the order Go's `encoding/json` writes its `Targets` map in). */
+export function sortTargets(targets: WorkTarget[]): WorkTarget[] {
+  return sortByKey(targets, (t) => t.id);
 }
 
-/** `Nodes` and `Targets` are keyed by target IDs, which are data: see `recordMaker`. */
-const keyedByTargetId = recordMaker();
+/** Sorts a chain's nodes by key, in place (Go's `encoding/json` sorts map keys). */
+export function sortNodes(nodes: AnyWorkNode[]): AnyWorkNode[] {
+  return sortByKey(nodes, (n) => n.key);
+}
 
-/** A resolver node as Consul marshals it (`DiscoveryResolver.MarshalJSON`: ConnectTimeout as a string). */
-function renderResolver(n: WorkNode): ChainNode {
-  // Field by field in Consul's order, optional fields only when set (no spread temporaries).
-  const resolver: Record<string, unknown> = { ConnectTimeout: formatGoDuration(n.connectTimeoutNs) };
+/**
+ * `Nodes` and `Targets` are keyed by target IDs, which are data and (holding a service and datacenter) nearly unique to
+ * one chain: a fast-mode object would get hidden classes of its own (one per key, allocated in the old generation and
+ * slow to make). So they are made in dictionary mode (a null-prototype object starts as one), then given
+ * `Object.prototype`: plain objects nothing tells from `{}`, with their own small hash table instead.
+ */
+function keyedByTargetId<V>(): Record<string, V> {
+  const o = Object.create(null) as Record<string, V>;
+  Object.setPrototypeOf(o, Object.prototype);
+  return o;
+}
+
+/**
+ * A node's `Resolver` (`DiscoveryResolver.MarshalJSON`: ConnectTimeout as a string), fields in Consul's order,
+ * optional ones only when set. The usual shapes are object literals (one allocation, fields in the object); the rest
+ * is built field by field.
+ */
+function resolverJson(n: WorkNode): Record<string, unknown> {
+  const ConnectTimeout = formatGoDuration(n.connectTimeoutNs);
+  const Target = n.targetId;
+  if (n.requestTimeoutNs === 0 && n.failover === undefined) {
+    return n.isDefault ? { ConnectTimeout, Default: true, Target } : { ConnectTimeout, Target };
+  }
+  const resolver: Record<string, unknown> = { ConnectTimeout };
   if (n.isDefault) resolver.Default = true;
   if (n.requestTimeoutNs !== 0) resolver.RequestTimeout = n.requestTimeoutNs;
-  resolver.Target = n.targetId;
+  resolver.Target = Target;
   if (n.failover) {
     const failover: Record<string, unknown> = { Targets: [...n.failover.targets] };
     if (n.failover.policy !== undefined) failover.Policy = n.failover.policy;
     resolver.Failover = failover;
   }
+  return resolver;
+}
+
+/** A resolver node as Consul marshals it. */
+function renderResolver(n: WorkNode): ChainNode {
+  const resolver = resolverJson(n);
   if (n.loadBalancer) {
     return {
       Type: 'resolver',
@@ -126,34 +161,49 @@ function renderResolver(n: WorkNode): ChainNode {
 /** A router or splitter node (`DiscoveryGraphNode` with `Routes` / `Splits`). */
 function renderL7(n: WorkL7Node): ChainNode {
   if (n.type === 'router') {
-    const routes = (n.routes ?? []).map((r) => ({ Definition: r.definition, NextNode: r.nextNode }));
+    const work = n.routes ?? [];
+    const routes: ChainRoute[] = new Array(work.length);
+    for (let i = 0; i < work.length; i++) {
+      const r = work[i]!;
+      routes[i] = { Definition: r.definition, NextNode: r.nextNode };
+    }
     return { Type: 'router', Name: n.name, Routes: routes };
   }
   // `DiscoverySplit.Weight` is `omitempty`: a split flattened below 0.005 % has none.
-  const splits = (n.splits ?? []).map((s) =>
-    s.weight === 0
-      ? { Definition: s.definition, NextNode: s.nextNode }
-      : { Definition: s.definition, Weight: float32Json(s.weight), NextNode: s.nextNode },
-  );
+  const work = n.splits ?? [];
+  const splits: ChainSplit[] = new Array(work.length);
+  for (let i = 0; i < work.length; i++) {
+    const s = work[i]!;
+    splits[i] =
+      s.weight === 0
+        ? { Definition: s.definition, NextNode: s.nextNode }
+        : { Definition: s.definition, Weight: float32Json(s.weight), NextNode: s.nextNode };
+  }
   return n.loadBalancer
     ? { Type: 'splitter', Name: n.name, Splits: splits, LoadBalancer: n.loadBalancer }
     : { Type: 'splitter', Name: n.name, Splits: splits };
 }
 
-/** The `Nodes` map as Consul marshals it. */
-export function renderNodes(nodes: ReadonlyMap<string, AnyWorkNode>): Record<string, ChainNode> {
+/** The `Nodes` map as Consul marshals it, from the nodes sorted by key (`sortNodes`). */
+export function renderNodes(sorted: readonly AnyWorkNode[]): Record<string, ChainNode> {
   const out = keyedByTargetId<ChainNode>();
-  for (const n of byKey(nodes)) out[n.key] = isL7Node(n) ? renderL7(n) : renderResolver(n);
+  for (let i = 0; i < sorted.length; i++) {
+    const n = sorted[i]!;
+    out[n.key] = isL7Node(n) ? renderL7(n) : renderResolver(n);
+  }
   return out;
 }
 
-/** The `Targets` map as Consul marshals it (`DiscoveryTarget.MarshalJSON`, every field `omitempty`). */
-export function renderTargets(
-  targets: ReadonlyMap<string, WorkTarget>,
-  ids: readonly string[] = sortedTargetIds(targets),
-): Record<string, ChainTarget> {
+/**
+ * The `Targets` map as Consul marshals it (`DiscoveryTarget.MarshalJSON`, every field `omitempty`), from the targets
+ * sorted by ID (`sortTargets`).
+ */
+export function renderTargets(sorted: readonly WorkTarget[]): Record<string, ChainTarget> {
   const out = keyedByTargetId<ChainTarget>();
-  for (const id of ids) out[id] = renderTarget(targets.get(id)!);
+  for (let i = 0; i < sorted.length; i++) {
+    const t = sorted[i]!;
+    out[t.id] = renderTarget(t);
+  }
   return out;
 }
 
@@ -184,27 +234,99 @@ function meshGateway(mode: GatewayMode | undefined): { readonly Mode?: GatewayMo
   }
 }
 
-/** One target, fields in Consul's order; built field by field (no spread temporaries: one target per chain and id). */
+/** One target, fields in Consul's order (every field `omitempty`). */
 function renderTarget(t: WorkTarget): ChainTarget {
   const o = t.opts;
-  const out: Record<string, unknown> = { ID: t.id, Service: o.service };
-  if (o.subset) out.ServiceSubset = o.subset;
-  out.Namespace = o.namespace;
-  out.Partition = o.partition;
-  if (o.datacenter) out.Datacenter = o.datacenter;
-  if (o.peer) out.Peer = o.peer;
-  out.MeshGateway = meshGateway(t.mode);
+  let Subset: ChainTarget['Subset'] = EMPTY;
   if (t.subset?.Filter || t.subset?.OnlyPassing) {
     const subset: { Filter?: string; OnlyPassing?: boolean } = {};
     if (t.subset.Filter) subset.Filter = t.subset.Filter;
     if (t.subset.OnlyPassing) subset.OnlyPassing = true;
-    out.Subset = subset;
-  } else out.Subset = EMPTY;
-  out.TransparentProxy = t.dialedDirectly ? DIALED_DIRECTLY : EMPTY;
-  if (t.connectTimeoutNs !== 0) out.ConnectTimeout = formatGoDuration(t.connectTimeoutNs);
-  if (t.external) out.External = true;
-  if (t.sni) out.SNI = t.sni;
-  if (t.name) out.Name = t.name;
+    Subset = subset;
+  }
+  return targetJson(
+    t.id,
+    o.service,
+    o.subset,
+    o.namespace,
+    o.partition,
+    o.datacenter,
+    o.peer,
+    meshGateway(t.mode),
+    Subset,
+    t.dialedDirectly ? DIALED_DIRECTLY : EMPTY,
+    t.connectTimeoutNs !== 0 ? formatGoDuration(t.connectTimeoutNs) : undefined,
+    t.external,
+    t.sni,
+    t.name,
+  );
+}
+
+/**
+ * A target object with the given fields, in Consul's order; empty strings, `false` and undefined are left out. A
+ * local target in a datacenter with a connect timeout, SNI and name (nearly all of them) is one object literal (one
+ * allocation, its fields in the object, a few shared hidden classes); the others are built field by field. Both
+ * give the same keys in the same order.
+ */
+function targetJson(
+  ID: string,
+  Service: string,
+  ServiceSubset: string | undefined,
+  Namespace: string,
+  Partition: string,
+  Datacenter: string | undefined,
+  Peer: string | undefined,
+  MeshGateway: ChainTarget['MeshGateway'],
+  Subset: ChainTarget['Subset'],
+  TransparentProxy: ChainTarget['TransparentProxy'],
+  ConnectTimeout: string | undefined,
+  External: boolean | undefined,
+  SNI: string | undefined,
+  Name: string | undefined,
+): ChainTarget {
+  if (Datacenter && !Peer && ConnectTimeout && !External && SNI && Name) {
+    return ServiceSubset
+      ? {
+          ID,
+          Service,
+          ServiceSubset,
+          Namespace,
+          Partition,
+          Datacenter,
+          MeshGateway,
+          Subset,
+          TransparentProxy,
+          ConnectTimeout,
+          SNI,
+          Name,
+        }
+      : {
+          ID,
+          Service,
+          Namespace,
+          Partition,
+          Datacenter,
+          MeshGateway,
+          Subset,
+          TransparentProxy,
+          ConnectTimeout,
+          SNI,
+          Name,
+        };
+  }
+  const out: Record<string, unknown> = { ID, Service };
+  if (ServiceSubset) out.ServiceSubset = ServiceSubset;
+  out.Namespace = Namespace;
+  out.Partition = Partition;
+  if (Datacenter) out.Datacenter = Datacenter;
+  if (Peer) out.Peer = Peer;
+  out.MeshGateway = MeshGateway;
+  out.Subset = Subset;
+  out.TransparentProxy = TransparentProxy;
+  if (ConnectTimeout) out.ConnectTimeout = ConnectTimeout;
+  if (External) out.External = true;
+  if (SNI) out.SNI = SNI;
+  if (Name) out.Name = Name;
   return out as ChainTarget;
 }
 
@@ -223,23 +345,78 @@ export interface ChainParts {
   readonly Targets: Readonly<Record<string, ChainTarget>>;
 }
 
-/** A compiled chain object, fields in Consul's order (`omitempty` ones only when set). */
+/**
+ * A compiled chain object, fields in Consul's order (`omitempty` ones only when set). Each combination of the three
+ * optional fields is one object literal (one allocation with the fields in the object, one hidden class each), which
+ * gives the same keys in the same order as adding them one by one.
+ */
 export function chainJson(p: ChainParts): CompiledChain {
-  // Field by field (no spread temporaries), so every chain object gets one of a few hidden classes.
-  const chain: Record<string, unknown> = {
-    ServiceName: p.ServiceName,
-    Namespace: p.Namespace,
-    Partition: p.Partition,
-    Datacenter: p.Datacenter,
-  };
-  if (p.CustomizationHash) chain.CustomizationHash = p.CustomizationHash;
-  if (p.Default) chain.Default = true;
-  chain.Protocol = p.Protocol;
-  if (p.ServiceMeta) chain.ServiceMeta = p.ServiceMeta;
-  chain.StartNode = p.StartNode;
-  chain.Nodes = p.Nodes;
-  chain.Targets = p.Targets;
-  return chain as CompiledChain;
+  const { ServiceName, Namespace, Partition, Datacenter, Protocol, StartNode, Nodes, Targets } = p;
+  const hash = p.CustomizationHash;
+  const meta = p.ServiceMeta;
+  if (!hash) {
+    if (!p.Default) {
+      return meta
+        ? { ServiceName, Namespace, Partition, Datacenter, Protocol, ServiceMeta: meta, StartNode, Nodes, Targets }
+        : { ServiceName, Namespace, Partition, Datacenter, Protocol, StartNode, Nodes, Targets };
+    }
+    return meta
+      ? {
+          ServiceName,
+          Namespace,
+          Partition,
+          Datacenter,
+          Default: true,
+          Protocol,
+          ServiceMeta: meta,
+          StartNode,
+          Nodes,
+          Targets,
+        }
+      : { ServiceName, Namespace, Partition, Datacenter, Default: true, Protocol, StartNode, Nodes, Targets };
+  }
+  if (!p.Default) {
+    return meta
+      ? {
+          ServiceName,
+          Namespace,
+          Partition,
+          Datacenter,
+          CustomizationHash: hash,
+          Protocol,
+          ServiceMeta: meta,
+          StartNode,
+          Nodes,
+          Targets,
+        }
+      : { ServiceName, Namespace, Partition, Datacenter, CustomizationHash: hash, Protocol, StartNode, Nodes, Targets };
+  }
+  return meta
+    ? {
+        ServiceName,
+        Namespace,
+        Partition,
+        Datacenter,
+        CustomizationHash: hash,
+        Default: true,
+        Protocol,
+        ServiceMeta: meta,
+        StartNode,
+        Nodes,
+        Targets,
+      }
+    : {
+        ServiceName,
+        Namespace,
+        Partition,
+        Datacenter,
+        CustomizationHash: hash,
+        Default: true,
+        Protocol,
+        StartNode,
+        Nodes,
+        Targets,
+      };
 }
 
 /**
@@ -276,18 +453,21 @@ export function targetsWithMode(
  * so the copies share `renderTarget`'s hidden classes.
  */
 function withMeshGateway(t: ChainTarget, mg: ChainTarget['MeshGateway']): ChainTarget {
-  const out: Record<string, unknown> = { ID: t.ID, Service: t.Service };
-  if (t.ServiceSubset !== undefined) out.ServiceSubset = t.ServiceSubset;
-  out.Namespace = t.Namespace;
-  out.Partition = t.Partition;
-  if (t.Datacenter !== undefined) out.Datacenter = t.Datacenter;
-  if (t.Peer !== undefined) out.Peer = t.Peer;
-  out.MeshGateway = mg;
-  out.Subset = t.Subset;
-  out.TransparentProxy = t.TransparentProxy;
-  if (t.ConnectTimeout !== undefined) out.ConnectTimeout = t.ConnectTimeout;
-  if (t.External !== undefined) out.External = t.External;
-  if (t.SNI !== undefined) out.SNI = t.SNI;
-  if (t.Name !== undefined) out.Name = t.Name;
-  return out as ChainTarget;
+  // A target as `renderTarget` built it has no empty optional field (it leaves them out), so the copy has the same.
+  return targetJson(
+    t.ID,
+    t.Service,
+    t.ServiceSubset,
+    t.Namespace,
+    t.Partition,
+    t.Datacenter,
+    t.Peer,
+    mg,
+    t.Subset,
+    t.TransparentProxy ?? EMPTY,
+    t.ConnectTimeout,
+    t.External,
+    t.SNI,
+    t.Name,
+  );
 }

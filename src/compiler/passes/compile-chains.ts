@@ -10,7 +10,14 @@
  * refuses is returned as an error with Consul's message, in the order Consul finds them. `AutoVirtualIPs` /
  * `ManualVirtualIPs` come from Consul's catalog state, not the compiler, and are left out.
  */
-import type { ServiceResolverEntry, ServiceSplit, ServiceSplitterEntry } from '../../model/entries.ts';
+import type {
+  ProxyDefaultsEntry,
+  ServiceDefaultsEntry,
+  ServiceResolverEntry,
+  ServiceRouterEntry,
+  ServiceSplit,
+  ServiceSplitterEntry,
+} from '../../model/entries.ts';
 import { flat } from '../../model/flat-string.ts';
 import { nestedSplitWeight, normalizeSplitWeight } from '../../model/split-weight.ts';
 import { ChainMemo } from '../chain-memo.ts';
@@ -26,7 +33,8 @@ import {
   isL7Node,
   renderNodes,
   renderTargets,
-  sortedTargetIds,
+  sortNodes,
+  sortTargets,
   type TargetOpts,
   type WorkL7Node,
   type WorkNode,
@@ -156,6 +164,23 @@ export function chainError(req: ChainRequest, memo?: ChainMemo): string | undefi
   }
 }
 
+/**
+ * One service's entries as a chain compile reads them (`EntryIndex` lookups by the same name, namespace and
+ * partition), looked up once per chain: a chain reads its own service's entries many times (protocol, resolver,
+ * splitter, service-defaults for each route and target).
+ */
+interface ServiceEntries {
+  readonly service: string;
+  readonly namespace: string;
+  readonly partition: string;
+  readonly serviceDefaults: ServiceDefaultsEntry | undefined;
+  /** Whether there is a service-defaults entry (one without fields still decides the protocol: tcp). */
+  readonly hasServiceDefaults: boolean;
+  readonly resolver: ServiceResolverEntry | undefined;
+  readonly splitter: ServiceSplitterEntry | undefined;
+  readonly router: ServiceRouterEntry | undefined;
+}
+
 /** Single-use compile state, like Consul's `compiler` struct; kept private to this module. */
 class ChainCompiler {
   private readonly ns: string;
@@ -170,13 +195,19 @@ class ChainCompiler {
   private startNode = '';
   /** Set when a router or splitter is in the chain (Consul's `usesAdvancedRoutingFeatures`). */
   private usesAdvanced = false;
-  /** Every node by key (Consul's `nodes`). */
-  private readonly nodes = new Map<string, AnyWorkNode>();
-  /** The chain's resolver nodes by target ID (Consul's `resolveNodes`). */
-  private readonly resolveNodes = new Map<string, WorkNode>();
-  /** Splitter nodes by name `<svc>.<ns>.<ap>` (Consul's `splitterNodes`). */
-  private readonly splitterNodes = new Map<string, WorkL7Node>();
-  private readonly loadedTargets = new Map<string, WorkTarget>();
+  /**
+   * Every node, in the order recorded (Consul's `nodes` map by key; its `resolveNodes` by target ID and `splitterNodes`
+   * by name are the resolver and splitter nodes among them, recorded together, see `recordNode`). A chain has a handful
+   * of nodes and targets, so these are lists searched in order (`node`, `resolveNode`, `splitterNode`,
+   * `loadedTarget`) rather than four maps per chain.
+   */
+  private nodes: AnyWorkNode[] = [];
+  /** Consul's `loadedTargets`, in the order loaded; one per ID. */
+  private loadedTargets: WorkTarget[] = [];
+  /** The entries of each service this chain has read so far (see `ServiceEntries`). */
+  private readonly services: ServiceEntries[] = [];
+  /** The proxy-defaults of each partition read so far (`null`: none). */
+  private readonly proxyDefaultsByPartition: { partition: string; entry: ProxyDefaultsEntry | null }[] = [];
   private readonly memo: ChainMemo;
 
   constructor(
@@ -211,10 +242,8 @@ class ChainCompiler {
     this.check();
     if (this.usesAdvanced) this.removeUnusedNodes();
     // Targets loaded along the way but not kept by any node (e.g. pre-redirect targets) are dropped.
-    // (Deleting the entry just visited is safe while iterating a Map.)
-    for (const id of this.loadedTargets.keys()) {
-      if (!this.loadedTargets.get(id)!.retained) this.loadedTargets.delete(id);
-    }
+    const targets = sortTargets(this.loadedTargets.filter((t) => t.retained));
+    this.loadedTargets = targets;
     if (this.overrideProtocol !== '' && this.overrideProtocol !== this.protocol) {
       this.protocol = this.overrideProtocol;
       this.customized.protocol = true;
@@ -230,8 +259,8 @@ class ChainCompiler {
             connectTimeoutNanos: customConnectTimeoutNs,
           })
         : undefined;
-    const meta = this.entries.serviceDefaults(this.req.serviceName, this.ns, this.partition)?.entry.Meta;
-    const targetIds = sortedTargetIds(this.loadedTargets);
+    const meta = this.entriesOf(this.req.serviceName, this.ns, this.partition).serviceDefaults?.Meta;
+    const targetIds = targets.map((t) => t.id);
     const chain = chainJson({
       ServiceName: this.req.serviceName,
       Namespace: this.ns,
@@ -242,8 +271,8 @@ class ChainCompiler {
       Protocol: this.protocol,
       ServiceMeta: meta && hasKeys(meta) ? { ...meta } : undefined,
       StartNode: this.startNode,
-      Nodes: renderNodes(this.nodes),
-      Targets: renderTargets(this.loadedTargets, targetIds),
+      Nodes: renderNodes(sortNodes(this.nodes)),
+      Targets: renderTargets(targets),
     });
     return { chain, targetIds, customProtocol, customConnectTimeoutNs };
   }
@@ -254,7 +283,7 @@ class ChainCompiler {
    */
   private assembleChain(): void {
     const svc = this.req.serviceName;
-    let router = this.entries.router(svc, this.ns, this.partition)?.entry;
+    let router = this.entriesOf(svc, this.ns, this.partition).router;
     if (router && this.disableAdvanced) {
       router = undefined;
       this.customized.protocol = true;
@@ -298,21 +327,21 @@ class ChainCompiler {
   /** `detectCircularReferences`: a depth-first walk from the start node; a node already on the path is a cycle. */
   private detectCircularReferences(): void {
     const todo: string[] = [this.startNode];
-    const visited = new Set<string>();
+    // Consul keeps a `visited` set of the nodes on the current path, which is `visitChain` itself (a node is added
+    // to both and removed from both together, and never twice): so the path is searched instead (a few nodes).
     const visitChain: string[] = [];
     for (let current = todo.pop(); current !== undefined; current = todo.pop()) {
       if (current === POP_VISIT) {
-        const v = visitChain.pop();
-        if (v !== undefined) visited.delete(v);
+        visitChain.pop();
         continue;
       }
+      const seen = visitChain.includes(current);
       visitChain.push(current);
-      if (visited.has(current)) {
+      if (seen) {
         throw new GraphError(`detected circular reference: [${visitChain.join(' -> ')}]`);
       }
-      visited.add(current);
       todo.push(POP_VISIT);
-      const node = this.nodes.get(current);
+      const node = this.node(current);
       if (node && isL7Node(node)) {
         for (const r of node.routes ?? []) todo.push(r.nextNode);
         for (const sp of node.splits ?? []) todo.push(sp.nextNode);
@@ -327,13 +356,13 @@ class ChainCompiler {
   private flattenAdjacentSplitterNodes(): void {
     for (let anyChanged = true; anyChanged; ) {
       anyChanged = false;
-      for (const node of this.nodes.values()) {
+      for (const node of this.nodes) {
         if (!isL7Node(node) || node.type !== 'splitter') continue;
         const splits = node.splits ?? [];
         let fixed: WorkSplit[] | undefined;
         for (let i = 0; i < splits.length; i++) {
           const split = splits[i]!;
-          const next = this.nodes.get(split.nextNode);
+          const next = this.node(split.nextNode);
           if (!next || !isL7Node(next) || next.type !== 'splitter') {
             fixed?.push(split);
             continue;
@@ -370,26 +399,27 @@ class ChainCompiler {
 
   /** `removeUnusedNodes`: nodes no longer reachable from the start (splitters flattened away) are dropped. */
   private removeUnusedNodes(): void {
-    const visited = new Set<string>();
+    // The keys reached, once each (a list: a chain has a few nodes).
+    const visited: string[] = [];
     const todo = [this.startNode];
     for (let next = todo.pop(); next !== undefined; next = todo.pop()) {
-      if (visited.has(next)) continue;
-      visited.add(next);
-      const node = this.nodes.get(next);
+      if (visited.includes(next)) continue;
+      visited.push(next);
+      const node = this.node(next);
       if (node && isL7Node(node)) {
         for (const r of node.routes ?? []) todo.push(r.nextNode);
         for (const sp of node.splits ?? []) todo.push(sp.nextNode);
       }
     }
-    if (visited.size === this.nodes.size) return;
-    for (const key of this.nodes.keys()) if (!visited.has(key)) this.nodes.delete(key);
+    if (visited.length === this.nodes.length) return;
+    this.nodes = this.nodes.filter((n) => visited.includes(n.key));
   }
 
   private determineIfDefaultChain(): boolean {
-    if (this.startNode === '' || this.nodes.size === 0) return true;
-    const node = this.nodes.get(this.startNode);
+    if (this.startNode === '' || this.nodes.length === 0) return true;
+    const node = this.node(this.startNode);
     if (!node || isL7Node(node) || !node.isDefault) return false;
-    const t = this.loadedTargets.get(node.targetId);
+    const t = this.loadedTarget(node.targetId);
     return (
       t !== undefined &&
       t.opts.service === this.req.serviceName &&
@@ -400,13 +430,13 @@ class ChainCompiler {
 
   /** `recordServiceProtocol`: service-defaults wins (even with no protocol: tcp), else proxy-defaults `protocol`. */
   private recordServiceProtocol(service: string, namespace: string, partition: string): void {
-    const sd = this.entries.serviceDefaults(service, namespace, partition);
+    const entries = this.entriesOf(service, namespace, partition);
     let protocol = '';
-    if (sd) {
-      protocol = sd.entry.Protocol ?? '';
+    if (entries.hasServiceDefaults) {
+      protocol = entries.serviceDefaults?.Protocol ?? '';
     } else {
       // mapstructure.WeakDecode: scalars become strings; anything else is ignored.
-      const p = this.entries.proxyDefaults(partition)?.entry.Config?.protocol;
+      const p = this.proxyDefaults(partition)?.Config?.protocol;
       if (typeof p === 'string' || typeof p === 'number' || typeof p === 'boolean') protocol = String(p);
     }
     this.recordProtocol(service, protocol);
@@ -439,13 +469,13 @@ class ChainCompiler {
       const opts = { service, subset, namespace: orDefault(namespace), partition: 'default', datacenter: '', peer };
       const id = targetId(opts);
       // Peered targets get their SNI from the peer's trust domain, which only Consul knows.
-      return this.loadedTargets.get(id) ?? this.loadTarget(id, flat(`resolver:${id}`), opts, '');
+      return this.loadedTarget(id) ?? this.loadTarget(id, flat(`resolver:${id}`), opts, '');
     }
     const ns = namespace || this.ns;
     const ap = partition || this.partition;
     const dc = datacenter || this.req.evaluateInDatacenter;
     const names = this.memo.targetNames(service, subset, ns, ap, dc);
-    const prev = this.loadedTargets.get(names.id);
+    const prev = this.loadedTarget(names.id);
     if (prev) return prev;
     const opts = { service, subset, namespace: ns, partition: ap, datacenter: dc, peer: '' };
     return this.loadTarget(names.id, names.nodeKey, opts, names.sni);
@@ -453,7 +483,7 @@ class ChainCompiler {
 
   private loadTarget(id: string, nodeKey: string, opts: Required<TargetOpts>, sni: string): WorkTarget {
     const t: WorkTarget = { id, nodeKey, opts, connectTimeoutNs: 0, external: false, sni, name: sni, retained: false };
-    this.loadedTargets.set(id, t);
+    this.loadedTargets.push(t);
     return t;
   }
 
@@ -485,14 +515,14 @@ class ChainCompiler {
    */
   private getSplitterNode(service: string, namespace: string, partition: string): WorkL7Node | undefined {
     // A splitter node is recorded only for a splitter entry: without one, nothing to look for (no name to build).
-    let splitter: ServiceSplitterEntry | undefined = this.entries.splitter(service, namespace, partition)?.entry;
+    let splitter: ServiceSplitterEntry | undefined = this.entriesOf(service, namespace, partition).splitter;
     if (splitter && this.disableAdvanced) {
       splitter = undefined;
       this.customized.protocol = true;
     }
     if (!splitter) return undefined;
     const { name, splitterKey } = this.memo.l7Names(service, namespace, partition);
-    const prev = this.splitterNodes.get(name);
+    const prev = this.splitterNode(name);
     if (prev) return prev;
     const problem = this.memo.l7Problem(splitter);
     if (problem) throw new GraphError(problem);
@@ -540,7 +570,7 @@ class ChainCompiler {
     let target = start;
     let resolver: ServiceResolverEntry;
     for (;;) {
-      const prev = this.resolveNodes.get(target.id);
+      const prev = this.resolveNode(target.id);
       if (prev) return prev;
       const { service, namespace, partition } = target.opts;
       if (target.opts.peer === '') this.recordServiceProtocol(service, namespace, partition);
@@ -578,15 +608,22 @@ class ChainCompiler {
     }
     target.connectTimeoutNs = connectTimeoutNs;
     const lb = (resolver as { LoadBalancer?: Readonly<Record<string, unknown>> }).LoadBalancer;
-    const node: WorkNode = {
-      key: target.nodeKey,
-      name: target.id,
-      targetId: target.id,
-      isDefault: isDefaultResolver(resolver),
-      connectTimeoutNs,
-      requestTimeoutNs: durationNs(resolver.RequestTimeout),
-      ...(lb !== undefined ? { loadBalancer: loadBalancerJson(lb) } : {}),
-    };
+    const key = target.nodeKey;
+    const name = target.id;
+    const isDefault = isDefaultResolver(resolver);
+    const requestTimeoutNs = durationNs(resolver.RequestTimeout);
+    const node: WorkNode =
+      lb !== undefined
+        ? {
+            key,
+            name,
+            targetId: name,
+            isDefault,
+            connectTimeoutNs,
+            requestTimeoutNs,
+            loadBalancer: loadBalancerJson(lb),
+          }
+        : { key, name, targetId: name, isDefault, connectTimeoutNs, requestTimeoutNs };
     const subsetDef = subset === '' ? undefined : resolver.Subsets?.[subset];
     if (subsetDef) target.subset = subsetDef;
     this.applyServiceDefaults(target, resolver);
@@ -602,7 +639,7 @@ class ChainCompiler {
    * fails the chain with Consul's message: such an entry can never be in Consul.
    */
   private lookupResolver(service: string, namespace: string, partition: string): ServiceResolverEntry {
-    const found = this.entries.resolver(service, namespace, partition)?.entry;
+    const found = this.entriesOf(service, namespace, partition).resolver;
     if (!found) return NO_RESOLVER;
     const problem = this.memo.resolverProblem(found);
     if (problem) throw new GraphError(problem);
@@ -612,7 +649,7 @@ class ChainCompiler {
   /** External SNI and mesh-gateway mode of a target (`getResolverNode`, after the subset check). */
   private applyServiceDefaults(target: WorkTarget, resolver: ServiceResolverEntry): void {
     const { service, namespace, partition } = target.opts;
-    const sd = this.entries.serviceDefaults(service, namespace, partition)?.entry;
+    const sd = this.entriesOf(service, namespace, partition).serviceDefaults;
     if (sd?.ExternalSNI) {
       target.sni = sd.ExternalSNI;
       target.external = true;
@@ -636,7 +673,7 @@ class ChainCompiler {
     }
     // Discovery-chain targets carry a mode whatever datacenter they are in (compile.go: "Regardless of the
     // datacenter/partition where the chain will be used"): the target's service-defaults, else proxy-defaults.
-    const pd = this.entries.proxyDefaults(partition)?.entry;
+    const pd = this.proxyDefaults(partition);
     target.mode = sd?.MeshGateway?.Mode || pd?.MeshGateway?.Mode || undefined;
     target.dialedDirectly = dialedDirectly(sd) || dialedDirectly(pd);
     // The request's mode override, applied to every such target, is `chainWithMode`'s (after the compile).
@@ -666,16 +703,89 @@ class ChainCompiler {
     const raw = failover as unknown as { Policy?: { Mode?: string } };
     const policy = raw.Policy?.Mode
       ? raw.Policy
-      : (this.entries.proxyDefaults(target.opts.partition)?.entry as { FailoverPolicy?: unknown } | undefined)
-          ?.FailoverPolicy;
+      : (this.proxyDefaults(target.opts.partition) as { FailoverPolicy?: unknown } | undefined)?.FailoverPolicy;
     node.failover = { targets: [], ...(policy !== undefined ? { policy } : {}) };
     for (const t of others) node.failover.targets.push(this.getResolverNode(t, true).targetId);
   }
 
-  /** `recordNode`: every node by key, resolvers also by target and splitters by name. */
+  /**
+   * `recordNode`: every node by key (a second node under a key takes the first one's place, as in a map), resolvers
+   * also by target and splitters by name.
+   */
   private recordNode(node: AnyWorkNode): void {
-    if (!isL7Node(node)) this.resolveNodes.set(node.targetId, node);
-    else if (node.type === 'splitter') this.splitterNodes.set(node.name, node);
-    this.nodes.set(node.key, node);
+    const nodes = this.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      if (nodes[i]!.key === node.key) {
+        nodes[i] = node;
+        return;
+      }
+    }
+    nodes.push(node);
+  }
+
+  /** A service's entries, looked up on first use in this chain. */
+  private entriesOf(service: string, namespace: string, partition: string): ServiceEntries {
+    const services = this.services;
+    for (let i = 0; i < services.length; i++) {
+      const s = services[i]!;
+      if (s.service === service && s.namespace === namespace && s.partition === partition) return s;
+    }
+    const index = this.entries;
+    const sd = index.serviceDefaults(service, namespace, partition);
+    const s: ServiceEntries = {
+      service,
+      namespace,
+      partition,
+      serviceDefaults: sd?.entry,
+      hasServiceDefaults: sd !== undefined,
+      resolver: index.resolver(service, namespace, partition)?.entry,
+      splitter: index.splitter(service, namespace, partition)?.entry,
+      router: index.router(service, namespace, partition)?.entry,
+    };
+    services.push(s);
+    return s;
+  }
+
+  /** The proxy-defaults of a partition, looked up on first use in this chain. */
+  private proxyDefaults(partition: string): ProxyDefaultsEntry | undefined {
+    const list = this.proxyDefaultsByPartition;
+    for (let i = 0; i < list.length; i++) if (list[i]!.partition === partition) return list[i]!.entry ?? undefined;
+    const entry = this.entries.proxyDefaults(partition)?.entry ?? null;
+    list.push({ partition, entry });
+    return entry ?? undefined;
+  }
+
+  /** The node with a key (Consul's `nodes[key]`). */
+  private node(key: string): AnyWorkNode | undefined {
+    const nodes = this.nodes;
+    for (let i = 0; i < nodes.length; i++) if (nodes[i]!.key === key) return nodes[i];
+    return undefined;
+  }
+
+  /** The resolver node of a target (Consul's `resolveNodes[targetID]`). */
+  private resolveNode(targetId: string): WorkNode | undefined {
+    const nodes = this.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i]!;
+      if (!isL7Node(n) && n.targetId === targetId) return n;
+    }
+    return undefined;
+  }
+
+  /** The splitter node of a name `<svc>.<ns>.<ap>` (Consul's `splitterNodes[name]`). */
+  private splitterNode(name: string): WorkL7Node | undefined {
+    const nodes = this.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i]!;
+      if (isL7Node(n) && n.type === 'splitter' && n.name === name) return n;
+    }
+    return undefined;
+  }
+
+  /** The target loaded with an ID (Consul's `loadedTargets[id]`). */
+  private loadedTarget(id: string): WorkTarget | undefined {
+    const targets = this.loadedTargets;
+    for (let i = 0; i < targets.length; i++) if (targets[i]!.id === id) return targets[i];
+    return undefined;
   }
 }

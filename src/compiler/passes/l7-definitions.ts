@@ -165,10 +165,12 @@ export function mergeParent(inner: ServiceSplit, parent: ServiceSplit): ServiceS
   return deepFreeze(out) as unknown as ServiceSplit;
 }
 
+/** Freezes plain data built here (literals and arrays: no inherited enumerable keys), without a values array per object. */
 function deepFreeze<T>(o: T): T {
   if (o !== null && typeof o === 'object' && !Object.isFrozen(o)) {
     Object.freeze(o);
-    for (const v of Object.values(o as object)) deepFreeze(v);
+    const r = o as Record<string, unknown>;
+    for (const k in r) deepFreeze(r[k]);
   }
   return o;
 }

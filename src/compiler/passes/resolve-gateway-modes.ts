@@ -249,14 +249,155 @@ function upstreamRung(upstream: UpstreamDecl): ModeLayer {
     : { kind: 'upstream', mode, path, note: UPSTREAM_NOTE };
 }
 
-/** Resolves the mode of one upstream of one instance. */
+/**
+ * What deciding the modes of one calling service's upstreams needs from its entries: the first of its
+ * `UpstreamConfig.Defaults`, its top-level `MeshGateway` and proxy-defaults that sets a mode (the rungs below the
+ * instance). The rungs themselves, with their notes, are only built when a ladder is read (`LadderRungs.callerOf`).
+ */
+interface CallerModes {
+  readonly caller: Indexed<ServiceDefaultsEntry> | undefined;
+  /** Whether the caller has `UpstreamConfig.Overrides` (then each upstream looks for its own). */
+  readonly hasOverrides: boolean;
+  readonly mode: GatewayMode | undefined;
+  readonly from: ModeLayerKind;
+}
+
+/**
+ * The mesh-gateway mode of one upstream of one instance; its precedence `ladder` is built when first read.
+ *
+ * A compile decides the mode of every upstream (tens of thousands) but only `explain` and the compiled-chains
+ * artifact read a ladder, so the decision keeps what the ladder is built from (the instance, the upstream and the
+ * shared rungs, all immutable) instead of eight rungs per upstream. `mode` and `from` are the ladder's first rung
+ * that sets a mode (`decideMode`), computed from the same inputs without building it (`decide`; a property test
+ * checks the two agree). `toJSON` prints the three fields as the plain decision did.
+ *
+ * It is also the pass's `ResolvedUpstream`: `instance` and `upstream` are getters (not own keys, so a decision's own
+ * keys, JSON and equality stay `mode`, `from`, `ladder`), so the pass makes one object per upstream, not two.
+ */
+class LazyModeDecision implements ResolvedUpstream {
+  readonly mode: GatewayMode;
+  readonly from: ModeLayerKind;
+  readonly #instance: ServiceInstanceDecl;
+  readonly #upstream: UpstreamDecl;
+  readonly #rungs: LadderRungs;
+  #ladder: readonly ModeLayer[] | undefined;
+
+  constructor(
+    mode: GatewayMode,
+    from: ModeLayerKind,
+    instance: ServiceInstanceDecl,
+    upstream: UpstreamDecl,
+    rungs: LadderRungs,
+  ) {
+    this.mode = mode;
+    this.from = from;
+    this.#instance = instance;
+    this.#upstream = upstream;
+    this.#rungs = rungs;
+    this.#ladder = undefined;
+  }
+
+  get instance(): ServiceInstanceDecl {
+    return this.#instance;
+  }
+
+  get upstream(): UpstreamDecl {
+    return this.#upstream;
+  }
+
+  get ladder(): readonly ModeLayer[] {
+    if (this.#ladder === undefined) {
+      const rungs = this.#rungs;
+      this.#ladder = ladder(this.#upstream, rungs, rungs.callerOf(this.#instance), rungs.instance(this.#instance));
+    }
+    return this.#ladder;
+  }
+
+  toJSON(): { mode: GatewayMode; from: ModeLayerKind; ladder: readonly ModeLayer[] } {
+    return { mode: this.mode, from: this.from, ladder: this.ladder };
+  }
+}
+
+/** Decides modes without building ladders: per-caller and per-destination parts looked up once. */
+class ModeDecider {
+  private readonly callers = new ServiceMap<CallerModes>();
+  /** The destination's own service-defaults mode (`null`: none), only looked up when nothing above sets a mode. */
+  private readonly destinations = new ServiceMap<GatewayMode | null>();
+  readonly rungs: LadderRungs;
+
+  constructor(private readonly index: EntryIndex) {
+    this.rungs = new LadderRungs(index);
+  }
+
+  /** The caller's part, as `LadderRungs.callerOf` builds its rungs (same entries, same `modeOf`). */
+  callerOf(instance: ServiceInstanceDecl): CallerModes {
+    let c = this.callers.get(instance.service, instance.namespace, instance.partition);
+    if (!c) {
+      const caller = this.index.serviceDefaults(instance.service, instance.namespace, instance.partition);
+      const defaults = modeOf(caller?.entry.UpstreamConfig?.Defaults?.MeshGateway);
+      const own = modeOf(caller?.entry.MeshGateway);
+      const proxy = modeOf(this.index.proxyDefaults(instance.partition)?.entry.MeshGateway);
+      const [mode, from]: [GatewayMode | undefined, ModeLayerKind] =
+        defaults !== undefined
+          ? [defaults, 'upstream-config-defaults']
+          : own !== undefined
+            ? [own, 'service-defaults']
+            : proxy !== undefined
+              ? [proxy, 'proxy-defaults']
+              : [undefined, 'builtin-default'];
+      c = { caller, hasOverrides: caller?.entry.UpstreamConfig?.Overrides !== undefined, mode, from };
+      this.callers.set(instance.service, instance.namespace, instance.partition, c);
+    }
+    return c;
+  }
+
+  private destinationMode(upstream: UpstreamDecl): GatewayMode | undefined {
+    const { destinationName: name, destinationNamespace: ns, destinationPartition: ap } = upstream;
+    let mode = this.destinations.get(name, ns, ap);
+    if (mode === undefined) {
+      mode = modeOf(this.index.serviceDefaults(name, ns, ap)?.entry.MeshGateway) ?? null;
+      this.destinations.set(name, ns, ap, mode);
+    }
+    return mode ?? undefined;
+  }
+
+  /**
+   * The decision of one upstream: the ladder's rungs in its order (`ladder`), each with the mode its rung would hold
+   * (`upstreamRung`, `overrideOf`, `instance` keep a set mode as given; entry rungs go through `modeOf`).
+   */
+  decide(instance: ServiceInstanceDecl, caller: CallerModes, upstream: UpstreamDecl): ResolvedUpstream {
+    const rungs = this.rungs;
+    if (upstream.meshGateway !== undefined) {
+      return new LazyModeDecision(upstream.meshGateway, 'upstream', instance, upstream, rungs);
+    }
+    if (caller.hasOverrides) {
+      const override = modeOf(matchingOverride(caller.caller?.entry, upstream)?.MeshGateway);
+      if (override !== undefined) {
+        return new LazyModeDecision(override, 'upstream-config-override', instance, upstream, rungs);
+      }
+    }
+    if (instance.meshGateway !== undefined) {
+      return new LazyModeDecision(instance.meshGateway, 'instance', instance, upstream, rungs);
+    }
+    if (caller.mode !== undefined) return new LazyModeDecision(caller.mode, caller.from, instance, upstream, rungs);
+    const destination = this.destinationMode(upstream);
+    if (destination !== undefined) {
+      return new LazyModeDecision(destination, 'destination-service-defaults', instance, upstream, rungs);
+    }
+    return new LazyModeDecision('none', 'builtin-default', instance, upstream, rungs);
+  }
+}
+
+/** Resolves the mode of one upstream of one instance (its ladder is built when read). */
 export function resolveUpstreamMode(
   instance: ServiceInstanceDecl,
   upstream: UpstreamDecl,
   index: EntryIndex,
   rungs?: LadderRungs,
 ): ModeDecision {
-  return decideMode(modeLadder(instance, upstream, index, rungs));
+  if (rungs !== undefined) return decideMode(modeLadder(instance, upstream, index, rungs));
+  const decider = new ModeDecider(index);
+  return decider.decide(instance, decider.callerOf(instance), upstream);
 }
 
 /**
@@ -267,24 +408,24 @@ export function sidecarOverride(decision: ModeDecision): GatewayMode | undefined
   return SIDECAR_LAYERS.has(decision.from) ? decision.mode : undefined;
 }
 
-/** One upstream of one instance with its mode decision. */
-export interface ResolvedUpstream {
+/**
+ * One upstream of one instance with its mode decision: the decision itself, which knows its instance and upstream
+ * (one object per upstream; see `LazyModeDecision`).
+ */
+export interface ResolvedUpstream extends ModeDecision {
   readonly instance: ServiceInstanceDecl;
   readonly upstream: UpstreamDecl;
-  readonly mode: ModeDecision;
 }
 
 /** Pass: resolves the mode of every (instance, upstream) in the model, in declaration order. */
 export function resolveGatewayModes(model: MeshModel, index: EntryIndex): PassResult<ResolvedUpstream[]> {
   const value: ResolvedUpstream[] = [];
-  const rungs = new LadderRungs(index);
+  const decider = new ModeDecider(index);
   for (const instance of model.instances) {
     if (instance.upstreams.length === 0) continue;
-    const caller = rungs.callerOf(instance);
-    const instanceRung = rungs.instance(instance);
+    const caller = decider.callerOf(instance);
     for (const upstream of instance.upstreams) {
-      const mode = decideMode(ladder(upstream, rungs, caller, instanceRung));
-      value.push({ instance, upstream, mode });
+      value.push(decider.decide(instance, caller, upstream));
     }
   }
   return { value, diagnostics: [] };

@@ -5,15 +5,24 @@
 import { apiBody, type ConfigEntry } from '../../model/entries.ts';
 import { type Artifact, writeStableJson } from '../artifact.ts';
 import { TextChunks } from '../text-chunks.ts';
-import { byPath, entryFilePath } from './paths.ts';
+import { type EntryFiles, entryFiles, inFileOrder } from './paths.ts';
 
-/** One artifact per entry, sorted by path. */
-export function emitApiJson(entries: readonly ConfigEntry[]): Artifact[] {
+/** The file text of each entry, in order. */
+export function apiJsonTexts(entries: readonly ConfigEntry[]): string[] {
   const out = new TextChunks();
   for (const e of entries) {
     writeStableJson(out, apiBody(e));
     out.end();
   }
-  const texts = out.finish();
-  return entries.map((e, i) => ({ path: entryFilePath('api', e, 'json'), content: texts[i]! })).sort(byPath);
+  return out.finish();
+}
+
+/** The API JSON artifacts of entries in file order. */
+export function apiJsonFiles(files: EntryFiles): Artifact[] {
+  return entryFiles('api', 'json', files, apiJsonTexts(files.entries));
+}
+
+/** One artifact per entry, sorted by path. */
+export function emitApiJson(entries: readonly ConfigEntry[]): Artifact[] {
+  return apiJsonFiles(inFileOrder(entries));
 }

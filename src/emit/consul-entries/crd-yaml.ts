@@ -19,9 +19,11 @@ import {
   FAILED,
   INLINE,
   indent,
+  isScalar,
   MAX_IMPLICIT_KEY,
   node,
   scalar,
+  scalarPair,
   type Written,
 } from '../block-yaml.ts';
 import { byCodeUnits, KeyOrder } from '../key-order.ts';
@@ -99,11 +101,9 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function pair(out: TextChunks, key: string, level: number, first: boolean, value: () => Written): Written {
   if (!first) out.push(indent(level));
   out.push(key);
-  const separator = out.mark;
-  out.push(': ');
-  const written = value();
-  if (written === BLOCK) out.set(separator, ':');
-  return written;
+  // `key:` before a block value (which starts with its indent), `key: ` before an inline one.
+  out.separator(': ', ':');
+  return value();
 }
 
 /** A struct's fields under their tags (`toSpec` of a struct, then `mapping`). */
@@ -122,13 +122,18 @@ function struct(
     const k = p.keys[i] as string;
     const v = o[k];
     if (v === undefined) continue;
+    if (isScalar(v)) {
+      // `spec` writes a scalar as `node` does, whatever its schema type.
+      const line = scalarPair(level, p.tags[i]!, v, compact && !wrote);
+      if (line === undefined) return FAILED;
+      out.push(line);
+      wrote = true;
+      continue;
+    }
     if (!compact || wrote) out.push(indent(level));
     out.push(p.tags[i]!);
-    const separator = out.mark;
-    out.push(': ');
-    const written = spec(out, v, t.fields[k]?.type, level + 1, false);
-    if (written === FAILED) return FAILED;
-    if (written === BLOCK) out.set(separator, ':');
+    out.separator(': ', ':');
+    if (spec(out, v, t.fields[k]?.type, level + 1, false) === FAILED) return FAILED;
     wrote = true;
   }
   if (!wrote) {
@@ -148,12 +153,9 @@ function sequence(
 ): Written {
   for (let i = 0; i < a.length; i++) {
     if (!compact || i > 0) out.push(indent(level));
-    const dash = out.mark;
-    out.push('- ');
+    out.separator('- ', '-');
     const x = a[i];
-    const written = x === undefined ? node(out, null, level + 1, true) : item(x);
-    if (written === FAILED) return FAILED;
-    if (written === BLOCK) out.set(dash, '-');
+    if ((x === undefined ? node(out, null, level + 1, true) : item(x)) === FAILED) return FAILED;
   }
   return compact ? INLINE : BLOCK;
 }
@@ -196,8 +198,7 @@ function sources(out: TextChunks, list: unknown, t: FieldType | undefined): Writ
 
 /** The entry's `metadata`: annotations from `Meta`, the labels, the name. */
 function metadata(out: TextChunks, name: string, meta: Record<string, unknown> | undefined): boolean {
-  out.push(indent(0));
-  out.push('metadata:');
+  out.push(METADATA);
   if (meta !== undefined) {
     let first = true;
     for (const k of metaKeys.of(Object.keys(meta))) {
@@ -206,39 +207,37 @@ function metadata(out: TextChunks, name: string, meta: Record<string, unknown> |
       if (key === null) continue;
       const v = meta[k];
       if (v === undefined) return false;
-      if (first) {
-        out.push(indent(1));
-        out.push('annotations:');
-      }
-      if (pair(out, key, 2, false, () => node(out, v, 3, false)) === FAILED) return false;
+      if (first) out.push(ANNOTATIONS);
+      if (isScalar(v)) {
+        const line = scalarPair(2, key, v, false);
+        if (line === undefined) return false;
+        out.push(line);
+      } else if (pair(out, key, 2, false, () => node(out, v, 3, false)) === FAILED) return false;
       first = false;
     }
   }
-  out.push(indent(1));
-  out.push('labels:');
-  out.push(indent(2));
-  out.push(MANAGED_BY_LABEL);
+  out.push(LABELS);
   const env = meta?.[ENVIRONMENT_KEY];
   if (env !== undefined) {
     if (typeof env !== 'string') return false;
     if (ANNOTATION_NAME.test(env)) {
-      const value = scalar(env);
-      if (value === undefined) return false;
-      out.push(indent(2));
-      out.push('meshcc.io/environment: ');
-      out.push(value);
+      const line = scalarPair(2, 'meshcc.io/environment', env, false);
+      if (line === undefined) return false;
+      out.push(line);
     }
   }
-  const kubeNameText = scalar(kubeName(name));
-  if (kubeNameText === undefined) return false;
-  out.push(indent(1));
-  out.push('name: ');
-  out.push(kubeNameText);
+  const nameLine = scalarPair(1, 'name', kubeName(name), false);
+  if (nameLine === undefined) return false;
+  out.push(nameLine);
   return true;
 }
 
 const metaKeys = new KeyOrder(byCodeUnits);
 const MANAGED_BY_LABEL = `app.kubernetes.io/managed-by: ${scalar(MANAGED_BY_VALUE)}`;
+/** Lines every resource has, each one piece. */
+const METADATA = `${indent(0)}metadata:`;
+const ANNOTATIONS = `${indent(1)}annotations:`;
+const LABELS = `${indent(1)}labels:${indent(2)}${MANAGED_BY_LABEL}`;
 
 /** The printed annotation key for a `Meta` key, or null when it is not kept (remembered; bounded). */
 function annotationKey(k: string): string | null {
@@ -254,6 +253,17 @@ function annotationKey(k: string): string | null {
 const annotationKeys = new Map<string, string | null>();
 
 const SPEC = `${indent(0)}spec:`;
+
+/** `apiVersion` and `kind` lines per printed kind, one piece. */
+const heads = new Map<string, string>();
+function head(kind: string): string {
+  let h = heads.get(kind);
+  if (h === undefined) {
+    h = `apiVersion: consul.hashicorp.com/v1alpha1${indent(0)}kind: ${kind}`;
+    heads.set(kind, h);
+  }
+  return h;
+}
 /** `spec.destination`, `{ name: Name }` for intentions, up to the name. */
 const DESTINATION_NAME = `${indent(1)}destination:${indent(2)}name: `;
 
@@ -265,10 +275,7 @@ function resource(out: TextChunks, e: Record<string, unknown>): boolean {
   const kind = scalar(CRD_KINDS[Kind]!);
   if (schema === undefined || kind === undefined) return false;
   if (Meta !== undefined && Meta !== null && !isObject(Meta)) return false;
-  out.push('apiVersion: consul.hashicorp.com/v1alpha1');
-  out.push(indent(0));
-  out.push('kind: ');
-  out.push(kind);
+  out.push(head(kind));
   if (!metadata(out, Name, Meta ?? undefined)) return false;
   const intentions = Kind === 'service-intentions';
   const p = planOf(e, schema, intentions ? 'intentions' : 'top');
@@ -294,6 +301,14 @@ function resource(out: TextChunks, e: Record<string, unknown>): boolean {
       const v = e[k as string];
       if (v === undefined) continue;
       if (!wrote) out.push(SPEC);
+      if (isScalar(v)) {
+        // `spec` writes a scalar as `node` does, whatever its schema type.
+        const line = scalarPair(1, p.tags[i]!, v, false);
+        if (line === undefined) return false;
+        out.push(line);
+        wrote = true;
+        continue;
+      }
       written = pair(out, p.tags[i]!, 1, false, () => spec(out, v, schema.fields[k as string]?.type, 2, false));
     }
     if (written === FAILED) return false;
@@ -307,9 +322,8 @@ function resource(out: TextChunks, e: Record<string, unknown>): boolean {
  * false when the reference path must print it.
  */
 export function writeEntryCrd(out: TextChunks, entry: ConfigEntry): boolean {
-  const start = out.mark;
   if (!resource(out, entry as unknown as Record<string, unknown>)) {
-    out.truncate(start);
+    out.discard();
     return false;
   }
   out.push('\n');

@@ -19,7 +19,7 @@ import { blockYaml, writeBlockYaml } from '../block-yaml.ts';
 import { TextChunks } from '../text-chunks.ts';
 import { ANNOTATION_NAME, CRD_KINDS, camelField, kubeName, NO_CRD_FIELD } from './crd-mapping.ts';
 import { writeEntryCrd } from './crd-yaml.ts';
-import { byPath, entryFilePath } from './paths.ts';
+import { type EntryFiles, entryFiles, inFileOrder } from './paths.ts';
 
 export { CRD_KINDS, camelField, kubeName, NO_CRD_FIELD } from './crd-mapping.ts';
 
@@ -113,13 +113,21 @@ function writeCrdYaml(out: TextChunks, resource: Record<string, unknown>): void 
 
 /** One artifact per entry, sorted by path. */
 export function emitCrds(entries: readonly ConfigEntry[]): Artifact[] {
-  const withCrd = entries.filter((e) => CRD_KINDS[e.Kind] !== undefined);
+  return crdFiles(inFileOrder(entries));
+}
+
+function hasCrd(e: ConfigEntry): boolean {
+  return CRD_KINDS[e.Kind] !== undefined;
+}
+
+/** The CRD artifacts of entries in file order (entries of kinds without a CRD have none). */
+export function crdFiles(files: EntryFiles): Artifact[] {
   const out = new TextChunks();
-  for (const e of withCrd) {
+  for (const e of files.entries) {
+    if (!hasCrd(e)) continue;
     // The direct writer prints the same bytes as the reference path, which prints what it does not take.
     if (!writeEntryCrd(out, e)) writeCrdYaml(out, entryToCrd(e));
     out.end();
   }
-  const texts = out.finish();
-  return withCrd.map((e, i) => ({ path: entryFilePath('crd', e, 'yaml'), content: texts[i]! })).sort(byPath);
+  return entryFiles('crd', 'yaml', files, out.finish(), hasCrd);
 }

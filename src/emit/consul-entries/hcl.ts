@@ -8,10 +8,11 @@
  */
 import { ENTRY_SCHEMAS, type FieldType } from '../../input/entries/schema.ts';
 import { apiBody, type ConfigEntry } from '../../model/entries.ts';
+import { flat } from '../../model/flat-string.ts';
 import type { Artifact } from '../artifact.ts';
 import { byCodeUnits, KeyOrder } from '../key-order.ts';
 import { TextChunks } from '../text-chunks.ts';
-import { byPath, entryFilePath } from './paths.ts';
+import { type EntryFiles, entryFiles, inFileOrder } from './paths.ts';
 
 const INDENT = '  ';
 const IDENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -83,73 +84,152 @@ function fieldType(t: FieldType | undefined, k: string): FieldType | undefined {
  */
 type Out = TextChunks;
 
+/** A scalar's HCL text: what `expr` prints for it. */
+function scalarText(v: string | number | boolean): string {
+  return typeof v === 'string' ? quoted(v) : String(v);
+}
+
+/**
+ * What an attribute prints around its value, per depth, key and label style, made once: most lines are a field with a
+ * scalar (`Mode = "local"`, `"managed-by" = "meshcc"`), and most such lines recur in many entries, so the whole line is
+ * kept too (per field, bounded): one piece instead of five (indent, name, ` = `, value, newline).
+ */
+class Field {
+  /** `pad name = ` */
+  readonly attr: string;
+  /** `pad name {` and a newline, and the block's closing line (an unquoted name only). */
+  readonly open: string;
+  readonly close: string;
+  private readonly lines = new Map<string | number | boolean, string>();
+
+  constructor(depth: number, name: string) {
+    this.attr = flat(`${indent(depth)}${name} = `);
+    this.open = flat(`${indent(depth)}${name} {\n`);
+    this.close = flat(`${indent(depth)}}\n`);
+  }
+
+  /** `pad name = value` and a newline. */
+  line(v: string | number | boolean): string {
+    let line = this.lines.get(v);
+    if (line === undefined) {
+      line = flat(`${this.attr}${scalarText(v)}\n`);
+      // Names (services, sources) are unique per entry: the memory starts over rather than growing with them.
+      if (this.lines.size >= 256) this.lines.clear();
+      this.lines.set(v, line);
+    }
+    return line;
+  }
+}
+
+/** Fields by depth: attribute names (bare when identifiers) and map keys (always quoted). */
+const bareFields: Map<string, Field>[] = [];
+const quotedFields: Map<string, Field>[] = [];
+
+function field(depth: number, k: string, labelQuoted: boolean): Field {
+  const byDepth = labelQuoted ? quotedFields : bareFields;
+  let fields = byDepth[depth];
+  if (fields === undefined) {
+    fields = new Map();
+    byDepth[depth] = fields;
+  }
+  let f = fields.get(k);
+  if (f === undefined) {
+    f = new Field(depth, labelQuoted ? quoted(k) : key(k));
+    if (fields.size >= 4096) fields.clear();
+    fields.set(k, f);
+  }
+  return f;
+}
+
+function isScalar(v: unknown): v is string | number | boolean {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+}
+
+/** Whether a list has an object or a list among its items (then it prints one item per line). */
+function hasObject(v: readonly unknown[]): boolean {
+  // As `every` reads it: holes are skipped.
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (x !== null && typeof x === 'object' && i in v) return true;
+  }
+  return false;
+}
+
 /** An HCL expression for `v` (`t` is its schema type when known). */
 function expr(out: Out, v: unknown, t: FieldType | undefined, depth: number): void {
-  if (typeof v === 'string') out.push(JSON.stringify(v));
+  if (typeof v === 'string') out.push(quoted(v));
   else if (typeof v === 'number' || typeof v === 'boolean') out.push(String(v));
   else if (Array.isArray(v)) {
     const item = t?.k === 'list' ? t.item : undefined;
     if (v.length === 0) out.push('[]');
-    else if (v.every((x) => !isObject(x) && !Array.isArray(x))) {
+    else if (!hasObject(v)) {
       // `[a, b]` (a hole in a sparse array prints as nothing, as `join` prints it).
       out.push('[');
       for (let i = 0; i < v.length; i++) {
         if (i > 0) out.push(', ');
-        if (i in v) expr(out, v[i], item, depth);
+        const x = v[i];
+        if (x !== undefined || i in v) expr(out, x, item, depth);
       }
       out.push(']');
     } else {
       const pad = indent(depth + 1);
       out.push('[\n');
       for (let i = 0; i < v.length; i++) {
-        if (!(i in v)) continue;
+        const x = v[i];
+        if (x === undefined && !(i in v)) continue;
         out.push(pad);
-        expr(out, v[i], item, depth + 1);
+        expr(out, x, item, depth + 1);
         out.push(',\n');
       }
       out.push(indent(depth));
       out.push(']');
     }
   } else if (isObject(v)) {
-    const pad = indent(depth + 1);
     const map = t?.k === 'map';
     const labelQuoted = map || t === undefined || t.k === 'any';
-    const open = out.mark;
+    const keys = nestedOrder.of(Object.keys(v));
+    let first = 0;
+    while (first < keys.length && !isSet(v[keys[first]!])) first++;
+    if (first === keys.length) {
+      out.push('{}');
+      return;
+    }
     out.push('{\n');
-    let wrote = false;
-    for (const k of nestedOrder.of(Object.keys(v))) {
+    for (let i = first; i < keys.length; i++) {
+      const k = keys[i]!;
       const x = v[k];
       if (!isSet(x)) continue;
-      out.push(pad);
-      out.push(labelQuoted ? quoted(k) : key(k));
-      out.push(' = ');
+      const f = field(depth + 1, k, labelQuoted);
+      if (isScalar(x)) {
+        out.push(f.line(x));
+        continue;
+      }
+      out.push(f.attr);
       expr(out, x, map ? t.value : fieldType(t, k), depth + 1);
       out.push('\n');
-      wrote = true;
     }
-    if (wrote) {
-      out.push(indent(depth));
-      out.push('}');
-    } else out.set(open, '{}');
+    out.push(indent(depth));
+    out.push('}');
   } else out.push('null');
 }
 
 /** The body of a block (or the whole file): attributes, and blocks for struct-typed fields. */
 function body(out: Out, o: Record<string, unknown>, t: FieldType | undefined, depth: number, topLevel: boolean): void {
-  const pad = indent(depth);
   for (const k of (topLevel ? topOrder : nestedOrder).of(Object.keys(o))) {
     const v = o[k];
     if (!isSet(v)) continue;
+    const f = field(depth, k, false);
+    if (isScalar(v)) {
+      out.push(f.line(v));
+      continue;
+    }
     const ft = fieldType(t, k);
-    out.push(pad);
-    out.push(key(k));
     if (ft?.k === 'struct' && isObject(v)) {
-      out.push(' {\n');
+      out.push(f.open);
       body(out, v, ft, depth + 1, false);
-      out.push(pad);
-      out.push('}\n');
+      out.push(f.close);
     } else {
-      out.push(' = ');
+      out.push(f.attr);
       expr(out, v, ft, depth);
       out.push('\n');
     }
@@ -171,8 +251,12 @@ export function entryToHcl(entry: ConfigEntry): string {
 
 /** One artifact per entry, sorted by path. */
 export function emitHcl(entries: readonly ConfigEntry[]): Artifact[] {
+  return hclFiles(inFileOrder(entries));
+}
+
+/** The HCL artifacts of entries in file order. */
+export function hclFiles(files: EntryFiles): Artifact[] {
   const out = new TextChunks();
-  for (const e of entries) writeEntry(out, e);
-  const texts = out.finish();
-  return entries.map((e, i) => ({ path: entryFilePath('hcl', e, 'hcl'), content: texts[i]! })).sort(byPath);
+  for (const e of files.entries) writeEntry(out, e);
+  return entryFiles('hcl', 'hcl', files, out.finish());
 }

@@ -1,6 +1,7 @@
 /** File names for emitted config entries: one file per entry, safe on every file system. */
 import type { ConfigEntry } from '../../model/entries.ts';
 import { flat } from '../../model/flat-string.ts';
+import type { Artifact } from '../artifact.ts';
 
 /** Names that are safe as they are (most of them). */
 const SAFE = /^[A-Za-z0-9._-]*$/;
@@ -16,6 +17,85 @@ export function fileSafeName(name: string): string {
 export function entryFilePath(flavour: string, entry: ConfigEntry, ext: string): string {
   // Stored flat: every path is compared several times when artifacts are sorted.
   return flat(`consul/${flavour}/${entry.Kind}/${fileSafeName(entry.Name)}.${ext}`);
+}
+
+/** Entries with their file names, in the order of their files (see `inFileOrder`). */
+export interface EntryFiles {
+  readonly entries: readonly ConfigEntry[];
+  /** `fileSafeName` of each entry's Name. */
+  readonly names: readonly string[];
+}
+
+/**
+ * `entries` sorted by `<kind>/<file name>.`, stable: the order of their files' paths in each flavour, but for names
+ * where one name followed by `.` is a prefix of another (`a` and `a.b`), whose order can depend on the extension.
+ * `entryFiles` checks the order per flavour and sorts where it is not right, so the result never depends on this:
+ * sorting once here spares a sort of every flavour's paths (long shared prefixes: slow comparisons).
+ */
+export function inFileOrder(entries: readonly ConfigEntry[]): EntryFiles {
+  // By `<kind>/`, then by `<file name>.` within a kind: the same order, with shorter strings to compare.
+  const byKind = new Map<string, { e: ConfigEntry; name: string; key: string }[]>();
+  for (const e of entries) {
+    let list = byKind.get(e.Kind);
+    if (list === undefined) {
+      list = [];
+      byKind.set(e.Kind, list);
+    }
+    const name = fileSafeName(e.Name);
+    list.push({ e, name, key: `${name}.` });
+  }
+  const ordered: ConfigEntry[] = [];
+  const names: string[] = [];
+  const kinds = [...byKind.keys()].sort((a, b) => byKey(`${a}/`, `${b}/`));
+  for (const kind of kinds) {
+    const list = byKind.get(kind)!.sort((a, b) => byKey(a.key, b.key));
+    for (const { e, name } of list) {
+      ordered.push(e);
+      names.push(name);
+    }
+  }
+  return { entries: ordered, names };
+}
+
+function byKey(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** `consul/<flavour>/<kind>/` per kind, for one flavour. */
+function prefixes(flavour: string): (kind: string) => string {
+  const byKind = new Map<string, string>();
+  return (kind) => {
+    let p = byKind.get(kind);
+    if (p === undefined) {
+      p = flat(`consul/${flavour}/${kind}/`);
+      byKind.set(kind, p);
+    }
+    return p;
+  };
+}
+
+/**
+ * The artifacts of one flavour, sorted by path: `texts[i]` is the file of the i-th entry of `files` that `keep` (when
+ * given) says has a file in this flavour. The paths are what `entryFilePath` makes.
+ */
+export function entryFiles(
+  flavour: string,
+  ext: string,
+  files: EntryFiles,
+  texts: readonly string[],
+  keep?: (e: ConfigEntry) => boolean,
+): Artifact[] {
+  const out: Artifact[] = [];
+  const prefix = prefixes(flavour);
+  const suffix = `.${ext}`;
+  for (let i = 0, t = 0; i < files.entries.length; i++) {
+    const e = files.entries[i]!;
+    if (keep !== undefined && !keep(e)) continue;
+    out.push({ path: flat(prefix(e.Kind) + files.names[i]! + suffix), content: texts[t++]! });
+  }
+  // Almost always in order already (see `inFileOrder`): one pass to check.
+  for (let i = 1; i < out.length; i++) if (byPath(out[i - 1]!, out[i]!) > 0) return out.sort(byPath);
+  return out;
 }
 
 /** Sorts artifacts by path (emit order never depends on input order). */
