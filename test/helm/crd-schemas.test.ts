@@ -128,7 +128,8 @@ const QUALIFIED_NAME =
   /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 describe.skipIf(skipChart)('emitted CRDs against the chart’s CustomResourceDefinitions', async () => {
-  const crds = chartCrds();
+  // A skipped suite's body still runs (to collect its tests): without helm or the chart, render nothing.
+  const crds = skipChart ? [] : chartCrds();
   const all = await examples();
   const ajv = new Ajv({ strict: false, allErrors: true, logger: false });
   const validators = new Map<string, ValidateFunction>();
