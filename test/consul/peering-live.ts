@@ -8,18 +8,9 @@ import { buildEntryIndex } from '../../src/compiler/entry-index.ts';
 import { compileChain } from '../../src/compiler/passes/compile-chains.ts';
 import type { CompiledChain } from '../../src/compiler/types.ts';
 import { sortKeys } from '../../src/emit/artifact.ts';
+import { consulApi as api } from '../support/consul-api.ts';
 
-/** One request to a Consul (or gateway admin) HTTP API; the JSON answer, or throws with the status and body. */
-export async function api<T>(addr: string, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${addr}${path}`, {
-    method,
-    signal: AbortSignal.timeout(10_000),
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
+export { api };
 
 /** Polls `check` every 250 ms until it holds; throws `timed out: <what>` after `ms`. */
 export async function eventually(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {

@@ -15,7 +15,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -26,6 +26,8 @@ import { Gateway } from '../../src/gateway/server.ts';
 import { compilation, dc as dcDecl, gateway, instance, model, upstream } from '../emit/fixtures.ts';
 import { gatewayConfig, MemoryLog } from '../gateway/tls-fixture.ts';
 import {
+  consulApi as api,
+  echoApp,
   holdSharedCluster,
   publicListener,
   roundTrip,
@@ -45,26 +47,6 @@ const bin = available ? xdsSidecarBinary() : undefined;
 const ip = (n: number) => DC1_IP.replace(/\.55\.1$/, `.62.${n}`);
 const IP = { api1: ip(1), api2: ip(2), web: ip(3), gw1: ip(11), gw2: ip(12) };
 const UPSTREAM_PORT = 9191;
-
-async function api(addr: string, method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${addr}${path}`, {
-    method,
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
-async function echoApp(name: string): Promise<{ server: Server; port: number }> {
-  const server = createServer((s) => {
-    s.once('data', (d) => s.end(`${name}:${d.toString()}`));
-    s.on('error', () => {});
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { server, port: (server.address() as { port: number }).port };
-}
 
 describe.skipIf(!available || !bin)(
   'stand-in sidecar (Envoy cannot run here) driven by Consul xDS: across datacenters through two bundled gateways',

@@ -18,7 +18,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +27,8 @@ import { emitPeered } from '../../src/emit/peered.ts';
 import { loadEnvironment } from '../../src/input/load-environment.ts';
 import { repoRoot, runCli } from '../cli/run-cli.ts';
 import {
+  consulApi as api,
+  echoApp,
   forgedCertificate,
   publicListener,
   roundTrip,
@@ -55,26 +57,6 @@ const FIXTURE = 'test/fixtures/peered-dataplane-live';
 const available = consulAvailable();
 if (!available) console.warn(`\n${MISSING_MESSAGE}\n`);
 const bin = available ? xdsSidecarBinary() : undefined;
-
-async function api<T>(addr: string, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${addr}${path}`, {
-    method,
-    signal: AbortSignal.timeout(10_000),
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
-
-async function echoApp(name: string): Promise<{ server: Server; port: number }> {
-  const server = createServer((s) => {
-    s.once('data', (d) => s.end(`${name}:${d.toString()}`));
-    s.on('error', () => {});
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { server, port: (server.address() as { port: number }).port };
-}
 
 describe.skipIf(!available || !bin)(
   'stand-in sidecar (Envoy cannot run here) driven by Consul xDS: cluster peering through both bundled gateways',

@@ -14,7 +14,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
@@ -23,6 +23,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { emitServiceRegistrations } from '../../src/emit/service-registrations.ts';
 import { compilation, dc as dcDecl, instance, model, upstream } from '../emit/fixtures.ts';
 import {
+  consulApi as api,
+  echoApp,
   forgedCertificate,
   holdSharedCluster,
   publicListener,
@@ -47,27 +49,6 @@ const IP = {
 };
 const UPSTREAM_PORT = 9191;
 const SERVICES = ['xds-api', 'xds-web', 'xds-ops'] as const;
-
-async function api(addr: string, method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${addr}${path}`, {
-    method,
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
-/** An echo app on 127.0.0.1 (where Consul's sidecar sends local_app traffic): answers `<name>:<what it got>`. */
-async function echoApp(name: string): Promise<{ server: Server; port: number }> {
-  const server = createServer((s) => {
-    s.once('data', (d) => s.end(`${name}:${d.toString()}`));
-    s.on('error', () => {});
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { server, port: (server.address() as { port: number }).port };
-}
 
 type Action = 'allow' | 'deny';
 interface IxnSet {

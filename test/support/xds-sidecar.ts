@@ -278,17 +278,7 @@ export function tlsRoundTrip(
   });
 }
 
-/** A JSON call to Consul's HTTP API; throws with the answer on a non-2xx status. */
-export async function consulApi(addr: string, method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${addr}${path}`, {
-    method,
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
+export { consulApi } from './consul-api.ts';
 
 /** An echo app on 127.0.0.1 (where Consul's sidecar sends local_app traffic): answers `<name>:<what it got>`. */
 export async function echoApp(name: string): Promise<{ server: Server; port: number }> {
