@@ -11,6 +11,7 @@ import (
 	"net"
 
 	rbacv3 "github.com/envoyproxy/go-control-plane/envoy/config/rbac/v3"
+	matcher "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
 )
 
 type connInfo struct {
@@ -49,30 +50,32 @@ func policyMatches(p *rbacv3.Policy, c connInfo) (bool, error) {
 	if p.Condition != nil || p.CheckedCondition != nil {
 		return false, fmt.Errorf("policy conditions are not supported")
 	}
-	perm := false
-	for _, x := range p.Permissions {
-		ok, err := permissionMatches(x, c)
-		if err != nil {
-			return false, err
-		}
-		if ok {
-			perm = true
-			break
-		}
+	if perm, err := anyOf(p.Permissions, c, permissionMatches); err != nil || !perm {
+		return false, err
 	}
-	if !perm {
-		return false, nil
-	}
-	for _, x := range p.Principals {
-		ok, err := principalMatches(x, c)
-		if err != nil {
-			return false, err
-		}
-		if ok {
-			return true, nil
+	return anyOf(p.Principals, c, principalMatches)
+}
+
+// anyOf: whether some rule matches (false for none), stopping at the first match or error, as Envoy's or_rules.
+func anyOf[T any, C any](xs []T, c C, match func(T, C) (bool, error)) (bool, error) {
+	for _, x := range xs {
+		ok, err := match(x, c)
+		if err != nil || ok {
+			return ok && err == nil, err
 		}
 	}
 	return false, nil
+}
+
+// allOf: whether every rule matches (true for none), stopping at the first miss or error, as Envoy's and_rules.
+func allOf[T any, C any](xs []T, c C, match func(T, C) (bool, error)) (bool, error) {
+	for _, x := range xs {
+		ok, err := match(x, c)
+		if err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
 func permissionMatches(p *rbacv3.Permission, c connInfo) (bool, error) {
@@ -80,24 +83,9 @@ func permissionMatches(p *rbacv3.Permission, c connInfo) (bool, error) {
 	case *rbacv3.Permission_Any:
 		return r.Any, nil
 	case *rbacv3.Permission_AndRules:
-		for _, x := range r.AndRules.Rules {
-			ok, err := permissionMatches(x, c)
-			if err != nil || !ok {
-				return false, err
-			}
-		}
-		return true, nil
+		return allOf(r.AndRules.Rules, c, permissionMatches)
 	case *rbacv3.Permission_OrRules:
-		for _, x := range r.OrRules.Rules {
-			ok, err := permissionMatches(x, c)
-			if err != nil {
-				return false, err
-			}
-			if ok {
-				return true, nil
-			}
-		}
-		return false, nil
+		return anyOf(r.OrRules.Rules, c, permissionMatches)
 	case *rbacv3.Permission_NotRule:
 		ok, err := permissionMatches(r.NotRule, c)
 		return !ok, err
@@ -113,24 +101,9 @@ func principalMatches(p *rbacv3.Principal, c connInfo) (bool, error) {
 	case *rbacv3.Principal_Any:
 		return r.Any, nil
 	case *rbacv3.Principal_AndIds:
-		for _, x := range r.AndIds.Ids {
-			ok, err := principalMatches(x, c)
-			if err != nil || !ok {
-				return false, err
-			}
-		}
-		return true, nil
+		return allOf(r.AndIds.Ids, c, principalMatches)
 	case *rbacv3.Principal_OrIds:
-		for _, x := range r.OrIds.Ids {
-			ok, err := principalMatches(x, c)
-			if err != nil {
-				return false, err
-			}
-			if ok {
-				return true, nil
-			}
-		}
-		return false, nil
+		return anyOf(r.OrIds.Ids, c, principalMatches)
 	case *rbacv3.Principal_NotId:
 		ok, err := principalMatches(r.NotId, c)
 		return !ok, err
@@ -153,16 +126,7 @@ func principalMatches(p *rbacv3.Principal, c connInfo) (bool, error) {
 		if len(names) == 0 {
 			names = []string{c.peer.Subject.String()}
 		}
-		for _, n := range names {
-			ok, err := stringMatches(m, n)
-			if err != nil {
-				return false, err
-			}
-			if ok {
-				return true, nil
-			}
-		}
-		return false, nil
+		return anyOf(names, m, func(n string, m *matcher.StringMatcher) (bool, error) { return stringMatches(m, n) })
 	default:
 		return false, fmt.Errorf("unsupported principal %T", p.Identifier)
 	}
