@@ -35,13 +35,29 @@ export interface L7Names {
   readonly splitterKey: string;
 }
 
-/** A target's names with the parts (besides the service) they were built for. */
-interface NamedTarget {
-  readonly subset: string;
-  readonly namespace: string;
-  readonly partition: string;
-  readonly datacenter: string;
-  readonly names: TargetNames;
+/**
+ * A target's names with the parts they were built for. The SNI is built on first read: the entry write check
+ * (`chainError`) never reads it.
+ */
+class NamedTarget implements TargetNames {
+  readonly id: string;
+  readonly nodeKey: string;
+  private sniText: string | undefined;
+  constructor(
+    readonly service: string,
+    readonly subset: string,
+    readonly namespace: string,
+    readonly partition: string,
+    readonly datacenter: string,
+    private readonly trustDomain: string,
+  ) {
+    this.id = targetId(this);
+    this.nodeKey = flat(`resolver:${this.id}`);
+  }
+  get sni(): string {
+    if (this.sniText === undefined) this.sniText = flat(serviceSni(this, this.trustDomain));
+    return this.sniText;
+  }
 }
 
 export class ChainMemo {
@@ -118,12 +134,10 @@ export class ChainMemo {
     }
     for (const t of list) {
       if (t.subset === subset && t.datacenter === datacenter && t.namespace === namespace && t.partition === partition)
-        return t.names;
+        return t;
     }
-    const parts = { service, subset, namespace, partition, datacenter };
-    const id = targetId(parts);
-    const names = { id, nodeKey: flat(`resolver:${id}`), sni: flat(serviceSni(parts, this.trustDomain)) };
-    list.push({ subset, namespace, partition, datacenter, names });
+    const names = new NamedTarget(service, subset, namespace, partition, datacenter, this.trustDomain);
+    list.push(names);
     return names;
   }
 

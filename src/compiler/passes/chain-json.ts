@@ -4,7 +4,13 @@
  * `DiscoveryTarget`): `omitempty` fields left out, durations as Go strings except the resolver's `RequestTimeout`
  * (nanoseconds, as Consul prints it), map keys sorted.
  */
-import type { ResolverSubset, ServiceRoute, ServiceSplit } from '../../model/entries.ts';
+import type {
+  ResolverSubset,
+  ServiceRoute,
+  ServiceRouterEntry,
+  ServiceSplit,
+  ServiceSplitterEntry,
+} from '../../model/entries.ts';
 import { float32Json } from '../../model/split-weight.ts';
 import type { GatewayMode } from '../../model/types.ts';
 import { formatGoDuration } from '../duration.ts';
@@ -31,8 +37,13 @@ export interface WorkTarget {
   dialedDirectly?: boolean;
   connectTimeoutNs: number;
   external: boolean;
-  sni: string;
-  readonly name: string;
+  /** The service's `ExternalSNI` when it has one (then `external`). */
+  externalSni?: string;
+  /**
+   * The target's names (SNI and `Name`: Consul's service SNI, built on first read); undefined for a peered target
+   * (its SNI comes from the peer's trust domain, which only Consul knows: none).
+   */
+  readonly names: { readonly sni: string } | undefined;
   /** Kept by a resolver node (targets loaded on the way, e.g. before a redirect, are dropped). */
   retained: boolean;
 }
@@ -51,15 +62,24 @@ export interface WorkNode {
   readonly loadBalancer?: Readonly<Record<string, unknown>>;
 }
 
-/** A route of a router node while compiling. */
+/**
+ * A route of a router node while compiling. Its `definition` is filled in only when the chain's JSON is built
+ * (`compileChainBase`): no error depends on it, so `chainError` never builds one.
+ */
 export interface WorkRoute {
-  readonly definition: ServiceRoute;
+  definition: ServiceRoute | undefined;
   nextNode: string;
 }
 
-/** A split of a splitter node while compiling; `weight` is the float32 value (flattening computes with it). */
+/**
+ * A split of a splitter node while compiling; `weight` is the float32 value (flattening computes with it). The
+ * `definition` of a split as written is the `index`-th of its splitter entry's, looked up when first needed (to merge
+ * headers when nested splitters are flattened, or to build the JSON); a flattened split has its merged one.
+ */
 export interface WorkSplit {
-  readonly definition: ServiceSplit;
+  definition: ServiceSplit | undefined;
+  readonly splitter: ServiceSplitterEntry | undefined;
+  readonly index: number;
   readonly weight: number;
   nextNode: string;
 }
@@ -71,6 +91,8 @@ export interface WorkL7Node {
   readonly key: string;
   /** `<svc>.<ns>.<ap>`. */
   readonly name: string;
+  /** The router entry of a router node (its routes' definitions come from it). */
+  readonly router?: ServiceRouterEntry;
   readonly routes?: WorkRoute[];
   splits?: WorkSplit[];
   loadBalancer?: Readonly<Record<string, unknown>>;
@@ -165,7 +187,7 @@ function renderL7(n: WorkL7Node): ChainNode {
     const routes: ChainRoute[] = new Array(work.length);
     for (let i = 0; i < work.length; i++) {
       const r = work[i]!;
-      routes[i] = { Definition: r.definition, NextNode: r.nextNode };
+      routes[i] = { Definition: r.definition!, NextNode: r.nextNode };
     }
     return { Type: 'router', Name: n.name, Routes: routes };
   }
@@ -176,8 +198,8 @@ function renderL7(n: WorkL7Node): ChainNode {
     const s = work[i]!;
     splits[i] =
       s.weight === 0
-        ? { Definition: s.definition, NextNode: s.nextNode }
-        : { Definition: s.definition, Weight: float32Json(s.weight), NextNode: s.nextNode };
+        ? { Definition: s.definition!, NextNode: s.nextNode }
+        : { Definition: s.definition!, Weight: float32Json(s.weight), NextNode: s.nextNode };
   }
   return n.loadBalancer
     ? { Type: 'splitter', Name: n.name, Splits: splits, LoadBalancer: n.loadBalancer }
@@ -257,8 +279,8 @@ function renderTarget(t: WorkTarget): ChainTarget {
     t.dialedDirectly ? DIALED_DIRECTLY : EMPTY,
     t.connectTimeoutNs !== 0 ? formatGoDuration(t.connectTimeoutNs) : undefined,
     t.external,
-    t.sni,
-    t.name,
+    t.external ? t.externalSni : t.names?.sni,
+    t.names?.sni,
   );
 }
 

@@ -259,6 +259,7 @@ class ChainCompiler {
             connectTimeoutNanos: customConnectTimeoutNs,
           })
         : undefined;
+    this.fillDefinitions();
     const meta = this.entriesOf(this.req.serviceName, this.ns, this.partition).serviceDefaults?.Meta;
     const targetIds = targets.map((t) => t.id);
     const chain = chainJson({
@@ -301,13 +302,12 @@ class ChainCompiler {
     const routerAp = orDefault(router.Partition);
     const { name, routerKey } = this.memo.l7Names(router.Name, routerNs, routerAp);
     const routes: WorkRoute[] = [];
-    const routeNode: WorkL7Node = { type: 'router', key: routerKey, name, routes };
+    const routeNode: WorkL7Node = { type: 'router', key: routerKey, name, router, routes };
     this.usesAdvanced = true;
     this.recordServiceProtocol(router.Name, routerNs, routerAp);
-    const defs = this.memo.routeDefinitions(router);
     const entryRoutes = router.Routes ?? [];
     for (let i = 0; i < entryRoutes.length; i++) {
-      const route: WorkRoute = { definition: defs[i]!, nextNode: '' };
+      const route: WorkRoute = { definition: undefined, nextNode: '' };
       routes.push(route);
       const dest = entryRoutes[i]?.Destination;
       const service = dest?.Service || svc;
@@ -319,7 +319,7 @@ class ChainCompiler {
       route.nextNode = node.key;
     }
     const fallback = this.getSplitterOrResolverNode(this.newTarget(router.Name, '', routerNs, routerAp, '', ''));
-    routes.push({ definition: this.memo.defaultRouteDefinition(router), nextNode: fallback.key });
+    routes.push({ definition: undefined, nextNode: fallback.key });
     this.startNode = routeNode.key;
     this.recordNode(routeNode);
   }
@@ -370,7 +370,14 @@ class ChainCompiler {
           fixed ??= splits.slice(0, i);
           for (const inner of next.splits ?? []) {
             fixed.push({
-              definition: this.mergeSplit(inner.definition, split.definition, node.name, next.name),
+              definition: this.mergeSplit(
+                this.splitDefinition(inner),
+                this.splitDefinition(split),
+                node.name,
+                next.name,
+              ),
+              splitter: undefined,
+              index: 0,
               weight: nestedSplitWeight(split.weight, inner.weight),
               nextNode: inner.nextNode,
             });
@@ -381,6 +388,26 @@ class ChainCompiler {
           anyChanged = true;
         }
       }
+    }
+  }
+
+  /** The `Definition` of a split (see `WorkSplit`). */
+  private splitDefinition(s: WorkSplit): ServiceSplit {
+    if (s.definition === undefined) s.definition = this.memo.splitDefinitions(s.splitter!)[s.index]!;
+    return s.definition;
+  }
+
+  /** Every route's and split's `Definition`, for the JSON (once per entry in the memo, shared by every chain). */
+  private fillDefinitions(): void {
+    for (const n of this.nodes) {
+      if (!isL7Node(n)) continue;
+      if (n.router !== undefined && n.routes !== undefined) {
+        const defs = this.memo.routeDefinitions(n.router);
+        const last = n.routes.length - 1;
+        for (let i = 0; i < last; i++) n.routes[i]!.definition = defs[i]!;
+        n.routes[last]!.definition = this.memo.defaultRouteDefinition(n.router);
+      }
+      if (n.splits !== undefined) for (const s of n.splits) this.splitDefinition(s);
     }
   }
 
@@ -469,7 +496,7 @@ class ChainCompiler {
       const opts = { service, subset, namespace: orDefault(namespace), partition: 'default', datacenter: '', peer };
       const id = targetId(opts);
       // Peered targets get their SNI from the peer's trust domain, which only Consul knows.
-      return this.loadedTarget(id) ?? this.loadTarget(id, flat(`resolver:${id}`), opts, '');
+      return this.loadedTarget(id) ?? this.loadTarget(id, flat(`resolver:${id}`), opts, undefined);
     }
     const ns = namespace || this.ns;
     const ap = partition || this.partition;
@@ -478,11 +505,16 @@ class ChainCompiler {
     const prev = this.loadedTarget(names.id);
     if (prev) return prev;
     const opts = { service, subset, namespace: ns, partition: ap, datacenter: dc, peer: '' };
-    return this.loadTarget(names.id, names.nodeKey, opts, names.sni);
+    return this.loadTarget(names.id, names.nodeKey, opts, names);
   }
 
-  private loadTarget(id: string, nodeKey: string, opts: Required<TargetOpts>, sni: string): WorkTarget {
-    const t: WorkTarget = { id, nodeKey, opts, connectTimeoutNs: 0, external: false, sni, name: sni, retained: false };
+  private loadTarget(
+    id: string,
+    nodeKey: string,
+    opts: Required<TargetOpts>,
+    names: { readonly sni: string } | undefined,
+  ): WorkTarget {
+    const t: WorkTarget = { id, nodeKey, opts, connectTimeoutNs: 0, external: false, names, retained: false };
     this.loadedTargets.push(t);
     return t;
   }
@@ -529,13 +561,14 @@ class ChainCompiler {
     const splits: WorkSplit[] = [];
     const node: WorkL7Node = { type: 'splitter', key: splitterKey, name, splits };
     this.recordNode(node);
-    const defs = this.memo.splitDefinitions(splitter);
     const entrySplits = splitter.Splits ?? [];
     let hasLB = false;
     for (let i = 0; i < entrySplits.length; i++) {
       const split = entrySplits[i]!;
       const compiled: WorkSplit = {
-        definition: defs[i]!,
+        definition: undefined,
+        splitter,
+        index: i,
         weight: normalizeSplitWeight(Number(split.Weight ?? 0)),
         nextNode: '',
       };
@@ -651,7 +684,7 @@ class ChainCompiler {
     const { service, namespace, partition } = target.opts;
     const sd = this.entriesOf(service, namespace, partition).serviceDefaults;
     if (sd?.ExternalSNI) {
-      target.sni = sd.ExternalSNI;
+      target.externalSni = sd.ExternalSNI;
       target.external = true;
     }
     if (target.external) {
