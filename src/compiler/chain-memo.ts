@@ -5,6 +5,7 @@
  * callers, so both are asked for far more often than they differ. Plain lookups; nothing here changes a result.
  */
 import type {
+  ResolverSubset,
   ServiceResolverEntry,
   ServiceRoute,
   ServiceRouterEntry,
@@ -13,13 +14,24 @@ import type {
 } from '../model/entries.ts';
 import { flat } from '../model/flat-string.ts';
 import { validateEntry } from '../model/validate-entry.ts';
+import { subsetJson } from './passes/chain-json.ts';
 import { defaultRouteDefinition, routeDefinition, splitDefinition } from './passes/l7-definitions.ts';
 import { orDefault } from './service-map.ts';
 import { serviceSni, targetId } from './sni.ts';
+import type { ChainTarget } from './types.ts';
 import { validateResolver } from './validate-resolver.ts';
 
-/** The strings a (non-peered) target is known by: `ID`, the resolver node's key `resolver:<ID>`, and `SNI`. */
+/**
+ * The strings a (non-peered) target is known by: `ID`, the resolver node's key `resolver:<ID>`, and `SNI`; with the
+ * parts they are built from (filled in; `peer` is always '').
+ */
 export interface TargetNames {
+  readonly service: string;
+  readonly subset: string;
+  readonly namespace: string;
+  readonly partition: string;
+  readonly datacenter: string;
+  readonly peer: '';
   readonly id: string;
   readonly nodeKey: string;
   readonly sni: string;
@@ -40,6 +52,8 @@ export interface L7Names {
  * (`chainError`) never reads it.
  */
 class NamedTarget implements TargetNames {
+  /** A named target is never peered (so it serves as the target's options, `Required<TargetOpts>`). */
+  readonly peer = '' as const;
   readonly id: string;
   readonly nodeKey: string;
   private sniText: string | undefined;
@@ -76,6 +90,8 @@ export class ChainMemo {
   private readonly routes = new Map<ServiceRouterEntry, readonly ServiceRoute[]>();
   private readonly defaultRoutes = new Map<ServiceRouterEntry, ServiceRoute>();
   private readonly splits = new Map<ServiceSplitterEntry, readonly ServiceSplit[]>();
+  private readonly subsets = new Map<ResolverSubset, ChainTarget['Subset']>();
+  private readonly metas = new Map<Readonly<Record<string, string>>, Readonly<Record<string, string>>>();
 
   constructor(readonly trustDomain: string) {}
 
@@ -123,6 +139,26 @@ export class ChainMemo {
       this.splits.set(entry, defs);
     }
     return defs;
+  }
+
+  /** A target's `Subset` JSON, one (frozen) object per resolver subset shared by every target of it. */
+  subsetJson(subset: ResolverSubset): ChainTarget['Subset'] {
+    let json = this.subsets.get(subset);
+    if (json === undefined) {
+      json = subsetJson(subset);
+      this.subsets.set(subset, json);
+    }
+    return json;
+  }
+
+  /** A chain's `ServiceMeta`: a (frozen) copy of a service-defaults `Meta`, one per entry, shared by its chains. */
+  serviceMeta(meta: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+    let copy = this.metas.get(meta);
+    if (copy === undefined) {
+      copy = Object.freeze({ ...meta });
+      this.metas.set(meta, copy);
+    }
+    return copy;
   }
 
   /** The names of a local target (namespace, partition and datacenter already filled in). */

@@ -34,6 +34,8 @@ export interface WorkTarget {
   readonly opts: Required<TargetOpts>;
   mode?: GatewayMode;
   subset?: ResolverSubset;
+  /** The target's `Subset` JSON (filled in for the JSON only, shared per resolver subset: `ChainMemo.subsetJson`). */
+  subsetJson?: ChainTarget['Subset'];
   dialedDirectly?: boolean;
   connectTimeoutNs: number;
   external: boolean;
@@ -199,7 +201,13 @@ function renderL7(n: WorkL7Node): ChainNode {
     splits[i] =
       s.weight === 0
         ? { Definition: s.definition!, NextNode: s.nextNode }
-        : { Definition: s.definition!, Weight: float32Json(s.weight), NextNode: s.nextNode };
+        : {
+            Definition: s.definition!,
+            // A split as written has its weight in its definition already (the same float32 text); only a
+            // flattened split's is computed here.
+            Weight: s.splitter !== undefined ? s.definition!.Weight : float32Json(s.weight),
+            NextNode: s.nextNode,
+          };
   }
   return n.loadBalancer
     ? { Type: 'splitter', Name: n.name, Splits: splits, LoadBalancer: n.loadBalancer }
@@ -256,16 +264,19 @@ function meshGateway(mode: GatewayMode | undefined): { readonly Mode?: GatewayMo
   }
 }
 
+/** A target's `Subset` (`{}` when it has neither a filter nor only-passing). */
+export function subsetJson(subset: ResolverSubset): ChainTarget['Subset'] {
+  if (!subset.Filter && !subset.OnlyPassing) return EMPTY;
+  const out: { Filter?: string; OnlyPassing?: boolean } = {};
+  if (subset.Filter) out.Filter = subset.Filter;
+  if (subset.OnlyPassing) out.OnlyPassing = true;
+  return Object.freeze(out);
+}
+
 /** One target, fields in Consul's order (every field `omitempty`). */
 function renderTarget(t: WorkTarget): ChainTarget {
   const o = t.opts;
-  let Subset: ChainTarget['Subset'] = EMPTY;
-  if (t.subset?.Filter || t.subset?.OnlyPassing) {
-    const subset: { Filter?: string; OnlyPassing?: boolean } = {};
-    if (t.subset.Filter) subset.Filter = t.subset.Filter;
-    if (t.subset.OnlyPassing) subset.OnlyPassing = true;
-    Subset = subset;
-  }
+  const Subset = t.subsetJson ?? (t.subset !== undefined ? subsetJson(t.subset) : EMPTY);
   return targetJson(
     t.id,
     o.service,

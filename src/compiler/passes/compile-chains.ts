@@ -260,6 +260,7 @@ class ChainCompiler {
           })
         : undefined;
     this.fillDefinitions();
+    for (const t of targets) if (t.subset !== undefined) t.subsetJson = this.memo.subsetJson(t.subset);
     const meta = this.entriesOf(this.req.serviceName, this.ns, this.partition).serviceDefaults?.Meta;
     const targetIds = targets.map((t) => t.id);
     const chain = chainJson({
@@ -270,7 +271,7 @@ class ChainCompiler {
       CustomizationHash: hash,
       Default: this.determineIfDefaultChain(),
       Protocol: this.protocol,
-      ServiceMeta: meta && hasKeys(meta) ? { ...meta } : undefined,
+      ServiceMeta: meta && hasKeys(meta) ? this.memo.serviceMeta(meta) : undefined,
       StartNode: this.startNode,
       Nodes: renderNodes(sortNodes(this.nodes)),
       Targets: renderTargets(targets),
@@ -504,8 +505,8 @@ class ChainCompiler {
     const names = this.memo.targetNames(service, subset, ns, ap, dc);
     const prev = this.loadedTarget(names.id);
     if (prev) return prev;
-    const opts = { service, subset, namespace: ns, partition: ap, datacenter: dc, peer: '' };
-    return this.loadTarget(names.id, names.nodeKey, opts, names);
+    // The memo's names object holds exactly these parts (and `peer: ''`): it serves as the options.
+    return this.loadTarget(names.id, names.nodeKey, names, names);
   }
 
   private loadTarget(
