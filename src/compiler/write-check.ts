@@ -31,42 +31,58 @@ function sid(name: string, namespace?: string, partition?: string): string {
 /** A service named by a graph entry: name, namespace and partition as written (empty parts mean `default`). */
 type ServiceRef = readonly [name: string, namespace: string | undefined, partition: string | undefined];
 
+/** Appends a service to `out` unless it is `own` or listed already (compared as `sid` compares them; a short list). */
+function addRef(
+  out: ServiceRef[],
+  own: ServiceRef,
+  name: string,
+  namespace: string | undefined,
+  partition: string | undefined,
+): void {
+  if (sameService(own, name, namespace, partition)) return;
+  for (const s of out) if (sameService(s, name, namespace, partition)) return;
+  out.push([name, namespace, partition]);
+}
+
 /**
- * Calls `visit` with every service a router, splitter or resolver names (`ListRelatedServices`, including itself for
- * routers, as Consul's does), in first-seen order, each once (compared as `sid` compares them); no key string built.
+ * Every service a router, splitter or resolver names (`ListRelatedServices`, including itself for routers, as Consul's
+ * does), in first-seen order, each once; no key string built.
  */
-function forEachRelated(e: ConfigEntry, visit: (name: string, namespace?: string, partition?: string) => void): void {
+function relatedRefs(e: ConfigEntry): ServiceRef[] {
   const own: ServiceRef = [e.Name, e.Namespace, e.Partition];
-  const seen: ServiceRef[] = [];
-  const add = (name: string, namespace: string | undefined, partition: string | undefined): void => {
-    if (sameService(own, name, namespace, partition)) return;
-    for (const s of seen) if (sameService(s, name, namespace, partition)) return;
-    seen.push([name, namespace, partition]);
-    visit(name, namespace, partition);
-  };
+  const out: ServiceRef[] = [];
   if (e.Kind === 'service-router') {
-    seen.push(own);
-    visit(e.Name, e.Namespace, e.Partition);
+    out.push(own);
     for (const r of e.Routes ?? []) {
       const d = r.Destination;
-      if (d) add(d.Service || e.Name, d.Namespace || e.Namespace, d.Partition || e.Partition);
+      if (d) addRef(out, own, d.Service || e.Name, d.Namespace || e.Namespace, d.Partition || e.Partition);
     }
   } else if (e.Kind === 'service-splitter') {
-    for (const s of e.Splits ?? []) add(s.Service || e.Name, s.Namespace || e.Namespace, s.Partition || e.Partition);
+    for (const s of e.Splits ?? [])
+      addRef(out, own, s.Service || e.Name, s.Namespace || e.Namespace, s.Partition || e.Partition);
   } else if (e.Kind === 'service-resolver') {
     const r = e.Redirect;
-    if (r) add(r.Service || e.Name, r.Namespace || e.Namespace, r.Partition || e.Partition);
+    if (r) addRef(out, own, r.Service || e.Name, r.Namespace || e.Namespace, r.Partition || e.Partition);
     const failover = e.Failover;
-    if (failover === undefined) return;
+    if (failover === undefined) return out;
     for (const key in failover) {
       if (!Object.hasOwn(failover, key)) continue;
       const f = failover[key]!;
-      if (!f.Targets || f.Targets.length === 0) add(f.Service || e.Name, f.Namespace || e.Namespace, e.Partition);
+      if (!f.Targets || f.Targets.length === 0)
+        addRef(out, own, f.Service || e.Name, f.Namespace || e.Namespace, e.Partition);
       else
         for (const t of f.Targets)
-          if (!t.Peer) add(t.Service || e.Name, t.Namespace || f.Namespace || e.Namespace, t.Partition || e.Partition);
+          if (!t.Peer)
+            addRef(
+              out,
+              own,
+              t.Service || e.Name,
+              t.Namespace || f.Namespace || e.Namespace,
+              t.Partition || e.Partition,
+            );
     }
   }
+  return out;
 }
 
 function sameService(s: ServiceRef, name: string, namespace?: string, partition?: string): boolean {
@@ -75,9 +91,7 @@ function sameService(s: ServiceRef, name: string, namespace?: string, partition?
 
 /** `ListRelatedServices` of a router, splitter or resolver (including itself for routers, as Consul's does), as `<ap>/<ns>/<name>`. */
 export function relatedServices(e: ConfigEntry): string[] {
-  const out: string[] = [];
-  forEachRelated(e, (name, namespace, partition) => out.push(sid(name, namespace, partition)));
-  return out;
+  return relatedRefs(e).map((r) => sid(r[0], r[1], r[2]));
 }
 
 /**
@@ -292,18 +306,18 @@ export class WriteSimulator {
     if (kind === 'serviceDefaults') return;
     if (prev !== undefined) {
       this.graphEntries.delete(prev);
-      forEachRelated(prev, (name, namespace, partition) => {
+      for (const [name, namespace, partition] of relatedRefs(prev)) {
         const linked = this.services.get(name, namespace, partition)?.linkedFrom;
         const i = linked?.indexOf(prev) ?? -1;
         if (i >= 0) linked?.splice(i, 1);
-      });
+      }
     }
     this.graphEntries.add(e);
     slot.hasGraphEntry = true;
-    forEachRelated(e, (name, namespace, partition) => {
+    for (const [name, namespace, partition] of relatedRefs(e)) {
       const linked = this.slot(name, namespace, partition).linkedFrom;
       if (!linked.includes(e)) linked.push(e);
-    });
+    }
   }
 }
 

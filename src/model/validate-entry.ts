@@ -146,8 +146,7 @@ function validateResolver(e: ServiceResolverEntry): string[] {
       ];
     }
   }
-  const isSubset = (s: string): boolean => Object.hasOwn(subsets, s);
-  if (e.DefaultSubset && !isSubset(e.DefaultSubset))
+  if (e.DefaultSubset && !Object.hasOwn(subsets, e.DefaultSubset))
     return [`DefaultSubset ${q(e.DefaultSubset)} is not a valid subset`];
 
   const errs: string[] = [];
@@ -172,7 +171,7 @@ function validateResolver(e: ServiceResolverEntry): string[] {
         if (r.Peer) return 'Redirect.Peer defined without Redirect.Service';
         return undefined;
       }
-      if (r.ServiceSubset && r.Service === e.Name && !isSubset(r.ServiceSubset)) {
+      if (r.ServiceSubset && r.Service === e.Name && !Object.hasOwn(subsets, r.ServiceSubset)) {
         return `Redirect.ServiceSubset ${q(r.ServiceSubset)} is not a valid subset of ${q(e.Name)}`;
       }
       return undefined;
@@ -185,13 +184,13 @@ function validateResolver(e: ServiceResolverEntry): string[] {
     const prefix = `Bad Failover[${q(subset)}]: `;
     const err = ((): string | undefined => {
       if (f.Namespace) return `${prefix}Setting Namespace requires Consul Enterprise`;
-      if (subset !== WILDCARD && !isSubset(subset)) return `${prefix}not a valid subset subset`;
+      if (subset !== WILDCARD && !Object.hasOwn(subsets, subset)) return `${prefix}not a valid subset subset`;
       const targets = f.Targets ?? [];
       const dcs = f.Datacenters ?? [];
       if (!f.Service && !f.ServiceSubset && !f.Namespace && dcs.length === 0 && targets.length === 0) {
         return `${prefix}one of Service, ServiceSubset, Namespace, Targets, SamenessGroup, or Datacenters is required`;
       }
-      if (f.ServiceSubset && (!f.Service || f.Service === e.Name) && !isSubset(f.ServiceSubset)) {
+      if (f.ServiceSubset && (!f.Service || f.Service === e.Name) && !Object.hasOwn(subsets, f.ServiceSubset)) {
         return `${prefix}ServiceSubset ${q(f.ServiceSubset)} is not a valid subset of ${q(f.Service ?? '')}`;
       }
       if (dcs.length > 0 && targets.length > 0)
@@ -209,7 +208,7 @@ function validateResolver(e: ServiceResolverEntry): string[] {
         if (t.Peer && t.Partition) return `${tp}Partition cannot be set with Peer`;
         if (t.Peer && t.Datacenter) return `${tp}Peer cannot be set with Datacenter`;
         if (t.Partition && t.Datacenter) return `${tp}Partition cannot be set with Datacenter`;
-        if (t.ServiceSubset && (!t.Service || t.Service === e.Name) && !isSubset(t.ServiceSubset)) {
+        if (t.ServiceSubset && (!t.Service || t.Service === e.Name) && !Object.hasOwn(subsets, t.ServiceSubset)) {
           return `${tp}ServiceSubset ${q(t.ServiceSubset)} is not a valid subset of ${q(e.Name)}`;
         }
       }
