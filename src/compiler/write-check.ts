@@ -155,7 +155,8 @@ export class WriteSimulator {
   private readonly proxyDefaultsByPartition = new Map<string, Indexed<ConfigEntry>>();
   /** The routers, splitters and resolvers stored. */
   private readonly graphEntries = new Set<ConfigEntry>();
-  private readonly memo = new ChainMemo(CHECK_TRUST_DOMAIN);
+  /** Its index changes with every write (the proposed entry, the store): lookups are not kept. */
+  private readonly memo = new ChainMemo(CHECK_TRUST_DOMAIN, { entriesChange: true });
   /** The entry being proposed: lookups see it in place of the stored one. */
   private proposedIndexed: Indexed<ConfigEntry> | undefined;
 

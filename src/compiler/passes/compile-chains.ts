@@ -303,7 +303,15 @@ class ChainCompiler {
     const routerAp = orDefault(router.Partition);
     const { name, routerKey } = this.memo.l7Names(router.Name, routerNs, routerAp);
     const routes: WorkRoute[] = [];
-    const routeNode: WorkL7Node = { type: 'router', key: routerKey, name, router, routes };
+    const routeNode: WorkL7Node = {
+      type: 'router',
+      key: routerKey,
+      name,
+      router,
+      routes,
+      splits: undefined,
+      loadBalancer: undefined,
+    };
     this.usesAdvanced = true;
     this.recordServiceProtocol(router.Name, routerNs, routerAp);
     const entryRoutes = router.Routes ?? [];
@@ -515,7 +523,21 @@ class ChainCompiler {
     opts: Required<TargetOpts>,
     names: { readonly sni: string } | undefined,
   ): WorkTarget {
-    const t: WorkTarget = { id, nodeKey, opts, connectTimeoutNs: 0, external: false, names, retained: false };
+    // Every field from the start (one shape: no transitions as getResolverNode fills them in).
+    const t: WorkTarget = {
+      id,
+      nodeKey,
+      opts,
+      mode: undefined,
+      subset: undefined,
+      subsetJson: undefined,
+      dialedDirectly: undefined,
+      connectTimeoutNs: 0,
+      external: false,
+      externalSni: undefined,
+      names,
+      retained: false,
+    };
     this.loadedTargets.push(t);
     return t;
   }
@@ -560,7 +582,15 @@ class ChainCompiler {
     const problem = this.memo.l7Problem(splitter);
     if (problem) throw new GraphError(problem);
     const splits: WorkSplit[] = [];
-    const node: WorkL7Node = { type: 'splitter', key: splitterKey, name, splits };
+    const node: WorkL7Node = {
+      type: 'splitter',
+      key: splitterKey,
+      name,
+      router: undefined,
+      routes: undefined,
+      splits,
+      loadBalancer: undefined,
+    };
     this.recordNode(node);
     const entrySplits = splitter.Splits ?? [];
     let hasLB = false;
@@ -646,18 +676,17 @@ class ChainCompiler {
     const name = target.id;
     const isDefault = isDefaultResolver(resolver);
     const requestTimeoutNs = durationNs(resolver.RequestTimeout);
-    const node: WorkNode =
-      lb !== undefined
-        ? {
-            key,
-            name,
-            targetId: name,
-            isDefault,
-            connectTimeoutNs,
-            requestTimeoutNs,
-            loadBalancer: loadBalancerJson(lb),
-          }
-        : { key, name, targetId: name, isDefault, connectTimeoutNs, requestTimeoutNs };
+    const node: WorkNode = {
+      type: 'resolver',
+      key,
+      name,
+      targetId: name,
+      isDefault,
+      connectTimeoutNs,
+      requestTimeoutNs,
+      failover: undefined,
+      loadBalancer: lb !== undefined ? loadBalancerJson(lb) : undefined,
+    };
     const subsetDef = subset === '' ? undefined : resolver.Subsets?.[subset];
     if (subsetDef) target.subset = subsetDef;
     this.applyServiceDefaults(target, resolver);
@@ -764,6 +793,13 @@ class ChainCompiler {
       const s = services[i]!;
       if (s.service === service && s.namespace === namespace && s.partition === partition) return s;
     }
+    // Shared by the chains of one compile when the memo may keep them (an index that does not change).
+    const shared = this.memo.entriesCache<ServiceEntries>(this.entries);
+    const cached = shared?.get(service, namespace, partition);
+    if (cached !== undefined) {
+      services.push(cached);
+      return cached;
+    }
     const index = this.entries;
     const sd = index.serviceDefaults(service, namespace, partition);
     const s: ServiceEntries = {
@@ -777,6 +813,7 @@ class ChainCompiler {
       router: index.router(service, namespace, partition)?.entry,
     };
     services.push(s);
+    shared?.set(service, namespace, partition, s);
     return s;
   }
 
