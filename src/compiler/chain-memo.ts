@@ -58,6 +58,9 @@ class NamedTarget implements TargetNames {
   readonly id: string;
   readonly nodeKey: string;
   private sniText: string | undefined;
+  /** The last resolver subset this target's `Subset` JSON was made for, and that JSON (see `ChainMemo.subsetJson`). */
+  subsetDef: ResolverSubset | undefined = undefined;
+  subsetJson: ChainTarget['Subset'] | undefined = undefined;
   constructor(
     readonly service: string,
     readonly subset: string,
@@ -171,11 +174,18 @@ export class ChainMemo {
   }
 
   /** A target's `Subset` JSON, one (frozen) object per resolver subset shared by every target of it. */
-  subsetJson(subset: ResolverSubset): ChainTarget['Subset'] {
+  subsetJson(subset: ResolverSubset, names?: unknown): ChainTarget['Subset'] {
+    // A target's subset is nearly always the one it had in the chain before: kept on its names, no map lookup.
+    const named = names instanceof NamedTarget ? names : undefined;
+    if (named !== undefined && named.subsetDef === subset) return named.subsetJson!;
     let json = this.subsets.get(subset);
     if (json === undefined) {
       json = subsetJson(subset);
       this.subsets.set(subset, json);
+    }
+    if (named !== undefined) {
+      named.subsetDef = subset;
+      named.subsetJson = json;
     }
     return json;
   }

@@ -179,6 +179,8 @@ interface ServiceEntries {
   readonly resolver: ServiceResolverEntry | undefined;
   readonly splitter: ServiceSplitterEntry | undefined;
   readonly router: ServiceRouterEntry | undefined;
+  /** The chain's `ServiceMeta` from `serviceDefaults` (null: none), built on first use (shared with the entries). */
+  meta: Readonly<Record<string, string>> | null | undefined;
 }
 
 /** Single-use compile state, like Consul's `compiler` struct; kept private to this module. */
@@ -260,8 +262,12 @@ class ChainCompiler {
           })
         : undefined;
     this.fillDefinitions();
-    for (const t of targets) if (t.subset !== undefined) t.subsetJson = this.memo.subsetJson(t.subset);
-    const meta = this.entriesOf(this.req.serviceName, this.ns, this.partition).serviceDefaults?.Meta;
+    for (const t of targets) if (t.subset !== undefined) t.subsetJson = this.memo.subsetJson(t.subset, t.names);
+    const own = this.entriesOf(this.req.serviceName, this.ns, this.partition);
+    if (own.meta === undefined) {
+      const meta = own.serviceDefaults?.Meta;
+      own.meta = meta && hasKeys(meta) ? this.memo.serviceMeta(meta) : null;
+    }
     const targetIds = targets.map((t) => t.id);
     const chain = chainJson({
       ServiceName: this.req.serviceName,
@@ -271,7 +277,7 @@ class ChainCompiler {
       CustomizationHash: hash,
       Default: this.determineIfDefaultChain(),
       Protocol: this.protocol,
-      ServiceMeta: meta && hasKeys(meta) ? this.memo.serviceMeta(meta) : undefined,
+      ServiceMeta: own.meta ?? undefined,
       StartNode: this.startNode,
       Nodes: renderNodes(sortNodes(this.nodes)),
       Targets: renderTargets(targets),
@@ -811,6 +817,7 @@ class ChainCompiler {
       resolver: index.resolver(service, namespace, partition)?.entry,
       splitter: index.splitter(service, namespace, partition)?.entry,
       router: index.router(service, namespace, partition)?.entry,
+      meta: undefined,
     };
     services.push(s);
     shared?.set(service, namespace, partition, s);
