@@ -159,8 +159,7 @@ export class WriteSimulator {
   private readonly proxyDefaultsByPartition = new Map<string, Indexed<ConfigEntry>>();
   /** The routers, splitters and resolvers stored. */
   private readonly graphEntries = new Set<ConfigEntry>();
-  /** Its index changes with every write (the proposed entry, the store): lookups are not kept. */
-  private readonly memo = new ChainMemo(CHECK_TRUST_DOMAIN, { entriesChange: true });
+  private readonly memo = new ChainMemo(CHECK_TRUST_DOMAIN);
   /** The entry being proposed: lookups see it in place of the stored one. */
   private proposedIndexed: Indexed<ConfigEntry> | undefined;
 
