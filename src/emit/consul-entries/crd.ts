@@ -15,10 +15,10 @@ import { ENTRY_SCHEMAS, type FieldType } from '../../input/entries/schema.ts';
 import type { ConfigEntry } from '../../model/entries.ts';
 import { ENVIRONMENT_KEY, MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../../model/types.ts';
 import { type Artifact, sortKeys } from '../artifact.ts';
-import { blockYaml, writeBlockYaml } from '../block-yaml.ts';
+import { blockYaml } from '../block-yaml.ts';
 import { TextChunks } from '../text-chunks.ts';
 import { ANNOTATION_NAME, CRD_KINDS, camelField, kubeName, NO_CRD_FIELD } from './crd-mapping.ts';
-import { writeEntryCrd } from './crd-yaml.ts';
+import { entryCrdText } from './crd-yaml.ts';
 import { type EntryFiles, entryFiles, inFileOrder } from './paths.ts';
 
 export { CRD_KINDS, camelField, kubeName, NO_CRD_FIELD } from './crd-mapping.ts';
@@ -104,13 +104,6 @@ export function crdYaml(resource: Record<string, unknown>): string {
   );
 }
 
-/** `crdYaml(resource)` as pieces of `out` (the text is not ended). */
-function writeCrdYaml(out: TextChunks, resource: Record<string, unknown>): void {
-  if (!writeBlockYaml(out, resource)) {
-    out.push(yaml.dump(sortKeys(resource), { sortKeys: true, noRefs: true, lineWidth: -1, quotingType: '"' }));
-  }
-}
-
 /** One artifact per entry, sorted by path. */
 export function emitCrds(entries: readonly ConfigEntry[]): Artifact[] {
   return crdFiles(inFileOrder(entries));
@@ -126,8 +119,7 @@ export function crdFiles(files: EntryFiles): Artifact[] {
   for (const e of files.entries) {
     if (!hasCrd(e)) continue;
     // The direct writer prints the same bytes as the reference path, which prints what it does not take.
-    if (!writeEntryCrd(out, e)) writeCrdYaml(out, entryToCrd(e));
-    out.end();
+    out.add(entryCrdText(e) ?? crdYaml(entryToCrd(e)));
   }
   return entryFiles('crd', 'yaml', files, out.finish(), hasCrd);
 }
