@@ -140,9 +140,25 @@ export function headsAt(h: PairHeads, level: number): { readonly inline: string[
   return { inline, block };
 }
 
-/** Whether a written value starts on a new line (a block value starts with its indent; an inline one never does). */
+/**
+ * Whether a written value starts on a new line (a block value starts with its indent; an inline one never does),
+ * without reading it: reading a rope's first character would flatten it (a copy of the whole value at every level).
+ * Only three writers make text that starts on a new line (a mapping, a struct or a sequence written in block context,
+ * not empty), and each returns it through `block`, which remembers it: a value is block text exactly when it is (has
+ * the same characters as) the block text made last. Nested values are made before the text around them, so the value
+ * just returned is the last block text made if it is one; an inline text never equals a block text (their first
+ * characters differ).
+ */
 export function isBlock(text: string): boolean {
-  return text.charCodeAt(0) === 0x0a;
+  return text === lastBlock;
+}
+
+let lastBlock = '';
+
+/** Returns `text`, block text (see `isBlock`). */
+export function block(text: string): string {
+  lastBlock = text;
+  return text;
 }
 
 /** A mapping's plan: its keys sorted by code units (`__proto__` left out) and their pair heads. */
@@ -200,7 +216,7 @@ export function blockMapping(o: Record<string, unknown>, level: number, compact:
         : heads.inline[i]!;
     s += head + t;
   }
-  return s === '' ? '{}' : s;
+  return s === '' ? '{}' : compact ? s : block(s);
 }
 
 /** `writeBlockSequence` of a non-empty array, each item written by `item`: an undefined item is written as `null`. */
@@ -219,7 +235,7 @@ export function blockSequence(
     const dash = isBlock(t) ? '-' : '- ';
     s += compact && i === 0 ? dash + t : pad + dash + t;
   }
-  return s;
+  return compact || s === '' ? s : block(s);
 }
 
 /** `writeNode` in block context; `undefined` when the value is outside the supported subset. */

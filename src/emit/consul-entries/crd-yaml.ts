@@ -14,6 +14,7 @@ import { ENTRY_SCHEMAS, type FieldType, type StructType } from '../../input/entr
 import type { ConfigEntry } from '../../model/entries.ts';
 import { ENVIRONMENT_KEY, MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../../model/types.ts';
 import {
+  block,
   blockMapping,
   blockSequence,
   headsAt,
@@ -128,7 +129,7 @@ function struct(o: Record<string, unknown>, t: StructType, place: Place, level: 
         : heads.inline[i]!;
     s += head + text;
   }
-  return s === '' ? '{}' : s;
+  return s === '' ? '{}' : compact ? s : block(s);
 }
 
 /** A map's entries, keys as written (`toSpec` of a map, then `mapping`), each value by the map's value type. */
