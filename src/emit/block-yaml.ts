@@ -194,7 +194,7 @@ const nodeValue: ValueWriter = (v, level) => node(v, level, false);
  * their schema type.
  */
 export function blockMapping(o: Record<string, unknown>, level: number, compact: boolean, value: ValueWriter): Text {
-  const plan = mappingPlans.of(Object.keys(o));
+  const plan = mappingPlans.ofObject(o);
   const keys = plan.keys;
   const heads = headsAt(plan, level);
   let s = '';

@@ -104,7 +104,7 @@ function arrayText(a: readonly unknown[], depth: number): string | undefined {
 }
 
 function objectText(o: Record<string, unknown>, depth: number): string | undefined {
-  const plan = plans.of(Object.keys(o));
+  const plan = plans.ofObject(o);
   const keys = plan.keys;
   if (plan.first[depth + 1] === undefined) heads(plan, depth + 1);
   const first = plan.first[depth + 1]!;

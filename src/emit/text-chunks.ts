@@ -116,7 +116,9 @@ export class TextChunks {
     // Reading a character flattens the rope in place: one copy, and the slices below share it.
     chunk.charCodeAt(0);
     let from = 0;
-    for (const to of this.ends) {
+    const ends = this.ends;
+    for (let i = 0; i < ends.length; i++) {
+      const to = ends[i]!;
       this.texts.push(chunk.slice(from, to));
       from = to;
     }

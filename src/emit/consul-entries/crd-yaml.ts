@@ -94,7 +94,7 @@ function planOf(o: object, t: StructType, place: Place): Plan {
     order = new KeyOrder((keys) => plan(keys, place));
     byPlace.set(place, order);
   }
-  return order.of(Object.keys(o));
+  return order.ofObject(o);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -175,7 +175,9 @@ function metadata(name: string, meta: Record<string, unknown> | undefined): Text
   let s = METADATA;
   if (meta !== undefined) {
     let first = true;
-    for (const k of metaKeys.of(Object.keys(meta))) {
+    const keys = metaKeys.ofObject(meta);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
       if (k === MANAGED_BY_KEY) continue;
       const key = annotationKey(k);
       if (key === null) continue;

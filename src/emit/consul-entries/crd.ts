@@ -16,6 +16,7 @@ import type { ConfigEntry } from '../../model/entries.ts';
 import { ENVIRONMENT_KEY, MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../../model/types.ts';
 import { type Artifact, sortKeys } from '../artifact.ts';
 import { blockYaml } from '../block-yaml.ts';
+import { withOwnKeysByForIn } from '../key-order.ts';
 import { TextChunks } from '../text-chunks.ts';
 import { ANNOTATION_NAME, CRD_KINDS, camelField, kubeName, NO_CRD_FIELD } from './crd-mapping.ts';
 import { entryCrdText } from './crd-yaml.ts';
@@ -115,11 +116,16 @@ function hasCrd(e: ConfigEntry): boolean {
 
 /** The CRD artifacts of entries in file order (entries of kinds without a CRD have none). */
 export function crdFiles(files: EntryFiles): Artifact[] {
-  const out = new TextChunks();
-  for (const e of files.entries) {
-    if (!hasCrd(e)) continue;
-    // The direct writer prints the same bytes as the reference path, which prints what it does not take.
-    out.add(entryCrdText(e) ?? crdYaml(entryToCrd(e)));
-  }
-  return entryFiles('crd', 'yaml', files, out.finish(), hasCrd);
+  const texts = withOwnKeysByForIn(() => {
+    const out = new TextChunks();
+    const entries = files.entries;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      if (!hasCrd(e)) continue;
+      // The direct writer prints the same bytes as the reference path, which prints what it does not take.
+      out.add(entryCrdText(e) ?? crdYaml(entryToCrd(e)));
+    }
+    return out.finish();
+  });
+  return entryFiles('crd', 'yaml', files, texts, hasCrd);
 }

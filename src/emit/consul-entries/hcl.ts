@@ -10,7 +10,7 @@ import { ENTRY_SCHEMAS, type FieldType } from '../../input/entries/schema.ts';
 import { apiBody, type ConfigEntry } from '../../model/entries.ts';
 import { flat } from '../../model/flat-string.ts';
 import type { Artifact } from '../artifact.ts';
-import { byCodeUnits, KeyOrder } from '../key-order.ts';
+import { byCodeUnits, KeyOrder, withOwnKeysByForIn } from '../key-order.ts';
 import { TextChunks } from '../text-chunks.ts';
 import { type EntryFiles, entryFiles, inFileOrder } from './paths.ts';
 
@@ -185,7 +185,7 @@ function expr(v: unknown, t: FieldType | undefined, depth: number): string {
   if (isObject(v)) {
     const map = t?.k === 'map';
     const labelQuoted = map || t === undefined || t.k === 'any';
-    const plan = nestedOrder.of(Object.keys(v));
+    const plan = nestedOrder.ofObject(v);
     const keys = plan.keys;
     const fields = fieldsOf(plan, depth + 1, labelQuoted);
     let s = '';
@@ -205,7 +205,7 @@ function expr(v: unknown, t: FieldType | undefined, depth: number): string {
 
 /** The body of a block (or the whole file): attributes, and blocks for struct-typed fields. */
 function body(o: Record<string, unknown>, t: FieldType | undefined, depth: number, topLevel: boolean): string {
-  const plan = (topLevel ? topOrder : nestedOrder).of(Object.keys(o));
+  const plan = (topLevel ? topOrder : nestedOrder).ofObject(o);
   const keys = plan.keys;
   const fields = fieldsOf(plan, depth, false);
   let s = '';
@@ -242,7 +242,11 @@ export function emitHcl(entries: readonly ConfigEntry[]): Artifact[] {
 
 /** The HCL artifacts of entries in file order. */
 export function hclFiles(files: EntryFiles): Artifact[] {
-  const out = new TextChunks();
-  for (const e of files.entries) out.add(entryText(e));
-  return entryFiles('hcl', 'hcl', files, out.finish());
+  const texts = withOwnKeysByForIn(() => {
+    const out = new TextChunks();
+    const entries = files.entries;
+    for (let i = 0; i < entries.length; i++) out.add(entryText(entries[i]!));
+    return out.finish();
+  });
+  return entryFiles('hcl', 'hcl', files, texts);
 }
