@@ -110,8 +110,8 @@ export function emitCrds(entries: readonly ConfigEntry[]): Artifact[] {
   return crdFiles(inFileOrder(entries));
 }
 
-function hasCrd(e: ConfigEntry): boolean {
-  return CRD_KINDS[e.Kind] !== undefined;
+function hasCrd(kind: string): boolean {
+  return CRD_KINDS[kind] !== undefined;
 }
 
 /** The CRD artifacts of entries in file order (entries of kinds without a CRD have none). */
@@ -121,7 +121,7 @@ export function crdFiles(files: EntryFiles): Artifact[] {
     const entries = files.entries;
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
-      if (!hasCrd(e)) continue;
+      if (!hasCrd(e.Kind)) continue;
       // The direct writer prints the same bytes as the reference path, which prints what it does not take.
       out.add(entryCrdText(e) ?? crdYaml(entryToCrd(e)));
     }
