@@ -25,7 +25,7 @@ import {
   type UpstreamDecl,
 } from '../model/types.ts';
 import { ChainMemo } from './chain-memo.ts';
-import type { ChainFamily, UpstreamShape } from './compiled-upstream.ts';
+import type { ChainFamily, ShapeRequest } from './compiled-upstream.ts';
 import { buildEntryIndex, type EntryIndex } from './entry-index.ts';
 import { chainWithMode } from './passes/chain-mode-variant.ts';
 import { checkPlatform } from './passes/check-platform.ts';
@@ -70,9 +70,9 @@ function chainDiagnostic(upstream: UpstreamDecl, targetDatacenter: string, e: Ch
   });
 }
 
-/** The chain of a shape: its family compiled once (without a mode), then the shape's mode override derived. */
-function shapeResult(shape: UpstreamShape, trustDomain: string, index: EntryIndex, memo: ChainMemo): ChainResult {
-  const f = shape.family!;
+/** The chain of a request: its family compiled once (without a mode), then the request's mode override derived. */
+function requestResult(request: ShapeRequest, trustDomain: string, index: EntryIndex, memo: ChainMemo): ChainResult {
+  const f = request.family;
   if (f.base === undefined) {
     f.base = compileChainBase(
       {
@@ -87,7 +87,7 @@ function shapeResult(shape: UpstreamShape, trustDomain: string, index: EntryInde
       memo,
     );
   }
-  return variant(f, shape.sidecarMode);
+  return variant(f, request.sidecarMode);
 }
 
 /**
@@ -95,7 +95,7 @@ function shapeResult(shape: UpstreamShape, trustDomain: string, index: EntryInde
  * overrides), so each distinct request is compiled once and shared (and each mode override derived, not compiled):
  * the resolved upstreams share a few thousand `UpstreamShape`s, each compiled when its first upstream comes (so
  * chains are compiled, and diagnostics reported, in declaration order). The resolved upstreams are the compiled ones:
- * filling their shapes' results is all this pass does to them.
+ * filling in their shapes' chains is all this pass does to them.
  */
 export function compileUpstreamChains(
   model: MeshModel,
@@ -107,13 +107,15 @@ export function compileUpstreamChains(
   for (let i = 0; i < resolved.length; i++) {
     const u = resolved[i]!;
     const shape = u.shape;
-    let result = shape.result;
-    if (result === undefined) {
-      result = shapeResult(shape, model.trustDomain, index, memo);
-      shape.result = result;
-      shape.family = undefined;
+    const request = shape.request;
+    if (request !== undefined) {
+      const result = requestResult(request, model.trustDomain, index, memo);
+      if ('chain' in result) shape.chain = result.chain;
+      else shape.error = result.error;
+      shape.request = undefined;
     }
-    if ('error' in result) diagnostics.push(chainDiagnostic(u.upstream, shape.targetDatacenter, result.error));
+    const error = shape.error;
+    if (error !== undefined) diagnostics.push(chainDiagnostic(u.upstream, shape.targetDatacenter, error));
   }
   // The same array: nothing else holds it (the pass before made it for this one), and it is read-only from here on.
   return { value: resolved as ResolvedUpstream[], diagnostics };

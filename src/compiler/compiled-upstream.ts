@@ -10,7 +10,7 @@
  * - `destination`, `targetDatacenter`, `chain`, `error` from the shape: the shape is made for one destination
  *   service and one datacenter, so they are the declaration's `destinationName` and `datacenter ?? instance.datacenter`;
  * - `mode`: a decision object made on each read (its ladder is built when read, see `LazyModeDecision`); `mode` and
- *   `from` are the shape's. Nothing compares decisions by identity, and a read that only wants `u.mode.mode` costs a
+ *   `from` are the shape's (`SharedDecision`, one per distinct pair in a compile). Nothing compares decisions by identity, and a read that only wants `u.mode.mode` costs a
  *   short-lived object at most (V8 usually removes it), instead of 85,000 retained ones.
  * `toJSON` prints the fields in the order (and with the presence) of the former plain object.
  */
@@ -51,26 +51,40 @@ export interface ChainFamily {
   readonly byMode: { readonly mode: GatewayMode | undefined; readonly result: ChainResult }[];
 }
 
-/** What every upstream with the same chain request and the same mode decision shares. */
+/**
+ * What every upstream with the same chain request and the same mode decision shares (a compile keeps these: a few per
+ * destination, so they hold only what a compiled upstream reads).
+ */
 export interface UpstreamShape {
-  /**
-   * The chain request; dropped once `result` is set (the family holds the chain compiled without a mode, which only
-   * the chain pass needs: a compilation keeps the shapes, not the families).
-   */
-  family: ChainFamily | undefined;
+  readonly decision: SharedDecision;
+  /** The destination service's name, as declared. */
+  readonly destination: string;
+  readonly targetDatacenter: string;
+  /** The chain, or the error Consul would return: set by the chain pass. */
+  chain: CompiledChain | undefined;
+  error: ChainCompileError | undefined;
+  /** The chain request, until the chain pass has compiled it (then dropped, with its family's base chain). */
+  request: ShapeRequest | undefined;
+}
+
+/** A mode decision without its ladder: one object per (mode, from) in a compile, with what builds the ladders. */
+export interface SharedDecision {
+  readonly mode: GatewayMode;
+  readonly from: ModeLayerKind;
+  readonly ladders: DecisionSource;
+}
+
+/** The chain request of a shape, and the key it is found by while upstreams are resolved. */
+export interface ShapeRequest {
+  readonly shape: UpstreamShape;
+  readonly family: ChainFamily;
   /** The `OverrideMeshGateway` the sidecar sends (the decided mode when a sidecar-side layer set it). */
   readonly sidecarMode: GatewayMode | undefined;
   readonly mode: GatewayMode;
   readonly from: ModeLayerKind;
-  /** The family's protocol and timeout overrides (the shape's key, with the datacenter, mode and `from`). */
+  readonly dc: string;
   readonly protocol: string | undefined;
   readonly connectTimeout: string | undefined;
-  /** The destination service's name, as declared. */
-  readonly destination: string;
-  readonly targetDatacenter: string;
-  readonly decisions: DecisionSource;
-  /** The chain (or the error Consul would return); set by the chain pass. */
-  result: ChainResult | undefined;
 }
 
 /** One declared upstream of one instance, compiled: see the module comment. */
@@ -110,18 +124,16 @@ export class UpstreamRecord implements CompiledUpstream {
   }
 
   get mode(): ModeDecision {
-    const s = this.shape;
-    return s.decisions.decision(s.mode, s.from, this.instance, this.upstream);
+    const d = this.shape.decision;
+    return d.ladders.decision(d.mode, d.from, this.instance, this.upstream);
   }
 
   get chain(): CompiledChain | undefined {
-    const r = this.shape.result;
-    return r !== undefined && 'chain' in r ? r.chain : undefined;
+    return this.shape.chain;
   }
 
   get error(): ChainCompileError | undefined {
-    const r = this.shape.result;
-    return r !== undefined && 'error' in r ? r.error : undefined;
+    return this.shape.error;
   }
 
   toJSON(): Record<string, unknown> {

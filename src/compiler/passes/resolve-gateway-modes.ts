@@ -21,7 +21,14 @@
 import type { PassResult } from '../../diagnostics/diagnostic.ts';
 import type { ServiceDefaultsEntry, UpstreamConfigOverride } from '../../model/entries.ts';
 import type { EntryDecl, GatewayMode, MeshModel, ServiceInstanceDecl, UpstreamDecl } from '../../model/types.ts';
-import { type ChainFamily, type DecisionSource, UpstreamRecord, type UpstreamShape } from '../compiled-upstream.ts';
+import {
+  type ChainFamily,
+  type DecisionSource,
+  type ShapeRequest,
+  type SharedDecision,
+  UpstreamRecord,
+  type UpstreamShape,
+} from '../compiled-upstream.ts';
 import type { EntryIndex, Indexed } from '../entry-index.ts';
 import { ServiceMap } from '../service-map.ts';
 import type { ModeDecision, ModeLayer, ModeLayerKind } from '../types.ts';
@@ -316,13 +323,10 @@ interface Destination {
   readonly protocol: string | undefined;
   /** Its chain requests so far: a few (datacenters × protocol/timeout overrides), so a short list. */
   readonly families: ChainFamily[];
-  /**
-   * The shapes of its upstreams so far (a few: families × mode decisions), searched by their key fields first: one
-   * object less to reach per upstream than going through the family.
-   */
-  readonly shapes: UpstreamShape[];
-  /** The shape found last (most upstreams to a destination share one), checked before the list. */
-  last: UpstreamShape | undefined;
+  /** The requests of its upstreams' shapes so far (a few: families × mode decisions), searched by their keys. */
+  readonly shapes: ShapeRequest[];
+  /** The one found last (most upstreams to a destination share one), checked before the list. */
+  last: ShapeRequest | undefined;
 }
 
 /**
@@ -335,6 +339,7 @@ class UpstreamResolver {
   private lastCaller: Caller | undefined;
   private readonly destinations = new ServiceMap<Destination>();
   private readonly overrides = new OverridesTable();
+  private readonly decisions: SharedDecision[] = [];
   /** Protocols lower-cased so far (a mesh names a few). */
   private readonly lowered = new Map<string, string>();
   readonly rungs: LadderRungs;
@@ -481,43 +486,58 @@ class UpstreamResolver {
     const last = d.last;
     if (
       last !== undefined &&
-      last.targetDatacenter === dc &&
+      last.dc === dc &&
       last.mode === mode &&
       last.from === from &&
       last.protocol === protocol &&
       last.connectTimeout === connectTimeout
     ) {
-      return last;
+      return last.shape;
     }
-    const shapes = d.shapes;
-    for (let i = 0; i < shapes.length; i++) {
-      const s = shapes[i]!;
+    const requests = d.shapes;
+    for (let i = 0; i < requests.length; i++) {
+      const r = requests[i]!;
       if (
-        s.targetDatacenter === dc &&
-        s.mode === mode &&
-        s.from === from &&
-        s.protocol === protocol &&
-        s.connectTimeout === connectTimeout
+        r.dc === dc &&
+        r.mode === mode &&
+        r.from === from &&
+        r.protocol === protocol &&
+        r.connectTimeout === connectTimeout
       ) {
-        d.last = s;
-        return s;
+        d.last = r;
+        return r.shape;
       }
     }
     const shape: UpstreamShape = {
+      decision: this.sharedDecision(mode, from),
+      destination: upstream.destinationName,
+      targetDatacenter: dc,
+      chain: undefined,
+      error: undefined,
+      request: undefined,
+    };
+    const request: ShapeRequest = {
+      shape,
       family: this.family(d, upstream, dc, protocol, connectTimeout),
       sidecarMode: sent ? mode : undefined,
       mode,
       from,
+      dc,
       protocol,
       connectTimeout,
-      destination: upstream.destinationName,
-      targetDatacenter: dc,
-      decisions: this.rungs,
-      result: undefined,
     };
-    shapes.push(shape);
-    d.last = shape;
+    shape.request = request;
+    requests.push(request);
+    d.last = request;
     return shape;
+  }
+
+  /** The one `SharedDecision` of a (mode, from) pair (a compile has a few). */
+  private sharedDecision(mode: GatewayMode, from: ModeLayerKind): SharedDecision {
+    for (const d of this.decisions) if (d.mode === mode && d.from === from) return d;
+    const d: SharedDecision = { mode, from, ladders: this.rungs };
+    this.decisions.push(d);
+    return d;
   }
 
   /** The chain request of a new shape: shared by the shapes that differ only in their mode decision. */
@@ -556,8 +576,8 @@ export function resolveUpstreamMode(
 ): ModeDecision {
   if (rungs !== undefined) return decideMode(modeLadder(instance, upstream, index, rungs));
   const resolver = new UpstreamResolver(index);
-  const s = resolver.shape(instance, resolver.callerOf(instance), upstream);
-  return s.decisions.decision(s.mode, s.from, instance, upstream);
+  const d = resolver.shape(instance, resolver.callerOf(instance), upstream).decision;
+  return d.ladders.decision(d.mode, d.from, instance, upstream);
 }
 
 /**
