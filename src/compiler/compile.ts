@@ -42,12 +42,28 @@ export function withOwnershipMeta(entry: ConfigEntry, environment: string): Conf
   } as ConfigEntry;
 }
 
-/** Pass: the effective entry declarations (construct and file entries) with ownership `Meta`. */
+/**
+ * Pass: the effective entry declarations (construct and file entries) with ownership `Meta`.
+ *
+ * An entry without `Meta` of its own gets the same `Meta` as every other such entry (nearly all of them), so the
+ * pass shares one frozen object between them instead of making one per entry: entries are read-only data (a frozen
+ * object makes a write fail loudly), and what is read or printed is the same as `withOwnershipMeta`'s.
+ */
 export function effectiveEntries(model: MeshModel): PassResult<EntryDecl[]> {
-  return {
-    value: model.entries.map((d) => ({ ...d, entry: withOwnershipMeta(d.entry, model.name) })),
-    diagnostics: [],
-  };
+  const ownership: Readonly<Record<string, string>> = Object.freeze({
+    [MANAGED_BY_KEY]: MANAGED_BY_VALUE,
+    [ENVIRONMENT_KEY]: model.name,
+  });
+  const value: EntryDecl[] = [];
+  for (const d of model.entries) {
+    const e = d.entry;
+    const entry =
+      e.Meta === undefined || e.Meta === null
+        ? ({ ...e, Meta: ownership } as ConfigEntry)
+        : withOwnershipMeta(e, model.name);
+    value.push({ ...d, entry });
+  }
+  return { value, diagnostics: [] };
 }
 
 /** The result of a family for one mode override: the same object for every upstream asking for it. */
