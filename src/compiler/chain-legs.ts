@@ -242,8 +242,10 @@ export function chainFacts(chain: CompiledChain): ChainFacts {
 export interface UpstreamChains {
   /** Per upstream (same index), its chain's number; -1 for an upstream without a chain. */
   readonly chainOf: Int32Array;
-  /** Per chain number, the index of the first upstream holding it. */
+  /** Per chain number, the index of the first upstream holding it (increasing with the number). */
   readonly first: readonly number[];
+  /** The indexes of the upstreams without a chain, increasing. */
+  readonly unchained: readonly number[];
   /** Per chain number, its `chainFacts`. */
   readonly facts: readonly ChainFacts[];
 }
@@ -257,12 +259,14 @@ export function upstreamChains(upstreams: readonly { readonly chain?: CompiledCh
   if (out === undefined || out.chainOf.length !== upstreams.length) {
     const chainOf = new Int32Array(upstreams.length);
     const first: number[] = [];
+    const unchained: number[] = [];
     const facts: ChainFacts[] = [];
     const ids = new Map<CompiledChain, number>();
     for (let k = 0; k < upstreams.length; k++) {
       const chain = upstreams[k]!.chain;
       if (chain === undefined) {
         chainOf[k] = -1;
+        unchained.push(k);
         continue;
       }
       let id = ids.get(chain);
@@ -274,7 +278,7 @@ export function upstreamChains(upstreams: readonly { readonly chain?: CompiledCh
       }
       chainOf[k] = id;
     }
-    out = { chainOf, first, facts };
+    out = { chainOf, first, unchained, facts };
     upstreamChainsMemo.set(upstreams, out);
   }
   return out;

@@ -10,7 +10,8 @@
  * test is a necessary condition of every finding of its pass, spelled out at the test.
  */
 import type { IntentionSource, ServiceDefaultsEntry, ServiceIntentionsEntry } from '../model/entries.ts';
-import type { EntryDecl, MeshModel, ServiceInstanceDecl } from '../model/types.ts';
+import { SIDECAR_MIN_PORT } from '../model/topology.ts';
+import type { DatacenterDecl, EntryDecl, MeshModel, ServiceInstanceDecl, UpstreamDecl } from '../model/types.ts';
 
 /** check-upstreams may report at this instance (a bind port or destination name twice, itself, an unknown datacenter). */
 export const MAY_UPSTREAMS = 1;
@@ -19,7 +20,30 @@ export const MAY_INTENTIONS = 2;
 /** Some upstream of this instance has a configured protocol (check-consistency's protocol check). */
 export const MAY_PROTOCOL = 4;
 
+/** What check-platform needs of one datacenter's instances (read with the first declaration of that name). */
+export interface DatacenterFacts {
+  readonly decl: DatacenterDecl;
+  /**
+   * `portsMayClash`'s answer: false when every host (VM address, address-less VM instance, pod) has one instance and
+   * no gateway listener shares it, and no instance's own claims clash (then `checkHostPorts` cannot report).
+   */
+  mayClash: boolean;
+  /** Kubernetes: the instances that set a mesh-gateway mode (the instance or one of its upstreams), in model order. */
+  readonly settingMode: ServiceInstanceDecl[];
+}
+
+/** Per-datacenter state while reading: the host keys seen so far. */
+interface DatacenterRead {
+  readonly facts: DatacenterFacts;
+  readonly vm: boolean;
+  readonly kubernetes: boolean;
+  readonly addresses: Set<string>;
+  readonly paths: Set<string>;
+}
+
 export interface DeclFacts {
+  /** check-platform's facts per declared datacenter that runs instances. */
+  readonly datacenters: ReadonlyMap<string, DatacenterFacts>;
   /** Per instance (index in `model.instances`), the `MAY_*` flags. */
   readonly flags: Uint8Array;
   /** Every flag set on some instance (0: no pass reports anything per instance). */
@@ -95,8 +119,60 @@ export function readDecls(model: MeshModel): DeclFacts {
   let prevService: string | undefined;
   let prevDc: string | undefined;
   let knownDc: string | undefined;
+  const dcFacts = new Map<string, DatacenterFacts>();
+  const reads = new Map<string, DatacenterRead | null>();
+  let read: DatacenterRead | null = null;
+  let readDc: string | undefined;
+  // check-platform's own-claims answer for the last instance read (a shared list: the same claims).
+  let claimsOf: ServiceInstanceDecl | undefined;
+  // Whether the last upstream lists read for modes set one.
+  let modeLists: readonly UpstreamDecl[] | undefined;
+  let modePeers: readonly UpstreamDecl[] | undefined;
+  let listsSetMode = false;
   for (let n = 0; n < instances.length; n++) {
     const inst = instances[n]!;
+    if (inst.datacenter !== readDc) {
+      readDc = inst.datacenter;
+      claimsOf = undefined;
+      let r = reads.get(readDc);
+      if (r === undefined) {
+        r = datacenterRead(model, readDc);
+        reads.set(readDc, r);
+        if (r) dcFacts.set(readDc, r.facts);
+      }
+      read = r;
+    }
+    if (read) {
+      const facts = read.facts;
+      if (!facts.mayClash) {
+        // The host key of `checkHostPorts`: `addr:<address>` (VMs with an address), else one per construct path.
+        if (read.vm && inst.address) {
+          if (read.addresses.has(inst.address)) facts.mayClash = true;
+          else read.addresses.add(inst.address);
+        } else if (read.paths.has(inst.path)) facts.mayClash = true;
+        else read.paths.add(inst.path);
+        const same =
+          claimsOf !== undefined &&
+          inst.upstreams === claimsOf.upstreams &&
+          inst.peerUpstreams === claimsOf.peerUpstreams &&
+          inst.port === claimsOf.port &&
+          inst.address === claimsOf.address;
+        if (!same) {
+          if (ownClaimsClash(inst, read.vm ? SIDECAR_MIN_PORT : undefined)) facts.mayClash = true;
+          // A lone VM instance's sidecar has the first port of the range; the same lists, port and address have the
+          // same claims, which did not clash (else `mayClash` is set and nothing more is read).
+          claimsOf = inst;
+        }
+      }
+      if (read.kubernetes) {
+        if (inst.upstreams !== modeLists || inst.peerUpstreams !== modePeers) {
+          modeLists = inst.upstreams;
+          modePeers = inst.peerUpstreams;
+          listsSetMode = listSetsMode(modeLists) || (modePeers !== undefined && listSetsMode(modePeers));
+        }
+        if (inst.meshGateway || listsSetMode) facts.settingMode.push(inst);
+      }
+    }
     // Instances of one service and datacenter often share their upstream list (a canary group beside the stable
     // one): what the flags depend on (the list, service identity, datacenter) is then the same.
     if (
@@ -159,5 +235,63 @@ export function readDecls(model: MeshModel): DeclFacts {
     const name = d.entry.Name;
     if (name !== '*' && !services.has(name)) intentionNamesUnknown = true;
   }
-  return { flags, any, instanceDatacenters, intentionDecls, intentionNamesUnknown };
+  return { datacenters: dcFacts, flags, any, instanceDatacenters, intentionDecls, intentionNamesUnknown };
+}
+
+/** The reading state of a datacenter, from its first declaration (null: not declared, check-platform skips it). */
+function datacenterRead(model: MeshModel, name: string): DatacenterRead | null {
+  const decl = model.datacenters.find((d) => d.name === name);
+  if (!decl) return null;
+  const vm = decl.platform === 'vm';
+  const read: DatacenterRead = {
+    facts: { decl, mayClash: false, settingMode: [] },
+    vm,
+    kubernetes: decl.platform === 'kubernetes',
+    addresses: new Set(),
+    paths: new Set(),
+  };
+  if (vm) {
+    for (const g of model.gateways) {
+      if (g.datacenter !== name) continue;
+      if (read.addresses.has(g.lan.address)) read.facts.mayClash = true;
+      read.addresses.add(g.lan.address);
+    }
+  }
+  return read;
+}
+
+/** Whether one of a list of upstreams sets a mode. */
+function listSetsMode(list: readonly UpstreamDecl[]): boolean {
+  for (const u of list) if (u.meshGateway) return true;
+  return false;
+}
+
+/** Reused by `ownClaimsClash` for one instance's claims (no arrays per instance). */
+const claimBinds: string[] = [];
+const claimPorts: number[] = [];
+
+/** Whether two of one instance's port claims (as `checkHostPorts` makes them) are the same bind address and port. */
+export function ownClaimsClash(i: ServiceInstanceDecl, sidecarPort: number | undefined): boolean {
+  let n = 0;
+  const addr = i.address ?? '0.0.0.0';
+  claimBinds[n] = addr;
+  claimPorts[n++] = i.port;
+  if (sidecarPort !== undefined) {
+    claimBinds[n] = addr;
+    claimPorts[n++] = sidecarPort;
+  }
+  for (const u of i.upstreams) {
+    claimBinds[n] = u.localBindAddress ?? '127.0.0.1';
+    claimPorts[n++] = u.localBindPort;
+  }
+  if (i.peerUpstreams) {
+    for (const u of i.peerUpstreams) {
+      claimBinds[n] = u.localBindAddress ?? '127.0.0.1';
+      claimPorts[n++] = u.localBindPort;
+    }
+  }
+  for (let a = 1; a < n; a++) {
+    for (let b = 0; b < a; b++) if (claimPorts[a] === claimPorts[b] && claimBinds[a] === claimBinds[b]) return true;
+  }
+  return false;
 }

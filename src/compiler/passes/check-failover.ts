@@ -96,10 +96,15 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
   const resolverOf = (name: string) => resolvers.get(name)?.entry as ServiceResolverEntry | undefined;
   // Upstreams sharing a chain object share its destination, datacenter and pairs: the first one does the checking.
   const chains = upstreamChains(upstreams);
-  for (let k = 0; k < upstreams.length; k++) {
+  const { first, unchained } = chains;
+  // The upstreams to check, in order: the first of each chain (`first` increases with the chain number) merged with
+  // those without a chain (each its own); the others are not visited.
+  let a = 0;
+  let b = 0;
+  while (a < first.length || b < unchained.length) {
+    const k = b >= unchained.length || (a < first.length && first[a]! < unchained[b]!) ? first[a++]! : unchained[b++]!;
     const u = upstreams[k]!;
     const id = chains.chainOf[k]!;
-    if (id >= 0 && chains.first[id] !== k) continue;
     if (!mayFailOver(u, id >= 0 ? chains.facts[id] : undefined, resolvers)) continue;
     for (const pair of resolvedPairs(u, resolverOf)) {
       const decl = resolvers.get(pair.service);

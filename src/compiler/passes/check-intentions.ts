@@ -233,10 +233,20 @@ export function checkChainIntentions(model: MeshModel, upstreams: readonly Compi
   const defaultDeny = model.aclsEnabled && model.aclDefaultPolicy === 'deny';
   let intentions: IntentionIndex | undefined;
   const chains = upstreamChains(upstreams);
-  for (let k = 0; k < upstreams.length; k++) {
+  // Upstreams sharing a chain share their destination (`compile()` shares a chain only among upstreams to one
+  // destination): whether a chain sends elsewhere is decided once per chain, at its first upstream. Most chains do
+  // not, and then no upstream is visited.
+  let elsewhere: Uint8Array | undefined;
+  for (let id = 0; id < chains.first.length; id++) {
+    if (!sendsElsewhere(chains.facts[id]!, upstreams[chains.first[id]!]!.destination)) continue;
+    elsewhere ??= new Uint8Array(chains.first.length);
+    elsewhere[id] = 1;
+  }
+  if (elsewhere === undefined) return { value: undefined, diagnostics };
+  for (let k = chains.first[elsewhere.indexOf(1)]!; k < upstreams.length; k++) {
     const u = upstreams[k]!;
     const id = chains.chainOf[k]!;
-    if (id < 0 || !sendsElsewhere(chains.facts[id]!, u.destination)) continue;
+    if (id < 0 || elsewhere[id] === 0) continue;
     const refs = chainTargets(u);
     for (let i = 0; i < refs.length; i++) {
       if (!firstOfOtherService(refs, i, u.destination)) continue;

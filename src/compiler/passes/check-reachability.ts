@@ -13,10 +13,9 @@ import { type Diagnostic, diag, type PassResult, type RelatedLocation } from '..
 import type { GatewayMode, MeshModel } from '../../model/types.ts';
 import { type ChainFacts, type UpstreamChains, upstreamChains } from '../chain-legs.ts';
 import {
-  allReach,
   indexMesh,
   type MeshIndex,
-  reaches,
+  ReachCheck,
   serviceKey,
   type TargetReach,
   targetReach,
@@ -147,10 +146,14 @@ class TargetReachCache {
   private readonly byChain: ({ dc: string; mode: GatewayMode | undefined; summary: TargetSummary }[] | undefined)[] =
     [];
 
+  private readonly check: ReachCheck;
+
   constructor(
     private readonly index: MeshIndex,
     private readonly chains: UpstreamChains,
-  ) {}
+  ) {
+    this.check = new ReachCheck(index);
+  }
 
   /** The summary of `u`, the upstream at index `k` of the list `chains` numbers. */
   get(u: CompiledUpstream, k: number): TargetSummary {
@@ -174,10 +177,10 @@ class TargetReachCache {
   private compute(u: CompiledUpstream, facts: ChainFacts | undefined): TargetSummary {
     // The targets the legs reach are among the chain's `Targets`: when every one of those is reachable, so is every
     // leg's (the common case), and the legs need not be walked at all.
-    if (facts && allReach(this.index, u.datacenter, facts.targets, u.mode.mode)) return CLEAN;
+    if (facts && this.check.all(u.datacenter, facts.targets, u.mode.mode)) return CLEAN;
     const refs = upstreamTargets(u);
     // The common case is checked without building a report per target.
-    if (refs.every((r) => reaches(this.index, u.datacenter, r.target, u.mode.mode))) return CLEAN;
+    if (refs.every((r) => this.check.reaches(u.datacenter, r.target, u.mode.mode))) return CLEAN;
     return summarise(
       refs.map((r) => {
         const t = targetReach(this.index, u.datacenter, r.role, r.target, u.mode.mode);
