@@ -375,7 +375,7 @@ export class ReachCheck {
   private gatewayMode: GatewayMode | undefined;
   private gatewaysOk = false;
 
-  constructor(private readonly index: MeshIndex) {}
+  constructor(readonly index: MeshIndex) {}
 
   /** Whether every one of `targets` is reachable (`allReach`). */
   all(sourceDc: string, targets: readonly ChainTarget[], fallbackMode: GatewayMode): boolean {
@@ -385,26 +385,41 @@ export class ReachCheck {
 
   /** `reaches(index, sourceDc, t, fallbackMode)`: no problem in `targetProblems`. */
   reaches(sourceDc: string, t: ChainTarget, fallbackMode: GatewayMode): boolean {
+    return this.routes(sourceDc, t, fallbackMode) && (t.Peer !== undefined || this.placed(t));
+  }
+
+  /**
+   * The caller's side of `reaches`: a cluster peer's target needs a gateway in the caller's datacenter in mode
+   * `local`; another target needs its datacenter declared and, in another datacenter than the caller's, the mode's
+   * gateways. What is left (`placed`) does not depend on the caller.
+   */
+  routes(sourceDc: string, t: ChainTarget, fallbackMode: GatewayMode): boolean {
     const index = this.index;
     const mode = t.MeshGateway?.Mode ?? fallbackMode;
     if (t.Peer) return !(mode === 'local' && !index.gateways.get(sourceDc)?.[0]);
     const dc = t.Datacenter;
-    if (dc !== sourceDc) {
-      if (this.gatewaySource !== sourceDc || this.gatewayTarget !== dc || this.gatewayMode !== mode) {
-        this.gatewaySource = sourceDc;
-        this.gatewayTarget = dc;
-        this.gatewayMode = mode;
-        this.gatewaysOk = gatewaysOk(index, sourceDc, dc, mode);
-      }
-      if (!this.gatewaysOk) return false;
-    } else if (!index.datacenters.has(dc)) return false;
+    if (dc === sourceDc) return index.datacenters.has(dc);
+    if (this.gatewaySource !== sourceDc || this.gatewayTarget !== dc || this.gatewayMode !== mode) {
+      this.gatewaySource = sourceDc;
+      this.gatewayTarget = dc;
+      this.gatewayMode = mode;
+      this.gatewaysOk = gatewaysOk(index, sourceDc, dc, mode);
+    }
+    return this.gatewaysOk;
+  }
+
+  /**
+   * Whether a (non-peer) target's service runs in its datacenter, with an instance its subset filter matches: the
+   * rest of `reaches`, the same for every caller.
+   */
+  placed(t: ChainTarget): boolean {
     if (t.Service !== this.service || t.Namespace !== this.namespace || t.Partition !== this.partition) {
       this.service = t.Service;
       this.namespace = t.Namespace;
       this.partition = t.Partition;
-      this.placements = index.groups.get(t.Service, t.Namespace, t.Partition);
+      this.placements = this.index.groups.get(t.Service, t.Namespace, t.Partition);
     }
-    const here = this.placements?.get(dc);
+    const here = this.placements?.get(t.Datacenter);
     if (!here) return false;
     const filter = t.Subset?.Filter;
     return !(filter && noneMatch(here, filter));

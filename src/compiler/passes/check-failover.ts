@@ -46,10 +46,17 @@ function mayFailOver(u: CompiledUpstream, facts: ChainFacts | undefined, resolve
   const destination = withFailover(resolvers.get(u.destination));
   if (!facts) return destination;
   // Neither the destination nor any target's service has one (most chains): false whatever the chain's shape, and
-  // its start node is not read.
+  // its start node is not read. A target of the destination's own name (most targets) has the destination's answer,
+  // and consecutive targets of one name share theirs, without a lookup.
   let target = false;
+  let name = u.destination;
+  let verdict = destination;
   for (const t of facts.targets) {
-    if (withFailover(resolvers.get(t.Service))) {
+    if (t.Service !== name) {
+      name = t.Service;
+      verdict = withFailover(resolvers.get(name));
+    }
+    if (verdict) {
       target = true;
       break;
     }
