@@ -230,19 +230,6 @@ export function renderNodes(sorted: readonly AnyWorkNode[]): Record<string, Chai
 }
 
 /**
- * The `Targets` map as Consul marshals it (`DiscoveryTarget.MarshalJSON`, every field `omitempty`), from the targets
- * sorted by ID (`sortTargets`).
- */
-export function renderTargets(sorted: readonly WorkTarget[]): Record<string, ChainTarget> {
-  const out = keyedByTargetId<ChainTarget>();
-  for (let i = 0; i < sorted.length; i++) {
-    const t = sorted[i]!;
-    out[t.id] = renderTarget(t);
-  }
-  return out;
-}
-
-/**
  * The struct-valued fields of a target are mostly empty or one of three modes: those values are shared by every
  * target of every chain (frozen: chains are read-only data).
  */
@@ -278,7 +265,7 @@ export function subsetJson(subset: ResolverSubset): ChainTarget['Subset'] {
   return Object.freeze(out);
 }
 
-/** One target, fields in Consul's order (every field `omitempty`). */
+/** One target as Consul marshals it (`DiscoveryTarget.MarshalJSON`): fields in Consul's order, every one `omitempty`. */
 function renderTarget(t: WorkTarget): ChainTarget {
   const o = t.opts;
   const Subset = t.subsetJson ?? (t.subset !== undefined ? subsetJson(t.subset) : EMPTY);
@@ -368,8 +355,8 @@ function targetJson(
   return out as ChainTarget;
 }
 
-/** The fields of a compiled chain; optional ones are left out when undefined (or false, for `Default`). */
-export interface ChainParts {
+/** The fields of a compiled chain but its `Nodes` and `Targets` (optional ones left out when undefined or false). */
+export interface ChainHead {
   readonly ServiceName: string;
   readonly Namespace: string;
   readonly Partition: string;
@@ -379,39 +366,148 @@ export interface ChainParts {
   readonly Protocol: string;
   readonly ServiceMeta: Readonly<Record<string, string>> | undefined;
   readonly StartNode: string;
-  readonly Nodes: Readonly<Record<string, ChainNode>>;
-  readonly Targets: Readonly<Record<string, ChainTarget>>;
 }
 
 /**
- * A compiled chain object, fields in Consul's order (`omitempty` ones only when set). Each combination of the three
+ * The compact form a compiled chain keeps instead of its `Nodes` and `Targets` JSON, which only some readers need
+ * (explain, the chain emitters, the CLI, tests): the validation passes read this form (`chain-view.ts`), so a
+ * `compile()` builds no chain JSON at all. Shared by a chain and its mode variants (`chainWithMode`).
+ */
+export interface ChainWork {
+  /** The work nodes, sorted by key (`sortNodes`); read-only once the chain is compiled. */
+  readonly nodes: readonly AnyWorkNode[];
+  /** The kept work targets, sorted by ID (`sortTargets`); read-only once the chain is compiled. */
+  readonly targets: readonly WorkTarget[];
+  /** `Nodes`, built on first read (the variants share it, as they always shared their base's). */
+  nodesJson: Record<string, ChainNode> | undefined;
+}
+
+/** One chain's lazy state: its work form, and the mode override its targets carry (undefined for a base chain). */
+interface LazyChain {
+  readonly work: ChainWork;
+  /** The base chain's state, for a mode variant (its targets are the base's, some with another `MeshGateway`). */
+  readonly base: LazyChain | undefined;
+  readonly mode: GatewayMode | undefined;
+  /** The rendered targets, in ID order (what `Targets` holds), built on first need. */
+  targetList: ChainTarget[] | undefined;
+  targetsJson: Record<string, ChainTarget> | undefined;
+}
+
+/** The lazy state of each chain built here (a WeakMap: nothing on the chain object itself but Consul's fields). */
+const lazyChains = new WeakMap<object, LazyChain>();
+
+/** The compact form of a chain built by `lazyChainJson` / `chainVariant`, else undefined (e.g. a chain parsed from JSON). */
+export function chainWork(chain: CompiledChain): ChainWork | undefined {
+  return lazyChains.get(chain)?.work;
+}
+
+/**
+ * A lazily built chain's targets, rendered as `Targets` holds them, in ID order (the same objects `Targets` holds once
+ * it is built); undefined for a chain not built here.
+ */
+export function chainTargetList(chain: CompiledChain): readonly ChainTarget[] | undefined {
+  const s = lazyChains.get(chain);
+  return s === undefined ? undefined : targetListOf(s);
+}
+
+function targetListOf(s: LazyChain): ChainTarget[] {
+  let list = s.targetList;
+  if (list === undefined) {
+    if (s.base === undefined) {
+      const work = s.work.targets;
+      list = new Array(work.length);
+      for (let i = 0; i < work.length; i++) list[i] = renderTarget(work[i]!);
+    } else {
+      // Consul's `getResolverNode` sets the override on every target that is not external; targets that already had
+      // it are the base's objects (the variants always shared those).
+      const mode = s.mode!;
+      const mg = meshGateway(mode);
+      list = targetListOf(s.base).map((t) => (t.External || t.MeshGateway.Mode === mode ? t : withMeshGateway(t, mg)));
+    }
+    s.targetList = list;
+  }
+  return list;
+}
+
+/**
+ * `Nodes` and `Targets` of a lazily built chain: own enumerable accessor properties, defined after the other fields,
+ * so the chain's own keys, their order and the values read through them (`JSON.stringify`, deep equality, `Object.keys`,
+ * spreading) are those of the plain object built before. Each is built on first read and the same object after.
+ */
+function getNodes(this: CompiledChain): Record<string, ChainNode> {
+  const work = lazyChains.get(this)!.work;
+  work.nodesJson ??= renderNodes(work.nodes);
+  return work.nodesJson;
+}
+
+function getTargets(this: CompiledChain): Record<string, ChainTarget> {
+  const s = lazyChains.get(this)!;
+  if (s.targetsJson === undefined) {
+    const list = targetListOf(s);
+    const out = keyedByTargetId<ChainTarget>();
+    for (let i = 0; i < list.length; i++) out[list[i]!.ID] = list[i]!;
+    s.targetsJson = out;
+  }
+  return s.targetsJson;
+}
+
+const LAZY_FIELDS: PropertyDescriptorMap = {
+  Nodes: { get: getNodes, enumerable: true, configurable: true },
+  Targets: { get: getTargets, enumerable: true, configurable: true },
+};
+
+/**
+ * A compiled chain whose `Nodes` and `Targets` are built from `work` on first read (see `getNodes`). The head's
+ * fields come first, in Consul's order.
+ */
+export function lazyChainJson(head: ChainHead, work: ChainWork): CompiledChain {
+  return lazyChain(head, { work, base: undefined, mode: undefined, targetList: undefined, targetsJson: undefined });
+}
+
+function lazyChain(head: ChainHead, state: LazyChain): CompiledChain {
+  const chain = chainHeadJson(head);
+  Object.defineProperties(chain, LAZY_FIELDS);
+  lazyChains.set(chain, state);
+  return chain as CompiledChain;
+}
+
+/**
+ * The chain for a mesh-gateway mode override of a chain built by `lazyChainJson`: its nodes, its targets with the
+ * mode set on every one that is not external (Consul's `getResolverNode`). Undefined when no target changes (the
+ * override customizes nothing), decided from the work targets: a rendered target's `MeshGateway.Mode` is its work
+ * `mode` (unset when empty) and `External` its `external`.
+ */
+export function chainVariant(base: CompiledChain, head: ChainHead, mode: GatewayMode): CompiledChain | undefined {
+  const s = lazyChains.get(base)!;
+  let changes = false;
+  for (const t of s.work.targets) {
+    if (!t.external && (t.mode || undefined) !== mode) {
+      changes = true;
+      break;
+    }
+  }
+  if (!changes) return undefined;
+  return lazyChain(head, { work: s.work, base: s, mode, targetList: undefined, targetsJson: undefined });
+}
+
+/**
+ * A compiled chain's head, fields in Consul's order (`omitempty` ones only when set). Each combination of the three
  * optional fields is one object literal (one allocation with the fields in the object, one hidden class each), which
  * gives the same keys in the same order as adding them one by one.
  */
-export function chainJson(p: ChainParts): CompiledChain {
-  const { ServiceName, Namespace, Partition, Datacenter, Protocol, StartNode, Nodes, Targets } = p;
+function chainHeadJson(p: ChainHead): Record<string, unknown> {
+  const { ServiceName, Namespace, Partition, Datacenter, Protocol, StartNode } = p;
   const hash = p.CustomizationHash;
   const meta = p.ServiceMeta;
   if (!hash) {
     if (!p.Default) {
       return meta
-        ? { ServiceName, Namespace, Partition, Datacenter, Protocol, ServiceMeta: meta, StartNode, Nodes, Targets }
-        : { ServiceName, Namespace, Partition, Datacenter, Protocol, StartNode, Nodes, Targets };
+        ? { ServiceName, Namespace, Partition, Datacenter, Protocol, ServiceMeta: meta, StartNode }
+        : { ServiceName, Namespace, Partition, Datacenter, Protocol, StartNode };
     }
     return meta
-      ? {
-          ServiceName,
-          Namespace,
-          Partition,
-          Datacenter,
-          Default: true,
-          Protocol,
-          ServiceMeta: meta,
-          StartNode,
-          Nodes,
-          Targets,
-        }
-      : { ServiceName, Namespace, Partition, Datacenter, Default: true, Protocol, StartNode, Nodes, Targets };
+      ? { ServiceName, Namespace, Partition, Datacenter, Default: true, Protocol, ServiceMeta: meta, StartNode }
+      : { ServiceName, Namespace, Partition, Datacenter, Default: true, Protocol, StartNode };
   }
   if (!p.Default) {
     return meta
@@ -424,10 +520,8 @@ export function chainJson(p: ChainParts): CompiledChain {
           Protocol,
           ServiceMeta: meta,
           StartNode,
-          Nodes,
-          Targets,
         }
-      : { ServiceName, Namespace, Partition, Datacenter, CustomizationHash: hash, Protocol, StartNode, Nodes, Targets };
+      : { ServiceName, Namespace, Partition, Datacenter, CustomizationHash: hash, Protocol, StartNode };
   }
   return meta
     ? {
@@ -440,50 +534,8 @@ export function chainJson(p: ChainParts): CompiledChain {
         Protocol,
         ServiceMeta: meta,
         StartNode,
-        Nodes,
-        Targets,
       }
-    : {
-        ServiceName,
-        Namespace,
-        Partition,
-        Datacenter,
-        CustomizationHash: hash,
-        Default: true,
-        Protocol,
-        StartNode,
-        Nodes,
-        Targets,
-      };
-}
-
-/**
- * The `Targets` of a chain compiled for a mesh-gateway mode override: every target that is not external takes the
- * mode (Consul's `getResolverNode`); targets that already had it are the same objects. Undefined when no target
- * changes (the override customizes nothing).
- */
-export function targetsWithMode(
-  targets: Readonly<Record<string, ChainTarget>>,
-  /** The keys of `targets`, in order (a for-in over a record keyed by data takes V8's slow path). */
-  ids: readonly string[],
-  mode: GatewayMode,
-): Record<string, ChainTarget> | undefined {
-  let changes = false;
-  for (const id of ids) {
-    const t = targets[id]!;
-    if (!t.External && t.MeshGateway.Mode !== mode) {
-      changes = true;
-      break;
-    }
-  }
-  if (!changes) return undefined;
-  const mg = meshGateway(mode);
-  const out = keyedByTargetId<ChainTarget>();
-  for (const id of ids) {
-    const t = targets[id]!;
-    out[id] = t.External || t.MeshGateway.Mode === mode ? t : withMeshGateway(t, mg);
-  }
-  return out;
+    : { ServiceName, Namespace, Partition, Datacenter, CustomizationHash: hash, Default: true, Protocol, StartNode };
 }
 
 /**

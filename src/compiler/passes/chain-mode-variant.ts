@@ -10,13 +10,12 @@
 import type { GatewayMode } from '../../model/types.ts';
 import { customizationHash } from '../customization-hash.ts';
 import type { CompiledChain } from '../types.ts';
-import { chainJson, targetsWithMode } from './chain-json.ts';
+import { chainVariant } from './chain-json.ts';
 
 /** A chain compiled without a mesh-gateway override, and what the other overrides customized. */
 export interface ChainBase {
+  /** Built by `lazyChainJson` (its variants share its work form). */
   readonly chain: CompiledChain;
-  /** The keys of `chain.Targets`, in order. */
-  readonly targetIds: readonly string[];
   /** The protocol override when it customized the compile, else '' (a field of Consul's `customization`). */
   readonly customProtocol: string;
   /** The connect-timeout override (ns) when it customized the compile, else 0. */
@@ -27,9 +26,7 @@ export interface ChainBase {
 export function chainWithMode(base: ChainBase, mode: GatewayMode | undefined): CompiledChain {
   if (mode === undefined) return base.chain;
   const c = base.chain;
-  const targets = targetsWithMode(c.Targets, base.targetIds, mode);
-  if (targets === undefined) return c;
-  return chainJson({
+  const head = {
     ServiceName: c.ServiceName,
     Namespace: c.Namespace,
     Partition: c.Partition,
@@ -43,7 +40,6 @@ export function chainWithMode(base: ChainBase, mode: GatewayMode | undefined): C
     Protocol: c.Protocol,
     ServiceMeta: c.ServiceMeta,
     StartNode: c.StartNode,
-    Nodes: c.Nodes,
-    Targets: targets,
-  });
+  };
+  return chainVariant(c, head, mode) ?? c;
 }

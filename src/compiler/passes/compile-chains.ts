@@ -29,10 +29,8 @@ import { targetId } from '../sni.ts';
 import type { ChainCompileError, ChainOverrides, CompiledChain } from '../types.ts';
 import {
   type AnyWorkNode,
-  chainJson,
   isL7Node,
-  renderNodes,
-  renderTargets,
+  lazyChainJson,
   sortNodes,
   sortTargets,
   type TargetOpts,
@@ -268,21 +266,21 @@ class ChainCompiler {
       const meta = own.serviceDefaults?.Meta;
       own.meta = meta && hasKeys(meta) ? this.memo.serviceMeta(meta) : null;
     }
-    const targetIds = targets.map((t) => t.id);
-    const chain = chainJson({
-      ServiceName: this.req.serviceName,
-      Namespace: this.ns,
-      Partition: this.partition,
-      Datacenter: this.req.evaluateInDatacenter,
-      CustomizationHash: hash,
-      Default: this.determineIfDefaultChain(),
-      Protocol: this.protocol,
-      ServiceMeta: own.meta ?? undefined,
-      StartNode: this.startNode,
-      Nodes: renderNodes(sortNodes(this.nodes)),
-      Targets: renderTargets(targets),
-    });
-    return { chain, targetIds, customProtocol, customConnectTimeoutNs };
+    const chain = lazyChainJson(
+      {
+        ServiceName: this.req.serviceName,
+        Namespace: this.ns,
+        Partition: this.partition,
+        Datacenter: this.req.evaluateInDatacenter,
+        CustomizationHash: hash,
+        Default: this.determineIfDefaultChain(),
+        Protocol: this.protocol,
+        ServiceMeta: own.meta ?? undefined,
+        StartNode: this.startNode,
+      },
+      { nodes: sortNodes(this.nodes), targets, nodesJson: undefined },
+    );
+    return { chain, customProtocol, customConnectTimeoutNs };
   }
 
   /**
