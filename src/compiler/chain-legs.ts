@@ -6,7 +6,8 @@
  */
 import type { ServiceRoute, ServiceSplit } from '../model/entries.ts';
 import type { GatewayMode } from '../model/types.ts';
-import type { ChainNode, ChainTarget, CompiledChain } from './types.ts';
+import { type ChainView, chainView, type NodeView, viewNode, viewTarget } from './chain-view.ts';
+import type { ChainTarget, CompiledChain } from './types.ts';
 
 export interface LegRoute {
   /** 0-based position in the router node (Consul's catch-all is the last one). */
@@ -83,14 +84,13 @@ function isCatchAll(chain: CompiledChain, route: ServiceRoute, index: number, co
   );
 }
 
-function resolverTargets(chain: CompiledChain, node: ChainNode | undefined): LegTarget[] {
-  const r = node?.Resolver;
-  if (!r) return [];
+function resolverTargets(view: ChainView, node: NodeView | undefined): LegTarget[] {
+  if (!node?.resolver) return [];
   const out: LegTarget[] = [];
-  const primary = chain.Targets[r.Target];
+  const primary = node.target === undefined ? undefined : viewTarget(view, node.target);
   if (primary) out.push({ role: 'primary', target: primary });
-  for (const id of r.Failover?.Targets ?? []) {
-    const t = chain.Targets[id];
+  for (const id of node.failover ?? []) {
+    const t = viewTarget(view, id);
     if (t) out.push({ role: 'failover', target: t });
   }
   return out;
@@ -124,56 +124,63 @@ interface LegShape {
   readonly label: string;
 }
 
-/** Follows a node to the resolvers it leads to, appending leg shapes. */
-function walk(chain: CompiledChain, name: string, route: LegRoute | undefined, out: LegShape[], depth: number): void {
-  const node = chain.Nodes[name];
+/** Follows a node to the resolvers it leads to, appending leg shapes (reading the chain's graph: `chain-view.ts`). */
+function walk(
+  chain: CompiledChain,
+  view: ChainView,
+  name: string,
+  route: LegRoute | undefined,
+  out: LegShape[],
+  depth: number,
+): void {
+  const node = viewNode(view, name);
   if (!node || depth > 8) return;
-  if (node.Type === 'resolver') {
+  if (node.type === 'resolver') {
     const label = route ? routeLabel(route) : '';
     out.push(route ? { route, resolver: name, label } : { resolver: name, label });
     return;
   }
-  if (node.Type === 'splitter') {
-    const splits = node.Splits ?? [];
+  if (node.type === 'splitter') {
+    const splits = node.splits ?? [];
     for (let index = 0; index < splits.length; index++) {
       const s = splits[index]!;
-      const split: LegSplit = { index, weight: s.Weight ?? 0, definition: s.Definition };
-      const next = chain.Nodes[s.NextNode];
+      const split: LegSplit = { index, weight: s.weight, definition: s.definition };
+      const next = viewNode(view, s.nextNode);
       const label = route ? `${routeLabel(route)} → ${splitLabel(split)}` : splitLabel(split);
-      if (next?.Type === 'resolver') {
-        out.push(route ? { route, split, resolver: s.NextNode, label } : { split, resolver: s.NextNode, label });
+      if (next?.type === 'resolver') {
+        out.push(route ? { route, split, resolver: s.nextNode, label } : { split, resolver: s.nextNode, label });
       }
     }
     return;
   }
-  if (node.Type === 'router' && route === undefined) {
-    const routes = node.Routes ?? [];
+  if (node.type === 'router' && route === undefined) {
+    const routes = node.routes ?? [];
     for (let index = 0; index < routes.length; index++) {
       const r = routes[index]!;
       const legRoute: LegRoute = {
         index,
-        isDefault: isCatchAll(chain, r.Definition, index, routes.length),
-        match: matchOf(r.Definition),
-        definition: r.Definition,
+        isDefault: isCatchAll(chain, r.definition, index, routes.length),
+        match: matchOf(r.definition),
+        definition: r.definition,
       };
-      walk(chain, r.NextNode, legRoute, out, depth + 1);
+      walk(chain, view, r.nextNode, legRoute, out, depth + 1);
     }
   }
 }
 
 /**
- * Leg shapes per `Nodes` object: the chains of one destination compiled for different mesh-gateway modes share their
- * nodes (`chain-mode-variant.ts`) and differ only in their targets.
+ * Leg shapes per nodes (`ChainView.nodes`): the chains of one destination compiled for different mesh-gateway modes
+ * share their nodes (`chain-mode-variant.ts`) and differ only in their targets.
  */
 const shapesMemo = new WeakMap<object, { readonly chain: CompiledChain; readonly shapes: readonly LegShape[] }>();
 
-function legShapes(chain: CompiledChain): readonly LegShape[] {
-  const seen = shapesMemo.get(chain.Nodes);
+function legShapes(chain: CompiledChain, view: ChainView): readonly LegShape[] {
+  const seen = shapesMemo.get(view.nodes);
   if (seen && seen.chain.StartNode === chain.StartNode && seen.chain.ServiceName === chain.ServiceName)
     return seen.shapes;
   const shapes: LegShape[] = [];
-  walk(chain, chain.StartNode, undefined, shapes, 0);
-  shapesMemo.set(chain.Nodes, { chain, shapes });
+  walk(chain, view, chain.StartNode, undefined, shapes, 0);
+  shapesMemo.set(view.nodes, { chain, shapes });
   return shapes;
 }
 
@@ -188,10 +195,11 @@ export function chainLegs(chain: CompiledChain): readonly ChainLeg[] {
   let out = legsMemo.get(chain);
   if (!out) {
     const legs: ChainLeg[] = [];
-    for (const shape of legShapes(chain)) {
+    const view = chainView(chain);
+    for (const shape of legShapes(chain, view)) {
       // Legs ending at the same resolver have the same targets (one list; a chain has a few legs).
       let targets = legs.find((l) => l.resolver === shape.resolver)?.targets;
-      targets ??= resolverTargets(chain, chain.Nodes[shape.resolver]);
+      targets ??= resolverTargets(view, viewNode(view, shape.resolver));
       const { route, split, resolver, label } = shape;
       legs.push(
         route
@@ -229,7 +237,7 @@ export interface ChainFacts {
  * about a microsecond or more on a large mesh: `upstreamChains` reads each chain once, for every pass.
  */
 export function chainFacts(chain: CompiledChain): ChainFacts {
-  const targets = Object.values(chain.Targets);
+  const targets = chainView(chain).targets;
   let modeFree = true;
   for (const t of targets) if (t.MeshGateway?.Mode === undefined) modeFree = false;
   return { targets, modeFree };
@@ -329,5 +337,5 @@ export function upstreamChains(upstreams: readonly ChainedUpstream[]): UpstreamC
 
 /** Whether a chain routes or splits (its start node is not a resolver). */
 export function hasL7(chain: CompiledChain | undefined): boolean {
-  return chain !== undefined && chain.Nodes[chain.StartNode]?.Type !== 'resolver';
+  return chain !== undefined && viewNode(chainView(chain), chain.StartNode)?.type !== 'resolver';
 }

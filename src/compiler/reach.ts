@@ -18,6 +18,7 @@ import type {
   SourceSpan,
 } from '../model/types.ts';
 import { type ChainLeg, chainLegs, hasL7 } from './chain-legs.ts';
+import { type ChainView, chainView, viewNode, viewTarget } from './chain-view.ts';
 import { orDefault, ServiceMap } from './service-map.ts';
 import { filterMatches } from './subset-filter.ts';
 import type { ChainTarget, CompiledChain, CompiledUpstream } from './types.ts';
@@ -230,27 +231,27 @@ function computeChainTargets(chain: CompiledChain): ChainTargetRef[] {
     for (const leg of chainLegs(chain)) for (const t of leg.targets) refs.push({ role: t.role, target: t.target, leg });
     return refs;
   }
-  const start = chain.Nodes[chain.StartNode];
+  const view = chainView(chain);
+  const start = viewNode(view, chain.StartNode);
   const resolvers =
-    start?.Type === 'resolver'
+    start?.type === 'resolver'
       ? [start]
-      : Object.keys(chain.Nodes)
-          .sort()
-          .map((k) => chain.Nodes[k])
-          .filter((n) => n?.Type === 'resolver');
+      : [...view.nodes]
+          .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+          .filter((n) => n.type === 'resolver');
   const out: ChainTargetRef[] = [];
   for (const n of resolvers) {
-    if (!n?.Resolver) continue;
-    addTarget(chain, 'primary', n.Resolver.Target, out);
-    const failover = n.Resolver.Failover?.Targets;
-    if (failover) for (const id of failover) addTarget(chain, 'failover', id, out);
+    if (!n.resolver) continue;
+    addTarget(view, 'primary', n.target, out);
+    const failover = n.failover;
+    if (failover) for (const id of failover) addTarget(view, 'failover', id, out);
   }
   return out;
 }
 
 /** Appends a chain target once per role (a chain has a few targets: a scan, no set of keys). */
-function addTarget(chain: CompiledChain, role: 'primary' | 'failover', id: string, out: ChainTargetRef[]): void {
-  const target = chain.Targets[id];
+function addTarget(view: ChainView, role: 'primary' | 'failover', id: string | undefined, out: ChainTargetRef[]): void {
+  const target = id === undefined ? undefined : viewTarget(view, id);
   if (!target) return;
   for (const r of out) if (r.role === role && r.target.ID === id) return;
   out.push({ role, target });
