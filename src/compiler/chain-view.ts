@@ -46,8 +46,13 @@ export interface ChainView {
   readonly targets: readonly ChainTarget[];
 }
 
-/** Node views per work form (shared by a chain and its mode variants) or per `Nodes` object (a chain from JSON). */
+/** Node views per `Nodes` object (a chain from JSON). */
 const nodesMemo = new WeakMap<object, readonly NodeView[]>();
+/** Node views and target IDs per work form (shared by a chain and its mode variants). */
+const workMemo = new WeakMap<
+  ChainWork,
+  { readonly nodes: readonly NodeView[]; readonly targetIds: readonly string[] }
+>();
 const viewMemo = new WeakMap<CompiledChain, ChainView>();
 
 /** The view of a chain, built once per chain object. */
@@ -56,8 +61,8 @@ export function chainView(chain: CompiledChain): ChainView {
   if (v === undefined) {
     const work = chainWork(chain);
     if (work !== undefined) {
-      const targets = chainTargetList(chain)!;
-      v = { nodes: workNodeViews(work), targetIds: work.targets.map((t) => t.id), targets };
+      const shared = workViews(work);
+      v = { nodes: shared.nodes, targetIds: shared.targetIds, targets: chainTargetList(chain)! };
     } else {
       let nodes = nodesMemo.get(chain.Nodes);
       if (nodes === undefined) {
@@ -84,10 +89,10 @@ export function viewTarget(v: ChainView, id: string): ChainTarget | undefined {
   return undefined;
 }
 
-function workNodeViews(work: ChainWork): readonly NodeView[] {
-  let out = nodesMemo.get(work);
+function workViews(work: ChainWork): { readonly nodes: readonly NodeView[]; readonly targetIds: readonly string[] } {
+  let out = workMemo.get(work);
   if (out === undefined) {
-    out = work.nodes.map((n): NodeView => {
+    const nodes = work.nodes.map((n): NodeView => {
       if (!isL7Node(n)) {
         return {
           key: n.key,
@@ -127,7 +132,8 @@ function workNodeViews(work: ChainWork): readonly NodeView[] {
         splits,
       };
     });
-    nodesMemo.set(work, out);
+    out = { nodes, targetIds: work.targets.map((t) => t.id) };
+    workMemo.set(work, out);
   }
   return out;
 }
