@@ -106,12 +106,11 @@ class EntryTable {
       const first = this.slashed.get(identity);
       if (first) return first;
       this.slashed.set(identity, indexed);
-    } else {
-      const first = services.get(name, namespace, e.Partition);
-      if (first) return first;
+      services.set(name, namespace, e.Partition, indexed);
+      return undefined;
     }
-    services.set(name, namespace, e.Partition, indexed);
-    return undefined;
+    // One walk down the table for both the check and the insert.
+    return services.addIfAbsent(name, namespace, e.Partition, indexed);
   }
 
   /** The entries of one kind (the index holds on to the map of each kind it looks up, not the kind's name). */

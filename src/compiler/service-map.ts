@@ -25,12 +25,24 @@ export class ServiceMap<V> {
   }
 
   set(name: string, namespace: string | undefined, partition: string | undefined, value: V): void {
+    this.byName(namespace, partition).set(flat(name), value);
+  }
+
+  /** Adds `value` unless the service has a value already: then that one is returned and nothing changes. */
+  addIfAbsent(name: string, namespace: string | undefined, partition: string | undefined, value: V): V | undefined {
+    const byName = this.byName(namespace, partition);
+    const key = flat(name);
+    const first = byName.get(key);
+    if (first !== undefined) return first;
+    byName.set(key, value);
+    return undefined;
+  }
+
+  /** The map of one namespace of one partition, made on first use. */
+  private byName(namespace: string | undefined, partition: string | undefined): Map<string, V> {
     const p = orDefault(partition);
     const ns = orDefault(namespace);
-    if (p === 'default' && ns === 'default') {
-      this.inDefault.set(flat(name), value);
-      return;
-    }
+    if (p === 'default' && ns === 'default') return this.inDefault;
     let byNamespace = this.byPartition.get(p);
     if (!byNamespace) {
       byNamespace = new Map();
@@ -41,6 +53,6 @@ export class ServiceMap<V> {
       byName = new Map();
       byNamespace.set(ns, byName);
     }
-    byName.set(name, value);
+    return byName;
   }
 }

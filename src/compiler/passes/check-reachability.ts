@@ -10,13 +10,12 @@ import {
   NoRemoteGateway,
 } from '../../diagnostics/codes/reachability.ts';
 import { type Diagnostic, diag, type PassResult, type RelatedLocation } from '../../diagnostics/diagnostic.ts';
-import type { GatewayMode, MeshModel } from '../../model/types.ts';
-import { type ChainFacts, type UpstreamChains, upstreamChains } from '../chain-legs.ts';
+import type { MeshModel } from '../../model/types.ts';
+import { type ChainFacts, upstreamChains } from '../chain-legs.ts';
 import {
-  allReach,
   indexMesh,
   type MeshIndex,
-  reaches,
+  ReachCheck,
   serviceKey,
   type TargetReach,
   targetReach,
@@ -139,65 +138,79 @@ function summarise(targets: readonly TargetReach[]): TargetSummary {
 }
 
 /**
- * Upstreams that share a compiled chain, seen from one datacenter with one fallback mode, have the same targets: each
- * distinct (chain, caller datacenter, mode) is analysed and summarised once, so the pass is linear in the upstreams.
+ * What a caller in `u.datacenter` with `u`'s fallback mode reaches of `u`'s targets (`facts`: of its chain;
+ * `placed`: whether every non-peer target of the chain runs where it is, `ReachCheck.placed`, which no caller
+ * changes).
  */
-class TargetReachCache {
-  /** Per chain number (`upstreamChains`), the few (caller datacenter, mode) pairs it is seen from: a short list. */
-  private readonly byChain: ({ dc: string; mode: GatewayMode | undefined; summary: TargetSummary }[] | undefined)[] =
-    [];
-
-  constructor(
-    private readonly index: MeshIndex,
-    private readonly chains: UpstreamChains,
-  ) {}
-
-  /** The summary of `u`, the upstream at index `k` of the list `chains` numbers. */
-  get(u: CompiledUpstream, k: number): TargetSummary {
-    const id = this.chains.chainOf[k]!;
-    if (id < 0) return this.compute(u, undefined);
-    const facts = this.chains.facts[id]!;
-    // Targets that all carry a mode are reached the same whatever the upstream's fallback mode: not read then.
-    const mode = facts.modeFree ? undefined : u.mode.mode;
-    let seen = this.byChain[id];
-    if (seen) {
-      for (const s of seen) if (s.dc === u.datacenter && s.mode === mode) return s.summary;
-    } else {
-      seen = [];
-      this.byChain[id] = seen;
-    }
-    const summary = this.compute(u, facts);
-    seen.push({ dc: u.datacenter, mode, summary });
-    return summary;
-  }
-
-  private compute(u: CompiledUpstream, facts: ChainFacts | undefined): TargetSummary {
-    // The targets the legs reach are among the chain's `Targets`: when every one of those is reachable, so is every
-    // leg's (the common case), and the legs need not be walked at all.
-    if (facts && allReach(this.index, u.datacenter, facts.targets, u.mode.mode)) return CLEAN;
-    const refs = upstreamTargets(u);
-    // The common case is checked without building a report per target.
-    if (refs.every((r) => reaches(this.index, u.datacenter, r.target, u.mode.mode))) return CLEAN;
-    return summarise(
-      refs.map((r) => {
-        const t = targetReach(this.index, u.datacenter, r.role, r.target, u.mode.mode);
-        return r.leg ? { ...t, leg: r.leg.label } : t;
-      }),
-    );
-  }
+function summary(
+  check: ReachCheck,
+  u: CompiledUpstream,
+  facts: ChainFacts | undefined,
+  placed: boolean,
+): TargetSummary {
+  // The targets the legs reach are among the chain's `Targets`: when every one of those is reachable, so is every
+  // leg's (the common case), and the legs need not be walked at all.
+  if (facts && placed && allRouted(check, u, facts)) return CLEAN;
+  const refs = upstreamTargets(u);
+  // The common case is checked without building a report per target.
+  if (refs.every((r) => check.reaches(u.datacenter, r.target, u.mode.mode))) return CLEAN;
+  return summarise(
+    refs.map((r) => {
+      const t = targetReach(check.index, u.datacenter, r.role, r.target, u.mode.mode);
+      return r.leg ? { ...t, leg: r.leg.label } : t;
+    }),
+  );
 }
 
-/** Checks every compiled upstream's targets. Upstreams whose chain does not compile are reported elsewhere (MC2002). */
+/** Whether the caller's side of every target of the chain is open (`ReachCheck.routes`). */
+function allRouted(check: ReachCheck, u: CompiledUpstream, facts: ChainFacts): boolean {
+  // Targets that all carry a mode are reached the same whatever the upstream's fallback mode: not read then (any
+  // mode stands in, unused).
+  const mode = facts.modeFree ? 'none' : u.mode.mode;
+  for (const t of facts.targets) if (!check.routes(u.datacenter, t, mode)) return false;
+  return true;
+}
+
+/** Whether every non-peer target of a chain runs in its datacenter (`ReachCheck.placed`). */
+function allPlaced(check: ReachCheck, facts: ChainFacts): boolean {
+  for (const t of facts.targets) if (t.Peer === undefined && !check.placed(t)) return false;
+  return true;
+}
+
+/**
+ * Checks every compiled upstream's targets. Upstreams whose chain does not compile are reported elsewhere (MC2002).
+ * Upstreams that share a compiled chain, seen from one datacenter with one fallback mode, have the same targets: each
+ * such group (`upstreamChains`) is analysed and summarised once, at its first upstream, and only the upstreams of a
+ * group with something to report (and those without a chain) are visited.
+ */
 export function checkReachability(model: MeshModel, upstreams: readonly CompiledUpstream[]): PassResult<void> {
   const index = indexMesh(model);
-  const cache = new TargetReachCache(index, upstreamChains(upstreams));
+  const check = new ReachCheck(index);
+  const chains = upstreamChains(upstreams);
+  const { groupOf, groupFirst } = chains;
+  const summaries: TargetSummary[] = new Array(groupFirst.length);
+  let from = upstreams.length;
+  // Per chain number: 0 not known yet, 1 every target placed, 2 not (then the full check runs).
+  const placedOf = new Uint8Array(chains.first.length);
+  for (let g = 0; g < groupFirst.length; g++) {
+    const k = groupFirst[g]!;
+    const id = chains.chainOf[k]!;
+    const facts = chains.facts[id]!;
+    if (placedOf[id] === 0) placedOf[id] = allPlaced(check, facts) ? 1 : 2;
+    const s = summary(check, upstreams[k]!, facts, placedOf[id] === 1);
+    summaries[g] = s;
+    if (!s.clean && k < from) from = k;
+  }
+  if (chains.unchained.length > 0 && chains.unchained[0]! < from) from = chains.unchained[0]!;
   // Only needed when something is to be reported: built on first use.
   let failovers: Map<string, RelatedLocation> | undefined;
   const diagnostics: Diagnostic[] = [];
-  for (let k = 0; k < upstreams.length; k++) {
+  for (let k = from; k < upstreams.length; k++) {
+    const group = groupOf[k]!;
+    if (group >= 0 && summaries[group]!.clean) continue;
     const u = upstreams[k]!;
     if (u.error) continue;
-    const sum = cache.get(u, k);
+    const sum = group >= 0 ? summaries[group]! : summary(check, u, undefined, false);
     if (sum.clean) continue;
     failovers ??= failoverLocations(model);
     const failoverAt = u.chain

@@ -21,19 +21,27 @@
 import type { PassResult } from '../../diagnostics/diagnostic.ts';
 import type { ServiceDefaultsEntry, UpstreamConfigOverride } from '../../model/entries.ts';
 import type { EntryDecl, GatewayMode, MeshModel, ServiceInstanceDecl, UpstreamDecl } from '../../model/types.ts';
+import {
+  type ChainFamily,
+  type DecisionSource,
+  type ShapeRequest,
+  type SharedDecision,
+  UpstreamRecord,
+  type UpstreamShape,
+} from '../compiled-upstream.ts';
 import type { EntryIndex, Indexed } from '../entry-index.ts';
-import { orDefault, ServiceMap } from '../service-map.ts';
+import { ServiceMap } from '../service-map.ts';
 import type { ModeDecision, ModeLayer, ModeLayerKind } from '../types.ts';
+import {
+  connectTimeoutOverride,
+  matchingOverride,
+  OverridesTable,
+  sidecarOverride,
+  weakInt,
+  weakString,
+} from './resolve-upstream-config.ts';
 
-/** The layers a sidecar resolves itself and sends to Consul as the chain's `OverrideMeshGateway`. */
-const SIDECAR_LAYERS: ReadonlySet<ModeLayerKind> = new Set<ModeLayerKind>([
-  'upstream',
-  'upstream-config-override',
-  'instance',
-  'upstream-config-defaults',
-  'service-defaults',
-  'proxy-defaults',
-]);
+export { matchingOverride, sidecarOverride };
 
 /** Consul's `""` mode means "not set": treat an empty string from raw input as unset too. */
 function modeOf(m: { readonly Mode?: GatewayMode | '' } | undefined): GatewayMode | undefined {
@@ -65,28 +73,6 @@ export function decideMode(ladder: readonly ModeLayer[]): ModeDecision {
   return { mode: 'none', from: 'builtin-default', ladder };
 }
 
-/** The caller's `UpstreamConfig.Overrides` entry for a destination (the last one wins, as in Consul's map). */
-export function matchingOverride(
-  caller: ServiceDefaultsEntry | undefined,
-  upstream: UpstreamDecl,
-): UpstreamConfigOverride | undefined {
-  // Overrides match the destination by name, namespace and partition; an override for a peer never matches a
-  // local upstream.
-  const overrides = caller?.UpstreamConfig?.Overrides ?? [];
-  for (let i = overrides.length - 1; i >= 0; i--) {
-    const o = overrides[i]!;
-    if (
-      o.Name === upstream.destinationName &&
-      orDefault(o.Namespace) === orDefault(upstream.destinationNamespace) &&
-      orDefault(o.Partition) === orDefault(upstream.destinationPartition) &&
-      !o.Peer
-    ) {
-      return o;
-    }
-  }
-  return undefined;
-}
-
 /** What the ladders of one calling service share. */
 export interface CallerRungs {
   readonly caller: Indexed<ServiceDefaultsEntry> | undefined;
@@ -101,7 +87,7 @@ export interface CallerRungs {
  * The rungs that come from config entries only, memoised per caller and destination: a mesh with many instances of
  * the same services shares them (they are immutable).
  */
-export class LadderRungs {
+export class LadderRungs implements DecisionSource {
   private readonly callers = new ServiceMap<CallerRungs>();
   private readonly destinationRungs = new ServiceMap<ModeLayer>();
   private readonly instanceRungs = new Map<ServiceInstanceDecl, ModeLayer>();
@@ -178,6 +164,16 @@ export class LadderRungs {
     return rung;
   }
 
+  /** The decision of one upstream, its ladder built from these rungs when read. */
+  decision(
+    mode: GatewayMode,
+    from: ModeLayerKind,
+    instance: ServiceInstanceDecl,
+    upstream: UpstreamDecl,
+  ): ModeDecision {
+    return new LazyModeDecision(mode, from, instance, upstream, this);
+  }
+
   /** The destination's own service-defaults, applied inside the chain compile. */
   destination(upstream: UpstreamDecl): ModeLayer {
     const { destinationName: name, destinationNamespace: namespace, destinationPartition: partition } = upstream;
@@ -250,31 +246,15 @@ function upstreamRung(upstream: UpstreamDecl): ModeLayer {
 }
 
 /**
- * What deciding the modes of one calling service's upstreams needs from its entries: the first of its
- * `UpstreamConfig.Defaults`, its top-level `MeshGateway` and proxy-defaults that sets a mode (the rungs below the
- * instance). The rungs themselves, with their notes, are only built when a ladder is read (`LadderRungs.callerOf`).
- */
-interface CallerModes {
-  readonly caller: Indexed<ServiceDefaultsEntry> | undefined;
-  /** Whether the caller has `UpstreamConfig.Overrides` (then each upstream looks for its own). */
-  readonly hasOverrides: boolean;
-  readonly mode: GatewayMode | undefined;
-  readonly from: ModeLayerKind;
-}
-
-/**
  * The mesh-gateway mode of one upstream of one instance; its precedence `ladder` is built when first read.
  *
  * A compile decides the mode of every upstream (tens of thousands) but only `explain` and the compiled-chains
  * artifact read a ladder, so the decision keeps what the ladder is built from (the instance, the upstream and the
  * shared rungs, all immutable) instead of eight rungs per upstream. `mode` and `from` are the ladder's first rung
- * that sets a mode (`decideMode`), computed from the same inputs without building it (`decide`; a property test
- * checks the two agree). `toJSON` prints the three fields as the plain decision did.
- *
- * It is also the pass's `ResolvedUpstream`: `instance` and `upstream` are getters (not own keys, so a decision's own
- * keys, JSON and equality stay `mode`, `from`, `ladder`), so the pass makes one object per upstream, not two.
+ * that sets a mode (`decideMode`), computed from the same inputs without building it (`UpstreamResolver.shape`; a
+ * property test checks the two agree). `toJSON` prints the three fields as the plain decision did.
  */
-class LazyModeDecision implements ResolvedUpstream {
+class LazyModeDecision implements ModeDecision {
   readonly mode: GatewayMode;
   readonly from: ModeLayerKind;
   readonly #instance: ServiceInstanceDecl;
@@ -297,14 +277,6 @@ class LazyModeDecision implements ResolvedUpstream {
     this.#ladder = undefined;
   }
 
-  get instance(): ServiceInstanceDecl {
-    return this.#instance;
-  }
-
-  get upstream(): UpstreamDecl {
-    return this.#upstream;
-  }
-
   get ladder(): readonly ModeLayer[] {
     if (this.#ladder === undefined) {
       const rungs = this.#rungs;
@@ -318,73 +290,280 @@ class LazyModeDecision implements ResolvedUpstream {
   }
 }
 
-/** Decides modes without building ladders: per-caller and per-destination parts looked up once. */
-class ModeDecider {
-  private readonly callers = new ServiceMap<CallerModes>();
-  /** The destination's own service-defaults mode (`null`: none), only looked up when nothing above sets a mode. */
-  private readonly destinations = new ServiceMap<GatewayMode | null>();
+/**
+ * What resolving the upstreams of one calling service (service, namespace, partition) needs from its entries, looked
+ * up once per service: for the mode, the first of its `UpstreamConfig.Defaults`, its top-level `MeshGateway` and
+ * proxy-defaults that sets one (the rungs below the instance; the rungs themselves, with their notes, are only built
+ * when a ladder is read, `LadderRungs.callerOf`); for the chain request, the protocol and timeout its entries give.
+ */
+interface Caller {
+  readonly service: string;
+  readonly namespace: string;
+  readonly partition: string;
+  readonly entry: ServiceDefaultsEntry | undefined;
+  /** Whether the caller has `UpstreamConfig.Overrides` (then each upstream looks for its own). */
+  readonly hasOverrides: boolean;
+  readonly mode: GatewayMode | undefined;
+  readonly from: ModeLayerKind;
+  /** `UpstreamConfig.Defaults.Protocol` (unset when empty). */
+  readonly defaultsProtocol: string | undefined;
+  /** `UpstreamConfig.Defaults.ConnectTimeoutMs` (unset when 0). */
+  readonly defaultsTimeoutMs: number | undefined;
+  /** `defaultsTimeoutMs` as the request's `OverrideConnectTimeout`. */
+  readonly connectTimeout: string | undefined;
+  /** The `protocol` of the proxy-defaults of its partition. */
+  readonly proxyProtocol: string | undefined;
+}
+
+/** What resolving the upstreams to one destination service needs: looked up once per destination. */
+interface Destination {
+  /** Its own service-defaults `MeshGateway` mode (applied in the chain compile when nothing above sets one). */
+  readonly mode: GatewayMode | undefined;
+  /** Its service-defaults `Protocol` (unset when empty). */
+  readonly protocol: string | undefined;
+  /** Its chain requests so far: a few (datacenters × protocol/timeout overrides), so a short list. */
+  readonly families: ChainFamily[];
+  /** The requests of its upstreams' shapes so far (a few: families × mode decisions), searched by their keys. */
+  readonly shapes: ShapeRequest[];
+  /** The one found last (most upstreams to a destination share one), checked before the list. */
+  last: ShapeRequest | undefined;
+}
+
+/**
+ * Resolves upstreams into shared `UpstreamShape`s: the mode decision (as `LazyModeDecision` decides it) and the chain
+ * request a sidecar would send (as `upstreamChainOverrides` builds it), with one lookup per upstream (its
+ * destination) and one per calling service.
+ */
+class UpstreamResolver {
+  private readonly callers = new ServiceMap<Caller>();
+  private lastCaller: Caller | undefined;
+  private readonly destinations = new ServiceMap<Destination>();
+  private readonly overrides = new OverridesTable();
+  private readonly decisions: SharedDecision[] = [];
+  /** Protocols lower-cased so far (a mesh names a few). */
+  private readonly lowered = new Map<string, string>();
   readonly rungs: LadderRungs;
 
   constructor(private readonly index: EntryIndex) {
     this.rungs = new LadderRungs(index);
   }
 
-  /** The caller's part, as `LadderRungs.callerOf` builds its rungs (same entries, same `modeOf`). */
-  callerOf(instance: ServiceInstanceDecl): CallerModes {
-    let c = this.callers.get(instance.service, instance.namespace, instance.partition);
+  /** The calling service's part (instances come service by service, so the last one is checked first). */
+  callerOf(instance: ServiceInstanceDecl): Caller {
+    const { service, namespace, partition } = instance;
+    const last = this.lastCaller;
+    if (
+      last !== undefined &&
+      last.service === service &&
+      last.namespace === namespace &&
+      last.partition === partition
+    ) {
+      return last;
+    }
+    let c = this.callers.get(service, namespace, partition);
     if (!c) {
-      const caller = this.index.serviceDefaults(instance.service, instance.namespace, instance.partition);
-      const defaults = modeOf(caller?.entry.UpstreamConfig?.Defaults?.MeshGateway);
-      const own = modeOf(caller?.entry.MeshGateway);
-      const proxy = modeOf(this.index.proxyDefaults(instance.partition)?.entry.MeshGateway);
+      // The same entries and `modeOf` as `LadderRungs.callerOf`'s rungs, and `upstreamChainOverrides`'s lookups.
+      const entry = this.index.serviceDefaults(service, namespace, partition)?.entry;
+      const defaults = entry?.UpstreamConfig?.Defaults;
+      const defaultsMode = modeOf(defaults?.MeshGateway);
+      const own = modeOf(entry?.MeshGateway);
+      const proxyDefaults = this.index.proxyDefaults(partition)?.entry;
+      const proxy = modeOf(proxyDefaults?.MeshGateway);
       const [mode, from]: [GatewayMode | undefined, ModeLayerKind] =
-        defaults !== undefined
-          ? [defaults, 'upstream-config-defaults']
+        defaultsMode !== undefined
+          ? [defaultsMode, 'upstream-config-defaults']
           : own !== undefined
             ? [own, 'service-defaults']
             : proxy !== undefined
               ? [proxy, 'proxy-defaults']
               : [undefined, 'builtin-default'];
-      c = { caller, hasOverrides: caller?.entry.UpstreamConfig?.Overrides !== undefined, mode, from };
-      this.callers.set(instance.service, instance.namespace, instance.partition, c);
+      const defaultsTimeoutMs = defaults?.ConnectTimeoutMs || undefined;
+      c = {
+        service,
+        namespace,
+        partition,
+        entry,
+        hasOverrides: entry?.UpstreamConfig?.Overrides !== undefined,
+        mode,
+        from,
+        defaultsProtocol: defaults?.Protocol || undefined,
+        defaultsTimeoutMs,
+        connectTimeout: connectTimeoutOverride(defaultsTimeoutMs),
+        proxyProtocol: weakString(proxyDefaults?.Config?.protocol),
+      };
+      this.callers.set(service, namespace, partition, c);
     }
+    this.lastCaller = c;
     return c;
   }
 
-  private destinationMode(upstream: UpstreamDecl): GatewayMode | undefined {
+  private destinationOf(upstream: UpstreamDecl): Destination {
     const { destinationName: name, destinationNamespace: ns, destinationPartition: ap } = upstream;
-    let mode = this.destinations.get(name, ns, ap);
-    if (mode === undefined) {
-      mode = modeOf(this.index.serviceDefaults(name, ns, ap)?.entry.MeshGateway) ?? null;
-      this.destinations.set(name, ns, ap, mode);
+    let d = this.destinations.get(name, ns, ap);
+    if (!d) {
+      const entry = this.index.serviceDefaults(name, ns, ap)?.entry;
+      d = {
+        mode: modeOf(entry?.MeshGateway),
+        protocol: entry?.Protocol || undefined,
+        families: [],
+        shapes: [],
+        last: undefined,
+      };
+      this.destinations.set(name, ns, ap, d);
     }
-    return mode ?? undefined;
+    return d;
   }
 
-  /**
-   * The decision of one upstream: the ladder's rungs in its order (`ladder`), each with the mode its rung would hold
-   * (`upstreamRung`, `overrideOf`, `instance` keep a set mode as given; entry rungs go through `modeOf`).
-   */
-  decide(instance: ServiceInstanceDecl, caller: CallerModes, upstream: UpstreamDecl): ResolvedUpstream {
-    const rungs = this.rungs;
-    if (upstream.meshGateway !== undefined) {
-      return new LazyModeDecision(upstream.meshGateway, 'upstream', instance, upstream, rungs);
+  private lower(protocol: string): string {
+    let lower = this.lowered.get(protocol);
+    if (lower === undefined) {
+      lower = protocol.toLowerCase();
+      this.lowered.set(protocol, lower);
     }
-    if (caller.hasOverrides) {
-      const override = modeOf(matchingOverride(caller.caller?.entry, upstream)?.MeshGateway);
-      if (override !== undefined) {
-        return new LazyModeDecision(override, 'upstream-config-override', instance, upstream, rungs);
+    return lower;
+  }
+
+  /** The shape of one upstream of one instance (`caller` is `callerOf(instance)`). */
+  shape(instance: ServiceInstanceDecl, caller: Caller, upstream: UpstreamDecl): UpstreamShape {
+    const d = this.destinationOf(upstream);
+    const override: UpstreamConfigOverride | undefined = caller.hasOverrides
+      ? matchingOverride(caller.entry, upstream)
+      : undefined;
+
+    // The mode: the ladder's rungs in its order (`ladder`), each with the mode its rung would hold (`upstreamRung`,
+    // `overrideOf`, `instance` keep a set mode as given; entry rungs go through `modeOf`). The sidecar sends it as the
+    // request's override unless only the destination's own defaults (or nothing) set it (`sidecarOverride`).
+    let mode: GatewayMode;
+    let from: ModeLayerKind;
+    let sent = true;
+    const overrideMode = override === undefined ? undefined : modeOf(override.MeshGateway);
+    if (upstream.meshGateway !== undefined) {
+      mode = upstream.meshGateway;
+      from = 'upstream';
+    } else if (overrideMode !== undefined) {
+      mode = overrideMode;
+      from = 'upstream-config-override';
+    } else if (instance.meshGateway !== undefined) {
+      mode = instance.meshGateway;
+      from = 'instance';
+    } else if (caller.mode !== undefined) {
+      mode = caller.mode;
+      from = caller.from;
+    } else if (d.mode !== undefined) {
+      mode = d.mode;
+      from = 'destination-service-defaults';
+      sent = false;
+    } else {
+      mode = 'none';
+      from = 'builtin-default';
+      sent = false;
+    }
+
+    // Protocol and connect timeout, highest first as in `upstreamChainOverrides`: the upstream's own `config`, the
+    // caller's override for this destination, the caller's defaults, then (protocol only) the destination's
+    // service-defaults and proxy-defaults. Without `config` and override, only the per-service parts are left.
+    const config = upstream.config;
+    let protocol: string | undefined;
+    let connectTimeout: string | undefined;
+    if (config === undefined && override === undefined) {
+      protocol = caller.defaultsProtocol ?? d.protocol ?? caller.proxyProtocol;
+      connectTimeout = caller.connectTimeout;
+    } else {
+      protocol =
+        weakString(config?.protocol) ??
+        (override?.Protocol || undefined) ??
+        caller.defaultsProtocol ??
+        d.protocol ??
+        caller.proxyProtocol;
+      connectTimeout = connectTimeoutOverride(
+        weakInt(config?.connect_timeout_ms) ?? (override?.ConnectTimeoutMs || undefined) ?? caller.defaultsTimeoutMs,
+      );
+    }
+    if (protocol !== undefined) protocol = this.lower(protocol);
+
+    const dc = upstream.datacenter ?? instance.datacenter;
+    // `sent` follows from `from`, so (datacenter, protocol, timeout, mode, from) identifies a shape.
+    const last = d.last;
+    if (
+      last !== undefined &&
+      last.dc === dc &&
+      last.mode === mode &&
+      last.from === from &&
+      last.protocol === protocol &&
+      last.connectTimeout === connectTimeout
+    ) {
+      return last.shape;
+    }
+    const requests = d.shapes;
+    for (let i = 0; i < requests.length; i++) {
+      const r = requests[i]!;
+      if (
+        r.dc === dc &&
+        r.mode === mode &&
+        r.from === from &&
+        r.protocol === protocol &&
+        r.connectTimeout === connectTimeout
+      ) {
+        d.last = r;
+        return r.shape;
       }
     }
-    if (instance.meshGateway !== undefined) {
-      return new LazyModeDecision(instance.meshGateway, 'instance', instance, upstream, rungs);
+    const shape: UpstreamShape = {
+      decision: this.sharedDecision(mode, from),
+      destination: upstream.destinationName,
+      targetDatacenter: dc,
+      chain: undefined,
+      error: undefined,
+      request: undefined,
+    };
+    const request: ShapeRequest = {
+      shape,
+      family: this.family(d, upstream, dc, protocol, connectTimeout),
+      sidecarMode: sent ? mode : undefined,
+      mode,
+      from,
+      dc,
+      protocol,
+      connectTimeout,
+    };
+    shape.request = request;
+    requests.push(request);
+    d.last = request;
+    return shape;
+  }
+
+  /** The one `SharedDecision` of a (mode, from) pair (a compile has a few). */
+  private sharedDecision(mode: GatewayMode, from: ModeLayerKind): SharedDecision {
+    for (const d of this.decisions) if (d.mode === mode && d.from === from) return d;
+    const d: SharedDecision = { mode, from, ladders: this.rungs };
+    this.decisions.push(d);
+    return d;
+  }
+
+  /** The chain request of a new shape: shared by the shapes that differ only in their mode decision. */
+  private family(
+    d: Destination,
+    upstream: UpstreamDecl,
+    dc: string,
+    protocol: string | undefined,
+    connectTimeout: string | undefined,
+  ): ChainFamily {
+    for (const f of d.families) {
+      if (f.dc === dc && f.protocol === protocol && f.connectTimeout === connectTimeout) return f;
     }
-    if (caller.mode !== undefined) return new LazyModeDecision(caller.mode, caller.from, instance, upstream, rungs);
-    const destination = this.destinationMode(upstream);
-    if (destination !== undefined) {
-      return new LazyModeDecision(destination, 'destination-service-defaults', instance, upstream, rungs);
-    }
-    return new LazyModeDecision('none', 'builtin-default', instance, upstream, rungs);
+    const family: ChainFamily = {
+      serviceName: upstream.destinationName,
+      namespace: upstream.destinationNamespace,
+      partition: upstream.destinationPartition,
+      dc,
+      protocol,
+      connectTimeout,
+      overrides: this.overrides.get(undefined, protocol, connectTimeout),
+      base: undefined,
+      byMode: [],
+    };
+    d.families.push(family);
+    return family;
   }
 }
 
@@ -396,37 +575,54 @@ export function resolveUpstreamMode(
   rungs?: LadderRungs,
 ): ModeDecision {
   if (rungs !== undefined) return decideMode(modeLadder(instance, upstream, index, rungs));
-  const decider = new ModeDecider(index);
-  return decider.decide(instance, decider.callerOf(instance), upstream);
+  const resolver = new UpstreamResolver(index);
+  const d = resolver.shape(instance, resolver.callerOf(instance), upstream).decision;
+  return d.ladders.decision(d.mode, d.from, instance, upstream);
 }
 
 /**
- * The `OverrideMeshGateway` a sidecar would send when it asks Consul for this upstream's chain: the decided mode when
- * a sidecar-side layer set it, otherwise nothing (the chain compile then applies the destination's defaults).
+ * One upstream of one instance with its mode decision and chain request: the compiled upstream itself, whose chain
+ * the chain pass (`compileUpstreamChains`) fills in (see `UpstreamRecord`).
  */
-export function sidecarOverride(decision: ModeDecision): GatewayMode | undefined {
-  return SIDECAR_LAYERS.has(decision.from) ? decision.mode : undefined;
-}
+export type ResolvedUpstream = UpstreamRecord;
 
 /**
- * One upstream of one instance with its mode decision: the decision itself, which knows its instance and upstream
- * (one object per upstream; see `LazyModeDecision`).
+ * Pass: resolves the mode and the chain request of every (instance, upstream) in the model, in declaration order.
+ *
+ * Instances of one service in one datacenter often share their upstream list (e.g. a canary group): when an
+ * instance has the same list, service, datacenter and instance-level mode as the one before it, every input of its
+ * shapes is the same (see `UpstreamResolver.shape`), so it takes that instance's shapes without reading its
+ * upstreams again.
  */
-export interface ResolvedUpstream extends ModeDecision {
-  readonly instance: ServiceInstanceDecl;
-  readonly upstream: UpstreamDecl;
-}
-
-/** Pass: resolves the mode of every (instance, upstream) in the model, in declaration order. */
 export function resolveGatewayModes(model: MeshModel, index: EntryIndex): PassResult<ResolvedUpstream[]> {
-  const value: ResolvedUpstream[] = [];
-  const decider = new ModeDecider(index);
+  const value: UpstreamRecord[] = [];
+  const resolver = new UpstreamResolver(index);
+  const shapes: UpstreamShape[] = [];
+  let prev: ServiceInstanceDecl | undefined;
+  let prevCaller: Caller | undefined;
   for (const instance of model.instances) {
-    if (instance.upstreams.length === 0) continue;
-    const caller = decider.callerOf(instance);
-    for (const upstream of instance.upstreams) {
-      value.push(decider.decide(instance, caller, upstream));
+    const upstreams = instance.upstreams;
+    const n = upstreams.length;
+    if (n === 0) continue;
+    const caller = resolver.callerOf(instance);
+    const same =
+      prev !== undefined &&
+      upstreams === prev.upstreams &&
+      caller === prevCaller &&
+      instance.datacenter === prev.datacenter &&
+      instance.meshGateway === prev.meshGateway;
+    for (let k = 0; k < n; k++) {
+      const upstream = upstreams[k]!;
+      let shape: UpstreamShape;
+      if (same) shape = shapes[k]!;
+      else {
+        shape = resolver.shape(instance, caller, upstream);
+        shapes[k] = shape;
+      }
+      value.push(new UpstreamRecord(instance, upstream, shape));
     }
+    prev = instance;
+    prevCaller = caller;
   }
   return { value, diagnostics: [] };
 }

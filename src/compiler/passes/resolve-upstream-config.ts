@@ -9,21 +9,61 @@
  * the destination's service-defaults `Protocol`, the caller's `UpstreamConfig.Defaults`, the caller's
  * `UpstreamConfig.Overrides` for this destination) and `MergeServiceConfig` lets the upstream's own `config` win.
  */
-import type { ServiceDefaultsEntry } from '../../model/entries.ts';
+import type { ServiceDefaultsEntry, UpstreamConfigOverride } from '../../model/entries.ts';
 import type { GatewayMode, ServiceInstanceDecl, UpstreamDecl } from '../../model/types.ts';
 import { formatGoDuration } from '../duration.ts';
 import type { EntryIndex } from '../entry-index.ts';
-import type { ChainOverrides, ModeDecision } from '../types.ts';
-import { matchingOverride, sidecarOverride } from './resolve-gateway-modes.ts';
+import { orDefault } from '../service-map.ts';
+import type { ChainOverrides, ModeDecision, ModeLayerKind } from '../types.ts';
+
+/** The layers a sidecar resolves itself and sends to Consul as the chain's `OverrideMeshGateway`. */
+const SIDECAR_LAYERS: ReadonlySet<ModeLayerKind> = new Set<ModeLayerKind>([
+  'upstream',
+  'upstream-config-override',
+  'instance',
+  'upstream-config-defaults',
+  'service-defaults',
+  'proxy-defaults',
+]);
+
+/**
+ * The `OverrideMeshGateway` a sidecar would send when it asks Consul for this upstream's chain: the decided mode when
+ * a sidecar-side layer set it, otherwise nothing (the chain compile then applies the destination's defaults).
+ */
+export function sidecarOverride(decision: Pick<ModeDecision, 'mode' | 'from'>): GatewayMode | undefined {
+  return SIDECAR_LAYERS.has(decision.from) ? decision.mode : undefined;
+}
+
+/** The caller's `UpstreamConfig.Overrides` entry for a destination (the last one wins, as in Consul's map). */
+export function matchingOverride(
+  caller: ServiceDefaultsEntry | undefined,
+  upstream: UpstreamDecl,
+): UpstreamConfigOverride | undefined {
+  // Overrides match the destination by name, namespace and partition; an override for a peer never matches a
+  // local upstream.
+  const overrides = caller?.UpstreamConfig?.Overrides ?? [];
+  for (let i = overrides.length - 1; i >= 0; i--) {
+    const o = overrides[i]!;
+    if (
+      o.Name === upstream.destinationName &&
+      orDefault(o.Namespace) === orDefault(upstream.destinationNamespace) &&
+      orDefault(o.Partition) === orDefault(upstream.destinationPartition) &&
+      !o.Peer
+    ) {
+      return o;
+    }
+  }
+  return undefined;
+}
 
 /** mapstructure's weak decode of a scalar to a string; other shapes are ignored. */
-function weakString(v: unknown): string | undefined {
+export function weakString(v: unknown): string | undefined {
   if (typeof v === 'string') return v === '' ? undefined : v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return undefined;
 }
 
-function weakInt(v: unknown): number | undefined {
+export function weakInt(v: unknown): number | undefined {
   if (typeof v === 'number' && Number.isFinite(v)) return Math.trunc(v);
   if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) return Number(v.trim());
   return undefined;
@@ -61,11 +101,12 @@ export function upstreamChainOverrides(
     (override?.ConnectTimeoutMs || undefined) ??
     (defaults?.ConnectTimeoutMs || undefined);
   const meshGateway = sidecarOverride(mode);
-  return table.get(
-    meshGateway,
-    protocol?.toLowerCase(),
-    timeoutMs !== undefined && timeoutMs > 0 ? formatGoDuration(timeoutMs * 1e6) : undefined,
-  );
+  return table.get(meshGateway, protocol?.toLowerCase(), connectTimeoutOverride(timeoutMs));
+}
+
+/** The `OverrideConnectTimeout` of a resolved `connect_timeout_ms` (none unless positive). */
+export function connectTimeoutOverride(timeoutMs: number | undefined): string | undefined {
+  return timeoutMs !== undefined && timeoutMs > 0 ? formatGoDuration(timeoutMs * 1e6) : undefined;
 }
 
 /**
