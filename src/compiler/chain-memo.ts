@@ -14,10 +14,9 @@ import type {
 } from '../model/entries.ts';
 import { flat } from '../model/flat-string.ts';
 import { validateEntry } from '../model/validate-entry.ts';
-import type { EntryIndex } from './entry-index.ts';
 import { subsetJson } from './passes/chain-json.ts';
 import { defaultRouteDefinition, routeDefinition, splitDefinition } from './passes/l7-definitions.ts';
-import { orDefault, ServiceMap } from './service-map.ts';
+import { orDefault } from './service-map.ts';
 import { serviceSni, targetId } from './sni.ts';
 import type { ChainTarget } from './types.ts';
 import { validateResolver } from './validate-resolver.ts';
@@ -97,35 +96,7 @@ export class ChainMemo {
   private readonly subsets = new Map<ResolverSubset, ChainTarget['Subset']>();
   private readonly metas = new Map<Readonly<Record<string, string>>, Readonly<Record<string, string>>>();
 
-  /** The index whose lookups `entriesCache` keeps, and what it keeps (see there). */
-  private cachedIndex: EntryIndex | undefined;
-  private cachedEntries: ServiceMap<unknown> | undefined;
-  private readonly entriesChange: boolean;
-
-  /**
-   * `options.entriesChange`: the index the chains are compiled against answers differently from one compile to the
-   * next (the entry write check's simulated store), so its lookups are not kept.
-   */
-  constructor(
-    readonly trustDomain: string,
-    options?: { readonly entriesChange?: boolean },
-  ) {
-    this.entriesChange = options?.entriesChange === true;
-  }
-
-  /**
-   * A per-service cache of what chains read from `index` (a service's entries), shared by every chain compiled with
-   * this memo against that index; undefined when lookups may not be kept (`entriesChange`, or a second index: only
-   * the first one seen is cached). An `EntryIndex` built by `buildEntryIndex` never changes.
-   */
-  entriesCache<V>(index: EntryIndex): ServiceMap<V> | undefined {
-    if (this.entriesChange) return undefined;
-    if (this.cachedIndex === undefined) {
-      this.cachedIndex = index;
-      this.cachedEntries = new ServiceMap<unknown>();
-    }
-    return index === this.cachedIndex ? (this.cachedEntries as ServiceMap<V>) : undefined;
-  }
+  constructor(readonly trustDomain: string) {}
 
   /** Records that Consul's `Validate()` accepts an entry (its caller ran `validateEntry`), so it is not checked again. */
   accepted(entry: ServiceResolverEntry | ServiceRouterEntry | ServiceSplitterEntry): void {

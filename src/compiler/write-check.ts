@@ -95,12 +95,16 @@ export function relatedServices(e: ConfigEntry): string[] {
 }
 
 /**
- * The declaration of a stored entry, as the chain compiler's index hands it out: its path (which nothing on the
- * write-check path reads) is built only when asked for.
+ * A stored entry as the chain compiler's index hands it out (`Indexed`: the entry and its declaration), one object for
+ * both: it is its own declaration, whose path (which nothing on the write-check path reads) is built only when asked
+ * for.
  */
 class StoredDecl {
   readonly origin = 'file';
   constructor(readonly entry: ConfigEntry) {}
+  get decl(): EntryDecl {
+    return this as unknown as EntryDecl;
+  }
   get path(): string {
     const e = this.entry;
     return e.Kind === 'proxy-defaults'
@@ -155,8 +159,7 @@ export class WriteSimulator {
   private readonly proxyDefaultsByPartition = new Map<string, Indexed<ConfigEntry>>();
   /** The routers, splitters and resolvers stored. */
   private readonly graphEntries = new Set<ConfigEntry>();
-  /** Its index changes with every write (the proposed entry, the store): lookups are not kept. */
-  private readonly memo = new ChainMemo(CHECK_TRUST_DOMAIN, { entriesChange: true });
+  private readonly memo = new ChainMemo(CHECK_TRUST_DOMAIN);
   /** The entry being proposed: lookups see it in place of the stored one. */
   private proposedIndexed: Indexed<ConfigEntry> | undefined;
 
@@ -293,7 +296,7 @@ export class WriteSimulator {
   }
 
   private store(e: ConfigEntry): void {
-    const indexed = { entry: e, decl: new StoredDecl(e) as EntryDecl };
+    const indexed: Indexed<ConfigEntry> = new StoredDecl(e);
     if (e.Kind === 'proxy-defaults') {
       this.proxyDefaultsByPartition.set(orDefault(e.Partition), indexed);
       return;

@@ -179,7 +179,7 @@ interface ServiceEntries {
   readonly resolver: ServiceResolverEntry | undefined;
   readonly splitter: ServiceSplitterEntry | undefined;
   readonly router: ServiceRouterEntry | undefined;
-  /** The chain's `ServiceMeta` from `serviceDefaults` (null: none), built on first use (shared with the entries). */
+  /** The chain's `ServiceMeta` from `serviceDefaults` (null: none), built on first use. */
   meta: Readonly<Record<string, string>> | null | undefined;
 }
 
@@ -799,13 +799,6 @@ class ChainCompiler {
       const s = services[i]!;
       if (s.service === service && s.namespace === namespace && s.partition === partition) return s;
     }
-    // Shared by the chains of one compile when the memo may keep them (an index that does not change).
-    const shared = this.memo.entriesCache<ServiceEntries>(this.entries);
-    const cached = shared?.get(service, namespace, partition);
-    if (cached !== undefined) {
-      services.push(cached);
-      return cached;
-    }
     const index = this.entries;
     const sd = index.serviceDefaults(service, namespace, partition);
     const s: ServiceEntries = {
@@ -820,7 +813,6 @@ class ChainCompiler {
       meta: undefined,
     };
     services.push(s);
-    shared?.set(service, namespace, partition, s);
     return s;
   }
 
