@@ -287,8 +287,10 @@ export function upstreamChains(upstreams: readonly ChainedUpstream[]): UpstreamC
     const unchained: number[] = [];
     const facts: ChainFacts[] = [];
     const groupFirst: number[] = [];
-    // Per chain number, its groups: a short list (a chain is seen from a datacenter or two, with a mode or two).
-    const groupsOf: number[][] = [];
+    // Per chain number, its groups: a short list (a chain is seen from a datacenter or two, with a mode or two),
+    // linked through `groupNext` from the chain's latest group (no array per chain).
+    const lastGroup: number[] = [];
+    const groupNext: number[] = [];
     const groupDc: string[] = [];
     const groupMode: (GatewayMode | undefined)[] = [];
     const ids = new Map<CompiledChain, number>();
@@ -307,25 +309,20 @@ export function upstreamChains(upstreams: readonly ChainedUpstream[]): UpstreamC
         ids.set(chain, id);
         first.push(k);
         facts.push(chainFacts(chain));
-        groupsOf.push([]);
+        lastGroup.push(-1);
       }
       chainOf[k] = id;
       const dc = u.datacenter;
       const mode = facts[id]!.modeFree ? undefined : u.mode.mode;
-      const groups = groupsOf[id]!;
-      let group = -1;
-      for (const g of groups) {
-        if (groupDc[g] === dc && groupMode[g] === mode) {
-          group = g;
-          break;
-        }
-      }
+      let group = lastGroup[id]!;
+      while (group >= 0 && (groupDc[group] !== dc || groupMode[group] !== mode)) group = groupNext[group]!;
       if (group < 0) {
         group = groupFirst.length;
         groupFirst.push(k);
         groupDc.push(dc);
         groupMode.push(mode);
-        groups.push(group);
+        groupNext.push(lastGroup[id]!);
+        lastGroup[id] = group;
       }
       groupOf[k] = group;
     }
@@ -333,6 +330,14 @@ export function upstreamChains(upstreams: readonly ChainedUpstream[]): UpstreamC
     upstreamChainsMemo.set(upstreams, out);
   }
   return out;
+}
+
+/**
+ * Forgets the numbering of `upstreams` (the validation passes call it after the last pass that reads it, so a
+ * compilation does not keep it alive; a later call computes it again).
+ */
+export function releaseUpstreamChains(upstreams: readonly ChainedUpstream[]): void {
+  upstreamChainsMemo.delete(upstreams);
 }
 
 /** Whether a chain routes or splits (its start node is not a resolver). */

@@ -81,6 +81,11 @@ export function declFacts(model: MeshModel, key: object): DeclFacts {
   return facts;
 }
 
+/** Forgets the facts kept for `key` (after the last pass that reads them; a later call reads the model again). */
+export function releaseDeclFacts(key: object): void {
+  memo.delete(key);
+}
+
 /** Reads the model once (no memo). */
 export function readDecls(model: MeshModel): DeclFacts {
   const intentionDecls: EntryDecl[] = [];

@@ -8,7 +8,8 @@
  */
 import type { PassResult } from '../diagnostics/diagnostic.ts';
 import type { MeshModel } from '../model/types.ts';
-import { declFacts } from './decl-facts.ts';
+import { releaseUpstreamChains } from './chain-legs.ts';
+import { declFacts, releaseDeclFacts } from './decl-facts.ts';
 import { checkConsistency } from './passes/check-consistency.ts';
 import { checkEntryGraph } from './passes/check-entry-graph.ts';
 import { checkFailover } from './passes/check-failover.ts';
@@ -29,6 +30,12 @@ export const validationPasses: Array<ValidationPass> = [
   checkFailover,
   (model, upstreams) => checkIntentions(model, declFacts(model, upstreams)),
   checkChainIntentions,
-  (model, upstreams) => checkConsistency(model, declFacts(model, upstreams)),
+  (model, upstreams) => {
+    const result = checkConsistency(model, declFacts(model, upstreams));
+    // The last pass that reads the shared facts and chain numbering: the compilation need not keep them.
+    releaseDeclFacts(upstreams);
+    releaseUpstreamChains(upstreams);
+    return result;
+  },
   (model) => checkEntryGraph(model),
 ];

@@ -138,19 +138,39 @@ function summarise(targets: readonly TargetReach[]): TargetSummary {
 }
 
 /**
- * What a caller in `u.datacenter` with `u`'s fallback mode reaches of `u`'s targets (`facts`: of its chain;
- * `placed`: whether every non-peer target of the chain runs where it is, `ReachCheck.placed`, which no caller
- * changes).
+ * Per chain number, whether every non-peer target of the chain runs where it is (`ReachCheck.placed`, which no caller
+ * changes): 0 not known yet, 1 yes, 2 no.
  */
-function summary(
-  check: ReachCheck,
-  u: CompiledUpstream,
-  facts: ChainFacts | undefined,
-  placed: boolean,
-): TargetSummary {
+type Placed = Uint8Array;
+
+/**
+ * Whether every target of `u`'s chain is reachable for a caller in `u.datacenter` with `u`'s fallback mode (`facts`:
+ * of its chain, number `id`), in one read of the targets: the caller's side of each (`ReachCheck.routes`), and its
+ * placement unless already known for the chain (then recorded).
+ */
+function allReached(check: ReachCheck, u: CompiledUpstream, id: number, facts: ChainFacts, placed: Placed): boolean {
+  const known = placed[id];
+  if (known === 2) return false;
+  // Targets that all carry a mode are reached the same whatever the upstream's fallback mode: not read then (any
+  // mode stands in, unused).
+  const mode = facts.modeFree ? 'none' : u.mode.mode;
+  const dc = u.datacenter;
+  for (const t of facts.targets) {
+    if (!check.routes(dc, t, mode)) return false;
+    if (known === 0 && t.Peer === undefined && !check.placed(t)) {
+      placed[id] = 2;
+      return false;
+    }
+  }
+  placed[id] = 1;
+  return true;
+}
+
+/** What a caller in `u.datacenter` with `u`'s fallback mode reaches of `u`'s targets (`clean`: all of its chain's). */
+function summary(check: ReachCheck, u: CompiledUpstream, clean: boolean): TargetSummary {
   // The targets the legs reach are among the chain's `Targets`: when every one of those is reachable, so is every
   // leg's (the common case), and the legs need not be walked at all.
-  if (facts && placed && allRouted(check, u, facts)) return CLEAN;
+  if (clean) return CLEAN;
   const refs = upstreamTargets(u);
   // The common case is checked without building a report per target.
   if (refs.every((r) => check.reaches(u.datacenter, r.target, u.mode.mode))) return CLEAN;
@@ -160,21 +180,6 @@ function summary(
       return r.leg ? { ...t, leg: r.leg.label } : t;
     }),
   );
-}
-
-/** Whether the caller's side of every target of the chain is open (`ReachCheck.routes`). */
-function allRouted(check: ReachCheck, u: CompiledUpstream, facts: ChainFacts): boolean {
-  // Targets that all carry a mode are reached the same whatever the upstream's fallback mode: not read then (any
-  // mode stands in, unused).
-  const mode = facts.modeFree ? 'none' : u.mode.mode;
-  for (const t of facts.targets) if (!check.routes(u.datacenter, t, mode)) return false;
-  return true;
-}
-
-/** Whether every non-peer target of a chain runs in its datacenter (`ReachCheck.placed`). */
-function allPlaced(check: ReachCheck, facts: ChainFacts): boolean {
-  for (const t of facts.targets) if (t.Peer === undefined && !check.placed(t)) return false;
-  return true;
 }
 
 /**
@@ -190,14 +195,12 @@ export function checkReachability(model: MeshModel, upstreams: readonly Compiled
   const { groupOf, groupFirst } = chains;
   const summaries: TargetSummary[] = new Array(groupFirst.length);
   let from = upstreams.length;
-  // Per chain number: 0 not known yet, 1 every target placed, 2 not (then the full check runs).
-  const placedOf = new Uint8Array(chains.first.length);
+  const placed: Placed = new Uint8Array(chains.first.length);
   for (let g = 0; g < groupFirst.length; g++) {
     const k = groupFirst[g]!;
+    const u = upstreams[k]!;
     const id = chains.chainOf[k]!;
-    const facts = chains.facts[id]!;
-    if (placedOf[id] === 0) placedOf[id] = allPlaced(check, facts) ? 1 : 2;
-    const s = summary(check, upstreams[k]!, facts, placedOf[id] === 1);
+    const s = summary(check, u, allReached(check, u, id, chains.facts[id]!, placed));
     summaries[g] = s;
     if (!s.clean && k < from) from = k;
   }
@@ -210,7 +213,7 @@ export function checkReachability(model: MeshModel, upstreams: readonly Compiled
     if (group >= 0 && summaries[group]!.clean) continue;
     const u = upstreams[k]!;
     if (u.error) continue;
-    const sum = group >= 0 ? summaries[group]! : summary(check, u, undefined, false);
+    const sum = group >= 0 ? summaries[group]! : summary(check, u, false);
     if (sum.clean) continue;
     failovers ??= failoverLocations(model);
     const failoverAt = u.chain
