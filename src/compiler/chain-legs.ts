@@ -85,11 +85,11 @@ function isCatchAll(chain: CompiledChain, route: ServiceRoute, index: number, co
 }
 
 function resolverTargets(view: ChainView, node: NodeView | undefined): LegTarget[] {
-  if (!node?.resolver) return [];
+  if (node?.targetId === undefined) return [];
   const out: LegTarget[] = [];
-  const primary = node.target === undefined ? undefined : viewTarget(view, node.target);
+  const primary = viewTarget(view, node.targetId);
   if (primary) out.push({ role: 'primary', target: primary });
-  for (const id of node.failover ?? []) {
+  for (const id of node.failover?.targets ?? []) {
     const t = viewTarget(view, id);
     if (t) out.push({ role: 'failover', target: t });
   }
@@ -144,7 +144,7 @@ function walk(
     const splits = node.splits ?? [];
     for (let index = 0; index < splits.length; index++) {
       const s = splits[index]!;
-      const split: LegSplit = { index, weight: s.weight, definition: s.definition };
+      const split: LegSplit = { index, weight: s.jsonWeight, definition: s.definition };
       const next = viewNode(view, s.nextNode);
       const label = route ? `${routeLabel(route)} → ${splitLabel(split)}` : splitLabel(split);
       if (next?.type === 'resolver') {

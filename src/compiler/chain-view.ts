@@ -7,7 +7,7 @@
  */
 import type { ServiceRoute, ServiceSplit } from '../model/entries.ts';
 import { float32Json } from '../model/split-weight.ts';
-import { type ChainWork, chainTargetList, chainWork, isL7Node } from './passes/chain-json.ts';
+import { type ChainWork, lazyChainState, targetListOf } from './passes/chain-json.ts';
 import type { ChainNode, ChainTarget, CompiledChain } from './types.ts';
 
 export interface RouteView {
@@ -17,61 +17,60 @@ export interface RouteView {
 
 export interface SplitView {
   /** The split's JSON `Weight` (0 when it has none: `omitempty`). */
-  readonly weight: number;
+  readonly jsonWeight: number;
   readonly definition: ServiceSplit;
   readonly nextNode: string;
 }
 
-/** One node of `Nodes`, as read. */
+/**
+ * One node of `Nodes`, as read. A compiled chain's resolver and router work nodes are their own views (the field names
+ * match, and a work route's definition is filled in before the chain is built); a splitter gets one (its JSON weights).
+ */
 export interface NodeView {
   readonly key: string;
   readonly type: ChainNode['Type'];
-  /** Whether the node has a `Resolver` (every resolver node). */
-  readonly resolver: boolean;
-  /** Its `Resolver.Target`. */
-  readonly target: string | undefined;
-  /** A resolver's `Resolver.Failover.Targets`. */
-  readonly failover: readonly string[] | undefined;
-  readonly routes: readonly RouteView[] | undefined;
-  readonly splits: readonly SplitView[] | undefined;
+  /** `Resolver.Target`; undefined for a node without `Resolver` (every resolver node has one). */
+  readonly targetId?: string | undefined;
+  /** `Resolver.Failover` (its `Targets`). */
+  readonly failover?: { readonly targets: readonly string[] } | undefined;
+  readonly routes?: readonly RouteView[] | undefined;
+  readonly splits?: readonly SplitView[] | undefined;
 }
 
 /** A chain's graph, as read. */
 export interface ChainView {
   /** In `Nodes` key order (sorted, for a chain compiled by meshcc). Shared by chains that share their nodes. */
   readonly nodes: readonly NodeView[];
-  /** `Object.keys(Targets)`, in order. */
-  readonly targetIds: readonly string[];
+  /** The keys of `Targets` (`id`), in order: one per target. */
+  readonly keys: readonly { readonly id: string }[];
   /** `Object.values(Targets)`, in order (the same objects `Targets` holds). */
   readonly targets: readonly ChainTarget[];
 }
 
-/** Node views per `Nodes` object (a chain from JSON). */
-const nodesMemo = new WeakMap<object, readonly NodeView[]>();
-/** Node views and target IDs per work form (shared by a chain and its mode variants). */
-const workMemo = new WeakMap<
-  ChainWork,
-  { readonly nodes: readonly NodeView[]; readonly targetIds: readonly string[] }
->();
-const viewMemo = new WeakMap<CompiledChain, ChainView>();
+/** Views of chains from JSON (a lazily built chain keeps its own), and their node views per `Nodes` object. */
+const jsonViews = new WeakMap<CompiledChain, ChainView>();
+const jsonNodes = new WeakMap<object, readonly NodeView[]>();
 
 /** The view of a chain, built once per chain object. */
 export function chainView(chain: CompiledChain): ChainView {
-  let v = viewMemo.get(chain);
-  if (v === undefined) {
-    const work = chainWork(chain);
-    if (work !== undefined) {
-      const shared = workViews(work);
-      v = { nodes: shared.nodes, targetIds: shared.targetIds, targets: chainTargetList(chain)! };
-    } else {
-      let nodes = nodesMemo.get(chain.Nodes);
-      if (nodes === undefined) {
-        nodes = Object.keys(chain.Nodes).map((k) => jsonNodeView(k, chain.Nodes[k]!));
-        nodesMemo.set(chain.Nodes, nodes);
-      }
-      v = { nodes, targetIds: Object.keys(chain.Targets), targets: Object.values(chain.Targets) };
+  const s = lazyChainState(chain);
+  if (s !== undefined) {
+    let v = s.view as ChainView | undefined;
+    if (v === undefined) {
+      v = { nodes: workNodeViews(s.work), keys: s.work.targets, targets: targetListOf(s) };
+      s.view = v;
     }
-    viewMemo.set(chain, v);
+    return v;
+  }
+  let v = jsonViews.get(chain);
+  if (v === undefined) {
+    let nodes = jsonNodes.get(chain.Nodes);
+    if (nodes === undefined) {
+      nodes = Object.keys(chain.Nodes).map((k) => jsonNodeView(k, chain.Nodes[k]!));
+      jsonNodes.set(chain.Nodes, nodes);
+    }
+    v = { nodes, keys: Object.keys(chain.Targets).map((id) => ({ id })), targets: Object.values(chain.Targets) };
+    jsonViews.set(chain, v);
   }
   return v;
 }
@@ -84,68 +83,42 @@ export function viewNode(v: ChainView, key: string): NodeView | undefined {
 
 /** The target with ID `id`, as `Targets[id]` reads it. */
 export function viewTarget(v: ChainView, id: string): ChainTarget | undefined {
-  const ids = v.targetIds;
-  for (let i = 0; i < ids.length; i++) if (ids[i] === id) return v.targets[i];
+  const keys = v.keys;
+  for (let i = 0; i < keys.length; i++) if (keys[i]!.id === id) return v.targets[i];
   return undefined;
 }
 
-function workViews(work: ChainWork): { readonly nodes: readonly NodeView[]; readonly targetIds: readonly string[] } {
-  let out = workMemo.get(work);
+/** The node views of a work form (shared by a chain and its mode variants): the work nodes, splitters viewed. */
+function workNodeViews(work: ChainWork): readonly NodeView[] {
+  let out = work.nodeViews as readonly NodeView[] | undefined;
   if (out === undefined) {
-    const nodes = work.nodes.map((n): NodeView => {
-      if (!isL7Node(n)) {
-        return {
-          key: n.key,
-          type: 'resolver',
-          resolver: true,
-          target: n.targetId,
-          failover: n.failover?.targets,
-          routes: undefined,
-          splits: undefined,
-        };
-      }
-      if (n.type === 'router') {
-        const routes = (n.routes ?? []).map((r) => ({ definition: r.definition!, nextNode: r.nextNode }));
-        return {
-          key: n.key,
-          type: 'router',
-          resolver: false,
-          target: undefined,
-          failover: undefined,
-          routes,
-          splits: undefined,
-        };
-      }
+    const nodes = work.nodes;
+    out = nodes as readonly NodeView[];
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i]!;
+      if (n.type !== 'splitter') continue;
+      if (out === nodes) out = nodes.slice() as NodeView[];
       // The JSON `Weight` as `renderL7` writes it: none for a zero weight, a split as written has its definition's.
       const splits = (n.splits ?? []).map((s) => ({
-        weight: s.weight === 0 ? 0 : s.splitter !== undefined ? (s.definition!.Weight ?? 0) : float32Json(s.weight),
+        jsonWeight: s.weight === 0 ? 0 : s.splitter !== undefined ? (s.definition!.Weight ?? 0) : float32Json(s.weight),
         definition: s.definition!,
         nextNode: s.nextNode,
       }));
-      return {
-        key: n.key,
-        type: 'splitter',
-        resolver: false,
-        target: undefined,
-        failover: undefined,
-        routes: undefined,
-        splits,
-      };
-    });
-    out = { nodes, targetIds: work.targets.map((t) => t.id) };
-    workMemo.set(work, out);
+      (out as NodeView[])[i] = { key: n.key, type: 'splitter', splits };
+    }
+    work.nodeViews = out;
   }
   return out;
 }
 
 function jsonNodeView(key: string, n: ChainNode): NodeView {
+  const r = n.Resolver;
   return {
     key,
     type: n.Type,
-    resolver: n.Resolver !== undefined && n.Resolver !== null,
-    target: n.Resolver?.Target,
-    failover: n.Resolver?.Failover?.Targets,
-    routes: n.Routes?.map((r) => ({ definition: r.Definition, nextNode: r.NextNode })),
-    splits: n.Splits?.map((s) => ({ weight: s.Weight ?? 0, definition: s.Definition, nextNode: s.NextNode })),
+    targetId: r?.Target,
+    failover: r?.Failover ? { targets: r.Failover.Targets ?? [] } : undefined,
+    routes: n.Routes?.map((x) => ({ definition: x.Definition, nextNode: x.NextNode })),
+    splits: n.Splits?.map((x) => ({ jsonWeight: x.Weight ?? 0, definition: x.Definition, nextNode: x.NextNode })),
   };
 }

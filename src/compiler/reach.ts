@@ -241,17 +241,17 @@ function computeChainTargets(chain: CompiledChain): ChainTargetRef[] {
           .filter((n) => n.type === 'resolver');
   const out: ChainTargetRef[] = [];
   for (const n of resolvers) {
-    if (!n.resolver) continue;
-    addTarget(view, 'primary', n.target, out);
-    const failover = n.failover;
+    if (n.targetId === undefined) continue;
+    addTarget(view, 'primary', n.targetId, out);
+    const failover = n.failover?.targets;
     if (failover) for (const id of failover) addTarget(view, 'failover', id, out);
   }
   return out;
 }
 
 /** Appends a chain target once per role (a chain has a few targets: a scan, no set of keys). */
-function addTarget(view: ChainView, role: 'primary' | 'failover', id: string | undefined, out: ChainTargetRef[]): void {
-  const target = id === undefined ? undefined : viewTarget(view, id);
+function addTarget(view: ChainView, role: 'primary' | 'failover', id: string, out: ChainTargetRef[]): void {
+  const target = viewTarget(view, id);
   if (!target) return;
   for (const r of out) if (r.role === role && r.target.ID === id) return;
   out.push({ role, target });

@@ -380,10 +380,12 @@ export interface ChainWork {
   readonly targets: readonly WorkTarget[];
   /** `Nodes`, built on first read (the variants share it, as they always shared their base's). */
   nodesJson: Record<string, ChainNode> | undefined;
+  /** What `chain-view.ts` reads of the nodes, built there on first need. */
+  nodeViews: unknown;
 }
 
 /** One chain's lazy state: its work form, and the mode override its targets carry (undefined for a base chain). */
-interface LazyChain {
+export interface LazyChain {
   readonly work: ChainWork;
   /** The base chain's state, for a mode variant (its targets are the base's, some with another `MeshGateway`). */
   readonly base: LazyChain | undefined;
@@ -391,26 +393,23 @@ interface LazyChain {
   /** The rendered targets, in ID order (what `Targets` holds), built on first need. */
   targetList: ChainTarget[] | undefined;
   targetsJson: Record<string, ChainTarget> | undefined;
+  /** The chain's view (`chain-view.ts`), built there on first need. */
+  view: unknown;
 }
 
 /** The lazy state of each chain built here (a WeakMap: nothing on the chain object itself but Consul's fields). */
 const lazyChains = new WeakMap<object, LazyChain>();
 
-/** The compact form of a chain built by `lazyChainJson` / `chainVariant`, else undefined (e.g. a chain parsed from JSON). */
-export function chainWork(chain: CompiledChain): ChainWork | undefined {
-  return lazyChains.get(chain)?.work;
+/** The lazy state of a chain built by `lazyChainJson` / `chainVariant`, else undefined (e.g. a chain parsed from JSON). */
+export function lazyChainState(chain: CompiledChain): LazyChain | undefined {
+  return lazyChains.get(chain);
 }
 
 /**
  * A lazily built chain's targets, rendered as `Targets` holds them, in ID order (the same objects `Targets` holds once
- * it is built); undefined for a chain not built here.
+ * it is built).
  */
-export function chainTargetList(chain: CompiledChain): readonly ChainTarget[] | undefined {
-  const s = lazyChains.get(chain);
-  return s === undefined ? undefined : targetListOf(s);
-}
-
-function targetListOf(s: LazyChain): ChainTarget[] {
+export function targetListOf(s: LazyChain): ChainTarget[] {
   let list = s.targetList;
   if (list === undefined) {
     if (s.base === undefined) {
@@ -451,22 +450,30 @@ function getTargets(this: CompiledChain): Record<string, ChainTarget> {
   return s.targetsJson;
 }
 
-const LAZY_FIELDS: PropertyDescriptorMap = {
-  Nodes: { get: getNodes, enumerable: true, configurable: true },
-  Targets: { get: getTargets, enumerable: true, configurable: true },
-};
+const NODES_FIELD: PropertyDescriptor = { get: getNodes, enumerable: true, configurable: true };
+const TARGETS_FIELD: PropertyDescriptor = { get: getTargets, enumerable: true, configurable: true };
 
 /**
  * A compiled chain whose `Nodes` and `Targets` are built from `work` on first read (see `getNodes`). The head's
  * fields come first, in Consul's order.
  */
 export function lazyChainJson(head: ChainHead, work: ChainWork): CompiledChain {
-  return lazyChain(head, { work, base: undefined, mode: undefined, targetList: undefined, targetsJson: undefined });
+  const state = {
+    work,
+    base: undefined,
+    mode: undefined,
+    targetList: undefined,
+    targetsJson: undefined,
+    view: undefined,
+  };
+  return lazyChain(head, state);
 }
 
 function lazyChain(head: ChainHead, state: LazyChain): CompiledChain {
   const chain = chainHeadJson(head);
-  Object.defineProperties(chain, LAZY_FIELDS);
+  // Every chain defines the same two accessors in the same order, so chains of one head shape share hidden classes.
+  Object.defineProperty(chain, 'Nodes', NODES_FIELD);
+  Object.defineProperty(chain, 'Targets', TARGETS_FIELD);
   lazyChains.set(chain, state);
   return chain as CompiledChain;
 }
@@ -487,7 +494,14 @@ export function chainVariant(base: CompiledChain, head: ChainHead, mode: Gateway
     }
   }
   if (!changes) return undefined;
-  return lazyChain(head, { work: s.work, base: s, mode, targetList: undefined, targetsJson: undefined });
+  return lazyChain(head, {
+    work: s.work,
+    base: s,
+    mode,
+    targetList: undefined,
+    targetsJson: undefined,
+    view: undefined,
+  });
 }
 
 /**

@@ -278,7 +278,7 @@ class ChainCompiler {
         ServiceMeta: own.meta ?? undefined,
         StartNode: this.startNode,
       },
-      { nodes: sortNodes(this.nodes), targets, nodesJson: undefined },
+      { nodes: sortNodes(this.nodes), targets, nodesJson: undefined, nodeViews: undefined },
     );
     return { chain, customProtocol, customConnectTimeoutNs };
   }
