@@ -26,6 +26,7 @@ import {
   type DecisionSource,
   type ShapeRequest,
   type SharedDecision,
+  type UpstreamCaller,
   UpstreamRecord,
   type UpstreamShape,
 } from '../compiled-upstream.ts';
@@ -510,7 +511,6 @@ class UpstreamResolver {
     }
     const shape: UpstreamShape = {
       decision: this.sharedDecision(mode, from),
-      destination: upstream.destinationName,
       targetDatacenter: dc,
       chain: undefined,
       error: undefined,
@@ -611,6 +611,7 @@ export function resolveGatewayModes(model: MeshModel, index: EntryIndex): PassRe
       caller === prevCaller &&
       instance.datacenter === prev.datacenter &&
       instance.meshGateway === prev.meshGateway;
+    const at: UpstreamCaller = { instance, service: instance.service, datacenter: instance.datacenter };
     for (let k = 0; k < n; k++) {
       const upstream = upstreams[k]!;
       let shape: UpstreamShape;
@@ -619,7 +620,7 @@ export function resolveGatewayModes(model: MeshModel, index: EntryIndex): PassRe
         shape = resolver.shape(instance, caller, upstream);
         shapes[k] = shape;
       }
-      value.push(new UpstreamRecord(instance, upstream, shape));
+      value.push(new UpstreamRecord(at, upstream, shape));
     }
     prev = instance;
     prevCaller = caller;
