@@ -50,7 +50,7 @@ let resolved = resolveGatewayModes(model, index).value;
 lap('resolve-modes');
 let upstreams = compileUpstreamChains(model, index, resolved).value;
 lap('compile-chains');
-checkPlatform(model);
+checkPlatform(model, upstreams);
 lap('check-platform');
 validationPasses.forEach((pass, i) => {
   pass(model, upstreams);

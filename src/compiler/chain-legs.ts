@@ -5,6 +5,7 @@
  * Consul's shape (`structs.CompiledDiscoveryChain`), never a second compile of it. Pure.
  */
 import type { ServiceRoute, ServiceSplit } from '../model/entries.ts';
+import type { GatewayMode } from '../model/types.ts';
 import type { ChainNode, ChainTarget, CompiledChain } from './types.ts';
 
 export interface LegRoute {
@@ -237,32 +238,61 @@ export function chainFacts(chain: CompiledChain): ChainFacts {
 /**
  * The distinct chains of a list of compiled upstreams, numbered in the order of the first upstream holding each:
  * the passes that work per chain (reachability, failover, chain intentions) share one lookup per upstream instead of
- * a map or set keyed by chain object each.
+ * a map or set keyed by chain object each. The same walk groups the upstreams reachability analyses together.
  */
 export interface UpstreamChains {
   /** Per upstream (same index), its chain's number; -1 for an upstream without a chain. */
   readonly chainOf: Int32Array;
-  /** Per chain number, the index of the first upstream holding it. */
+  /** Per chain number, the index of the first upstream holding it (increasing with the number). */
   readonly first: readonly number[];
+  /** The indexes of the upstreams without a chain, increasing. */
+  readonly unchained: readonly number[];
   /** Per chain number, its `chainFacts`. */
   readonly facts: readonly ChainFacts[];
+  /**
+   * Per upstream, its reach group: upstreams with the same chain, caller datacenter and fallback mode (the mode not
+   * counted when every target of the chain carries its own, `modeFree`) reach the same targets the same way. -1 for
+   * an upstream without a chain.
+   */
+  readonly groupOf: Int32Array;
+  /** Per group number, the index of its first upstream (increasing with the number). */
+  readonly groupFirst: readonly number[];
+}
+
+/** What `upstreamChains` reads of an upstream. */
+interface ChainedUpstream {
+  readonly chain?: CompiledChain;
+  readonly datacenter: string;
+  readonly mode: { readonly mode: GatewayMode };
 }
 
 /** Per upstream list (the one `compile()` hands every pass; read-only, so the numbering stays true). */
-const upstreamChainsMemo = new WeakMap<readonly { readonly chain?: CompiledChain }[], UpstreamChains>();
+const upstreamChainsMemo = new WeakMap<readonly ChainedUpstream[], UpstreamChains>();
 
 /** The chain numbering of `upstreams`, computed once per list. */
-export function upstreamChains(upstreams: readonly { readonly chain?: CompiledChain }[]): UpstreamChains {
+export function upstreamChains(upstreams: readonly ChainedUpstream[]): UpstreamChains {
   let out = upstreamChainsMemo.get(upstreams);
   if (out === undefined || out.chainOf.length !== upstreams.length) {
     const chainOf = new Int32Array(upstreams.length);
+    const groupOf = new Int32Array(upstreams.length);
     const first: number[] = [];
+    const unchained: number[] = [];
     const facts: ChainFacts[] = [];
+    const groupFirst: number[] = [];
+    // Per chain number, its groups: a short list (a chain is seen from a datacenter or two, with a mode or two),
+    // linked through `groupNext` from the chain's latest group (no array per chain).
+    const lastGroup: number[] = [];
+    const groupNext: number[] = [];
+    const groupDc: string[] = [];
+    const groupMode: (GatewayMode | undefined)[] = [];
     const ids = new Map<CompiledChain, number>();
     for (let k = 0; k < upstreams.length; k++) {
-      const chain = upstreams[k]!.chain;
+      const u = upstreams[k]!;
+      const chain = u.chain;
       if (chain === undefined) {
         chainOf[k] = -1;
+        groupOf[k] = -1;
+        unchained.push(k);
         continue;
       }
       let id = ids.get(chain);
@@ -271,13 +301,35 @@ export function upstreamChains(upstreams: readonly { readonly chain?: CompiledCh
         ids.set(chain, id);
         first.push(k);
         facts.push(chainFacts(chain));
+        lastGroup.push(-1);
       }
       chainOf[k] = id;
+      const dc = u.datacenter;
+      const mode = facts[id]!.modeFree ? undefined : u.mode.mode;
+      let group = lastGroup[id]!;
+      while (group >= 0 && (groupDc[group] !== dc || groupMode[group] !== mode)) group = groupNext[group]!;
+      if (group < 0) {
+        group = groupFirst.length;
+        groupFirst.push(k);
+        groupDc.push(dc);
+        groupMode.push(mode);
+        groupNext.push(lastGroup[id]!);
+        lastGroup[id] = group;
+      }
+      groupOf[k] = group;
     }
-    out = { chainOf, first, facts };
+    out = { chainOf, first, unchained, facts, groupOf, groupFirst };
     upstreamChainsMemo.set(upstreams, out);
   }
   return out;
+}
+
+/**
+ * Forgets the numbering of `upstreams` (the validation passes call it after the last pass that reads it, so a
+ * compilation does not keep it alive; a later call computes it again).
+ */
+export function releaseUpstreamChains(upstreams: readonly ChainedUpstream[]): void {
+  upstreamChainsMemo.delete(upstreams);
 }
 
 /** Whether a chain routes or splits (its start node is not a resolver). */

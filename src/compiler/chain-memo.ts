@@ -5,6 +5,7 @@
  * callers, so both are asked for far more often than they differ. Plain lookups; nothing here changes a result.
  */
 import type {
+  ResolverSubset,
   ServiceResolverEntry,
   ServiceRoute,
   ServiceRouterEntry,
@@ -13,13 +14,24 @@ import type {
 } from '../model/entries.ts';
 import { flat } from '../model/flat-string.ts';
 import { validateEntry } from '../model/validate-entry.ts';
+import { subsetJson } from './passes/chain-json.ts';
 import { defaultRouteDefinition, routeDefinition, splitDefinition } from './passes/l7-definitions.ts';
 import { orDefault } from './service-map.ts';
 import { serviceSni, targetId } from './sni.ts';
+import type { ChainTarget } from './types.ts';
 import { validateResolver } from './validate-resolver.ts';
 
-/** The strings a (non-peered) target is known by: `ID`, the resolver node's key `resolver:<ID>`, and `SNI`. */
+/**
+ * The strings a (non-peered) target is known by: `ID`, the resolver node's key `resolver:<ID>`, and `SNI`; with the
+ * parts they are built from (filled in; `peer` is always '').
+ */
 export interface TargetNames {
+  readonly service: string;
+  readonly subset: string;
+  readonly namespace: string;
+  readonly partition: string;
+  readonly datacenter: string;
+  readonly peer: '';
   readonly id: string;
   readonly nodeKey: string;
   readonly sni: string;
@@ -35,13 +47,34 @@ export interface L7Names {
   readonly splitterKey: string;
 }
 
-/** A target's names with the parts (besides the service) they were built for. */
-interface NamedTarget {
-  readonly subset: string;
-  readonly namespace: string;
-  readonly partition: string;
-  readonly datacenter: string;
-  readonly names: TargetNames;
+/**
+ * A target's names with the parts they were built for. The SNI is built on first read: the entry write check
+ * (`chainError`) never reads it.
+ */
+class NamedTarget implements TargetNames {
+  /** A named target is never peered (so it serves as the target's options, `Required<TargetOpts>`). */
+  readonly peer = '' as const;
+  readonly id: string;
+  readonly nodeKey: string;
+  private sniText: string | undefined;
+  /** The last resolver subset this target's `Subset` JSON was made for, and that JSON (see `ChainMemo.subsetJson`). */
+  subsetDef: ResolverSubset | undefined = undefined;
+  subsetJson: ChainTarget['Subset'] | undefined = undefined;
+  constructor(
+    readonly service: string,
+    readonly subset: string,
+    readonly namespace: string,
+    readonly partition: string,
+    readonly datacenter: string,
+    private readonly trustDomain: string,
+  ) {
+    this.id = targetId(this);
+    this.nodeKey = flat(`resolver:${this.id}`);
+  }
+  get sni(): string {
+    if (this.sniText === undefined) this.sniText = flat(serviceSni(this, this.trustDomain));
+    return this.sniText;
+  }
 }
 
 export class ChainMemo {
@@ -60,6 +93,8 @@ export class ChainMemo {
   private readonly routes = new Map<ServiceRouterEntry, readonly ServiceRoute[]>();
   private readonly defaultRoutes = new Map<ServiceRouterEntry, ServiceRoute>();
   private readonly splits = new Map<ServiceSplitterEntry, readonly ServiceSplit[]>();
+  private readonly subsets = new Map<ResolverSubset, ChainTarget['Subset']>();
+  private readonly metas = new Map<Readonly<Record<string, string>>, Readonly<Record<string, string>>>();
 
   constructor(readonly trustDomain: string) {}
 
@@ -109,6 +144,33 @@ export class ChainMemo {
     return defs;
   }
 
+  /** A target's `Subset` JSON, one (frozen) object per resolver subset shared by every target of it. */
+  subsetJson(subset: ResolverSubset, names?: unknown): ChainTarget['Subset'] {
+    // A target's subset is nearly always the one it had in the chain before: kept on its names, no map lookup.
+    const named = names instanceof NamedTarget ? names : undefined;
+    if (named !== undefined && named.subsetDef === subset) return named.subsetJson!;
+    let json = this.subsets.get(subset);
+    if (json === undefined) {
+      json = subsetJson(subset);
+      this.subsets.set(subset, json);
+    }
+    if (named !== undefined) {
+      named.subsetDef = subset;
+      named.subsetJson = json;
+    }
+    return json;
+  }
+
+  /** A chain's `ServiceMeta`: a (frozen) copy of a service-defaults `Meta`, one per entry, shared by its chains. */
+  serviceMeta(meta: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+    let copy = this.metas.get(meta);
+    if (copy === undefined) {
+      copy = Object.freeze({ ...meta });
+      this.metas.set(meta, copy);
+    }
+    return copy;
+  }
+
   /** The names of a local target (namespace, partition and datacenter already filled in). */
   targetNames(service: string, subset: string, namespace: string, partition: string, datacenter: string): TargetNames {
     let list = this.names.get(service);
@@ -118,12 +180,10 @@ export class ChainMemo {
     }
     for (const t of list) {
       if (t.subset === subset && t.datacenter === datacenter && t.namespace === namespace && t.partition === partition)
-        return t.names;
+        return t;
     }
-    const parts = { service, subset, namespace, partition, datacenter };
-    const id = targetId(parts);
-    const names = { id, nodeKey: flat(`resolver:${id}`), sni: flat(serviceSni(parts, this.trustDomain)) };
-    list.push({ subset, namespace, partition, datacenter, names });
+    const names = new NamedTarget(service, subset, namespace, partition, datacenter, this.trustDomain);
+    list.push(names);
     return names;
   }
 

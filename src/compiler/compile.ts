@@ -161,7 +161,7 @@ export function compile(model: MeshModel): Compilation {
   const index = bag.take(buildEntryIndex(decls));
   const resolved = bag.take(resolveGatewayModes(model, index));
   const upstreams = bag.take(compileUpstreamChains(model, index, resolved));
-  bag.take(checkPlatform(model));
+  bag.take(checkPlatform(model, upstreams));
   for (const pass of validationPasses) bag.take(pass(model, upstreams));
   return {
     model,

@@ -359,6 +359,85 @@ export function allReach(
   return true;
 }
 
+/**
+ * `reaches` for many targets in a row (a validation pass asks it for every target of every distinct chain): what
+ * consecutive targets share is looked up once. The targets of one chain are nearly always of one service, and callers
+ * are in a few datacenters with a few modes, so the last service's placements and the last (caller datacenter, target
+ * datacenter, mode) verdict on gateways are kept. Answers exactly what `reaches` answers.
+ */
+export class ReachCheck {
+  private service: string | undefined;
+  private namespace: string | undefined;
+  private partition: string | undefined;
+  private placements: ReadonlyMap<string, readonly ServiceInstanceDecl[]> | undefined;
+  private gatewaySource: string | undefined;
+  private gatewayTarget: string | undefined;
+  private gatewayMode: GatewayMode | undefined;
+  private gatewaysOk = false;
+
+  constructor(readonly index: MeshIndex) {}
+
+  /** Whether every one of `targets` is reachable (`allReach`). */
+  all(sourceDc: string, targets: readonly ChainTarget[], fallbackMode: GatewayMode): boolean {
+    for (const t of targets) if (!this.reaches(sourceDc, t, fallbackMode)) return false;
+    return true;
+  }
+
+  /** `reaches(index, sourceDc, t, fallbackMode)`: no problem in `targetProblems`. */
+  reaches(sourceDc: string, t: ChainTarget, fallbackMode: GatewayMode): boolean {
+    return this.routes(sourceDc, t, fallbackMode) && (t.Peer !== undefined || this.placed(t));
+  }
+
+  /**
+   * The caller's side of `reaches`: a cluster peer's target needs a gateway in the caller's datacenter in mode
+   * `local`; another target needs its datacenter declared and, in another datacenter than the caller's, the mode's
+   * gateways. What is left (`placed`) does not depend on the caller.
+   */
+  routes(sourceDc: string, t: ChainTarget, fallbackMode: GatewayMode): boolean {
+    const index = this.index;
+    const mode = t.MeshGateway?.Mode ?? fallbackMode;
+    if (t.Peer) return !(mode === 'local' && !index.gateways.get(sourceDc)?.[0]);
+    const dc = t.Datacenter;
+    if (dc === sourceDc) return index.datacenters.has(dc);
+    if (this.gatewaySource !== sourceDc || this.gatewayTarget !== dc || this.gatewayMode !== mode) {
+      this.gatewaySource = sourceDc;
+      this.gatewayTarget = dc;
+      this.gatewayMode = mode;
+      this.gatewaysOk = gatewaysOk(index, sourceDc, dc, mode);
+    }
+    return this.gatewaysOk;
+  }
+
+  /**
+   * Whether a (non-peer) target's service runs in its datacenter, with an instance its subset filter matches: the
+   * rest of `reaches`, the same for every caller.
+   */
+  placed(t: ChainTarget): boolean {
+    if (t.Service !== this.service || t.Namespace !== this.namespace || t.Partition !== this.partition) {
+      this.service = t.Service;
+      this.namespace = t.Namespace;
+      this.partition = t.Partition;
+      this.placements = this.index.groups.get(t.Service, t.Namespace, t.Partition);
+    }
+    const here = this.placements?.get(t.Datacenter);
+    if (!here) return false;
+    const filter = t.Subset?.Filter;
+    return !(filter && noneMatch(here, filter));
+  }
+}
+
+/**
+ * Whether `targetProblems` finds no datacenter or gateway problem for a target in `dc` (another datacenter than
+ * `sourceDc`): the datacenter is declared, and the mode's gateways exist (or `none` stays on one network).
+ */
+function gatewaysOk(index: MeshIndex, sourceDc: string, dc: string, mode: GatewayMode): boolean {
+  const targetDc = index.datacenters.get(dc);
+  if (!targetDc) return false;
+  if (mode === 'none') return (index.datacenters.get(sourceDc)?.network ?? sourceDc) === targetDc.network;
+  if (mode === 'local' && !index.gateways.get(sourceDc)?.[0]) return false;
+  return wanGateway(index, dc) !== undefined;
+}
+
 /** Reachability of one target from a caller in `sourceDc`, without the hops. */
 export function targetReach(
   index: MeshIndex,

@@ -22,58 +22,89 @@ import { orDefault, ServiceMap } from './service-map.ts';
 /** Consul's placeholders in `testCompileDiscoveryChain`. */
 const CHECK_DC = 'dc1';
 const CHECK_TRUST_DOMAIN = 'b6fc9da3-03d4-4b5a-9134-c045e9b20152.consul';
-const GRAPH_KINDS = new Set(['service-router', 'service-splitter', 'service-resolver']);
 
-/** `<ns>/<ap>/<name>` of a service. */
+/** `<ap>/<ns>/<name>` of a service: the order Consul's sorted service IDs compare in (built only to sort). */
 function sid(name: string, namespace?: string, partition?: string): string {
   return `${orDefault(partition)}/${orDefault(namespace)}/${name}`;
 }
 
-/** Appends `service` to `out` unless it is the entry's own service or listed already (a short list: a scan). */
-function addRelated(out: string[], own: string, service: string): void {
-  if (service !== own && !out.includes(service)) out.push(service);
+/** A service named by a graph entry: name, namespace and partition as written (empty parts mean `default`). */
+type ServiceRef = readonly [name: string, namespace: string | undefined, partition: string | undefined];
+
+/** Appends a service to `out` unless it is `own` or listed already (compared as `sid` compares them; a short list). */
+function addRef(
+  out: ServiceRef[],
+  own: ServiceRef,
+  name: string,
+  namespace: string | undefined,
+  partition: string | undefined,
+): void {
+  if (sameService(own, name, namespace, partition)) return;
+  for (const s of out) if (sameService(s, name, namespace, partition)) return;
+  out.push([name, namespace, partition]);
 }
 
-/** `ListRelatedServices` of a router, splitter or resolver (including itself for routers, as Consul's does). */
-export function relatedServices(e: ConfigEntry): string[] {
-  const own = sid(e.Name, e.Namespace, e.Partition);
-  // In first-seen order, each once; no closure or set per entry (one call per stored entry).
-  const out: string[] = [];
+/**
+ * Every service a router, splitter or resolver names (`ListRelatedServices`, including itself for routers, as Consul's
+ * does), in first-seen order, each once; no key string built.
+ */
+function relatedRefs(e: ConfigEntry): ServiceRef[] {
+  const own: ServiceRef = [e.Name, e.Namespace, e.Partition];
+  const out: ServiceRef[] = [];
   if (e.Kind === 'service-router') {
     out.push(own);
     for (const r of e.Routes ?? []) {
       const d = r.Destination;
-      if (d) addRelated(out, own, sid(d.Service || e.Name, d.Namespace || e.Namespace, d.Partition || e.Partition));
+      if (d) addRef(out, own, d.Service || e.Name, d.Namespace || e.Namespace, d.Partition || e.Partition);
     }
   } else if (e.Kind === 'service-splitter') {
     for (const s of e.Splits ?? [])
-      addRelated(out, own, sid(s.Service || e.Name, s.Namespace || e.Namespace, s.Partition || e.Partition));
+      addRef(out, own, s.Service || e.Name, s.Namespace || e.Namespace, s.Partition || e.Partition);
   } else if (e.Kind === 'service-resolver') {
     const r = e.Redirect;
-    if (r) addRelated(out, own, sid(r.Service || e.Name, r.Namespace || e.Namespace, r.Partition || e.Partition));
-    for (const f of Object.values(e.Failover ?? {})) {
+    if (r) addRef(out, own, r.Service || e.Name, r.Namespace || e.Namespace, r.Partition || e.Partition);
+    const failover = e.Failover;
+    if (failover === undefined) return out;
+    for (const key in failover) {
+      if (!Object.hasOwn(failover, key)) continue;
+      const f = failover[key]!;
       if (!f.Targets || f.Targets.length === 0)
-        addRelated(out, own, sid(f.Service || e.Name, f.Namespace || e.Namespace, e.Partition));
+        addRef(out, own, f.Service || e.Name, f.Namespace || e.Namespace, e.Partition);
       else
         for (const t of f.Targets)
           if (!t.Peer)
-            addRelated(
+            addRef(
               out,
               own,
-              sid(t.Service || e.Name, t.Namespace || f.Namespace || e.Namespace, t.Partition || e.Partition),
+              t.Service || e.Name,
+              t.Namespace || f.Namespace || e.Namespace,
+              t.Partition || e.Partition,
             );
     }
   }
   return out;
 }
 
+function sameService(s: ServiceRef, name: string, namespace?: string, partition?: string): boolean {
+  return s[0] === name && orDefault(s[1]) === orDefault(namespace) && orDefault(s[2]) === orDefault(partition);
+}
+
+/** `ListRelatedServices` of a router, splitter or resolver (including itself for routers, as Consul's does), as `<ap>/<ns>/<name>`. */
+export function relatedServices(e: ConfigEntry): string[] {
+  return relatedRefs(e).map((r) => sid(r[0], r[1], r[2]));
+}
+
 /**
- * The declaration of a stored entry, as the chain compiler's index hands it out: its path (which nothing on the
- * write-check path reads) is built only when asked for.
+ * A stored entry as the chain compiler's index hands it out (`Indexed`: the entry and its declaration), one object for
+ * both: it is its own declaration, whose path (which nothing on the write-check path reads) is built only when asked
+ * for.
  */
 class StoredDecl {
   readonly origin = 'file';
   constructor(readonly entry: ConfigEntry) {}
+  get decl(): EntryDecl {
+    return this as unknown as EntryDecl;
+  }
   get path(): string {
     const e = this.entry;
     return e.Kind === 'proxy-defaults'
@@ -82,74 +113,128 @@ class StoredDecl {
   }
 }
 
-/** The store as the simulated writes leave it: entries by kind and service, and who links to whom. */
+/**
+ * What the store holds for one service: its entries of the kinds a chain compile reads, and the stored routers,
+ * splitters and resolvers that name it (Consul's `link` index), in the order stored.
+ */
+class ServiceSlot {
+  serviceDefaults: Indexed<ConfigEntry> | undefined;
+  resolver: Indexed<ConfigEntry> | undefined;
+  splitter: Indexed<ConfigEntry> | undefined;
+  router: Indexed<ConfigEntry> | undefined;
+  /** Whether a router, splitter or resolver of this service was ever stored (none is ever removed, only replaced). */
+  hasGraphEntry = false;
+  readonly linkedFrom: ConfigEntry[] = [];
+  constructor(
+    readonly name: string,
+    /** Filled in (`default`). */
+    readonly namespace: string,
+    readonly partition: string,
+  ) {}
+}
+
+type SlotKind = 'serviceDefaults' | 'resolver' | 'splitter' | 'router';
+
+function slotKind(kind: string): SlotKind | undefined {
+  switch (kind) {
+    case 'service-defaults':
+      return 'serviceDefaults';
+    case 'service-resolver':
+      return 'resolver';
+    case 'service-splitter':
+      return 'splitter';
+    case 'service-router':
+      return 'router';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The store as the simulated writes leave it: one slot per service (its entries and who links to it, no key string
+ * per lookup), proxy-defaults by partition. Other kinds are not kept: no chain compile reads them.
+ */
 export class WriteSimulator {
-  private readonly byKind = new Map<string, ServiceMap<Indexed<ConfigEntry>>>();
+  private readonly services = new ServiceMap<ServiceSlot>();
+  private readonly proxyDefaultsByPartition = new Map<string, Indexed<ConfigEntry>>();
   /** The routers, splitters and resolvers stored. */
   private readonly graphEntries = new Set<ConfigEntry>();
-  /** service → the stored graph entries that name it. */
-  private readonly linkedFrom = new Map<string, Set<ConfigEntry>>();
   private readonly memo = new ChainMemo(CHECK_TRUST_DOMAIN);
   /** The entry being proposed: lookups see it in place of the stored one. */
   private proposedIndexed: Indexed<ConfigEntry> | undefined;
-  /** Services with a router, splitter or resolver stored (`<ap>/<ns>/<name>`). */
-  private readonly withGraphEntry = new Set<string>();
 
-  private table(kind: string): ServiceMap<Indexed<ConfigEntry>> {
-    let m = this.byKind.get(kind);
-    if (!m) {
-      m = new ServiceMap();
-      this.byKind.set(kind, m);
+  private slot(name: string, namespace?: string, partition?: string): ServiceSlot {
+    let s = this.services.get(name, namespace, partition);
+    if (s === undefined) {
+      s = new ServiceSlot(name, orDefault(namespace), orDefault(partition));
+      this.services.set(name, namespace, partition, s);
     }
-    return m;
+    return s;
   }
 
-  private lookup<E extends ConfigEntry>(kind: string, name: string, ns?: string, ap?: string): Indexed<E> | undefined {
+  private lookup<E extends ConfigEntry>(
+    kind: SlotKind,
+    name: string,
+    ns?: string,
+    ap?: string,
+  ): Indexed<E> | undefined {
     const p = this.proposedIndexed;
-    if (p !== undefined && p.entry.Kind === kind) {
+    if (p !== undefined && slotKind(p.entry.Kind) === kind) {
       const e = p.entry;
-      const same =
-        kind === 'proxy-defaults'
-          ? orDefault(e.Partition) === orDefault(ap)
-          : e.Name === name && orDefault(e.Namespace) === orDefault(ns) && orDefault(e.Partition) === orDefault(ap);
-      if (same) return p as Indexed<E>;
+      if (e.Name === name && orDefault(e.Namespace) === orDefault(ns) && orDefault(e.Partition) === orDefault(ap))
+        return p as Indexed<E>;
     }
-    return this.table(kind).get(name, ns, ap) as Indexed<E> | undefined;
+    return this.services.get(name, ns, ap)?.[kind] as Indexed<E> | undefined;
+  }
+
+  private proxyDefaultsOf<E extends ConfigEntry>(ap?: string): Indexed<E> | undefined {
+    const p = this.proposedIndexed;
+    if (p !== undefined && p.entry.Kind === 'proxy-defaults' && orDefault(p.entry.Partition) === orDefault(ap))
+      return p as Indexed<E>;
+    return this.proxyDefaultsByPartition.get(orDefault(ap)) as Indexed<E> | undefined;
   }
 
   private readonly index: EntryIndex = {
     all: [],
-    proxyDefaults: (ap) => this.lookup('proxy-defaults', 'global', 'default', ap),
-    serviceDefaults: (s, ns, ap) => this.lookup('service-defaults', s, ns, ap),
-    resolver: (s, ns, ap) => this.lookup('service-resolver', s, ns, ap),
-    splitter: (s, ns, ap) => this.lookup('service-splitter', s, ns, ap),
-    router: (s, ns, ap) => this.lookup('service-router', s, ns, ap),
+    proxyDefaults: (ap) => this.proxyDefaultsOf(ap),
+    serviceDefaults: (s, ns, ap) => this.lookup('serviceDefaults', s, ns, ap),
+    resolver: (s, ns, ap) => this.lookup('resolver', s, ns, ap),
+    splitter: (s, ns, ap) => this.lookup('splitter', s, ns, ap),
+    router: (s, ns, ap) => this.lookup('router', s, ns, ap),
   };
 
-  /** The chains a write of `e` makes Consul compile (sorted, for a deterministic first error). */
-  private affected(e: ConfigEntry): string[] {
+  /**
+   * The chains a write of `e` makes Consul compile, as (name, namespace, partition) triples, sorted by
+   * `<ap>/<ns>/<name>` (for a deterministic first error).
+   */
+  private affected(e: ConfigEntry): ServiceRef[] {
     if (e.Kind === 'proxy-defaults') {
-      const out = new Set<string>();
-      for (const stored of this.graphEntries) out.add(sid(stored.Name, stored.Namespace, stored.Partition));
-      if (GRAPH_KINDS.has(e.Kind)) out.add(sid(e.Name));
-      return [...out].sort();
-    }
-    if (e.Kind === 'service-intentions') return [];
-    const own = sid(e.Name, e.Namespace, e.Partition);
-    const linkers = this.linkedFrom.get(own);
-    // A service-defaults or plain resolver write for a service no router, splitter or resolver names or belongs to
-    // changes a chain of one resolver node, which always compiles: nothing to check.
-    const alone = !this.withGraphEntry.has(own) && (linkers?.size ?? 0) === 0;
-    if (alone && (e.Kind === 'service-defaults' || this.plainResolver(e))) return [];
-    // Usually the entry's own chain alone (nothing to sort); linkers are few: a list scanned for repeats.
-    const out = [own];
-    if (linkers) {
-      for (const linker of linkers) {
-        const s = sid(linker.Name, linker.Namespace, linker.Partition);
+      const out: ServiceSlot[] = [];
+      for (const stored of this.graphEntries) {
+        const s = this.slot(stored.Name, stored.Namespace, stored.Partition);
         if (!out.includes(s)) out.push(s);
       }
+      return sortById(out.map((s) => [s.name, s.namespace, s.partition]));
     }
-    return out.length > 1 ? out.sort() : out;
+    if (e.Kind === 'service-intentions') return [];
+    const own = this.services.get(e.Name, e.Namespace, e.Partition);
+    const linkers = own?.linkedFrom;
+    // A service-defaults or plain resolver write for a service no router, splitter or resolver names or belongs to
+    // changes a chain of one resolver node, which always compiles: nothing to check.
+    const alone = own?.hasGraphEntry !== true && (linkers?.length ?? 0) === 0;
+    if (alone && (e.Kind === 'service-defaults' || this.plainResolver(e))) return [];
+    // Usually the entry's own chain alone (nothing to sort); linkers are few: a list scanned for repeats.
+    const out: ServiceRef[] = [[e.Name, orDefault(e.Namespace), orDefault(e.Partition)]];
+    if (linkers === undefined || linkers.length === 0) return out;
+    const slots: (ServiceSlot | undefined)[] = [own];
+    for (const linker of linkers) {
+      const s = this.slot(linker.Name, linker.Namespace, linker.Partition);
+      if (!slots.includes(s)) {
+        slots.push(s);
+        out.push([s.name, s.namespace, s.partition]);
+      }
+    }
+    return out.length > 1 ? sortById(out) : out;
   }
 
   /**
@@ -167,8 +252,7 @@ export class WriteSimulator {
     const errors: string[] = [];
     this.proposedIndexed = { entry: e, decl: { path: 'proposed', entry: e, origin: 'file' } as EntryDecl };
     try {
-      for (const s of this.affected(e)) {
-        const [partition, namespace, serviceName] = s.split('/') as [string, string, string];
+      for (const [serviceName, namespace, partition] of this.affected(e)) {
         const message = chainError(
           {
             serviceName,
@@ -212,26 +296,39 @@ export class WriteSimulator {
   }
 
   private store(e: ConfigEntry): void {
-    const table = this.table(e.Kind);
-    const name = e.Kind === 'proxy-defaults' ? 'global' : e.Name;
-    const namespace = e.Kind === 'proxy-defaults' ? 'default' : e.Namespace;
-    const prev = table.get(name, namespace, e.Partition)?.entry;
-    if (prev && GRAPH_KINDS.has(prev.Kind)) {
-      this.graphEntries.delete(prev);
-      for (const s of relatedServices(prev)) this.linkedFrom.get(s)?.delete(prev);
+    const indexed: Indexed<ConfigEntry> = new StoredDecl(e);
+    if (e.Kind === 'proxy-defaults') {
+      this.proxyDefaultsByPartition.set(orDefault(e.Partition), indexed);
+      return;
     }
-    table.set(name, namespace, e.Partition, { entry: e, decl: new StoredDecl(e) as EntryDecl });
-    if (GRAPH_KINDS.has(e.Kind)) {
-      this.graphEntries.add(e);
-      this.withGraphEntry.add(sid(e.Name, e.Namespace, e.Partition));
-      for (const s of relatedServices(e)) {
-        let set = this.linkedFrom.get(s);
-        if (!set) {
-          set = new Set();
-          this.linkedFrom.set(s, set);
-        }
-        set.add(e);
+    const kind = slotKind(e.Kind);
+    // Nothing reads the other kinds back (no chain compile looks them up).
+    if (kind === undefined) return;
+    const slot = this.slot(e.Name, e.Namespace, e.Partition);
+    const prev = slot[kind]?.entry;
+    slot[kind] = indexed;
+    if (kind === 'serviceDefaults') return;
+    if (prev !== undefined) {
+      this.graphEntries.delete(prev);
+      for (const [name, namespace, partition] of relatedRefs(prev)) {
+        const linked = this.services.get(name, namespace, partition)?.linkedFrom;
+        const i = linked?.indexOf(prev) ?? -1;
+        if (i >= 0) linked?.splice(i, 1);
       }
     }
+    this.graphEntries.add(e);
+    slot.hasGraphEntry = true;
+    for (const [name, namespace, partition] of relatedRefs(e)) {
+      const linked = this.slot(name, namespace, partition).linkedFrom;
+      if (!linked.includes(e)) linked.push(e);
+    }
   }
+}
+
+/** Sorts services by `<ap>/<ns>/<name>` (code-unit order), in place. */
+function sortById(list: ServiceRef[]): ServiceRef[] {
+  const keyed = list.map((s) => ({ s, key: sid(s[0], s[1], s[2]) }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (let i = 0; i < list.length; i++) list[i] = keyed[i]!.s;
+  return list;
 }

@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import { flat } from '../model/flat-string.ts';
 import { recordMaker } from '../model/keyed-record.ts';
+import { jsonText } from './json-text.ts';
 import { byCodeUnits, KeyOrder } from './key-order.ts';
-import type { TextChunks } from './text-chunks.ts';
 
 export interface Artifact {
   /** Relative POSIX path inside the output directory, e.g. `consul/api/service-resolver/currency.json`. */
@@ -15,17 +15,19 @@ export interface Artifact {
 
 /**
  * Deterministic JSON: object keys sorted (code-point order), 2-space indent, trailing newline. Byte-for-byte what
- * `JSON.stringify(sortKeys(value), null, 2)` prints, printed by `JSON.stringify` itself from a sorted copy (see
- * `sortedCopy`), which is faster than assembling the text piece by piece.
+ * `JSON.stringify(sortKeys(value), null, 2)` prints: printed directly with a plan per object shape (`json-text.ts`),
+ * or, for values outside plain JSON data, by `JSON.stringify` itself from a sorted copy (see `sortedCopy`).
  */
 export function stableJson(value: unknown): string {
-  return flat(`${JSON.stringify(sortedCopy(value), null, 2)}\n`);
+  return flat(stableJsonText(value));
 }
 
-/** `stableJson(value)` as pieces of `out` (the text is not ended): no string of its own per file. */
-export function writeStableJson(out: TextChunks, value: unknown): void {
-  out.push(JSON.stringify(sortedCopy(value), null, 2));
-  out.push('\n');
+/**
+ * `stableJson(value)` not yet flattened (a rope of its pieces, for a writer that copies it into a larger string). The
+ * direct printer (`json-text.ts`) prints plain data; anything else goes through the sorted copy and `JSON.stringify`.
+ */
+export function stableJsonText(value: unknown): string {
+  return `${jsonText(value, 0) ?? JSON.stringify(sortedCopy(value), null, 2)}\n`;
 }
 
 /** Sorted keys per object shape (see `KeyOrder`). */

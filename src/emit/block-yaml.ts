@@ -8,12 +8,12 @@
  * anything else (multi-line or non-ASCII strings, fractional numbers, class instances, keys longer than js-yaml's
  * implicit-key limit) it returns `undefined`, and the caller falls back to js-yaml for the whole document.
  *
- * Its pieces (`node`, `scalar`, `indent`) are exported for writers that print a document of this subset from data of
+ * Its pieces (`node`, `blockMapping`, `blockSequence`, `scalar`, pair heads) are exported for writers that print a document of this subset from data of
  * another shape (the CRD writer prints a resource straight from its config entry).
  */
 import yaml from 'js-yaml';
+import { flat } from '../model/flat-string.ts';
 import { byCodeUnits, KeyOrder } from './key-order.ts';
-import { TextChunks } from './text-chunks.ts';
 
 /** js-yaml's implicit types of the default schema (null, bool, int, float, timestamp, merge), in resolution order. */
 const IMPLICIT_TYPES = (yaml.DEFAULT_SCHEMA as unknown as { readonly compiledImplicit: readonly yaml.Type[] })
@@ -91,159 +91,183 @@ export function indent(level: number): string {
 }
 
 /** `node`'s text for a scalar: `undefined` where `node` fails. */
-function scalarNode(v: string | number | boolean): string | undefined {
+export function scalarNode(v: string | number | boolean): string | undefined {
   if (typeof v === 'string') return scalar(v);
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   return Number.isInteger(v) && !Object.is(v, -0) ? String(v) : undefined;
-}
-
-/**
- * The text of a pair `key: v` with a scalar `v` at `level` (`compact`: the first pair of a compact mapping, no
- * indent), or `undefined` where `node` fails on `v`. `key` is a printed key (`scalar` of the key). One piece (a rope of
- * four) instead of four pushes. (Keeping whole lines per key and value, as the HCL writer does, made the CRD writer
- * about 10% slower: two more `Map` lookups per pair, and names are unique per document.)
- */
-export function scalarPair(
-  level: number,
-  key: string,
-  v: string | number | boolean,
-  compact: boolean,
-): string | undefined {
-  const text = scalarNode(v);
-  if (text === undefined) return undefined;
-  return compact ? `${key}: ${text}` : `${indent(level)}${key}: ${text}`;
 }
 
 export function isScalar(v: unknown): v is string | number | boolean {
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 }
 
-/** Sorted keys per object shape (see `KeyOrder`). */
-const keyOrder = new KeyOrder(byCodeUnits);
+/**
+ * A mapping's keys in print order with the text before each value, per level, made once per key list (`KeyOrder`):
+ * a pair is then one concatenation, `head + value`. `printed[i]` is `undefined` for a key outside the subset (writing
+ * a pair with it fails).
+ */
+export interface PairHeads {
+  readonly printed: readonly (string | undefined)[];
+  /** `inline[level][i]`: indent, key and `: `; `block[level][i]`: indent, key and `:` (before a block value). */
+  readonly inline: string[][];
+  readonly block: string[][];
+  /** Key and `: ` / `:`, for the first pair of a compact mapping (no indent). */
+  readonly compactInline: readonly string[];
+  readonly compactBlock: readonly string[];
+}
 
-/** What writing a node did: failed (outside the subset), or wrote text that does or does not start on a new line. */
-export const FAILED = 0;
-export const INLINE = 1;
-export const BLOCK = 2;
-export type Written = typeof FAILED | typeof INLINE | typeof BLOCK;
+export function pairHeads(printed: readonly (string | undefined)[]): PairHeads {
+  return {
+    printed,
+    inline: [],
+    block: [],
+    compactInline: printed.map((p) => `${p}: `),
+    compactBlock: printed.map((p) => `${p}:`),
+  };
+}
+
+/** The heads of `h` at `level` (made on first use). */
+export function headsAt(h: PairHeads, level: number): { readonly inline: string[]; readonly block: string[] } {
+  let inline = h.inline[level];
+  let block = h.block[level];
+  if (inline === undefined || block === undefined) {
+    const pad = indent(level);
+    inline = h.printed.map((p) => `${pad}${p}: `);
+    block = h.printed.map((p) => `${pad}${p}:`);
+    h.inline[level] = inline;
+    h.block[level] = block;
+  }
+  return { inline, block };
+}
 
 /**
- * The document is written as pieces (mostly strings that already exist: keys, scalars, indents) into a `TextChunks`,
- * so no intermediate string is built per node.
+ * Whether a written value starts on a new line (a block value starts with its indent; an inline one never does),
+ * without reading it: reading a rope's first character would flatten it (a copy of the whole value at every level).
+ * Only three writers make text that starts on a new line (a mapping, a struct or a sequence written in block context,
+ * not empty), and each returns it through `block`, which remembers it: a value is block text exactly when it is (has
+ * the same characters as) the block text made last. Nested values are made before the text around them, so the value
+ * just returned is the last block text made if it is one; an inline text never equals a block text (their first
+ * characters differ).
  */
-type Out = TextChunks;
+export function isBlock(text: string): boolean {
+  return text === lastBlock;
+}
+
+let lastBlock = '';
+
+/** Returns `text`, block text (see `isBlock`). */
+export function block(text: string): string {
+  lastBlock = text;
+  return text;
+}
+
+/** A mapping's plan: its keys sorted by code units (`__proto__` left out) and their pair heads. */
+interface MappingPlan extends PairHeads {
+  readonly keys: readonly string[];
+}
+
+/** Mapping plans per object shape (see `KeyOrder`). */
+const mappingPlans = new KeyOrder<MappingPlan>((keys) => {
+  // `sortKeys` drops `__proto__` (its assignment sets the copy's prototype instead).
+  const sorted = byCodeUnits(keys).filter((k) => k !== '__proto__');
+  const printed = sorted.map((k) => {
+    const p = scalar(k);
+    return p === undefined || p.length > MAX_IMPLICIT_KEY ? undefined : p;
+  });
+  return { keys: sorted, ...pairHeads(printed) };
+});
+
+/**
+ * Texts are built as ropes (`+`: V8 copies nothing until the document is flattened once), mostly of strings that
+ * already exist (pair heads, scalars, indents). `undefined`: the value is outside the supported subset.
+ */
+type Text = string | undefined;
 
 /** Writes one mapping value at `level` (a block value starts on the next line). */
-export type ValueWriter = (out: Out, v: unknown, level: number) => Written;
+export type ValueWriter = (v: unknown, level: number) => Text;
 
-const nodeValue: ValueWriter = (out, v, level) => node(out, v, level, false);
-
-/** `writeBlockMapping`: keys sorted, pairs with an undefined value skipped. */
-function mapping(out: Out, o: Record<string, unknown>, level: number, compact: boolean): Written {
-  return blockMapping(out, o, level, compact, nodeValue);
-}
+const nodeValue: ValueWriter = (v, level) => node(v, level, false);
 
 /**
- * A mapping's pairs in key order (by code units), each value written by `value`; `{}` when no pair is written. The
- * CRD writer shares it for maps, whose values it writes by their schema type.
+ * `writeBlockMapping`: a mapping's pairs in key order (by code units), each value written by `value`, pairs with an
+ * undefined value skipped; `{}` when no pair is written. The CRD writer shares it for maps, whose values it writes by
+ * their schema type.
  */
-export function blockMapping(
-  out: Out,
-  o: Record<string, unknown>,
+export function blockMapping(o: Record<string, unknown>, level: number, compact: boolean, value: ValueWriter): Text {
+  const plan = mappingPlans.ofObject(o);
+  const keys = plan.keys;
+  const heads = headsAt(plan, level);
+  let s = '';
+  for (let i = 0; i < keys.length; i++) {
+    const v = o[keys[i]!];
+    if (v === undefined) continue;
+    if (plan.printed[i] === undefined) return undefined;
+    const first = compact && s === '';
+    // Every value writer writes a scalar as `node` does.
+    const t = isScalar(v) ? scalarNode(v) : value(v, level + 1);
+    if (t === undefined) return undefined;
+    // `key:` when the value starts on a new line, `key: ` otherwise.
+    const head = isBlock(t)
+      ? first
+        ? plan.compactBlock[i]!
+        : heads.block[i]!
+      : first
+        ? plan.compactInline[i]!
+        : heads.inline[i]!;
+    s += head + t;
+  }
+  return s === '' ? '{}' : compact ? s : block(s);
+}
+
+/** `writeBlockSequence` of a non-empty array, each item written by `item`: an undefined item is written as `null`. */
+export function blockSequence(
+  a: readonly unknown[],
   level: number,
   compact: boolean,
-  value: ValueWriter,
-): Written {
-  let wrote = false;
-  for (const k of keyOrder.of(Object.keys(o))) {
-    const v = o[k];
-    // `sortKeys` drops undefined fields, and `__proto__` (its assignment sets the copy's prototype instead).
-    if (v === undefined || k === '__proto__') continue;
-    const key = scalar(k);
-    if (key === undefined || key.length > MAX_IMPLICIT_KEY) return FAILED;
-    if (isScalar(v)) {
-      // Every value writer writes a scalar as `node` does.
-      const line = scalarPair(level, key, v, compact && !wrote);
-      if (line === undefined) return FAILED;
-      out.push(line);
-      wrote = true;
-      continue;
-    }
-    if (!compact || wrote) out.push(indent(level));
-    out.push(key);
-    // `key:` when the value starts on a new line (a block value starts with its indent), `key: ` otherwise.
-    out.separator(': ', ':');
-    if (value(out, v, level + 1) === FAILED) return FAILED;
-    wrote = true;
-  }
-  if (!wrote) {
-    out.push('{}');
-    return INLINE;
-  }
-  return compact ? INLINE : BLOCK;
-}
-
-/** `writeBlockSequence` of a non-empty array: an undefined item is written as `null`. */
-function sequence(out: Out, a: readonly unknown[], level: number, compact: boolean): Written {
+  item: (x: unknown) => Text,
+): Text {
+  const pad = indent(level);
+  let s = '';
   for (let i = 0; i < a.length; i++) {
-    if (!compact || i > 0) out.push(indent(level));
-    out.separator('- ', '-');
-    if (node(out, a[i] === undefined ? null : a[i], level + 1, true) === FAILED) return FAILED;
+    const x = a[i];
+    const t = x === undefined ? 'null' : item(x);
+    if (t === undefined) return undefined;
+    const dash = isBlock(t) ? '-' : '- ';
+    s += compact && i === 0 ? dash + t : pad + dash + t;
   }
-  return compact ? INLINE : BLOCK;
+  return compact || s === '' ? s : block(s);
 }
 
-/** `writeNode` in block context; `FAILED` when the value is outside the supported subset. */
-export function node(out: Out, v: unknown, level: number, compact: boolean): Written {
-  if (v === null) {
-    out.push('null');
-    return INLINE;
-  }
+/** `writeNode` in block context; `undefined` when the value is outside the supported subset. */
+export function node(v: unknown, level: number, compact: boolean): Text {
+  if (v === null) return 'null';
   switch (typeof v) {
-    case 'string': {
-      const text = scalar(v);
-      if (text === undefined) return FAILED;
-      out.push(text);
-      return INLINE;
-    }
+    case 'string':
+      return scalar(v);
     case 'boolean':
-      out.push(v ? 'true' : 'false');
-      return INLINE;
+      return v ? 'true' : 'false';
     case 'number':
-      if (!Number.isInteger(v) || Object.is(v, -0)) return FAILED;
-      out.push(String(v));
-      return INLINE;
+      return Number.isInteger(v) && !Object.is(v, -0) ? String(v) : undefined;
     case 'object':
       if (Array.isArray(v)) {
-        if (v.length > 0) return sequence(out, v, level, compact);
-        out.push('[]');
-        return INLINE;
+        if (v.length === 0) return '[]';
+        return blockSequence(v, level, compact, (x) => node(x, level + 1, true));
       }
-      return isPlainObject(v) ? mapping(out, v, level, compact) : FAILED;
+      return isPlainObject(v) ? blockMapping(v, level, compact, nodeValue) : undefined;
     default:
-      return FAILED;
+      return undefined;
   }
 }
 
-/**
- * Writes the YAML document for `value` into `out` (without ending the text) and returns true, or drops the text being
- * written (`discard`: call it at the start of a text) and returns false when js-yaml must write it (see the module
- * comment).
- */
-export function writeBlockYaml(out: TextChunks, value: unknown): boolean {
-  if (value === undefined) return false;
-  if (node(out, value, 0, true) === FAILED) {
-    out.discard();
-    return false;
-  }
-  out.push('\n');
-  return true;
+/** The YAML document for `value` as a rope, or `undefined` when js-yaml must write it (see the module comment). */
+function blockYamlText(value: unknown): Text {
+  if (value === undefined) return undefined;
+  const text = node(value, 0, true);
+  return text === undefined ? undefined : `${text}\n`;
 }
 
 /** The YAML document for `value`, or `undefined` when js-yaml must write it (see the module comment). */
 export function blockYaml(value: unknown): string | undefined {
-  const out = new TextChunks();
-  if (!writeBlockYaml(out, value)) return undefined;
-  out.end();
-  return out.finish()[0];
+  const text = blockYamlText(value);
+  return text === undefined ? undefined : flat(text);
 }

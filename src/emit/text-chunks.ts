@@ -87,6 +87,20 @@ export class TextChunks {
     if (this.chunk.length >= CHUNK) this.seal();
   }
 
+  /** Appends a whole text (built by the caller, e.g. as a rope of its pieces): `push(text)` then `end()`. */
+  add(text: string): void {
+    if (this.text !== '' || this.inline !== '') {
+      this.push(text);
+      this.end();
+      return;
+    }
+    // Flattened now, for the reason `end` gives.
+    text.charCodeAt(0);
+    this.chunk += text;
+    this.ends.push(this.chunk.length);
+    if (this.chunk.length >= CHUNK) this.seal();
+  }
+
   /** Every text ended so far, in order; the writer starts empty again. Pieces of an unended text are dropped. */
   finish(): string[] {
     this.discard();
@@ -102,7 +116,9 @@ export class TextChunks {
     // Reading a character flattens the rope in place: one copy, and the slices below share it.
     chunk.charCodeAt(0);
     let from = 0;
-    for (const to of this.ends) {
+    const ends = this.ends;
+    for (let i = 0; i < ends.length; i++) {
+      const to = ends[i]!;
       this.texts.push(chunk.slice(from, to));
       from = to;
     }

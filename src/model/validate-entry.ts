@@ -36,8 +36,24 @@ function sortedKeys(o: Readonly<Record<string, unknown>> | undefined): string[] 
   return Object.keys(o ?? {}).sort();
 }
 
+/**
+ * Whether a `Meta` is within every limit (the usual answer), found without sorting or allocating: only a `Meta` with a
+ * problem goes through `validateMeta`'s sorted walk, which words the problems in order.
+ */
+function metaWithinLimits(meta: Readonly<Record<string, string>> | undefined): boolean {
+  if (meta === undefined) return true;
+  let n = 0;
+  for (const k in meta) {
+    if (!Object.hasOwn(meta, k)) continue;
+    if (++n > META_MAX_KEY_PAIRS || k.length > META_KEY_MAX_LENGTH) return false;
+    if ((meta[k] ?? '').length > META_VALUE_MAX_LENGTH) return false;
+  }
+  return true;
+}
+
 /** `validateConfigEntryMeta`: all problems (Consul uses a multierror here). */
 function validateMeta(meta: Readonly<Record<string, string>> | undefined): string[] {
+  if (metaWithinLimits(meta)) return [];
   const errs: string[] = [];
   const keys = sortedKeys(meta);
   if (keys.length > META_MAX_KEY_PAIRS) errs.push(`Meta exceeds maximum element count ${META_MAX_KEY_PAIRS}`);
@@ -130,8 +146,7 @@ function validateResolver(e: ServiceResolverEntry): string[] {
       ];
     }
   }
-  const isSubset = (s: string): boolean => Object.hasOwn(subsets, s);
-  if (e.DefaultSubset && !isSubset(e.DefaultSubset))
+  if (e.DefaultSubset && !Object.hasOwn(subsets, e.DefaultSubset))
     return [`DefaultSubset ${q(e.DefaultSubset)} is not a valid subset`];
 
   const errs: string[] = [];
@@ -156,7 +171,7 @@ function validateResolver(e: ServiceResolverEntry): string[] {
         if (r.Peer) return 'Redirect.Peer defined without Redirect.Service';
         return undefined;
       }
-      if (r.ServiceSubset && r.Service === e.Name && !isSubset(r.ServiceSubset)) {
+      if (r.ServiceSubset && r.Service === e.Name && !Object.hasOwn(subsets, r.ServiceSubset)) {
         return `Redirect.ServiceSubset ${q(r.ServiceSubset)} is not a valid subset of ${q(e.Name)}`;
       }
       return undefined;
@@ -169,13 +184,13 @@ function validateResolver(e: ServiceResolverEntry): string[] {
     const prefix = `Bad Failover[${q(subset)}]: `;
     const err = ((): string | undefined => {
       if (f.Namespace) return `${prefix}Setting Namespace requires Consul Enterprise`;
-      if (subset !== WILDCARD && !isSubset(subset)) return `${prefix}not a valid subset subset`;
+      if (subset !== WILDCARD && !Object.hasOwn(subsets, subset)) return `${prefix}not a valid subset subset`;
       const targets = f.Targets ?? [];
       const dcs = f.Datacenters ?? [];
       if (!f.Service && !f.ServiceSubset && !f.Namespace && dcs.length === 0 && targets.length === 0) {
         return `${prefix}one of Service, ServiceSubset, Namespace, Targets, SamenessGroup, or Datacenters is required`;
       }
-      if (f.ServiceSubset && (!f.Service || f.Service === e.Name) && !isSubset(f.ServiceSubset)) {
+      if (f.ServiceSubset && (!f.Service || f.Service === e.Name) && !Object.hasOwn(subsets, f.ServiceSubset)) {
         return `${prefix}ServiceSubset ${q(f.ServiceSubset)} is not a valid subset of ${q(f.Service ?? '')}`;
       }
       if (dcs.length > 0 && targets.length > 0)
@@ -193,7 +208,7 @@ function validateResolver(e: ServiceResolverEntry): string[] {
         if (t.Peer && t.Partition) return `${tp}Partition cannot be set with Peer`;
         if (t.Peer && t.Datacenter) return `${tp}Peer cannot be set with Datacenter`;
         if (t.Partition && t.Datacenter) return `${tp}Partition cannot be set with Datacenter`;
-        if (t.ServiceSubset && (!t.Service || t.Service === e.Name) && !isSubset(t.ServiceSubset)) {
+        if (t.ServiceSubset && (!t.Service || t.Service === e.Name) && !Object.hasOwn(subsets, t.ServiceSubset)) {
           return `${tp}ServiceSubset ${q(t.ServiceSubset)} is not a valid subset of ${q(e.Name)}`;
         }
       }
@@ -212,6 +227,7 @@ function validateResolver(e: ServiceResolverEntry): string[] {
 
 /** `validateConfigEntryMeta` as one error (Consul's multierror text when there are several). */
 function metaError(meta: Readonly<Record<string, string>> | undefined): string | undefined {
+  if (metaWithinLimits(meta)) return undefined;
   const errs = validateMeta(meta);
   if (errs.length === 0) return undefined;
   return errs.length === 1 ? errs[0] : `${errs.length} errors occurred: ${errs.join('; ')}`;
@@ -242,12 +258,12 @@ function validateRouter(e: ServiceRouterEntry): string[] {
   for (let i = 0; i < routes.length; i++) {
     const headers = routes[i]?.Match?.HTTP?.Header ?? [];
     for (let j = 0; j < headers.length; j++) {
-      for (const field of ['Contains', 'IgnoreCase'] as const) {
-        if (headers[j]?.[field] !== undefined) {
-          return [
-            `Request decoding failed: 1 error occurred:\n\t* invalid config key "Routes[${i}].Match.HTTP.Header[${j}].${field}"`,
-          ];
-        }
+      const h = headers[j];
+      const field = h?.Contains !== undefined ? 'Contains' : h?.IgnoreCase !== undefined ? 'IgnoreCase' : undefined;
+      if (field !== undefined) {
+        return [
+          `Request decoding failed: 1 error occurred:\n\t* invalid config key "Routes[${i}].Match.HTTP.Header[${j}].${field}"`,
+        ];
       }
     }
   }
@@ -276,7 +292,7 @@ function validateRouter(e: ServiceRouterEntry): string[] {
       for (let j = 0; j < headers.length; j++) {
         const h = headers[j] ?? { Name: '' };
         if (!h.Name) return [`Route[${i}] Header[${j}] missing required Name field`];
-        const parts = [h.Present === true, !!h.Exact, !!h.Regex, !!h.Prefix, !!h.Suffix].filter(Boolean).length;
+        const parts = +(h.Present === true) + +!!h.Exact + +!!h.Regex + +!!h.Prefix + +!!h.Suffix;
         if (parts !== 1) {
           return [`Route[${i}] Header[${j}] should only contain one of Present, Exact, Prefix, Suffix, or Regex`];
         }
@@ -285,15 +301,19 @@ function validateRouter(e: ServiceRouterEntry): string[] {
       for (let j = 0; j < params.length; j++) {
         const p = params[j] ?? { Name: '' };
         if (!p.Name) return [`Route[${i}] QueryParam[${j}] missing required Name field`];
-        const parts = [p.Present === true, !!p.Exact, !!p.Regex].filter(Boolean).length;
+        const parts = +(p.Present === true) + +!!p.Exact + +!!p.Regex;
         if (parts !== 1) return [`Route[${i}] QueryParam[${j}] should only contain one of Present, Exact, or Regex`];
       }
-      const found = new Set<string>();
-      for (const raw of http.Methods ?? []) {
-        const m = raw.toUpperCase();
-        if (!HTTP_METHODS.includes(m)) return [`Route[${i}] Methods contains an invalid method ${q(m)}`];
-        if (found.has(m)) return [`Route[${i}] Methods contains ${q(m)} more than once`];
-        found.add(m);
+      const methods = http.Methods;
+      if (methods !== undefined && methods.length > 0) {
+        // A handful of methods at most (nine valid ones): a list scanned for repeats.
+        const found: string[] = [];
+        for (const raw of methods) {
+          const m = raw.toUpperCase();
+          if (!HTTP_METHODS.includes(m)) return [`Route[${i}] Methods contains an invalid method ${q(m)}`];
+          if (found.includes(m)) return [`Route[${i}] Methods contains ${q(m)} more than once`];
+          found.push(m);
+        }
       }
     }
     const d = route.Destination;
@@ -318,17 +338,25 @@ function validateSplitter(e: ServiceSplitterEntry): string[] {
   if (meta) return [meta];
   // Consul compares whole ServiceSplit values (Weight zeroed): splits with header modifiers hold distinct pointers,
   // so only splits without them can collide.
-  const found = new Set<string>();
-  for (const s of splits) {
+  // Each split against the earlier ones (a splitter has a few): the first that repeats one is reported.
+  for (let i = 0; i < splits.length; i++) {
+    const s = splits[i]!;
     if (s.RequestHeaders !== undefined || s.ResponseHeaders !== undefined) continue;
     const service = s.Service || e.Name;
-    const key = [service, s.ServiceSubset ?? '', s.Namespace ?? '', s.Partition ?? ''].join('\u0000');
-    if (found.has(key)) {
-      return [
-        `split destination occurs more than once: service=${q(service)}, subset=${q(s.ServiceSubset ?? '')}, namespace=${q(s.Namespace ?? '')}, partition=${q(s.Partition ?? '')}`,
-      ];
+    for (let j = 0; j < i; j++) {
+      const o = splits[j]!;
+      if (o.RequestHeaders !== undefined || o.ResponseHeaders !== undefined) continue;
+      if (
+        (o.Service || e.Name) === service &&
+        (o.ServiceSubset ?? '') === (s.ServiceSubset ?? '') &&
+        (o.Namespace ?? '') === (s.Namespace ?? '') &&
+        (o.Partition ?? '') === (s.Partition ?? '')
+      ) {
+        return [
+          `split destination occurs more than once: service=${q(service)}, subset=${q(s.ServiceSubset ?? '')}, namespace=${q(s.Namespace ?? '')}, partition=${q(s.Partition ?? '')}`,
+        ];
+      }
     }
-    found.add(key);
   }
   let sum = 0;
   for (const s of splits) sum += scaleWeight(Number(s.Weight ?? 0));

@@ -4,7 +4,13 @@
  * `DiscoveryTarget`): `omitempty` fields left out, durations as Go strings except the resolver's `RequestTimeout`
  * (nanoseconds, as Consul prints it), map keys sorted.
  */
-import type { ResolverSubset, ServiceRoute, ServiceSplit } from '../../model/entries.ts';
+import type {
+  ResolverSubset,
+  ServiceRoute,
+  ServiceRouterEntry,
+  ServiceSplit,
+  ServiceSplitterEntry,
+} from '../../model/entries.ts';
 import { float32Json } from '../../model/split-weight.ts';
 import type { GatewayMode } from '../../model/types.ts';
 import { formatGoDuration } from '../duration.ts';
@@ -28,17 +34,25 @@ export interface WorkTarget {
   readonly opts: Required<TargetOpts>;
   mode?: GatewayMode;
   subset?: ResolverSubset;
+  /** The target's `Subset` JSON (filled in for the JSON only, shared per resolver subset: `ChainMemo.subsetJson`). */
+  subsetJson?: ChainTarget['Subset'];
   dialedDirectly?: boolean;
   connectTimeoutNs: number;
   external: boolean;
-  sni: string;
-  readonly name: string;
+  /** The service's `ExternalSNI` when it has one (then `external`). */
+  externalSni?: string;
+  /**
+   * The target's names (SNI and `Name`: Consul's service SNI, built on first read); undefined for a peered target
+   * (its SNI comes from the peer's trust domain, which only Consul knows: none).
+   */
+  readonly names: { readonly sni: string } | undefined;
   /** Kept by a resolver node (targets loaded on the way, e.g. before a redirect, are dropped). */
   retained: boolean;
 }
 
 /** A resolver node while compiling. */
 export interface WorkNode {
+  readonly type: 'resolver';
   /** Key in the chain's `Nodes`: `resolver:<name>`. */
   readonly key: string;
   readonly name: string;
@@ -46,20 +60,29 @@ export interface WorkNode {
   readonly isDefault: boolean;
   readonly connectTimeoutNs: number;
   readonly requestTimeoutNs: number;
-  failover?: { targets: string[]; policy?: unknown };
+  failover: { targets: string[]; policy?: unknown } | undefined;
   /** The resolver entry's `LoadBalancer`, as written. */
-  readonly loadBalancer?: Readonly<Record<string, unknown>>;
+  readonly loadBalancer: Readonly<Record<string, unknown>> | undefined;
 }
 
-/** A route of a router node while compiling. */
+/**
+ * A route of a router node while compiling. Its `definition` is filled in only when the chain's JSON is built
+ * (`compileChainBase`): no error depends on it, so `chainError` never builds one.
+ */
 export interface WorkRoute {
-  readonly definition: ServiceRoute;
+  definition: ServiceRoute | undefined;
   nextNode: string;
 }
 
-/** A split of a splitter node while compiling; `weight` is the float32 value (flattening computes with it). */
+/**
+ * A split of a splitter node while compiling; `weight` is the float32 value (flattening computes with it). The
+ * `definition` of a split as written is the `index`-th of its splitter entry's, looked up when first needed (to merge
+ * headers when nested splitters are flattened, or to build the JSON); a flattened split has its merged one.
+ */
 export interface WorkSplit {
-  readonly definition: ServiceSplit;
+  definition: ServiceSplit | undefined;
+  readonly splitter: ServiceSplitterEntry | undefined;
+  readonly index: number;
   readonly weight: number;
   nextNode: string;
 }
@@ -71,16 +94,22 @@ export interface WorkL7Node {
   readonly key: string;
   /** `<svc>.<ns>.<ap>`. */
   readonly name: string;
-  readonly routes?: WorkRoute[];
-  splits?: WorkSplit[];
-  loadBalancer?: Readonly<Record<string, unknown>>;
+  /** The router entry of a router node (its routes' definitions come from it). */
+  readonly router: ServiceRouterEntry | undefined;
+  readonly routes: WorkRoute[] | undefined;
+  splits: WorkSplit[] | undefined;
+  loadBalancer: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** Any node of the graph, as Consul's `nodes` map holds them. */
 export type AnyWorkNode = WorkNode | WorkL7Node;
 
+/**
+ * Every work node has every field of its kind (undefined when unset) and a `type`, so this is one property read on a
+ * few shapes (an `in` test over mixed shapes was a slow lookup, and nodes are searched often).
+ */
 export function isL7Node(n: AnyWorkNode): n is WorkL7Node {
-  return 'type' in n;
+  return n.type !== 'resolver';
 }
 
 /**
@@ -165,7 +194,7 @@ function renderL7(n: WorkL7Node): ChainNode {
     const routes: ChainRoute[] = new Array(work.length);
     for (let i = 0; i < work.length; i++) {
       const r = work[i]!;
-      routes[i] = { Definition: r.definition, NextNode: r.nextNode };
+      routes[i] = { Definition: r.definition!, NextNode: r.nextNode };
     }
     return { Type: 'router', Name: n.name, Routes: routes };
   }
@@ -176,8 +205,14 @@ function renderL7(n: WorkL7Node): ChainNode {
     const s = work[i]!;
     splits[i] =
       s.weight === 0
-        ? { Definition: s.definition, NextNode: s.nextNode }
-        : { Definition: s.definition, Weight: float32Json(s.weight), NextNode: s.nextNode };
+        ? { Definition: s.definition!, NextNode: s.nextNode }
+        : {
+            Definition: s.definition!,
+            // A split as written has its weight in its definition already (the same float32 text); only a
+            // flattened split's is computed here.
+            Weight: s.splitter !== undefined ? s.definition!.Weight : float32Json(s.weight),
+            NextNode: s.nextNode,
+          };
   }
   return n.loadBalancer
     ? { Type: 'splitter', Name: n.name, Splits: splits, LoadBalancer: n.loadBalancer }
@@ -234,16 +269,19 @@ function meshGateway(mode: GatewayMode | undefined): { readonly Mode?: GatewayMo
   }
 }
 
+/** A target's `Subset` (`{}` when it has neither a filter nor only-passing). */
+export function subsetJson(subset: ResolverSubset): ChainTarget['Subset'] {
+  if (!subset.Filter && !subset.OnlyPassing) return EMPTY;
+  const out: { Filter?: string; OnlyPassing?: boolean } = {};
+  if (subset.Filter) out.Filter = subset.Filter;
+  if (subset.OnlyPassing) out.OnlyPassing = true;
+  return Object.freeze(out);
+}
+
 /** One target, fields in Consul's order (every field `omitempty`). */
 function renderTarget(t: WorkTarget): ChainTarget {
   const o = t.opts;
-  let Subset: ChainTarget['Subset'] = EMPTY;
-  if (t.subset?.Filter || t.subset?.OnlyPassing) {
-    const subset: { Filter?: string; OnlyPassing?: boolean } = {};
-    if (t.subset.Filter) subset.Filter = t.subset.Filter;
-    if (t.subset.OnlyPassing) subset.OnlyPassing = true;
-    Subset = subset;
-  }
+  const Subset = t.subsetJson ?? (t.subset !== undefined ? subsetJson(t.subset) : EMPTY);
   return targetJson(
     t.id,
     o.service,
@@ -257,8 +295,8 @@ function renderTarget(t: WorkTarget): ChainTarget {
     t.dialedDirectly ? DIALED_DIRECTLY : EMPTY,
     t.connectTimeoutNs !== 0 ? formatGoDuration(t.connectTimeoutNs) : undefined,
     t.external,
-    t.sni,
-    t.name,
+    t.external ? t.externalSni : t.names?.sni,
+    t.names?.sni,
   );
 }
 

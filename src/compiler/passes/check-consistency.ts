@@ -7,6 +7,7 @@ import { ModeNeedsGatewayNotDeployed, ProtocolMismatch } from '../../diagnostics
 import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagnostic.ts';
 import type { ProxyDefaultsEntry, ServiceDefaultsEntry } from '../../model/entries.ts';
 import type { EntryDecl, GatewayMode, MeshModel, SourceSpan } from '../../model/types.ts';
+import { type DeclFacts, MAY_PROTOCOL, readDecls } from '../decl-facts.ts';
 
 function span(d: EntryDecl, pointer: string): SourceSpan | undefined {
   return d.fieldSpans?.[pointer] ?? d.span;
@@ -16,12 +17,10 @@ function needsGateway(mode: GatewayMode | undefined): mode is 'local' | 'remote'
   return mode === 'local' || mode === 'remote';
 }
 
-function gatewayModeChecks(model: MeshModel): Diagnostic[] {
+function gatewayModeChecks(model: MeshModel, allDcs: ReadonlySet<string>): Diagnostic[] {
   const out: Diagnostic[] = [];
   if (model.datacenters.length < 2) return out;
   const withGateway = new Set(model.gateways.map((g) => g.datacenter));
-  const allDcs = new Set<string>();
-  for (const i of model.instances) allDcs.add(i.datacenter);
   // Every datacenter that runs an instance has a gateway (the usual case): no mode can lack one.
   let lacking = false;
   for (const dc of allDcs) if (!withGateway.has(dc)) lacking = true;
@@ -72,8 +71,9 @@ function gatewayModeChecks(model: MeshModel): Diagnostic[] {
   return out;
 }
 
-function protocolChecks(model: MeshModel): Diagnostic[] {
+function protocolChecks(model: MeshModel, facts: DeclFacts): Diagnostic[] {
   const out: Diagnostic[] = [];
+  if ((facts.any & MAY_PROTOCOL) === 0) return out;
   const serviceDefaults = new Map<string, EntryDecl>();
   let proxyDefaults: EntryDecl | undefined;
   for (const d of model.entries) {
@@ -81,7 +81,11 @@ function protocolChecks(model: MeshModel): Diagnostic[] {
     if (d.entry.Kind === 'proxy-defaults' && !proxyDefaults) proxyDefaults = d;
   }
   const globalProtocol = (proxyDefaults?.entry as ProxyDefaultsEntry | undefined)?.Config?.protocol;
-  for (const inst of model.instances) {
+  const instances = model.instances;
+  for (let n = 0; n < instances.length; n++) {
+    // Only an instance `facts` flags (an upstream's `config.protocol`, or the caller's UpstreamConfig) configures one.
+    if ((facts.flags[n]! & MAY_PROTOCOL) === 0) continue;
+    const inst = instances[n]!;
     const callerDefaults = serviceDefaults.get(inst.service)?.entry as ServiceDefaultsEntry | undefined;
     for (const u of inst.upstreams) {
       const override = callerDefaults?.UpstreamConfig?.Overrides?.find((o) => o.Name === u.destinationName && !o.Peer);
@@ -128,6 +132,9 @@ function protocolChecks(model: MeshModel): Diagnostic[] {
 }
 
 /** Checks configuration that must agree across artifacts. */
-export function checkConsistency(model: MeshModel): PassResult<void> {
-  return { value: undefined, diagnostics: [...gatewayModeChecks(model), ...protocolChecks(model)] };
+export function checkConsistency(model: MeshModel, facts: DeclFacts = readDecls(model)): PassResult<void> {
+  return {
+    value: undefined,
+    diagnostics: [...gatewayModeChecks(model, facts.instanceDatacenters), ...protocolChecks(model, facts)],
+  };
 }

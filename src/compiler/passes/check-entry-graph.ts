@@ -50,8 +50,25 @@ function checkDc(
     out.push(diag(UndeclaredDatacenter, at(d, ...pointers), { entry: label(d), field, dc, known }));
 }
 
+/** Whether a resolver names a datacenter that is not declared (the usual answer, no: then nothing is built). */
+function namesUndeclared(r: ServiceResolverEntry, declared: ReadonlySet<string>): boolean {
+  const redirectDc = r.Redirect?.Datacenter;
+  if (redirectDc && !declared.has(redirectDc)) return true;
+  const failover = r.Failover;
+  if (failover === undefined) return false;
+  for (const key in failover) {
+    if (!Object.hasOwn(failover, key)) continue;
+    const f = failover[key];
+    for (const dc of f?.Datacenters ?? []) if (dc && !declared.has(dc)) return true;
+    for (const t of f?.Targets ?? []) if (t.Datacenter && !declared.has(t.Datacenter)) return true;
+  }
+  return false;
+}
+
 function undeclared(d: EntryDecl, declared: ReadonlySet<string>, known: string, out: Diagnostic[]): void {
   const r = d.entry as ServiceResolverEntry;
+  // The findings below, with their JSON pointers, are built only for a resolver that has one.
+  if (!namesUndeclared(r, declared)) return;
   if (r.Redirect?.Datacenter)
     checkDc(d, declared, known, out, r.Redirect.Datacenter, 'Redirect.Datacenter', '/Redirect/Datacenter', '/Redirect');
   if (r.Failover === undefined) return;

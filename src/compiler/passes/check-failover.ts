@@ -46,10 +46,17 @@ function mayFailOver(u: CompiledUpstream, facts: ChainFacts | undefined, resolve
   const destination = withFailover(resolvers.get(u.destination));
   if (!facts) return destination;
   // Neither the destination nor any target's service has one (most chains): false whatever the chain's shape, and
-  // its start node is not read.
+  // its start node is not read. A target of the destination's own name (most targets) has the destination's answer,
+  // and consecutive targets of one name share theirs, without a lookup.
   let target = false;
+  let name = u.destination;
+  let verdict = destination;
   for (const t of facts.targets) {
-    if (withFailover(resolvers.get(t.Service))) {
+    if (t.Service !== name) {
+      name = t.Service;
+      verdict = withFailover(resolvers.get(name));
+    }
+    if (verdict) {
       target = true;
       break;
     }
@@ -96,10 +103,15 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
   const resolverOf = (name: string) => resolvers.get(name)?.entry as ServiceResolverEntry | undefined;
   // Upstreams sharing a chain object share its destination, datacenter and pairs: the first one does the checking.
   const chains = upstreamChains(upstreams);
-  for (let k = 0; k < upstreams.length; k++) {
+  const { first, unchained } = chains;
+  // The upstreams to check, in order: the first of each chain (`first` increases with the chain number) merged with
+  // those without a chain (each its own); the others are not visited.
+  let a = 0;
+  let b = 0;
+  while (a < first.length || b < unchained.length) {
+    const k = b >= unchained.length || (a < first.length && first[a]! < unchained[b]!) ? first[a++]! : unchained[b++]!;
     const u = upstreams[k]!;
     const id = chains.chainOf[k]!;
-    if (id >= 0 && chains.first[id] !== k) continue;
     if (!mayFailOver(u, id >= 0 ? chains.facts[id] : undefined, resolvers)) continue;
     for (const pair of resolvedPairs(u, resolverOf)) {
       const decl = resolvers.get(pair.service);

@@ -16,6 +16,7 @@ import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagno
 import type { IntentionSource, ServiceIntentionsEntry } from '../../model/entries.ts';
 import type { EntryDecl, MeshModel, SourceSpan } from '../../model/types.ts';
 import { type ChainFacts, upstreamChains } from '../chain-legs.ts';
+import { type DeclFacts, MAY_INTENTIONS, readDecls } from '../decl-facts.ts';
 import { type ChainTargetRef, chainTargets } from '../reach.ts';
 import type { CompiledUpstream } from '../types.ts';
 
@@ -109,15 +110,23 @@ function known(services: ReadonlySet<string>, name: string): boolean {
   return name === '*' || services.has(name);
 }
 
-/** Checks declared upstreams against the intentions, and intentions against declared services. */
-export function checkIntentions(model: MeshModel): PassResult<void> {
+/**
+ * Checks declared upstreams against the intentions, and intentions against declared services. Only the instances
+ * `facts` flags (`MAY_INTENTIONS`: some upstream the intentions do not allow, decided there) can have an upstream
+ * finding, and only when `facts` saw a name no service has can an intention match nothing.
+ */
+export function checkIntentions(model: MeshModel, facts: DeclFacts = readDecls(model)): PassResult<void> {
   const diagnostics: Diagnostic[] = [];
+  if ((facts.any & MAY_INTENTIONS) === 0 && !facts.intentionNamesUnknown) return { value: undefined, diagnostics };
   const intentions = indexRules(model);
   const { byPair } = intentions;
   const defaultDeny = model.aclsEnabled && model.aclDefaultPolicy === 'deny';
   // `matchIntention` with the `*` destination's rules looked up once.
   const wildcard = byPair.get('*');
-  for (const inst of model.instances) {
+  const instances = model.instances;
+  for (let n = 0; n < instances.length; n++) {
+    if ((facts.flags[n]! & MAY_INTENTIONS) === 0) continue;
+    const inst = instances[n]!;
     const source = inst.service;
     for (const u of inst.upstreams) {
       const exact = byPair.get(u.destinationName);
@@ -149,6 +158,7 @@ export function checkIntentions(model: MeshModel): PassResult<void> {
       }
     }
   }
+  if (!facts.intentionNamesUnknown) return { value: undefined, diagnostics };
   const services = new Set<string>();
   for (const s of model.services) services.add(s.name);
   for (const i of model.instances) services.add(i.service);
@@ -223,10 +233,20 @@ export function checkChainIntentions(model: MeshModel, upstreams: readonly Compi
   const defaultDeny = model.aclsEnabled && model.aclDefaultPolicy === 'deny';
   let intentions: IntentionIndex | undefined;
   const chains = upstreamChains(upstreams);
-  for (let k = 0; k < upstreams.length; k++) {
+  // Upstreams sharing a chain share their destination (`compile()` shares a chain only among upstreams to one
+  // destination): whether a chain sends elsewhere is decided once per chain, at its first upstream. Most chains do
+  // not, and then no upstream is visited.
+  let elsewhere: Uint8Array | undefined;
+  for (let id = 0; id < chains.first.length; id++) {
+    if (!sendsElsewhere(chains.facts[id]!, upstreams[chains.first[id]!]!.destination)) continue;
+    elsewhere ??= new Uint8Array(chains.first.length);
+    elsewhere[id] = 1;
+  }
+  if (elsewhere === undefined) return { value: undefined, diagnostics };
+  for (let k = chains.first[elsewhere.indexOf(1)]!; k < upstreams.length; k++) {
     const u = upstreams[k]!;
     const id = chains.chainOf[k]!;
-    if (id < 0 || !sendsElsewhere(chains.facts[id]!, u.destination)) continue;
+    if (id < 0 || elsewhere[id] === 0) continue;
     const refs = chainTargets(u);
     for (let i = 0; i < refs.length; i++) {
       if (!firstOfOtherService(refs, i, u.destination)) continue;

@@ -44,6 +44,7 @@ import type {
   ServiceInstanceDecl,
   UpstreamDecl,
 } from '../../model/types.ts';
+import { declFacts, ownClaimsClash } from '../decl-facts.ts';
 
 const ANY = '0.0.0.0';
 
@@ -285,36 +286,6 @@ function checkKubernetesModes(dc: DatacenterDecl, instances: readonly ServiceIns
   return out;
 }
 
-/** Reused by `portsMayClash` for one instance's claims (no arrays per instance). */
-const claimBinds: string[] = [];
-const claimPorts: number[] = [];
-
-/** Whether two of one instance's port claims (as `checkHostPorts` makes them) are the same bind address and port. */
-function ownClaimsClash(i: ServiceInstanceDecl, sidecarPort: number | undefined): boolean {
-  let n = 0;
-  const addr = i.address ?? '0.0.0.0';
-  claimBinds[n] = addr;
-  claimPorts[n++] = i.port;
-  if (sidecarPort !== undefined) {
-    claimBinds[n] = addr;
-    claimPorts[n++] = sidecarPort;
-  }
-  for (const u of i.upstreams) {
-    claimBinds[n] = u.localBindAddress ?? '127.0.0.1';
-    claimPorts[n++] = u.localBindPort;
-  }
-  if (i.peerUpstreams) {
-    for (const u of i.peerUpstreams) {
-      claimBinds[n] = u.localBindAddress ?? '127.0.0.1';
-      claimPorts[n++] = u.localBindPort;
-    }
-  }
-  for (let a = 1; a < n; a++) {
-    for (let b = 0; b < a; b++) if (claimPorts[a] === claimPorts[b] && claimBinds[a] === claimBinds[b]) return true;
-  }
-  return false;
-}
-
 /**
  * Whether `checkHostPorts` can report anything for a datacenter, decided without sorting its instances or building
  * a host key per instance: when every host (VM address, address-less VM instance, pod) has a single instance and no
@@ -325,6 +296,7 @@ function portsMayClash(model: MeshModel, dc: DatacenterDecl, instances: readonly
   const vm = dc.platform === 'vm';
   const addresses = new Set<string>();
   const paths = new Set<string>();
+  let prev: ServiceInstanceDecl | undefined;
   if (vm) {
     for (const g of model.gateways) {
       if (g.datacenter !== dc.name) continue;
@@ -341,17 +313,46 @@ function portsMayClash(model: MeshModel, dc: DatacenterDecl, instances: readonly
       if (paths.has(i.path)) return true;
       paths.add(i.path);
     }
+    // Instances of one service often share their upstream lists (a canary group beside the stable one): the same
+    // lists, port and address have the same claims as the previous instance's, which did not clash.
+    if (
+      prev !== undefined &&
+      i.upstreams === prev.upstreams &&
+      i.peerUpstreams === prev.peerUpstreams &&
+      i.port === prev.port &&
+      i.address === prev.address
+    )
+      continue;
     if (ownClaimsClash(i, vm ? SIDECAR_MIN_PORT : undefined)) return true;
+    prev = i;
   }
   return false;
 }
 
-/** Whether an instance, or one of its upstreams, sets a mode `checkKubernetesModes` reports. */
-function setsMode(i: ServiceInstanceDecl): boolean {
-  if (i.meshGateway) return true;
-  for (const u of i.upstreams) if (u.meshGateway) return true;
-  if (i.peerUpstreams) for (const u of i.peerUpstreams) if (u.meshGateway) return true;
+/** Whether one of a list of upstreams sets a mode. */
+function listSetsMode(list: readonly UpstreamDecl[]): boolean {
+  for (const u of list) if (u.meshGateway) return true;
   return false;
+}
+
+/**
+ * The instances of a Kubernetes datacenter that set a mode `checkKubernetesModes` reports (the instance or one of
+ * its upstreams), in order. A list shared with the previous instance (a canary group) is not read again.
+ */
+function settingMode(instances: readonly ServiceInstanceDecl[]): ServiceInstanceDecl[] {
+  const out: ServiceInstanceDecl[] = [];
+  let list: readonly UpstreamDecl[] | undefined;
+  let peers: readonly UpstreamDecl[] | undefined;
+  let listSets = false;
+  for (const i of instances) {
+    if (i.upstreams !== list || i.peerUpstreams !== peers) {
+      list = i.upstreams;
+      peers = i.peerUpstreams;
+      listSets = listSetsMode(list) || (peers !== undefined && listSetsMode(peers));
+    }
+    if (i.meshGateway || listSets) out.push(i);
+  }
+  return out;
 }
 
 /** `instancesIn`'s order: service, then construct path. */
@@ -370,27 +371,55 @@ function sortedLikeInstancesIn(list: ServiceInstanceDecl[]): ServiceInstanceDecl
   return list;
 }
 
-/** Checks the model against what the chart and Consul agents accept; every finding, never the first only. */
-export function checkPlatform(model: MeshModel): PassResult<void> {
+/**
+ * Checks the model against what the chart and Consul agents accept; every finding, never the first only. With the
+ * upstream list of a `compile()`, the instances are read once for this and the validation passes (`decl-facts.ts`).
+ */
+export function checkPlatform(model: MeshModel, compiled?: object): PassResult<void> {
   const diagnostics: Diagnostic[] = [];
-  // Each datacenter's instances in model order, from one walk (sorted only where something is reported).
-  const byDc = new Map<string, ServiceInstanceDecl[]>();
-  for (const i of model.instances) {
-    const list = byDc.get(i.datacenter);
-    if (list) list.push(i);
-    else byDc.set(i.datacenter, [i]);
-  }
+  const facts = compiled ? declFacts(model, compiled) : undefined;
+  // Each datacenter's instances in model order, from one walk (sorted only where something is reported); only needed
+  // without facts (or for a second declaration of a datacenter name).
+  let byDc: Map<string, ServiceInstanceDecl[]> | undefined;
   for (const dc of model.datacenters) {
     diagnostics.push(...checkDatacenter(model, dc));
     for (const g of gatewaysIn(model, dc.name)) diagnostics.push(...checkGateway(model, dc, g));
+    const f = facts?.datacenters.get(dc.name);
+    if (f !== undefined && f.decl === dc) {
+      if (f.mayClash) for (const d of checkHostPorts(model, dc, instancesIn(model, dc.name))) diagnostics.push(d);
+      if (dc.platform === 'kubernetes') {
+        for (const d of checkKubernetesModes(dc, sortedLikeInstancesIn(f.settingMode))) diagnostics.push(d);
+      }
+      continue;
+    }
+    byDc ??= instancesByDatacenter(model);
     const mine = byDc.get(dc.name) ?? [];
     if (portsMayClash(model, dc, mine)) {
       for (const d of checkHostPorts(model, dc, instancesIn(model, dc.name))) diagnostics.push(d);
     }
     if (dc.platform === 'kubernetes') {
-      const reported = mine.filter(setsMode);
+      const reported = settingMode(mine);
       for (const d of checkKubernetesModes(dc, sortedLikeInstancesIn(reported))) diagnostics.push(d);
     }
   }
   return { value: undefined, diagnostics };
+}
+
+function instancesByDatacenter(model: MeshModel): Map<string, ServiceInstanceDecl[]> {
+  const byDc = new Map<string, ServiceInstanceDecl[]>();
+  let dc: string | undefined;
+  let here: ServiceInstanceDecl[] | undefined;
+  for (const i of model.instances) {
+    // Instances usually come datacenter by datacenter, or service by service: the last list is tried first.
+    if (i.datacenter !== dc) {
+      dc = i.datacenter;
+      here = byDc.get(dc);
+      if (!here) {
+        here = [];
+        byDc.set(dc, here);
+      }
+    }
+    here!.push(i);
+  }
+  return byDc;
 }

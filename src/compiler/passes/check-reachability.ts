@@ -10,13 +10,12 @@ import {
   NoRemoteGateway,
 } from '../../diagnostics/codes/reachability.ts';
 import { type Diagnostic, diag, type PassResult, type RelatedLocation } from '../../diagnostics/diagnostic.ts';
-import type { GatewayMode, MeshModel } from '../../model/types.ts';
-import { type ChainFacts, type UpstreamChains, upstreamChains } from '../chain-legs.ts';
+import type { MeshModel } from '../../model/types.ts';
+import { type ChainFacts, upstreamChains } from '../chain-legs.ts';
 import {
-  allReach,
   indexMesh,
   type MeshIndex,
-  reaches,
+  ReachCheck,
   serviceKey,
   type TargetReach,
   targetReach,
@@ -139,65 +138,82 @@ function summarise(targets: readonly TargetReach[]): TargetSummary {
 }
 
 /**
- * Upstreams that share a compiled chain, seen from one datacenter with one fallback mode, have the same targets: each
- * distinct (chain, caller datacenter, mode) is analysed and summarised once, so the pass is linear in the upstreams.
+ * Per chain number, whether every non-peer target of the chain runs where it is (`ReachCheck.placed`, which no caller
+ * changes): 0 not known yet, 1 yes, 2 no.
  */
-class TargetReachCache {
-  /** Per chain number (`upstreamChains`), the few (caller datacenter, mode) pairs it is seen from: a short list. */
-  private readonly byChain: ({ dc: string; mode: GatewayMode | undefined; summary: TargetSummary }[] | undefined)[] =
-    [];
+type Placed = Uint8Array;
 
-  constructor(
-    private readonly index: MeshIndex,
-    private readonly chains: UpstreamChains,
-  ) {}
-
-  /** The summary of `u`, the upstream at index `k` of the list `chains` numbers. */
-  get(u: CompiledUpstream, k: number): TargetSummary {
-    const id = this.chains.chainOf[k]!;
-    if (id < 0) return this.compute(u, undefined);
-    const facts = this.chains.facts[id]!;
-    // Targets that all carry a mode are reached the same whatever the upstream's fallback mode: not read then.
-    const mode = facts.modeFree ? undefined : u.mode.mode;
-    let seen = this.byChain[id];
-    if (seen) {
-      for (const s of seen) if (s.dc === u.datacenter && s.mode === mode) return s.summary;
-    } else {
-      seen = [];
-      this.byChain[id] = seen;
+/**
+ * Whether every target of `u`'s chain is reachable for a caller in `u.datacenter` with `u`'s fallback mode (`facts`:
+ * of its chain, number `id`), in one read of the targets: the caller's side of each (`ReachCheck.routes`), and its
+ * placement unless already known for the chain (then recorded).
+ */
+function allReached(check: ReachCheck, u: CompiledUpstream, id: number, facts: ChainFacts, placed: Placed): boolean {
+  const known = placed[id];
+  if (known === 2) return false;
+  // Targets that all carry a mode are reached the same whatever the upstream's fallback mode: not read then (any
+  // mode stands in, unused).
+  const mode = facts.modeFree ? 'none' : u.mode.mode;
+  const dc = u.datacenter;
+  for (const t of facts.targets) {
+    if (!check.routes(dc, t, mode)) return false;
+    if (known === 0 && t.Peer === undefined && !check.placed(t)) {
+      placed[id] = 2;
+      return false;
     }
-    const summary = this.compute(u, facts);
-    seen.push({ dc: u.datacenter, mode, summary });
-    return summary;
   }
-
-  private compute(u: CompiledUpstream, facts: ChainFacts | undefined): TargetSummary {
-    // The targets the legs reach are among the chain's `Targets`: when every one of those is reachable, so is every
-    // leg's (the common case), and the legs need not be walked at all.
-    if (facts && allReach(this.index, u.datacenter, facts.targets, u.mode.mode)) return CLEAN;
-    const refs = upstreamTargets(u);
-    // The common case is checked without building a report per target.
-    if (refs.every((r) => reaches(this.index, u.datacenter, r.target, u.mode.mode))) return CLEAN;
-    return summarise(
-      refs.map((r) => {
-        const t = targetReach(this.index, u.datacenter, r.role, r.target, u.mode.mode);
-        return r.leg ? { ...t, leg: r.leg.label } : t;
-      }),
-    );
-  }
+  placed[id] = 1;
+  return true;
 }
 
-/** Checks every compiled upstream's targets. Upstreams whose chain does not compile are reported elsewhere (MC2002). */
+/** What a caller in `u.datacenter` with `u`'s fallback mode reaches of `u`'s targets (`clean`: all of its chain's). */
+function summary(check: ReachCheck, u: CompiledUpstream, clean: boolean): TargetSummary {
+  // The targets the legs reach are among the chain's `Targets`: when every one of those is reachable, so is every
+  // leg's (the common case), and the legs need not be walked at all.
+  if (clean) return CLEAN;
+  const refs = upstreamTargets(u);
+  // The common case is checked without building a report per target.
+  if (refs.every((r) => check.reaches(u.datacenter, r.target, u.mode.mode))) return CLEAN;
+  return summarise(
+    refs.map((r) => {
+      const t = targetReach(check.index, u.datacenter, r.role, r.target, u.mode.mode);
+      return r.leg ? { ...t, leg: r.leg.label } : t;
+    }),
+  );
+}
+
+/**
+ * Checks every compiled upstream's targets. Upstreams whose chain does not compile are reported elsewhere (MC2002).
+ * Upstreams that share a compiled chain, seen from one datacenter with one fallback mode, have the same targets: each
+ * such group (`upstreamChains`) is analysed and summarised once, at its first upstream, and only the upstreams of a
+ * group with something to report (and those without a chain) are visited.
+ */
 export function checkReachability(model: MeshModel, upstreams: readonly CompiledUpstream[]): PassResult<void> {
   const index = indexMesh(model);
-  const cache = new TargetReachCache(index, upstreamChains(upstreams));
+  const check = new ReachCheck(index);
+  const chains = upstreamChains(upstreams);
+  const { groupOf, groupFirst } = chains;
+  const summaries: TargetSummary[] = new Array(groupFirst.length);
+  let from = upstreams.length;
+  const placed: Placed = new Uint8Array(chains.first.length);
+  for (let g = 0; g < groupFirst.length; g++) {
+    const k = groupFirst[g]!;
+    const u = upstreams[k]!;
+    const id = chains.chainOf[k]!;
+    const s = summary(check, u, allReached(check, u, id, chains.facts[id]!, placed));
+    summaries[g] = s;
+    if (!s.clean && k < from) from = k;
+  }
+  if (chains.unchained.length > 0 && chains.unchained[0]! < from) from = chains.unchained[0]!;
   // Only needed when something is to be reported: built on first use.
   let failovers: Map<string, RelatedLocation> | undefined;
   const diagnostics: Diagnostic[] = [];
-  for (let k = 0; k < upstreams.length; k++) {
+  for (let k = from; k < upstreams.length; k++) {
+    const group = groupOf[k]!;
+    if (group >= 0 && summaries[group]!.clean) continue;
     const u = upstreams[k]!;
     if (u.error) continue;
-    const sum = cache.get(u, k);
+    const sum = group >= 0 ? summaries[group]! : summary(check, u, false);
     if (sum.clean) continue;
     failovers ??= failoverLocations(model);
     const failoverAt = u.chain

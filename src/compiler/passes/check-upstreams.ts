@@ -10,6 +10,7 @@ import {
 } from '../../diagnostics/codes/reachability.ts';
 import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagnostic.ts';
 import type { MeshModel, UpstreamDecl } from '../../model/types.ts';
+import { type DeclFacts, MAY_UPSTREAMS, readDecls } from '../decl-facts.ts';
 import { orDefault } from '../service-map.ts';
 
 function at(u: UpstreamDecl, related: { u: UpstreamDecl; message: string }[] = []) {
@@ -117,14 +118,21 @@ class FewUpstreams {
 /** Upstream lists up to this long are checked by `FewUpstreams` (a scan), longer ones by `SeenUpstreams` (maps). */
 const FEW = 12;
 
-/** Checks every instance's upstream list. */
-export function checkUpstreams(model: MeshModel): PassResult<void> {
+/**
+ * Checks every instance's upstream list: those `facts` flags (`MAY_UPSTREAMS`: two equal bind ports or destination
+ * names, its own service's name, a pinned datacenter not declared), the others cannot have a finding.
+ */
+export function checkUpstreams(model: MeshModel, facts: DeclFacts = readDecls(model)): PassResult<void> {
   const diagnostics: Diagnostic[] = [];
+  if ((facts.any & MAY_UPSTREAMS) === 0) return { value: undefined, diagnostics };
   const dcs = new Set(model.datacenters.map((d) => d.name));
   const known = [...dcs].sort().join(', ') || 'none';
   const seen = new SeenUpstreams();
   const few = new FewUpstreams();
-  for (const inst of model.instances) {
+  const instances = model.instances;
+  for (let n = 0; n < instances.length; n++) {
+    if ((facts.flags[n]! & MAY_UPSTREAMS) === 0) continue;
+    const inst = instances[n]!;
     const list = inst.upstreams;
     if (list.length === 0) continue;
     const short = list.length <= FEW;

@@ -179,6 +179,8 @@ interface ServiceEntries {
   readonly resolver: ServiceResolverEntry | undefined;
   readonly splitter: ServiceSplitterEntry | undefined;
   readonly router: ServiceRouterEntry | undefined;
+  /** The chain's `ServiceMeta` from `serviceDefaults` (null: none), built on first use. */
+  meta: Readonly<Record<string, string>> | null | undefined;
 }
 
 /** Single-use compile state, like Consul's `compiler` struct; kept private to this module. */
@@ -259,7 +261,13 @@ class ChainCompiler {
             connectTimeoutNanos: customConnectTimeoutNs,
           })
         : undefined;
-    const meta = this.entriesOf(this.req.serviceName, this.ns, this.partition).serviceDefaults?.Meta;
+    this.fillDefinitions();
+    for (const t of targets) if (t.subset !== undefined) t.subsetJson = this.memo.subsetJson(t.subset, t.names);
+    const own = this.entriesOf(this.req.serviceName, this.ns, this.partition);
+    if (own.meta === undefined) {
+      const meta = own.serviceDefaults?.Meta;
+      own.meta = meta && hasKeys(meta) ? this.memo.serviceMeta(meta) : null;
+    }
     const targetIds = targets.map((t) => t.id);
     const chain = chainJson({
       ServiceName: this.req.serviceName,
@@ -269,7 +277,7 @@ class ChainCompiler {
       CustomizationHash: hash,
       Default: this.determineIfDefaultChain(),
       Protocol: this.protocol,
-      ServiceMeta: meta && hasKeys(meta) ? { ...meta } : undefined,
+      ServiceMeta: own.meta ?? undefined,
       StartNode: this.startNode,
       Nodes: renderNodes(sortNodes(this.nodes)),
       Targets: renderTargets(targets),
@@ -301,13 +309,20 @@ class ChainCompiler {
     const routerAp = orDefault(router.Partition);
     const { name, routerKey } = this.memo.l7Names(router.Name, routerNs, routerAp);
     const routes: WorkRoute[] = [];
-    const routeNode: WorkL7Node = { type: 'router', key: routerKey, name, routes };
+    const routeNode: WorkL7Node = {
+      type: 'router',
+      key: routerKey,
+      name,
+      router,
+      routes,
+      splits: undefined,
+      loadBalancer: undefined,
+    };
     this.usesAdvanced = true;
     this.recordServiceProtocol(router.Name, routerNs, routerAp);
-    const defs = this.memo.routeDefinitions(router);
     const entryRoutes = router.Routes ?? [];
     for (let i = 0; i < entryRoutes.length; i++) {
-      const route: WorkRoute = { definition: defs[i]!, nextNode: '' };
+      const route: WorkRoute = { definition: undefined, nextNode: '' };
       routes.push(route);
       const dest = entryRoutes[i]?.Destination;
       const service = dest?.Service || svc;
@@ -319,7 +334,7 @@ class ChainCompiler {
       route.nextNode = node.key;
     }
     const fallback = this.getSplitterOrResolverNode(this.newTarget(router.Name, '', routerNs, routerAp, '', ''));
-    routes.push({ definition: this.memo.defaultRouteDefinition(router), nextNode: fallback.key });
+    routes.push({ definition: undefined, nextNode: fallback.key });
     this.startNode = routeNode.key;
     this.recordNode(routeNode);
   }
@@ -370,7 +385,14 @@ class ChainCompiler {
           fixed ??= splits.slice(0, i);
           for (const inner of next.splits ?? []) {
             fixed.push({
-              definition: this.mergeSplit(inner.definition, split.definition, node.name, next.name),
+              definition: this.mergeSplit(
+                this.splitDefinition(inner),
+                this.splitDefinition(split),
+                node.name,
+                next.name,
+              ),
+              splitter: undefined,
+              index: 0,
               weight: nestedSplitWeight(split.weight, inner.weight),
               nextNode: inner.nextNode,
             });
@@ -381,6 +403,26 @@ class ChainCompiler {
           anyChanged = true;
         }
       }
+    }
+  }
+
+  /** The `Definition` of a split (see `WorkSplit`). */
+  private splitDefinition(s: WorkSplit): ServiceSplit {
+    if (s.definition === undefined) s.definition = this.memo.splitDefinitions(s.splitter!)[s.index]!;
+    return s.definition;
+  }
+
+  /** Every route's and split's `Definition`, for the JSON (once per entry in the memo, shared by every chain). */
+  private fillDefinitions(): void {
+    for (const n of this.nodes) {
+      if (!isL7Node(n)) continue;
+      if (n.router !== undefined && n.routes !== undefined) {
+        const defs = this.memo.routeDefinitions(n.router);
+        const last = n.routes.length - 1;
+        for (let i = 0; i < last; i++) n.routes[i]!.definition = defs[i]!;
+        n.routes[last]!.definition = this.memo.defaultRouteDefinition(n.router);
+      }
+      if (n.splits !== undefined) for (const s of n.splits) this.splitDefinition(s);
     }
   }
 
@@ -469,7 +511,7 @@ class ChainCompiler {
       const opts = { service, subset, namespace: orDefault(namespace), partition: 'default', datacenter: '', peer };
       const id = targetId(opts);
       // Peered targets get their SNI from the peer's trust domain, which only Consul knows.
-      return this.loadedTarget(id) ?? this.loadTarget(id, flat(`resolver:${id}`), opts, '');
+      return this.loadedTarget(id) ?? this.loadTarget(id, flat(`resolver:${id}`), opts, undefined);
     }
     const ns = namespace || this.ns;
     const ap = partition || this.partition;
@@ -477,12 +519,31 @@ class ChainCompiler {
     const names = this.memo.targetNames(service, subset, ns, ap, dc);
     const prev = this.loadedTarget(names.id);
     if (prev) return prev;
-    const opts = { service, subset, namespace: ns, partition: ap, datacenter: dc, peer: '' };
-    return this.loadTarget(names.id, names.nodeKey, opts, names.sni);
+    // The memo's names object holds exactly these parts (and `peer: ''`): it serves as the options.
+    return this.loadTarget(names.id, names.nodeKey, names, names);
   }
 
-  private loadTarget(id: string, nodeKey: string, opts: Required<TargetOpts>, sni: string): WorkTarget {
-    const t: WorkTarget = { id, nodeKey, opts, connectTimeoutNs: 0, external: false, sni, name: sni, retained: false };
+  private loadTarget(
+    id: string,
+    nodeKey: string,
+    opts: Required<TargetOpts>,
+    names: { readonly sni: string } | undefined,
+  ): WorkTarget {
+    // Every field from the start (one shape: no transitions as getResolverNode fills them in).
+    const t: WorkTarget = {
+      id,
+      nodeKey,
+      opts,
+      mode: undefined,
+      subset: undefined,
+      subsetJson: undefined,
+      dialedDirectly: undefined,
+      connectTimeoutNs: 0,
+      external: false,
+      externalSni: undefined,
+      names,
+      retained: false,
+    };
     this.loadedTargets.push(t);
     return t;
   }
@@ -527,15 +588,24 @@ class ChainCompiler {
     const problem = this.memo.l7Problem(splitter);
     if (problem) throw new GraphError(problem);
     const splits: WorkSplit[] = [];
-    const node: WorkL7Node = { type: 'splitter', key: splitterKey, name, splits };
+    const node: WorkL7Node = {
+      type: 'splitter',
+      key: splitterKey,
+      name,
+      router: undefined,
+      routes: undefined,
+      splits,
+      loadBalancer: undefined,
+    };
     this.recordNode(node);
-    const defs = this.memo.splitDefinitions(splitter);
     const entrySplits = splitter.Splits ?? [];
     let hasLB = false;
     for (let i = 0; i < entrySplits.length; i++) {
       const split = entrySplits[i]!;
       const compiled: WorkSplit = {
-        definition: defs[i]!,
+        definition: undefined,
+        splitter,
+        index: i,
         weight: normalizeSplitWeight(Number(split.Weight ?? 0)),
         nextNode: '',
       };
@@ -612,18 +682,17 @@ class ChainCompiler {
     const name = target.id;
     const isDefault = isDefaultResolver(resolver);
     const requestTimeoutNs = durationNs(resolver.RequestTimeout);
-    const node: WorkNode =
-      lb !== undefined
-        ? {
-            key,
-            name,
-            targetId: name,
-            isDefault,
-            connectTimeoutNs,
-            requestTimeoutNs,
-            loadBalancer: loadBalancerJson(lb),
-          }
-        : { key, name, targetId: name, isDefault, connectTimeoutNs, requestTimeoutNs };
+    const node: WorkNode = {
+      type: 'resolver',
+      key,
+      name,
+      targetId: name,
+      isDefault,
+      connectTimeoutNs,
+      requestTimeoutNs,
+      failover: undefined,
+      loadBalancer: lb !== undefined ? loadBalancerJson(lb) : undefined,
+    };
     const subsetDef = subset === '' ? undefined : resolver.Subsets?.[subset];
     if (subsetDef) target.subset = subsetDef;
     this.applyServiceDefaults(target, resolver);
@@ -651,7 +720,7 @@ class ChainCompiler {
     const { service, namespace, partition } = target.opts;
     const sd = this.entriesOf(service, namespace, partition).serviceDefaults;
     if (sd?.ExternalSNI) {
-      target.sni = sd.ExternalSNI;
+      target.externalSni = sd.ExternalSNI;
       target.external = true;
     }
     if (target.external) {
@@ -741,6 +810,7 @@ class ChainCompiler {
       resolver: index.resolver(service, namespace, partition)?.entry,
       splitter: index.splitter(service, namespace, partition)?.entry,
       router: index.router(service, namespace, partition)?.entry,
+      meta: undefined,
     };
     services.push(s);
     return s;

@@ -3,7 +3,8 @@
  * `structs.ServiceRoute` / `structs.ServiceSplit` after `Normalize()` (methods upper-cased, split weights rounded to
  * 0.01), marshalled with `omitempty` everywhere, route durations as Go duration strings (`ServiceRouteDestination.
  * MarshalJSON`). Also `ServiceSplit.MergeParent` / `MergeHTTPHeaderModifiers`, used when nested splitters are
- * flattened. Pure functions over plain data; every object built here is frozen (chains share them).
+ * flattened. Pure functions over plain data; every object and array built here is frozen as it is built (chains
+ * share them), not by a generic walk afterwards.
  */
 import type {
   HTTPHeaderModifiers,
@@ -25,13 +26,15 @@ export function headersZero(h: HTTPHeaderModifiers | undefined): boolean {
   return h === undefined || (!hasKeys(h.Add) && !hasKeys(h.Set) && !nonEmpty(h.Remove));
 }
 
+const freeze = Object.freeze;
+
 /** A header-modifier block as Consul prints it (`{}` when present but empty). */
 function headersJson(h: HTTPHeaderModifiers): Json {
   const out: Json = {};
-  if (hasKeys(h.Add)) out.Add = { ...h.Add };
-  if (hasKeys(h.Set)) out.Set = { ...h.Set };
-  if (nonEmpty(h.Remove)) out.Remove = [...(h.Remove ?? [])];
-  return out;
+  if (hasKeys(h.Add)) out.Add = freeze({ ...h.Add });
+  if (hasKeys(h.Set)) out.Set = freeze({ ...h.Set });
+  if (nonEmpty(h.Remove)) out.Remove = freeze([...(h.Remove ?? [])]);
+  return freeze(out);
 }
 
 function httpMatchJson(m: RouteHTTPMatch): Json {
@@ -41,28 +44,32 @@ function httpMatchJson(m: RouteHTTPMatch): Json {
   if (m.PathRegex) out.PathRegex = m.PathRegex;
   if (m.CaseInsensitive) out.CaseInsensitive = true;
   if (nonEmpty(m.Header)) {
-    out.Header = (m.Header ?? []).map((h) => {
-      const o: Json = { Name: h.Name ?? '' };
-      if (h.Present) o.Present = true;
-      if (h.Exact) o.Exact = h.Exact;
-      if (h.Prefix) o.Prefix = h.Prefix;
-      if (h.Suffix) o.Suffix = h.Suffix;
-      if (h.Regex) o.Regex = h.Regex;
-      if (h.Invert) o.Invert = true;
-      return o;
-    });
+    out.Header = freeze(
+      (m.Header ?? []).map((h) => {
+        const o: Json = { Name: h.Name ?? '' };
+        if (h.Present) o.Present = true;
+        if (h.Exact) o.Exact = h.Exact;
+        if (h.Prefix) o.Prefix = h.Prefix;
+        if (h.Suffix) o.Suffix = h.Suffix;
+        if (h.Regex) o.Regex = h.Regex;
+        if (h.Invert) o.Invert = true;
+        return freeze(o);
+      }),
+    );
   }
   if (nonEmpty(m.QueryParam)) {
-    out.QueryParam = (m.QueryParam ?? []).map((p) => {
-      const o: Json = { Name: p.Name ?? '' };
-      if (p.Present) o.Present = true;
-      if (p.Exact) o.Exact = p.Exact;
-      if (p.Regex) o.Regex = p.Regex;
-      return o;
-    });
+    out.QueryParam = freeze(
+      (m.QueryParam ?? []).map((p) => {
+        const o: Json = { Name: p.Name ?? '' };
+        if (p.Present) o.Present = true;
+        if (p.Exact) o.Exact = p.Exact;
+        if (p.Regex) o.Regex = p.Regex;
+        return freeze(o);
+      }),
+    );
   }
-  if (nonEmpty(m.Methods)) out.Methods = (m.Methods ?? []).map((x) => String(x).toUpperCase());
-  return out;
+  if (nonEmpty(m.Methods)) out.Methods = freeze((m.Methods ?? []).map((x) => String(x).toUpperCase()));
+  return freeze(out);
 }
 
 function durationText(d: string | undefined): string | undefined {
@@ -85,26 +92,31 @@ function destinationJson(d: RouteDestination): Json {
   if (d.PrefixRewrite) out.PrefixRewrite = d.PrefixRewrite;
   if (d.NumRetries) out.NumRetries = Number(d.NumRetries);
   if (d.RetryOnConnectFailure) out.RetryOnConnectFailure = true;
-  if (nonEmpty(d.RetryOn)) out.RetryOn = [...(d.RetryOn ?? [])];
-  if (nonEmpty(d.RetryOnStatusCodes)) out.RetryOnStatusCodes = (d.RetryOnStatusCodes ?? []).map(Number);
+  if (nonEmpty(d.RetryOn)) out.RetryOn = freeze([...(d.RetryOn ?? [])]);
+  if (nonEmpty(d.RetryOnStatusCodes)) out.RetryOnStatusCodes = freeze((d.RetryOnStatusCodes ?? []).map(Number));
   if (d.RequestHeaders) out.RequestHeaders = headersJson(d.RequestHeaders);
   if (d.ResponseHeaders) out.ResponseHeaders = headersJson(d.ResponseHeaders);
-  return out;
+  return freeze(out);
 }
+
+const EMPTY_MATCH = freeze({});
 
 /** A route of a service-router entry as a chain's `Routes[].Definition`. */
 export function routeDefinition(r: ServiceRoute): ServiceRoute {
   const out: Json = {};
-  if (r.Match) out.Match = r.Match.HTTP ? { HTTP: httpMatchJson(r.Match.HTTP) } : {};
+  if (r.Match) out.Match = r.Match.HTTP ? freeze({ HTTP: httpMatchJson(r.Match.HTTP) }) : EMPTY_MATCH;
   if (r.Destination) out.Destination = destinationJson(r.Destination);
-  return deepFreeze(out) as ServiceRoute;
+  return freeze(out) as ServiceRoute;
 }
+
+/** The catch-all route's match, the same in every router node (frozen, shared). */
+const CATCH_ALL_MATCH = freeze({ HTTP: freeze({ PathPrefix: '/' }) });
 
 /** Consul's catch-all route, last in every router node (`newDefaultServiceRoute`). */
 export function defaultRouteDefinition(service: string, namespace: string, partition: string): ServiceRoute {
-  return deepFreeze({
-    Match: { HTTP: { PathPrefix: '/' } },
-    Destination: { Service: service, Namespace: namespace, Partition: partition },
+  return freeze({
+    Match: CATCH_ALL_MATCH,
+    Destination: freeze({ Service: service, Namespace: namespace, Partition: partition }),
   }) as ServiceRoute;
 }
 
@@ -117,7 +129,7 @@ export function splitDefinition(s: ServiceSplit): ServiceSplit {
   if (s.Partition) out.Partition = s.Partition;
   if (s.RequestHeaders) out.RequestHeaders = headersJson(s.RequestHeaders);
   if (s.ResponseHeaders) out.ResponseHeaders = headersJson(s.ResponseHeaders);
-  return deepFreeze(out) as unknown as ServiceSplit;
+  return freeze(out) as unknown as ServiceSplit;
 }
 
 /**
@@ -162,17 +174,7 @@ export function mergeParent(inner: ServiceSplit, parent: ServiceSplit): ServiceS
   if (inner.Partition) out.Partition = inner.Partition;
   if (request) out.RequestHeaders = headersJson(request);
   if (response) out.ResponseHeaders = headersJson(response);
-  return deepFreeze(out) as unknown as ServiceSplit;
-}
-
-/** Freezes plain data built here (literals and arrays: no inherited enumerable keys), without a values array per object. */
-function deepFreeze<T>(o: T): T {
-  if (o !== null && typeof o === 'object' && !Object.isFrozen(o)) {
-    Object.freeze(o);
-    const r = o as Record<string, unknown>;
-    for (const k in r) deepFreeze(r[k]);
-  }
-  return o;
+  return freeze(out) as unknown as ServiceSplit;
 }
 
 /**

@@ -3,18 +3,18 @@
  * `consul/api/<kind>/<name>.json`, exact API field casing, keys sorted, byte-for-byte deterministic.
  */
 import { apiBody, type ConfigEntry } from '../../model/entries.ts';
-import { type Artifact, writeStableJson } from '../artifact.ts';
+import { type Artifact, stableJsonText } from '../artifact.ts';
+import { withOwnKeysByForIn } from '../key-order.ts';
 import { TextChunks } from '../text-chunks.ts';
 import { type EntryFiles, entryFiles, inFileOrder } from './paths.ts';
 
 /** The file text of each entry, in order. */
 export function apiJsonTexts(entries: readonly ConfigEntry[]): string[] {
-  const out = new TextChunks();
-  for (const e of entries) {
-    writeStableJson(out, apiBody(e));
-    out.end();
-  }
-  return out.finish();
+  return withOwnKeysByForIn(() => {
+    const out = new TextChunks();
+    for (let i = 0; i < entries.length; i++) out.add(stableJsonText(apiBody(entries[i]!)));
+    return out.finish();
+  });
 }
 
 /** The API JSON artifacts of entries in file order. */

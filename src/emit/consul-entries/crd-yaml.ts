@@ -14,17 +14,19 @@ import { ENTRY_SCHEMAS, type FieldType, type StructType } from '../../input/entr
 import type { ConfigEntry } from '../../model/entries.ts';
 import { ENVIRONMENT_KEY, MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../../model/types.ts';
 import {
-  BLOCK,
+  block,
   blockMapping,
-  FAILED,
-  INLINE,
+  blockSequence,
+  headsAt,
   indent,
+  isBlock,
   isScalar,
   MAX_IMPLICIT_KEY,
   node,
+  type PairHeads,
+  pairHeads,
   scalar,
-  scalarPair,
-  type Written,
+  scalarNode,
 } from '../block-yaml.ts';
 import { byCodeUnits, KeyOrder } from '../key-order.ts';
 import type { TextChunks } from '../text-chunks.ts';
@@ -34,16 +36,18 @@ import { ANNOTATION_NAME, CRD_KINDS, camelField, kubeName, NO_CRD_FIELD } from '
 const DESTINATION = Symbol('destination');
 const SOURCES = Symbol('sources');
 
-/** A struct's fields as the resource prints them: entry keys in json-tag order, with each tag as printed. */
-interface Plan {
+/**
+ * A struct's fields as the resource prints them: entry keys in json-tag order, with the text before each value (the
+ * printed tag and its indent, per level: see `PairHeads`).
+ */
+interface Plan extends PairHeads {
   readonly keys: readonly (string | symbol)[];
-  readonly tags: readonly string[];
   /** For an intention: the entry key whose tag is `sources`. */
   readonly sourcesKey: string | undefined;
 }
 
 /** No plan: the reference path prints this object. */
-const NONE: Plan = { keys: [], tags: [], sourcesKey: undefined };
+const NONE: Plan = { keys: [], sourcesKey: undefined, ...pairHeads([]) };
 
 /** What a struct's field list leaves out or adds, by where the struct is. */
 type Place = 'top' | 'intentions' | 'nested' | 'source';
@@ -73,7 +77,7 @@ function plan(keys: readonly string[], place: Place): Plan {
     if (tag === undefined || tag.length > MAX_IMPLICIT_KEY) return NONE;
     printed.push(tag);
   }
-  return { keys: fields.map((f) => f.key), tags: printed, sourcesKey };
+  return { keys: fields.map((f) => f.key), sourcesKey, ...pairHeads(printed) };
 }
 
 /** Plans per struct type and place (schemas are a fixed set of objects). */
@@ -90,154 +94,126 @@ function planOf(o: object, t: StructType, place: Place): Plan {
     order = new KeyOrder((keys) => plan(keys, place));
     byPlace.set(place, order);
   }
-  return order.of(Object.keys(o));
+  return order.ofObject(o);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-/** `key: value` in a mapping (`key:` when the value starts on a new line), as `writeBlockMapping` prints a pair. */
-function pair(out: TextChunks, key: string, level: number, first: boolean, value: () => Written): Written {
-  if (!first) out.push(indent(level));
-  out.push(key);
-  // `key:` before a block value (which starts with its indent), `key: ` before an inline one.
-  out.separator(': ', ':');
-  return value();
-}
+/**
+ * Texts are ropes built with `+` (see `block-yaml.ts`); `undefined`: the reference path must print the resource.
+ */
+type Text = string | undefined;
 
 /** A struct's fields under their tags (`toSpec` of a struct, then `mapping`). */
-function struct(
-  out: TextChunks,
-  o: Record<string, unknown>,
-  t: StructType,
-  place: Place,
-  level: number,
-  compact: boolean,
-): Written {
+function struct(o: Record<string, unknown>, t: StructType, place: Place, level: number, compact: boolean): Text {
   const p = planOf(o, t, place);
-  if (p === NONE) return FAILED;
-  let wrote = false;
+  if (p === NONE) return undefined;
+  const heads = headsAt(p, level);
+  let s = '';
   for (let i = 0; i < p.keys.length; i++) {
     const k = p.keys[i] as string;
     const v = o[k];
     if (v === undefined) continue;
-    if (isScalar(v)) {
-      // `spec` writes a scalar as `node` does, whatever its schema type.
-      const line = scalarPair(level, p.tags[i]!, v, compact && !wrote);
-      if (line === undefined) return FAILED;
-      out.push(line);
-      wrote = true;
-      continue;
-    }
-    if (!compact || wrote) out.push(indent(level));
-    out.push(p.tags[i]!);
-    out.separator(': ', ':');
-    if (spec(out, v, t.fields[k]?.type, level + 1, false) === FAILED) return FAILED;
-    wrote = true;
+    const first = compact && s === '';
+    // `spec` writes a scalar as `node` does, whatever its schema type.
+    const text = isScalar(v) ? scalarNode(v) : spec(v, t.fields[k]?.type, level + 1, false);
+    if (text === undefined) return undefined;
+    const head = isBlock(text)
+      ? first
+        ? p.compactBlock[i]!
+        : heads.block[i]!
+      : first
+        ? p.compactInline[i]!
+        : heads.inline[i]!;
+    s += head + text;
   }
-  if (!wrote) {
-    out.push('{}');
-    return INLINE;
-  }
-  return compact ? INLINE : BLOCK;
-}
-
-/** A non-empty list, each item written by `item` (`writeBlockSequence`). */
-function sequence(
-  out: TextChunks,
-  a: readonly unknown[],
-  level: number,
-  compact: boolean,
-  item: (x: unknown) => Written,
-): Written {
-  for (let i = 0; i < a.length; i++) {
-    if (!compact || i > 0) out.push(indent(level));
-    out.separator('- ', '-');
-    const x = a[i];
-    if ((x === undefined ? node(out, null, level + 1, true) : item(x)) === FAILED) return FAILED;
-  }
-  return compact ? INLINE : BLOCK;
+  return s === '' ? '{}' : compact ? s : block(s);
 }
 
 /** A map's entries, keys as written (`toSpec` of a map, then `mapping`), each value by the map's value type. */
-function map(out: TextChunks, o: Record<string, unknown>, value: FieldType, level: number, compact: boolean): Written {
-  return blockMapping(out, o, level, compact, (w, v, l) => spec(w, v, value, l, false));
+function map(o: Record<string, unknown>, value: FieldType, level: number, compact: boolean): Text {
+  return blockMapping(o, level, compact, (v, l) => spec(v, value, l, false));
 }
 
 /** The spec form of `v` (schema type `t`), written as `node` writes it (`toSpec`, then `node`). */
-function spec(out: TextChunks, v: unknown, t: FieldType | undefined, level: number, compact: boolean): Written {
-  if (t === undefined || t.k === 'any') return node(out, v, level, compact);
+function spec(v: unknown, t: FieldType | undefined, level: number, compact: boolean): Text {
+  if (t === undefined || t.k === 'any') return node(v, level, compact);
   if (t.k === 'list' && t.go === '[]uint8' && Array.isArray(v)) {
-    return node(out, Buffer.from(v as number[]).toString('base64'), level, compact);
+    return node(Buffer.from(v as number[]).toString('base64'), level, compact);
   }
   if (Array.isArray(v)) {
-    if (v.length === 0) return node(out, v, level, compact);
+    if (v.length === 0) return node(v, level, compact);
     const item = t.k === 'list' ? t.item : undefined;
-    return sequence(out, v, level, compact, (x) => spec(out, x, item, level + 1, true));
+    return blockSequence(v, level, compact, (x) => spec(x, item, level + 1, true));
   }
-  if (!isObject(v)) return node(out, v, level, compact);
-  if (t.k === 'map') return map(out, v, t.value, level, compact);
-  if (t.k !== 'struct') return node(out, v, level, compact);
-  return struct(out, v, t, 'nested', level, compact);
+  if (!isObject(v)) return node(v, level, compact);
+  if (t.k === 'map') return map(v, t.value, level, compact);
+  if (t.k !== 'struct') return node(v, level, compact);
+  return struct(v, t, 'nested', level, compact);
 }
 
 /** `spec.sources`: the entry's sources, each without its `type` (always `consul`). */
-function sources(out: TextChunks, list: unknown, t: FieldType | undefined): Written {
-  if (!Array.isArray(list) || list.length === 0) {
-    out.push('[]');
-    return INLINE;
-  }
+function sources(list: unknown, t: FieldType | undefined): Text {
+  if (!Array.isArray(list) || list.length === 0) return '[]';
   const item = t?.k === 'list' ? t.item : undefined;
-  return sequence(out, list, 2, false, (x) => {
-    if (!isObject(x)) return spec(out, x, item, 3, true);
+  return blockSequence(list, 2, false, (x) => {
+    if (!isObject(x)) return spec(x, item, 3, true);
     // `entryToCrd` drops `type` from whatever `toSpec` made of the item: only a struct item is written here.
-    return item?.k === 'struct' ? struct(out, x, item, 'source', 3, true) : FAILED;
+    return item?.k === 'struct' ? struct(x, item, 'source', 3, true) : undefined;
   });
 }
 
+/** `pad key: value` (`pad key:` before a block value), as `writeBlockMapping` prints a pair. */
+function pairText(pad: string, key: string, text: string): string {
+  return isBlock(text) ? `${pad}${key}:${text}` : `${pad}${key}: ${text}`;
+}
+
 /** The entry's `metadata`: annotations from `Meta`, the labels, the name. */
-function metadata(out: TextChunks, name: string, meta: Record<string, unknown> | undefined): boolean {
-  out.push(METADATA);
+function metadata(name: string, meta: Record<string, unknown> | undefined): Text {
+  let s = METADATA;
   if (meta !== undefined) {
     let first = true;
-    for (const k of metaKeys.of(Object.keys(meta))) {
+    const keys = metaKeys.ofObject(meta);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
       if (k === MANAGED_BY_KEY) continue;
       const key = annotationKey(k);
       if (key === null) continue;
       const v = meta[k];
-      if (v === undefined) return false;
-      if (first) out.push(ANNOTATIONS);
-      if (isScalar(v)) {
-        const line = scalarPair(2, key, v, false);
-        if (line === undefined) return false;
-        out.push(line);
-      } else if (pair(out, key, 2, false, () => node(out, v, 3, false)) === FAILED) return false;
+      if (v === undefined) return undefined;
+      const text = isScalar(v) ? scalarNode(v) : node(v, 3, false);
+      if (text === undefined) return undefined;
+      if (first) s += ANNOTATIONS;
+      s += pairText(INDENT_2, key, text);
       first = false;
     }
   }
-  out.push(LABELS);
+  s += LABELS;
   const env = meta?.[ENVIRONMENT_KEY];
   if (env !== undefined) {
-    if (typeof env !== 'string') return false;
+    if (typeof env !== 'string') return undefined;
     if (ANNOTATION_NAME.test(env)) {
-      const line = scalarPair(2, 'meshcc.io/environment', env, false);
-      if (line === undefined) return false;
-      out.push(line);
+      const text = scalar(env);
+      if (text === undefined) return undefined;
+      s += ENVIRONMENT_LABEL + text;
     }
   }
-  const nameLine = scalarPair(1, 'name', kubeName(name), false);
-  if (nameLine === undefined) return false;
-  out.push(nameLine);
-  return true;
+  const nameText = scalar(kubeName(name));
+  if (nameText === undefined) return undefined;
+  return s + NAME + nameText;
 }
 
 const metaKeys = new KeyOrder(byCodeUnits);
 const MANAGED_BY_LABEL = `app.kubernetes.io/managed-by: ${scalar(MANAGED_BY_VALUE)}`;
 /** Lines every resource has, each one piece. */
+const INDENT_2 = indent(2);
 const METADATA = `${indent(0)}metadata:`;
 const ANNOTATIONS = `${indent(1)}annotations:`;
 const LABELS = `${indent(1)}labels:${indent(2)}${MANAGED_BY_LABEL}`;
+const ENVIRONMENT_LABEL = `${indent(2)}meshcc.io/environment: `;
+const NAME = `${indent(1)}name: `;
 
 /** The printed annotation key for a `Meta` key, or null when it is not kept (remembered; bounded). */
 function annotationKey(k: string): string | null {
@@ -267,54 +243,50 @@ function head(kind: string): string {
 /** `spec.destination`, `{ name: Name }` for intentions, up to the name. */
 const DESTINATION_NAME = `${indent(1)}destination:${indent(2)}name: `;
 
-/** The whole document but its final newline; false when the reference path must print it. */
-function resource(out: TextChunks, e: Record<string, unknown>): boolean {
+/** The whole document but its final newline; `undefined` when the reference path must print it. */
+function resource(e: Record<string, unknown>): Text {
   const { Kind, Name, Meta } = e;
-  if (typeof Kind !== 'string' || typeof Name !== 'string' || !Object.hasOwn(CRD_KINDS, Kind)) return false;
+  if (typeof Kind !== 'string' || typeof Name !== 'string' || !Object.hasOwn(CRD_KINDS, Kind)) return undefined;
   const schema = ENTRY_SCHEMAS[Kind];
   const kind = scalar(CRD_KINDS[Kind]!);
-  if (schema === undefined || kind === undefined) return false;
-  if (Meta !== undefined && Meta !== null && !isObject(Meta)) return false;
-  out.push(head(kind));
-  if (!metadata(out, Name, Meta ?? undefined)) return false;
+  if (schema === undefined || kind === undefined) return undefined;
+  if (Meta !== undefined && Meta !== null && !isObject(Meta)) return undefined;
+  const meta = metadata(Name, Meta ?? undefined);
+  if (meta === undefined) return undefined;
   const intentions = Kind === 'service-intentions';
   const p = planOf(e, schema, intentions ? 'intentions' : 'top');
-  if (p === NONE) return false;
-  let wrote = false;
+  if (p === NONE) return undefined;
+  const pairs = headsAt(p, 1);
+  let s = '';
   for (let i = 0; i < p.keys.length; i++) {
     const k = p.keys[i]!;
-    let written: Written;
     if (k === DESTINATION) {
       const name = scalar(Name);
-      if (name === undefined) return false;
-      if (!wrote) out.push(SPEC);
-      out.push(DESTINATION_NAME);
-      out.push(name);
-      written = BLOCK;
-    } else if (k === SOURCES) {
-      if (!wrote) out.push(SPEC);
+      if (name === undefined) return undefined;
+      s += DESTINATION_NAME + name;
+      continue;
+    }
+    let text: Text;
+    if (k === SOURCES) {
       const sourcesKey = p.sourcesKey;
       const list = sourcesKey === undefined ? undefined : e[sourcesKey];
-      const t = sourcesKey === undefined ? undefined : schema.fields[sourcesKey]?.type;
-      written = pair(out, p.tags[i]!, 1, false, () => sources(out, list, t));
+      text = sources(list, sourcesKey === undefined ? undefined : schema.fields[sourcesKey]?.type);
     } else {
       const v = e[k as string];
       if (v === undefined) continue;
-      if (!wrote) out.push(SPEC);
-      if (isScalar(v)) {
-        // `spec` writes a scalar as `node` does, whatever its schema type.
-        const line = scalarPair(1, p.tags[i]!, v, false);
-        if (line === undefined) return false;
-        out.push(line);
-        wrote = true;
-        continue;
-      }
-      written = pair(out, p.tags[i]!, 1, false, () => spec(out, v, schema.fields[k as string]?.type, 2, false));
+      // `spec` writes a scalar as `node` does, whatever its schema type.
+      text = isScalar(v) ? scalarNode(v) : spec(v, schema.fields[k as string]?.type, 2, false);
     }
-    if (written === FAILED) return false;
-    wrote = true;
+    if (text === undefined) return undefined;
+    s += (isBlock(text) ? pairs.block[i]! : pairs.inline[i]!) + text;
   }
-  return true;
+  return s === '' ? head(kind) + meta : head(kind) + meta + SPEC + s;
+}
+
+/** `entry`'s custom resource, or `undefined` when the reference path must print it. */
+export function entryCrdText(entry: ConfigEntry): Text {
+  const text = resource(entry as unknown as Record<string, unknown>);
+  return text === undefined ? undefined : `${text}\n`;
 }
 
 /**
@@ -322,10 +294,8 @@ function resource(out: TextChunks, e: Record<string, unknown>): boolean {
  * false when the reference path must print it.
  */
 export function writeEntryCrd(out: TextChunks, entry: ConfigEntry): boolean {
-  if (!resource(out, entry as unknown as Record<string, unknown>)) {
-    out.discard();
-    return false;
-  }
-  out.push('\n');
+  const text = entryCrdText(entry);
+  if (text === undefined) return false;
+  out.push(text);
   return true;
 }

@@ -15,10 +15,11 @@ import { ENTRY_SCHEMAS, type FieldType } from '../../input/entries/schema.ts';
 import type { ConfigEntry } from '../../model/entries.ts';
 import { ENVIRONMENT_KEY, MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../../model/types.ts';
 import { type Artifact, sortKeys } from '../artifact.ts';
-import { blockYaml, writeBlockYaml } from '../block-yaml.ts';
+import { blockYaml } from '../block-yaml.ts';
+import { withOwnKeysByForIn } from '../key-order.ts';
 import { TextChunks } from '../text-chunks.ts';
 import { ANNOTATION_NAME, CRD_KINDS, camelField, kubeName, NO_CRD_FIELD } from './crd-mapping.ts';
-import { writeEntryCrd } from './crd-yaml.ts';
+import { entryCrdText } from './crd-yaml.ts';
 import { type EntryFiles, entryFiles, inFileOrder } from './paths.ts';
 
 export { CRD_KINDS, camelField, kubeName, NO_CRD_FIELD } from './crd-mapping.ts';
@@ -104,30 +105,27 @@ export function crdYaml(resource: Record<string, unknown>): string {
   );
 }
 
-/** `crdYaml(resource)` as pieces of `out` (the text is not ended). */
-function writeCrdYaml(out: TextChunks, resource: Record<string, unknown>): void {
-  if (!writeBlockYaml(out, resource)) {
-    out.push(yaml.dump(sortKeys(resource), { sortKeys: true, noRefs: true, lineWidth: -1, quotingType: '"' }));
-  }
-}
-
 /** One artifact per entry, sorted by path. */
 export function emitCrds(entries: readonly ConfigEntry[]): Artifact[] {
   return crdFiles(inFileOrder(entries));
 }
 
-function hasCrd(e: ConfigEntry): boolean {
-  return CRD_KINDS[e.Kind] !== undefined;
+function hasCrd(kind: string): boolean {
+  return CRD_KINDS[kind] !== undefined;
 }
 
 /** The CRD artifacts of entries in file order (entries of kinds without a CRD have none). */
 export function crdFiles(files: EntryFiles): Artifact[] {
-  const out = new TextChunks();
-  for (const e of files.entries) {
-    if (!hasCrd(e)) continue;
-    // The direct writer prints the same bytes as the reference path, which prints what it does not take.
-    if (!writeEntryCrd(out, e)) writeCrdYaml(out, entryToCrd(e));
-    out.end();
-  }
-  return entryFiles('crd', 'yaml', files, out.finish(), hasCrd);
+  const texts = withOwnKeysByForIn(() => {
+    const out = new TextChunks();
+    const entries = files.entries;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      if (!hasCrd(e.Kind)) continue;
+      // The direct writer prints the same bytes as the reference path, which prints what it does not take.
+      out.add(entryCrdText(e) ?? crdYaml(entryToCrd(e)));
+    }
+    return out.finish();
+  });
+  return entryFiles('crd', 'yaml', files, texts, hasCrd);
 }

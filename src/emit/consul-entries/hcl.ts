@@ -10,7 +10,7 @@ import { ENTRY_SCHEMAS, type FieldType } from '../../input/entries/schema.ts';
 import { apiBody, type ConfigEntry } from '../../model/entries.ts';
 import { flat } from '../../model/flat-string.ts';
 import type { Artifact } from '../artifact.ts';
-import { byCodeUnits, KeyOrder } from '../key-order.ts';
+import { byCodeUnits, KeyOrder, withOwnKeysByForIn } from '../key-order.ts';
 import { TextChunks } from '../text-chunks.ts';
 import { type EntryFiles, entryFiles, inFileOrder } from './paths.ts';
 
@@ -50,14 +50,6 @@ function remember(memo: Map<string, string>, k: string, v: string): void {
   memo.set(k, v);
 }
 
-/** Fields print sorted; at the top level Kind and Name come first (sorted, Kind is before Name already). */
-const nestedOrder = new KeyOrder(byCodeUnits);
-const topOrder = new KeyOrder((keys) => {
-  keys.sort();
-  const head = keys.filter((k) => k === 'Kind' || k === 'Name');
-  return head.length === 0 ? keys : [...head, ...keys.filter((k) => k !== 'Kind' && k !== 'Name')];
-});
-
 /** Unset fields (undefined or null) are left out. */
 function isSet(v: unknown): boolean {
   return v !== undefined && v !== null;
@@ -78,12 +70,6 @@ function fieldType(t: FieldType | undefined, k: string): FieldType | undefined {
   return t?.k === 'struct' ? t.fields[k]?.type : undefined;
 }
 
-/**
- * Files are written as pieces (mostly strings that already exist: keys, indents, punctuation) into a `TextChunks`, so
- * no intermediate string is built per value and no piece list per file.
- */
-type Out = TextChunks;
-
 /** A scalar's HCL text: what `expr` prints for it. */
 function scalarText(v: string | number | boolean): string {
   return typeof v === 'string' ? quoted(v) : String(v);
@@ -92,7 +78,7 @@ function scalarText(v: string | number | boolean): string {
 /**
  * What an attribute prints around its value, per depth, key and label style, made once: most lines are a field with a
  * scalar (`Mode = "local"`, `"managed-by" = "meshcc"`), and most such lines recur in many entries, so the whole line is
- * kept too (per field, bounded): one piece instead of five (indent, name, ` = `, value, newline).
+ * kept too (per field, bounded): one string instead of five (indent, name, ` = `, value, newline).
  */
 class Field {
   /** `pad name = ` */
@@ -121,24 +107,36 @@ class Field {
   }
 }
 
-/** Fields by depth: attribute names (bare when identifiers) and map keys (always quoted). */
-const bareFields: Map<string, Field>[] = [];
-const quotedFields: Map<string, Field>[] = [];
+/**
+ * An object shape's keys in print order, with the `Field` of each key per depth and label style (made on first use):
+ * a field costs no lookup beyond the shape's own.
+ */
+interface Plan {
+  readonly keys: readonly string[];
+  /** `fields[depth * 2 + (labelQuoted ? 1 : 0)][i]`. */
+  readonly fields: Field[][];
+}
 
-function field(depth: number, k: string, labelQuoted: boolean): Field {
-  const byDepth = labelQuoted ? quotedFields : bareFields;
-  let fields = byDepth[depth];
+function planOrder(order: (keys: string[]) => readonly string[]): KeyOrder<Plan> {
+  return new KeyOrder((keys) => ({ keys: order(keys), fields: [] }));
+}
+
+/** Fields print sorted; at the top level Kind and Name come first (sorted, Kind is before Name already). */
+const nestedOrder = planOrder(byCodeUnits);
+const topOrder = planOrder((keys) => {
+  keys.sort();
+  const head = keys.filter((k) => k === 'Kind' || k === 'Name');
+  return head.length === 0 ? keys : [...head, ...keys.filter((k) => k !== 'Kind' && k !== 'Name')];
+});
+
+function fieldsOf(plan: Plan, depth: number, labelQuoted: boolean): Field[] {
+  const at = depth * 2 + (labelQuoted ? 1 : 0);
+  let fields = plan.fields[at];
   if (fields === undefined) {
-    fields = new Map();
-    byDepth[depth] = fields;
+    fields = plan.keys.map((k) => new Field(depth, labelQuoted ? quoted(k) : key(k)));
+    plan.fields[at] = fields;
   }
-  let f = fields.get(k);
-  if (f === undefined) {
-    f = new Field(depth, labelQuoted ? quoted(k) : key(k));
-    if (fields.size >= 4096) fields.clear();
-    fields.set(k, f);
-  }
-  return f;
+  return fields;
 }
 
 function isScalar(v: unknown): v is string | number | boolean {
@@ -155,98 +153,86 @@ function hasObject(v: readonly unknown[]): boolean {
   return false;
 }
 
-/** An HCL expression for `v` (`t` is its schema type when known). */
-function expr(out: Out, v: unknown, t: FieldType | undefined, depth: number): void {
-  if (typeof v === 'string') out.push(quoted(v));
-  else if (typeof v === 'number' || typeof v === 'boolean') out.push(String(v));
-  else if (Array.isArray(v)) {
+/**
+ * An HCL expression for `v` (`t` is its schema type when known). Texts are built as ropes (`+`: V8 copies nothing
+ * until the file's text is flattened once), mostly of strings that already exist (keys, indents, whole lines).
+ */
+function expr(v: unknown, t: FieldType | undefined, depth: number): string {
+  if (typeof v === 'string') return quoted(v);
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (Array.isArray(v)) {
     const item = t?.k === 'list' ? t.item : undefined;
-    if (v.length === 0) out.push('[]');
-    else if (!hasObject(v)) {
+    if (v.length === 0) return '[]';
+    if (!hasObject(v)) {
       // `[a, b]` (a hole in a sparse array prints as nothing, as `join` prints it).
-      out.push('[');
+      let s = '[';
       for (let i = 0; i < v.length; i++) {
-        if (i > 0) out.push(', ');
+        if (i > 0) s += ', ';
         const x = v[i];
-        if (x !== undefined || i in v) expr(out, x, item, depth);
+        if (x !== undefined || i in v) s += expr(x, item, depth);
       }
-      out.push(']');
-    } else {
-      const pad = indent(depth + 1);
-      out.push('[\n');
-      for (let i = 0; i < v.length; i++) {
-        const x = v[i];
-        if (x === undefined && !(i in v)) continue;
-        out.push(pad);
-        expr(out, x, item, depth + 1);
-        out.push(',\n');
-      }
-      out.push(indent(depth));
-      out.push(']');
+      return `${s}]`;
     }
-  } else if (isObject(v)) {
+    const pad = indent(depth + 1);
+    let s = '[\n';
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (x === undefined && !(i in v)) continue;
+      s += pad + expr(x, item, depth + 1) + ',\n';
+    }
+    return s + indent(depth) + ']';
+  }
+  if (isObject(v)) {
     const map = t?.k === 'map';
     const labelQuoted = map || t === undefined || t.k === 'any';
-    const keys = nestedOrder.of(Object.keys(v));
-    let first = 0;
-    while (first < keys.length && !isSet(v[keys[first]!])) first++;
-    if (first === keys.length) {
-      out.push('{}');
-      return;
-    }
-    out.push('{\n');
-    for (let i = first; i < keys.length; i++) {
+    const plan = nestedOrder.ofObject(v);
+    const keys = plan.keys;
+    const fields = fieldsOf(plan, depth + 1, labelQuoted);
+    let s = '';
+    for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
       const x = v[k];
       if (!isSet(x)) continue;
-      const f = field(depth + 1, k, labelQuoted);
-      if (isScalar(x)) {
-        out.push(f.line(x));
-        continue;
-      }
-      out.push(f.attr);
-      expr(out, x, map ? t.value : fieldType(t, k), depth + 1);
-      out.push('\n');
+      const f = fields[i]!;
+      if (s === '') s = '{\n';
+      if (isScalar(x)) s += f.line(x);
+      else s += f.attr + expr(x, map ? t.value : fieldType(t, k), depth + 1) + '\n';
     }
-    out.push(indent(depth));
-    out.push('}');
-  } else out.push('null');
+    return s === '' ? '{}' : s + indent(depth) + '}';
+  }
+  return 'null';
 }
 
 /** The body of a block (or the whole file): attributes, and blocks for struct-typed fields. */
-function body(out: Out, o: Record<string, unknown>, t: FieldType | undefined, depth: number, topLevel: boolean): void {
-  for (const k of (topLevel ? topOrder : nestedOrder).of(Object.keys(o))) {
+function body(o: Record<string, unknown>, t: FieldType | undefined, depth: number, topLevel: boolean): string {
+  const plan = (topLevel ? topOrder : nestedOrder).ofObject(o);
+  const keys = plan.keys;
+  const fields = fieldsOf(plan, depth, false);
+  let s = '';
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
     const v = o[k];
     if (!isSet(v)) continue;
-    const f = field(depth, k, false);
+    const f = fields[i]!;
     if (isScalar(v)) {
-      out.push(f.line(v));
+      s += f.line(v);
       continue;
     }
     const ft = fieldType(t, k);
-    if (ft?.k === 'struct' && isObject(v)) {
-      out.push(f.open);
-      body(out, v, ft, depth + 1, false);
-      out.push(f.close);
-    } else {
-      out.push(f.attr);
-      expr(out, v, ft, depth);
-      out.push('\n');
-    }
+    if (ft?.k === 'struct' && isObject(v)) s += f.open + body(v, ft, depth + 1, false) + f.close;
+    else s += f.attr + expr(v, ft, depth) + '\n';
   }
+  return s;
 }
 
-/** Writes one entry as HCL (one text of `out`). */
-function writeEntry(out: Out, entry: ConfigEntry): void {
-  body(out, apiBody(entry), ENTRY_SCHEMAS[entry.Kind], 0, true);
-  out.end();
+/** One entry's HCL file (a rope of its pieces). */
+function entryText(entry: ConfigEntry): string {
+  return body(apiBody(entry), ENTRY_SCHEMAS[entry.Kind], 0, true);
 }
 
 /** Renders one entry as HCL. */
 export function entryToHcl(entry: ConfigEntry): string {
-  const out = new TextChunks();
-  writeEntry(out, entry);
-  return out.finish()[0]!;
+  return flat(entryText(entry));
 }
 
 /** One artifact per entry, sorted by path. */
@@ -256,7 +242,11 @@ export function emitHcl(entries: readonly ConfigEntry[]): Artifact[] {
 
 /** The HCL artifacts of entries in file order. */
 export function hclFiles(files: EntryFiles): Artifact[] {
-  const out = new TextChunks();
-  for (const e of files.entries) writeEntry(out, e);
-  return entryFiles('hcl', 'hcl', files, out.finish());
+  const texts = withOwnKeysByForIn(() => {
+    const out = new TextChunks();
+    const entries = files.entries;
+    for (let i = 0; i < entries.length; i++) out.add(entryText(entries[i]!));
+    return out.finish();
+  });
+  return entryFiles('hcl', 'hcl', files, texts);
 }

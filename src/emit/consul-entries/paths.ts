@@ -24,6 +24,8 @@ export interface EntryFiles {
   readonly entries: readonly ConfigEntry[];
   /** `fileSafeName` of each entry's Name. */
   readonly names: readonly string[];
+  /** The entries' kinds in order, each with where its entries end (they start where the previous kind's end). */
+  readonly kinds: readonly { readonly kind: string; readonly end: number }[];
 }
 
 /**
@@ -47,51 +49,46 @@ export function inFileOrder(entries: readonly ConfigEntry[]): EntryFiles {
   const ordered: ConfigEntry[] = [];
   const names: string[] = [];
   const kinds = [...byKind.keys()].sort((a, b) => byKey(`${a}/`, `${b}/`));
+  const groups: { kind: string; end: number }[] = [];
   for (const kind of kinds) {
     const list = byKind.get(kind)!.sort((a, b) => byKey(a.key, b.key));
-    for (const { e, name } of list) {
-      ordered.push(e);
-      names.push(name);
+    for (let i = 0; i < list.length; i++) {
+      ordered.push(list[i]!.e);
+      names.push(list[i]!.name);
     }
+    groups.push({ kind, end: ordered.length });
   }
-  return { entries: ordered, names };
+  return { entries: ordered, names, kinds: groups };
 }
 
 function byKey(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** `consul/<flavour>/<kind>/` per kind, for one flavour. */
-function prefixes(flavour: string): (kind: string) => string {
-  const byKind = new Map<string, string>();
-  return (kind) => {
-    let p = byKind.get(kind);
-    if (p === undefined) {
-      p = flat(`consul/${flavour}/${kind}/`);
-      byKind.set(kind, p);
-    }
-    return p;
-  };
-}
-
 /**
- * The artifacts of one flavour, sorted by path: `texts[i]` is the file of the i-th entry of `files` that `keep` (when
- * given) says has a file in this flavour. The paths are what `entryFilePath` makes.
+ * The artifacts of one flavour, sorted by path: `texts[i]` is the file of the i-th entry of `files` whose kind `keep`
+ * (when given) says has files in this flavour. The paths are what `entryFilePath` makes (the `consul/<flavour>/<kind>/`
+ * prefix made once per kind).
  */
 export function entryFiles(
   flavour: string,
   ext: string,
   files: EntryFiles,
   texts: readonly string[],
-  keep?: (e: ConfigEntry) => boolean,
+  keep?: (kind: string) => boolean,
 ): Artifact[] {
   const out: Artifact[] = [];
-  const prefix = prefixes(flavour);
   const suffix = `.${ext}`;
-  for (let i = 0, t = 0; i < files.entries.length; i++) {
-    const e = files.entries[i]!;
-    if (keep !== undefined && !keep(e)) continue;
-    out.push({ path: flat(prefix(e.Kind) + files.names[i]! + suffix), content: texts[t++]! });
+  const names = files.names;
+  let start = 0;
+  let t = 0;
+  for (const { kind, end } of files.kinds) {
+    if (keep === undefined || keep(kind)) {
+      const prefix = flat(`consul/${flavour}/${kind}/`);
+      // Stored flat: every path is compared several times when artifacts are sorted.
+      for (let i = start; i < end; i++) out.push({ path: flat(prefix + names[i]! + suffix), content: texts[t++]! });
+    }
+    start = end;
   }
   // Almost always in order already (see `inFileOrder`): one pass to check.
   for (let i = 1; i < out.length; i++) if (byPath(out[i - 1]!, out[i]!) > 0) return out.sort(byPath);
