@@ -11,6 +11,7 @@
  * Values outside plain JSON data (`bigint`, or `undefined`, a function or a symbol where the whole text is asked for)
  * make it return `undefined`: the caller then prints through the reference path, which prints or throws as before.
  */
+import { FrozenText } from './frozen-text.ts';
 import { KeyOrder } from './key-order.ts';
 
 /** One object shape: its printed keys in order, and the text before each value per depth (made on first use). */
@@ -103,7 +104,12 @@ function arrayText(a: readonly unknown[], depth: number): string | undefined {
   return `${s}${lineBreak(depth)}]`;
 }
 
+/** The shared ownership `Meta`'s text, and any other frozen leaf object's (see `FrozenText`). */
+const frozen = new FrozenText();
+
 function objectText(o: Record<string, unknown>, depth: number): string | undefined {
+  const kept = frozen.get(o, depth);
+  if (kept !== undefined) return kept;
   const plan = plans.ofObject(o);
   const keys = plan.keys;
   if (plan.first[depth + 1] === undefined) heads(plan, depth + 1);
@@ -117,5 +123,5 @@ function objectText(o: Record<string, unknown>, depth: number): string | undefin
     if (t === undefined) return undefined;
     s += s === '' ? first[i]! + t : rest[i]! + t;
   }
-  return s === '' ? '{}' : `{${s}${lineBreak(depth)}}`;
+  return frozen.keep(o, depth, s === '' ? '{}' : `{${s}${lineBreak(depth)}}`);
 }

@@ -102,6 +102,22 @@ describe('direct writers', () => {
     expect(JSON.stringify(sorted)).toBe(before);
   });
 
+  it('stableJson prints holes, functions and symbols in lists as null, non-finite numbers as null, index keys first', () => {
+    const sparse: unknown[] = [1];
+    sparse[3] = 'x';
+    const sym = Symbol('s');
+    const value = {
+      list: [sparse, () => 1, sym, undefined, Number.NaN, -0, Number.POSITIVE_INFINITY, [], {}],
+      keys: { b: 1, '10': 2, '9': 3, a: 4, '01': 5, '4294967295': 6, '4294967294': 7 },
+      skipped: { f: () => 1, s: sym, u: undefined },
+    };
+    expect(stableJson(value)).toBe(`${JSON.stringify(sortKeys(value), null, 2)}\n`);
+    expect(stableJson([undefined, { a: [] }])).toBe(`${JSON.stringify(sortKeys([undefined, { a: [] }]), null, 2)}\n`);
+    // Outside plain JSON data the reference path prints (or throws) as before.
+    expect(stableJson(undefined)).toBe('undefined\n');
+    expect(() => stableJson({ a: 1n })).toThrow(TypeError);
+  });
+
   it('blockYaml prints what js-yaml prints, or defers to it', () => {
     fc.assert(
       fc.property(tree, (v) => {

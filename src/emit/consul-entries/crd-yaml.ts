@@ -28,6 +28,7 @@ import {
   scalar,
   scalarNode,
 } from '../block-yaml.ts';
+import { FrozenText } from '../frozen-text.ts';
 import { byCodeUnits, KeyOrder } from '../key-order.ts';
 import type { TextChunks } from '../text-chunks.ts';
 import { ANNOTATION_NAME, CRD_KINDS, camelField, kubeName, NO_CRD_FIELD } from './crd-mapping.ts';
@@ -172,6 +173,26 @@ function pairText(pad: string, key: string, text: string): string {
 
 /** The entry's `metadata`: annotations from `Meta`, the labels, the name. */
 function metadata(name: string, meta: Record<string, unknown> | undefined): Text {
+  let s: Text;
+  if (meta === undefined) s = metadataHead(undefined);
+  else {
+    s = frozenMeta.get(meta, 0);
+    if (s === undefined) {
+      s = metadataHead(meta);
+      if (s !== undefined) s = frozenMeta.keep(meta, 0, s);
+    }
+  }
+  if (s === undefined) return undefined;
+  const nameText = scalar(kubeName(name));
+  if (nameText === undefined) return undefined;
+  return s + NAME + nameText;
+}
+
+/** The shared ownership `Meta`'s annotations and labels (see `FrozenText`). */
+const frozenMeta = new FrozenText();
+
+/** `metadata` up to the name: what depends on `Meta` alone. */
+function metadataHead(meta: Record<string, unknown> | undefined): Text {
   let s = METADATA;
   if (meta !== undefined) {
     let first = true;
@@ -200,9 +221,7 @@ function metadata(name: string, meta: Record<string, unknown> | undefined): Text
       s += ENVIRONMENT_LABEL + text;
     }
   }
-  const nameText = scalar(kubeName(name));
-  if (nameText === undefined) return undefined;
-  return s + NAME + nameText;
+  return s;
 }
 
 const metaKeys = new KeyOrder(byCodeUnits);

@@ -10,6 +10,7 @@ import { ENTRY_SCHEMAS, type FieldType } from '../../input/entries/schema.ts';
 import { apiBody, type ConfigEntry } from '../../model/entries.ts';
 import { flat } from '../../model/flat-string.ts';
 import type { Artifact } from '../artifact.ts';
+import { FrozenText } from '../frozen-text.ts';
 import { byCodeUnits, KeyOrder, withOwnKeysByForIn } from '../key-order.ts';
 import { TextChunks } from '../text-chunks.ts';
 import { type EntryFiles, entryFiles, inFileOrder } from './paths.ts';
@@ -185,6 +186,11 @@ function expr(v: unknown, t: FieldType | undefined, depth: number): string {
   if (isObject(v)) {
     const map = t?.k === 'map';
     const labelQuoted = map || t === undefined || t.k === 'any';
+    // The text of an object of scalars depends on its depth and label style only (the value type of a map or the
+    // field types of a struct matter for nested objects and lists, which a kept object has none of).
+    const slot = depth * 2 + (labelQuoted ? 1 : 0);
+    const kept = frozen.get(v, slot);
+    if (kept !== undefined) return kept;
     const plan = nestedOrder.ofObject(v);
     const keys = plan.keys;
     const fields = fieldsOf(plan, depth + 1, labelQuoted);
@@ -198,10 +204,13 @@ function expr(v: unknown, t: FieldType | undefined, depth: number): string {
       if (isScalar(x)) s += f.line(x);
       else s += f.attr + expr(x, map ? t.value : fieldType(t, k), depth + 1) + '\n';
     }
-    return s === '' ? '{}' : s + indent(depth) + '}';
+    return frozen.keep(v, slot, s === '' ? '{}' : s + indent(depth) + '}');
   }
   return 'null';
 }
+
+/** The shared ownership `Meta`'s text, and any other frozen object of scalars (see `FrozenText`). */
+const frozen = new FrozenText();
 
 /** The body of a block (or the whole file): attributes, and blocks for struct-typed fields. */
 function body(o: Record<string, unknown>, t: FieldType | undefined, depth: number, topLevel: boolean): string {

@@ -51,7 +51,14 @@ export function inFileOrder(entries: readonly ConfigEntry[]): EntryFiles {
   const kinds = [...byKind.keys()].sort((a, b) => byKey(`${a}/`, `${b}/`));
   const groups: { kind: string; end: number }[] = [];
   for (const kind of kinds) {
-    const list = byKind.get(kind)!.sort((a, b) => byKey(a.key, b.key));
+    const list = byKind.get(kind)!;
+    // Usually in order already (the compiler writes each kind's entries by name): one pass to check.
+    for (let i = 1; i < list.length; i++) {
+      if (list[i - 1]!.key > list[i]!.key) {
+        list.sort((a, b) => byKey(a.key, b.key));
+        break;
+      }
+    }
     for (let i = 0; i < list.length; i++) {
       ordered.push(list[i]!.e);
       names.push(list[i]!.name);
