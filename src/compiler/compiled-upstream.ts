@@ -1,17 +1,21 @@
 /**
- * The compact form of a compiled upstream: one small object per upstream (its instance, its declaration and a shared
+ * The compact form of a compiled upstream: one small object per upstream (its caller, its declaration and a shared
  * `UpstreamShape`), with every field of `CompiledUpstream` read through a getter.
  *
  * A compile has one compiled upstream per declared upstream (85,000 in the 10k-service L7 bench) but only a few
  * thousand distinct answers: the upstreams to one destination, compiled in one datacenter with the same overrides and
  * the same mode decision, share their chain, target datacenter and decision (`mode`, `from`). The per-upstream object
  * therefore keeps three references (48 bytes) instead of eight fields plus a decision object, and reads:
- * - `path`, `span` from the declaration, `service`, `datacenter` from the instance (the same values as before);
- * - `destination`, `targetDatacenter`, `chain`, `error` from the shape: the shape is made for one destination
- *   service and one datacenter, so they are the declaration's `destinationName` and `datacenter ?? instance.datacenter`;
+ * - `path`, `span` from the declaration, `service`, `datacenter` from the `UpstreamCaller` (one per instance, with
+ *   the instance's values: model objects are read through megamorphic property accesses, since a model's instances
+ *   rarely share a hidden class, so the hot fields are copied once per instance instead of read per access);
+ * - `destination` from the declaration (`destinationName`);
+ * - `targetDatacenter`, `chain`, `error` from the shape: the shape is made for one destination service and one
+ *   datacenter, so its datacenter is the declaration's `datacenter ?? instance.datacenter`;
  * - `mode`: a decision object made on each read (its ladder is built when read, see `LazyModeDecision`); `mode` and
- *   `from` are the shape's (`SharedDecision`, one per distinct pair in a compile). Nothing compares decisions by identity, and a read that only wants `u.mode.mode` costs a
- *   short-lived object at most (V8 usually removes it), instead of 85,000 retained ones.
+ *   `from` are the shape's (`SharedDecision`, one per distinct pair in a compile). Nothing compares decisions by
+ *   identity, and a read that only wants `u.mode.mode` costs a short-lived object at most (V8 removes it when the
+ *   getter is inlined), instead of 85,000 retained ones.
  * `toJSON` prints the fields in the order (and with the presence) of the former plain object.
  */
 import type { GatewayMode, ServiceInstanceDecl, SourceSpan, UpstreamDecl } from '../model/types.ts';
@@ -57,8 +61,6 @@ export interface ChainFamily {
  */
 export interface UpstreamShape {
   readonly decision: SharedDecision;
-  /** The destination service's name, as declared. */
-  readonly destination: string;
   readonly targetDatacenter: string;
   /** The chain, or the error Consul would return: set by the chain pass. */
   chain: CompiledChain | undefined;
@@ -87,14 +89,21 @@ export interface ShapeRequest {
   readonly connectTimeout: string | undefined;
 }
 
+/** The instance whose upstreams these are, with the fields compiled upstreams read (one object per instance). */
+export interface UpstreamCaller {
+  readonly instance: ServiceInstanceDecl;
+  readonly service: string;
+  readonly datacenter: string;
+}
+
 /** One declared upstream of one instance, compiled: see the module comment. */
 export class UpstreamRecord implements CompiledUpstream {
-  readonly instance: ServiceInstanceDecl;
+  readonly caller: UpstreamCaller;
   readonly upstream: UpstreamDecl;
   readonly shape: UpstreamShape;
 
-  constructor(instance: ServiceInstanceDecl, upstream: UpstreamDecl, shape: UpstreamShape) {
-    this.instance = instance;
+  constructor(caller: UpstreamCaller, upstream: UpstreamDecl, shape: UpstreamShape) {
+    this.caller = caller;
     this.upstream = upstream;
     this.shape = shape;
   }
@@ -108,15 +117,15 @@ export class UpstreamRecord implements CompiledUpstream {
   }
 
   get service(): string {
-    return this.instance.service;
+    return this.caller.service;
   }
 
   get datacenter(): string {
-    return this.instance.datacenter;
+    return this.caller.datacenter;
   }
 
   get destination(): string {
-    return this.shape.destination;
+    return this.upstream.destinationName;
   }
 
   get targetDatacenter(): string {
@@ -125,7 +134,7 @@ export class UpstreamRecord implements CompiledUpstream {
 
   get mode(): ModeDecision {
     const d = this.shape.decision;
-    return d.ladders.decision(d.mode, d.from, this.instance, this.upstream);
+    return d.ladders.decision(d.mode, d.from, this.caller.instance, this.upstream);
   }
 
   get chain(): CompiledChain | undefined {

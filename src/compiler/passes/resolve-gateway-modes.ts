@@ -26,6 +26,7 @@ import {
   type DecisionSource,
   type ShapeRequest,
   type SharedDecision,
+  type UpstreamCaller,
   UpstreamRecord,
   type UpstreamShape,
 } from '../compiled-upstream.ts';
@@ -424,7 +425,12 @@ class UpstreamResolver {
   }
 
   /** The shape of one upstream of one instance (`caller` is `callerOf(instance)`). */
-  shape(instance: ServiceInstanceDecl, caller: Caller, upstream: UpstreamDecl): UpstreamShape {
+  shape(
+    instanceDc: string,
+    instanceMode: GatewayMode | undefined,
+    caller: Caller,
+    upstream: UpstreamDecl,
+  ): UpstreamShape {
     const d = this.destinationOf(upstream);
     const override: UpstreamConfigOverride | undefined = caller.hasOverrides
       ? matchingOverride(caller.entry, upstream)
@@ -443,8 +449,8 @@ class UpstreamResolver {
     } else if (overrideMode !== undefined) {
       mode = overrideMode;
       from = 'upstream-config-override';
-    } else if (instance.meshGateway !== undefined) {
-      mode = instance.meshGateway;
+    } else if (instanceMode !== undefined) {
+      mode = instanceMode;
       from = 'instance';
     } else if (caller.mode !== undefined) {
       mode = caller.mode;
@@ -481,7 +487,7 @@ class UpstreamResolver {
     }
     if (protocol !== undefined) protocol = this.lower(protocol);
 
-    const dc = upstream.datacenter ?? instance.datacenter;
+    const dc = upstream.datacenter ?? instanceDc;
     // `sent` follows from `from`, so (datacenter, protocol, timeout, mode, from) identifies a shape.
     const last = d.last;
     if (
@@ -510,7 +516,6 @@ class UpstreamResolver {
     }
     const shape: UpstreamShape = {
       decision: this.sharedDecision(mode, from),
-      destination: upstream.destinationName,
       targetDatacenter: dc,
       chain: undefined,
       error: undefined,
@@ -576,7 +581,7 @@ export function resolveUpstreamMode(
 ): ModeDecision {
   if (rungs !== undefined) return decideMode(modeLadder(instance, upstream, index, rungs));
   const resolver = new UpstreamResolver(index);
-  const d = resolver.shape(instance, resolver.callerOf(instance), upstream).decision;
+  const d = resolver.shape(instance.datacenter, instance.meshGateway, resolver.callerOf(instance), upstream).decision;
   return d.ladders.decision(d.mode, d.from, instance, upstream);
 }
 
@@ -598,31 +603,36 @@ export function resolveGatewayModes(model: MeshModel, index: EntryIndex): PassRe
   const value: UpstreamRecord[] = [];
   const resolver = new UpstreamResolver(index);
   const shapes: UpstreamShape[] = [];
-  let prev: ServiceInstanceDecl | undefined;
+  let prevUpstreams: readonly UpstreamDecl[] | undefined;
   let prevCaller: Caller | undefined;
+  let prevDc: string | undefined;
+  let prevMode: GatewayMode | undefined;
   for (const instance of model.instances) {
     const upstreams = instance.upstreams;
     const n = upstreams.length;
     if (n === 0) continue;
+    // Each field of the instance read once: a model's instances rarely share a hidden class, so every read is a
+    // megamorphic lookup.
     const caller = resolver.callerOf(instance);
+    const datacenter = instance.datacenter;
+    const meshGateway = instance.meshGateway;
     const same =
-      prev !== undefined &&
-      upstreams === prev.upstreams &&
-      caller === prevCaller &&
-      instance.datacenter === prev.datacenter &&
-      instance.meshGateway === prev.meshGateway;
+      upstreams === prevUpstreams && caller === prevCaller && datacenter === prevDc && meshGateway === prevMode;
+    const at: UpstreamCaller = { instance, service: caller.service, datacenter };
     for (let k = 0; k < n; k++) {
       const upstream = upstreams[k]!;
       let shape: UpstreamShape;
       if (same) shape = shapes[k]!;
       else {
-        shape = resolver.shape(instance, caller, upstream);
+        shape = resolver.shape(datacenter, meshGateway, caller, upstream);
         shapes[k] = shape;
       }
-      value.push(new UpstreamRecord(instance, upstream, shape));
+      value.push(new UpstreamRecord(at, upstream, shape));
     }
-    prev = instance;
+    prevUpstreams = upstreams;
     prevCaller = caller;
+    prevDc = datacenter;
+    prevMode = meshGateway;
   }
   return { value, diagnostics: [] };
 }
