@@ -397,12 +397,22 @@ export interface LazyChain {
   view: unknown;
 }
 
-/** The lazy state of each chain built here (a WeakMap: nothing on the chain object itself but Consul's fields). */
-const lazyChains = new WeakMap<object, LazyChain>();
+/**
+ * The lazy state of each chain built here, under a symbol key, not enumerable: invisible to `Object.keys`, `for-in`,
+ * `JSON.stringify`, spreading, `structuredClone` and vitest's equality (which reads enumerable symbols only). A
+ * `WeakMap` would cost an ephemeron per chain, which every scavenge walks.
+ */
+const LAZY = Symbol('meshcc.lazyChain');
+/** Reused for each `defineProperty` of `LAZY` (only its value changes; `defineProperty` reads it and keeps nothing). */
+const LAZY_FIELD: PropertyDescriptor = { value: undefined, enumerable: false, writable: false, configurable: false };
+
+function stateOf(chain: object): LazyChain | undefined {
+  return (chain as { [LAZY]?: LazyChain })[LAZY];
+}
 
 /** The lazy state of a chain built by `lazyChainJson` / `chainVariant`, else undefined (e.g. a chain parsed from JSON). */
 export function lazyChainState(chain: CompiledChain): LazyChain | undefined {
-  return lazyChains.get(chain);
+  return stateOf(chain);
 }
 
 /**
@@ -434,13 +444,13 @@ export function targetListOf(s: LazyChain): ChainTarget[] {
  * spreading) are those of the plain object built before. Each is built on first read and the same object after.
  */
 function getNodes(this: CompiledChain): Record<string, ChainNode> {
-  const work = lazyChains.get(this)!.work;
+  const work = stateOf(this)!.work;
   work.nodesJson ??= renderNodes(work.nodes);
   return work.nodesJson;
 }
 
 function getTargets(this: CompiledChain): Record<string, ChainTarget> {
-  const s = lazyChains.get(this)!;
+  const s = stateOf(this)!;
   if (s.targetsJson === undefined) {
     const list = targetListOf(s);
     const out = keyedByTargetId<ChainTarget>();
@@ -474,7 +484,9 @@ function lazyChain(head: ChainHead, state: LazyChain): CompiledChain {
   // Every chain defines the same two accessors in the same order, so chains of one head shape share hidden classes.
   Object.defineProperty(chain, 'Nodes', NODES_FIELD);
   Object.defineProperty(chain, 'Targets', TARGETS_FIELD);
-  lazyChains.set(chain, state);
+  LAZY_FIELD.value = state;
+  Object.defineProperty(chain, LAZY, LAZY_FIELD);
+  LAZY_FIELD.value = undefined;
   return chain as CompiledChain;
 }
 
@@ -485,7 +497,7 @@ function lazyChain(head: ChainHead, state: LazyChain): CompiledChain {
  * `mode` (unset when empty) and `External` its `external`.
  */
 export function chainVariant(base: CompiledChain, head: ChainHead, mode: GatewayMode): CompiledChain | undefined {
-  const s = lazyChains.get(base)!;
+  const s = stateOf(base)!;
   let changes = false;
   for (const t of s.work.targets) {
     if (!t.external && (t.mode || undefined) !== mode) {
