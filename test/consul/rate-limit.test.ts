@@ -193,7 +193,7 @@ describe.skipIf(!available)('apply against a rate-limited Consul (request_limits
       );
       const r = await runCli(['apply', dir, '--consul', gate?.addr ?? '', '--wait', '0', '--concurrency', '8']);
       await stopDraining();
-      expect(r.stdout).toContain('Apply complete: 40 applied, 0 failed, 0 not attempted.');
+      expect(r.stdout, r.stderr).toContain('Apply complete: 40 applied, 0 failed, 0 not attempted.');
       expect(r.code, r.stderr).toBe(0);
       const refused = (gate?.log ?? []).slice(from).filter((x) => isRateLimited(x.status, x.responseBody));
       expect(refused.every((x) => /rate limit exceeded/.test(x.responseBody))).toBe(true);
