@@ -37,8 +37,9 @@ import {
   connectTimeoutOverride,
   matchingOverride,
   OverridesTable,
+  requestProtocol,
+  requestTimeoutMs,
   sidecarOverride,
-  weakInt,
   weakString,
 } from './resolve-upstream-config.ts';
 
@@ -465,26 +466,14 @@ class UpstreamResolver {
       sent = false;
     }
 
-    // Protocol and connect timeout, highest first as in `upstreamChainOverrides`: the upstream's own `config`, the
-    // caller's override for this destination, the caller's defaults, then (protocol only) the destination's
-    // service-defaults and proxy-defaults. Without `config` and override, only the per-service parts are left.
+    // Protocol and connect timeout, as `upstreamChainOverrides` computes them (`requestProtocol`, `requestTimeoutMs`),
+    // with the per-service parts looked up once per caller and destination. The caller's defaults timeout is
+    // formatted once per caller.
     const config = upstream.config;
-    let protocol: string | undefined;
-    let connectTimeout: string | undefined;
-    if (config === undefined && override === undefined) {
-      protocol = caller.defaultsProtocol ?? d.protocol ?? caller.proxyProtocol;
-      connectTimeout = caller.connectTimeout;
-    } else {
-      protocol =
-        weakString(config?.protocol) ??
-        (override?.Protocol || undefined) ??
-        caller.defaultsProtocol ??
-        d.protocol ??
-        caller.proxyProtocol;
-      connectTimeout = connectTimeoutOverride(
-        weakInt(config?.connect_timeout_ms) ?? (override?.ConnectTimeoutMs || undefined) ?? caller.defaultsTimeoutMs,
-      );
-    }
+    let protocol = requestProtocol(config, override, caller.defaultsProtocol, d.protocol, caller.proxyProtocol);
+    const timeoutMs = requestTimeoutMs(config, override, caller.defaultsTimeoutMs);
+    const connectTimeout =
+      timeoutMs === caller.defaultsTimeoutMs ? caller.connectTimeout : connectTimeoutOverride(timeoutMs);
     if (protocol !== undefined) protocol = this.lower(protocol);
 
     const dc = upstream.datacenter ?? instanceDc;

@@ -69,6 +69,34 @@ export function weakInt(v: unknown): number | undefined {
   return undefined;
 }
 
+/**
+ * The protocol the sidecar sends for an upstream, highest first: the upstream's own `config.protocol`, the caller's
+ * `UpstreamConfig.Overrides` entry for the destination, the caller's `UpstreamConfig.Defaults`, the destination's
+ * service-defaults `Protocol`, the `protocol` of the caller's proxy-defaults (as given, not lower-cased). The lower
+ * parts are passed as values (empty ones as undefined): the compiler looks them up once per service.
+ */
+export function requestProtocol(
+  config: UpstreamDecl['config'],
+  override: UpstreamConfigOverride | undefined,
+  callerDefaults: string | undefined,
+  destination: string | undefined,
+  proxy: string | undefined,
+): string | undefined {
+  return weakString(config?.protocol) ?? (override?.Protocol || undefined) ?? callerDefaults ?? destination ?? proxy;
+}
+
+/**
+ * The connect timeout (ms) the sidecar sends, highest first: the upstream's own `config.connect_timeout_ms`, the
+ * caller's override for the destination, the caller's `UpstreamConfig.Defaults.ConnectTimeoutMs` (unset when 0).
+ */
+export function requestTimeoutMs(
+  config: UpstreamDecl['config'],
+  override: UpstreamConfigOverride | undefined,
+  callerDefaults: number | undefined,
+): number | undefined {
+  return weakInt(config?.connect_timeout_ms) ?? (override?.ConnectTimeoutMs || undefined) ?? callerDefaults;
+}
+
 /** The chain-request overrides the sidecar of `instance` sends for `upstream`. */
 export function upstreamChainOverrides(
   instance: ServiceInstanceDecl,
@@ -85,21 +113,19 @@ export function upstreamChainOverrides(
   const override = matchingOverride(caller, upstream);
   const local = upstream.config;
 
-  let protocol = weakString(local?.protocol) ?? (override?.Protocol || undefined) ?? (defaults?.Protocol || undefined);
-  if (protocol === undefined) {
-    const destination =
-      destinationDefaults === undefined
-        ? index.serviceDefaults(upstream.destinationName, upstream.destinationNamespace, upstream.destinationPartition)
-            ?.entry
-        : (destinationDefaults ?? undefined);
-    protocol =
-      (destination?.Protocol || undefined) ??
-      weakString(index.proxyDefaults(instance.partition)?.entry.Config?.protocol);
-  }
-  const timeoutMs =
-    weakInt(local?.connect_timeout_ms) ??
-    (override?.ConnectTimeoutMs || undefined) ??
-    (defaults?.ConnectTimeoutMs || undefined);
+  const destination =
+    destinationDefaults === undefined
+      ? index.serviceDefaults(upstream.destinationName, upstream.destinationNamespace, upstream.destinationPartition)
+          ?.entry
+      : (destinationDefaults ?? undefined);
+  const protocol = requestProtocol(
+    local,
+    override,
+    defaults?.Protocol || undefined,
+    destination?.Protocol || undefined,
+    weakString(index.proxyDefaults(instance.partition)?.entry.Config?.protocol),
+  );
+  const timeoutMs = requestTimeoutMs(local, override, defaults?.ConnectTimeoutMs || undefined);
   const meshGateway = sidecarOverride(mode);
   return table.get(meshGateway, protocol?.toLowerCase(), connectTimeoutOverride(timeoutMs));
 }
