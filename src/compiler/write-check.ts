@@ -89,11 +89,6 @@ function sameService(s: ServiceRef, name: string, namespace?: string, partition?
   return s[0] === name && orDefault(s[1]) === orDefault(namespace) && orDefault(s[2]) === orDefault(partition);
 }
 
-/** `ListRelatedServices` of a router, splitter or resolver (including itself for routers, as Consul's does), as `<ap>/<ns>/<name>`. */
-export function relatedServices(e: ConfigEntry): string[] {
-  return relatedRefs(e).map((r) => sid(r[0], r[1], r[2]));
-}
-
 /**
  * A stored entry as the chain compiler's index hands it out (`Indexed`: the entry and its declaration), one object for
  * both: it is its own declaration, whose path (which nothing on the write-check path reads) is built only when asked
