@@ -141,6 +141,22 @@ export function headsAt(h: PairHeads, level: number): { readonly inline: string[
 }
 
 /**
+ * The text before a pair's value: `key:` before block text (see `isBlock`), `key: ` otherwise; without the indent
+ * (`compactFirst`) for the first pair of a compact mapping. `at` is `headsAt(h, level)`.
+ */
+export function pairHead(
+  h: PairHeads,
+  at: { readonly inline: string[]; readonly block: string[] },
+  i: number,
+  value: string,
+  compactFirst: boolean,
+): string {
+  const blockValue = isBlock(value);
+  if (compactFirst) return blockValue ? h.compactBlock[i]! : h.compactInline[i]!;
+  return blockValue ? at.block[i]! : at.inline[i]!;
+}
+
+/**
  * Whether a written value starts on a new line (a block value starts with its indent; an inline one never does),
  * without reading it: reading a rope's first character would flatten it (a copy of the whole value at every level).
  * Only three writers make text that starts on a new line (a mapping, a struct or a sequence written in block context,
@@ -206,15 +222,7 @@ export function blockMapping(o: Record<string, unknown>, level: number, compact:
     // Every value writer writes a scalar as `node` does.
     const t = isScalar(v) ? scalarNode(v) : value(v, level + 1);
     if (t === undefined) return undefined;
-    // `key:` when the value starts on a new line, `key: ` otherwise.
-    const head = isBlock(t)
-      ? first
-        ? plan.compactBlock[i]!
-        : heads.block[i]!
-      : first
-        ? plan.compactInline[i]!
-        : heads.inline[i]!;
-    s += head + t;
+    s += pairHead(plan, heads, i, t, first) + t;
   }
   return s === '' ? '{}' : compact ? s : block(s);
 }

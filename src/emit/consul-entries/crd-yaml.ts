@@ -24,6 +24,7 @@ import {
   MAX_IMPLICIT_KEY,
   node,
   type PairHeads,
+  pairHead,
   pairHeads,
   scalar,
   scalarNode,
@@ -121,14 +122,7 @@ function struct(o: Record<string, unknown>, t: StructType, place: Place, level: 
     // `spec` writes a scalar as `node` does, whatever its schema type.
     const text = isScalar(v) ? scalarNode(v) : spec(v, t.fields[k]?.type, level + 1, false);
     if (text === undefined) return undefined;
-    const head = isBlock(text)
-      ? first
-        ? p.compactBlock[i]!
-        : heads.block[i]!
-      : first
-        ? p.compactInline[i]!
-        : heads.inline[i]!;
-    s += head + text;
+    s += pairHead(p, heads, i, text, first) + text;
   }
   return s === '' ? '{}' : compact ? s : block(s);
 }
