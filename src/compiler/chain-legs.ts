@@ -274,62 +274,126 @@ interface ChainedUpstream {
   readonly mode: { readonly mode: GatewayMode };
 }
 
-/** Per upstream list (the one `compile()` hands every pass; read-only, so the numbering stays true). */
-const upstreamChainsMemo = new WeakMap<readonly ChainedUpstream[], UpstreamChains>();
+/**
+ * Builds an `UpstreamChains`, upstream by upstream in list order: `upstreamChains` for any list, and the chain pass
+ * (`compileUpstreamChains`) while it visits every compiled upstream anyway, so that the validation passes find the
+ * numbering made without a walk of their own (`presetUpstreamChains`).
+ */
+export class ChainNumbering {
+  readonly chainOf: Int32Array;
+  readonly groupOf: Int32Array;
+  private readonly first: number[] = [];
+  private readonly unchained: number[] = [];
+  private readonly facts: ChainFacts[] = [];
+  private readonly groupFirst: number[] = [];
+  // Per chain number, its groups: a short list (a chain is seen from a datacenter or two, with a mode or two),
+  // linked through `groupNext` from the chain's latest group (no array per chain).
+  private readonly lastGroup: number[] = [];
+  private readonly groupNext: number[] = [];
+  private readonly groupDc: string[] = [];
+  private readonly groupMode: (GatewayMode | undefined)[] = [];
+  private readonly ids = new Map<CompiledChain, number>();
+  /**
+   * What the chain pass marks its per-shape and per-variant bookkeeping with ("numbered by this numbering"): a small
+   * object of its own, so that nothing keeps the numbering's arrays alive through it.
+   */
+  readonly token: object = {};
 
-/** The chain numbering of `upstreams`, computed once per list. */
+  constructor(count: number) {
+    this.chainOf = new Int32Array(count);
+    this.groupOf = new Int32Array(count);
+  }
+
+  /** Upstream `k` has no chain. */
+  none(k: number): void {
+    this.chainOf[k] = -1;
+    this.groupOf[k] = -1;
+    this.unchained.push(k);
+  }
+
+  /** The number of `chain`, numbered now if upstream `k` is the first to hold it. */
+  chainId(chain: CompiledChain, k: number): number {
+    let id = this.ids.get(chain);
+    if (id === undefined) {
+      id = this.add(chain, k);
+      this.ids.set(chain, id);
+    }
+    return id;
+  }
+
+  /**
+   * Numbers a chain met for the first time at upstream `k`, for a caller that knows it is new (and keeps its number
+   * itself: `chainId` will not find it).
+   */
+  add(chain: CompiledChain, k: number): number {
+    const id = this.first.length;
+    this.first.push(k);
+    this.facts.push(chainFacts(chain));
+    this.lastGroup.push(-1);
+    return id;
+  }
+
+  /** Whether chain `id`'s targets all carry their mode (then upstreams' fallback modes do not split groups). */
+  modeFree(id: number): boolean {
+    return this.facts[id]!.modeFree;
+  }
+
+  /**
+   * The reach group of upstream `k` (chain number `id`, caller datacenter `dc`, fallback mode `m`: undefined when
+   * `modeFree(id)`), made now if it is the group's first upstream. Not recorded: the caller sets `groupOf[k]`.
+   */
+  group(id: number, dc: string, m: GatewayMode | undefined, k: number): number {
+    let group = this.lastGroup[id]!;
+    while (group >= 0 && (this.groupDc[group] !== dc || this.groupMode[group] !== m)) group = this.groupNext[group]!;
+    if (group < 0) {
+      group = this.groupFirst.length;
+      this.groupFirst.push(k);
+      this.groupDc.push(dc);
+      this.groupMode.push(m);
+      this.groupNext.push(this.lastGroup[id]!);
+      this.lastGroup[id] = group;
+    }
+    return group;
+  }
+
+  result(): UpstreamChains {
+    const { chainOf, first, unchained, facts, groupOf, groupFirst } = this;
+    return { chainOf, first, unchained, facts, groupOf, groupFirst };
+  }
+}
+
+/** Per upstream list (the one `compile()` hands every pass; read-only, so the numbering stays true). */
+const upstreamChainsMemo = new WeakMap<readonly object[], UpstreamChains>();
+
+/** The chain numbering of `upstreams`, computed once per list (or made by the chain pass, `presetUpstreamChains`). */
 export function upstreamChains(upstreams: readonly ChainedUpstream[]): UpstreamChains {
   let out = upstreamChainsMemo.get(upstreams);
   if (out === undefined || out.chainOf.length !== upstreams.length) {
-    const chainOf = new Int32Array(upstreams.length);
-    const groupOf = new Int32Array(upstreams.length);
-    const first: number[] = [];
-    const unchained: number[] = [];
-    const facts: ChainFacts[] = [];
-    const groupFirst: number[] = [];
-    // Per chain number, its groups: a short list (a chain is seen from a datacenter or two, with a mode or two),
-    // linked through `groupNext` from the chain's latest group (no array per chain).
-    const lastGroup: number[] = [];
-    const groupNext: number[] = [];
-    const groupDc: string[] = [];
-    const groupMode: (GatewayMode | undefined)[] = [];
-    const ids = new Map<CompiledChain, number>();
+    const numbering = new ChainNumbering(upstreams.length);
     for (let k = 0; k < upstreams.length; k++) {
       const u = upstreams[k]!;
       const chain = u.chain;
       if (chain === undefined) {
-        chainOf[k] = -1;
-        groupOf[k] = -1;
-        unchained.push(k);
+        numbering.none(k);
         continue;
       }
-      let id = ids.get(chain);
-      if (id === undefined) {
-        id = first.length;
-        ids.set(chain, id);
-        first.push(k);
-        facts.push(chainFacts(chain));
-        lastGroup.push(-1);
-      }
-      chainOf[k] = id;
-      const dc = u.datacenter;
-      const mode = facts[id]!.modeFree ? undefined : u.mode.mode;
-      let group = lastGroup[id]!;
-      while (group >= 0 && (groupDc[group] !== dc || groupMode[group] !== mode)) group = groupNext[group]!;
-      if (group < 0) {
-        group = groupFirst.length;
-        groupFirst.push(k);
-        groupDc.push(dc);
-        groupMode.push(mode);
-        groupNext.push(lastGroup[id]!);
-        lastGroup[id] = group;
-      }
-      groupOf[k] = group;
+      const id = numbering.chainId(chain, k);
+      numbering.chainOf[k] = id;
+      const mode = numbering.modeFree(id) ? undefined : u.mode.mode;
+      numbering.groupOf[k] = numbering.group(id, u.datacenter, mode, k);
     }
-    out = { chainOf, first, unchained, facts, groupOf, groupFirst };
+    out = numbering.result();
     upstreamChainsMemo.set(upstreams, out);
   }
   return out;
+}
+
+/**
+ * Records `chains` as the numbering of `upstreams` (made by the chain pass, which visits every upstream in order with
+ * what `upstreamChains` reads: the same numbers, without a second walk). The list must not change afterwards.
+ */
+export function presetUpstreamChains(upstreams: readonly object[], chains: UpstreamChains): void {
+  upstreamChainsMemo.set(upstreams, chains);
 }
 
 /**

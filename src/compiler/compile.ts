@@ -24,14 +24,15 @@ import {
   type MeshModel,
   type UpstreamDecl,
 } from '../model/types.ts';
+import { ChainNumbering, presetUpstreamChains } from './chain-legs.ts';
 import { ChainMemo } from './chain-memo.ts';
-import type { ChainFamily, ShapeRequest } from './compiled-upstream.ts';
+import type { ChainFamily, ModeVariant, ShapeRequest, UpstreamShape } from './compiled-upstream.ts';
 import { buildEntryIndex, type EntryIndex } from './entry-index.ts';
 import { chainWithMode } from './passes/chain-mode-variant.ts';
 import { checkPlatform } from './passes/check-platform.ts';
-import { type ChainResult, compileChainBase } from './passes/compile-chains.ts';
+import { compileChainBase } from './passes/compile-chains.ts';
 import { type ResolvedUpstream, resolveGatewayModes } from './passes/resolve-gateway-modes.ts';
-import type { ChainCompileError, Compilation, CompiledUpstream } from './types.ts';
+import type { ChainCompileError, Compilation, CompiledChain, CompiledUpstream } from './types.ts';
 import { validationPasses } from './validation-passes.ts';
 
 /** Adds meshcc's ownership metadata to an entry; the user's own `Meta` keys are kept. */
@@ -67,12 +68,31 @@ export function effectiveEntries(model: MeshModel): PassResult<EntryDecl[]> {
 }
 
 /** The result of a family for one mode override: the same object for every upstream asking for it. */
-function variant(f: ChainFamily, mode: GatewayMode | undefined): ChainResult {
-  for (const v of f.byMode) if (v.mode === mode) return v.result;
+function variant(f: ChainFamily, mode: GatewayMode | undefined): ModeVariant {
+  for (const v of f.byMode) if (v.mode === mode) return v;
   const b = f.base!;
   const result = 'error' in b ? b : { chain: chainWithMode(b.base, mode) };
-  f.byMode.push({ mode, result });
-  return result;
+  const v: ModeVariant = { mode, result, numbering: undefined, number: -1 };
+  f.byMode.push(v);
+  return v;
+}
+
+/**
+ * The number of a variant's chain in `numbering`, numbered at upstream `k` if new. A family's chains are its own
+ * (each family compiles its base chain, and a mode's chain is derived from it, `chainWithMode`), but two of its
+ * variants can hold the same chain (no override, and an override that changes no target): those share a number.
+ */
+function variantNumber(f: ChainFamily, v: ModeVariant, chain: CompiledChain, numbering: ChainNumbering, k: number) {
+  const token = numbering.token;
+  if (v.numbering === token) return v.number;
+  let number = -1;
+  for (const w of f.byMode) {
+    if (w.numbering === token && 'chain' in w.result && w.result.chain === chain) number = w.number;
+  }
+  if (number < 0) number = numbering.add(chain, k);
+  v.numbering = token;
+  v.number = number;
+  return number;
 }
 
 /** A chain Consul (or meshcc) would not compile, reported at the upstream that asks for it. */
@@ -87,7 +107,7 @@ function chainDiagnostic(upstream: UpstreamDecl, targetDatacenter: string, e: Ch
 }
 
 /** The chain of a request: its family compiled once (without a mode), then the request's mode override derived. */
-function requestResult(request: ShapeRequest, trustDomain: string, index: EntryIndex, memo: ChainMemo): ChainResult {
+function requestResult(request: ShapeRequest, trustDomain: string, index: EntryIndex, memo: ChainMemo): ModeVariant {
   const f = request.family;
   if (f.base === undefined) {
     f.base = compileChainBase(
@@ -112,6 +132,11 @@ function requestResult(request: ShapeRequest, trustDomain: string, index: EntryI
  * the resolved upstreams share a few thousand `UpstreamShape`s, each compiled when its first upstream comes (so
  * chains are compiled, and diagnostics reported, in declaration order). The resolved upstreams are the compiled ones:
  * filling in their shapes' chains is all this pass does to them.
+ *
+ * The same walk numbers the chains for the validation passes (`upstreamChains`, recorded with
+ * `presetUpstreamChains`): a chain gets its number where its variant is made (no map keyed by chain objects), an
+ * upstream takes its shape's, and its reach group is the shape's last one unless its caller's datacenter differs;
+ * `upstreamChains` would otherwise walk every upstream again with a map lookup each.
  */
 export function compileUpstreamChains(
   model: MeshModel,
@@ -120,19 +145,50 @@ export function compileUpstreamChains(
 ): PassResult<CompiledUpstream[]> {
   const memo = new ChainMemo(model.trustDomain);
   const diagnostics: Diagnostic[] = [];
-  for (let i = 0; i < resolved.length; i++) {
-    const u = resolved[i]!;
+  const numbering = new ChainNumbering(resolved.length);
+  const { chainOf, groupOf, token } = numbering;
+  // The shapes compiled here: their requests are dropped at the end (they hold the numbering's bookkeeping till then).
+  const compiled: UpstreamShape[] = [];
+  // False once a shape compiled by an earlier call is met (its request dropped): the validation passes then number
+  // the chains themselves (`upstreamChains`).
+  let numbered = true;
+  for (let k = 0; k < resolved.length; k++) {
+    const u = resolved[k]!;
     const shape = u.shape;
     const request = shape.request;
-    if (request !== undefined) {
-      const result = requestResult(request, model.trustDomain, index, memo);
-      if ('chain' in result) shape.chain = result.chain;
-      else shape.error = result.error;
-      shape.request = undefined;
+    if (request === undefined) numbered = false;
+    else if (request.numbering !== token) {
+      // The shape's first upstream: compile its chain and number it.
+      request.numbering = token;
+      const v = requestResult(request, model.trustDomain, index, memo);
+      const result = v.result;
+      if ('chain' in result) {
+        shape.chain = result.chain;
+        request.chainNumber = variantNumber(request.family, v, result.chain, numbering, k);
+      } else {
+        shape.error = result.error;
+        request.chainNumber = -1;
+      }
+      compiled.push(shape);
     }
     const error = shape.error;
     if (error !== undefined) diagnostics.push(chainDiagnostic(u.upstream, shape.targetDatacenter, error));
+    if (!numbered) continue;
+    const id = request!.chainNumber;
+    if (id < 0) {
+      numbering.none(k);
+      continue;
+    }
+    chainOf[k] = id;
+    const dc = u.caller.datacenter;
+    if (request!.groupDc !== dc) {
+      request!.group = numbering.group(id, dc, numbering.modeFree(id) ? undefined : shape.decision.mode, k);
+      request!.groupDc = dc;
+    }
+    groupOf[k] = request!.group;
   }
+  for (let i = 0; i < compiled.length; i++) compiled[i]!.request = undefined;
+  if (numbered) presetUpstreamChains(resolved, numbering.result());
   // The same array: nothing else holds it (the pass before made it for this one), and it is read-only from here on.
   return { value: resolved as ResolvedUpstream[], diagnostics };
 }

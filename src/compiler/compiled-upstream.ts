@@ -52,7 +52,16 @@ export interface ChainFamily {
   /** The compiled chain without a mode override; set by the chain pass. */
   base: ChainBaseResult | undefined;
   /** The result per mode override asked for so far (a few: none, local, remote); set by the chain pass. */
-  readonly byMode: { readonly mode: GatewayMode | undefined; readonly result: ChainResult }[];
+  readonly byMode: ModeVariant[];
+}
+
+/** The result of a family for one mode override, with the chain pass's number for its chain (`ChainNumbering`). */
+export interface ModeVariant {
+  readonly mode: GatewayMode | undefined;
+  readonly result: ChainResult;
+  /** The token of the numbering that numbered the chain (undefined: none yet), and its number there. */
+  numbering: object | undefined;
+  number: number;
 }
 
 /**
@@ -87,6 +96,16 @@ export interface ShapeRequest {
   readonly dc: string;
   readonly protocol: string | undefined;
   readonly connectTimeout: string | undefined;
+  /**
+   * The chain pass's bookkeeping for the shape, while it runs (requests are dropped after it, so these cost no
+   * retained memory): the token of its numbering (undefined: the shape not met yet), the chain's number (-1: no
+   * chain), and the reach group of the shape's last upstream with that upstream's caller datacenter (a shape fixes
+   * the chain and the fallback mode, so only the caller's datacenter can change the group).
+   */
+  numbering: object | undefined;
+  chainNumber: number;
+  groupDc: string | undefined;
+  group: number;
 }
 
 /** The instance whose upstreams these are, with the fields compiled upstreams read (one object per instance). */

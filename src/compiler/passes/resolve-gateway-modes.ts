@@ -519,6 +519,10 @@ class UpstreamResolver {
       dc,
       protocol,
       connectTimeout,
+      numbering: undefined,
+      chainNumber: -1,
+      groupDc: undefined,
+      group: -1,
     };
     shape.request = request;
     requests.push(request);

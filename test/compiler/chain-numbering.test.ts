@@ -1,0 +1,83 @@
+/**
+ * The chain numbering the chain pass makes while it compiles (`compileUpstreamChains`, recorded for the validation
+ * passes) must be exactly what `upstreamChains` computes from the compiled upstreams on its own: same chain numbers,
+ * first upstreams, unchained upstreams, chain facts, reach groups. Checked on the benchmark's generated meshes (plain
+ * and L7) and on variants with chain errors, instance and upstream mode overrides and shared upstream lists.
+ */
+import { describe, expect, it } from 'vitest';
+import { generateMesh } from '../../bench/generate-mesh.ts';
+import { upstreamChains } from '../../src/compiler/chain-legs.ts';
+import { compileUpstreamChains, effectiveEntries } from '../../src/compiler/compile.ts';
+import { buildEntryIndex } from '../../src/compiler/entry-index.ts';
+import { resolveGatewayModes } from '../../src/compiler/passes/resolve-gateway-modes.ts';
+import type { EntryDecl, MeshModel, ServiceInstanceDecl } from '../../src/model/types.ts';
+
+function chainPass(model: MeshModel) {
+  const index = buildEntryIndex(effectiveEntries(model).value).value;
+  const resolved = resolveGatewayModes(model, index).value;
+  return { index, resolved, compiled: compileUpstreamChains(model, index, resolved) };
+}
+
+/** `upstreamChains` computed from the upstreams themselves (a new list: nothing recorded for it). */
+function computed(list: readonly object[]) {
+  return upstreamChains([...(list as Parameters<typeof upstreamChains>[0])]);
+}
+
+/** A generated mesh with chain errors, instance and upstream modes, and instances that share an upstream list. */
+function varied(l7: boolean): MeshModel {
+  const m = generateMesh(90, 5, { l7 });
+  // A redirect to a subset nobody defines: every chain of svc-00003 fails to compile (MC2002), in each datacenter.
+  const redirect: EntryDecl = {
+    path: 'bench/svc-00003/resolver',
+    origin: 'construct',
+    entry: { Kind: 'service-resolver', Name: 'svc-00003', Redirect: { Service: 'svc-00006', ServiceSubset: 'nope' } },
+  };
+  const instances: ServiceInstanceDecl[] = m.instances.map((i, n) => {
+    if (n % 7 === 0) return { ...i, meshGateway: n % 2 === 0 ? 'remote' : 'none' };
+    if (n % 11 === 0) {
+      return { ...i, upstreams: i.upstreams.map((u, k) => (k === 0 ? { ...u, meshGateway: 'local' as const } : u)) };
+    }
+    return i;
+  });
+  // A second group sharing the first instance's upstream list (the resolver reuses its shapes).
+  instances.splice(1, 0, { ...instances[0]!, path: `${instances[0]!.path}/canary`, group: 'canary' });
+  return { ...m, instances, entries: [...m.entries.filter((d) => d.path !== redirect.path), redirect] };
+}
+
+describe('chain numbering made by the chain pass', () => {
+  const models: [string, MeshModel][] = [
+    ['plain', generateMesh(120, 5)],
+    ['l7', generateMesh(120, 5, { l7: true })],
+    ['plain with errors and modes', varied(false)],
+    ['l7 with errors and modes', varied(true)],
+  ];
+  for (const [name, model] of models) {
+    it(`equals upstreamChains' own numbering: ${name}`, () => {
+      const { compiled } = chainPass(model);
+      const ups = compiled.value;
+      const recorded = upstreamChains(ups);
+      const own = computed(ups);
+      expect(recorded).not.toBe(own);
+      expect(recorded).toEqual(own);
+      expect(own.first.length).toBeGreaterThan(10);
+      expect(new Set(own.groupOf).size).toBeGreaterThan(own.first.length);
+      if (name.includes('errors')) {
+        expect(compiled.diagnostics.length).toBeGreaterThan(0);
+        expect(own.unchained.length).toBe(compiled.diagnostics.length);
+      }
+    });
+  }
+
+  it('leaves the numbering to upstreamChains when the upstreams were compiled by an earlier call', () => {
+    const model = varied(true);
+    const { index, resolved } = chainPass(model);
+    const first = upstreamChains(resolved);
+    // A second compile of the same upstreams meets shapes compiled already: it records nothing (the validation
+    // passes number the chains themselves), and every result reads as before.
+    const again = compileUpstreamChains(model, index, resolved);
+    expect(again.value).toBe(resolved);
+    expect(upstreamChains(again.value)).toEqual(first);
+    const half = resolved.slice(0, resolved.length >> 1);
+    expect(upstreamChains(half)).toEqual(computed(half));
+  });
+});
