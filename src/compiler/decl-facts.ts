@@ -9,7 +9,7 @@
  * A flag may be set where the pass then finds nothing (it over-approximates), never the other way round: each flag's
  * test is a necessary condition of every finding of its pass, spelled out at the test.
  */
-import type { IntentionSource, ServiceDefaultsEntry, ServiceIntentionsEntry } from '../model/entries.ts';
+import type { ServiceDefaultsEntry, ServiceIntentionsEntry } from '../model/entries.ts';
 import { SIDECAR_MIN_PORT } from '../model/topology.ts';
 import type { DatacenterDecl, EntryDecl, MeshModel, ServiceInstanceDecl, UpstreamDecl } from '../model/types.ts';
 
@@ -60,11 +60,13 @@ export interface DeclFacts {
 }
 
 /**
- * The deciding intention source per (source name, destination name): for each non-peer source name, its
- * destinations, the first source of that pair in model order (what `indexRules` keeps, keyed the other way round:
- * an instance looks its own map up once, then one small map per upstream).
+ * Whether the deciding intention source per (source name, destination name) denies: for each non-peer source name,
+ * its destinations, and whether the first source of that pair in model order (what `indexRules` keeps, keyed the
+ * other way round: an instance looks its own map up once, then one small map per upstream) has `Action: deny`. Only
+ * that is read here: keeping the answer instead of the source saves a read of a scattered source object per
+ * upstream.
  */
-type BySource = Map<string, Map<string, IntentionSource>>;
+type BySource = Map<string, Map<string, boolean>>;
 
 /** Per upstreams array (one `compile()`), with the model it was read from. */
 const memo = new WeakMap<object, { readonly model: MeshModel; readonly facts: DeclFacts }>();
@@ -103,7 +105,7 @@ export function readDecls(model: MeshModel): DeclFacts {
           to = new Map();
           bySource.set(s.Name, to);
         }
-        if (!to.has(e.Name)) to.set(e.Name, s);
+        if (!to.has(e.Name)) to.set(e.Name, s.Action === 'deny');
       }
     } else if (e.Kind === 'service-defaults' && (e as ServiceDefaultsEntry).UpstreamConfig !== undefined) {
       upstreamConfig ??= new Set();
@@ -113,6 +115,7 @@ export function readDecls(model: MeshModel): DeclFacts {
   const defaultDeny = model.aclsEnabled && model.aclDefaultPolicy === 'deny';
   const dcs = new Set<string>();
   for (const d of model.datacenters) dcs.add(d.name);
+  // The declared services (instances' services are looked at only for a name missing here, at the end).
   const services = new Set<string>();
   for (const s of model.services) services.add(s.name);
   const instanceDatacenters = new Set<string>();
@@ -121,7 +124,6 @@ export function readDecls(model: MeshModel): DeclFacts {
   const fromStar = bySource.get('*');
   let any = 0;
   let prev: ServiceInstanceDecl | undefined;
-  let prevService: string | undefined;
   let prevDc: string | undefined;
   let knownDc: string | undefined;
   const dcFacts = new Map<string, DatacenterFacts>();
@@ -150,12 +152,13 @@ export function readDecls(model: MeshModel): DeclFacts {
     if (read) {
       const facts = read.facts;
       if (!facts.mayClash) {
-        // The host key of `checkHostPorts`: `addr:<address>` (VMs with an address), else one per construct path.
-        if (read.vm && inst.address) {
-          if (read.addresses.has(inst.address)) facts.mayClash = true;
-          else read.addresses.add(inst.address);
-        } else if (read.paths.has(inst.path)) facts.mayClash = true;
-        else read.paths.add(inst.path);
+        // The host key of `checkHostPorts`: `addr:<address>` (VMs with an address), else one per construct path. A
+        // key seen before leaves the set's size as it was (one probe of the set instead of `has` then `add`).
+        const address = read.vm ? inst.address : undefined;
+        const hosts = address ? read.addresses : read.paths;
+        const seen = hosts.size;
+        hosts.add(address ? address : inst.path);
+        if (hosts.size === seen) facts.mayClash = true;
         const same =
           claimsOf !== undefined &&
           inst.upstreams === claimsOf.upstreams &&
@@ -193,10 +196,6 @@ export function readDecls(model: MeshModel): DeclFacts {
     }
     prev = inst;
     const service = inst.service;
-    if (service !== prevService) {
-      services.add(service);
-      prevService = service;
-    }
     if (inst.datacenter !== prevDc) {
       instanceDatacenters.add(inst.datacenter);
       prevDc = inst.datacenter;
@@ -207,7 +206,9 @@ export function readDecls(model: MeshModel): DeclFacts {
     // The deciding source is `exact.get(source) ?? exact.get('*')`, else `wildcard.get(source) ?? wildcard.get('*')`
     // (check-intentions): `mine.get(destination) ?? fromStar.get(destination)`, else the instance's `*` answer.
     const mine = bySource.get(service);
-    const wildcard = mine?.get('*') ?? fromStar?.get('*');
+    // The instance's `*` answer, read when some upstream has no answer of its own (rare: then for the instance).
+    let wildcard: boolean | undefined;
+    let wildcardRead = false;
     const protocolCaller = upstreamConfig?.has(service) === true;
     if (protocolCaller) f |= MAY_PROTOCOL;
     for (let k = 0; k < list.length; k++) {
@@ -226,20 +227,32 @@ export function readDecls(model: MeshModel): DeclFacts {
         if (dcs.has(dc)) knownDc = dc;
         else f |= MAY_UPSTREAMS;
       }
-      const decidedBy = mine?.get(name) ?? fromStar?.get(name) ?? wildcard;
-      if (decidedBy ? decidedBy.Action === 'deny' : defaultDeny) f |= MAY_INTENTIONS;
+      let denies = mine?.get(name) ?? fromStar?.get(name);
+      if (denies === undefined) {
+        if (!wildcardRead) {
+          wildcard = mine?.get('*') ?? fromStar?.get('*');
+          wildcardRead = true;
+        }
+        denies = wildcard;
+      }
+      // No deciding source: the ACL default policy decides.
+      if (denies ?? defaultDeny) f |= MAY_INTENTIONS;
       // check-consistency: a configured protocol is the upstream's `config.protocol` or the caller's UpstreamConfig.
       if (!protocolCaller && typeof u.config?.protocol === 'string') f |= MAY_PROTOCOL;
     }
     flags[n] = f;
     any |= f;
   }
-  let intentionNamesUnknown = false;
-  for (const name of bySource.keys()) if (name !== '*' && !services.has(name)) intentionNamesUnknown = true;
+  // The names intentions use that no `model.services` entry declares (usually none: a service's instances are declared
+  // with it); only those are looked for among the instances' services (no set of every instance's service).
+  const undeclared = new Set<string>();
+  for (const name of bySource.keys()) if (name !== '*' && !services.has(name)) undeclared.add(name);
   for (const d of intentionDecls) {
     const name = d.entry.Name;
-    if (name !== '*' && !services.has(name)) intentionNamesUnknown = true;
+    if (name !== '*' && !services.has(name)) undeclared.add(name);
   }
+  for (let n = 0; n < instances.length && undeclared.size > 0; n++) undeclared.delete(instances[n]!.service);
+  const intentionNamesUnknown = undeclared.size > 0;
   return { datacenters: dcFacts, flags, any, instanceDatacenters, intentionDecls, intentionNamesUnknown };
 }
 
