@@ -100,16 +100,16 @@ const scratch: string[] = [];
 let forIn = false;
 
 /**
- * Runs `f` with `ofObject` listing plain objects' keys by `for...in` when `Object.prototype` has no enumerable key
+ * Runs `f` (on `input`, when given: a writer's render function needs no closure per file) with `ofObject` listing plain objects' keys by `for...in` when `Object.prototype` has no enumerable key
  * (checked once here: the writers run no code that adds one). Outside such a run `ofObject` uses `Object.keys`.
  */
-export function withOwnKeysByForIn<R>(f: () => R): R {
-  if (forIn) return f();
+export function withOwnKeysByForIn<R, T = undefined>(f: (input: T) => R, input?: T): R {
+  if (forIn) return f(input as T);
   let inherited = false;
   for (const _ in Object.prototype) inherited = true;
   forIn = !inherited;
   try {
-    return f();
+    return f(input as T);
   } finally {
     forIn = false;
   }
