@@ -9,8 +9,9 @@
  *   not timed), then generates the mesh and runs a full GC, so neither the warm-up nor the generator's garbage is
  *   collected inside the timed part (the generated model stays in memory throughout: it is the compiler's input);
  * - timed: `compile()` (every pass, validation included) then `emitConsulEntries()` (API JSON, HCL, CRDs) for the whole
- *   mesh; peak RSS is read right after, and includes Node, tsx, the loaded modules and the model (`RSS before` shows
- *   that part alone);
+ *   mesh with every file's text rendered (`renderAll`: read once and measured, as `meshcc synth`'s writer reads each
+ *   text to hash and write it; the texts are not kept, as the writer does not keep them); peak RSS is read right after,
+ *   and includes Node, tsx, the loaded modules and the model (`RSS before` shows that part alone);
  * - the validation passes are then run once more on their own, to time their share of `compile()`;
  * - besides wall time, the CPU time of the process over compile and over emit (`process.cpuUsage()`: every thread,
  *   the GC's helper threads too). On a shared machine wall time includes waiting for a core; CPU time mostly does
@@ -31,6 +32,7 @@ import { validationPasses } from '../src/compiler/validation-passes.ts';
 import { emitConsulEntries } from '../src/emit/index.ts';
 import type { MeshModel } from '../src/model/types.ts';
 import { generateMesh } from './generate-mesh.ts';
+import { renderAll } from './render-all.ts';
 
 interface Sample {
   services: number;
@@ -39,6 +41,8 @@ interface Sample {
   upstreams: number;
   entries: number;
   files: number;
+  /** UTF-8 bytes of every emitted file. */
+  bytes: number;
   compileMs: number;
   validateMs: number;
   emitMs: number;
@@ -57,7 +61,7 @@ const WARM_UP_ROUNDS = 3;
 function warmUp(model: MeshModel): void {
   const c = compile(model);
   for (const pass of validationPasses) pass(model, c.upstreams);
-  emitConsulEntries(c);
+  renderAll(emitConsulEntries(c));
 }
 
 function measure(services: number, cold: boolean, l7: boolean): Sample {
@@ -71,6 +75,7 @@ function measure(services: number, cold: boolean, l7: boolean): Sample {
   const t1 = performance.now();
   const cpu1 = process.cpuUsage();
   const files = emitConsulEntries(c);
+  const bytes = renderAll(files);
   const t2 = performance.now();
   const cpu2 = process.cpuUsage();
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
@@ -84,6 +89,7 @@ function measure(services: number, cold: boolean, l7: boolean): Sample {
     upstreams: c.upstreams.length,
     entries: c.entries.length,
     files: files.length,
+    bytes,
     compileMs: t1 - t0,
     validateMs: t3 - t2,
     emitMs: t2 - t1,
@@ -133,9 +139,9 @@ if (args[0] === '--child') {
     `node ${process.version}, ${process.platform}/${process.arch}, medians of ${runs} runs per size${cold ? ', cold processes' : ''}`,
   );
   console.log(
-    '| mesh | services | instances | upstreams | entries | files | compile ms | of which validation ms | validation adds | emit ms | total ms | total min–max ms | emit CPU ms | total CPU ms | RSS before MB | peak RSS MB | errors | load |',
+    '| mesh | services | instances | upstreams | entries | files | text MB | compile ms | of which validation ms | validation adds | emit ms | total ms | total min–max ms | emit CPU ms | total CPU ms | RSS before MB | peak RSS MB | errors | load |',
   );
-  console.log('|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const { n, l7 } of runsOf) {
     const samples: Sample[] = [];
     loadAtStart = loadavg()[0]!;
@@ -170,7 +176,7 @@ if (args[0] === '--child') {
     const totals = samples.map((x) => x.compileMs + x.emitMs);
     const spread = `${round(Math.min(...totals))}–${round(Math.max(...totals))}`;
     console.log(
-      `| ${s.l7 ? 'L7: half with router + splitter' : 'plain'} | ${s.services} | ${s.instances} | ${s.upstreams} | ${s.entries} | ${s.files} | ${round(compileMs)} | ${round(validateMs)} | ${Math.round(adds * 100)}% | ${round(m((x) => x.emitMs))} | ${round(m((x) => x.compileMs + x.emitMs))} | ${spread} | ${round(m((x) => x.emitCpuMs))} | ${round(m((x) => x.compileCpuMs + x.emitCpuMs))} | ${round(m((x) => x.rssBeforeMb))} | ${round(m((x) => x.peakRssMb))} | ${s.errors} | ${load()} |`,
+      `| ${s.l7 ? 'L7: half with router + splitter' : 'plain'} | ${s.services} | ${s.instances} | ${s.upstreams} | ${s.entries} | ${s.files} | ${(s.bytes / 1e6).toFixed(1)} | ${round(compileMs)} | ${round(validateMs)} | ${Math.round(adds * 100)}% | ${round(m((x) => x.emitMs))} | ${round(m((x) => x.compileMs + x.emitMs))} | ${spread} | ${round(m((x) => x.emitCpuMs))} | ${round(m((x) => x.compileCpuMs + x.emitCpuMs))} | ${round(m((x) => x.rssBeforeMb))} | ${round(m((x) => x.peakRssMb))} | ${s.errors} | ${load()} |`,
     );
   }
 }

@@ -1,6 +1,7 @@
 /**
- * `npm run bench:emit -- [services] [--l7] [--rounds N] [--out FILE]`: the config-entry emit (`emitConsulEntries`) of
- * a generated mesh on its own, for comparing two versions of the writers.
+ * `npm run bench:emit -- [services] [--l7] [--rounds N] [--out FILE]`: the config-entry emit (`emitConsulEntries`, every
+ * file's text rendered by `renderAll` as the writer reads it) of a generated mesh on its own, for comparing two versions
+ * of the writers.
  *
  * Compiles the mesh once (untimed), then runs the emit `rounds` times (default 7), each after a full GC, so no round
  * pays for compile's garbage or the previous round's. Per round: wall and CPU ms (all threads), the scavenges and
@@ -16,6 +17,7 @@ import { compile } from '../src/compiler/compile.ts';
 import type { Artifact } from '../src/emit/artifact.ts';
 import { emitConsulEntries } from '../src/emit/index.ts';
 import { generateMesh } from './generate-mesh.ts';
+import { renderAll } from './render-all.ts';
 
 const args = process.argv.slice(2);
 const l7 = args.includes('--l7');
@@ -29,7 +31,7 @@ const services = Number(args.find((a, i) => /^\d+$/.test(a) && args[i - 1] !== '
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with node --expose-gc');
 
-for (let i = 0; i < 3; i++) emitConsulEntries(compile(generateMesh(1_000, 5, { l7 })));
+for (let i = 0; i < 3; i++) renderAll(emitConsulEntries(compile(generateMesh(1_000, 5, { l7 }))));
 const compilation = compile(generateMesh(services, 5, { l7 }));
 
 let gcs = { scavenges: 0, scavengeMs: 0, majors: 0, majorMs: 0 };
@@ -68,6 +70,7 @@ let files = 0;
 let kept: readonly Artifact[] | undefined;
 const emitOnce = (): void => {
   kept = emitConsulEntries(compilation);
+  renderAll(kept);
 };
 for (let r = 0; r < rounds; r++) {
   kept = undefined;

@@ -16,6 +16,7 @@ import { resolveGatewayModes } from '../src/compiler/passes/resolve-gateway-mode
 import { validationPasses } from '../src/compiler/validation-passes.ts';
 import { emitConsulEntries } from '../src/emit/index.ts';
 import { generateMesh } from './generate-mesh.ts';
+import { renderAll } from './render-all.ts';
 
 const args = process.argv.slice(2);
 const l7 = args.includes('--l7');
@@ -23,7 +24,7 @@ const outAt = args.indexOf('--out');
 const out = outAt >= 0 ? args[outAt + 1] : undefined;
 const services = Number(args.find((a, i) => /^\d+$/.test(a) && i !== outAt + 1) ?? 10_000);
 
-for (let i = 0; i < 3; i++) emitConsulEntries(compile(generateMesh(1_000, 5, { l7 })));
+for (let i = 0; i < 3; i++) renderAll(emitConsulEntries(compile(generateMesh(1_000, 5, { l7 }))));
 const model = generateMesh(services, 5, { l7 });
 (globalThis as { gc?: () => void }).gc?.();
 
@@ -67,6 +68,7 @@ t = performance.now();
 const compilation = compile(model);
 lap('compile (whole)');
 const files = emitConsulEntries(compilation);
+renderAll(files);
 lap('emit');
 if (out) {
   const { profile } = await session.post('Profiler.stop');

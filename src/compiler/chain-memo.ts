@@ -96,16 +96,18 @@ export class ChainMemo {
   private readonly subsets = new Map<ResolverSubset, ChainTarget['Subset']>();
   private readonly metas = new Map<Readonly<Record<string, string>>, Readonly<Record<string, string>>>();
 
-  constructor(readonly trustDomain: string) {}
-
-  /** Records that Consul's `Validate()` accepts an entry (its caller ran `validateEntry`), so it is not checked again. */
-  accepted(entry: ServiceResolverEntry | ServiceRouterEntry | ServiceSplitterEntry): void {
-    if (entry.Kind === 'service-resolver') this.problems.set(entry, null);
-    else this.l7Problems.set(entry, null);
-  }
+  /**
+   * @param entriesValid every entry the chains of this memo read is known to pass Consul's `Validate()` (the write
+   * check's store holds only entries it validated before storing them): no entry is checked.
+   */
+  constructor(
+    readonly trustDomain: string,
+    private readonly entriesValid = false,
+  ) {}
 
   /** Consul's message for the first problem of a router or splitter entry (its `Validate`), or undefined. */
   l7Problem(entry: ServiceRouterEntry | ServiceSplitterEntry): string | undefined {
+    if (this.entriesValid) return undefined;
     let problem = this.l7Problems.get(entry);
     if (problem === undefined) {
       problem = validateEntry(entry)[0] ?? null;
@@ -209,6 +211,7 @@ export class ChainMemo {
 
   /** Consul's message for the first problem of a resolver entry, or undefined when Consul accepts it. */
   resolverProblem(entry: ServiceResolverEntry): string | undefined {
+    if (this.entriesValid) return undefined;
     let problem = this.problems.get(entry);
     if (problem === undefined) {
       problem = validateResolver(entry) ?? null;

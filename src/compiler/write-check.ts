@@ -154,7 +154,12 @@ export class WriteSimulator {
   private readonly proxyDefaultsByPartition = new Map<string, Indexed<ConfigEntry>>();
   /** The routers, splitters and resolvers stored. */
   private readonly graphEntries = new Set<ConfigEntry>();
-  private readonly memo = new ChainMemo(CHECK_TRUST_DOMAIN);
+  /**
+   * Every entry a chain compile here reads passed Consul's `Validate()`: a written entry is checked (or its caller
+   * checked it, `validated`) before it is stored or proposed, and a forced one is held by Consul already. So the
+   * memo checks no entry again (`entriesValid`).
+   */
+  private readonly memo = new ChainMemo(CHECK_TRUST_DOMAIN, true);
   /** The entry being proposed: lookups see it in place of the stored one. */
   private proposedIndexed: Indexed<ConfigEntry> | undefined;
 
@@ -242,8 +247,6 @@ export class WriteSimulator {
     const invalid = validated ? [] : validateEntry(e);
     // A resolver's Failover is a Go map: Consul meets its keys in random order, so any key's error may come first.
     if (invalid.length > 0) return e.Kind === 'service-resolver' ? invalid : invalid.slice(0, 1);
-    if (e.Kind === 'service-resolver' || e.Kind === 'service-router' || e.Kind === 'service-splitter')
-      this.memo.accepted(e);
     const errors: string[] = [];
     this.proposedIndexed = { entry: e, decl: { path: 'proposed', entry: e, origin: 'file' } as EntryDecl };
     try {

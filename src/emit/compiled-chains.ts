@@ -7,7 +7,7 @@
 import type { Compilation, CompiledUpstream, ModeLayer } from '../compiler/types.ts';
 import { renderMermaid } from '../graph/mermaid.ts';
 import { meshGraph } from '../graph/mesh-graph.ts';
-import { type Artifact, stableJson } from './artifact.ts';
+import { type Artifact, RenderedArtifact, stableJson } from './artifact.ts';
 
 function layerJson(l: ModeLayer): Record<string, unknown> {
   return {
@@ -29,7 +29,23 @@ function upstreamJson(u: CompiledUpstream): Record<string, unknown> {
   };
 }
 
-/** `compiled/<dc>/<service>.json` per service instance with upstreams, and `mesh.mmd`. */
+/** The upstreams of one service in one datacenter, for its `compiled/<dc>/<service>.json`. */
+interface InstanceUpstreams {
+  readonly service: string;
+  readonly datacenter: string;
+  readonly list: readonly CompiledUpstream[];
+}
+
+function instanceText({ service, datacenter, list }: InstanceUpstreams): string {
+  const upstreams = [...list].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map(upstreamJson);
+  return stableJson({ service, datacenter, upstreams });
+}
+
+function meshText(c: Compilation): string {
+  return renderMermaid(meshGraph(c.model, c.upstreams));
+}
+
+/** `compiled/<dc>/<service>.json` per service instance with upstreams, and `mesh.mmd` (each rendered when read). */
 export function emitCompiledChains(c: Compilation): Artifact[] {
   const byInstance = new Map<string, CompiledUpstream[]>();
   for (const u of c.upstreams) {
@@ -41,9 +57,8 @@ export function emitCompiledChains(c: Compilation): Artifact[] {
   const out: Artifact[] = [];
   for (const [key, list] of byInstance) {
     const [datacenter, service] = key.split('/') as [string, string];
-    const upstreams = [...list].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map(upstreamJson);
-    out.push({ path: `compiled/${key}.json`, content: stableJson({ service, datacenter, upstreams }) });
+    out.push(new RenderedArtifact(`compiled/${key}.json`, { service, datacenter, list }, instanceText));
   }
-  out.push({ path: 'mesh.mmd', content: renderMermaid(meshGraph(c.model, c.upstreams)) });
+  out.push(new RenderedArtifact('mesh.mmd', c, meshText));
   return out;
 }

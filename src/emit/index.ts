@@ -26,7 +26,9 @@ export type Emitter = (c: Compilation) => Artifact[];
  */
 export const emitConsulEntries: Emitter = (c) => {
   const files = inFileOrder(c.entries);
-  return [...apiJsonFiles(files), ...hclFiles(files), ...crdFiles(files)];
+  const out = apiJsonFiles(files);
+  for (const list of [hclFiles(files), crdFiles(files)]) for (let i = 0; i < list.length; i++) out.push(list[i]!);
+  return out;
 };
 
 /** What each datacenter runs besides the (global) config entries. */

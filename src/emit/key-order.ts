@@ -48,13 +48,15 @@ export class KeyOrder<T = readonly string[]> {
     const keys = scratch;
     let n = 0;
     for (const k in o) keys[n++] = k;
-    keys.length = n;
-    return this.of(keys);
+    // The first `n` keys are this object's; the scratch list is not shortened (setting `length` is a runtime call).
+    return this.of(keys, n);
   }
 
-  /** The keys of `keys`' object in this order. `keys` is `Object.keys` of the object (left untouched). */
-  of(keys: readonly string[]): T {
-    const n = keys.length;
+  /**
+   * The keys of `keys`' object in this order. `keys` is `Object.keys` of the object, or its first `n` entries are
+   * (left untouched).
+   */
+  of(keys: readonly string[], n = keys.length): T {
     if (n === 0) {
       this.empty ??= this.order([]);
       return this.empty;
@@ -69,7 +71,7 @@ export class KeyOrder<T = readonly string[]> {
         while (i < n && k[i] === keys[i]) i++;
         if (i === n) return known.result;
       }
-      if (bucket.length >= BUCKET) return this.order([...keys]);
+      if (bucket.length >= BUCKET) return this.order(keys.slice(0, n));
     }
     if (this.size >= LIMIT) {
       this.byFirst = new Map();
@@ -81,8 +83,8 @@ export class KeyOrder<T = readonly string[]> {
       this.byFirst.set(keys[0]!, bucket);
     }
     // The list is copied: `keys` belongs to the caller, and `order` may sort what it is given.
-    const result = this.order([...keys]);
-    bucket.push({ keys: [...keys], result });
+    const result = this.order(keys.slice(0, n));
+    bucket.push({ keys: keys.slice(0, n), result });
     this.size++;
     return result;
   }
@@ -100,16 +102,16 @@ const scratch: string[] = [];
 let forIn = false;
 
 /**
- * Runs `f` with `ofObject` listing plain objects' keys by `for...in` when `Object.prototype` has no enumerable key
+ * Runs `f` (on `input`, when given: a writer's render function needs no closure per file) with `ofObject` listing plain objects' keys by `for...in` when `Object.prototype` has no enumerable key
  * (checked once here: the writers run no code that adds one). Outside such a run `ofObject` uses `Object.keys`.
  */
-export function withOwnKeysByForIn<R>(f: () => R): R {
-  if (forIn) return f();
+export function withOwnKeysByForIn<R, T = undefined>(f: (input: T) => R, input?: T): R {
+  if (forIn) return f(input as T);
   let inherited = false;
   for (const _ in Object.prototype) inherited = true;
   forIn = !inherited;
   try {
-    return f();
+    return f(input as T);
   } finally {
     forIn = false;
   }

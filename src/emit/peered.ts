@@ -7,7 +7,7 @@
 import type { PeeredCompilation } from '../compiler/compile-clusters.ts';
 import { peerUpstreamMode } from '../compiler/passes/check-peering.ts';
 import { splitClusters } from '../model/clusters.ts';
-import { type Artifact, stableJson } from './artifact.ts';
+import { type Artifact, RenderedArtifact, stableJson } from './artifact.ts';
 import { clusterPeeringRoutes } from './gateway-peering.ts';
 import { emitAll } from './index.ts';
 
@@ -33,11 +33,15 @@ export function peeringsDocument(pc: PeeredCompilation): unknown {
   };
 }
 
-/** Every artifact of a peered mesh, sorted by path. */
+function contentOf(a: Artifact): string {
+  return a.content;
+}
+
+/** Every artifact of a peered mesh, sorted by path (a cluster's artifact rendered when read, as its own emit does). */
 export function emitPeered(pc: PeeredCompilation): Artifact[] {
   const out: Artifact[] = [{ path: 'peerings.json', content: stableJson(peeringsDocument(pc)) }];
   for (const c of pc.clusters)
     for (const a of emitAll(c.compilation, { gateway: { peering: clusterPeeringRoutes(pc, c.cluster.name) } }))
-      out.push({ path: `clusters/${c.cluster.name}/${a.path}`, content: a.content });
+      out.push(new RenderedArtifact(`clusters/${c.cluster.name}/${a.path}`, a, contentOf));
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

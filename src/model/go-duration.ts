@@ -17,8 +17,25 @@ const UNITS: Readonly<Record<string, bigint>> = {
 /** Result of `parseGoDuration`: nanoseconds, or Go's error message. */
 export type DurationParse = { readonly ok: true; readonly ns: bigint } | { readonly ok: false; readonly error: string };
 
+/**
+ * Answers by input (frozen, so shared safely): a mesh writes a few distinct durations (`"3s"`, `"5s"`) on thousands of
+ * entries, each validated more than once per compile. Bounded: past `PARSED_LIMIT` strings it starts over.
+ */
+const parsed = new Map<string, DurationParse>();
+const PARSED_LIMIT = 1024;
+
 /** Parses a duration string the way Go's `time.ParseDuration` does (`"3s"`, `"1m30s"`, `"1.5h"`, `"-2ms"`, `"0"`). */
 export function parseGoDuration(input: string): DurationParse {
+  let r = parsed.get(input);
+  if (r === undefined) {
+    if (parsed.size >= PARSED_LIMIT) parsed.clear();
+    r = Object.freeze(parse(input));
+    parsed.set(input, r);
+  }
+  return r;
+}
+
+function parse(input: string): DurationParse {
   const orig = input;
   const invalid = (): DurationParse => ({ ok: false, error: `time: invalid duration ${JSON.stringify(orig)}` });
   let s = input;

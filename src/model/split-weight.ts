@@ -38,6 +38,9 @@ export function nestedSplitWeight(outer: number, inner: number): number {
 export function float32Json(v: number): number {
   const x = f32(v);
   if (!Number.isFinite(x) || x === 0) return x;
+  // An integer below 2^24 is itself (the usual weight: 90, 10, 50): float32 holds every integer up to there, so any
+  // shorter decimal (a different integer, a multiple of a power of ten) reads back as a different float32.
+  if (Number.isInteger(x) && x < 16777216 && x > -16777216) return x;
   for (let p = 1; p < 10; p++) {
     const n = Number(x.toPrecision(p));
     if (f32(n) === x) return n;

@@ -67,7 +67,7 @@ describe('peered upstreams in sidecar artifacts', () => {
         },
       ],
     });
-    expect(schemaErrors({ ...json, path: 'dc1/agent/services/payments.json' })).toEqual([]);
+    expect(schemaErrors({ path: 'dc1/agent/services/payments.json', content: json.content })).toEqual([]);
     expect(collapse(await parseHcl(hcl.content))).toEqual(collapse(parseArtifact(json)));
     // Only the declaring cluster's sidecar gets it; the exporting cluster's ledger registration has no upstreams.
     const ledgerDef = out.find((a) => a.path === 'clusters/west/dc2/agent/services/ledger.json')!;
@@ -80,7 +80,7 @@ describe('peered upstreams in sidecar artifacts', () => {
     expect(doc.spec.template.metadata.annotations['consul.hashicorp.com/connect-service-upstreams']).toBe(
       'currency:9094,ledger.svc.west.peer:9095',
     );
-    expect(schemaErrors({ ...a, path: 'dc1/k8s/payments-annotations.yaml' })).toEqual([]);
+    expect(schemaErrors({ path: 'dc1/k8s/payments-annotations.yaml', content: a.content })).toEqual([]);
   });
 
   it('the platform checks see them: a mode annotations cannot carry (MC4009), a local port taken twice', () => {

@@ -5,21 +5,20 @@
 import { apiBody, type ConfigEntry } from '../../model/entries.ts';
 import { type Artifact, stableJsonText } from '../artifact.ts';
 import { withOwnKeysByForIn } from '../key-order.ts';
-import { TextChunks } from '../text-chunks.ts';
 import { type EntryFiles, entryFiles, inFileOrder } from './paths.ts';
 
-/** The file text of each entry, in order. */
-export function apiJsonTexts(entries: readonly ConfigEntry[]): string[] {
-  return withOwnKeysByForIn(() => {
-    const out = new TextChunks();
-    for (let i = 0; i < entries.length; i++) out.add(stableJsonText(apiBody(entries[i]!)));
-    return out.finish();
-  });
+function text(entry: ConfigEntry): string {
+  return stableJsonText(apiBody(entry));
 }
 
-/** The API JSON artifacts of entries in file order. */
+/** One entry's API JSON file text. */
+export function apiJsonText(entry: ConfigEntry): string {
+  return withOwnKeysByForIn(text, entry);
+}
+
+/** The API JSON artifacts of entries in file order (each text rendered when read). */
 export function apiJsonFiles(files: EntryFiles): Artifact[] {
-  return entryFiles('api', 'json', files, apiJsonTexts(files.entries));
+  return entryFiles('api', 'json', files, apiJsonText);
 }
 
 /** One artifact per entry, sorted by path. */

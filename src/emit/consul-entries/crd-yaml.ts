@@ -31,7 +31,6 @@ import {
 } from '../block-yaml.ts';
 import { FrozenText } from '../frozen-text.ts';
 import { byCodeUnits, KeyOrder } from '../key-order.ts';
-import type { TextChunks } from '../text-chunks.ts';
 import { ANNOTATION_NAME, CRD_KINDS, camelField, kubeName, NO_CRD_FIELD } from './crd-mapping.ts';
 
 /** The intention's `spec.destination` and `spec.sources`, which `entryToCrd` sets itself. */
@@ -300,15 +299,4 @@ function resource(e: Record<string, unknown>): Text {
 export function entryCrdText(entry: ConfigEntry): Text {
   const text = resource(entry as unknown as Record<string, unknown>);
   return text === undefined ? undefined : `${text}\n`;
-}
-
-/**
- * Writes `entry`'s custom resource into `out` (the text is not ended) and returns true, or writes nothing and returns
- * false when the reference path must print it.
- */
-export function writeEntryCrd(out: TextChunks, entry: ConfigEntry): boolean {
-  const text = entryCrdText(entry);
-  if (text === undefined) return false;
-  out.push(text);
-  return true;
 }

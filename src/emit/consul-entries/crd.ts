@@ -17,7 +17,6 @@ import { ENVIRONMENT_KEY, MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../../model/t
 import { type Artifact, sortKeys } from '../artifact.ts';
 import { blockYaml } from '../block-yaml.ts';
 import { withOwnKeysByForIn } from '../key-order.ts';
-import { TextChunks } from '../text-chunks.ts';
 import { ANNOTATION_NAME, CRD_KINDS, camelField, kubeName, NO_CRD_FIELD } from './crd-mapping.ts';
 import { entryCrdText } from './crd-yaml.ts';
 import { type EntryFiles, entryFiles, inFileOrder } from './paths.ts';
@@ -114,18 +113,17 @@ function hasCrd(kind: string): boolean {
   return CRD_KINDS[kind] !== undefined;
 }
 
-/** The CRD artifacts of entries in file order (entries of kinds without a CRD have none). */
+/** One entry's custom resource file: the direct writer's text, or the reference path's for what it does not take. */
+function resourceText(e: ConfigEntry): string {
+  return entryCrdText(e) ?? crdYaml(entryToCrd(e));
+}
+
+/** `resourceText` as the CRD artifacts render it. */
+function fileText(e: ConfigEntry): string {
+  return withOwnKeysByForIn(resourceText, e);
+}
+
+/** The CRD artifacts of entries in file order (entries of kinds without a CRD have none; each rendered when read). */
 export function crdFiles(files: EntryFiles): Artifact[] {
-  const texts = withOwnKeysByForIn(() => {
-    const out = new TextChunks();
-    const entries = files.entries;
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i]!;
-      if (!hasCrd(e.Kind)) continue;
-      // The direct writer prints the same bytes as the reference path, which prints what it does not take.
-      out.add(entryCrdText(e) ?? crdYaml(entryToCrd(e)));
-    }
-    return out.finish();
-  });
-  return entryFiles('crd', 'yaml', files, texts, hasCrd);
+  return entryFiles('crd', 'yaml', files, fileText, hasCrd);
 }

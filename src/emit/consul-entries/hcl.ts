@@ -12,7 +12,6 @@ import { flat } from '../../model/flat-string.ts';
 import type { Artifact } from '../artifact.ts';
 import { FrozenText } from '../frozen-text.ts';
 import { byCodeUnits, KeyOrder, withOwnKeysByForIn } from '../key-order.ts';
-import { TextChunks } from '../text-chunks.ts';
 import { type EntryFiles, entryFiles, inFileOrder } from './paths.ts';
 
 const INDENT = '  ';
@@ -249,13 +248,12 @@ export function emitHcl(entries: readonly ConfigEntry[]): Artifact[] {
   return hclFiles(inFileOrder(entries));
 }
 
-/** The HCL artifacts of entries in file order. */
+/** One entry's HCL file text, as the HCL artifacts render it. */
+function fileText(entry: ConfigEntry): string {
+  return withOwnKeysByForIn(entryText, entry);
+}
+
+/** The HCL artifacts of entries in file order (each text rendered when read). */
 export function hclFiles(files: EntryFiles): Artifact[] {
-  const texts = withOwnKeysByForIn(() => {
-    const out = new TextChunks();
-    const entries = files.entries;
-    for (let i = 0; i < entries.length; i++) out.add(entryText(entries[i]!));
-    return out.finish();
-  });
-  return entryFiles('hcl', 'hcl', files, texts);
+  return entryFiles('hcl', 'hcl', files, fileText);
 }

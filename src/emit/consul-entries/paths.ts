@@ -1,7 +1,7 @@
 /** File names for emitted config entries: one file per entry, safe on every file system. */
 import type { ConfigEntry } from '../../model/entries.ts';
 import { flat } from '../../model/flat-string.ts';
-import type { Artifact } from '../artifact.ts';
+import { type Artifact, RenderedArtifact } from '../artifact.ts';
 
 /** Names that are safe as they are (most of them). */
 const SAFE = /^[A-Za-z0-9._-]*$/;
@@ -73,27 +73,28 @@ function byKey(a: string, b: string): number {
 }
 
 /**
- * The artifacts of one flavour, sorted by path: `texts[i]` is the file of the i-th entry of `files` whose kind `keep`
- * (when given) says has files in this flavour. The paths are what `entryFilePath` makes (the `consul/<flavour>/<kind>/`
- * prefix made once per kind).
+ * The artifacts of one flavour, sorted by path: one per entry of `files` whose kind `keep` (when given) says has files
+ * in this flavour, its text `render(entry)` when read. The paths are what `entryFilePath` makes (the
+ * `consul/<flavour>/<kind>/` prefix made once per kind).
  */
 export function entryFiles(
   flavour: string,
   ext: string,
   files: EntryFiles,
-  texts: readonly string[],
+  render: (entry: ConfigEntry) => string,
   keep?: (kind: string) => boolean,
 ): Artifact[] {
-  const out: Artifact[] = [];
+  const out: RenderedArtifact<ConfigEntry>[] = [];
   const suffix = `.${ext}`;
   const names = files.names;
+  const entries = files.entries;
   let start = 0;
-  let t = 0;
   for (const { kind, end } of files.kinds) {
     if (keep === undefined || keep(kind)) {
       const prefix = flat(`consul/${flavour}/${kind}/`);
       // Stored flat: every path is compared several times when artifacts are sorted.
-      for (let i = start; i < end; i++) out.push({ path: flat(prefix + names[i]! + suffix), content: texts[t++]! });
+      for (let i = start; i < end; i++)
+        out.push(new RenderedArtifact(flat(prefix + names[i]! + suffix), entries[i]!, render));
     }
     start = end;
   }
