@@ -56,7 +56,9 @@ export function effectiveEntries(model: MeshModel): PassResult<EntryDecl[]> {
     [ENVIRONMENT_KEY]: model.name,
   });
   const value: EntryDecl[] = [];
-  for (const d of model.entries) {
+  const entries = model.entries;
+  for (let i = 0; i < entries.length; i++) {
+    const d = entries[i]!;
     const e = d.entry;
     const entry =
       e.Meta === undefined || e.Meta === null

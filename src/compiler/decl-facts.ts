@@ -94,11 +94,17 @@ export function readDecls(model: MeshModel): DeclFacts {
   const bySource: BySource = new Map();
   /** Names of services whose service-defaults set `UpstreamConfig` (any of its declarations: a superset). */
   let upstreamConfig: Set<string> | undefined;
-  for (const decl of model.entries) {
+  // Index loops: readDecls runs once per compile, often before it is optimized, where `for-of` allocates an iterator
+  // result per element.
+  const entries = model.entries;
+  for (let i = 0; i < entries.length; i++) {
+    const decl = entries[i]!;
     const e = decl.entry;
     if (e.Kind === 'service-intentions') {
       intentionDecls.push(decl);
-      for (const s of (e as ServiceIntentionsEntry).Sources) {
+      const sources = (e as ServiceIntentionsEntry).Sources;
+      for (let j = 0; j < sources.length; j++) {
+        const s = sources[j]!;
         if (s.Peer) continue;
         let to = bySource.get(s.Name);
         if (!to) {
@@ -117,7 +123,8 @@ export function readDecls(model: MeshModel): DeclFacts {
   for (const d of model.datacenters) dcs.add(d.name);
   // The declared services (instances' services are looked at only for a name missing here, at the end).
   const services = new Set<string>();
-  for (const s of model.services) services.add(s.name);
+  const declared = model.services;
+  for (let i = 0; i < declared.length; i++) services.add(declared[i]!.name);
   const instanceDatacenters = new Set<string>();
   const instances = model.instances;
   const flags = new Uint8Array(instances.length);
@@ -298,12 +305,16 @@ export function ownClaimsClash(i: ServiceInstanceDecl, sidecarPort: number | und
     claimBinds[n] = addr;
     claimPorts[n++] = sidecarPort;
   }
-  for (const u of i.upstreams) {
+  const upstreams = i.upstreams;
+  for (let k = 0; k < upstreams.length; k++) {
+    const u = upstreams[k]!;
     claimBinds[n] = u.localBindAddress ?? '127.0.0.1';
     claimPorts[n++] = u.localBindPort;
   }
   if (i.peerUpstreams) {
-    for (const u of i.peerUpstreams) {
+    const peers = i.peerUpstreams;
+    for (let k = 0; k < peers.length; k++) {
+      const u = peers[k]!;
       claimBinds[n] = u.localBindAddress ?? '127.0.0.1';
       claimPorts[n++] = u.localBindPort;
     }

@@ -54,11 +54,14 @@ function where(d: EntryDecl): string {
 
 const NO_DIAGNOSTICS: readonly Diagnostic[] = [];
 
+const TIMEOUT_FIELDS = ['ConnectTimeout', 'RequestTimeout'] as const;
+
 function checkDurations(d: EntryDecl): readonly Diagnostic[] {
   const e = d.entry;
   if (e.Kind !== 'service-resolver') return NO_DIAGNOSTICS;
   const out: Diagnostic[] = [];
-  for (const field of ['ConnectTimeout', 'RequestTimeout'] as const) {
+  for (let k = 0; k < TIMEOUT_FIELDS.length; k++) {
+    const field = TIMEOUT_FIELDS[k]!;
     const v = e[field];
     if (v !== undefined && v !== '' && parseGoDuration(v) === undefined) {
       const span = d.fieldSpans?.[`/${field}`] ?? d.span;
@@ -132,7 +135,8 @@ export function buildEntryIndex(decls: readonly EntryDecl[]): PassResult<EntryIn
   const table = new EntryTable();
   const diagnostics: Diagnostic[] = [];
   const all: EntryDecl[] = [];
-  for (const d of decls) {
+  for (let i = 0; i < decls.length; i++) {
+    const d = decls[i]!;
     // The table is keyed by `entryIdentity`'s parts, so it finds a second definition itself (no key string per entry).
     const first = table.add(d)?.decl;
     if (first) {
@@ -150,7 +154,10 @@ export function buildEntryIndex(decls: readonly EntryDecl[]): PassResult<EntryIn
       continue;
     }
     all.push(d);
-    for (const x of checkDurations(d)) diagnostics.push(x);
+    if (d.entry.Kind === 'service-resolver') {
+      const found = checkDurations(d);
+      for (let k = 0; k < found.length; k++) diagnostics.push(found[k]!);
+    }
   }
   const proxyDefaults = table.kind<ProxyDefaultsEntry>('proxy-defaults');
   const serviceDefaults = table.kind<ServiceDefaultsEntry>('service-defaults');

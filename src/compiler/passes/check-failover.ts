@@ -51,7 +51,9 @@ function mayFailOver(u: CompiledUpstream, facts: ChainFacts | undefined, resolve
   let target = false;
   let name = u.destination;
   let verdict = destination;
-  for (const t of facts.targets) {
+  const targets = facts.targets;
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets[i]!;
     if (t.Service !== name) {
       name = t.Service;
       verdict = withFailover(resolvers.get(name));
@@ -88,7 +90,9 @@ function fieldSpan(d: EntryDecl, ...pointers: string[]): SourceSpan | undefined 
 export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpstream[]): PassResult<void> {
   const resolvers = new ServiceMap<EntryDecl>();
   let any = false;
-  for (const d of model.entries) {
+  const entries = model.entries;
+  for (let i = 0; i < entries.length; i++) {
+    const d = entries[i]!;
     if (d.entry.Kind !== 'service-resolver') continue;
     if (resolvers.get(d.entry.Name, d.entry.Namespace, d.entry.Partition)) continue;
     resolvers.set(d.entry.Name, d.entry.Namespace, d.entry.Partition, d);

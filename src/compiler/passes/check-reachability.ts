@@ -155,7 +155,9 @@ function allReached(check: ReachCheck, u: CompiledUpstream, id: number, facts: C
   // mode stands in, unused).
   const mode = facts.modeFree ? 'none' : u.mode.mode;
   const dc = u.datacenter;
-  for (const t of facts.targets) {
+  const targets = facts.targets;
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets[i]!;
     if (!check.routes(dc, t, mode)) return false;
     if (known === 0 && t.Peer === undefined && !check.placed(t)) {
       placed[id] = 2;

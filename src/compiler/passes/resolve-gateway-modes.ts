@@ -600,7 +600,9 @@ export function resolveGatewayModes(model: MeshModel, index: EntryIndex): PassRe
   let prevCaller: Caller | undefined;
   let prevDc: string | undefined;
   let prevMode: GatewayMode | undefined;
-  for (const instance of model.instances) {
+  const instances = model.instances;
+  for (let i = 0; i < instances.length; i++) {
+    const instance = instances[i]!;
     const upstreams = instance.upstreams;
     const n = upstreams.length;
     if (n === 0) continue;
