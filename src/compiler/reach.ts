@@ -60,14 +60,30 @@ export function indexMesh(model: MeshModel): MeshIndex {
   // One walk builds the groups (what the passes read per target); the first instance per datacenter (`placements`)
   // is the first of each group, so that map is derived on first use (findings and reports only).
   const groups = new ServiceMap<Map<string, ServiceInstanceDecl[]>>();
-  for (const i of model.instances) {
-    const all = groups.get(i.service, i.namespace, i.partition);
-    if (!all) groups.set(i.service, i.namespace, i.partition, new Map([[i.datacenter, [i]]]));
-    else {
-      const here = all.get(i.datacenter);
+  // Instances of a service usually come one after another: the previous instance's groups are tried first (no
+  // lookup), and an index loop allocates no iterator results before the walk is optimized.
+  const all = model.instances;
+  let last: ServiceInstanceDecl | undefined;
+  let lastGroups: Map<string, ServiceInstanceDecl[]> | undefined;
+  for (let n = 0; n < all.length; n++) {
+    const i = all[n]!;
+    let byDc =
+      last !== undefined &&
+      i.service === last.service &&
+      i.namespace === last.namespace &&
+      i.partition === last.partition
+        ? lastGroups
+        : groups.get(i.service, i.namespace, i.partition);
+    if (!byDc) {
+      byDc = new Map([[i.datacenter, [i]]]);
+      groups.set(i.service, i.namespace, i.partition, byDc);
+    } else {
+      const here = byDc.get(i.datacenter);
       if (here) here.push(i);
-      else all.set(i.datacenter, [i]);
+      else byDc.set(i.datacenter, [i]);
     }
+    last = i;
+    lastGroups = byDc;
   }
   let placements: ServiceMap<Map<string, ServiceInstanceDecl>> | undefined;
   let instances: Map<string, ServiceInstanceDecl> | undefined;
