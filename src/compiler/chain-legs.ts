@@ -7,6 +7,7 @@
 import type { ServiceRoute, ServiceSplit } from '../model/entries.ts';
 import type { GatewayMode } from '../model/types.ts';
 import { type ChainView, chainView, type NodeView, viewNode, viewTarget } from './chain-view.ts';
+import { lazyTargetsCarryMode } from './passes/chain-json.ts';
 import type { ChainTarget, CompiledChain } from './types.ts';
 
 export interface LegRoute {
@@ -284,7 +285,10 @@ export class ChainNumbering {
   readonly groupOf: Int32Array;
   private readonly first: number[] = [];
   private readonly unchained: number[] = [];
-  private readonly facts: ChainFacts[] = [];
+  /** Per chain number, the chain (its `ChainFacts` are read when the numbering is first used, `result`). */
+  private readonly chains: CompiledChain[] = [];
+  /** Per chain number, `chainFacts(chain).modeFree`, read from the chain's work form when it has one. */
+  private readonly modeFrees: boolean[] = [];
   private readonly groupFirst: number[] = [];
   // Per chain number, its groups: a short list (a chain is seen from a datacenter or two, with a mode or two),
   // linked through `groupNext` from the chain's latest group (no array per chain).
@@ -328,14 +332,15 @@ export class ChainNumbering {
   add(chain: CompiledChain, k: number): number {
     const id = this.first.length;
     this.first.push(k);
-    this.facts.push(chainFacts(chain));
+    this.chains.push(chain);
+    this.modeFrees.push(lazyTargetsCarryMode(chain) ?? chainFacts(chain).modeFree);
     this.lastGroup.push(-1);
     return id;
   }
 
   /** Whether chain `id`'s targets all carry their mode (then upstreams' fallback modes do not split groups). */
   modeFree(id: number): boolean {
-    return this.facts[id]!.modeFree;
+    return this.modeFrees[id]!;
   }
 
   /**
@@ -356,18 +361,30 @@ export class ChainNumbering {
     return group;
   }
 
+  /**
+   * The numbering, with each chain's facts read now. The chain pass records the numbering unfinished
+   * (`presetUpstreamChains`), so that the facts are read by the first pass that uses them, after the chain pass: read
+   * in the chain pass, among its short-lived garbage, the objects they build (each chain's view and rendered
+   * targets, kept with the chain) measured about twice as dear to collect.
+   */
   result(): UpstreamChains {
-    const { chainOf, first, unchained, facts, groupOf, groupFirst } = this;
+    const { chainOf, first, unchained, groupOf, groupFirst } = this;
+    const facts: ChainFacts[] = new Array(this.chains.length);
+    for (let id = 0; id < facts.length; id++) facts[id] = chainFacts(this.chains[id]!);
     return { chainOf, first, unchained, facts, groupOf, groupFirst };
   }
 }
 
 /** Per upstream list (the one `compile()` hands every pass; read-only, so the numbering stays true). */
-const upstreamChainsMemo = new WeakMap<readonly object[], UpstreamChains>();
+const upstreamChainsMemo = new WeakMap<readonly object[], UpstreamChains | ChainNumbering>();
 
 /** The chain numbering of `upstreams`, computed once per list (or made by the chain pass, `presetUpstreamChains`). */
 export function upstreamChains(upstreams: readonly ChainedUpstream[]): UpstreamChains {
   let out = upstreamChainsMemo.get(upstreams);
+  if (out instanceof ChainNumbering) {
+    out = out.result();
+    upstreamChainsMemo.set(upstreams, out);
+  }
   if (out === undefined || out.chainOf.length !== upstreams.length) {
     const numbering = new ChainNumbering(upstreams.length);
     for (let k = 0; k < upstreams.length; k++) {
@@ -392,7 +409,7 @@ export function upstreamChains(upstreams: readonly ChainedUpstream[]): UpstreamC
  * Records `chains` as the numbering of `upstreams` (made by the chain pass, which visits every upstream in order with
  * what `upstreamChains` reads: the same numbers, without a second walk). The list must not change afterwards.
  */
-export function presetUpstreamChains(upstreams: readonly object[], chains: UpstreamChains): void {
+export function presetUpstreamChains(upstreams: readonly object[], chains: ChainNumbering): void {
   upstreamChainsMemo.set(upstreams, chains);
 }
 

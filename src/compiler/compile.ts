@@ -190,7 +190,7 @@ export function compileUpstreamChains(
     groupOf[k] = request!.group;
   }
   for (let i = 0; i < compiled.length; i++) compiled[i]!.request = undefined;
-  if (numbered) presetUpstreamChains(resolved, numbering.result());
+  if (numbered) presetUpstreamChains(resolved, numbering);
   // The same array: nothing else holds it (the pass before made it for this one), and it is read-only from here on.
   return { value: resolved as ResolvedUpstream[], diagnostics };
 }

@@ -9,6 +9,7 @@ import { generateMesh } from '../../bench/generate-mesh.ts';
 import { upstreamChains } from '../../src/compiler/chain-legs.ts';
 import { compileUpstreamChains, effectiveEntries } from '../../src/compiler/compile.ts';
 import { buildEntryIndex } from '../../src/compiler/entry-index.ts';
+import { lazyTargetsCarryMode } from '../../src/compiler/passes/chain-json.ts';
 import { resolveGatewayModes } from '../../src/compiler/passes/resolve-gateway-modes.ts';
 import type { EntryDecl, MeshModel, ServiceInstanceDecl } from '../../src/model/types.ts';
 
@@ -41,10 +42,28 @@ function varied(l7: boolean): MeshModel {
   });
   // A second group sharing the first instance's upstream list (the resolver reuses its shapes).
   instances.splice(1, 0, { ...instances[0]!, path: `${instances[0]!.path}/canary`, group: 'canary' });
-  return { ...m, instances, entries: [...m.entries.filter((d) => d.path !== redirect.path), redirect] };
+  // Plain: proxy-defaults without a mode, so chains to services without a mode of their own have targets without
+  // one (unless the request overrides it), and their groups split by the callers' fallback modes.
+  const entries = m.entries
+    .filter((d) => d.path !== redirect.path)
+    .map((d) =>
+      !l7 && d.entry.Kind === 'proxy-defaults'
+        ? { ...d, entry: { Kind: 'proxy-defaults', Name: 'global' } as const }
+        : d,
+    );
+  return { ...m, instances, entries: [...entries, redirect] };
 }
 
 describe('chain numbering made by the chain pass', () => {
+  it('meets chains whose targets all carry a mode and chains with a target without one', () => {
+    const seen = new Set<boolean>();
+    for (const l7 of [false, true]) {
+      const ups = chainPass(varied(l7)).compiled.value;
+      for (const f of upstreamChains(ups).facts) seen.add(f.modeFree);
+    }
+    expect([...seen].sort()).toEqual([false, true]);
+  });
+
   const models: [string, MeshModel][] = [
     ['plain', generateMesh(120, 5)],
     ['l7', generateMesh(120, 5, { l7: true })],
@@ -60,6 +79,9 @@ describe('chain numbering made by the chain pass', () => {
       expect(recorded).not.toBe(own);
       expect(recorded).toEqual(own);
       expect(own.first.length).toBeGreaterThan(10);
+      // The groups are made with each chain's `modeFree` read from its work form; the facts render the targets.
+      const modeFree = own.facts.map((_, id) => lazyTargetsCarryMode(ups[own.first[id]!]!.chain!));
+      expect(modeFree).toEqual(own.facts.map((f) => f.modeFree));
       expect(new Set(own.groupOf).size).toBeGreaterThan(own.first.length);
       if (name.includes('errors')) {
         expect(compiled.diagnostics.length).toBeGreaterThan(0);

@@ -416,6 +416,25 @@ export function lazyChainState(chain: CompiledChain): LazyChain | undefined {
 }
 
 /**
+ * Whether every target of a chain built here carries a mesh-gateway mode (`MeshGateway.Mode` set), read from its work
+ * form without rendering a target; undefined for another chain. As `targetListOf` renders them: a base chain's target
+ * has its work `mode` (`meshGateway`: set when non-empty); a mode variant's target that is not external has the
+ * variant's mode (the base's object when it had that mode already, else `withMeshGateway`), an external one the
+ * base's.
+ */
+export function lazyTargetsCarryMode(chain: CompiledChain): boolean | undefined {
+  const s = stateOf(chain);
+  if (s === undefined) return undefined;
+  const variant = s.base !== undefined;
+  const targets = s.work.targets;
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets[i]!;
+    if (!(variant && !t.external ? s.mode : t.mode)) return false;
+  }
+  return true;
+}
+
+/**
  * A lazily built chain's targets, rendered as `Targets` holds them, in ID order (the same objects `Targets` holds once
  * it is built).
  */
