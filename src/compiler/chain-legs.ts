@@ -253,7 +253,7 @@ export interface UpstreamChains {
   /** Per upstream (same index), its chain's number; -1 for an upstream without a chain. */
   readonly chainOf: Int32Array;
   /** Per chain number, the index of the first upstream holding it (increasing with the number). */
-  readonly first: readonly number[];
+  readonly first: Int32Array;
   /** The indexes of the upstreams without a chain, increasing. */
   readonly unchained: readonly number[];
   /** Per chain number, its `chainFacts`. */
@@ -265,7 +265,7 @@ export interface UpstreamChains {
    */
   readonly groupOf: Int32Array;
   /** Per group number, the index of its first upstream (increasing with the number). */
-  readonly groupFirst: readonly number[];
+  readonly groupFirst: Int32Array;
 }
 
 /** What `upstreamChains` reads of an upstream. */
@@ -283,17 +283,21 @@ interface ChainedUpstream {
 export class ChainNumbering {
   readonly chainOf: Int32Array;
   readonly groupOf: Int32Array;
-  private readonly first: number[] = [];
+  // Chains and groups are at most one per upstream: their arrays are made at that size (no growing while numbering),
+  // and `result` hands out the filled part.
+  private readonly first: Int32Array;
+  private chainCount = 0;
   private readonly unchained: number[] = [];
   /** Per chain number, the chain (its `ChainFacts` are read when the numbering is first used, `result`). */
   private readonly chains: CompiledChain[] = [];
   /** Per chain number, `chainFacts(chain).modeFree`, read from the chain's work form when it has one. */
   private readonly modeFrees: boolean[] = [];
-  private readonly groupFirst: number[] = [];
+  private readonly groupFirst: Int32Array;
+  private groupCount = 0;
   // Per chain number, its groups: a short list (a chain is seen from a datacenter or two, with a mode or two),
   // linked through `groupNext` from the chain's latest group (no array per chain).
-  private readonly lastGroup: number[] = [];
-  private readonly groupNext: number[] = [];
+  private readonly lastGroup: Int32Array;
+  private readonly groupNext: Int32Array;
   private readonly groupDc: string[] = [];
   private readonly groupMode: (GatewayMode | undefined)[] = [];
   private readonly ids = new Map<CompiledChain, number>();
@@ -306,6 +310,10 @@ export class ChainNumbering {
   constructor(count: number) {
     this.chainOf = new Int32Array(count);
     this.groupOf = new Int32Array(count);
+    this.first = new Int32Array(count);
+    this.lastGroup = new Int32Array(count);
+    this.groupFirst = new Int32Array(count);
+    this.groupNext = new Int32Array(count);
   }
 
   /** Upstream `k` has no chain. */
@@ -330,11 +338,11 @@ export class ChainNumbering {
    * itself: `chainId` will not find it).
    */
   add(chain: CompiledChain, k: number): number {
-    const id = this.first.length;
-    this.first.push(k);
+    const id = this.chainCount++;
+    this.first[id] = k;
     this.chains.push(chain);
     this.modeFrees.push(lazyTargetsCarryMode(chain) ?? chainFacts(chain).modeFree);
-    this.lastGroup.push(-1);
+    this.lastGroup[id] = -1;
     return id;
   }
 
@@ -351,11 +359,11 @@ export class ChainNumbering {
     let group = this.lastGroup[id]!;
     while (group >= 0 && (this.groupDc[group] !== dc || this.groupMode[group] !== m)) group = this.groupNext[group]!;
     if (group < 0) {
-      group = this.groupFirst.length;
-      this.groupFirst.push(k);
+      group = this.groupCount++;
+      this.groupFirst[group] = k;
       this.groupDc.push(dc);
       this.groupMode.push(m);
-      this.groupNext.push(this.lastGroup[id]!);
+      this.groupNext[group] = this.lastGroup[id]!;
       this.lastGroup[id] = group;
     }
     return group;
@@ -368,9 +376,11 @@ export class ChainNumbering {
    * targets, kept with the chain) measured about twice as dear to collect.
    */
   result(): UpstreamChains {
-    const { chainOf, first, unchained, groupOf, groupFirst } = this;
+    const { chainOf, unchained, groupOf } = this;
     const facts: ChainFacts[] = new Array(this.chains.length);
     for (let id = 0; id < facts.length; id++) facts[id] = chainFacts(this.chains[id]!);
+    const first = this.first.slice(0, this.chainCount);
+    const groupFirst = this.groupFirst.slice(0, this.groupCount);
     return { chainOf, first, unchained, facts, groupOf, groupFirst };
   }
 }
