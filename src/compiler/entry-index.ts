@@ -34,6 +34,38 @@ export interface EntryIndex {
   resolver(service: string, namespace?: string, partition?: string): Indexed<ServiceResolverEntry> | undefined;
   splitter(service: string, namespace?: string, partition?: string): Indexed<ServiceSplitterEntry> | undefined;
   router(service: string, namespace?: string, partition?: string): Indexed<ServiceRouterEntry> | undefined;
+  /**
+   * The four entries of a service a discovery chain reads, in one lookup (undefined: the service has none of them);
+   * what `serviceDefaults`, `resolver`, `splitter` and `router` return. Optional: an index without it is read kind by
+   * kind.
+   */
+  chainEntries?(service: string, namespace?: string, partition?: string): ChainEntries | undefined;
+}
+
+/** A service's entries of the kinds a discovery chain reads (see `EntryIndex.chainEntries`). */
+export interface ChainEntries {
+  readonly serviceDefaults: Indexed<ServiceDefaultsEntry> | undefined;
+  readonly resolver: Indexed<ServiceResolverEntry> | undefined;
+  readonly splitter: Indexed<ServiceSplitterEntry> | undefined;
+  readonly router: Indexed<ServiceRouterEntry> | undefined;
+}
+
+type ChainKind = keyof ChainEntries;
+
+/** The `ChainEntries` field of an entry kind, if a chain reads that kind. */
+function chainKind(kind: string): ChainKind | undefined {
+  switch (kind) {
+    case 'service-defaults':
+      return 'serviceDefaults';
+    case 'service-resolver':
+      return 'resolver';
+    case 'service-splitter':
+      return 'splitter';
+    case 'service-router':
+      return 'router';
+    default:
+      return undefined;
+  }
 }
 
 /** Identity of an entry inside Consul: kind, partition, namespace, name. proxy-defaults is one per partition. */
@@ -97,13 +129,12 @@ class EntryTable {
    * then splits back into its parts); two identities can only be equal with different parts when both have a `/` in
    * a part (same kind, so the same number of separators), so those entries are also compared by identity string.
    */
-  add(decl: EntryDecl): Indexed<ConfigEntry> | undefined {
-    const e = decl.entry;
+  add(indexed: Indexed<ConfigEntry>): Indexed<ConfigEntry> | undefined {
+    const e = indexed.entry;
     const services = this.kind(e.Kind);
     const perPartition = e.Kind === 'proxy-defaults' || e.Kind === 'exported-services' || e.Kind === 'mesh';
     const name = e.Kind === 'proxy-defaults' ? 'global' : e.Name;
     const namespace = perPartition ? 'default' : e.Namespace;
-    const indexed = { entry: e, decl };
     if (hasSlash(e.Kind === 'proxy-defaults' ? undefined : e.Name) || hasSlash(namespace) || hasSlash(e.Partition)) {
       const identity = entryIdentity(e);
       const first = this.slashed.get(identity);
@@ -135,10 +166,12 @@ export function buildEntryIndex(decls: readonly EntryDecl[]): PassResult<EntryIn
   const table = new EntryTable();
   const diagnostics: Diagnostic[] = [];
   const all: EntryDecl[] = [];
+  const chains = new ServiceMap<ChainEntries>();
   for (let i = 0; i < decls.length; i++) {
     const d = decls[i]!;
     // The table is keyed by `entryIdentity`'s parts, so it finds a second definition itself (no key string per entry).
-    const first = table.add(d)?.decl;
+    const indexed: Indexed<ConfigEntry> = { entry: d.entry, decl: d };
+    const first = table.add(indexed)?.decl;
     if (first) {
       diagnostics.push(
         diag(
@@ -154,6 +187,17 @@ export function buildEntryIndex(decls: readonly EntryDecl[]): PassResult<EntryIn
       continue;
     }
     all.push(d);
+    // Kept where the table keeps it (same name, namespace and partition), so both answer alike.
+    const field = chainKind(d.entry.Kind);
+    if (field !== undefined) {
+      const e = d.entry;
+      let kinds = chains.get(e.Name, e.Namespace, e.Partition);
+      if (kinds === undefined) {
+        kinds = { serviceDefaults: undefined, resolver: undefined, splitter: undefined, router: undefined };
+        chains.set(e.Name, e.Namespace, e.Partition, kinds);
+      }
+      (kinds as Record<ChainKind, Indexed<ConfigEntry> | undefined>)[field] = indexed;
+    }
     if (d.entry.Kind === 'service-resolver') {
       const found = checkDurations(d);
       for (let k = 0; k < found.length; k++) diagnostics.push(found[k]!);
@@ -171,6 +215,7 @@ export function buildEntryIndex(decls: readonly EntryDecl[]): PassResult<EntryIn
     resolver: (s, ns, p) => resolvers.get(s, ns, p),
     splitter: (s, ns, p) => splitters.get(s, ns, p),
     router: (s, ns, p) => routers.get(s, ns, p),
+    chainEntries: (s, ns, p) => chains.get(s, ns, p),
   };
   return { value: index, diagnostics };
 }

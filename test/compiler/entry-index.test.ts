@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildEntryIndex, indexEntries } from '../../src/compiler/entry-index.ts';
 import type { ConfigEntry } from '../../src/model/entries.ts';
@@ -72,5 +73,33 @@ describe('duplicate entries with a slash in a name', () => {
     expect(r.value.all.map((d) => d.path)).toEqual(['entries[0]', 'entries[2]', 'entries[3]']);
     expect(r.value.serviceDefaults('x/y')?.decl.path).toBe('entries[0]');
     expect(r.value.serviceDefaults('y', 'default/z')?.decl.path).toBe('entries[2]');
+  });
+  it("gives a service's four chain kinds in one lookup, as the lookups by kind give them (duplicates, slashes, defaults)", () => {
+    const part = fc.constantFrom(undefined, '', 'default', 'ns1', 'a/b');
+    const kind = fc.constantFrom(
+      'service-defaults',
+      'service-resolver',
+      'service-splitter',
+      'service-router',
+      'proxy-defaults',
+    );
+    const anEntry = fc
+      .record({ Kind: kind, Name: fc.constantFrom('api', 'web', 'a/b', 'x'), Namespace: part, Partition: part })
+      .map((e) => Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined)) as unknown as ConfigEntry);
+    fc.assert(
+      fc.property(fc.array(anEntry, { maxLength: 30 }), (entries) => {
+        const index = indexEntries(entries);
+        for (const name of ['api', 'web', 'a/b', 'x', 'none'])
+          for (const ns of [undefined, 'default', 'ns1', 'a/b'])
+            for (const ap of [undefined, '', 'ns1', 'a/b']) {
+              const kinds = index.chainEntries?.(name, ns, ap);
+              expect(kinds?.serviceDefaults).toBe(index.serviceDefaults(name, ns, ap));
+              expect(kinds?.resolver).toBe(index.resolver(name, ns, ap));
+              expect(kinds?.splitter).toBe(index.splitter(name, ns, ap));
+              expect(kinds?.router).toBe(index.router(name, ns, ap));
+            }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
