@@ -50,10 +50,11 @@ export interface ChainEntries {
   readonly router: Indexed<ServiceRouterEntry> | undefined;
 }
 
-type ChainKind = keyof ChainEntries;
+/** A field of `ChainEntries`: the kinds a discovery chain reads. */
+export type ChainKind = keyof ChainEntries;
 
 /** The `ChainEntries` field of an entry kind, if a chain reads that kind. */
-function chainKind(kind: string): ChainKind | undefined {
+export function chainKind(kind: string): ChainKind | undefined {
   switch (kind) {
     case 'service-defaults':
       return 'serviceDefaults';

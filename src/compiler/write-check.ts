@@ -15,7 +15,7 @@ import type { ConfigEntry } from '../model/entries.ts';
 import type { EntryDecl } from '../model/types.ts';
 import { validateEntry } from '../model/validate-entry.ts';
 import { ChainMemo } from './chain-memo.ts';
-import type { EntryIndex, Indexed } from './entry-index.ts';
+import { type ChainKind, chainKind, type EntryIndex, type Indexed } from './entry-index.ts';
 import { chainError } from './passes/compile-chains.ts';
 import { orDefault, ServiceMap } from './service-map.ts';
 
@@ -128,23 +128,6 @@ class ServiceSlot {
   ) {}
 }
 
-type SlotKind = 'serviceDefaults' | 'resolver' | 'splitter' | 'router';
-
-function slotKind(kind: string): SlotKind | undefined {
-  switch (kind) {
-    case 'service-defaults':
-      return 'serviceDefaults';
-    case 'service-resolver':
-      return 'resolver';
-    case 'service-splitter':
-      return 'splitter';
-    case 'service-router':
-      return 'router';
-    default:
-      return undefined;
-  }
-}
-
 /**
  * The store as the simulated writes leave it: one slot per service (its entries and who links to it, no key string
  * per lookup), proxy-defaults by partition. Other kinds are not kept: no chain compile reads them.
@@ -173,13 +156,13 @@ export class WriteSimulator {
   }
 
   private lookup<E extends ConfigEntry>(
-    kind: SlotKind,
+    kind: ChainKind,
     name: string,
     ns?: string,
     ap?: string,
   ): Indexed<E> | undefined {
     const p = this.proposedIndexed;
-    if (p !== undefined && slotKind(p.entry.Kind) === kind) {
+    if (p !== undefined && chainKind(p.entry.Kind) === kind) {
       const e = p.entry;
       if (e.Name === name && orDefault(e.Namespace) === orDefault(ns) && orDefault(e.Partition) === orDefault(ap))
         return p as Indexed<E>;
@@ -299,7 +282,7 @@ export class WriteSimulator {
       this.proxyDefaultsByPartition.set(orDefault(e.Partition), indexed);
       return;
     }
-    const kind = slotKind(e.Kind);
+    const kind = chainKind(e.Kind);
     // Nothing reads the other kinds back (no chain compile looks them up).
     if (kind === undefined) return;
     const slot = this.slot(e.Name, e.Namespace, e.Partition);
