@@ -7,6 +7,7 @@ import { artifactTexts } from '../../src/emit/artifact.ts';
 import { emitApiJson } from '../../src/emit/consul-entries/api-json.ts';
 import { emitCrds, entryToCrd } from '../../src/emit/consul-entries/crd.ts';
 import { emitHcl, entryToHcl } from '../../src/emit/consul-entries/hcl.ts';
+import { byNameDot } from '../../src/emit/consul-entries/paths.ts';
 import { emitConsulEntries } from '../../src/emit/index.ts';
 import { decodeConfigEntry } from '../../src/input/entries/decode-config-entry.ts';
 import type { ConfigEntry } from '../../src/model/entries.ts';
@@ -77,6 +78,19 @@ describe('config-entry emitters', () => {
     expect(artifactTexts(emitHcl(reversed))).toEqual(artifactTexts(emitHcl(FIXTURE_ENTRIES)));
     expect(artifactTexts(emitCrds(reversed))).toEqual(artifactTexts(emitCrds(FIXTURE_ENTRIES)));
     expect(artifactTexts(emitApiJson(reversed))).toEqual(artifactTexts(emitApiJson(FIXTURE_ENTRIES)));
+  });
+
+  it('compares file names as `<name>.` compares, without building it', () => {
+    const unit = fc.constantFrom('a', 'b', '.', '-', '_', '0', 'Z', '~', '/', 'é');
+    const name = fc.array(unit, { maxLength: 6 }).map((cs) => cs.join(''));
+    const sign = (x: number) => Math.sign(x);
+    fc.assert(
+      fc.property(name, name, (a, b) => {
+        const dotted = `${a}.` < `${b}.` ? -1 : `${a}.` > `${b}.` ? 1 : 0;
+        return sign(byNameDot(a, b)) === dotted;
+      }),
+      { numRuns: 5000 },
+    );
   });
 
   it('orders files by path in each flavour, also where the order depends on the extension', () => {

@@ -36,15 +36,15 @@ export interface EntryFiles {
  */
 export function inFileOrder(entries: readonly ConfigEntry[]): EntryFiles {
   // By `<kind>/`, then by `<file name>.` within a kind: the same order, with shorter strings to compare.
-  const byKind = new Map<string, { e: ConfigEntry; name: string; key: string }[]>();
-  for (const e of entries) {
+  const byKind = new Map<string, { e: ConfigEntry; name: string }[]>();
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
     let list = byKind.get(e.Kind);
     if (list === undefined) {
       list = [];
       byKind.set(e.Kind, list);
     }
-    const name = fileSafeName(e.Name);
-    list.push({ e, name, key: `${name}.` });
+    list.push({ e, name: fileSafeName(e.Name) });
   }
   const ordered: ConfigEntry[] = [];
   const names: string[] = [];
@@ -54,8 +54,8 @@ export function inFileOrder(entries: readonly ConfigEntry[]): EntryFiles {
     const list = byKind.get(kind)!;
     // Usually in order already (the compiler writes each kind's entries by name): one pass to check.
     for (let i = 1; i < list.length; i++) {
-      if (list[i - 1]!.key > list[i]!.key) {
-        list.sort((a, b) => byKey(a.key, b.key));
+      if (byNameDot(list[i - 1]!.name, list[i]!.name) > 0) {
+        list.sort((a, b) => byNameDot(a.name, b.name));
         break;
       }
     }
@@ -70,6 +70,28 @@ export function inFileOrder(entries: readonly ConfigEntry[]): EntryFiles {
 
 function byKey(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * `byKey(\`${a}.\`, \`${b}.\`)` without building either string (one per entry, kept while the entries are ordered):
+ * code units compared up to the shorter name; when one name is a prefix of the other, the `.` after it against the
+ * longer name's next unit, and a `.` there makes the shorter `name.` a prefix of the longer's, so it comes first.
+ */
+export function byNameDot(a: string, b: string): number {
+  const n = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  if (a.length === b.length) return 0;
+  const DOT = 0x2e;
+  if (a.length < b.length) {
+    const y = b.charCodeAt(n);
+    return y === DOT || DOT < y ? -1 : 1;
+  }
+  const x = a.charCodeAt(n);
+  return x === DOT || DOT < x ? 1 : -1;
 }
 
 /**
