@@ -23,8 +23,11 @@ function assertSafePath(p: string): void {
     throw new Error(`refusing to write artifact with unsafe path '${p}'`);
 }
 
-/** Writes every artifact under `root`, returning each file's manifest line (its text read once). */
-function writeTree(root: string, artifacts: readonly Artifact[]): ManifestFile[] {
+/**
+ * Writes every artifact under `root` (each text read once); with `hash`, returns each file's manifest line, made from
+ * the text written.
+ */
+function writeTree(root: string, artifacts: readonly Artifact[], hash: boolean): ManifestFile[] {
   const files: ManifestFile[] = [];
   const made = new Set<string>();
   for (const a of artifacts) {
@@ -36,7 +39,7 @@ function writeTree(root: string, artifacts: readonly Artifact[]): ManifestFile[]
       made.add(d);
     }
     writeFileSync(f, content);
-    files.push(manifestFile(a.path, content));
+    if (hash) files.push(manifestFile(a.path, content));
   }
   return files;
 }
@@ -53,15 +56,15 @@ export function writeArtifacts(outDir: string, artifacts: readonly Artifact[]): 
   const count = artifacts.length + 1;
   const manifestPath = join(dir, 'manifest.json');
   const previous = existsSync(manifestPath) ? readFileSync(manifestPath, 'utf8') : undefined;
-  if (previous !== undefined) {
-    const next = manifestOf(artifacts.map((a) => manifestFile(a.path, a.content)));
-    if (next.content === previous) return { dir, files: count, changed: false };
-  }
+  // With a manifest there, the new one is made first (a hash pass) and nothing is written when they match.
+  const next = previous === undefined ? undefined : manifestOf(artifacts.map((a) => manifestFile(a.path, a.content)));
+  if (next !== undefined && next.content === previous) return { dir, files: count, changed: false };
   const tmp = `${dir}.meshcc-tmp-${process.pid}`;
   const old = `${dir}.meshcc-old-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   try {
-    const manifest = manifestOf(writeTree(tmp, artifacts));
+    const files = writeTree(tmp, artifacts, next === undefined);
+    const manifest = next ?? manifestOf(files);
     writeFileSync(join(tmp, manifest.path), manifest.content);
     mkdirSync(dirname(dir), { recursive: true });
     if (existsSync(dir)) renameSync(dir, old);
