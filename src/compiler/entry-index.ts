@@ -36,10 +36,9 @@ export interface EntryIndex {
   router(service: string, namespace?: string, partition?: string): Indexed<ServiceRouterEntry> | undefined;
   /**
    * The four entries of a service a discovery chain reads, in one lookup (undefined: the service has none of them);
-   * what `serviceDefaults`, `resolver`, `splitter` and `router` return. Optional: an index without it is read kind by
-   * kind.
+   * what `serviceDefaults`, `resolver`, `splitter` and `router` return.
    */
-  chainEntries?(service: string, namespace?: string, partition?: string): ChainEntries | undefined;
+  chainEntries(service: string, namespace?: string, partition?: string): ChainEntries | undefined;
 }
 
 /** A service's entries of the kinds a discovery chain reads (see `EntryIndex.chainEntries`). */

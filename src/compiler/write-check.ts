@@ -15,7 +15,7 @@ import type { ConfigEntry } from '../model/entries.ts';
 import type { EntryDecl } from '../model/types.ts';
 import { validateEntry } from '../model/validate-entry.ts';
 import { ChainMemo } from './chain-memo.ts';
-import { type ChainKind, chainKind, type EntryIndex, type Indexed } from './entry-index.ts';
+import { type ChainEntries, type ChainKind, chainKind, type EntryIndex, type Indexed } from './entry-index.ts';
 import { chainError } from './passes/compile-chains.ts';
 import { orDefault, ServiceMap } from './service-map.ts';
 
@@ -155,19 +155,40 @@ export class WriteSimulator {
     return s;
   }
 
+  /** The slot field the proposed entry takes the place of, when it is an entry of this service a chain reads. */
+  private proposedKind(name: string, ns?: string, ap?: string): ChainKind | undefined {
+    const e = this.proposedIndexed?.entry;
+    if (e === undefined) return undefined;
+    const kind = chainKind(e.Kind);
+    if (kind === undefined) return undefined;
+    return e.Name === name && orDefault(e.Namespace) === orDefault(ns) && orDefault(e.Partition) === orDefault(ap)
+      ? kind
+      : undefined;
+  }
+
   private lookup<E extends ConfigEntry>(
     kind: ChainKind,
     name: string,
     ns?: string,
     ap?: string,
   ): Indexed<E> | undefined {
-    const p = this.proposedIndexed;
-    if (p !== undefined && chainKind(p.entry.Kind) === kind) {
-      const e = p.entry;
-      if (e.Name === name && orDefault(e.Namespace) === orDefault(ns) && orDefault(e.Partition) === orDefault(ap))
-        return p as Indexed<E>;
-    }
+    if (this.proposedKind(name, ns, ap) === kind) return this.proposedIndexed as Indexed<E>;
     return this.services.get(name, ns, ap)?.[kind] as Indexed<E> | undefined;
+  }
+
+  /** A service's four chain kinds as stored, the proposed entry in place of the stored one of its kind. */
+  private chainEntriesOf(name: string, ns?: string, ap?: string): ChainEntries | undefined {
+    const slot = this.services.get(name, ns, ap) as ChainEntries | undefined;
+    const kind = this.proposedKind(name, ns, ap);
+    if (kind === undefined) return slot;
+    const kinds = {
+      serviceDefaults: slot?.serviceDefaults,
+      resolver: slot?.resolver,
+      splitter: slot?.splitter,
+      router: slot?.router,
+    };
+    (kinds as Record<ChainKind, Indexed<ConfigEntry> | undefined>)[kind] = this.proposedIndexed;
+    return kinds;
   }
 
   private proxyDefaultsOf<E extends ConfigEntry>(ap?: string): Indexed<E> | undefined {
@@ -184,6 +205,7 @@ export class WriteSimulator {
     resolver: (s, ns, ap) => this.lookup('resolver', s, ns, ap),
     splitter: (s, ns, ap) => this.lookup('splitter', s, ns, ap),
     router: (s, ns, ap) => this.lookup('router', s, ns, ap),
+    chainEntries: (s, ns, ap) => this.chainEntriesOf(s, ns, ap),
   };
 
   /**

@@ -92,7 +92,7 @@ describe('duplicate entries with a slash in a name', () => {
         for (const name of ['api', 'web', 'a/b', 'x', 'none'])
           for (const ns of [undefined, 'default', 'ns1', 'a/b'])
             for (const ap of [undefined, '', 'ns1', 'a/b']) {
-              const kinds = index.chainEntries?.(name, ns, ap);
+              const kinds = index.chainEntries(name, ns, ap);
               expect(kinds?.serviceDefaults).toBe(index.serviceDefaults(name, ns, ap));
               expect(kinds?.resolver).toBe(index.resolver(name, ns, ap));
               expect(kinds?.splitter).toBe(index.splitter(name, ns, ap));

@@ -811,36 +811,19 @@ class ChainCompiler {
       const s = services[i]!;
       if (s.service === service && s.namespace === namespace && s.partition === partition) return s;
     }
-    const index = this.entries;
-    let s: ServiceEntries;
-    if (index.chainEntries !== undefined) {
-      // One lookup for the four kinds (a service's entries are read once per chain, by every chain).
-      const kinds = index.chainEntries(service, namespace, partition);
-      s = {
-        service,
-        namespace,
-        partition,
-        serviceDefaults: kinds?.serviceDefaults?.entry,
-        hasServiceDefaults: kinds?.serviceDefaults !== undefined,
-        resolver: kinds?.resolver?.entry,
-        splitter: kinds?.splitter?.entry,
-        router: kinds?.router?.entry,
-        meta: undefined,
-      };
-    } else {
-      const sd = index.serviceDefaults(service, namespace, partition);
-      s = {
-        service,
-        namespace,
-        partition,
-        serviceDefaults: sd?.entry,
-        hasServiceDefaults: sd !== undefined,
-        resolver: index.resolver(service, namespace, partition)?.entry,
-        splitter: index.splitter(service, namespace, partition)?.entry,
-        router: index.router(service, namespace, partition)?.entry,
-        meta: undefined,
-      };
-    }
+    // One lookup for the four kinds (a service's entries are read once per chain, by every chain).
+    const kinds = this.entries.chainEntries(service, namespace, partition);
+    const s: ServiceEntries = {
+      service,
+      namespace,
+      partition,
+      serviceDefaults: kinds?.serviceDefaults?.entry,
+      hasServiceDefaults: kinds?.serviceDefaults !== undefined,
+      resolver: kinds?.resolver?.entry,
+      splitter: kinds?.splitter?.entry,
+      router: kinds?.router?.entry,
+      meta: undefined,
+    };
     services.push(s);
     return s;
   }
