@@ -6,8 +6,8 @@
  */
 import type { ServiceRoute, ServiceSplit } from '../model/entries.ts';
 import type { GatewayMode } from '../model/types.ts';
-import { type ChainView, chainView, type NodeView, viewNode, viewTarget } from './chain-view.ts';
-import { lazyTargetsCarryMode } from './passes/chain-json.ts';
+import { type ChainView, chainView, type NodeView, nodeType, viewNode, viewTarget } from './chain-view.ts';
+import { lazyChainState, lazyTargetsCarryMode } from './passes/chain-json.ts';
 import type { ChainTarget, CompiledChain } from './types.ts';
 
 export interface LegRoute {
@@ -218,14 +218,45 @@ export function chainLegs(chain: CompiledChain): readonly ChainLeg[] {
   return out;
 }
 
+/**
+ * What the validation passes read of one chain target, without rendering it: a compiled chain's work target
+ * (`WorkTarget`, `passes/chain-json.ts`) is one as it is; a chain from elsewhere (parsed JSON) gets one per target
+ * (`jsonFactTarget`). The `ChainTarget` fields are read through `targetMode`, `targetPeer`, `targetDatacenter` and
+ * `targetFilter`, which give what the rendered target holds (`renderTarget` leaves an empty string out, so an empty
+ * peer, datacenter, mode or filter reads as unset).
+ */
+export interface FactTarget {
+  /** `Service`, `Namespace`, `Partition` (always set); `ServiceSubset`, `Datacenter`, `Peer` when non-empty. */
+  readonly opts: {
+    readonly service: string;
+    readonly subset: string;
+    readonly namespace: string;
+    readonly partition: string;
+    readonly datacenter: string;
+    readonly peer: string;
+  };
+  /** `MeshGateway.Mode` of a base chain's target (a mode variant's: see `targetMode`). */
+  readonly mode?: GatewayMode | undefined;
+  /** `Subset.Filter` (the target's `Subset` JSON is made from this subset). */
+  readonly subset?: { readonly Filter?: string | undefined } | undefined;
+  /** `External`. */
+  readonly external: boolean;
+}
+
 /** What the validation passes read of every chain before anything else (`chainFacts`; `hasL7` when needed). */
 export interface ChainFacts {
   /**
-   * The values of the chain's `Targets`, in key order: every target a leg, a resolver or a failover can reach is
+   * The chain's `Targets`, in key order, as `FactTarget`s: every target a leg, a resolver or a failover can reach is
    * among them, so a pass can rule a chain out (every target reachable, none of another service, none with a
-   * failover) without walking its legs.
+   * failover) without walking its legs (nor rendering a target).
    */
-  readonly targets: readonly ChainTarget[];
+  readonly targets: readonly FactTarget[];
+  /**
+   * A mesh-gateway mode variant (`chainVariant`): its targets are its base's work targets, and every one that is not
+   * external has the variant's mode (`variantMode`, Consul's `getResolverNode`).
+   */
+  readonly variant: boolean;
+  readonly variantMode: GatewayMode | undefined;
   /**
    * Every target carries its mesh-gateway mode (`MeshGateway.Mode`), so what reaches them does not depend on the
    * caller's fallback mode.
@@ -234,14 +265,113 @@ export interface ChainFacts {
 }
 
 /**
- * A chain's facts. Reading a chain's `Targets` (a record keyed by data, target IDs) and the objects behind it costs
- * about a microsecond or more on a large mesh: `upstreamChains` reads each chain once, for every pass.
+ * A target's `MeshGateway.Mode` as rendered (`targetListOf`): a variant's target that is not external has the
+ * variant's mode, any other its own (`meshGateway`: unset when empty).
  */
-export function chainFacts(chain: CompiledChain): ChainFacts {
-  const targets = chainView(chain).targets;
-  let modeFree = true;
-  for (const t of targets) if (t.MeshGateway?.Mode === undefined) modeFree = false;
-  return { targets, modeFree };
+export function targetMode(f: ChainFacts, t: FactTarget): GatewayMode | undefined {
+  return (f.variant && !t.external ? f.variantMode : t.mode) || undefined;
+}
+
+/** A target's `Peer` as rendered (unset when empty). */
+export function targetPeer(t: FactTarget): string | undefined {
+  return t.opts.peer || undefined;
+}
+
+/** A target's `Datacenter` as rendered (unset when empty). */
+export function targetDatacenter(t: FactTarget): string | undefined {
+  return t.opts.datacenter || undefined;
+}
+
+/** A target's `Subset.Filter` as rendered (`subsetJson`: unset when empty). */
+export function targetFilter(t: FactTarget): string | undefined {
+  return t.subset?.Filter || undefined;
+}
+
+/** The `FactTarget` of a rendered target (a chain from JSON). */
+function jsonFactTarget(t: ChainTarget): FactTarget {
+  return {
+    opts: {
+      service: t.Service,
+      subset: t.ServiceSubset ?? '',
+      namespace: t.Namespace,
+      partition: t.Partition,
+      datacenter: t.Datacenter ?? '',
+      peer: t.Peer ?? '',
+    },
+    mode: t.MeshGateway?.Mode,
+    subset: t.Subset,
+    external: t.External === true,
+  };
+}
+
+/**
+ * A chain's facts (`modeFree`: when the caller knows it already, e.g. `ChainNumbering`). A chain compiled here is
+ * read from its work form: its targets are the work targets (shared by the chain and its mode variants; nothing is
+ * rendered, allocated per target or kept); a chain from JSON is read through its `Targets`.
+ */
+export function chainFacts(chain: CompiledChain, modeFree?: boolean): ChainFacts {
+  const s = lazyChainState(chain);
+  if (s !== undefined) {
+    const variant = s.base !== undefined;
+    return {
+      targets: s.work.targets,
+      variant,
+      variantMode: variant ? s.mode : undefined,
+      modeFree: modeFree ?? lazyTargetsCarryMode(chain)!,
+    };
+  }
+  const targets = chainView(chain).targets.map(jsonFactTarget);
+  const facts = { targets, variant: false, variantMode: undefined, modeFree: true };
+  for (const t of targets) if (targetMode(facts, t) === undefined) facts.modeFree = false;
+  return facts;
+}
+
+/**
+ * The first target of each leg of `chain`, in leg order (`chainLegs(chain).map((l) => l.targets[0]?.target)`, those
+ * undefined left out), read from its facts (`facts`: `chainFacts(chain)`): no leg, label or target is built. A leg's
+ * first target is its resolver's target, else (not among `Targets`) its first failover target among them.
+ */
+export function legFirstTargets(chain: CompiledChain, facts: ChainFacts): FactTarget[] {
+  const view = chainView(chain);
+  const resolvers: string[] = [];
+  legResolvers(view, chain.StartNode, false, resolvers, 0);
+  const out: FactTarget[] = [];
+  // `view.keys` and `facts.targets` are both the chain's `Targets` in key order: the same index.
+  const at = (id: string): FactTarget | undefined => {
+    const keys = view.keys;
+    for (let i = 0; i < keys.length; i++) if (keys[i]!.id === id) return facts.targets[i];
+    return undefined;
+  };
+  for (const name of resolvers) {
+    const node = viewNode(view, name);
+    if (node?.targetId === undefined) continue;
+    let first = at(node.targetId);
+    if (first === undefined) {
+      for (const id of node.failover?.targets ?? []) {
+        first = at(id);
+        if (first !== undefined) break;
+      }
+    }
+    if (first !== undefined) out.push(first);
+  }
+  return out;
+}
+
+/** The resolver each leg ends at, in leg order: `walk` without building leg shapes. */
+function legResolvers(view: ChainView, name: string, routed: boolean, out: string[], depth: number): void {
+  const node = viewNode(view, name);
+  if (!node || depth > 8) return;
+  if (node.type === 'resolver') {
+    out.push(name);
+    return;
+  }
+  if (node.type === 'splitter') {
+    for (const s of node.splits ?? []) if (viewNode(view, s.nextNode)?.type === 'resolver') out.push(s.nextNode);
+    return;
+  }
+  if (node.type === 'router' && !routed) {
+    for (const r of node.routes ?? []) legResolvers(view, r.nextNode, true, out, depth + 1);
+  }
 }
 
 /**
@@ -266,6 +396,19 @@ export interface UpstreamChains {
   readonly groupOf: Int32Array;
   /** Per group number, the index of its first upstream (increasing with the number). */
   readonly groupFirst: Int32Array;
+  /**
+   * Per chain number, the number of its work form: chains that share one (a chain and its mesh-gateway mode
+   * variants: the same nodes and the same target list, `ChainFacts.targets`) share it; a chain from JSON has one of
+   * its own. Numbered in chain order, from 0 to `works - 1`.
+   */
+  readonly workOf: Int32Array;
+  readonly works: number;
+  /**
+   * Per group number, its upstreams' caller datacenter and fallback mode (undefined when its chain is `modeFree`):
+   * what reachability asks of a group, without reading its first upstream.
+   */
+  readonly groupDc: readonly string[];
+  readonly groupMode: readonly (GatewayMode | undefined)[];
 }
 
 /** What `upstreamChains` reads of an upstream. */
@@ -287,6 +430,8 @@ export class ChainNumbering {
   // and `result` hands out the filled part.
   private readonly first: Int32Array;
   private chainCount = 0;
+  private readonly workOf: Int32Array;
+  private workCount = 0;
   private readonly unchained: number[] = [];
   /** Per chain number, the chain (its `ChainFacts` are read when the numbering is first used, `result`). */
   private readonly chains: CompiledChain[] = [];
@@ -311,6 +456,7 @@ export class ChainNumbering {
     this.chainOf = new Int32Array(count);
     this.groupOf = new Int32Array(count);
     this.first = new Int32Array(count);
+    this.workOf = new Int32Array(count);
     this.lastGroup = new Int32Array(count);
     this.groupFirst = new Int32Array(count);
     this.groupNext = new Int32Array(count);
@@ -340,6 +486,18 @@ export class ChainNumbering {
   add(chain: CompiledChain, k: number): number {
     const id = this.chainCount++;
     this.first[id] = k;
+    // A work form met before by this numbering (the chain is a mode variant of a chain numbered already, or the
+    // other way round) has its number on it (`token`): no map from work to number.
+    const work = lazyChainState(chain)?.work;
+    if (work !== undefined && work.numbering === this.token) this.workOf[id] = work.number;
+    else {
+      const w = this.workCount++;
+      this.workOf[id] = w;
+      if (work !== undefined) {
+        work.numbering = this.token;
+        work.number = w;
+      }
+    }
     this.chains.push(chain);
     this.modeFrees.push(lazyTargetsCarryMode(chain) ?? chainFacts(chain).modeFree);
     this.lastGroup[id] = -1;
@@ -378,10 +536,12 @@ export class ChainNumbering {
   result(): UpstreamChains {
     const { chainOf, unchained, groupOf } = this;
     const facts: ChainFacts[] = new Array(this.chains.length);
-    for (let id = 0; id < facts.length; id++) facts[id] = chainFacts(this.chains[id]!);
+    for (let id = 0; id < facts.length; id++) facts[id] = chainFacts(this.chains[id]!, this.modeFrees[id]);
     const first = this.first.slice(0, this.chainCount);
     const groupFirst = this.groupFirst.slice(0, this.groupCount);
-    return { chainOf, first, unchained, facts, groupOf, groupFirst };
+    const workOf = this.workOf.slice(0, this.chainCount);
+    const { groupDc, groupMode, workCount: works } = this;
+    return { chainOf, first, unchained, facts, workOf, works, groupOf, groupFirst, groupDc, groupMode };
   }
 }
 
@@ -433,5 +593,5 @@ export function releaseUpstreamChains(upstreams: readonly ChainedUpstream[]): vo
 
 /** Whether a chain routes or splits (its start node is not a resolver). */
 export function hasL7(chain: CompiledChain | undefined): boolean {
-  return chain !== undefined && viewNode(chainView(chain), chain.StartNode)?.type !== 'resolver';
+  return chain !== undefined && nodeType(chain, chain.StartNode) !== 'resolver';
 }

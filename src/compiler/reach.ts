@@ -411,16 +411,22 @@ export class ReachCheck {
    * gateways. What is left (`placed`) does not depend on the caller.
    */
   routes(sourceDc: string, t: ChainTarget, fallbackMode: GatewayMode): boolean {
+    return this.routesTo(sourceDc, t.Peer, t.Datacenter, t.MeshGateway?.Mode ?? fallbackMode);
+  }
+
+  /**
+   * `routes` for a target given by its fields (`Peer`, `Datacenter`, and its mode: its own, else the fallback), so a
+   * caller can read them from a chain's work form (`ChainFacts`) without rendering the target.
+   */
+  routesTo(sourceDc: string, peer: string | undefined, dc: string | undefined, mode: GatewayMode): boolean {
     const index = this.index;
-    const mode = t.MeshGateway?.Mode ?? fallbackMode;
-    if (t.Peer) return !(mode === 'local' && !index.gateways.get(sourceDc)?.[0]);
-    const dc = t.Datacenter;
+    if (peer) return !(mode === 'local' && !index.gateways.get(sourceDc)?.[0]);
     if (dc === sourceDc) return index.datacenters.has(dc);
     if (this.gatewaySource !== sourceDc || this.gatewayTarget !== dc || this.gatewayMode !== mode) {
       this.gatewaySource = sourceDc;
       this.gatewayTarget = dc;
       this.gatewayMode = mode;
-      this.gatewaysOk = gatewaysOk(index, sourceDc, dc, mode);
+      this.gatewaysOk = gatewaysOk(index, sourceDc, dc as string, mode);
     }
     return this.gatewaysOk;
   }
@@ -430,15 +436,25 @@ export class ReachCheck {
    * rest of `reaches`, the same for every caller.
    */
   placed(t: ChainTarget): boolean {
-    if (t.Service !== this.service || t.Namespace !== this.namespace || t.Partition !== this.partition) {
-      this.service = t.Service;
-      this.namespace = t.Namespace;
-      this.partition = t.Partition;
-      this.placements = this.index.groups.get(t.Service, t.Namespace, t.Partition);
+    return this.placedAt(t.Service, t.Namespace, t.Partition, t.Datacenter, t.Subset?.Filter);
+  }
+
+  /** `placed` for a target given by its fields (`Service`, `Namespace`, `Partition`, `Datacenter`, `Subset.Filter`). */
+  placedAt(
+    service: string,
+    namespace: string,
+    partition: string,
+    dc: string | undefined,
+    filter: string | undefined,
+  ): boolean {
+    if (service !== this.service || namespace !== this.namespace || partition !== this.partition) {
+      this.service = service;
+      this.namespace = namespace;
+      this.partition = partition;
+      this.placements = this.index.groups.get(service, namespace, partition);
     }
-    const here = this.placements?.get(t.Datacenter);
+    const here = this.placements?.get(dc as string);
     if (!here) return false;
-    const filter = t.Subset?.Filter;
     return !(filter && noneMatch(here, filter));
   }
 }

@@ -382,6 +382,12 @@ export interface ChainWork {
   nodesJson: Record<string, ChainNode> | undefined;
   /** What `chain-view.ts` reads of the nodes, built there on first need. */
   nodeViews: unknown;
+  /**
+   * The token of the chain numbering (`ChainNumbering`, `chain-legs.ts`) that numbered this work form among the
+   * chains it numbers (undefined: none yet), and its number there: a chain and its mode variants share it.
+   */
+  numbering: object | undefined;
+  number: number;
 }
 
 /** One chain's lazy state: its work form, and the mode override its targets carry (undefined for a base chain). */

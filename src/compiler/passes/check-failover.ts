@@ -6,22 +6,35 @@
  * subset that leg resolves to.
  */
 
-/** The (service, subset) pairs an upstream's chain resolves to first: the destination, or each leg's primary target. */
+/** A (service, subset) pair an upstream's chain resolves to first. */
+interface Pair {
+  readonly service: string;
+  readonly subset: string;
+}
+
+/**
+ * The (service, subset) pairs an upstream's chain resolves to first: the destination, or each leg's primary target
+ * (`facts`: its chain's). The pairs of a routing/splitting chain depend on its nodes and its targets' services and
+ * subsets only, which a chain and its mode variants share (one work form, whose target list is `facts.targets`): kept
+ * per target list in `memo`, for the pass.
+ */
 function resolvedPairs(
   u: CompiledUpstream,
+  facts: ChainFacts | undefined,
   r: (name: string) => ServiceResolverEntry | undefined,
-): readonly { service: string; subset: string }[] {
-  if (u.chain && hasL7(u.chain)) {
-    let out = legPairs.get(u.chain);
+  memo: Map<object, readonly Pair[]>,
+): readonly Pair[] {
+  const chain = u.chain;
+  if (chain && facts && hasL7(chain)) {
+    let out = memo.get(facts.targets);
     if (!out) {
-      const pairs: { service: string; subset: string }[] = [];
-      for (const leg of chainLegs(u.chain)) {
-        const t = leg.targets[0]?.target;
-        if (t && !pairs.some((p) => p.service === t.Service && p.subset === (t.ServiceSubset ?? '')))
-          pairs.push({ service: t.Service, subset: t.ServiceSubset ?? '' });
+      const pairs: Pair[] = [];
+      for (const t of legFirstTargets(chain, facts)) {
+        const { service, subset } = t.opts;
+        if (!pairs.some((p) => p.service === service && p.subset === subset)) pairs.push({ service, subset });
       }
-      out = Object.freeze(pairs);
-      legPairs.set(u.chain, out);
+      out = pairs;
+      memo.set(facts.targets, out);
     }
     return out;
   }
@@ -54,8 +67,8 @@ function mayFailOver(u: CompiledUpstream, facts: ChainFacts | undefined, resolve
   const targets = facts.targets;
   for (let i = 0; i < targets.length; i++) {
     const t = targets[i]!;
-    if (t.Service !== name) {
-      name = t.Service;
+    if (t.opts.service !== name) {
+      name = t.opts.service;
       verdict = withFailover(resolvers.get(name));
     }
     if (verdict) {
@@ -67,16 +80,13 @@ function mayFailOver(u: CompiledUpstream, facts: ChainFacts | undefined, resolve
   return hasL7(u.chain) ? target : destination;
 }
 
-/** The pairs of a routing/splitting chain depend on the chain only; chains are shared by many upstreams. */
-const legPairs = new WeakMap<CompiledChain, readonly { service: string; subset: string }[]>();
-
 import { FailoverNeverTriggers } from '../../diagnostics/codes/reachability.ts';
 import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagnostic.ts';
 import type { ServiceResolverEntry } from '../../model/entries.ts';
 import type { EntryDecl, MeshModel, SourceSpan } from '../../model/types.ts';
-import { type ChainFacts, chainLegs, hasL7, upstreamChains } from '../chain-legs.ts';
+import { type ChainFacts, hasL7, legFirstTargets, upstreamChains } from '../chain-legs.ts';
 import { ServiceMap } from '../service-map.ts';
-import type { CompiledChain, CompiledUpstream } from '../types.ts';
+import type { CompiledUpstream } from '../types.ts';
 
 function fieldSpan(d: EntryDecl, ...pointers: string[]): SourceSpan | undefined {
   for (const p of pointers) {
@@ -105,9 +115,13 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
   // (at the first upstream that shows it): each (resolver, datacenter) is checked once, however many upstreams share it.
   const checked = new Map<EntryDecl, string[]>();
   const resolverOf = (name: string) => resolvers.get(name)?.entry as ServiceResolverEntry | undefined;
+  const pairsMemo = new Map<object, readonly Pair[]>();
   // Upstreams sharing a chain object share its destination, datacenter and pairs: the first one does the checking.
   const chains = upstreamChains(upstreams);
-  const { first, unchained } = chains;
+  const { first, unchained, workOf } = chains;
+  // Per work number, the destination `mayFailOver` answered no for: a chain and its mode variants share their nodes
+  // and targets (`workOf`), so for the same destination the answer is the same, and it is not asked again.
+  const ruledOut: (string | undefined)[] = new Array(chains.works);
   // The upstreams to check, in order: the first of each chain (`first` increases with the chain number) merged with
   // those without a chain (each its own); the others are not visited.
   let a = 0;
@@ -116,8 +130,17 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
     const k = b >= unchained.length || (a < first.length && first[a]! < unchained[b]!) ? first[a++]! : unchained[b++]!;
     const u = upstreams[k]!;
     const id = chains.chainOf[k]!;
-    if (!mayFailOver(u, id >= 0 ? chains.facts[id] : undefined, resolvers)) continue;
-    for (const pair of resolvedPairs(u, resolverOf)) {
+    const facts = id >= 0 ? chains.facts[id] : undefined;
+    if (facts !== undefined) {
+      const w = workOf[id]!;
+      const destination = u.destination;
+      if (ruledOut[w] === destination) continue;
+      if (!mayFailOver(u, facts, resolvers)) {
+        ruledOut[w] = destination;
+        continue;
+      }
+    } else if (!mayFailOver(u, facts, resolvers)) continue;
+    for (const pair of resolvedPairs(u, facts, resolverOf, pairsMemo)) {
       const decl = resolvers.get(pair.service);
       if (!decl) continue;
       const r = decl.entry as ServiceResolverEntry;

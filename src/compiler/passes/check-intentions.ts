@@ -15,7 +15,7 @@ import {
 import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagnostic.ts';
 import type { IntentionSource, ServiceIntentionsEntry } from '../../model/entries.ts';
 import type { EntryDecl, MeshModel, SourceSpan } from '../../model/types.ts';
-import { type ChainFacts, upstreamChains } from '../chain-legs.ts';
+import { type ChainFacts, targetPeer, upstreamChains } from '../chain-legs.ts';
 import { type DeclFacts, MAY_INTENTIONS, readDecls } from '../decl-facts.ts';
 import { type ChainTargetRef, chainTargets } from '../reach.ts';
 import type { CompiledUpstream } from '../types.ts';
@@ -219,7 +219,11 @@ function firstOfOtherService(refs: readonly ChainTargetRef[], i: number, destina
  * legs are not walked.
  */
 function sendsElsewhere(facts: ChainFacts, destination: string): boolean {
-  for (const t of facts.targets) if (t.Service !== destination && !t.Peer) return true;
+  const targets = facts.targets;
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets[i]!;
+    if (t.opts.service !== destination && !targetPeer(t)) return true;
+  }
   return false;
 }
 
@@ -237,8 +241,18 @@ export function checkChainIntentions(model: MeshModel, upstreams: readonly Compi
   // destination): whether a chain sends elsewhere is decided once per chain, at its first upstream. Most chains do
   // not, and then no upstream is visited.
   let elsewhere: Uint8Array | undefined;
+  // Per work number, the destination a chain of that work form was found not to send elsewhere from: a chain and its
+  // mode variants have the same targets (`workOf`), so the same destination has the same answer.
+  const { workOf } = chains;
+  const stays: (string | undefined)[] = new Array(chains.works);
   for (let id = 0; id < chains.first.length; id++) {
-    if (!sendsElsewhere(chains.facts[id]!, upstreams[chains.first[id]!]!.destination)) continue;
+    const w = workOf[id]!;
+    const destination = upstreams[chains.first[id]!]!.destination;
+    if (stays[w] === destination) continue;
+    if (!sendsElsewhere(chains.facts[id]!, destination)) {
+      stays[w] = destination;
+      continue;
+    }
     elsewhere ??= new Uint8Array(chains.first.length);
     elsewhere[id] = 1;
   }

@@ -286,7 +286,14 @@ class ChainCompiler {
         ServiceMeta: own.meta ?? undefined,
         StartNode: this.startNode,
       },
-      { nodes: sortNodes(this.nodes), targets, nodesJson: undefined, nodeViews: undefined },
+      {
+        nodes: sortNodes(this.nodes),
+        targets,
+        nodesJson: undefined,
+        nodeViews: undefined,
+        numbering: undefined,
+        number: -1,
+      },
     );
     return { chain, customProtocol, customConnectTimeoutNs };
   }
