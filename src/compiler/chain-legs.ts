@@ -252,6 +252,12 @@ export interface ChainFacts {
    */
   readonly targets: readonly FactTarget[];
   /**
+   * The chain's `ServiceName`. In a `compile()`, the destination of every upstream holding the chain: a chain is
+   * compiled for one destination (`ChainFamily.serviceName`, its upstreams' `destinationName`), so a pass can read
+   * it here instead of reading an upstream.
+   */
+  readonly destination: string;
+  /**
    * A mesh-gateway mode variant (`chainVariant`): its targets are its base's work targets, and every one that is not
    * external has the variant's mode (`variantMode`, Consul's `getResolverNode`).
    */
@@ -315,13 +321,14 @@ export function chainFacts(chain: CompiledChain, modeFree?: boolean): ChainFacts
     const variant = s.base !== undefined;
     return {
       targets: s.work.targets,
+      destination: chain.ServiceName,
       variant,
       variantMode: variant ? s.mode : undefined,
       modeFree: modeFree ?? lazyTargetsCarryMode(chain)!,
     };
   }
   const targets = chainView(chain).targets.map(jsonFactTarget);
-  const facts = { targets, variant: false, variantMode: undefined, modeFree: true };
+  const facts = { targets, destination: chain.ServiceName, variant: false, variantMode: undefined, modeFree: true };
   for (const t of targets) if (targetMode(facts, t) === undefined) facts.modeFree = false;
   return facts;
 }

@@ -93,6 +93,10 @@ describe('chain numbering made by the chain pass', () => {
         expect(own.facts[a]!.targets).toBe(works[a]!.targets);
       }
       expect(own.works).toBe(new Set(works).size);
+      // The passes read an upstream's destination from its chain's facts: every upstream holding a chain is to the
+      // chain's service.
+      for (const u of ups)
+        if (u.chain) expect(u.destination).toBe(own.facts[own.chainOf[ups.indexOf(u)]!]!.destination);
       expect(own.works).toBeLessThan(own.first.length);
       own.groupFirst.forEach((k, g) => {
         const u = ups[k]!;

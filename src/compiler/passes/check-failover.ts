@@ -50,34 +50,37 @@ function withFailover(decl: EntryDecl | undefined): boolean {
   return false;
 }
 
+/** `mayFailOver`'s answer: bits for whether the destination, and some target's service, has a resolver with failover. */
+const DESTINATION = 1;
+const TARGET = 2;
+
 /**
- * Whether any pair `resolvedPairs` gives for `u` has a resolver with failover: the pairs' services are the
- * destination's (a plain chain) or those of leg targets, which are among the chain's `Targets`. Most chains have none,
- * and then their legs are not walked.
+ * Whether any pair `resolvedPairs` gives for an upstream to `destination` (with chain facts `facts`) has a resolver
+ * with failover: the pairs' services are the destination's (a plain chain: `DESTINATION`) or those of leg targets,
+ * which are among the chain's `Targets` (a routing/splitting chain: `TARGET`). Most chains have neither (0), and then
+ * neither their shape nor their legs are read.
  */
-function mayFailOver(u: CompiledUpstream, facts: ChainFacts | undefined, resolvers: ServiceMap<EntryDecl>): boolean {
-  const destination = withFailover(resolvers.get(u.destination));
-  if (!facts) return destination;
-  // Neither the destination nor any target's service has one (most chains): false whatever the chain's shape, and
-  // its start node is not read. A target of the destination's own name (most targets) has the destination's answer,
-  // and consecutive targets of one name share theirs, without a lookup.
+function mayFailOver(destination: string, facts: ChainFacts | undefined, failing: ServiceMap<true>): number {
+  const own = failing.get(destination) === true;
+  if (!facts) return own ? DESTINATION : 0;
+  // A target of the destination's own name (most targets) has the destination's answer, and consecutive targets of
+  // one name share theirs, without a lookup.
   let target = false;
-  let name = u.destination;
-  let verdict = destination;
+  let name = destination;
+  let verdict = own;
   const targets = facts.targets;
   for (let i = 0; i < targets.length; i++) {
     const t = targets[i]!;
     if (t.opts.service !== name) {
       name = t.opts.service;
-      verdict = withFailover(resolvers.get(name));
+      verdict = failing.get(name) === true;
     }
     if (verdict) {
       target = true;
       break;
     }
   }
-  if (!destination && !target) return false;
-  return hasL7(u.chain) ? target : destination;
+  return (own ? DESTINATION : 0) | (target ? TARGET : 0);
 }
 
 import { FailoverNeverTriggers } from '../../diagnostics/codes/reachability.ts';
@@ -99,6 +102,9 @@ function fieldSpan(d: EntryDecl, ...pointers: string[]): SourceSpan | undefined 
 /** Checks every resolver's failover against the datacenters its service's upstreams compile in. */
 export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpstream[]): PassResult<void> {
   const resolvers = new ServiceMap<EntryDecl>();
+  // The services whose resolver (the one `resolvers` holds) `withFailover` reads: a few, so `mayFailOver`'s lookups
+  // are in a small table.
+  const failing = new ServiceMap<true>();
   let any = false;
   const entries = model.entries;
   for (let i = 0; i < entries.length; i++) {
@@ -106,10 +112,14 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
     if (d.entry.Kind !== 'service-resolver') continue;
     if (resolvers.get(d.entry.Name, d.entry.Namespace, d.entry.Partition)) continue;
     resolvers.set(d.entry.Name, d.entry.Namespace, d.entry.Partition, d);
-    any = true;
+    if (withFailover(d)) {
+      failing.set(d.entry.Name, d.entry.Namespace, d.entry.Partition, true);
+      any = true;
+    }
   }
   const diagnostics: Diagnostic[] = [];
   const reported = new Set<string>();
+  // No resolver read here has failover: `mayFailOver` rules every upstream out.
   if (!any) return { value: undefined, diagnostics };
   // What a resolver reports depends on the datacenter its chain resolves in only, and each finding is reported once
   // (at the first upstream that shows it): each (resolver, datacenter) is checked once, however many upstreams share it.
@@ -119,27 +129,36 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
   // Upstreams sharing a chain object share its destination, datacenter and pairs: the first one does the checking.
   const chains = upstreamChains(upstreams);
   const { first, unchained, workOf } = chains;
-  // Per work number, the destination `mayFailOver` answered no for: a chain and its mode variants share their nodes
-  // and targets (`workOf`), so for the same destination the answer is the same, and it is not asked again.
+  // Per work number, the destination `mayFailOver` answered no for (see below).
   const ruledOut: (string | undefined)[] = new Array(chains.works);
   // The upstreams to check, in order: the first of each chain (`first` increases with the chain number) merged with
   // those without a chain (each its own); the others are not visited.
   let a = 0;
   let b = 0;
   while (a < first.length || b < unchained.length) {
-    const k = b >= unchained.length || (a < first.length && first[a]! < unchained[b]!) ? first[a++]! : unchained[b++]!;
-    const u = upstreams[k]!;
-    const id = chains.chainOf[k]!;
-    const facts = id >= 0 ? chains.facts[id] : undefined;
-    if (facts !== undefined) {
+    let u: CompiledUpstream;
+    let facts: ChainFacts | undefined;
+    let may: number;
+    if (b >= unchained.length || (a < first.length && first[a]! < unchained[b]!)) {
+      const id = a++;
+      facts = chains.facts[id]!;
+      // A chain's upstreams are upstreams to its service (`compile()` compiles a chain per destination, with the
+      // destination's name as its `ServiceName`): its facts' `destination` is theirs, and the upstream is read only
+      // when the chain may report. The chains of one work form (a chain and its mode variants, one family: the same
+      // nodes, targets and destination) have the same answer, asked once.
       const w = workOf[id]!;
-      const destination = u.destination;
-      if (ruledOut[w] === destination) continue;
-      if (!mayFailOver(u, facts, resolvers)) {
-        ruledOut[w] = destination;
+      if (ruledOut[w] === facts.destination) continue;
+      may = mayFailOver(facts.destination, facts, failing);
+      if (may === 0) {
+        ruledOut[w] = facts.destination;
         continue;
       }
-    } else if (!mayFailOver(u, facts, resolvers)) continue;
+      u = upstreams[first[id]!]!;
+      if ((hasL7(u.chain) ? may & TARGET : may & DESTINATION) === 0) continue;
+    } else {
+      u = upstreams[unchained[b++]!]!;
+      if (mayFailOver(u.destination, undefined, failing) === 0) continue;
+    }
     for (const pair of resolvedPairs(u, facts, resolverOf, pairsMemo)) {
       const decl = resolvers.get(pair.service);
       if (!decl) continue;
