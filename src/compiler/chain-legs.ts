@@ -7,7 +7,7 @@
 import type { ServiceRoute, ServiceSplit } from '../model/entries.ts';
 import type { GatewayMode } from '../model/types.ts';
 import { type ChainView, chainView, type NodeView, nodeType, viewNode, viewTarget } from './chain-view.ts';
-import { lazyChainState, lazyTargetsCarryMode } from './passes/chain-json.ts';
+import { type ChainWork, lazyChainState, lazyTargetsCarryMode, type WorkTarget } from './passes/chain-json.ts';
 import type { ChainTarget, CompiledChain } from './types.ts';
 
 export interface LegRoute {
@@ -219,26 +219,25 @@ export function chainLegs(chain: CompiledChain): readonly ChainLeg[] {
 }
 
 /**
- * What the validation passes read of one chain target, without rendering it: a compiled chain's work target
- * (`WorkTarget`, `passes/chain-json.ts`) is one as it is; a chain from elsewhere (parsed JSON) gets one per target
- * (`jsonFactTarget`). The `ChainTarget` fields are read through `targetMode`, `targetPeer`, `targetDatacenter` and
- * `targetFilter`, which give what the rendered target holds (`renderTarget` leaves an empty string out, so an empty
- * peer, datacenter, mode or filter reads as unset).
+ * What the validation passes read of one chain target: the fields of its `ChainTarget` they use, as the rendered
+ * target holds them (`renderTarget` leaves an empty string out: an empty datacenter, peer, mode or filter is unset),
+ * read once from a compiled chain's work form (`WorkTarget`, `passes/chain-json.ts`) without rendering it, or from a
+ * chain's JSON. A compact copy: the work targets lie scattered in the old generation (the chain pass allocated them
+ * among its garbage), and each pass reading them there paid a cache and TLB miss or two per target, measured at
+ * about 25 ms per L7 10k compile; these are made together, one list per work form (a chain and its mode variants).
  */
 export interface FactTarget {
-  /** `Service`, `Namespace`, `Partition` (always set); `ServiceSubset`, `Datacenter`, `Peer` when non-empty. */
-  readonly opts: {
-    readonly service: string;
-    readonly subset: string;
-    readonly namespace: string;
-    readonly partition: string;
-    readonly datacenter: string;
-    readonly peer: string;
-  };
-  /** `MeshGateway.Mode` of a base chain's target (a mode variant's: see `targetMode`). */
-  readonly mode?: GatewayMode | undefined;
-  /** `Subset.Filter` (the target's `Subset` JSON is made from this subset). */
-  readonly subset?: { readonly Filter?: string | undefined } | undefined;
+  readonly service: string;
+  /** `ServiceSubset`, '' when none. */
+  readonly subset: string;
+  readonly namespace: string;
+  readonly partition: string;
+  readonly datacenter: string | undefined;
+  readonly peer: string | undefined;
+  /** `MeshGateway.Mode` of the base chain's target (a mode variant's: `targetMode`). */
+  readonly mode: GatewayMode | undefined;
+  /** `Subset.Filter`. */
+  readonly filter: string | undefined;
   /** `External`. */
   readonly external: boolean;
 }
@@ -272,64 +271,77 @@ export interface ChainFacts {
 
 /**
  * A target's `MeshGateway.Mode` as rendered (`targetListOf`): a variant's target that is not external has the
- * variant's mode, any other its own (`meshGateway`: unset when empty).
+ * variant's mode (unset when empty, as `meshGateway` renders it), any other its own.
  */
 export function targetMode(f: ChainFacts, t: FactTarget): GatewayMode | undefined {
-  return (f.variant && !t.external ? f.variantMode : t.mode) || undefined;
+  return f.variant && !t.external ? f.variantMode || undefined : t.mode;
 }
 
-/** A target's `Peer` as rendered (unset when empty). */
-export function targetPeer(t: FactTarget): string | undefined {
-  return t.opts.peer || undefined;
-}
-
-/** A target's `Datacenter` as rendered (unset when empty). */
-export function targetDatacenter(t: FactTarget): string | undefined {
-  return t.opts.datacenter || undefined;
-}
-
-/** A target's `Subset.Filter` as rendered (`subsetJson`: unset when empty). */
-export function targetFilter(t: FactTarget): string | undefined {
-  return t.subset?.Filter || undefined;
+/** The `FactTarget` of a work target, as `renderTarget` renders it. */
+function workFactTarget(t: WorkTarget): FactTarget {
+  const o = t.opts;
+  return {
+    service: o.service,
+    subset: o.subset,
+    namespace: o.namespace,
+    partition: o.partition,
+    datacenter: o.datacenter || undefined,
+    peer: o.peer || undefined,
+    mode: t.mode || undefined,
+    filter: t.subset?.Filter || undefined,
+    external: t.external,
+  };
 }
 
 /** The `FactTarget` of a rendered target (a chain from JSON). */
 function jsonFactTarget(t: ChainTarget): FactTarget {
   return {
-    opts: {
-      service: t.Service,
-      subset: t.ServiceSubset ?? '',
-      namespace: t.Namespace,
-      partition: t.Partition,
-      datacenter: t.Datacenter ?? '',
-      peer: t.Peer ?? '',
-    },
+    service: t.Service,
+    subset: t.ServiceSubset ?? '',
+    namespace: t.Namespace,
+    partition: t.Partition,
+    datacenter: t.Datacenter,
+    peer: t.Peer,
     mode: t.MeshGateway?.Mode,
-    subset: t.Subset,
+    filter: t.Subset?.Filter,
     external: t.External === true,
   };
 }
 
+/** The `FactTarget`s of a work form's targets, in order. */
+function workFactTargets(work: ChainWork): FactTarget[] {
+  const targets = work.targets;
+  const out: FactTarget[] = new Array(targets.length);
+  for (let i = 0; i < targets.length; i++) out[i] = workFactTarget(targets[i]!);
+  return out;
+}
+
 /**
- * A chain's facts (`modeFree`: when the caller knows it already, e.g. `ChainNumbering`). A chain compiled here is
- * read from its work form: its targets are the work targets (shared by the chain and its mode variants; nothing is
- * rendered, allocated per target or kept); a chain from JSON is read through its `Targets`.
+ * A chain's facts (`modeFree`: when the caller knows it already, e.g. `ChainNumbering`; `targets`: the fact targets
+ * of its work form when the caller has them, shared by a chain and its mode variants). A chain compiled here is read
+ * from its work form (nothing rendered); a chain from JSON through its `Targets`.
  */
-export function chainFacts(chain: CompiledChain, modeFree?: boolean): ChainFacts {
+export function chainFacts(chain: CompiledChain, modeFree?: boolean, targets?: readonly FactTarget[]): ChainFacts {
   const s = lazyChainState(chain);
   if (s !== undefined) {
     const variant = s.base !== undefined;
     return {
-      targets: s.work.targets,
+      targets: targets ?? workFactTargets(s.work),
       destination: chain.ServiceName,
       variant,
       variantMode: variant ? s.mode : undefined,
       modeFree: modeFree ?? lazyTargetsCarryMode(chain)!,
     };
   }
-  const targets = chainView(chain).targets.map(jsonFactTarget);
-  const facts = { targets, destination: chain.ServiceName, variant: false, variantMode: undefined, modeFree: true };
-  for (const t of targets) if (targetMode(facts, t) === undefined) facts.modeFree = false;
+  const list = targets ?? chainView(chain).targets.map(jsonFactTarget);
+  const facts = {
+    targets: list,
+    destination: chain.ServiceName,
+    variant: false,
+    variantMode: undefined,
+    modeFree: true,
+  };
+  for (const t of list) if (targetMode(facts, t) === undefined) facts.modeFree = false;
   return facts;
 }
 
@@ -343,25 +355,26 @@ export function legFirstTargets(chain: CompiledChain, facts: ChainFacts): FactTa
   const resolvers: string[] = [];
   legResolvers(view, chain.StartNode, false, resolvers, 0);
   const out: FactTarget[] = [];
-  // `view.keys` and `facts.targets` are both the chain's `Targets` in key order: the same index.
-  const at = (id: string): FactTarget | undefined => {
-    const keys = view.keys;
-    for (let i = 0; i < keys.length; i++) if (keys[i]!.id === id) return facts.targets[i];
-    return undefined;
-  };
   for (const name of resolvers) {
     const node = viewNode(view, name);
     if (node?.targetId === undefined) continue;
-    let first = at(node.targetId);
+    let first = factTargetAt(view, facts, node.targetId);
     if (first === undefined) {
       for (const id of node.failover?.targets ?? []) {
-        first = at(id);
+        first = factTargetAt(view, facts, id);
         if (first !== undefined) break;
       }
     }
     if (first !== undefined) out.push(first);
   }
   return out;
+}
+
+/** The fact target of ID `id`: `view.keys` and `facts.targets` are both the chain's `Targets` in key order. */
+function factTargetAt(view: ChainView, facts: ChainFacts, id: string): FactTarget | undefined {
+  const keys = view.keys;
+  for (let i = 0; i < keys.length; i++) if (keys[i]!.id === id) return facts.targets[i];
+  return undefined;
 }
 
 /** The resolver each leg ends at, in leg order: `walk` without building leg shapes. */
@@ -543,7 +556,15 @@ export class ChainNumbering {
   result(): UpstreamChains {
     const { chainOf, unchained, groupOf } = this;
     const facts: ChainFacts[] = new Array(this.chains.length);
-    for (let id = 0; id < facts.length; id++) facts[id] = chainFacts(this.chains[id]!, this.modeFrees[id]);
+    // One list of fact targets per work form, made in work order (together: see `FactTarget`).
+    const byWork: (readonly FactTarget[] | undefined)[] = new Array(this.workCount);
+    for (let id = 0; id < facts.length; id++) {
+      const chain = this.chains[id]!;
+      const w = this.workOf[id]!;
+      const f = chainFacts(chain, this.modeFrees[id], byWork[w]);
+      byWork[w] = f.targets;
+      facts[id] = f;
+    }
     const first = this.first.slice(0, this.chainCount);
     const groupFirst = this.groupFirst.slice(0, this.groupCount);
     const workOf = this.workOf.slice(0, this.chainCount);

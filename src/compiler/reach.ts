@@ -37,6 +37,12 @@ export interface MeshIndex {
   readonly placements: ServiceMap<ReadonlyMap<string, ServiceInstanceDecl>>;
   /** Every instance group of a service per datacenter (a canary group beside the stable one), for subset filters. */
   readonly groups: ServiceMap<ReadonlyMap<string, readonly ServiceInstanceDecl[]>>;
+  /**
+   * Every instance of a service, in model order: what `groups` is made of (each datacenter's list is the
+   * subsequence of that datacenter), one list per service. The validation passes read this: a service runs on a few
+   * instances, scanned.
+   */
+  readonly services: ServiceMap<readonly ServiceInstanceDecl[]>;
 }
 
 /** Key of a service identity: `partition/namespace/name`. */
@@ -57,34 +63,51 @@ export function indexMesh(model: MeshModel): MeshIndex {
     if (list) list.push(g);
     else gateways.set(g.datacenter, [g]);
   }
-  // One walk builds the groups (what the passes read per target); the first instance per datacenter (`placements`)
-  // is the first of each group, so that map is derived on first use (findings and reports only).
-  const groups = new ServiceMap<Map<string, ServiceInstanceDecl[]>>();
-  // Instances of a service usually come one after another: the previous instance's groups are tried first (no
-  // lookup), and an index loop allocates no iterator results before the walk is optimized.
+  // One walk lists each service's instances (what the passes read per target); the groups per datacenter and the
+  // first instance per datacenter (`placements`) are derived from those lists on first use (findings and reports).
+  const services = new ServiceMap<ServiceInstanceDecl[]>();
+  // Instances of a service usually come one after another: the previous instance's list is tried first (no lookup),
+  // and an index loop allocates no iterator results before the walk is optimized.
   const all = model.instances;
   let last: ServiceInstanceDecl | undefined;
-  let lastGroups: Map<string, ServiceInstanceDecl[]> | undefined;
+  let lastList: ServiceInstanceDecl[] | undefined;
   for (let n = 0; n < all.length; n++) {
     const i = all[n]!;
-    let byDc =
+    let list =
       last !== undefined &&
       i.service === last.service &&
       i.namespace === last.namespace &&
       i.partition === last.partition
-        ? lastGroups
-        : groups.get(i.service, i.namespace, i.partition);
-    if (!byDc) {
-      byDc = new Map([[i.datacenter, [i]]]);
-      groups.set(i.service, i.namespace, i.partition, byDc);
-    } else {
-      const here = byDc.get(i.datacenter);
-      if (here) here.push(i);
-      else byDc.set(i.datacenter, [i]);
-    }
+        ? lastList
+        : services.get(i.service, i.namespace, i.partition);
+    if (!list) {
+      list = [i];
+      services.set(i.service, i.namespace, i.partition, list);
+    } else list.push(i);
     last = i;
-    lastGroups = byDc;
+    lastList = list;
   }
+  let groups: ServiceMap<Map<string, ServiceInstanceDecl[]>> | undefined;
+  const groupsOf = () => {
+    if (!groups) {
+      // In model order, as one walk over the instances would make them: a service's datacenters in the order of
+      // their first instance, each datacenter's instances in model order.
+      groups = new ServiceMap();
+      const seen = new ServiceMap<true>();
+      for (const i of model.instances) {
+        if (seen.get(i.service, i.namespace, i.partition)) continue;
+        seen.set(i.service, i.namespace, i.partition, true);
+        const byDc = new Map<string, ServiceInstanceDecl[]>();
+        for (const j of services.get(i.service, i.namespace, i.partition)!) {
+          const here = byDc.get(j.datacenter);
+          if (here) here.push(j);
+          else byDc.set(j.datacenter, [j]);
+        }
+        groups.set(i.service, i.namespace, i.partition, byDc);
+      }
+    }
+    return groups;
+  };
   let placements: ServiceMap<Map<string, ServiceInstanceDecl>> | undefined;
   let instances: Map<string, ServiceInstanceDecl> | undefined;
   return {
@@ -98,7 +121,7 @@ export function indexMesh(model: MeshModel): MeshIndex {
           if (seen.get(i.service, i.namespace, i.partition)) continue;
           seen.set(i.service, i.namespace, i.partition, true);
           const byDc = new Map<string, ServiceInstanceDecl>();
-          for (const [dc, list] of groups.get(i.service, i.namespace, i.partition)!) byDc.set(dc, list[0]!);
+          for (const [dc, list] of groupsOf().get(i.service, i.namespace, i.partition)!) byDc.set(dc, list[0]!);
           placements.set(i.service, i.namespace, i.partition, byDc);
         }
       }
@@ -114,7 +137,10 @@ export function indexMesh(model: MeshModel): MeshIndex {
       }
       return instances;
     },
-    groups,
+    get groups() {
+      return groupsOf();
+    },
+    services,
   };
 }
 
@@ -386,7 +412,7 @@ export class ReachCheck {
   private service: string | undefined;
   private namespace: string | undefined;
   private partition: string | undefined;
-  private placements: ReadonlyMap<string, readonly ServiceInstanceDecl[]> | undefined;
+  private instancesOf: readonly ServiceInstanceDecl[] | undefined;
   private gatewaySource: string | undefined;
   private gatewayTarget: string | undefined;
   private gatewayMode: GatewayMode | undefined;
@@ -451,11 +477,19 @@ export class ReachCheck {
       this.service = service;
       this.namespace = namespace;
       this.partition = partition;
-      this.placements = this.index.groups.get(service, namespace, partition);
+      this.instancesOf = this.index.services.get(service, namespace, partition);
     }
-    const here = this.placements?.get(dc as string);
-    if (!here) return false;
-    return !(filter && noneMatch(here, filter));
+    // `groups.get(...)?.get(dc)` exists and, with a filter, not every instance of it fails the filter
+    // (`noneMatch`): an instance of the service in `dc` that the filter does not rule out, in one scan of the
+    // service's few instances.
+    const list = this.instancesOf;
+    if (list === undefined) return false;
+    for (let n = 0; n < list.length; n++) {
+      const i = list[n]!;
+      if (i.datacenter !== dc) continue;
+      if (!filter || filterMatches(filter, i) !== false) return true;
+    }
+    return false;
   }
 }
 

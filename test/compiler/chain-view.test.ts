@@ -16,10 +16,7 @@ import {
   type FactTarget,
   hasL7,
   legFirstTargets,
-  targetDatacenter,
-  targetFilter,
   targetMode,
-  targetPeer,
 } from '../../src/compiler/chain-legs.ts';
 import { compile } from '../../src/compiler/compile.ts';
 import { indexEntries } from '../../src/compiler/entry-index.ts';
@@ -33,14 +30,14 @@ import type { CaseRecord } from '../consul/l7-fuzz.ts';
 /** The `ChainTarget` fields the validation passes read of each target of a chain's facts. */
 function factValues(facts: ChainFacts, targets: readonly FactTarget[] = facts.targets) {
   return targets.map((t) => ({
-    Service: t.opts.service,
-    ServiceSubset: t.opts.subset || undefined,
-    Namespace: t.opts.namespace,
-    Partition: t.opts.partition,
-    Datacenter: targetDatacenter(t),
-    Peer: targetPeer(t),
+    Service: t.service,
+    ServiceSubset: t.subset || undefined,
+    Namespace: t.namespace,
+    Partition: t.partition,
+    Datacenter: t.datacenter,
+    Peer: t.peer,
     Mode: targetMode(facts, t),
-    Filter: targetFilter(t),
+    Filter: t.filter,
   }));
 }
 

@@ -30,7 +30,7 @@ function resolvedPairs(
     if (!out) {
       const pairs: Pair[] = [];
       for (const t of legFirstTargets(chain, facts)) {
-        const { service, subset } = t.opts;
+        const { service, subset } = t;
         if (!pairs.some((p) => p.service === service && p.subset === subset)) pairs.push({ service, subset });
       }
       out = pairs;
@@ -71,8 +71,8 @@ function mayFailOver(destination: string, facts: ChainFacts | undefined, failing
   const targets = facts.targets;
   for (let i = 0; i < targets.length; i++) {
     const t = targets[i]!;
-    if (t.opts.service !== name) {
-      name = t.opts.service;
+    if (t.service !== name) {
+      name = t.service;
       verdict = failing.get(name) === true;
     }
     if (verdict) {

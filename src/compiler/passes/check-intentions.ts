@@ -15,7 +15,7 @@ import {
 import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagnostic.ts';
 import type { IntentionSource, ServiceIntentionsEntry } from '../../model/entries.ts';
 import type { EntryDecl, MeshModel, SourceSpan } from '../../model/types.ts';
-import { type ChainFacts, targetPeer, upstreamChains } from '../chain-legs.ts';
+import { type ChainFacts, upstreamChains } from '../chain-legs.ts';
 import { type DeclFacts, MAY_INTENTIONS, readDecls } from '../decl-facts.ts';
 import { type ChainTargetRef, chainTargets } from '../reach.ts';
 import type { CompiledUpstream } from '../types.ts';
@@ -222,7 +222,7 @@ function sendsElsewhere(facts: ChainFacts, destination: string): boolean {
   const targets = facts.targets;
   for (let i = 0; i < targets.length; i++) {
     const t = targets[i]!;
-    if (t.opts.service !== destination && !targetPeer(t)) return true;
+    if (t.service !== destination && !t.peer) return true;
   }
   return false;
 }

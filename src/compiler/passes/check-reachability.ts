@@ -11,14 +11,7 @@ import {
 } from '../../diagnostics/codes/reachability.ts';
 import { type Diagnostic, diag, type PassResult, type RelatedLocation } from '../../diagnostics/diagnostic.ts';
 import type { GatewayMode, MeshModel } from '../../model/types.ts';
-import {
-  type ChainFacts,
-  targetDatacenter,
-  targetFilter,
-  targetMode,
-  targetPeer,
-  upstreamChains,
-} from '../chain-legs.ts';
+import { type ChainFacts, targetMode, upstreamChains } from '../chain-legs.ts';
 import {
   indexMesh,
   type MeshIndex,
@@ -170,11 +163,9 @@ function allReached(
   const targets = facts.targets;
   for (let i = 0; i < targets.length; i++) {
     const t = targets[i]!;
-    const peer = targetPeer(t);
-    if (!check.routesTo(dc, peer, targetDatacenter(t), targetMode(facts, t) ?? fallback)) return false;
-    if (known === 0 && peer === undefined) {
-      const o = t.opts;
-      if (!check.placedAt(o.service, o.namespace, o.partition, targetDatacenter(t), targetFilter(t))) {
+    if (!check.routesTo(dc, t.peer, t.datacenter, targetMode(facts, t) ?? fallback)) return false;
+    if (known === 0 && t.peer === undefined) {
+      if (!check.placedAt(t.service, t.namespace, t.partition, t.datacenter, t.filter)) {
         placed[work] = 2;
         return false;
       }
