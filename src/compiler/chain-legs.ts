@@ -257,6 +257,11 @@ export interface ChainFacts {
    */
   readonly destination: string;
   /**
+   * The chain's `Datacenter` (where it is compiled). In a `compile()`, the `targetDatacenter` of every upstream
+   * holding the chain (a chain is compiled in its upstreams' target datacenter, `ChainFamily.dc`).
+   */
+  readonly datacenter: string;
+  /**
    * A mesh-gateway mode variant (`chainVariant`): its targets are its base's work targets, and every one that is not
    * external has the variant's mode (`variantMode`, Consul's `getResolverNode`).
    */
@@ -328,6 +333,7 @@ export function chainFacts(chain: CompiledChain, modeFree?: boolean, targets?: r
     return {
       targets: targets ?? workFactTargets(s.work),
       destination: chain.ServiceName,
+      datacenter: chain.Datacenter,
       variant,
       variantMode: variant ? s.mode : undefined,
       modeFree: modeFree ?? lazyTargetsCarryMode(chain)!,
@@ -337,6 +343,7 @@ export function chainFacts(chain: CompiledChain, modeFree?: boolean, targets?: r
   const facts = {
     targets: list,
     destination: chain.ServiceName,
+    datacenter: chain.Datacenter,
     variant: false,
     variantMode: undefined,
     modeFree: true,

@@ -95,10 +95,14 @@ describe('chain numbering made by the chain pass', () => {
         expect(own.facts[a]!.targets.map((t) => t.service)).toEqual(works[a]!.targets.map((t) => t.opts.service));
       }
       expect(own.works).toBe(new Set(works).size);
-      // The passes read an upstream's destination from its chain's facts: every upstream holding a chain is to the
-      // chain's service.
-      for (const u of ups)
-        if (u.chain) expect(u.destination).toBe(own.facts[own.chainOf[ups.indexOf(u)]!]!.destination);
+      // The passes read an upstream's destination and target datacenter from its chain's facts: every upstream
+      // holding a chain is to the chain's service, compiled in the chain's datacenter.
+      ups.forEach((u, k) => {
+        if (!u.chain) return;
+        const facts = own.facts[own.chainOf[k]!]!;
+        expect(u.destination).toBe(facts.destination);
+        expect(u.targetDatacenter).toBe(facts.datacenter);
+      });
       expect(own.works).toBeLessThan(own.first.length);
       own.groupFirst.forEach((k, g) => {
         const u = ups[k]!;

@@ -129,8 +129,8 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
   // Upstreams sharing a chain object share its destination, datacenter and pairs: the first one does the checking.
   const chains = upstreamChains(upstreams);
   const { first, unchained, workOf } = chains;
-  // Per work number, the destination `mayFailOver` answered no for (see below).
-  const ruledOut: (string | undefined)[] = new Array(chains.works);
+  // Per work number, the facts of the first chain of that work form met (see below).
+  const firstOfWork: (ChainFacts | undefined)[] = new Array(chains.works);
   // The upstreams to check, in order: the first of each chain (`first` increases with the chain number) merged with
   // those without a chain (each its own); the others are not visited.
   let a = 0;
@@ -146,13 +146,16 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
       // destination's name as its `ServiceName`): its facts' `destination` is theirs, and the upstream is read only
       // when the chain may report. The chains of one work form (a chain and its mode variants, one family: the same
       // nodes, targets and destination) have the same answer, asked once.
+      // They also share the datacenter they are compiled in (`ChainFacts.datacenter`, their upstreams'
+      // `targetDatacenter`), so a chain met after another of its work form, with the same destination and
+      // datacenter, has the same pairs checked in the same datacenter: all of them `checked` already, nothing new.
       const w = workOf[id]!;
-      if (ruledOut[w] === facts.destination) continue;
-      may = mayFailOver(facts.destination, facts, failing);
-      if (may === 0) {
-        ruledOut[w] = facts.destination;
+      const seen = firstOfWork[w];
+      if (seen !== undefined && seen.destination === facts.destination && seen.datacenter === facts.datacenter)
         continue;
-      }
+      firstOfWork[w] ??= facts;
+      may = mayFailOver(facts.destination, facts, failing);
+      if (may === 0) continue;
       u = upstreams[first[id]!]!;
       if ((hasL7(u.chain) ? may & TARGET : may & DESTINATION) === 0) continue;
     } else {
