@@ -50,7 +50,7 @@ function withFailover(decl: EntryDecl | undefined): boolean {
   return false;
 }
 
-/** `mayFailOver`'s answer: bits for whether the destination, and some target's service, has a resolver with failover. */
+/** `mayFailOver`'s answer: bits for whether the destination, and some target's service, has a failover resolver. */
 const DESTINATION = 1;
 const TARGET = 2;
 

@@ -145,10 +145,10 @@ function summarise(targets: readonly TargetReach[]): TargetSummary {
 type Placed = Uint8Array;
 
 /**
- * Whether every target of a chain (`facts`, its work number `work`) is reachable for a caller in `dc` with fallback mode `fallback` (a
- * reach group's), in one read of the targets: the caller's side of each (`ReachCheck.routesTo`), and its placement
- * unless already known for the chain's work form (then recorded). The targets are read from the chain's work form (`ChainFacts`:
- * the fields of the rendered target, nothing rendered).
+ * Whether every target of a chain (`facts`, its work number `work`) is reachable for a caller in `dc` with fallback
+ * mode `fallback` (a reach group's), in one read of the targets: the caller's side of each (`ReachCheck.routesTo`),
+ * and its placement unless already known for the chain's work form (then recorded). The targets are the chain's fact
+ * targets (the rendered target's fields, nothing rendered).
  */
 function allReached(
   check: ReachCheck,
