@@ -253,7 +253,7 @@ function fileText(entry: ConfigEntry): string {
   return withOwnKeysByForIn(entryText, entry);
 }
 
-/** The HCL artifacts of entries in file order (each text rendered when read). */
-export function hclFiles(files: EntryFiles): Artifact[] {
-  return entryFiles('hcl', 'hcl', files, fileText);
+/** The HCL artifacts of entries in file order (each text rendered when read), appended to `out`. */
+export function hclFiles(files: EntryFiles, out: Artifact[] = []): Artifact[] {
+  return entryFiles('hcl', 'hcl', files, fileText, undefined, out);
 }
