@@ -14,11 +14,16 @@
 import { FrozenText } from './frozen-text.ts';
 import { KeyOrder } from './key-order.ts';
 
-/** One object shape: its printed keys in order, and the text before each value per depth (made on first use). */
+/**
+ * One object shape: its printed keys in order, and per depth (made on first use) the text before each value, with the
+ * object's opening brace merged into the first printed field's (`{\n    "Key": `) and the comma into the others'
+ * (`,\n    "Key": `): a field is then one concatenation of a kept string and the value's text.
+ */
 interface Plan {
   readonly keys: readonly string[];
-  /** `heads[depth][i]`: `\n<pad>"<key>": ` for the first printed field; `rest` with the comma for the others. */
-  readonly first: string[][];
+  /** `open[depth][i]`: `{`, a line break, the indent and `"<key>": ` for the first printed field. */
+  readonly open: string[][];
+  /** `rest[depth][i]`: the same with `,` for the fields after it, without the brace. */
   readonly rest: string[][];
 }
 
@@ -32,7 +37,7 @@ const plans = new KeyOrder<Plan>((keys) => {
   const printed = keys.filter((k) => k !== '__proto__');
   const indices = printed.filter(isArrayIndex).sort((a, b) => Number(a) - Number(b));
   const named = printed.filter((k) => !isArrayIndex(k)).sort();
-  return { keys: [...indices, ...named], first: [], rest: [] };
+  return { keys: [...indices, ...named], open: [], rest: [] };
 });
 
 /** `\n` and `depth` indents, per depth. */
@@ -46,11 +51,28 @@ function lineBreak(depth: number): string {
   return b;
 }
 
+/** The heads of an object's fields at `depth` (the object's own depth: its fields are one level deeper). */
 function heads(plan: Plan, depth: number): void {
-  const pad = lineBreak(depth);
-  const first = plan.keys.map((k) => `${pad}${JSON.stringify(k)}: `);
-  plan.first[depth] = first;
-  plan.rest[depth] = first.map((h) => `,${h}`);
+  const pad = lineBreak(depth + 1);
+  const rest = plan.keys.map((k) => `,${pad}${JSON.stringify(k)}: `);
+  plan.rest[depth] = rest;
+  plan.open[depth] = rest.map((h) => `{${h.slice(1)}`);
+}
+
+/** `\n`, the indent of `depth` and `}` (`]`): an object's (list's) last line, per depth. */
+const closeBraces: string[] = [];
+const closeBrackets: string[] = [];
+/** `[`, `\n` and the indent of `depth + 1`: a list's text before its first item; `,` before the others. */
+const openBrackets: string[] = [];
+const itemBreaks: string[] = [];
+function closeBrace(depth: number): string {
+  return (closeBraces[depth] ??= `${lineBreak(depth)}}`);
+}
+
+function listPieces(depth: number): void {
+  closeBrackets[depth] = `${lineBreak(depth)}]`;
+  openBrackets[depth] = `[${lineBreak(depth + 1)}`;
+  itemBreaks[depth] = `,${lineBreak(depth + 1)}`;
 }
 
 /** `JSON.stringify(s)`, remembered: keys and most values (actions, modes, kinds) recur (bounded). */
@@ -92,16 +114,17 @@ export function jsonText(v: unknown, depth: number): string | undefined {
 function arrayText(a: readonly unknown[], depth: number): string | undefined {
   const n = a.length;
   if (n === 0) return '[]';
-  const pad = lineBreak(depth + 1);
-  let s = '[';
+  if (openBrackets[depth] === undefined) listPieces(depth);
+  const next = itemBreaks[depth]!;
+  let s = openBrackets[depth]!;
   for (let i = 0; i < n; i++) {
     // A hole reads as undefined, as in the copy `map` makes (it keeps holes), and prints as null.
     const x = a[i];
-    const t = isVoid(x) ? 'null' : jsonText(x, depth + 1);
+    const t = typeof x === 'string' ? jsonString(x) : isVoid(x) ? 'null' : jsonText(x, depth + 1);
     if (t === undefined) return undefined;
-    s += i === 0 ? pad + t : `,${pad}${t}`;
+    s = i === 0 ? s + t : s + next + t;
   }
-  return `${s}${lineBreak(depth)}]`;
+  return s + closeBrackets[depth]!;
 }
 
 /** The shared ownership `Meta`'s text, and any other frozen leaf object's (see `FrozenText`). */
@@ -110,18 +133,22 @@ const frozen = new FrozenText();
 function objectText(o: Record<string, unknown>, depth: number): string | undefined {
   const kept = frozen.get(o, depth);
   if (kept !== undefined) return kept;
-  const plan = plans.ofObject(o);
+  const plan = plans.ofObject(o, depth);
   const keys = plan.keys;
-  if (plan.first[depth + 1] === undefined) heads(plan, depth + 1);
-  const first = plan.first[depth + 1]!;
-  const rest = plan.rest[depth + 1]!;
+  if (plan.open[depth] === undefined) heads(plan, depth);
+  const open = plan.open[depth]!;
+  const rest = plan.rest[depth]!;
   let s = '';
   for (let i = 0; i < keys.length; i++) {
     const x = o[keys[i]!];
-    if (isVoid(x)) continue;
-    const t = jsonText(x, depth + 1);
-    if (t === undefined) return undefined;
-    s += s === '' ? first[i]! + t : rest[i]! + t;
+    let t: string | undefined;
+    if (typeof x === 'string') t = jsonString(x);
+    else {
+      if (isVoid(x)) continue;
+      t = jsonText(x, depth + 1);
+      if (t === undefined) return undefined;
+    }
+    s = s === '' ? open[i]! + t : s + rest[i]! + t;
   }
-  return frozen.keep(o, depth, s === '' ? '{}' : `{${s}${lineBreak(depth)}}`);
+  return frozen.keep(o, depth, s === '' ? '{}' : s + closeBrace(depth));
 }
