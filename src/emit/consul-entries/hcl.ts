@@ -11,6 +11,7 @@ import { apiBody, type ConfigEntry } from '../../model/entries.ts';
 import { flat } from '../../model/flat-string.ts';
 import type { Artifact } from '../artifact.ts';
 import { FrozenText } from '../frozen-text.ts';
+import { jsonString } from '../json-text.ts';
 import { byCodeUnits, KeyOrder, withOwnKeysByForIn } from '../key-order.ts';
 import { type EntryFiles, entryFiles, inFileOrder } from './paths.ts';
 
@@ -31,19 +32,11 @@ function key(k: string): string {
   return name;
 }
 
-/** `k` quoted, as a map key. */
-function quoted(k: string): string {
-  let name = quotedKeys.get(k);
-  if (name === undefined) {
-    name = JSON.stringify(k);
-    remember(quotedKeys, k, name);
-  }
-  return name;
-}
+/** `k` quoted, as a map key or a string value (JSON escapes: `JSON.stringify`, remembered with the JSON writer's). */
+const quoted = jsonString;
 
-/** Field names and map keys recur in every entry: each is checked and quoted once (bounded). */
+/** Field names recur in every entry: each is checked and quoted once (bounded). */
 const keys = new Map<string, string>();
-const quotedKeys = new Map<string, string>();
 
 function remember(memo: Map<string, string>, k: string, v: string): void {
   if (memo.size >= 16_384) memo.clear();
@@ -76,9 +69,10 @@ function scalarText(v: string | number | boolean): string {
 }
 
 /**
- * What an attribute prints around its value, per depth, key and label style, made once: most lines are a field with a
- * scalar (`Mode = "local"`, `"managed-by" = "meshcc"`), and most such lines recur in many entries, so the whole line is
- * kept too (per field, bounded): one string instead of five (indent, name, ` = `, value, newline).
+ * What an attribute prints around its value, per depth, key and label style, made once. Most lines are a field with a
+ * scalar (`Mode = "local"`, `Action = "allow"`), and most recur from one entry to the next (entries come kind by kind):
+ * the field keeps its last two whole lines, so such a line is one kept string instead of three pieces. A name (unique
+ * per entry) costs the three pieces and no lookup in a table of every name.
  */
 class Field {
   /** `pad name = ` */
@@ -86,7 +80,11 @@ class Field {
   /** `pad name {` and a newline, and the block's closing line (an unquoted name only). */
   readonly open: string;
   readonly close: string;
-  private readonly lines = new Map<string | number | boolean, string>();
+  /** The last two values printed with their lines (`lastA` the newer); `undefined`: none yet. */
+  private valueA: string | number | boolean | undefined = undefined;
+  private lineA = '';
+  private valueB: string | number | boolean | undefined = undefined;
+  private lineB = '';
 
   constructor(depth: number, name: string) {
     this.attr = flat(`${indent(depth)}${name} = `);
@@ -96,13 +94,21 @@ class Field {
 
   /** `pad name = value` and a newline. */
   line(v: string | number | boolean): string {
-    let line = this.lines.get(v);
-    if (line === undefined) {
-      line = flat(`${this.attr}${scalarText(v)}\n`);
-      // Names (services, sources) are unique per entry: the memory starts over rather than growing with them.
-      if (this.lines.size >= 256) this.lines.clear();
-      this.lines.set(v, line);
+    // `===`: the same text for the same value (`-0 === 0` and both print `0`).
+    if (v === this.valueA) return this.lineA;
+    if (v === this.valueB) {
+      const line = this.lineB;
+      this.valueB = this.valueA;
+      this.lineB = this.lineA;
+      this.valueA = v;
+      this.lineA = line;
+      return line;
     }
+    const line = `${this.attr}${scalarText(v)}\n`;
+    this.valueB = this.valueA;
+    this.lineB = this.lineA;
+    this.valueA = v;
+    this.lineA = line;
     return line;
   }
 }
@@ -139,6 +145,30 @@ function fieldsOf(plan: Plan, depth: number, labelQuoted: boolean): Field[] {
   return fields;
 }
 
+/** A list of one item per line at `depth`: `[`, a newline and the items' indent; `,` before the next; the end. */
+interface ListPieces {
+  readonly open: string;
+  readonly next: string;
+  readonly close: string;
+}
+
+const lists: ListPieces[] = [];
+function listPieces(depth: number): ListPieces {
+  let p = lists[depth];
+  if (p === undefined) {
+    const pad = indent(depth + 1);
+    p = { open: `[\n${pad}`, next: `,\n${pad}`, close: `,\n${indent(depth)}]` };
+    lists[depth] = p;
+  }
+  return p;
+}
+
+/** An object's last line, `pad}`, per depth. */
+const closeBraces: string[] = [];
+function closeBrace(depth: number): string {
+  return (closeBraces[depth] ??= `${indent(depth)}}`);
+}
+
 function isScalar(v: unknown): v is string | number | boolean {
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 }
@@ -173,14 +203,17 @@ function expr(v: unknown, t: FieldType | undefined, depth: number): string {
       }
       return `${s}]`;
     }
-    const pad = indent(depth + 1);
-    let s = '[\n';
+    // One item per line: `[`, each item indented and followed by `,`, then `]` (made once per depth).
+    const p = listPieces(depth);
+    let s = '';
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
       if (x === undefined && !(i in v)) continue;
-      s += pad + expr(x, item, depth + 1) + ',\n';
+      const t = expr(x, item, depth + 1);
+      s = s === '' ? p.open + t : s + p.next + t;
     }
-    return s + indent(depth) + ']';
+    // `hasObject` found an item that is there: `s` has it.
+    return s + p.close;
   }
   if (isObject(v)) {
     const map = t?.k === 'map';
@@ -190,7 +223,7 @@ function expr(v: unknown, t: FieldType | undefined, depth: number): string {
     const slot = depth * 2 + (labelQuoted ? 1 : 0);
     const kept = frozen.get(v, slot);
     if (kept !== undefined) return kept;
-    const plan = nestedOrder.ofObject(v);
+    const plan = nestedOrder.ofObject(v, depth * 2);
     const keys = plan.keys;
     const fields = fieldsOf(plan, depth + 1, labelQuoted);
     let s = '';
@@ -203,7 +236,7 @@ function expr(v: unknown, t: FieldType | undefined, depth: number): string {
       if (isScalar(x)) s += f.line(x);
       else s += f.attr + expr(x, map ? t.value : fieldType(t, k), depth + 1) + '\n';
     }
-    return frozen.keep(v, slot, s === '' ? '{}' : s + indent(depth) + '}');
+    return frozen.keep(v, slot, s === '' ? '{}' : s + closeBrace(depth));
   }
   return 'null';
 }
@@ -213,7 +246,7 @@ const frozen = new FrozenText();
 
 /** The body of a block (or the whole file): attributes, and blocks for struct-typed fields. */
 function body(o: Record<string, unknown>, t: FieldType | undefined, depth: number, topLevel: boolean): string {
-  const plan = (topLevel ? topOrder : nestedOrder).ofObject(o);
+  const plan = (topLevel ? topOrder : nestedOrder).ofObject(o, depth * 2 + 1);
   const keys = plan.keys;
   const fields = fieldsOf(plan, depth, false);
   let s = '';
