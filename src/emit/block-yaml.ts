@@ -59,6 +59,7 @@ function ambiguous(s: string): boolean {
  * modes) recur across documents: each distinct string is classified once (bounded, so memory stays flat).
  */
 export function scalar(s: string): string | undefined {
+  if (isPlainName(s)) return s;
   let out = scalars.get(s);
   if (out === undefined) {
     out = writeScalar(s) ?? null;
@@ -69,6 +70,29 @@ export function scalar(s: string): string | undefined {
 }
 
 const scalars = new Map<string, string | null>();
+
+/**
+ * Whether `writeScalar(s)` is `s` itself, seen from its characters alone (no lookup in the table of every string seen:
+ * large and scattered, a cache miss per name): a lower-case letter, then lower-case letters, digits and `-`, with at
+ * least one digit or `-` (`svc-00018`, `v1`). Such a string is printable ASCII, may start a plain scalar and end one,
+ * has no `#` or `: `, and no implicit type resolves it: null, bool (also YAML 1.1's `yes`, `on`, ...) are letters only;
+ * int, float and timestamp start with a digit, a sign or `.`; merge is `<<`; base 60 needs `:`. A property test
+ * compares it with js-yaml.
+ */
+export function isPlainName(s: string): boolean {
+  const n = s.length;
+  if (n === 0) return false;
+  let c = s.charCodeAt(0);
+  if (c < 0x61 || c > 0x7a) return false;
+  let other = false;
+  for (let i = 1; i < n; i++) {
+    c = s.charCodeAt(i);
+    if (c >= 0x61 && c <= 0x7a) continue;
+    if ((c >= 0x30 && c <= 0x39) || c === 0x2d) other = true;
+    else return false;
+  }
+  return other;
+}
 
 function writeScalar(s: string): string | undefined {
   if (s.length === 0) return '""';

@@ -75,12 +75,24 @@ function listPieces(depth: number): void {
   itemBreaks[depth] = `,${lineBreak(depth + 1)}`;
 }
 
-/** `JSON.stringify(s)`, remembered: keys and most values (actions, modes, kinds) recur (bounded). */
+/**
+ * `JSON.stringify(s)`. A string of printable ASCII without `"` or `\\` (names, modes, actions: nearly all) prints
+ * between quotes as it is: checked by its characters, which the file's text copies right after, rather than looked up
+ * in a table of every string seen (large, scattered: a cache miss per name). Others are remembered (bounded).
+ */
 export function jsonString(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return escaped(s);
+  }
+  return `"${s}"`;
+}
+
+function escaped(s: string): string {
   let q = quoted.get(s);
   if (q === undefined) {
     q = JSON.stringify(s);
-    if (quoted.size >= 65_536) quoted.clear();
+    if (quoted.size >= 4096) quoted.clear();
     quoted.set(s, q);
   }
   return q;

@@ -131,8 +131,33 @@ describe('config-entry emitters', () => {
           start = end;
         }
         expect(start).toBe(entries.length);
+        // `dotted`: some name in a run followed by one that starts with it and `.`.
+        let dotted = false;
+        start = 0;
+        for (const { end } of files.kinds) {
+          for (let i = start + 1; i < end; i++) {
+            if (files.names[i]!.startsWith(`${files.names[i - 1]!}.`)) dotted = true;
+          }
+          start = end;
+        }
+        expect(files.dotted).toBe(dotted);
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it('orders random names by path in each flavour', () => {
+    const unit = fc.constantFrom('a', 'b', 'i', 'j', 'h', 'y', '.', '-', '*');
+    const name = fc.array(unit, { minLength: 1, maxLength: 4 }).map((cs) => cs.join(''));
+    fc.assert(
+      fc.property(fc.uniqueArray(name, { maxLength: 12 }), (names) => {
+        const list = names.map((Name) => ({ Kind: 'service-defaults', Name, Protocol: 'http' }) as ConfigEntry);
+        for (const files of [emitApiJson(list), emitHcl(list), emitCrds(list)]) {
+          const paths = files.map((f) => f.path);
+          expect(paths).toEqual([...paths].sort());
+        }
+      }),
+      { numRuns: 1000 },
     );
   });
 

@@ -26,6 +26,11 @@ export interface EntryFiles {
   readonly names: readonly string[];
   /** The entries' kinds in order, each with where its entries end (they start where the previous kind's end). */
   readonly kinds: readonly { readonly kind: string; readonly end: number }[];
+  /**
+   * Whether some name in a kind's run is followed by one that starts with it and `.` (`a`, `a.b`): only there can the
+   * order of the files depend on the extension (see `entryFiles`). Rare: when false no flavour checks its order.
+   */
+  readonly dotted: boolean;
 }
 
 /**
@@ -84,6 +89,7 @@ export function inFileOrder(entries: readonly ConfigEntry[]): EntryFiles {
   }
   // Usually in order already (the compiler writes each kind's entries by name): one pass per run to check.
   let start = 0;
+  let dotted = false;
   for (const run of kinds) {
     for (let i = start + 1; i < run.end; i++) {
       if (byNameDot(names[i - 1]!, names[i]!) > 0) {
@@ -91,9 +97,15 @@ export function inFileOrder(entries: readonly ConfigEntry[]): EntryFiles {
         break;
       }
     }
+    for (let i = start + 1; i < run.end && !dotted; i++) dotted = startsWithDotted(names[i]!, names[i - 1]!);
     start = run.end;
   }
-  return { entries: ordered, names, kinds };
+  return { entries: ordered, names, kinds, dotted };
+}
+
+/** Whether `b` starts with `a` and `.`. */
+function startsWithDotted(b: string, a: string): boolean {
+  return b.length > a.length && b.charCodeAt(a.length) === 0x2e && b.startsWith(a);
 }
 
 /** Sorts `entries[start..end)` and their names by `<name>.`, stable. */
@@ -219,9 +231,14 @@ export function entryFiles(
       const run = new KindFiles(flat(`consul/${flavour}/${kind}/`), suffix, files, render);
       for (let i = start; i < end; i++) out.push(new EntryArtifact(run, i));
       // Runs come in `<kind>/` order, so paths of different kinds are in order; within a run the names are in
-      // `<name>.` order, which is their files' order but where one `<name>.` is a prefix of another: one pass to check.
-      for (let i = start + 1; i < end && sorted; i++)
-        if (byNameSuffix(names[i - 1]!, names[i]!, suffix) > 0) sorted = false;
+      // `<name>.` order, which is their files' order but where one `<name>.` is a prefix of another (`files.dotted`:
+      // two names that first differ at a character of the shorter one, or where the longer one has something else
+      // than `.` after the shorter one, compare the same way followed by any `.<ext>`): then one pass to check.
+      if (files.dotted) {
+        for (let i = start + 1; i < end && sorted; i++) {
+          if (byNameSuffix(names[i - 1]!, names[i]!, suffix) > 0) sorted = false;
+        }
+      }
     }
     start = end;
   }
