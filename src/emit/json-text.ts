@@ -81,11 +81,16 @@ function listPieces(depth: number): void {
  * in a table of every string seen (large, scattered: a cache miss per name). Others are remembered (bounded).
  */
 export function jsonString(s: string): string {
+  return isPlainJsonString(s) ? `"${s}"` : escaped(s);
+}
+
+/** Whether `JSON.stringify(s)` is `s` between quotes: printable ASCII without `"` or `\\`. */
+export function isPlainJsonString(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return escaped(s);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
   }
-  return `"${s}"`;
+  return true;
 }
 
 function escaped(s: string): string {
@@ -155,6 +160,7 @@ function objectText(o: Record<string, unknown>, depth: number): string | undefin
     const x = o[keys[i]!];
     let t: string | undefined;
     if (typeof x === 'string') t = jsonString(x);
+    else if (typeof x === 'boolean') t = x ? 'true' : 'false';
     else {
       if (isVoid(x)) continue;
       t = jsonText(x, depth + 1);

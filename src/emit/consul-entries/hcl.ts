@@ -11,7 +11,7 @@ import { apiBody, type ConfigEntry } from '../../model/entries.ts';
 import { flat } from '../../model/flat-string.ts';
 import type { Artifact } from '../artifact.ts';
 import { FrozenText } from '../frozen-text.ts';
-import { jsonString } from '../json-text.ts';
+import { isPlainJsonString, jsonString } from '../json-text.ts';
 import { byCodeUnits, KeyOrder, withOwnKeysByForIn } from '../key-order.ts';
 import { type EntryFiles, entryFiles, inFileOrder } from './paths.ts';
 
@@ -31,6 +31,8 @@ function key(k: string): string {
   }
   return name;
 }
+
+const QUOTE_NEWLINE = '"\n';
 
 /** `k` quoted, as a map key or a string value (JSON escapes: `JSON.stringify`, remembered with the JSON writer's). */
 const quoted = jsonString;
@@ -75,8 +77,9 @@ function scalarText(v: string | number | boolean): string {
  * per entry) costs the three pieces and no lookup in a table of every name.
  */
 class Field {
-  /** `pad name = ` */
+  /** `pad name = `, and with the opening quote of a string. */
   readonly attr: string;
+  readonly attrQuote: string;
   /** `pad name {` and a newline, and the block's closing line (an unquoted name only). */
   readonly open: string;
   readonly close: string;
@@ -88,6 +91,7 @@ class Field {
 
   constructor(depth: number, name: string) {
     this.attr = flat(`${indent(depth)}${name} = `);
+    this.attrQuote = flat(`${this.attr}"`);
     this.open = flat(`${indent(depth)}${name} {\n`);
     this.close = flat(`${indent(depth)}}\n`);
   }
@@ -104,7 +108,11 @@ class Field {
       this.lineA = line;
       return line;
     }
-    const line = `${this.attr}${scalarText(v)}\n`;
+    // A plain string (nearly all) is quoted by kept pieces: `pad name = "`, the string, `"` and the newline.
+    const line =
+      typeof v === 'string' && isPlainJsonString(v)
+        ? this.attrQuote + v + QUOTE_NEWLINE
+        : `${this.attr}${scalarText(v)}\n`;
     this.valueB = this.valueA;
     this.lineB = this.lineA;
     this.valueA = v;
