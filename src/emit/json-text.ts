@@ -21,10 +21,24 @@ import { KeyOrder } from './key-order.ts';
  */
 interface Plan {
   readonly keys: readonly string[];
-  /** `open[depth][i]`: `{`, a line break, the indent and `"<key>": ` for the first printed field. */
-  readonly open: string[][];
-  /** `rest[depth][i]`: the same with `,` for the fields after it, without the brace. */
-  readonly rest: string[][];
+  /** `heads[depth]`, made on first use. */
+  readonly heads: Heads[];
+}
+
+/**
+ * The text before each field's value at one depth. A plain string value (see `isPlainJsonString`) is written without
+ * its quotes, which go into the pieces around it: the head before it ends with `"` (`…Q`), and the piece after it
+ * (the next head, or the closing brace) starts with `"` (`q…`). A string field then costs one rope node, not three.
+ */
+interface Heads {
+  /** `{`, a line break, the indent and `"<key>": `: the first printed field; with `"` after it. */
+  readonly open: readonly string[];
+  readonly openQ: readonly string[];
+  /** `,`, a line break, the indent and `"<key>": `: the fields after it; with `"` after, before, or both. */
+  readonly rest: readonly string[];
+  readonly restQ: readonly string[];
+  readonly qRest: readonly string[];
+  readonly qRestQ: readonly string[];
 }
 
 /** An array index as an object lists it first: a canonical decimal below 2^32 - 1. */
@@ -37,7 +51,7 @@ const plans = new KeyOrder<Plan>((keys) => {
   const printed = keys.filter((k) => k !== '__proto__');
   const indices = printed.filter(isArrayIndex).sort((a, b) => Number(a) - Number(b));
   const named = printed.filter((k) => !isArrayIndex(k)).sort();
-  return { keys: [...indices, ...named], open: [], rest: [] };
+  return { keys: [...indices, ...named], heads: [] };
 });
 
 /** `\n` and `depth` indents, per depth. */
@@ -52,27 +66,64 @@ function lineBreak(depth: number): string {
 }
 
 /** The heads of an object's fields at `depth` (the object's own depth: its fields are one level deeper). */
-function heads(plan: Plan, depth: number): void {
-  const pad = lineBreak(depth + 1);
-  const rest = plan.keys.map((k) => `,${pad}${JSON.stringify(k)}: `);
-  plan.rest[depth] = rest;
-  plan.open[depth] = rest.map((h) => `{${h.slice(1)}`);
+function headsAt(plan: Plan, depth: number): Heads {
+  let h = plan.heads[depth];
+  if (h === undefined) {
+    const pad = lineBreak(depth + 1);
+    const rest = plan.keys.map((k) => `,${pad}${JSON.stringify(k)}: `);
+    const open = rest.map((r) => `{${r.slice(1)}`);
+    h = {
+      open,
+      openQ: open.map((x) => `${x}"`),
+      rest,
+      restQ: rest.map((x) => `${x}"`),
+      qRest: rest.map((x) => `"${x}`),
+      qRestQ: rest.map((x) => `"${x}"`),
+    };
+    plan.heads[depth] = h;
+  }
+  return h;
 }
 
-/** `\n`, the indent of `depth` and `}` (`]`): an object's (list's) last line, per depth. */
-const closeBraces: string[] = [];
-const closeBrackets: string[] = [];
-/** `[`, `\n` and the indent of `depth + 1`: a list's text before its first item; `,` before the others. */
-const openBrackets: string[] = [];
-const itemBreaks: string[] = [];
-function closeBrace(depth: number): string {
-  return (closeBraces[depth] ??= `${lineBreak(depth)}}`);
+/** The pieces of a list at `depth` and of an object's last line (see `Heads` for the `q`/`Q` quote variants). */
+interface Pieces {
+  /** `[`, a line break and the indent of `depth + 1`: before the first item; `,` and the same before the others. */
+  readonly open: string;
+  readonly openQ: string;
+  readonly next: string;
+  readonly nextQ: string;
+  readonly qNext: string;
+  readonly qNextQ: string;
+  /** A line break, the indent of `depth` and `]`; and `}`. */
+  readonly close: string;
+  readonly qClose: string;
+  readonly closeBrace: string;
+  readonly qCloseBrace: string;
 }
 
-function listPieces(depth: number): void {
-  closeBrackets[depth] = `${lineBreak(depth)}]`;
-  openBrackets[depth] = `[${lineBreak(depth + 1)}`;
-  itemBreaks[depth] = `,${lineBreak(depth + 1)}`;
+const pieces: Pieces[] = [];
+function piecesAt(depth: number): Pieces {
+  let p = pieces[depth];
+  if (p === undefined) {
+    const open = `[${lineBreak(depth + 1)}`;
+    const next = `,${lineBreak(depth + 1)}`;
+    const close = `${lineBreak(depth)}]`;
+    const closeBrace = `${lineBreak(depth)}}`;
+    p = {
+      open,
+      openQ: `${open}"`,
+      next,
+      nextQ: `${next}"`,
+      qNext: `"${next}`,
+      qNextQ: `"${next}"`,
+      close,
+      qClose: `"${close}`,
+      closeBrace,
+      qCloseBrace: `"${closeBrace}`,
+    };
+    pieces[depth] = p;
+  }
+  return p;
 }
 
 /**
@@ -131,17 +182,24 @@ export function jsonText(v: unknown, depth: number): string | undefined {
 function arrayText(a: readonly unknown[], depth: number): string | undefined {
   const n = a.length;
   if (n === 0) return '[]';
-  if (openBrackets[depth] === undefined) listPieces(depth);
-  const next = itemBreaks[depth]!;
-  let s = openBrackets[depth]!;
+  const p = piecesAt(depth);
+  let s = '';
+  // Whether `s` ends inside a plain string's quotes (its closing quote goes into the next piece).
+  let quoted = false;
   for (let i = 0; i < n; i++) {
     // A hole reads as undefined, as in the copy `map` makes (it keeps holes), and prints as null.
     const x = a[i];
-    const t = typeof x === 'string' ? jsonString(x) : isVoid(x) ? 'null' : jsonText(x, depth + 1);
+    if (typeof x === 'string' && isPlainJsonString(x)) {
+      s = i === 0 ? p.openQ + x : s + (quoted ? p.qNextQ : p.nextQ) + x;
+      quoted = true;
+      continue;
+    }
+    const t = typeof x === 'string' ? escaped(x) : isVoid(x) ? 'null' : jsonText(x, depth + 1);
     if (t === undefined) return undefined;
-    s = i === 0 ? s + t : s + next + t;
+    s = i === 0 ? p.open + t : s + (quoted ? p.qNext : p.next) + t;
+    quoted = false;
   }
-  return s + closeBrackets[depth]!;
+  return s + (quoted ? p.qClose : p.close);
 }
 
 /** The shared ownership `Meta`'s text, and any other frozen leaf object's (see `FrozenText`). */
@@ -152,21 +210,30 @@ function objectText(o: Record<string, unknown>, depth: number): string | undefin
   if (kept !== undefined) return kept;
   const plan = plans.ofObject(o, depth);
   const keys = plan.keys;
-  if (plan.open[depth] === undefined) heads(plan, depth);
-  const open = plan.open[depth]!;
-  const rest = plan.rest[depth]!;
+  const h = headsAt(plan, depth);
   let s = '';
+  // Whether `s` ends inside a plain string's quotes (see `Heads`).
+  let quoted = false;
   for (let i = 0; i < keys.length; i++) {
     const x = o[keys[i]!];
     let t: string | undefined;
-    if (typeof x === 'string') t = jsonString(x);
-    else if (typeof x === 'boolean') t = x ? 'true' : 'false';
+    if (typeof x === 'string') {
+      if (isPlainJsonString(x)) {
+        s = s === '' ? h.openQ[i]! + x : s + (quoted ? h.qRestQ[i]! : h.restQ[i]!) + x;
+        quoted = true;
+        continue;
+      }
+      t = escaped(x);
+    } else if (typeof x === 'boolean') t = x ? 'true' : 'false';
     else {
       if (isVoid(x)) continue;
       t = jsonText(x, depth + 1);
       if (t === undefined) return undefined;
     }
-    s = s === '' ? open[i]! + t : s + rest[i]! + t;
+    s = s === '' ? h.open[i]! + t : s + (quoted ? h.qRest[i]! : h.rest[i]!) + t;
+    quoted = false;
   }
-  return frozen.keep(o, depth, s === '' ? '{}' : s + closeBrace(depth));
+  if (s === '') return frozen.keep(o, depth, '{}');
+  const p = piecesAt(depth);
+  return frozen.keep(o, depth, s + (quoted ? p.qCloseBrace : p.closeBrace));
 }

@@ -80,6 +80,9 @@ class Field {
   /** `pad name = `, and with the opening quote of a string. */
   readonly attr: string;
   readonly attrQuote: string;
+  /** `pad name = {` and a newline (an object value's first line), `pad name = {}` and a newline (an empty one). */
+  readonly attrOpen: string;
+  readonly attrEmpty: string;
   /** `pad name {` and a newline, and the block's closing line (an unquoted name only). */
   readonly open: string;
   readonly close: string;
@@ -92,6 +95,8 @@ class Field {
   constructor(depth: number, name: string) {
     this.attr = flat(`${indent(depth)}${name} = `);
     this.attrQuote = flat(`${this.attr}"`);
+    this.attrOpen = flat(`${this.attr}{\n`);
+    this.attrEmpty = flat(`${this.attr}{}\n`);
     this.open = flat(`${indent(depth)}${name} {\n`);
     this.close = flat(`${indent(depth)}}\n`);
   }
@@ -157,6 +162,9 @@ function fieldsOf(plan: Plan, depth: number, labelQuoted: boolean): Field[] {
 interface ListPieces {
   readonly open: string;
   readonly next: string;
+  /** The same followed by an object item's `{` and newline. */
+  readonly openObject: string;
+  readonly nextObject: string;
   readonly close: string;
 }
 
@@ -165,16 +173,36 @@ function listPieces(depth: number): ListPieces {
   let p = lists[depth];
   if (p === undefined) {
     const pad = indent(depth + 1);
-    p = { open: `[\n${pad}`, next: `,\n${pad}`, close: `,\n${indent(depth)}]` };
+    p = {
+      open: `[\n${pad}`,
+      next: `,\n${pad}`,
+      openObject: `[\n${pad}{\n`,
+      nextObject: `,\n${pad}{\n`,
+      close: `,\n${indent(depth)}]`,
+    };
     lists[depth] = p;
   }
   return p;
 }
 
-/** An object's last line, `pad}`, per depth. */
+/** An object's last line, `pad}`, per depth; with a newline after it. */
 const closeBraces: string[] = [];
+const closeBraceLines: string[] = [];
 function closeBrace(depth: number): string {
-  return (closeBraces[depth] ??= `${indent(depth)}}`);
+  let c = closeBraces[depth];
+  if (c === undefined) {
+    c = `${indent(depth)}}`;
+    closeBraces[depth] = c;
+  }
+  return c;
+}
+function closeBraceLine(depth: number): string {
+  let c = closeBraceLines[depth];
+  if (c === undefined) {
+    c = `${indent(depth)}}\n`;
+    closeBraceLines[depth] = c;
+  }
+  return c;
 }
 
 function isScalar(v: unknown): v is string | number | boolean {
@@ -211,12 +239,20 @@ function expr(v: unknown, t: FieldType | undefined, depth: number): string {
       }
       return `${s}]`;
     }
-    // One item per line: `[`, each item indented and followed by `,`, then `]` (made once per depth).
+    // One item per line: `[`, each item indented and followed by `,`, then `]` (made once per depth). An object
+    // item's `{` and newline are in the piece before it (see `attrValue`).
     const p = listPieces(depth);
     let s = '';
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
       if (x === undefined && !(i in v)) continue;
+      if (isObject(x) && !Object.isFrozen(x)) {
+        const lines = objectLines(x, item, depth + 1);
+        if (lines !== '') {
+          s = (s === '' ? p.openObject : s + p.nextObject) + lines + closeBrace(depth + 1);
+          continue;
+        }
+      }
       const t = expr(x, item, depth + 1);
       s = s === '' ? p.open + t : s + p.next + t;
     }
@@ -224,30 +260,50 @@ function expr(v: unknown, t: FieldType | undefined, depth: number): string {
     return s + p.close;
   }
   if (isObject(v)) {
-    const map = t?.k === 'map';
-    const labelQuoted = map || t === undefined || t.k === 'any';
+    const labelQuoted = t === undefined || t.k === 'map' || t.k === 'any';
     // The text of an object of scalars depends on its depth and label style only (the value type of a map or the
     // field types of a struct matter for nested objects and lists, which a kept object has none of).
     const slot = depth * 2 + (labelQuoted ? 1 : 0);
     const kept = frozen.get(v, slot);
     if (kept !== undefined) return kept;
-    const plan = nestedOrder.ofObject(v, depth * 2);
-    const keys = plan.keys;
-    const fields = fieldsOf(plan, depth + 1, labelQuoted);
-    let s = '';
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i]!;
-      const x = v[k];
-      if (!isSet(x)) continue;
-      const f = fields[i]!;
-      if (s === '') s = '{\n';
-      if (isScalar(x)) s += f.line(x);
-      else s += f.attr + expr(x, map ? t.value : fieldType(t, k), depth + 1) + '\n';
-    }
-    return frozen.keep(v, slot, s === '' ? '{}' : s + closeBrace(depth));
+    const lines = objectLines(v, t, depth);
+    return frozen.keep(v, slot, lines === '' ? '{}' : `{\n${lines}${closeBrace(depth)}`);
   }
   return 'null';
 }
+
+/** The lines of an object's set fields (`expr` of an object without its braces; '' when none is set). */
+function objectLines(v: Record<string, unknown>, t: FieldType | undefined, depth: number): string {
+  const map = t?.k === 'map';
+  const labelQuoted = map || t === undefined || t.k === 'any';
+  const plan = nestedOrder.ofObject(v, depth * 2);
+  const keys = plan.keys;
+  const fields = fieldsOf(plan, depth + 1, labelQuoted);
+  let s = '';
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const x = v[k];
+    if (!isSet(x)) continue;
+    const f = fields[i]!;
+    s += isScalar(x) ? f.line(x) : attrValue(f, x, map ? t.value : fieldType(t, k), depth + 1);
+  }
+  return s;
+}
+
+/**
+ * `pad name = <expr>` and a newline, for a value that is not a scalar. An object's `{` and newline go into the kept
+ * head (`pad name = {` and a newline) and its closing brace into the kept last line (`pad}` and a newline): two rope
+ * nodes fewer. A frozen object takes `expr`, which keeps its text (see `FrozenText`).
+ */
+function attrValue(f: Field, x: unknown, t: FieldType | undefined, depth: number): string {
+  if (isObject(x) && !Object.isFrozen(x)) {
+    const lines = objectLines(x, t, depth);
+    return lines === '' ? f.attrEmpty : f.attrOpen + lines + closeBraceLine(depth);
+  }
+  return f.attr + expr(x, t, depth) + NEWLINE;
+}
+
+const NEWLINE = '\n';
 
 /** The shared ownership `Meta`'s text, and any other frozen object of scalars (see `FrozenText`). */
 const frozen = new FrozenText();
@@ -269,7 +325,7 @@ function body(o: Record<string, unknown>, t: FieldType | undefined, depth: numbe
     }
     const ft = fieldType(t, k);
     if (ft?.k === 'struct' && isObject(v)) s += f.open + body(v, ft, depth + 1, false) + f.close;
-    else s += f.attr + expr(v, ft, depth) + '\n';
+    else s += attrValue(f, v, ft, depth);
   }
   return s;
 }
