@@ -17,6 +17,7 @@ import { validateEntry } from '../model/validate-entry.ts';
 import { ChainMemo } from './chain-memo.ts';
 import { type ChainEntries, type ChainKind, chainKind, type EntryIndex, type Indexed } from './entry-index.ts';
 import { chainError } from './passes/compile-chains.ts';
+import { selfContainedChainCompiles } from './self-contained-chain.ts';
 import { orDefault, ServiceMap } from './service-map.ts';
 
 /** Consul's placeholders in `testCompileDiscoveryChain`. */
@@ -133,6 +134,13 @@ class ServiceSlot {
  * per lookup), proxy-defaults by partition. Other kinds are not kept: no chain compile reads them.
  */
 export class WriteSimulator {
+  /**
+   * @param options.compileAll compile every chain Consul compiles, with none of the shortcuts that prove a chain
+   * compiles without compiling it (nor the ones that skip a write no chain of which can fail): the reference the
+   * shortcuts are tested against (`test/compiler/write-check-shortcuts.property.test.ts`).
+   */
+  constructor(private readonly options: { readonly compileAll?: boolean } = {}) {}
+
   private readonly services = new ServiceMap<ServiceSlot>();
   private readonly proxyDefaultsByPartition = new Map<string, Indexed<ConfigEntry>>();
   /** The routers, splitters and resolvers stored. */
@@ -227,7 +235,8 @@ export class WriteSimulator {
     // A service-defaults or plain resolver write for a service no router, splitter or resolver names or belongs to
     // changes a chain of one resolver node, which always compiles: nothing to check.
     const alone = own?.hasGraphEntry !== true && (linkers?.length ?? 0) === 0;
-    if (alone && (e.Kind === 'service-defaults' || this.plainResolver(e))) return [];
+    if (alone && this.options.compileAll !== true && (e.Kind === 'service-defaults' || this.plainResolver(e)))
+      return [];
     // Usually the entry's own chain alone (nothing to sort); linkers are few: a list scanned for repeats.
     const out: ServiceRef[] = [[e.Name, orDefault(e.Namespace), orDefault(e.Partition)]];
     if (linkers === undefined || linkers.length === 0) return out;
@@ -255,7 +264,10 @@ export class WriteSimulator {
     const errors: string[] = [];
     this.proposedIndexed = { entry: e, decl: { path: 'proposed', entry: e, origin: 'file' } as EntryDecl };
     try {
+      const shortcuts = this.options.compileAll !== true;
       for (const [serviceName, namespace, partition] of this.affected(e)) {
+        // A self-contained chain (every reference to its own service) is proven to compile without compiling it.
+        if (shortcuts && selfContainedChainCompiles(this.index, serviceName, namespace, partition)) continue;
         const message = chainError(
           {
             serviceName,
