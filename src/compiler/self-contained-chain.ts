@@ -105,10 +105,9 @@ function proven(entries: EntryIndex, name: string, ns: string, ap: string): bool
   // Step 3: the resolver (none: the compiler's empty resolver, which has no subsets).
   const subsets = v?.Subsets;
   if (subsets !== undefined && (typeof subsets !== 'object' || subsets === null)) return false;
-  const has = (s: string): boolean => subsets !== undefined && Object.hasOwn(subsets, s);
   if (v !== undefined) {
     if (v.Redirect) return false;
-    if (v.DefaultSubset && !has(v.DefaultSubset)) return false;
+    if (v.DefaultSubset && !has(subsets, v.DefaultSubset)) return false;
     // `loadBalancerJson` reads a set `LoadBalancer`'s fields (it would throw on null).
     const lb: unknown = v.LoadBalancer;
     if (lb !== undefined && (typeof lb !== 'object' || lb === null)) return false;
@@ -122,7 +121,7 @@ function proven(entries: EntryIndex, name: string, ns: string, ap: string): bool
       const dest = routes[i]?.Destination;
       if ((dest?.Service || name) !== name || (dest?.Namespace || ns) !== ns || (dest?.Partition || ap) !== ap)
         return false;
-      if (dest?.ServiceSubset && !has(dest.ServiceSubset)) return false;
+      if (dest?.ServiceSubset && !has(subsets, dest.ServiceSubset)) return false;
     }
   }
   // Step 2.
@@ -133,7 +132,7 @@ function proven(entries: EntryIndex, name: string, ns: string, ap: string): bool
       const s = splits[i]!;
       if ((s.Service || name) !== name || (s.Namespace || ns) !== ns || (s.Partition || ap) !== ap) return false;
       const subset = s.ServiceSubset ?? '';
-      if (subset !== '' && !has(subset)) return false;
+      if (subset !== '' && !has(subsets, subset)) return false;
     }
   }
   // Step 4.
@@ -149,23 +148,28 @@ function proven(entries: EntryIndex, name: string, ns: string, ap: string): bool
     if (dcs && dcs.length > 0) {
       // The compiler iterates them (`for of`); each datacenter's candidate is { Service, ServiceSubset, Namespace,
       // Datacenter }: `f`'s fields but the datacenter, which is free.
-      if (!Array.isArray(dcs) || !closed(f, name, ns, ap, has)) return false;
+      if (!Array.isArray(dcs) || !closed(f, name, ns, ap, subsets)) return false;
     } else if (targets && targets.length > 0) {
       if (!Array.isArray(targets)) return false;
-      for (let i = 0; i < targets.length; i++) if (!closed(targets[i]!, name, ns, ap, has)) return false;
-    } else if (!closed(f, name, ns, ap, has)) {
+      for (let i = 0; i < targets.length; i++) if (!closed(targets[i]!, name, ns, ap, subsets)) return false;
+    } else if (!closed(f, name, ns, ap, subsets)) {
       return false;
     }
   }
   return true;
 }
 
+/** Whether the resolver's subsets (none: no resolver, or one without subsets) have one named `s` (as the compiler asks). */
+function has(subsets: object | undefined, s: string): boolean {
+  return subsets !== undefined && Object.hasOwn(subsets, s);
+}
+
 /** Whether a failover candidate (as `rewriteTarget` reads it) stays in X, unpeered, with a subset that exists. */
-function closed(o: Candidate, name: string, ns: string, ap: string, has: (s: string) => boolean): boolean {
+function closed(o: Candidate, name: string, ns: string, ap: string, subsets: object | undefined): boolean {
   // `rewriteTarget` peers the target unless `Peer ?? ''` is empty.
   if (o.Peer !== undefined && o.Peer !== '') return false;
   if (o.Service && o.Service !== name) return false;
   if (o.Namespace && o.Namespace !== ns) return false;
   if (o.Partition && o.Partition !== ap) return false;
-  return !o.ServiceSubset || has(o.ServiceSubset);
+  return !o.ServiceSubset || has(subsets, o.ServiceSubset);
 }
