@@ -127,7 +127,8 @@ class ServiceSlot {
   router: Indexed<ConfigEntry> | undefined;
   /** Whether a router, splitter or resolver of this service was ever stored (none is ever removed, only replaced). */
   hasGraphEntry = false;
-  readonly linkedFrom: ConfigEntry[] = [];
+  /** Made on the first link (most services are named by no other service's entry). */
+  linkedFrom: ConfigEntry[] | undefined = undefined;
   constructor(
     readonly name: string,
     /** Filled in (`default`). */
@@ -160,6 +161,10 @@ class SimulatedStore implements EntryIndex {
   private proposedAp = '';
   /** The proposed entry's service's four chain kinds with it in its place (built on first lookup, per proposal). */
   private proposedKinds: ChainEntries | undefined = undefined;
+  /** The slot of a service, if it has one. */
+  find(name: string, namespace?: string, partition?: string): ServiceSlot | undefined {
+    return this.services.get(name, namespace, partition);
+  }
 
   /** Lookups see `indexed` (undefined: nothing) in place of the stored entry of its kind until the next call. */
   propose(indexed: Indexed<ConfigEntry> | undefined): void {
@@ -172,7 +177,7 @@ class SimulatedStore implements EntryIndex {
   }
 
   slot(name: string, namespace?: string, partition?: string): ServiceSlot {
-    let s = this.services.get(name, namespace, partition);
+    let s = this.find(name, namespace, partition);
     if (s === undefined) {
       s = new ServiceSlot(name, orDefault(namespace), orDefault(partition));
       this.services.set(name, namespace, partition, s);
@@ -196,16 +201,16 @@ class SimulatedStore implements EntryIndex {
     ap?: string,
   ): Indexed<E> | undefined {
     if (this.proposedFor(name, ns, ap) === kind) return this.proposed as Indexed<E>;
-    return this.services.get(name, ns, ap)?.[kind] as Indexed<E> | undefined;
+    return this.find(name, ns, ap)?.[kind] as Indexed<E> | undefined;
   }
 
   /** A service's four chain kinds as stored, the proposed entry in place of the stored one of its kind. */
   chainEntries(name: string, ns?: string, ap?: string): ChainEntries | undefined {
     const kind = this.proposedFor(name, ns, ap);
-    if (kind === undefined) return this.services.get(name, ns, ap) as ChainEntries | undefined;
+    if (kind === undefined) return this.find(name, ns, ap) as ChainEntries | undefined;
     // The slot does not change while an entry is proposed (it is stored after its check), so one copy serves.
     if (this.proposedKinds !== undefined) return this.proposedKinds;
-    const slot = this.services.get(name, ns, ap);
+    const slot = this.find(name, ns, ap);
     const kinds = {
       serviceDefaults: slot?.serviceDefaults,
       resolver: slot?.resolver,
@@ -257,6 +262,8 @@ export class WriteSimulator {
    * memo checks no entry again (`entriesValid`).
    */
   private readonly memo = new ChainMemo(CHECK_TRUST_DOMAIN, true);
+  /** The last entry proposed (`check`), stored as it is if `write` accepts it. */
+  private lastProposal: StoredDecl | undefined = undefined;
 
   /**
    * The chains a write of `e` makes Consul compile, as (name, namespace, partition) triples, sorted by
@@ -272,7 +279,7 @@ export class WriteSimulator {
       return sortById(out.map((s) => [s.name, s.namespace, s.partition]));
     }
     if (e.Kind === 'service-intentions') return [];
-    const own = this.index.services.get(e.Name, e.Namespace, e.Partition);
+    const own = this.index.find(e.Name, e.Namespace, e.Partition);
     const linkers = own?.linkedFrom;
     // A service-defaults or plain resolver write for a service no router, splitter or resolver names or belongs to
     // changes a chain of one resolver node, which always compiles: nothing to check.
@@ -308,8 +315,11 @@ export class WriteSimulator {
     const affected = this.affected(e);
     if (affected.length === 0) return [];
     let errors: string[] | undefined;
-    // Lookups see the proposed entry in place of the stored one (nothing on this path reads its declaration's path).
-    this.index.propose(new StoredDecl(e));
+    // Lookups see the proposed entry in place of the stored one (nothing on this path reads its declaration's path);
+    // the same object is stored if the write is accepted.
+    const proposal = new StoredDecl(e);
+    this.lastProposal = proposal;
+    this.index.propose(proposal);
     try {
       const shortcuts = this.options.compileAll !== true;
       for (let i = 0; i < affected.length; i++) {
@@ -364,7 +374,9 @@ export class WriteSimulator {
   }
 
   private store(e: ConfigEntry): void {
-    const indexed: Indexed<ConfigEntry> = new StoredDecl(e);
+    const last = this.lastProposal;
+    this.lastProposal = undefined;
+    const indexed: Indexed<ConfigEntry> = last !== undefined && last.entry === e ? last : new StoredDecl(e);
     if (e.Kind === 'proxy-defaults') {
       this.index.proxyDefaultsByPartition.set(orDefault(e.Partition), indexed);
       return;
@@ -404,7 +416,7 @@ export class WriteSimulator {
       const refs = relatedRefs(prev);
       for (let i = 0; i < refs.length; i++) {
         const r = refs[i]!;
-        const linked = this.index.services.get(r[0], r[1], r[2])?.linkedFrom;
+        const linked = this.index.find(r[0], r[1], r[2])?.linkedFrom;
         const at = linked?.indexOf(prev) ?? -1;
         if (at >= 0) linked?.splice(at, 1);
       }
@@ -413,8 +425,10 @@ export class WriteSimulator {
     const refs = relatedRefs(e);
     for (let i = 0; i < refs.length; i++) {
       const r = refs[i]!;
-      const linked = this.index.slot(r[0], r[1], r[2]).linkedFrom;
-      if (!linked.includes(e)) linked.push(e);
+      const slot = this.index.slot(r[0], r[1], r[2]);
+      const linked = slot.linkedFrom;
+      if (linked === undefined) slot.linkedFrom = [e];
+      else if (!linked.includes(e)) linked.push(e);
     }
   }
 }
