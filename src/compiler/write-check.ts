@@ -284,7 +284,7 @@ export class WriteSimulator {
     // A service-defaults or plain resolver write for a service no router, splitter or resolver names or belongs to
     // changes a chain of one resolver node, which always compiles: nothing to check.
     const alone = own?.hasGraphEntry !== true && (linkers?.length ?? 0) === 0;
-    if (alone && this.options.compileAll !== true && (e.Kind === 'service-defaults' || this.plainResolver(e)))
+    if (alone && this.options.compileAll !== true && (e.Kind === 'service-defaults' || plainResolver(e, own)))
       return [];
     // Usually the entry's own chain alone (nothing to sort); linkers are few: a list scanned for repeats.
     const out: ServiceRef[] = [[e.Name, orDefault(e.Namespace), orDefault(e.Partition)]];
@@ -348,16 +348,6 @@ export class WriteSimulator {
       this.index.propose(undefined);
     }
     return errors ?? [];
-  }
-
-  /**
-   * A resolver whose chain is itself alone (no redirect, no failover, no external SNI on its service): the chain is one
-   * resolver node (its default subset exists, `Validate()` saw to that) and cannot fail.
-   */
-  private plainResolver(e: ConfigEntry): boolean {
-    if (e.Kind !== 'service-resolver' || e.Redirect !== undefined) return false;
-    if (e.Failover !== undefined && Object.keys(e.Failover).length > 0) return false;
-    return !this.index.serviceDefaults(e.Name, e.Namespace, e.Partition)?.entry.ExternalSNI;
   }
 
   /** Consul's answer to writing `e` now: the first error message, or undefined (and the entry is stored). */
@@ -431,6 +421,18 @@ export class WriteSimulator {
       else if (!linked.includes(e)) linked.push(e);
     }
   }
+}
+
+/**
+ * A resolver whose chain is itself alone (no redirect, no failover, no external SNI on its service, `own` being its
+ * service's slot, if any): the chain is one resolver node (its default subset exists, `Validate()` saw to that) and
+ * cannot fail.
+ */
+function plainResolver(e: ConfigEntry, own: ServiceSlot | undefined): boolean {
+  if (e.Kind !== 'service-resolver' || e.Redirect !== undefined) return false;
+  if (e.Failover !== undefined && Object.keys(e.Failover).length > 0) return false;
+  // Nothing is proposed while the affected chains are collected: the stored service-defaults is what a lookup returns.
+  return !(own?.serviceDefaults?.entry as ServiceDefaultsEntry | undefined)?.ExternalSNI;
 }
 
 /** Sorts services by `<ap>/<ns>/<name>` (code-unit order), in place. */
