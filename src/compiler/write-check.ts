@@ -161,15 +161,21 @@ class SimulatedStore implements EntryIndex {
   private proposedAp = '';
   /** The proposed entry's service's four chain kinds with it in its place (built on first lookup, per proposal). */
   private proposedKinds: ChainEntries | undefined = undefined;
+  /** The proposed entry's service's slot (undefined: none), as the caller found it. */
+  private proposedSlot: ServiceSlot | undefined = undefined;
   /** The slot of a service, if it has one. */
   find(name: string, namespace?: string, partition?: string): ServiceSlot | undefined {
     return this.services.get(name, namespace, partition);
   }
 
-  /** Lookups see `indexed` (undefined: nothing) in place of the stored entry of its kind until the next call. */
-  propose(indexed: Indexed<ConfigEntry> | undefined): void {
+  /**
+   * Lookups see `indexed` (undefined: nothing) in place of the stored entry of its kind until the next call; `slot` is
+   * its service's slot (`find` of its name, namespace and partition).
+   */
+  propose(indexed: Indexed<ConfigEntry> | undefined, slot?: ServiceSlot): void {
     this.proposed = indexed;
     this.proposedKinds = undefined;
+    this.proposedSlot = slot;
     const e = indexed?.entry;
     this.proposedKind = e === undefined ? undefined : chainKind(e.Kind);
     this.proposedNs = orDefault(e?.Namespace);
@@ -210,7 +216,8 @@ class SimulatedStore implements EntryIndex {
     if (kind === undefined) return this.find(name, ns, ap) as ChainEntries | undefined;
     // The slot does not change while an entry is proposed (it is stored after its check), so one copy serves.
     if (this.proposedKinds !== undefined) return this.proposedKinds;
-    const slot = this.find(name, ns, ap);
+    // `proposedFor` matched: this is the proposed entry's service, whose slot the caller handed over.
+    const slot = this.proposedSlot;
     const kinds = {
       serviceDefaults: slot?.serviceDefaults,
       resolver: slot?.resolver,
@@ -264,6 +271,18 @@ export class WriteSimulator {
   private readonly memo = new ChainMemo(CHECK_TRUST_DOMAIN, true);
   /** The last entry proposed (`check`), stored as it is if `write` accepts it. */
   private lastProposal: StoredDecl | undefined = undefined;
+  /**
+   * The last entry whose affected chains were collected, and its service's slot then (undefined: none yet): its check
+   * and its store need the same slot (a slot, once made, is never removed; a missing one is looked up again).
+   */
+  private checkedEntry: ConfigEntry | undefined = undefined;
+  private checkedSlot: ServiceSlot | undefined = undefined;
+
+  /** The slot of an entry's service, made if missing (the one its check found, if it has one). */
+  private slotOf(e: ConfigEntry): ServiceSlot {
+    const known = this.checkedEntry === e ? this.checkedSlot : undefined;
+    return known ?? this.index.slot(e.Name, e.Namespace, e.Partition);
+  }
 
   /**
    * The chains a write of `e` makes Consul compile, as (name, namespace, partition) triples, sorted by
@@ -280,6 +299,8 @@ export class WriteSimulator {
     }
     if (e.Kind === 'service-intentions') return [];
     const own = this.index.find(e.Name, e.Namespace, e.Partition);
+    this.checkedEntry = e;
+    this.checkedSlot = own;
     const linkers = own?.linkedFrom;
     // A service-defaults or plain resolver write for a service no router, splitter or resolver names or belongs to
     // changes a chain of one resolver node, which always compiles: nothing to check.
@@ -319,7 +340,10 @@ export class WriteSimulator {
     // the same object is stored if the write is accepted.
     const proposal = new StoredDecl(e);
     this.lastProposal = proposal;
-    this.index.propose(proposal);
+    this.index.propose(
+      proposal,
+      this.checkedEntry === e ? this.checkedSlot : this.index.find(e.Name, e.Namespace, e.Partition),
+    );
     try {
       const shortcuts = this.options.compileAll !== true;
       for (let i = 0; i < affected.length; i++) {
@@ -375,24 +399,24 @@ export class WriteSimulator {
     let prev: ConfigEntry | undefined;
     switch (e.Kind) {
       case 'service-defaults':
-        this.index.slot(e.Name, e.Namespace, e.Partition).serviceDefaults = indexed;
+        this.slotOf(e).serviceDefaults = indexed;
         return;
       case 'service-resolver': {
-        const slot = this.index.slot(e.Name, e.Namespace, e.Partition);
+        const slot = this.slotOf(e);
         prev = slot.resolver?.entry;
         slot.resolver = indexed;
         slot.hasGraphEntry = true;
         break;
       }
       case 'service-splitter': {
-        const slot = this.index.slot(e.Name, e.Namespace, e.Partition);
+        const slot = this.slotOf(e);
         prev = slot.splitter?.entry;
         slot.splitter = indexed;
         slot.hasGraphEntry = true;
         break;
       }
       case 'service-router': {
-        const slot = this.index.slot(e.Name, e.Namespace, e.Partition);
+        const slot = this.slotOf(e);
         prev = slot.router?.entry;
         slot.router = indexed;
         slot.hasGraphEntry = true;
