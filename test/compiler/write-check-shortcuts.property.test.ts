@@ -11,6 +11,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { generateMesh } from '../../bench/generate-mesh.ts';
 import { ChainMemo } from '../../src/compiler/chain-memo.ts';
 import { indexEntries } from '../../src/compiler/entry-index.ts';
 import { chainError } from '../../src/compiler/passes/compile-chains.ts';
@@ -232,6 +233,61 @@ describe('write-check shortcuts', () => {
       }),
       { numRuns: 400, seed: 1206 },
     );
+  });
+
+  it('the same on the generated L7 mesh with random entries changed (the bench shapes and their near misses)', () => {
+    const base = generateMesh(60, 5, { l7: true }).entries.map((d) => d.entry);
+    const graph = base.flatMap((e, i) => (APPLY_ORDER.includes(e.Kind) && e.Kind !== 'proxy-defaults' ? [i] : []));
+    const other = fc.constantFrom(...base.filter((e) => e.Kind === 'service-router').map((e) => e.Name));
+    /** One change to one entry: a subset, a service, a protocol, a redirect or a failover target that breaks or not. */
+    const change = fc.tuple(
+      fc.constantFrom(...graph),
+      fc.constantFrom('subset', 'service', 'protocol', 'redirect', 'failover', 'drop'),
+      other,
+      fc.constantFrom('v1', 'v2', 'v3'),
+    );
+    let refusals = 0;
+    fc.assert(
+      fc.property(fc.array(change, { minLength: 1, maxLength: 4 }), (changes) => {
+        const entries: (ConfigEntry | undefined)[] = [...base];
+        for (const [i, what, svc, sub] of changes) {
+          const e = entries[i];
+          if (e === undefined) continue;
+          if (what === 'drop') entries[i] = undefined;
+          else if (e.Kind === 'service-splitter' && (what === 'subset' || what === 'service'))
+            entries[i] = {
+              ...e,
+              Splits: (e.Splits ?? []).map((x, k) =>
+                k === 0 ? (what === 'subset' ? { ...x, ServiceSubset: sub } : { ...x, Service: svc }) : x,
+              ),
+            };
+          else if (e.Kind === 'service-router' && (what === 'subset' || what === 'service'))
+            entries[i] = {
+              ...e,
+              Routes: (e.Routes ?? []).map((r, k) =>
+                k === 0
+                  ? {
+                      ...r,
+                      Destination: what === 'subset' ? { ServiceSubset: sub } : { Service: svc, ServiceSubset: sub },
+                    }
+                  : r,
+              ),
+            };
+          else if (e.Kind === 'service-defaults' && what === 'protocol')
+            entries[i] = { ...e, Protocol: sub === 'v1' ? 'tcp' : sub === 'v2' ? 'grpc' : 'http' };
+          else if (e.Kind === 'service-resolver' && what === 'redirect')
+            entries[i] = { Kind: e.Kind, Name: e.Name, Redirect: { Service: svc } };
+          else if (e.Kind === 'service-resolver' && what === 'failover')
+            entries[i] = { ...e, Failover: { '*': { Targets: [{ Service: svc }, { ServiceSubset: sub }] } } };
+          else if (e.Kind === 'service-resolver' && what === 'subset') entries[i] = { ...e, DefaultSubset: sub };
+        }
+        const { shortcut, compiled } = replay(entries.filter((e): e is ConfigEntry => e !== undefined));
+        expect(shortcut).toEqual(compiled);
+        refusals += compiled.filter((m) => m.length > 0).length;
+      }),
+      { numRuns: 200, seed: 60 },
+    );
+    expect(refusals).toBeGreaterThan(50);
   });
 
   it('a peered failover target is not self-contained: its resolver is looked up in the default namespace', () => {
