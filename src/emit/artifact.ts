@@ -2,9 +2,10 @@
  * Artifacts: the files meshcc writes, as `{ path, content }`. Emitters return them; only `emit/write.ts` touches disk.
  *
  * The emitters of many files (config entries: three per entry; compiled chains: one per instance) return
- * `RenderedArtifact`s: the path and what the text is made from, with the text rendered when `content` is read. The
- * writer reads each file's text once, hashes and writes it, and lets it go, so a mesh's output is never all in memory
- * at once (the L7 10k bench mesh: 90,000 entry files, 37 MB of text, which held in memory also cost their page faults
+ * `RenderedArtifact`s (config entries: `EntryArtifact`s, an index into a shared file list, see
+ * `consul-entries/paths.ts`): the path and what the text is made from, with the text rendered when `content` is read.
+ * The writer reads each file's text once, hashes and writes it, and lets it go, so a mesh's output is never all in
+ * memory at once (the L7 10k bench mesh: 90,000 entry files, 37 MB of text, which held in memory also cost their page faults
  * and the GC's copying). See docs/emit-performance.md.
  */
 import { createHash } from 'node:crypto';

@@ -59,6 +59,7 @@ function ambiguous(s: string): boolean {
  * modes) recur across documents: each distinct string is classified once (bounded, so memory stays flat).
  */
 export function scalar(s: string): string | undefined {
+  if (isPlainName(s)) return s;
   let out = scalars.get(s);
   if (out === undefined) {
     out = writeScalar(s) ?? null;
@@ -69,6 +70,29 @@ export function scalar(s: string): string | undefined {
 }
 
 const scalars = new Map<string, string | null>();
+
+/**
+ * Whether `writeScalar(s)` is `s` itself, seen from its characters alone (no lookup in the table of every string seen:
+ * large and scattered, a cache miss per name): a lower-case letter, then lower-case letters, digits and `-`, with at
+ * least one digit or `-` (`svc-00018`, `v1`). Such a string is printable ASCII, may start a plain scalar and end one,
+ * has no `#` or `: `, and no implicit type resolves it: null, bool (also YAML 1.1's `yes`, `on`, ...) are letters only;
+ * int, float and timestamp start with a digit, a sign or `.`; merge is `<<`; base 60 needs `:`. A property test
+ * compares it with js-yaml.
+ */
+export function isPlainName(s: string): boolean {
+  const n = s.length;
+  if (n === 0) return false;
+  let c = s.charCodeAt(0);
+  if (c < 0x61 || c > 0x7a) return false;
+  let other = false;
+  for (let i = 1; i < n; i++) {
+    c = s.charCodeAt(i);
+    if (c >= 0x61 && c <= 0x7a) continue;
+    if ((c >= 0x30 && c <= 0x39) || c === 0x2d) other = true;
+    else return false;
+  }
+  return other;
+}
 
 function writeScalar(s: string): string | undefined {
   if (s.length === 0) return '""';
@@ -108,49 +132,44 @@ export function isScalar(v: unknown): v is string | number | boolean {
  */
 export interface PairHeads {
   readonly printed: readonly (string | undefined)[];
-  /** `inline[level][i]`: indent, key and `: `; `block[level][i]`: indent, key and `:` (before a block value). */
-  readonly inline: string[][];
-  readonly block: string[][];
+  /** Per level (made on first use, see `headsAt`). */
+  readonly levels: LevelHeads[];
   /** Key and `: ` / `:`, for the first pair of a compact mapping (no indent). */
   readonly compactInline: readonly string[];
   readonly compactBlock: readonly string[];
 }
 
+/** `inline[i]`: indent, key and `: `; `block[i]`: indent, key and `:` (before a block value). */
+export interface LevelHeads {
+  readonly inline: readonly string[];
+  readonly block: readonly string[];
+}
+
 export function pairHeads(printed: readonly (string | undefined)[]): PairHeads {
   return {
     printed,
-    inline: [],
-    block: [],
+    levels: [],
     compactInline: printed.map((p) => `${p}: `),
     compactBlock: printed.map((p) => `${p}:`),
   };
 }
 
 /** The heads of `h` at `level` (made on first use). */
-export function headsAt(h: PairHeads, level: number): { readonly inline: string[]; readonly block: string[] } {
-  let inline = h.inline[level];
-  let block = h.block[level];
-  if (inline === undefined || block === undefined) {
+export function headsAt(h: PairHeads, level: number): LevelHeads {
+  let at = h.levels[level];
+  if (at === undefined) {
     const pad = indent(level);
-    inline = h.printed.map((p) => `${pad}${p}: `);
-    block = h.printed.map((p) => `${pad}${p}:`);
-    h.inline[level] = inline;
-    h.block[level] = block;
+    at = { inline: h.printed.map((p) => `${pad}${p}: `), block: h.printed.map((p) => `${pad}${p}:`) };
+    h.levels[level] = at;
   }
-  return { inline, block };
+  return at;
 }
 
 /**
  * The text before a pair's value: `key:` before block text (see `isBlock`), `key: ` otherwise; without the indent
  * (`compactFirst`) for the first pair of a compact mapping. `at` is `headsAt(h, level)`.
  */
-export function pairHead(
-  h: PairHeads,
-  at: { readonly inline: string[]; readonly block: string[] },
-  i: number,
-  value: string,
-  compactFirst: boolean,
-): string {
+export function pairHead(h: PairHeads, at: LevelHeads, i: number, value: string, compactFirst: boolean): string {
   const blockValue = isBlock(value);
   if (compactFirst) return blockValue ? h.compactBlock[i]! : h.compactInline[i]!;
   return blockValue ? at.block[i]! : at.inline[i]!;
@@ -199,18 +218,28 @@ const mappingPlans = new KeyOrder<MappingPlan>((keys) => {
  */
 type Text = string | undefined;
 
-/** Writes one mapping value at `level` (a block value starts on the next line). */
-export type ValueWriter = (v: unknown, level: number) => Text;
+/**
+ * Writes one value at `level` (a mapping value, a list item: a block value starts on the next line). `arg` is what the
+ * writer's caller passes along (a schema type, say), so that no closure is made per mapping or list.
+ */
+export type ValueWriter<A> = (v: unknown, level: number, arg: A) => Text;
 
-const nodeValue: ValueWriter = (v, level) => node(v, level, false);
+const nodeValue: ValueWriter<undefined> = (v, level) => node(v, level, false);
+const nodeItem: ValueWriter<undefined> = (v, level) => node(v, level, true);
 
 /**
  * `writeBlockMapping`: a mapping's pairs in key order (by code units), each value written by `value`, pairs with an
  * undefined value skipped; `{}` when no pair is written. The CRD writer shares it for maps, whose values it writes by
  * their schema type.
  */
-export function blockMapping(o: Record<string, unknown>, level: number, compact: boolean, value: ValueWriter): Text {
-  const plan = mappingPlans.ofObject(o);
+export function blockMapping<A>(
+  o: Record<string, unknown>,
+  level: number,
+  compact: boolean,
+  value: ValueWriter<A>,
+  arg: A,
+): Text {
+  const plan = mappingPlans.ofObject(o, level);
   const keys = plan.keys;
   const heads = headsAt(plan, level);
   let s = '';
@@ -220,28 +249,48 @@ export function blockMapping(o: Record<string, unknown>, level: number, compact:
     if (plan.printed[i] === undefined) return undefined;
     const first = compact && s === '';
     // Every value writer writes a scalar as `node` does.
-    const t = isScalar(v) ? scalarNode(v) : value(v, level + 1);
+    const t = isScalar(v) ? scalarNode(v) : value(v, level + 1, arg);
     if (t === undefined) return undefined;
     s += pairHead(plan, heads, i, t, first) + t;
   }
   return s === '' ? '{}' : compact ? s : block(s);
 }
 
-/** `writeBlockSequence` of a non-empty array, each item written by `item`: an undefined item is written as `null`. */
-export function blockSequence(
+/** A list item's dash, after its line break and indent, per level: before inline text and before block text. */
+interface Dashes {
+  readonly inline: string;
+  readonly block: string;
+}
+
+const dashes: Dashes[] = [];
+function dashesAt(level: number): Dashes {
+  let d = dashes[level];
+  if (d === undefined) {
+    d = { inline: `${indent(level)}- `, block: `${indent(level)}-` };
+    dashes[level] = d;
+  }
+  return d;
+}
+
+/**
+ * `writeBlockSequence` of a non-empty array, each item written by `item` at `level + 1` (compact: a mapping item starts
+ * on the dash's line): an undefined item is written as `null`.
+ */
+export function blockSequence<A>(
   a: readonly unknown[],
   level: number,
   compact: boolean,
-  item: (x: unknown) => Text,
+  item: ValueWriter<A>,
+  arg: A,
 ): Text {
-  const pad = indent(level);
+  const d = dashesAt(level);
   let s = '';
   for (let i = 0; i < a.length; i++) {
     const x = a[i];
-    const t = x === undefined ? 'null' : item(x);
+    const t = x === undefined ? 'null' : item(x, level + 1, arg);
     if (t === undefined) return undefined;
-    const dash = isBlock(t) ? '-' : '- ';
-    s += compact && i === 0 ? dash + t : pad + dash + t;
+    if (compact && i === 0) s = isBlock(t) ? `-${t}` : `- ${t}`;
+    else s += (isBlock(t) ? d.block : d.inline) + t;
   }
   return compact || s === '' ? s : block(s);
 }
@@ -259,9 +308,9 @@ export function node(v: unknown, level: number, compact: boolean): Text {
     case 'object':
       if (Array.isArray(v)) {
         if (v.length === 0) return '[]';
-        return blockSequence(v, level, compact, (x) => node(x, level + 1, true));
+        return blockSequence(v, level, compact, nodeItem, undefined);
       }
-      return isPlainObject(v) ? blockMapping(v, level, compact, nodeValue) : undefined;
+      return isPlainObject(v) ? blockMapping(v, level, compact, nodeValue, undefined) : undefined;
     default:
       return undefined;
   }

@@ -26,9 +26,7 @@ export type Emitter = (c: Compilation) => Artifact[];
  */
 export const emitConsulEntries: Emitter = (c) => {
   const files = inFileOrder(c.entries);
-  const out = apiJsonFiles(files);
-  for (const list of [hclFiles(files), crdFiles(files)]) for (let i = 0; i < list.length; i++) out.push(list[i]!);
-  return out;
+  return crdFiles(files, hclFiles(files, apiJsonFiles(files)));
 };
 
 /** What each datacenter runs besides the (global) config entries. */

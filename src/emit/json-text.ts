@@ -14,12 +14,31 @@
 import { FrozenText } from './frozen-text.ts';
 import { KeyOrder } from './key-order.ts';
 
-/** One object shape: its printed keys in order, and the text before each value per depth (made on first use). */
+/**
+ * One object shape: its printed keys in order, and per depth (made on first use) the text before each value, with the
+ * object's opening brace merged into the first printed field's (`{\n    "Key": `) and the comma into the others'
+ * (`,\n    "Key": `): a field is then one concatenation of a kept string and the value's text.
+ */
 interface Plan {
   readonly keys: readonly string[];
-  /** `heads[depth][i]`: `\n<pad>"<key>": ` for the first printed field; `rest` with the comma for the others. */
-  readonly first: string[][];
-  readonly rest: string[][];
+  /** `heads[depth]`, made on first use. */
+  readonly heads: Heads[];
+}
+
+/**
+ * The text before each field's value at one depth. A plain string value (see `isPlainJsonString`) is written without
+ * its quotes, which go into the pieces around it: the head before it ends with `"` (`…Q`), and the piece after it
+ * (the next head, or the closing brace) starts with `"` (`q…`). A string field then costs one rope node, not three.
+ */
+interface Heads {
+  /** `{`, a line break, the indent and `"<key>": `: the first printed field; with `"` after it. */
+  readonly open: readonly string[];
+  readonly openQ: readonly string[];
+  /** `,`, a line break, the indent and `"<key>": `: the fields after it; with `"` after, before, or both. */
+  readonly rest: readonly string[];
+  readonly restQ: readonly string[];
+  readonly qRest: readonly string[];
+  readonly qRestQ: readonly string[];
 }
 
 /** An array index as an object lists it first: a canonical decimal below 2^32 - 1. */
@@ -32,7 +51,7 @@ const plans = new KeyOrder<Plan>((keys) => {
   const printed = keys.filter((k) => k !== '__proto__');
   const indices = printed.filter(isArrayIndex).sort((a, b) => Number(a) - Number(b));
   const named = printed.filter((k) => !isArrayIndex(k)).sort();
-  return { keys: [...indices, ...named], first: [], rest: [] };
+  return { keys: [...indices, ...named], heads: [] };
 });
 
 /** `\n` and `depth` indents, per depth. */
@@ -46,19 +65,90 @@ function lineBreak(depth: number): string {
   return b;
 }
 
-function heads(plan: Plan, depth: number): void {
-  const pad = lineBreak(depth);
-  const first = plan.keys.map((k) => `${pad}${JSON.stringify(k)}: `);
-  plan.first[depth] = first;
-  plan.rest[depth] = first.map((h) => `,${h}`);
+/** The heads of an object's fields at `depth` (the object's own depth: its fields are one level deeper). */
+function headsAt(plan: Plan, depth: number): Heads {
+  let h = plan.heads[depth];
+  if (h === undefined) {
+    const pad = lineBreak(depth + 1);
+    const rest = plan.keys.map((k) => `,${pad}${JSON.stringify(k)}: `);
+    const open = rest.map((r) => `{${r.slice(1)}`);
+    h = {
+      open,
+      openQ: open.map((x) => `${x}"`),
+      rest,
+      restQ: rest.map((x) => `${x}"`),
+      qRest: rest.map((x) => `"${x}`),
+      qRestQ: rest.map((x) => `"${x}"`),
+    };
+    plan.heads[depth] = h;
+  }
+  return h;
 }
 
-/** `JSON.stringify(s)`, remembered: keys and most values (actions, modes, kinds) recur (bounded). */
+/** The pieces of a list at `depth` and of an object's last line (see `Heads` for the `q`/`Q` quote variants). */
+interface Pieces {
+  /** `[`, a line break and the indent of `depth + 1`: before the first item; `,` and the same before the others. */
+  readonly open: string;
+  readonly openQ: string;
+  readonly next: string;
+  readonly nextQ: string;
+  readonly qNext: string;
+  readonly qNextQ: string;
+  /** A line break, the indent of `depth` and `]`; and `}`. */
+  readonly close: string;
+  readonly qClose: string;
+  readonly closeBrace: string;
+  readonly qCloseBrace: string;
+}
+
+const pieces: Pieces[] = [];
+function piecesAt(depth: number): Pieces {
+  let p = pieces[depth];
+  if (p === undefined) {
+    const open = `[${lineBreak(depth + 1)}`;
+    const next = `,${lineBreak(depth + 1)}`;
+    const close = `${lineBreak(depth)}]`;
+    const closeBrace = `${lineBreak(depth)}}`;
+    p = {
+      open,
+      openQ: `${open}"`,
+      next,
+      nextQ: `${next}"`,
+      qNext: `"${next}`,
+      qNextQ: `"${next}"`,
+      close,
+      qClose: `"${close}`,
+      closeBrace,
+      qCloseBrace: `"${closeBrace}`,
+    };
+    pieces[depth] = p;
+  }
+  return p;
+}
+
+/**
+ * `JSON.stringify(s)`. A string of printable ASCII without `"` or `\\` (names, modes, actions: nearly all) prints
+ * between quotes as it is: checked by its characters, which the file's text copies right after, rather than looked up
+ * in a table of every string seen (large, scattered: a cache miss per name). Others are remembered (bounded).
+ */
 export function jsonString(s: string): string {
+  return isPlainJsonString(s) ? `"${s}"` : escaped(s);
+}
+
+/** Whether `JSON.stringify(s)` is `s` between quotes: printable ASCII without `"` or `\\`. */
+export function isPlainJsonString(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
+  }
+  return true;
+}
+
+function escaped(s: string): string {
   let q = quoted.get(s);
   if (q === undefined) {
     q = JSON.stringify(s);
-    if (quoted.size >= 65_536) quoted.clear();
+    if (quoted.size >= 4096) quoted.clear();
     quoted.set(s, q);
   }
   return q;
@@ -92,16 +182,24 @@ export function jsonText(v: unknown, depth: number): string | undefined {
 function arrayText(a: readonly unknown[], depth: number): string | undefined {
   const n = a.length;
   if (n === 0) return '[]';
-  const pad = lineBreak(depth + 1);
-  let s = '[';
+  const p = piecesAt(depth);
+  let s = '';
+  // Whether `s` ends inside a plain string's quotes (its closing quote goes into the next piece).
+  let quoted = false;
   for (let i = 0; i < n; i++) {
     // A hole reads as undefined, as in the copy `map` makes (it keeps holes), and prints as null.
     const x = a[i];
-    const t = isVoid(x) ? 'null' : jsonText(x, depth + 1);
+    if (typeof x === 'string' && isPlainJsonString(x)) {
+      s = i === 0 ? p.openQ + x : s + (quoted ? p.qNextQ : p.nextQ) + x;
+      quoted = true;
+      continue;
+    }
+    const t = typeof x === 'string' ? escaped(x) : isVoid(x) ? 'null' : jsonText(x, depth + 1);
     if (t === undefined) return undefined;
-    s += i === 0 ? pad + t : `,${pad}${t}`;
+    s = i === 0 ? p.open + t : s + (quoted ? p.qNext : p.next) + t;
+    quoted = false;
   }
-  return `${s}${lineBreak(depth)}]`;
+  return s + (quoted ? p.qClose : p.close);
 }
 
 /** The shared ownership `Meta`'s text, and any other frozen leaf object's (see `FrozenText`). */
@@ -110,18 +208,32 @@ const frozen = new FrozenText();
 function objectText(o: Record<string, unknown>, depth: number): string | undefined {
   const kept = frozen.get(o, depth);
   if (kept !== undefined) return kept;
-  const plan = plans.ofObject(o);
+  const plan = plans.ofObject(o, depth);
   const keys = plan.keys;
-  if (plan.first[depth + 1] === undefined) heads(plan, depth + 1);
-  const first = plan.first[depth + 1]!;
-  const rest = plan.rest[depth + 1]!;
+  const h = headsAt(plan, depth);
   let s = '';
+  // Whether `s` ends inside a plain string's quotes (see `Heads`).
+  let quoted = false;
   for (let i = 0; i < keys.length; i++) {
     const x = o[keys[i]!];
-    if (isVoid(x)) continue;
-    const t = jsonText(x, depth + 1);
-    if (t === undefined) return undefined;
-    s += s === '' ? first[i]! + t : rest[i]! + t;
+    let t: string | undefined;
+    if (typeof x === 'string') {
+      if (isPlainJsonString(x)) {
+        s = s === '' ? h.openQ[i]! + x : s + (quoted ? h.qRestQ[i]! : h.restQ[i]!) + x;
+        quoted = true;
+        continue;
+      }
+      t = escaped(x);
+    } else if (typeof x === 'boolean') t = x ? 'true' : 'false';
+    else {
+      if (isVoid(x)) continue;
+      t = jsonText(x, depth + 1);
+      if (t === undefined) return undefined;
+    }
+    s = s === '' ? h.open[i]! + t : s + (quoted ? h.qRest[i]! : h.rest[i]!) + t;
+    quoted = false;
   }
-  return frozen.keep(o, depth, s === '' ? '{}' : `{${s}${lineBreak(depth)}}`);
+  if (s === '') return frozen.keep(o, depth, '{}');
+  const p = piecesAt(depth);
+  return frozen.keep(o, depth, s + (quoted ? p.qCloseBrace : p.closeBrace));
 }

@@ -27,6 +27,8 @@ export class KeyOrder<T = readonly string[]> {
   private byFirst = new Map<string, Known<T>[]>();
   private empty: T | undefined;
   private size = 0;
+  /** Per slot, the list `ofObject` found last there (see `ofObject`). */
+  private hints: (Known<T> | undefined)[] = [];
 
   /**
    * `order` sorts a fresh array of keys (it may sort in place) or makes a plan of it; its result is kept and shared,
@@ -41,14 +43,28 @@ export class KeyOrder<T = readonly string[]> {
    * (prototype `Object.prototype` or null) do not have while `Object.prototype` has none. Object.keys allocated
    * ≈35 MB per L7 emit (one array per object per format).
    */
-  ofObject(o: object): T {
+  ofObject(o: object, slot = 0): T {
     if (!forIn) return this.of(Object.keys(o));
     const proto = Object.getPrototypeOf(o);
     if (proto !== Object.prototype && proto !== null) return this.of(Object.keys(o));
     const keys = scratch;
+    // The list found last in `slot` (a caller's depth, say): objects met one after another in one place mostly share
+    // their key list, which is then recognized while it is listed, without the lookup.
+    const hint = this.hints[slot];
+    const known = hint === undefined ? NO_KEYS : hint.keys;
+    let same = true;
     let n = 0;
-    for (const k in o) keys[n++] = k;
+    for (const k in o) {
+      if (same && (n >= known.length || known[n] !== k)) same = false;
+      keys[n++] = k;
+    }
+    if (same && n === known.length && hint !== undefined) return hint.result;
     // The first `n` keys are this object's; the scratch list is not shortened (setting `length` is a runtime call).
+    const found = this.find(keys, n);
+    if (found !== undefined) {
+      this.hints[slot] = found;
+      return found.result;
+    }
     return this.of(keys, n);
   }
 
@@ -61,20 +77,13 @@ export class KeyOrder<T = readonly string[]> {
       this.empty ??= this.order([]);
       return this.empty;
     }
+    const known = this.find(keys, n);
+    if (known !== undefined) return known.result;
     let bucket = this.byFirst.get(keys[0]!);
-    if (bucket !== undefined) {
-      for (let b = 0; b < bucket.length; b++) {
-        const known = bucket[b]!;
-        const k = known.keys;
-        if (k.length !== n) continue;
-        let i = 1;
-        while (i < n && k[i] === keys[i]) i++;
-        if (i === n) return known.result;
-      }
-      if (bucket.length >= BUCKET) return this.order(keys.slice(0, n));
-    }
+    if (bucket !== undefined && bucket.length >= BUCKET) return this.order(keys.slice(0, n));
     if (this.size >= LIMIT) {
       this.byFirst = new Map();
+      this.hints = [];
       this.size = 0;
       bucket = undefined;
     }
@@ -88,7 +97,25 @@ export class KeyOrder<T = readonly string[]> {
     this.size++;
     return result;
   }
+
+  /** The remembered list equal to the first `n` of `keys` (n > 0), if any. */
+  private find(keys: readonly string[], n: number): Known<T> | undefined {
+    if (n === 0) return undefined;
+    const bucket = this.byFirst.get(keys[0]!);
+    if (bucket === undefined) return undefined;
+    for (let b = 0; b < bucket.length; b++) {
+      const known = bucket[b]!;
+      const k = known.keys;
+      if (k.length !== n) continue;
+      let i = 1;
+      while (i < n && k[i] === keys[i]) i++;
+      if (i === n) return known;
+    }
+    return undefined;
+  }
 }
+
+const NO_KEYS: readonly string[] = [];
 
 /** Code-unit order (`Array.prototype.sort` without a comparator). */
 export function byCodeUnits(keys: string[]): readonly string[] {

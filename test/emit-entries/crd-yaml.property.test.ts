@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { generateMesh } from '../../bench/generate-mesh.ts';
 import { compile } from '../../src/compiler/compile.ts';
 import { CRD_KINDS, crdYaml, entryToCrd } from '../../src/emit/consul-entries/crd.ts';
+import { isKubeName, KUBE_NAME } from '../../src/emit/consul-entries/crd-mapping.ts';
 import { entryCrdText } from '../../src/emit/consul-entries/crd-yaml.ts';
 import type { ConfigEntry } from '../../src/model/entries.ts';
 import { allEnvironmentCompilations } from '../emit/environments.ts';
@@ -31,6 +32,20 @@ function reference(entry: ConfigEntry): string | undefined {
 }
 
 const KINDS = Object.keys(CRD_KINDS);
+
+describe('isKubeName', () => {
+  it('says what the DNS-1123 pattern and the length limit say', () => {
+    const unit = fc.constantFrom('a', 'z', '0', '9', '.', '-', 'A', '_', '*', ' ', 'é');
+    const name = fc.oneof(
+      fc.array(unit, { maxLength: 6 }).map((u) => u.join('')),
+      fc.integer({ min: 250, max: 256 }).map((n) => 'a'.repeat(n)),
+    );
+    fc.assert(
+      fc.property(name, (s) => isKubeName(s) === (s.length <= 253 && KUBE_NAME.test(s))),
+      { numRuns: 5000 },
+    );
+  });
+});
 
 describe('entryCrdText', () => {
   it('prints what the reference path prints for every realistic entry, and takes all of a generated mesh', async () => {

@@ -7,7 +7,7 @@ import { artifactTexts } from '../../src/emit/artifact.ts';
 import { emitApiJson } from '../../src/emit/consul-entries/api-json.ts';
 import { emitCrds, entryToCrd } from '../../src/emit/consul-entries/crd.ts';
 import { emitHcl, entryToHcl } from '../../src/emit/consul-entries/hcl.ts';
-import { byNameDot } from '../../src/emit/consul-entries/paths.ts';
+import { byNameDot, byNameSuffix, inFileOrder } from '../../src/emit/consul-entries/paths.ts';
 import { emitConsulEntries } from '../../src/emit/index.ts';
 import { decodeConfigEntry } from '../../src/input/entries/decode-config-entry.ts';
 import type { ConfigEntry } from '../../src/model/entries.ts';
@@ -90,6 +90,74 @@ describe('config-entry emitters', () => {
         return sign(byNameDot(a, b)) === dotted;
       }),
       { numRuns: 5000 },
+    );
+  });
+
+  it('compares file names with an extension as the file names compare, without building them', () => {
+    const unit = fc.constantFrom('a', 'b', '.', '-', '_', '0', 'Z', '~', '/', 'é', 'h', 'j');
+    const name = fc.array(unit, { maxLength: 6 }).map((cs) => cs.join(''));
+    const suffix = fc.constantFrom('.json', '.hcl', '.yaml', '.', '');
+    fc.assert(
+      fc.property(name, name, suffix, (a, b, ext) => {
+        const x = a + ext;
+        const y = b + ext;
+        return Math.sign(byNameSuffix(a, b, ext)) === (x < y ? -1 : x > y ? 1 : 0);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('puts entries in file order by a stable counting sort per kind, sorting a run only where it is out of order', () => {
+    const kind = fc.constantFrom('service-defaults', 'service-router', 'mesh', 'service-defaults-x', 'a');
+    const unit = fc.constantFrom('a', 'b', '.', '-', '*', '0');
+    const entry = fc.record({ Kind: kind, Name: fc.array(unit, { maxLength: 4 }).map((cs) => cs.join('')) });
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 40 }), (list) => {
+        const entries = list as unknown as ConfigEntry[];
+        const files = inFileOrder(entries);
+        // The reference: a stable sort of the entries by `<kind>/<file name>.` (the names as `fileSafeName` makes them).
+        const key = (e: ConfigEntry, name: string) => `${e.Kind}/${name}.`;
+        const safe = new Map(files.entries.map((e, i) => [e, files.names[i]!]));
+        const expected = entries
+          .map((e, i) => ({ e, i, k: key(e, safe.get(e)!) }))
+          .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.i - b.i))
+          .map((x) => x.e);
+        // The same objects in the same order (stable: equal keys keep their input order).
+        expect(files.entries.length).toBe(expected.length);
+        expect(files.entries.every((e, i) => e === expected[i])).toBe(true);
+        let start = 0;
+        for (const { kind: k, end } of files.kinds) {
+          expect(files.entries.slice(start, end).every((e) => e.Kind === k)).toBe(true);
+          start = end;
+        }
+        expect(start).toBe(entries.length);
+        // `dotted`: some name in a run followed by one that starts with it and `.`.
+        let dotted = false;
+        start = 0;
+        for (const { end } of files.kinds) {
+          for (let i = start + 1; i < end; i++) {
+            if (files.names[i]!.startsWith(`${files.names[i - 1]!}.`)) dotted = true;
+          }
+          start = end;
+        }
+        expect(files.dotted).toBe(dotted);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('orders random names by path in each flavour', () => {
+    const unit = fc.constantFrom('a', 'b', 'i', 'j', 'h', 'y', '.', '-', '*');
+    const name = fc.array(unit, { minLength: 1, maxLength: 4 }).map((cs) => cs.join(''));
+    fc.assert(
+      fc.property(fc.uniqueArray(name, { maxLength: 12 }), (names) => {
+        const list = names.map((Name) => ({ Kind: 'service-defaults', Name, Protocol: 'http' }) as ConfigEntry);
+        for (const files of [emitApiJson(list), emitHcl(list), emitCrds(list)]) {
+          const paths = files.map((f) => f.path);
+          expect(paths).toEqual([...paths].sort());
+        }
+      }),
+      { numRuns: 1000 },
     );
   });
 

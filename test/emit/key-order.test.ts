@@ -36,6 +36,26 @@ describe('KeyOrder.ofObject', () => {
     );
   });
 
+  it('lists what Object.keys lists for objects met one after another in a few slots (the last list per slot is tried first)', () => {
+    const order = new KeyOrder((keys) => keys.join('\u0000'));
+    // Key lists that are prefixes and extensions of one another, in varying order, through three slots.
+    const shaped = fc.array(fc.constantFrom('a', 'b', 'c', '0', '1'), { maxLength: 4 }).map((keys) => {
+      const o: Record<string, unknown> = {};
+      for (const k of keys) o[k] = 1;
+      return o;
+    });
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.oneof(shaped, objects), fc.integer({ min: 0, max: 2 })), { maxLength: 30 }),
+        (list) =>
+          withOwnKeysByForIn(() => {
+            for (const [o, slot] of list) expect(order.ofObject(o, slot)).toBe(Object.keys(o).join('\u0000'));
+          }),
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
   it('ignores an enumerable key on Object.prototype', () => {
     const order = new KeyOrder((keys) => keys.join(','));
     const proto = Object.prototype as Record<string, unknown>;

@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { sortKeys, stableJson } from '../../src/emit/artifact.ts';
-import { blockYaml } from '../../src/emit/block-yaml.ts';
+import { blockYaml, isPlainName, scalar } from '../../src/emit/block-yaml.ts';
+import { jsonString } from '../../src/emit/json-text.ts';
 
 const tricky = fc.constantFrom(
   '',
@@ -116,6 +117,88 @@ describe('direct writers', () => {
     // Outside plain JSON data the reference path prints (or throws) as before.
     expect(stableJson(undefined)).toBe('undefined\n');
     expect(() => stableJson({ a: 1n })).toThrow(TypeError);
+  });
+
+  it('quotes strings as JSON.stringify does (printable ASCII checked by its characters, the rest remembered)', () => {
+    const unit = fc.constantFrom(
+      'a',
+      'Z',
+      '0',
+      '-',
+      ' ',
+      '~',
+      '"',
+      '\\',
+      '\n',
+      '\u0000',
+      '\u001f',
+      '\u007f',
+      'é',
+      '\ud800',
+      '😀',
+    );
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 8 }), (units) => {
+        const s = units.join('');
+        expect(jsonString(s)).toBe(JSON.stringify(s));
+        expect(jsonString(s)).toBe(JSON.stringify(s));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('takes a name of lower-case letters, digits and `-` with a digit or `-` as a plain YAML scalar, as js-yaml does', () => {
+    const unit = fc.constantFrom(
+      'a',
+      'n',
+      'o',
+      'y',
+      'e',
+      's',
+      'x',
+      'z',
+      '0',
+      '1',
+      '9',
+      '-',
+      '.',
+      ':',
+      ' ',
+      '#',
+      'A',
+      '_',
+    );
+    const words = fc.constantFrom(
+      'yes',
+      'no',
+      'on',
+      'off',
+      'y',
+      'n',
+      'true',
+      'null',
+      'e1',
+      'x0',
+      'n-',
+      'o1',
+      'inf',
+      'nan',
+    );
+    const text = fc.oneof(
+      fc.array(unit, { maxLength: 8 }).map((u) => u.join('')),
+      fc.tuple(words, fc.array(unit, { maxLength: 3 })).map(([w, u]) => w + u.join('')),
+    );
+    let plain = 0;
+    fc.assert(
+      fc.property(text, (s) => {
+        if (!isPlainName(s)) return;
+        plain++;
+        expect(jsYaml(s)).toBe(`${s}\n`);
+        expect(scalar(s)).toBe(s);
+      }),
+      { numRuns: 5000 },
+    );
+    expect(plain).toBeGreaterThan(100);
   });
 
   it('blockYaml prints what js-yaml prints, or defers to it', () => {

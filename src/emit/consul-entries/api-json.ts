@@ -16,9 +16,9 @@ export function apiJsonText(entry: ConfigEntry): string {
   return withOwnKeysByForIn(text, entry);
 }
 
-/** The API JSON artifacts of entries in file order (each text rendered when read). */
-export function apiJsonFiles(files: EntryFiles): Artifact[] {
-  return entryFiles('api', 'json', files, apiJsonText);
+/** The API JSON artifacts of entries in file order (each text rendered when read), appended to `out`. */
+export function apiJsonFiles(files: EntryFiles, out: Artifact[] = []): Artifact[] {
+  return entryFiles('api', 'json', files, apiJsonText, undefined, out);
 }
 
 /** One artifact per entry, sorted by path. */

@@ -66,18 +66,32 @@ export function camelField(k: string): string {
 
 const camelTags = new Map<string, string>();
 
-/** A name `kubeName` leaves as it is (most names). */
-const KUBE_NAME = /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/;
+/** A name `kubeName` leaves as it is (most names; `isKubeName` checks it without the regular expression). */
+export const KUBE_NAME = /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/;
 
 /** A DNS-1123 subdomain for `metadata.name`: lower-case, `[a-z0-9.-]`, `*` → `wildcard`. */
 export function kubeName(name: string): string {
   if (name === '*') return 'wildcard';
-  if (name.length <= 253 && KUBE_NAME.test(name)) return name;
+  if (isKubeName(name)) return name;
   const n = name
     .toLowerCase()
     .replace(/[^a-z0-9.-]/g, '-')
     .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
   return n === '' ? 'unnamed' : n.slice(0, 253);
+}
+
+/** `name.length <= 253 && KUBE_NAME.test(name)`, by its characters (every entry's name is checked once per CRD). */
+export function isKubeName(name: string): boolean {
+  const n = name.length;
+  if (n === 0 || n > 253) return false;
+  for (let i = 0; i < n; i++) {
+    const c = name.charCodeAt(i);
+    if ((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39)) continue;
+    // `.` and `-` only inside.
+    if ((c === 0x2e || c === 0x2d) && i > 0 && i < n - 1) continue;
+    return false;
+  }
+  return true;
 }
 
 /** A `Meta` key kept as the annotation `meshcc.io/<key>` (and a valid value of the environment label). */

@@ -28,6 +28,7 @@ import {
   pairHeads,
   scalar,
   scalarNode,
+  type ValueWriter,
 } from '../block-yaml.ts';
 import { FrozenText } from '../frozen-text.ts';
 import { byCodeUnits, KeyOrder } from '../key-order.ts';
@@ -81,21 +82,28 @@ function plan(keys: readonly string[], place: Place): Plan {
   return { keys: fields.map((f) => f.key), sourcesKey, ...pairHeads(printed) };
 }
 
-/** Plans per struct type and place (schemas are a fixed set of objects). */
-const plans = new Map<StructType, Map<Place, KeyOrder<Plan>>>();
+/** Plans per struct type and place (schemas are a fixed set of objects), by `PLACES` index. */
+const plans = new Map<StructType, KeyOrder<Plan>[]>();
+const PLACES: readonly Place[] = ['top', 'intentions', 'nested', 'source'];
 
-function planOf(o: object, t: StructType, place: Place): Plan {
-  let byPlace = plans.get(t);
-  if (byPlace === undefined) {
-    byPlace = new Map();
-    plans.set(t, byPlace);
+/** The struct type and its orders met last (a struct's fields are mostly of one type after another). */
+let lastType: StructType | undefined;
+let lastOrders: KeyOrder<Plan>[] = [];
+
+/** `o`'s plan as a struct of type `t` in `place`; `level` tells `KeyOrder` where the object is (its hint slot). */
+function planOf(o: object, t: StructType, place: Place, level: number): Plan {
+  let orders = lastOrders;
+  if (t !== lastType) {
+    let found = plans.get(t);
+    if (found === undefined) {
+      found = PLACES.map((p) => new KeyOrder((keys) => plan(keys, p)));
+      plans.set(t, found);
+    }
+    lastType = t;
+    lastOrders = found;
+    orders = found;
   }
-  let order = byPlace.get(place);
-  if (order === undefined) {
-    order = new KeyOrder((keys) => plan(keys, place));
-    byPlace.set(place, order);
-  }
-  return order.ofObject(o);
+  return orders[PLACES.indexOf(place)]!.ofObject(o, level);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -109,7 +117,7 @@ type Text = string | undefined;
 
 /** A struct's fields under their tags (`toSpec` of a struct, then `mapping`). */
 function struct(o: Record<string, unknown>, t: StructType, place: Place, level: number, compact: boolean): Text {
-  const p = planOf(o, t, place);
+  const p = planOf(o, t, place, level);
   if (p === NONE) return undefined;
   const heads = headsAt(p, level);
   let s = '';
@@ -128,8 +136,12 @@ function struct(o: Record<string, unknown>, t: StructType, place: Place, level: 
 
 /** A map's entries, keys as written (`toSpec` of a map, then `mapping`), each value by the map's value type. */
 function map(o: Record<string, unknown>, value: FieldType, level: number, compact: boolean): Text {
-  return blockMapping(o, level, compact, (v, l) => spec(v, value, l, false));
+  return blockMapping(o, level, compact, specValue, value);
 }
+
+/** A map value or a list item by its schema type (the writers' `arg`). */
+const specValue: ValueWriter<FieldType | undefined> = (v, level, t) => spec(v, t, level, false);
+const specItem: ValueWriter<FieldType | undefined> = (v, level, t) => spec(v, t, level, true);
 
 /** The spec form of `v` (schema type `t`), written as `node` writes it (`toSpec`, then `node`). */
 function spec(v: unknown, t: FieldType | undefined, level: number, compact: boolean): Text {
@@ -140,7 +152,7 @@ function spec(v: unknown, t: FieldType | undefined, level: number, compact: bool
   if (Array.isArray(v)) {
     if (v.length === 0) return node(v, level, compact);
     const item = t.k === 'list' ? t.item : undefined;
-    return blockSequence(v, level, compact, (x) => spec(x, item, level + 1, true));
+    return blockSequence(v, level, compact, specItem, item);
   }
   if (!isObject(v)) return node(v, level, compact);
   if (t.k === 'map') return map(v, t.value, level, compact);
@@ -152,12 +164,15 @@ function spec(v: unknown, t: FieldType | undefined, level: number, compact: bool
 function sources(list: unknown, t: FieldType | undefined): Text {
   if (!Array.isArray(list) || list.length === 0) return '[]';
   const item = t?.k === 'list' ? t.item : undefined;
-  return blockSequence(list, 2, false, (x) => {
-    if (!isObject(x)) return spec(x, item, 3, true);
-    // `entryToCrd` drops `type` from whatever `toSpec` made of the item: only a struct item is written here.
-    return item?.k === 'struct' ? struct(x, item, 'source', 3, true) : undefined;
-  });
+  return blockSequence(list, 2, false, sourceItem, item);
 }
+
+/** One of `spec.sources`, at level 3. */
+const sourceItem: ValueWriter<FieldType | undefined> = (x, level, item) => {
+  if (!isObject(x)) return spec(x, item, level, true);
+  // `entryToCrd` drops `type` from whatever `toSpec` made of the item: only a struct item is written here.
+  return item?.k === 'struct' ? struct(x, item, 'source', level, true) : undefined;
+};
 
 /** `pad key: value` (`pad key:` before a block value), as `writeBlockMapping` prints a pair. */
 function pairText(pad: string, key: string, text: string): string {
@@ -266,7 +281,7 @@ function resource(e: Record<string, unknown>): Text {
   const meta = metadata(Name, Meta ?? undefined);
   if (meta === undefined) return undefined;
   const intentions = Kind === 'service-intentions';
-  const p = planOf(e, schema, intentions ? 'intentions' : 'top');
+  const p = planOf(e, schema, intentions ? 'intentions' : 'top', 0);
   if (p === NONE) return undefined;
   const pairs = headsAt(p, 1);
   let s = '';

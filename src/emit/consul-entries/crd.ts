@@ -123,7 +123,10 @@ function fileText(e: ConfigEntry): string {
   return withOwnKeysByForIn(resourceText, e);
 }
 
-/** The CRD artifacts of entries in file order (entries of kinds without a CRD have none; each rendered when read). */
-export function crdFiles(files: EntryFiles): Artifact[] {
-  return entryFiles('crd', 'yaml', files, fileText, hasCrd);
+/**
+ * The CRD artifacts of entries in file order (entries of kinds without a CRD have none; each rendered when read),
+ * appended to `out`.
+ */
+export function crdFiles(files: EntryFiles, out: Artifact[] = []): Artifact[] {
+  return entryFiles('crd', 'yaml', files, fileText, hasCrd, out);
 }

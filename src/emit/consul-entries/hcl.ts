@@ -11,6 +11,7 @@ import { apiBody, type ConfigEntry } from '../../model/entries.ts';
 import { flat } from '../../model/flat-string.ts';
 import type { Artifact } from '../artifact.ts';
 import { FrozenText } from '../frozen-text.ts';
+import { isPlainJsonString, jsonString } from '../json-text.ts';
 import { byCodeUnits, KeyOrder, withOwnKeysByForIn } from '../key-order.ts';
 import { type EntryFiles, entryFiles, inFileOrder } from './paths.ts';
 
@@ -31,19 +32,13 @@ function key(k: string): string {
   return name;
 }
 
-/** `k` quoted, as a map key. */
-function quoted(k: string): string {
-  let name = quotedKeys.get(k);
-  if (name === undefined) {
-    name = JSON.stringify(k);
-    remember(quotedKeys, k, name);
-  }
-  return name;
-}
+const QUOTE_NEWLINE = '"\n';
 
-/** Field names and map keys recur in every entry: each is checked and quoted once (bounded). */
+/** `k` quoted, as a map key or a string value (JSON escapes: `JSON.stringify`, remembered with the JSON writer's). */
+const quoted = jsonString;
+
+/** Field names recur in every entry: each is checked and quoted once (bounded). */
 const keys = new Map<string, string>();
-const quotedKeys = new Map<string, string>();
 
 function remember(memo: Map<string, string>, k: string, v: string): void {
   if (memo.size >= 16_384) memo.clear();
@@ -76,33 +71,57 @@ function scalarText(v: string | number | boolean): string {
 }
 
 /**
- * What an attribute prints around its value, per depth, key and label style, made once: most lines are a field with a
- * scalar (`Mode = "local"`, `"managed-by" = "meshcc"`), and most such lines recur in many entries, so the whole line is
- * kept too (per field, bounded): one string instead of five (indent, name, ` = `, value, newline).
+ * What an attribute prints around its value, per depth, key and label style, made once. Most lines are a field with a
+ * scalar (`Mode = "local"`, `Action = "allow"`), and most recur from one entry to the next (entries come kind by kind):
+ * the field keeps its last two whole lines, so such a line is one kept string instead of three pieces. A name (unique
+ * per entry) costs the three pieces and no lookup in a table of every name.
  */
 class Field {
-  /** `pad name = ` */
+  /** `pad name = `, and with the opening quote of a string. */
   readonly attr: string;
+  readonly attrQuote: string;
+  /** `pad name = {` and a newline (an object value's first line), `pad name = {}` and a newline (an empty one). */
+  readonly attrOpen: string;
+  readonly attrEmpty: string;
   /** `pad name {` and a newline, and the block's closing line (an unquoted name only). */
   readonly open: string;
   readonly close: string;
-  private readonly lines = new Map<string | number | boolean, string>();
+  /** The last two values printed with their lines (`lastA` the newer); `undefined`: none yet. */
+  private valueA: string | number | boolean | undefined = undefined;
+  private lineA = '';
+  private valueB: string | number | boolean | undefined = undefined;
+  private lineB = '';
 
   constructor(depth: number, name: string) {
     this.attr = flat(`${indent(depth)}${name} = `);
+    this.attrQuote = flat(`${this.attr}"`);
+    this.attrOpen = flat(`${this.attr}{\n`);
+    this.attrEmpty = flat(`${this.attr}{}\n`);
     this.open = flat(`${indent(depth)}${name} {\n`);
     this.close = flat(`${indent(depth)}}\n`);
   }
 
   /** `pad name = value` and a newline. */
   line(v: string | number | boolean): string {
-    let line = this.lines.get(v);
-    if (line === undefined) {
-      line = flat(`${this.attr}${scalarText(v)}\n`);
-      // Names (services, sources) are unique per entry: the memory starts over rather than growing with them.
-      if (this.lines.size >= 256) this.lines.clear();
-      this.lines.set(v, line);
+    // `===`: the same text for the same value (`-0 === 0` and both print `0`).
+    if (v === this.valueA) return this.lineA;
+    if (v === this.valueB) {
+      const line = this.lineB;
+      this.valueB = this.valueA;
+      this.lineB = this.lineA;
+      this.valueA = v;
+      this.lineA = line;
+      return line;
     }
+    // A plain string (nearly all) is quoted by kept pieces: `pad name = "`, the string, `"` and the newline.
+    const line =
+      typeof v === 'string' && isPlainJsonString(v)
+        ? this.attrQuote + v + QUOTE_NEWLINE
+        : `${this.attr}${scalarText(v)}\n`;
+    this.valueB = this.valueA;
+    this.lineB = this.lineA;
+    this.valueA = v;
+    this.lineA = line;
     return line;
   }
 }
@@ -139,6 +158,53 @@ function fieldsOf(plan: Plan, depth: number, labelQuoted: boolean): Field[] {
   return fields;
 }
 
+/** A list of one item per line at `depth`: `[`, a newline and the items' indent; `,` before the next; the end. */
+interface ListPieces {
+  readonly open: string;
+  readonly next: string;
+  /** The same followed by an object item's `{` and newline. */
+  readonly openObject: string;
+  readonly nextObject: string;
+  readonly close: string;
+}
+
+const lists: ListPieces[] = [];
+function listPieces(depth: number): ListPieces {
+  let p = lists[depth];
+  if (p === undefined) {
+    const pad = indent(depth + 1);
+    p = {
+      open: `[\n${pad}`,
+      next: `,\n${pad}`,
+      openObject: `[\n${pad}{\n`,
+      nextObject: `,\n${pad}{\n`,
+      close: `,\n${indent(depth)}]`,
+    };
+    lists[depth] = p;
+  }
+  return p;
+}
+
+/** An object's last line, `pad}`, per depth; with a newline after it. */
+const closeBraces: string[] = [];
+const closeBraceLines: string[] = [];
+function closeBrace(depth: number): string {
+  let c = closeBraces[depth];
+  if (c === undefined) {
+    c = `${indent(depth)}}`;
+    closeBraces[depth] = c;
+  }
+  return c;
+}
+function closeBraceLine(depth: number): string {
+  let c = closeBraceLines[depth];
+  if (c === undefined) {
+    c = `${indent(depth)}}\n`;
+    closeBraceLines[depth] = c;
+  }
+  return c;
+}
+
 function isScalar(v: unknown): v is string | number | boolean {
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 }
@@ -173,47 +239,78 @@ function expr(v: unknown, t: FieldType | undefined, depth: number): string {
       }
       return `${s}]`;
     }
-    const pad = indent(depth + 1);
-    let s = '[\n';
+    // One item per line: `[`, each item indented and followed by `,`, then `]` (made once per depth). An object
+    // item's `{` and newline are in the piece before it (see `attrValue`).
+    const p = listPieces(depth);
+    let s = '';
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
       if (x === undefined && !(i in v)) continue;
-      s += pad + expr(x, item, depth + 1) + ',\n';
+      if (isObject(x) && !Object.isFrozen(x)) {
+        const lines = objectLines(x, item, depth + 1);
+        if (lines !== '') {
+          s = (s === '' ? p.openObject : s + p.nextObject) + lines + closeBrace(depth + 1);
+          continue;
+        }
+      }
+      const t = expr(x, item, depth + 1);
+      s = s === '' ? p.open + t : s + p.next + t;
     }
-    return s + indent(depth) + ']';
+    // `hasObject` found an item that is there: `s` has it.
+    return s + p.close;
   }
   if (isObject(v)) {
-    const map = t?.k === 'map';
-    const labelQuoted = map || t === undefined || t.k === 'any';
+    const labelQuoted = t === undefined || t.k === 'map' || t.k === 'any';
     // The text of an object of scalars depends on its depth and label style only (the value type of a map or the
     // field types of a struct matter for nested objects and lists, which a kept object has none of).
     const slot = depth * 2 + (labelQuoted ? 1 : 0);
     const kept = frozen.get(v, slot);
     if (kept !== undefined) return kept;
-    const plan = nestedOrder.ofObject(v);
-    const keys = plan.keys;
-    const fields = fieldsOf(plan, depth + 1, labelQuoted);
-    let s = '';
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i]!;
-      const x = v[k];
-      if (!isSet(x)) continue;
-      const f = fields[i]!;
-      if (s === '') s = '{\n';
-      if (isScalar(x)) s += f.line(x);
-      else s += f.attr + expr(x, map ? t.value : fieldType(t, k), depth + 1) + '\n';
-    }
-    return frozen.keep(v, slot, s === '' ? '{}' : s + indent(depth) + '}');
+    const lines = objectLines(v, t, depth);
+    return frozen.keep(v, slot, lines === '' ? '{}' : `{\n${lines}${closeBrace(depth)}`);
   }
   return 'null';
 }
+
+/** The lines of an object's set fields (`expr` of an object without its braces; '' when none is set). */
+function objectLines(v: Record<string, unknown>, t: FieldType | undefined, depth: number): string {
+  const map = t?.k === 'map';
+  const labelQuoted = map || t === undefined || t.k === 'any';
+  const plan = nestedOrder.ofObject(v, depth * 2);
+  const keys = plan.keys;
+  const fields = fieldsOf(plan, depth + 1, labelQuoted);
+  let s = '';
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const x = v[k];
+    if (!isSet(x)) continue;
+    const f = fields[i]!;
+    s += isScalar(x) ? f.line(x) : attrValue(f, x, map ? t.value : fieldType(t, k), depth + 1);
+  }
+  return s;
+}
+
+/**
+ * `pad name = <expr>` and a newline, for a value that is not a scalar. An object's `{` and newline go into the kept
+ * head (`pad name = {` and a newline) and its closing brace into the kept last line (`pad}` and a newline): two rope
+ * nodes fewer. A frozen object takes `expr`, which keeps its text (see `FrozenText`).
+ */
+function attrValue(f: Field, x: unknown, t: FieldType | undefined, depth: number): string {
+  if (isObject(x) && !Object.isFrozen(x)) {
+    const lines = objectLines(x, t, depth);
+    return lines === '' ? f.attrEmpty : f.attrOpen + lines + closeBraceLine(depth);
+  }
+  return f.attr + expr(x, t, depth) + NEWLINE;
+}
+
+const NEWLINE = '\n';
 
 /** The shared ownership `Meta`'s text, and any other frozen object of scalars (see `FrozenText`). */
 const frozen = new FrozenText();
 
 /** The body of a block (or the whole file): attributes, and blocks for struct-typed fields. */
 function body(o: Record<string, unknown>, t: FieldType | undefined, depth: number, topLevel: boolean): string {
-  const plan = (topLevel ? topOrder : nestedOrder).ofObject(o);
+  const plan = (topLevel ? topOrder : nestedOrder).ofObject(o, depth * 2 + 1);
   const keys = plan.keys;
   const fields = fieldsOf(plan, depth, false);
   let s = '';
@@ -228,7 +325,7 @@ function body(o: Record<string, unknown>, t: FieldType | undefined, depth: numbe
     }
     const ft = fieldType(t, k);
     if (ft?.k === 'struct' && isObject(v)) s += f.open + body(v, ft, depth + 1, false) + f.close;
-    else s += f.attr + expr(v, ft, depth) + '\n';
+    else s += attrValue(f, v, ft, depth);
   }
   return s;
 }
@@ -253,7 +350,7 @@ function fileText(entry: ConfigEntry): string {
   return withOwnKeysByForIn(entryText, entry);
 }
 
-/** The HCL artifacts of entries in file order (each text rendered when read). */
-export function hclFiles(files: EntryFiles): Artifact[] {
-  return entryFiles('hcl', 'hcl', files, fileText);
+/** The HCL artifacts of entries in file order (each text rendered when read), appended to `out`. */
+export function hclFiles(files: EntryFiles, out: Artifact[] = []): Artifact[] {
+  return entryFiles('hcl', 'hcl', files, fileText, undefined, out);
 }

@@ -1,7 +1,7 @@
 /** File names for emitted config entries: one file per entry, safe on every file system. */
 import type { ConfigEntry } from '../../model/entries.ts';
 import { flat } from '../../model/flat-string.ts';
-import { type Artifact, RenderedArtifact } from '../artifact.ts';
+import type { Artifact } from '../artifact.ts';
 
 /** Names that are safe as they are (most of them). */
 const SAFE = /^[A-Za-z0-9._-]*$/;
@@ -26,6 +26,11 @@ export interface EntryFiles {
   readonly names: readonly string[];
   /** The entries' kinds in order, each with where its entries end (they start where the previous kind's end). */
   readonly kinds: readonly { readonly kind: string; readonly end: number }[];
+  /**
+   * Whether some name in a kind's run is followed by one that starts with it and `.` (`a`, `a.b`): only there can the
+   * order of the files depend on the extension (see `entryFiles`). Rare: when false no flavour checks its order.
+   */
+  readonly dotted: boolean;
 }
 
 /**
@@ -33,39 +38,85 @@ export interface EntryFiles {
  * where one name followed by `.` is a prefix of another (`a` and `a.b`), whose order can depend on the extension.
  * `entryFiles` checks the order per flavour and sorts where it is not right, so the result never depends on this:
  * sorting once here spares a sort of every flavour's paths (long shared prefixes: slow comparisons).
+ *
+ * The compiler writes entries service by service (a service's defaults, resolver, splitter, router, then the next
+ * service's), each kind's entries by name: so the entries are counted per kind and placed into their kind's run (a
+ * counting sort, stable), and each run is only checked, and sorted when it is not in order.
  */
 export function inFileOrder(entries: readonly ConfigEntry[]): EntryFiles {
-  // By `<kind>/`, then by `<file name>.` within a kind: the same order, with shorter strings to compare.
-  const byKind = new Map<string, { e: ConfigEntry; name: string }[]>();
-  for (let i = 0; i < entries.length; i++) {
-    const e = entries[i]!;
-    let list = byKind.get(e.Kind);
-    if (list === undefined) {
-      list = [];
-      byKind.set(e.Kind, list);
+  const n = entries.length;
+  const kindIndex = new Map<string, number>();
+  const kindNames: string[] = [];
+  const counts: number[] = [];
+  const kindOf = new Uint32Array(n);
+  let lastKind = '';
+  let last = -1;
+  for (let i = 0; i < n; i++) {
+    const kind = entries[i]!.Kind;
+    let k = last;
+    if (kind !== lastKind) {
+      k = kindIndex.get(kind) ?? -1;
+      if (k < 0) {
+        k = kindNames.length;
+        kindIndex.set(kind, k);
+        kindNames.push(kind);
+        counts.push(0);
+      }
+      lastKind = kind;
+      last = k;
     }
-    list.push({ e, name: fileSafeName(e.Name) });
+    kindOf[i] = k;
+    counts[k]!++;
   }
-  const ordered: ConfigEntry[] = [];
-  const names: string[] = [];
-  const kinds = [...byKind.keys()].sort((a, b) => byKey(`${a}/`, `${b}/`));
-  const groups: { kind: string; end: number }[] = [];
-  for (const kind of kinds) {
-    const list = byKind.get(kind)!;
-    // Usually in order already (the compiler writes each kind's entries by name): one pass to check.
-    for (let i = 1; i < list.length; i++) {
-      if (byNameDot(list[i - 1]!.name, list[i]!.name) > 0) {
-        list.sort((a, b) => byNameDot(a.name, b.name));
+  // Kinds by `<kind>/`, each run's start.
+  const byKindOrder = kindNames.map((_, k) => k).sort((a, b) => byKey(`${kindNames[a]}/`, `${kindNames[b]}/`));
+  const starts: number[] = new Array(kindNames.length).fill(0);
+  const kinds: { kind: string; end: number }[] = [];
+  let end = 0;
+  for (const k of byKindOrder) {
+    starts[k] = end;
+    end += counts[k]!;
+    kinds.push({ kind: kindNames[k]!, end });
+  }
+  const ordered: ConfigEntry[] = new Array(n);
+  const names: string[] = new Array(n);
+  const next = starts.slice();
+  for (let i = 0; i < n; i++) {
+    const at = next[kindOf[i]!]!++;
+    const e = entries[i]!;
+    ordered[at] = e;
+    names[at] = fileSafeName(e.Name);
+  }
+  // Usually in order already (the compiler writes each kind's entries by name): one pass per run to check.
+  let start = 0;
+  let dotted = false;
+  for (const run of kinds) {
+    for (let i = start + 1; i < run.end; i++) {
+      if (byNameDot(names[i - 1]!, names[i]!) > 0) {
+        sortRun(ordered, names, start, run.end);
         break;
       }
     }
-    for (let i = 0; i < list.length; i++) {
-      ordered.push(list[i]!.e);
-      names.push(list[i]!.name);
-    }
-    groups.push({ kind, end: ordered.length });
+    for (let i = start + 1; i < run.end && !dotted; i++) dotted = startsWithDotted(names[i]!, names[i - 1]!);
+    start = run.end;
   }
-  return { entries: ordered, names, kinds: groups };
+  return { entries: ordered, names, kinds, dotted };
+}
+
+/** Whether `b` starts with `a` and `.`. */
+function startsWithDotted(b: string, a: string): boolean {
+  return b.length > a.length && b.charCodeAt(a.length) === 0x2e && b.startsWith(a);
+}
+
+/** Sorts `entries[start..end)` and their names by `<name>.`, stable. */
+function sortRun(entries: ConfigEntry[], names: string[], start: number, end: number): void {
+  const run: { e: ConfigEntry; name: string }[] = [];
+  for (let i = start; i < end; i++) run.push({ e: entries[i]!, name: names[i]! });
+  run.sort((a, b) => byNameDot(a.name, b.name));
+  for (let i = start; i < end; i++) {
+    entries[i] = run[i - start]!.e;
+    names[i] = run[i - start]!.name;
+  }
 }
 
 function byKey(a: string, b: string): number {
@@ -95,9 +146,72 @@ export function byNameDot(a: string, b: string): number {
 }
 
 /**
- * The artifacts of one flavour, sorted by path: one per entry of `files` whose kind `keep` (when given) says has files
- * in this flavour, its text `render(entry)` when read. The paths are what `entryFilePath` makes (the
- * `consul/<flavour>/<kind>/` prefix made once per kind).
+ * `byKey(a + suffix, b + suffix)` without building either string: the order of two file names with one extension.
+ */
+export function byNameSuffix(a: string, b: string, suffix: string): number {
+  const la = a.length + suffix.length;
+  const lb = b.length + suffix.length;
+  const n = la < lb ? la : lb;
+  for (let i = 0; i < n; i++) {
+    const x = i < a.length ? a.charCodeAt(i) : suffix.charCodeAt(i - a.length);
+    const y = i < b.length ? b.charCodeAt(i) : suffix.charCodeAt(i - b.length);
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return la === lb ? 0 : la < lb ? -1 : 1;
+}
+
+/**
+ * The files of one flavour and kind: `consul/<flavour>/<kind>/<name>.<ext>` for the entries of the kind's run in
+ * `EntryFiles`, each text `render(entry)`. Shared by the run's artifacts, which are only this and an index.
+ */
+class KindFiles {
+  constructor(
+    /** `consul/<flavour>/<kind>/` */
+    readonly prefix: string,
+    /** `.<ext>` */
+    readonly suffix: string,
+    readonly files: EntryFiles,
+    readonly render: (entry: ConfigEntry) => string,
+  ) {}
+}
+
+/**
+ * One entry's file: its path made when first read (and kept: a writer reads it several times; the benches never), its
+ * text rendered on every read and not kept (see `RenderedArtifact`). Prints as `{ path, content }` in JSON.
+ */
+export class EntryArtifact implements Artifact {
+  private made: string | undefined = undefined;
+
+  constructor(
+    private readonly kind: KindFiles,
+    private readonly index: number,
+  ) {}
+
+  get path(): string {
+    let path = this.made;
+    if (path === undefined) {
+      const k = this.kind;
+      path = flat(k.prefix + k.files.names[this.index]! + k.suffix);
+      this.made = path;
+    }
+    return path;
+  }
+
+  /** The entry's text, rendered on every read. */
+  get content(): string {
+    const k = this.kind;
+    return flat(k.render(k.files.entries[this.index]!));
+  }
+
+  toJSON(): { path: string; content: string } {
+    return { path: this.path, content: this.content };
+  }
+}
+
+/**
+ * Appends to `out` the artifacts of one flavour, sorted by path: one per entry of `files` whose kind `keep` (when given)
+ * says has files in this flavour, its text `render(entry)` when read. The paths are what `entryFilePath` makes; they
+ * are made when read (see `EntryArtifact`).
  */
 export function entryFiles(
   flavour: string,
@@ -105,23 +219,33 @@ export function entryFiles(
   files: EntryFiles,
   render: (entry: ConfigEntry) => string,
   keep?: (kind: string) => boolean,
+  out: Artifact[] = [],
 ): Artifact[] {
-  const out: RenderedArtifact<ConfigEntry>[] = [];
+  const from = out.length;
   const suffix = `.${ext}`;
   const names = files.names;
-  const entries = files.entries;
   let start = 0;
+  let sorted = true;
   for (const { kind, end } of files.kinds) {
     if (keep === undefined || keep(kind)) {
-      const prefix = flat(`consul/${flavour}/${kind}/`);
-      // Stored flat: every path is compared several times when artifacts are sorted.
-      for (let i = start; i < end; i++)
-        out.push(new RenderedArtifact(flat(prefix + names[i]! + suffix), entries[i]!, render));
+      const run = new KindFiles(flat(`consul/${flavour}/${kind}/`), suffix, files, render);
+      for (let i = start; i < end; i++) out.push(new EntryArtifact(run, i));
+      // Runs come in `<kind>/` order, so paths of different kinds are in order; within a run the names are in
+      // `<name>.` order, which is their files' order but where one `<name>.` is a prefix of another (`files.dotted`:
+      // two names that first differ at a character of the shorter one, or where the longer one has something else
+      // than `.` after the shorter one, compare the same way followed by any `.<ext>`): then one pass to check.
+      if (files.dotted) {
+        for (let i = start + 1; i < end && sorted; i++) {
+          if (byNameSuffix(names[i - 1]!, names[i]!, suffix) > 0) sorted = false;
+        }
+      }
     }
     start = end;
   }
-  // Almost always in order already (see `inFileOrder`): one pass to check.
-  for (let i = 1; i < out.length; i++) if (byPath(out[i - 1]!, out[i]!) > 0) return out.sort(byPath);
+  if (!sorted) {
+    const mine = out.splice(from).sort(byPath);
+    for (let i = 0; i < mine.length; i++) out.push(mine[i]!);
+  }
   return out;
 }
 
