@@ -39,58 +39,79 @@ function sid(name: string, namespace?: string, partition?: string): string {
 /** A service named by a graph entry: name, namespace and partition as written (empty parts mean `default`). */
 type ServiceRef = readonly [name: string, namespace: string | undefined, partition: string | undefined];
 
-/** Appends a service to `out` unless it is `own` or listed already (compared as `sid` compares them; a short list). */
+/** No related service (shared: the callers only read the list). */
+const NO_REFS: readonly ServiceRef[] = [];
+
+/**
+ * `out` with a service appended, unless it is `e`'s own or listed already (compared as `sid` compares them; a short
+ * list); `out` is made on the first service appended.
+ */
 function addRef(
-  out: ServiceRef[],
-  own: ServiceRef,
+  out: ServiceRef[] | undefined,
+  e: ConfigEntry,
   name: string,
   namespace: string | undefined,
   partition: string | undefined,
-): void {
-  if (sameService(own, name, namespace, partition)) return;
-  for (const s of out) if (sameService(s, name, namespace, partition)) return;
+): ServiceRef[] | undefined {
+  if (
+    e.Name === name &&
+    orDefault(e.Namespace) === orDefault(namespace) &&
+    orDefault(e.Partition) === orDefault(partition)
+  )
+    return out;
+  if (out === undefined) return [[name, namespace, partition]];
+  for (let i = 0; i < out.length; i++) if (sameService(out[i]!, name, namespace, partition)) return out;
   out.push([name, namespace, partition]);
+  return out;
 }
 
 /**
  * Every service a router, splitter or resolver names (`ListRelatedServices`, including itself for routers, as Consul's
- * does), in first-seen order, each once; no key string built.
+ * does), in first-seen order, each once; no key string built, no list made when there is none.
  */
-function relatedRefs(e: ConfigEntry): ServiceRef[] {
-  const own: ServiceRef = [e.Name, e.Namespace, e.Partition];
-  const out: ServiceRef[] = [];
+function relatedRefs(e: ConfigEntry): readonly ServiceRef[] {
+  let out: ServiceRef[] | undefined;
   if (e.Kind === 'service-router') {
-    out.push(own);
-    for (const r of e.Routes ?? []) {
-      const d = r.Destination;
-      if (d) addRef(out, own, d.Service || e.Name, d.Namespace || e.Namespace, d.Partition || e.Partition);
+    out = [[e.Name, e.Namespace, e.Partition]];
+    const routes = e.Routes ?? [];
+    for (let i = 0; i < routes.length; i++) {
+      const d = routes[i]!.Destination;
+      if (d) out = addRef(out, e, d.Service || e.Name, d.Namespace || e.Namespace, d.Partition || e.Partition);
     }
   } else if (e.Kind === 'service-splitter') {
-    for (const s of e.Splits ?? [])
-      addRef(out, own, s.Service || e.Name, s.Namespace || e.Namespace, s.Partition || e.Partition);
+    const splits = e.Splits ?? [];
+    for (let i = 0; i < splits.length; i++) {
+      const sp = splits[i]!;
+      out = addRef(out, e, sp.Service || e.Name, sp.Namespace || e.Namespace, sp.Partition || e.Partition);
+    }
   } else if (e.Kind === 'service-resolver') {
     const r = e.Redirect;
-    if (r) addRef(out, own, r.Service || e.Name, r.Namespace || e.Namespace, r.Partition || e.Partition);
+    if (r) out = addRef(out, e, r.Service || e.Name, r.Namespace || e.Namespace, r.Partition || e.Partition);
     const failover = e.Failover;
-    if (failover === undefined) return out;
-    for (const key in failover) {
-      if (!Object.hasOwn(failover, key)) continue;
-      const f = failover[key]!;
-      if (!f.Targets || f.Targets.length === 0)
-        addRef(out, own, f.Service || e.Name, f.Namespace || e.Namespace, e.Partition);
-      else
-        for (const t of f.Targets)
+    if (failover !== undefined) {
+      for (const key in failover) {
+        if (!Object.hasOwn(failover, key)) continue;
+        const f = failover[key]!;
+        const targets = f.Targets;
+        if (!targets || targets.length === 0) {
+          out = addRef(out, e, f.Service || e.Name, f.Namespace || e.Namespace, e.Partition);
+          continue;
+        }
+        for (let i = 0; i < targets.length; i++) {
+          const t = targets[i]!;
           if (!t.Peer)
-            addRef(
+            out = addRef(
               out,
-              own,
+              e,
               t.Service || e.Name,
               t.Namespace || f.Namespace || e.Namespace,
               t.Partition || e.Partition,
             );
+        }
+      }
     }
   }
-  return out;
+  return out ?? NO_REFS;
 }
 
 function sameService(s: ServiceRef, name: string, namespace?: string, partition?: string): boolean {
