@@ -7,7 +7,13 @@
  */
 import type { ServiceRoute, ServiceSplit } from '../model/entries.ts';
 import { float32Json } from '../model/split-weight.ts';
-import { type ChainWork, type LazyChain, lazyChainState, targetListOf } from './passes/chain-json.ts';
+import {
+  type ChainWork,
+  fillL7Definitions,
+  type LazyChain,
+  lazyChainState,
+  targetListOf,
+} from './passes/chain-json.ts';
 import type { ChainNode, ChainTarget, CompiledChain } from './types.ts';
 
 export interface RouteView {
@@ -127,6 +133,8 @@ function workNodeViews(work: ChainWork): readonly NodeView[] {
     out = nodes as readonly NodeView[];
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[i]!;
+      if (n.type === 'resolver') continue;
+      fillL7Definitions(n);
       if (n.type !== 'splitter') continue;
       if (out === nodes) out = nodes.slice() as NodeView[];
       // The JSON `Weight` as `renderL7` writes it: none for a zero weight, a split as written has its definition's.
