@@ -6,8 +6,8 @@
  */
 import type { ServiceRoute, ServiceSplit } from '../model/entries.ts';
 import type { GatewayMode } from '../model/types.ts';
-import { type ChainView, chainView, type NodeView, viewNode, viewTarget } from './chain-view.ts';
-import { lazyTargetsCarryMode } from './passes/chain-json.ts';
+import { type ChainView, chainView, type NodeView, nodeType, viewNode, viewTarget } from './chain-view.ts';
+import { type ChainWork, lazyChainState, lazyTargetsCarryMode, type WorkTarget } from './passes/chain-json.ts';
 import type { ChainTarget, CompiledChain } from './types.ts';
 
 export interface LegRoute {
@@ -218,14 +218,55 @@ export function chainLegs(chain: CompiledChain): readonly ChainLeg[] {
   return out;
 }
 
+/**
+ * What the validation passes read of one chain target: the fields of its `ChainTarget` they use, as the rendered
+ * target holds them (`renderTarget` leaves an empty string out: an empty datacenter, peer, mode or filter is unset),
+ * read once from a compiled chain's work form (`WorkTarget`, `passes/chain-json.ts`) without rendering it, or from a
+ * chain's JSON. A compact copy: the work targets lie scattered in the old generation (the chain pass allocated them
+ * among its garbage), and each pass reading them there paid a cache and TLB miss or two per target, measured at
+ * about 25 ms per L7 10k compile; these are made together, one list per work form (a chain and its mode variants).
+ */
+export interface FactTarget {
+  readonly service: string;
+  /** `ServiceSubset`, '' when none. */
+  readonly subset: string;
+  readonly namespace: string;
+  readonly partition: string;
+  readonly datacenter: string | undefined;
+  readonly peer: string | undefined;
+  /** `MeshGateway.Mode` of the base chain's target (a mode variant's: `targetMode`). */
+  readonly mode: GatewayMode | undefined;
+  /** `Subset.Filter`. */
+  readonly filter: string | undefined;
+  /** `External`. */
+  readonly external: boolean;
+}
+
 /** What the validation passes read of every chain before anything else (`chainFacts`; `hasL7` when needed). */
 export interface ChainFacts {
   /**
-   * The values of the chain's `Targets`, in key order: every target a leg, a resolver or a failover can reach is
+   * The chain's `Targets`, in key order, as `FactTarget`s: every target a leg, a resolver or a failover can reach is
    * among them, so a pass can rule a chain out (every target reachable, none of another service, none with a
-   * failover) without walking its legs.
+   * failover) without walking its legs (nor rendering a target).
    */
-  readonly targets: readonly ChainTarget[];
+  readonly targets: readonly FactTarget[];
+  /**
+   * The chain's `ServiceName`. In a `compile()`, the destination of every upstream holding the chain: a chain is
+   * compiled for one destination (`ChainFamily.serviceName`, its upstreams' `destinationName`), so a pass can read
+   * it here instead of reading an upstream.
+   */
+  readonly destination: string;
+  /**
+   * The chain's `Datacenter` (where it is compiled). In a `compile()`, the `targetDatacenter` of every upstream
+   * holding the chain (a chain is compiled in its upstreams' target datacenter, `ChainFamily.dc`).
+   */
+  readonly datacenter: string;
+  /**
+   * A mesh-gateway mode variant (`chainVariant`): its targets are its base's work targets, and every one that is not
+   * external has the variant's mode (`variantMode`, Consul's `getResolverNode`).
+   */
+  readonly variant: boolean;
+  readonly variantMode: GatewayMode | undefined;
   /**
    * Every target carries its mesh-gateway mode (`MeshGateway.Mode`), so what reaches them does not depend on the
    * caller's fallback mode.
@@ -234,14 +275,130 @@ export interface ChainFacts {
 }
 
 /**
- * A chain's facts. Reading a chain's `Targets` (a record keyed by data, target IDs) and the objects behind it costs
- * about a microsecond or more on a large mesh: `upstreamChains` reads each chain once, for every pass.
+ * A target's `MeshGateway.Mode` as rendered (`targetListOf`): a variant's target that is not external has the
+ * variant's mode (unset when empty, as `meshGateway` renders it), any other its own.
  */
-export function chainFacts(chain: CompiledChain): ChainFacts {
-  const targets = chainView(chain).targets;
-  let modeFree = true;
-  for (const t of targets) if (t.MeshGateway?.Mode === undefined) modeFree = false;
-  return { targets, modeFree };
+export function targetMode(f: ChainFacts, t: FactTarget): GatewayMode | undefined {
+  return f.variant && !t.external ? f.variantMode || undefined : t.mode;
+}
+
+/** The `FactTarget` of a work target, as `renderTarget` renders it. */
+function workFactTarget(t: WorkTarget): FactTarget {
+  const o = t.opts;
+  return {
+    service: o.service,
+    subset: o.subset,
+    namespace: o.namespace,
+    partition: o.partition,
+    datacenter: o.datacenter || undefined,
+    peer: o.peer || undefined,
+    mode: t.mode || undefined,
+    filter: t.subset?.Filter || undefined,
+    external: t.external,
+  };
+}
+
+/** The `FactTarget` of a rendered target (a chain from JSON). */
+function jsonFactTarget(t: ChainTarget): FactTarget {
+  return {
+    service: t.Service,
+    subset: t.ServiceSubset ?? '',
+    namespace: t.Namespace,
+    partition: t.Partition,
+    datacenter: t.Datacenter,
+    peer: t.Peer,
+    mode: t.MeshGateway?.Mode,
+    filter: t.Subset?.Filter,
+    external: t.External === true,
+  };
+}
+
+/** The `FactTarget`s of a work form's targets, in order. */
+function workFactTargets(work: ChainWork): FactTarget[] {
+  const targets = work.targets;
+  const out: FactTarget[] = new Array(targets.length);
+  for (let i = 0; i < targets.length; i++) out[i] = workFactTarget(targets[i]!);
+  return out;
+}
+
+/**
+ * A chain's facts (`modeFree`: when the caller knows it already, e.g. `ChainNumbering`; `targets`: the fact targets
+ * of its work form when the caller has them, shared by a chain and its mode variants). A chain compiled here is read
+ * from its work form (nothing rendered); a chain from JSON through its `Targets`.
+ */
+export function chainFacts(chain: CompiledChain, modeFree?: boolean, targets?: readonly FactTarget[]): ChainFacts {
+  const s = lazyChainState(chain);
+  if (s !== undefined) {
+    const variant = s.base !== undefined;
+    return {
+      targets: targets ?? workFactTargets(s.work),
+      destination: chain.ServiceName,
+      datacenter: chain.Datacenter,
+      variant,
+      variantMode: variant ? s.mode : undefined,
+      modeFree: modeFree ?? lazyTargetsCarryMode(chain)!,
+    };
+  }
+  const list = targets ?? chainView(chain).targets.map(jsonFactTarget);
+  const facts = {
+    targets: list,
+    destination: chain.ServiceName,
+    datacenter: chain.Datacenter,
+    variant: false,
+    variantMode: undefined,
+    modeFree: true,
+  };
+  for (const t of list) if (targetMode(facts, t) === undefined) facts.modeFree = false;
+  return facts;
+}
+
+/**
+ * The first target of each leg of `chain`, in leg order (`chainLegs(chain).map((l) => l.targets[0]?.target)`, those
+ * undefined left out), read from its facts (`facts`: `chainFacts(chain)`): no leg, label or target is built. A leg's
+ * first target is its resolver's target, else (not among `Targets`) its first failover target among them.
+ */
+export function legFirstTargets(chain: CompiledChain, facts: ChainFacts): FactTarget[] {
+  const view = chainView(chain);
+  const resolvers: string[] = [];
+  legResolvers(view, chain.StartNode, false, resolvers, 0);
+  const out: FactTarget[] = [];
+  for (const name of resolvers) {
+    const node = viewNode(view, name);
+    if (node?.targetId === undefined) continue;
+    let first = factTargetAt(view, facts, node.targetId);
+    if (first === undefined) {
+      for (const id of node.failover?.targets ?? []) {
+        first = factTargetAt(view, facts, id);
+        if (first !== undefined) break;
+      }
+    }
+    if (first !== undefined) out.push(first);
+  }
+  return out;
+}
+
+/** The fact target of ID `id`: `view.keys` and `facts.targets` are both the chain's `Targets` in key order. */
+function factTargetAt(view: ChainView, facts: ChainFacts, id: string): FactTarget | undefined {
+  const keys = view.keys;
+  for (let i = 0; i < keys.length; i++) if (keys[i]!.id === id) return facts.targets[i];
+  return undefined;
+}
+
+/** The resolver each leg ends at, in leg order: `walk` without building leg shapes. */
+function legResolvers(view: ChainView, name: string, routed: boolean, out: string[], depth: number): void {
+  const node = viewNode(view, name);
+  if (!node || depth > 8) return;
+  if (node.type === 'resolver') {
+    out.push(name);
+    return;
+  }
+  if (node.type === 'splitter') {
+    for (const s of node.splits ?? []) if (viewNode(view, s.nextNode)?.type === 'resolver') out.push(s.nextNode);
+    return;
+  }
+  if (node.type === 'router' && !routed) {
+    for (const r of node.routes ?? []) legResolvers(view, r.nextNode, true, out, depth + 1);
+  }
 }
 
 /**
@@ -266,6 +423,19 @@ export interface UpstreamChains {
   readonly groupOf: Int32Array;
   /** Per group number, the index of its first upstream (increasing with the number). */
   readonly groupFirst: Int32Array;
+  /**
+   * Per chain number, the number of its work form: chains that share one (a chain and its mesh-gateway mode
+   * variants: the same nodes and the same target list, `ChainFacts.targets`) share it; a chain from JSON has one of
+   * its own. Numbered in chain order, from 0 to `works - 1`.
+   */
+  readonly workOf: Int32Array;
+  readonly works: number;
+  /**
+   * Per group number, its upstreams' caller datacenter and fallback mode (undefined when its chain is `modeFree`):
+   * what reachability asks of a group, without reading its first upstream.
+   */
+  readonly groupDc: readonly string[];
+  readonly groupMode: readonly (GatewayMode | undefined)[];
 }
 
 /** What `upstreamChains` reads of an upstream. */
@@ -287,6 +457,8 @@ export class ChainNumbering {
   // and `result` hands out the filled part.
   private readonly first: Int32Array;
   private chainCount = 0;
+  private readonly workOf: Int32Array;
+  private workCount = 0;
   private readonly unchained: number[] = [];
   /** Per chain number, the chain (its `ChainFacts` are read when the numbering is first used, `result`). */
   private readonly chains: CompiledChain[] = [];
@@ -311,6 +483,7 @@ export class ChainNumbering {
     this.chainOf = new Int32Array(count);
     this.groupOf = new Int32Array(count);
     this.first = new Int32Array(count);
+    this.workOf = new Int32Array(count);
     this.lastGroup = new Int32Array(count);
     this.groupFirst = new Int32Array(count);
     this.groupNext = new Int32Array(count);
@@ -340,6 +513,18 @@ export class ChainNumbering {
   add(chain: CompiledChain, k: number): number {
     const id = this.chainCount++;
     this.first[id] = k;
+    // A work form met before by this numbering (the chain is a mode variant of a chain numbered already, or the
+    // other way round) has its number on it (`token`): no map from work to number.
+    const work = lazyChainState(chain)?.work;
+    if (work !== undefined && work.numbering === this.token) this.workOf[id] = work.number;
+    else {
+      const w = this.workCount++;
+      this.workOf[id] = w;
+      if (work !== undefined) {
+        work.numbering = this.token;
+        work.number = w;
+      }
+    }
     this.chains.push(chain);
     this.modeFrees.push(lazyTargetsCarryMode(chain) ?? chainFacts(chain).modeFree);
     this.lastGroup[id] = -1;
@@ -378,10 +563,20 @@ export class ChainNumbering {
   result(): UpstreamChains {
     const { chainOf, unchained, groupOf } = this;
     const facts: ChainFacts[] = new Array(this.chains.length);
-    for (let id = 0; id < facts.length; id++) facts[id] = chainFacts(this.chains[id]!);
+    // One list of fact targets per work form, made in work order (together: see `FactTarget`).
+    const byWork: (readonly FactTarget[] | undefined)[] = new Array(this.workCount);
+    for (let id = 0; id < facts.length; id++) {
+      const chain = this.chains[id]!;
+      const w = this.workOf[id]!;
+      const f = chainFacts(chain, this.modeFrees[id], byWork[w]);
+      byWork[w] = f.targets;
+      facts[id] = f;
+    }
     const first = this.first.slice(0, this.chainCount);
     const groupFirst = this.groupFirst.slice(0, this.groupCount);
-    return { chainOf, first, unchained, facts, groupOf, groupFirst };
+    const workOf = this.workOf.slice(0, this.chainCount);
+    const { groupDc, groupMode, workCount: works } = this;
+    return { chainOf, first, unchained, facts, workOf, works, groupOf, groupFirst, groupDc, groupMode };
   }
 }
 
@@ -433,5 +628,5 @@ export function releaseUpstreamChains(upstreams: readonly ChainedUpstream[]): vo
 
 /** Whether a chain routes or splits (its start node is not a resolver). */
 export function hasL7(chain: CompiledChain | undefined): boolean {
-  return chain !== undefined && viewNode(chainView(chain), chain.StartNode)?.type !== 'resolver';
+  return chain !== undefined && nodeType(chain, chain.StartNode) !== 'resolver';
 }

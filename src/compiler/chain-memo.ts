@@ -4,21 +4,10 @@
  * entry rather than once per chain that reads it. A mesh compiles the same destination in a few datacenters for many
  * callers, so both are asked for far more often than they differ. Plain lookups; nothing here changes a result.
  */
-import type {
-  ResolverSubset,
-  ServiceResolverEntry,
-  ServiceRoute,
-  ServiceRouterEntry,
-  ServiceSplit,
-  ServiceSplitterEntry,
-} from '../model/entries.ts';
+import type { ServiceResolverEntry, ServiceRouterEntry, ServiceSplitterEntry } from '../model/entries.ts';
 import { flat } from '../model/flat-string.ts';
 import { validateEntry } from '../model/validate-entry.ts';
-import { subsetJson } from './passes/chain-json.ts';
-import { defaultRouteDefinition, routeDefinition, splitDefinition } from './passes/l7-definitions.ts';
-import { orDefault } from './service-map.ts';
 import { serviceSni, targetId } from './sni.ts';
-import type { ChainTarget } from './types.ts';
 import { validateResolver } from './validate-resolver.ts';
 
 /**
@@ -57,9 +46,6 @@ class NamedTarget implements TargetNames {
   readonly id: string;
   readonly nodeKey: string;
   private sniText: string | undefined;
-  /** The last resolver subset this target's `Subset` JSON was made for, and that JSON (see `ChainMemo.subsetJson`). */
-  subsetDef: ResolverSubset | undefined = undefined;
-  subsetJson: ChainTarget['Subset'] | undefined = undefined;
   constructor(
     readonly service: string,
     readonly subset: string,
@@ -90,10 +76,6 @@ export class ChainMemo {
 
   /** `null` when Consul accepts the router or splitter. */
   private readonly l7Problems = new Map<ServiceRouterEntry | ServiceSplitterEntry, string | null>();
-  private readonly routes = new Map<ServiceRouterEntry, readonly ServiceRoute[]>();
-  private readonly defaultRoutes = new Map<ServiceRouterEntry, ServiceRoute>();
-  private readonly splits = new Map<ServiceSplitterEntry, readonly ServiceSplit[]>();
-  private readonly subsets = new Map<ResolverSubset, ChainTarget['Subset']>();
   private readonly metas = new Map<Readonly<Record<string, string>>, Readonly<Record<string, string>>>();
 
   /**
@@ -114,53 +96,6 @@ export class ChainMemo {
       this.l7Problems.set(entry, problem);
     }
     return problem ?? undefined;
-  }
-
-  /** The `Definition` of each route of a router entry (built once per entry, shared by every chain). */
-  routeDefinitions(entry: ServiceRouterEntry): readonly ServiceRoute[] {
-    let defs = this.routes.get(entry);
-    if (defs === undefined) {
-      defs = (entry.Routes ?? []).map(routeDefinition);
-      this.routes.set(entry, defs);
-    }
-    return defs;
-  }
-
-  /** Consul's catch-all route of a router entry (the last route of its router node; built once per entry). */
-  defaultRouteDefinition(entry: ServiceRouterEntry): ServiceRoute {
-    let def = this.defaultRoutes.get(entry);
-    if (def === undefined) {
-      def = defaultRouteDefinition(entry.Name, orDefault(entry.Namespace), orDefault(entry.Partition));
-      this.defaultRoutes.set(entry, def);
-    }
-    return def;
-  }
-
-  /** The normalised `Definition` of each split of a splitter entry (built once per entry). */
-  splitDefinitions(entry: ServiceSplitterEntry): readonly ServiceSplit[] {
-    let defs = this.splits.get(entry);
-    if (defs === undefined) {
-      defs = (entry.Splits ?? []).map(splitDefinition);
-      this.splits.set(entry, defs);
-    }
-    return defs;
-  }
-
-  /** A target's `Subset` JSON, one (frozen) object per resolver subset shared by every target of it. */
-  subsetJson(subset: ResolverSubset, names?: unknown): ChainTarget['Subset'] {
-    // A target's subset is nearly always the one it had in the chain before: kept on its names, no map lookup.
-    const named = names instanceof NamedTarget ? names : undefined;
-    if (named !== undefined && named.subsetDef === subset) return named.subsetJson!;
-    let json = this.subsets.get(subset);
-    if (json === undefined) {
-      json = subsetJson(subset);
-      this.subsets.set(subset, json);
-    }
-    if (named !== undefined) {
-      named.subsetDef = subset;
-      named.subsetJson = json;
-    }
-    return json;
   }
 
   /** A chain's `ServiceMeta`: a (frozen) copy of a service-defaults `Meta`, one per entry, shared by its chains. */

@@ -7,7 +7,13 @@
  */
 import type { ServiceRoute, ServiceSplit } from '../model/entries.ts';
 import { float32Json } from '../model/split-weight.ts';
-import { type ChainWork, lazyChainState, targetListOf } from './passes/chain-json.ts';
+import {
+  type ChainWork,
+  fillL7Definitions,
+  type LazyChain,
+  lazyChainState,
+  targetListOf,
+} from './passes/chain-json.ts';
 import type { ChainNode, ChainTarget, CompiledChain } from './types.ts';
 
 export interface RouteView {
@@ -51,13 +57,44 @@ export interface ChainView {
 const jsonViews = new WeakMap<CompiledChain, ChainView>();
 const jsonNodes = new WeakMap<object, readonly NodeView[]>();
 
+/**
+ * The view of a chain compiled here: its targets are rendered when first read (`targetListOf` keeps them), so a pass
+ * that reads only the nodes or the work targets (`ChainFacts`) renders none.
+ */
+class WorkView implements ChainView {
+  readonly keys: readonly { readonly id: string }[];
+
+  constructor(
+    readonly nodes: readonly NodeView[],
+    private readonly state: LazyChain,
+  ) {
+    this.keys = state.work.targets;
+  }
+
+  get targets(): readonly ChainTarget[] {
+    return targetListOf(this.state);
+  }
+}
+
+/**
+ * The type of the node with key `key` (`viewNode(chainView(chain), key)?.type`): a chain compiled here is read from
+ * its work nodes (a splitter's view differs from its work node only in its splits), without making its view.
+ */
+export function nodeType(chain: CompiledChain, key: string): ChainNode['Type'] | undefined {
+  const s = lazyChainState(chain);
+  if (s === undefined) return viewNode(chainView(chain), key)?.type;
+  const nodes = s.work.nodes;
+  for (let i = 0; i < nodes.length; i++) if (nodes[i]!.key === key) return nodes[i]!.type;
+  return undefined;
+}
+
 /** The view of a chain, built once per chain object. */
 export function chainView(chain: CompiledChain): ChainView {
   const s = lazyChainState(chain);
   if (s !== undefined) {
     let v = s.view as ChainView | undefined;
     if (v === undefined) {
-      v = { nodes: workNodeViews(s.work), keys: s.work.targets, targets: targetListOf(s) };
+      v = new WorkView(workNodeViews(s.work), s);
       s.view = v;
     }
     return v;
@@ -96,6 +133,8 @@ function workNodeViews(work: ChainWork): readonly NodeView[] {
     out = nodes as readonly NodeView[];
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[i]!;
+      if (n.type === 'resolver') continue;
+      fillL7Definitions(n);
       if (n.type !== 'splitter') continue;
       if (out === nodes) out = nodes.slice() as NodeView[];
       // The JSON `Weight` as `renderL7` writes it: none for a zero weight, a split as written has its definition's.

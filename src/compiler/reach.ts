@@ -37,6 +37,12 @@ export interface MeshIndex {
   readonly placements: ServiceMap<ReadonlyMap<string, ServiceInstanceDecl>>;
   /** Every instance group of a service per datacenter (a canary group beside the stable one), for subset filters. */
   readonly groups: ServiceMap<ReadonlyMap<string, readonly ServiceInstanceDecl[]>>;
+  /**
+   * Every instance of a service, in model order: what `groups` is made of (each datacenter's list is the
+   * subsequence of that datacenter), one list per service. The validation passes read this: a service runs on a few
+   * instances, scanned.
+   */
+  readonly services: ServiceMap<readonly ServiceInstanceDecl[]>;
 }
 
 /** Key of a service identity: `partition/namespace/name`. */
@@ -57,34 +63,51 @@ export function indexMesh(model: MeshModel): MeshIndex {
     if (list) list.push(g);
     else gateways.set(g.datacenter, [g]);
   }
-  // One walk builds the groups (what the passes read per target); the first instance per datacenter (`placements`)
-  // is the first of each group, so that map is derived on first use (findings and reports only).
-  const groups = new ServiceMap<Map<string, ServiceInstanceDecl[]>>();
-  // Instances of a service usually come one after another: the previous instance's groups are tried first (no
-  // lookup), and an index loop allocates no iterator results before the walk is optimized.
+  // One walk lists each service's instances (what the passes read per target); the groups per datacenter and the
+  // first instance per datacenter (`placements`) are derived from those lists on first use (findings and reports).
+  const services = new ServiceMap<ServiceInstanceDecl[]>();
+  // Instances of a service usually come one after another: the previous instance's list is tried first (no lookup),
+  // and an index loop allocates no iterator results before the walk is optimized.
   const all = model.instances;
   let last: ServiceInstanceDecl | undefined;
-  let lastGroups: Map<string, ServiceInstanceDecl[]> | undefined;
+  let lastList: ServiceInstanceDecl[] | undefined;
   for (let n = 0; n < all.length; n++) {
     const i = all[n]!;
-    let byDc =
+    let list =
       last !== undefined &&
       i.service === last.service &&
       i.namespace === last.namespace &&
       i.partition === last.partition
-        ? lastGroups
-        : groups.get(i.service, i.namespace, i.partition);
-    if (!byDc) {
-      byDc = new Map([[i.datacenter, [i]]]);
-      groups.set(i.service, i.namespace, i.partition, byDc);
-    } else {
-      const here = byDc.get(i.datacenter);
-      if (here) here.push(i);
-      else byDc.set(i.datacenter, [i]);
-    }
+        ? lastList
+        : services.get(i.service, i.namespace, i.partition);
+    if (!list) {
+      list = [i];
+      services.set(i.service, i.namespace, i.partition, list);
+    } else list.push(i);
     last = i;
-    lastGroups = byDc;
+    lastList = list;
   }
+  let groups: ServiceMap<Map<string, ServiceInstanceDecl[]>> | undefined;
+  const groupsOf = () => {
+    if (!groups) {
+      // In model order, as one walk over the instances would make them: a service's datacenters in the order of
+      // their first instance, each datacenter's instances in model order.
+      groups = new ServiceMap();
+      const seen = new ServiceMap<true>();
+      for (const i of model.instances) {
+        if (seen.get(i.service, i.namespace, i.partition)) continue;
+        seen.set(i.service, i.namespace, i.partition, true);
+        const byDc = new Map<string, ServiceInstanceDecl[]>();
+        for (const j of services.get(i.service, i.namespace, i.partition)!) {
+          const here = byDc.get(j.datacenter);
+          if (here) here.push(j);
+          else byDc.set(j.datacenter, [j]);
+        }
+        groups.set(i.service, i.namespace, i.partition, byDc);
+      }
+    }
+    return groups;
+  };
   let placements: ServiceMap<Map<string, ServiceInstanceDecl>> | undefined;
   let instances: Map<string, ServiceInstanceDecl> | undefined;
   return {
@@ -98,7 +121,7 @@ export function indexMesh(model: MeshModel): MeshIndex {
           if (seen.get(i.service, i.namespace, i.partition)) continue;
           seen.set(i.service, i.namespace, i.partition, true);
           const byDc = new Map<string, ServiceInstanceDecl>();
-          for (const [dc, list] of groups.get(i.service, i.namespace, i.partition)!) byDc.set(dc, list[0]!);
+          for (const [dc, list] of groupsOf().get(i.service, i.namespace, i.partition)!) byDc.set(dc, list[0]!);
           placements.set(i.service, i.namespace, i.partition, byDc);
         }
       }
@@ -114,7 +137,10 @@ export function indexMesh(model: MeshModel): MeshIndex {
       }
       return instances;
     },
-    groups,
+    get groups() {
+      return groupsOf();
+    },
+    services,
   };
 }
 
@@ -386,7 +412,7 @@ export class ReachCheck {
   private service: string | undefined;
   private namespace: string | undefined;
   private partition: string | undefined;
-  private placements: ReadonlyMap<string, readonly ServiceInstanceDecl[]> | undefined;
+  private instancesOf: readonly ServiceInstanceDecl[] | undefined;
   private gatewaySource: string | undefined;
   private gatewayTarget: string | undefined;
   private gatewayMode: GatewayMode | undefined;
@@ -411,16 +437,22 @@ export class ReachCheck {
    * gateways. What is left (`placed`) does not depend on the caller.
    */
   routes(sourceDc: string, t: ChainTarget, fallbackMode: GatewayMode): boolean {
+    return this.routesTo(sourceDc, t.Peer, t.Datacenter, t.MeshGateway?.Mode ?? fallbackMode);
+  }
+
+  /**
+   * `routes` for a target given by its fields (`Peer`, `Datacenter`, and its mode: its own, else the fallback), so a
+   * caller can read them from a chain's work form (`ChainFacts`) without rendering the target.
+   */
+  routesTo(sourceDc: string, peer: string | undefined, dc: string | undefined, mode: GatewayMode): boolean {
     const index = this.index;
-    const mode = t.MeshGateway?.Mode ?? fallbackMode;
-    if (t.Peer) return !(mode === 'local' && !index.gateways.get(sourceDc)?.[0]);
-    const dc = t.Datacenter;
+    if (peer) return !(mode === 'local' && !index.gateways.get(sourceDc)?.[0]);
     if (dc === sourceDc) return index.datacenters.has(dc);
     if (this.gatewaySource !== sourceDc || this.gatewayTarget !== dc || this.gatewayMode !== mode) {
       this.gatewaySource = sourceDc;
       this.gatewayTarget = dc;
       this.gatewayMode = mode;
-      this.gatewaysOk = gatewaysOk(index, sourceDc, dc, mode);
+      this.gatewaysOk = gatewaysOk(index, sourceDc, dc as string, mode);
     }
     return this.gatewaysOk;
   }
@@ -430,16 +462,34 @@ export class ReachCheck {
    * rest of `reaches`, the same for every caller.
    */
   placed(t: ChainTarget): boolean {
-    if (t.Service !== this.service || t.Namespace !== this.namespace || t.Partition !== this.partition) {
-      this.service = t.Service;
-      this.namespace = t.Namespace;
-      this.partition = t.Partition;
-      this.placements = this.index.groups.get(t.Service, t.Namespace, t.Partition);
+    return this.placedAt(t.Service, t.Namespace, t.Partition, t.Datacenter, t.Subset?.Filter);
+  }
+
+  /** `placed` for a target given by its fields (`Service`, `Namespace`, `Partition`, `Datacenter`, `Subset.Filter`). */
+  placedAt(
+    service: string,
+    namespace: string,
+    partition: string,
+    dc: string | undefined,
+    filter: string | undefined,
+  ): boolean {
+    if (service !== this.service || namespace !== this.namespace || partition !== this.partition) {
+      this.service = service;
+      this.namespace = namespace;
+      this.partition = partition;
+      this.instancesOf = this.index.services.get(service, namespace, partition);
     }
-    const here = this.placements?.get(t.Datacenter);
-    if (!here) return false;
-    const filter = t.Subset?.Filter;
-    return !(filter && noneMatch(here, filter));
+    // `groups.get(...)?.get(dc)` exists and, with a filter, not every instance of it fails the filter
+    // (`noneMatch`): an instance of the service in `dc` that the filter does not rule out, in one scan of the
+    // service's few instances.
+    const list = this.instancesOf;
+    if (list === undefined) return false;
+    for (let n = 0; n < list.length; n++) {
+      const i = list[n]!;
+      if (i.datacenter !== dc) continue;
+      if (!filter || filterMatches(filter, i) !== false) return true;
+    }
+    return false;
   }
 }
 

@@ -11,12 +11,20 @@
  * `WriteSimulator` replays a list of entries in apply order against an empty store, refusing what Consul refuses and
  * keeping the rest, in time linear in the number of entries times the size of the affected chains.
  */
-import type { ConfigEntry } from '../model/entries.ts';
+import type {
+  ConfigEntry,
+  ProxyDefaultsEntry,
+  ServiceDefaultsEntry,
+  ServiceResolverEntry,
+  ServiceRouterEntry,
+  ServiceSplitterEntry,
+} from '../model/entries.ts';
 import type { EntryDecl } from '../model/types.ts';
 import { validateEntry } from '../model/validate-entry.ts';
 import { ChainMemo } from './chain-memo.ts';
 import { type ChainEntries, type ChainKind, chainKind, type EntryIndex, type Indexed } from './entry-index.ts';
 import { chainError } from './passes/compile-chains.ts';
+import { selfContainedChainCompiles } from './self-contained-chain.ts';
 import { orDefault, ServiceMap } from './service-map.ts';
 
 /** Consul's placeholders in `testCompileDiscoveryChain`. */
@@ -31,58 +39,79 @@ function sid(name: string, namespace?: string, partition?: string): string {
 /** A service named by a graph entry: name, namespace and partition as written (empty parts mean `default`). */
 type ServiceRef = readonly [name: string, namespace: string | undefined, partition: string | undefined];
 
-/** Appends a service to `out` unless it is `own` or listed already (compared as `sid` compares them; a short list). */
+/** No related service (shared: the callers only read the list). */
+const NO_REFS: readonly ServiceRef[] = [];
+
+/**
+ * `out` with a service appended, unless it is `e`'s own or listed already (compared as `sid` compares them; a short
+ * list); `out` is made on the first service appended.
+ */
 function addRef(
-  out: ServiceRef[],
-  own: ServiceRef,
+  out: ServiceRef[] | undefined,
+  e: ConfigEntry,
   name: string,
   namespace: string | undefined,
   partition: string | undefined,
-): void {
-  if (sameService(own, name, namespace, partition)) return;
-  for (const s of out) if (sameService(s, name, namespace, partition)) return;
+): ServiceRef[] | undefined {
+  if (
+    e.Name === name &&
+    orDefault(e.Namespace) === orDefault(namespace) &&
+    orDefault(e.Partition) === orDefault(partition)
+  )
+    return out;
+  if (out === undefined) return [[name, namespace, partition]];
+  for (let i = 0; i < out.length; i++) if (sameService(out[i]!, name, namespace, partition)) return out;
   out.push([name, namespace, partition]);
+  return out;
 }
 
 /**
  * Every service a router, splitter or resolver names (`ListRelatedServices`, including itself for routers, as Consul's
- * does), in first-seen order, each once; no key string built.
+ * does), in first-seen order, each once; no key string built, no list made when there is none.
  */
-function relatedRefs(e: ConfigEntry): ServiceRef[] {
-  const own: ServiceRef = [e.Name, e.Namespace, e.Partition];
-  const out: ServiceRef[] = [];
+function relatedRefs(e: ConfigEntry): readonly ServiceRef[] {
+  let out: ServiceRef[] | undefined;
   if (e.Kind === 'service-router') {
-    out.push(own);
-    for (const r of e.Routes ?? []) {
-      const d = r.Destination;
-      if (d) addRef(out, own, d.Service || e.Name, d.Namespace || e.Namespace, d.Partition || e.Partition);
+    out = [[e.Name, e.Namespace, e.Partition]];
+    const routes = e.Routes ?? [];
+    for (let i = 0; i < routes.length; i++) {
+      const d = routes[i]!.Destination;
+      if (d) out = addRef(out, e, d.Service || e.Name, d.Namespace || e.Namespace, d.Partition || e.Partition);
     }
   } else if (e.Kind === 'service-splitter') {
-    for (const s of e.Splits ?? [])
-      addRef(out, own, s.Service || e.Name, s.Namespace || e.Namespace, s.Partition || e.Partition);
+    const splits = e.Splits ?? [];
+    for (let i = 0; i < splits.length; i++) {
+      const sp = splits[i]!;
+      out = addRef(out, e, sp.Service || e.Name, sp.Namespace || e.Namespace, sp.Partition || e.Partition);
+    }
   } else if (e.Kind === 'service-resolver') {
     const r = e.Redirect;
-    if (r) addRef(out, own, r.Service || e.Name, r.Namespace || e.Namespace, r.Partition || e.Partition);
+    if (r) out = addRef(out, e, r.Service || e.Name, r.Namespace || e.Namespace, r.Partition || e.Partition);
     const failover = e.Failover;
-    if (failover === undefined) return out;
-    for (const key in failover) {
-      if (!Object.hasOwn(failover, key)) continue;
-      const f = failover[key]!;
-      if (!f.Targets || f.Targets.length === 0)
-        addRef(out, own, f.Service || e.Name, f.Namespace || e.Namespace, e.Partition);
-      else
-        for (const t of f.Targets)
+    if (failover !== undefined) {
+      for (const key in failover) {
+        if (!Object.hasOwn(failover, key)) continue;
+        const f = failover[key]!;
+        const targets = f.Targets;
+        if (!targets || targets.length === 0) {
+          out = addRef(out, e, f.Service || e.Name, f.Namespace || e.Namespace, e.Partition);
+          continue;
+        }
+        for (let i = 0; i < targets.length; i++) {
+          const t = targets[i]!;
           if (!t.Peer)
-            addRef(
+            out = addRef(
               out,
-              own,
+              e,
               t.Service || e.Name,
               t.Namespace || f.Namespace || e.Namespace,
               t.Partition || e.Partition,
             );
+        }
+      }
     }
   }
-  return out;
+  return out ?? NO_REFS;
 }
 
 function sameService(s: ServiceRef, name: string, namespace?: string, partition?: string): boolean {
@@ -119,7 +148,8 @@ class ServiceSlot {
   router: Indexed<ConfigEntry> | undefined;
   /** Whether a router, splitter or resolver of this service was ever stored (none is ever removed, only replaced). */
   hasGraphEntry = false;
-  readonly linkedFrom: ConfigEntry[] = [];
+  /** Made on the first link (most services are named by no other service's entry). */
+  linkedFrom: ConfigEntry[] | undefined = undefined;
   constructor(
     readonly name: string,
     /** Filled in (`default`). */
@@ -129,25 +159,52 @@ class ServiceSlot {
 }
 
 /**
- * The store as the simulated writes leave it: one slot per service (its entries and who links to it, no key string
- * per lookup), proxy-defaults by partition. Other kinds are not kept: no chain compile reads them.
+ * The store as the simulated writes leave it, read as the chain compiler reads an `EntryIndex`: one slot per service
+ * (its entries and who links to it, no key string per lookup), proxy-defaults by partition; while a write is checked,
+ * lookups see the proposed entry in place of the stored one of its kind. Other kinds are not kept: no chain compile
+ * reads them.
+ *
+ * The lookups are methods of this class, not closures made per simulator: optimized code that inlines a closure holds
+ * it weakly and is thrown away when the simulator dies (every compile, every pass).
  */
-export class WriteSimulator {
-  private readonly services = new ServiceMap<ServiceSlot>();
-  private readonly proxyDefaultsByPartition = new Map<string, Indexed<ConfigEntry>>();
+class SimulatedStore implements EntryIndex {
+  readonly all: readonly EntryDecl[] = [];
+  readonly services = new ServiceMap<ServiceSlot>();
+  readonly proxyDefaultsByPartition = new Map<string, Indexed<ConfigEntry>>();
   /** The routers, splitters and resolvers stored. */
-  private readonly graphEntries = new Set<ConfigEntry>();
-  /**
-   * Every entry a chain compile here reads passed Consul's `Validate()`: a written entry is checked (or its caller
-   * checked it, `validated`) before it is stored or proposed, and a forced one is held by Consul already. So the
-   * memo checks no entry again (`entriesValid`).
-   */
-  private readonly memo = new ChainMemo(CHECK_TRUST_DOMAIN, true);
+  readonly graphEntries = new Set<ConfigEntry>();
   /** The entry being proposed: lookups see it in place of the stored one. */
-  private proposedIndexed: Indexed<ConfigEntry> | undefined;
+  private proposed: Indexed<ConfigEntry> | undefined = undefined;
+  /** The slot field `proposed` takes the place of (undefined: a kind no chain reads, or nothing proposed). */
+  private proposedKind: ChainKind | undefined = undefined;
+  /** `proposed`'s namespace and partition, filled in. */
+  private proposedNs = '';
+  private proposedAp = '';
+  /** The proposed entry's service's four chain kinds with it in its place (built on first lookup, per proposal). */
+  private proposedKinds: ChainEntries | undefined = undefined;
+  /** The proposed entry's service's slot (undefined: none), as the caller found it. */
+  private proposedSlot: ServiceSlot | undefined = undefined;
+  /** The slot of a service, if it has one. */
+  find(name: string, namespace?: string, partition?: string): ServiceSlot | undefined {
+    return this.services.get(name, namespace, partition);
+  }
 
-  private slot(name: string, namespace?: string, partition?: string): ServiceSlot {
-    let s = this.services.get(name, namespace, partition);
+  /**
+   * Lookups see `indexed` (undefined: nothing) in place of the stored entry of its kind until the next call; `slot` is
+   * its service's slot (`find` of its name, namespace and partition).
+   */
+  propose(indexed: Indexed<ConfigEntry> | undefined, slot?: ServiceSlot): void {
+    this.proposed = indexed;
+    this.proposedKinds = undefined;
+    this.proposedSlot = slot;
+    const e = indexed?.entry;
+    this.proposedKind = e === undefined ? undefined : chainKind(e.Kind);
+    this.proposedNs = orDefault(e?.Namespace);
+    this.proposedAp = orDefault(e?.Partition);
+  }
+
+  slot(name: string, namespace?: string, partition?: string): ServiceSlot {
+    let s = this.find(name, namespace, partition);
     if (s === undefined) {
       s = new ServiceSlot(name, orDefault(namespace), orDefault(partition));
       this.services.set(name, namespace, partition, s);
@@ -156,12 +213,10 @@ export class WriteSimulator {
   }
 
   /** The slot field the proposed entry takes the place of, when it is an entry of this service a chain reads. */
-  private proposedKind(name: string, ns?: string, ap?: string): ChainKind | undefined {
-    const e = this.proposedIndexed?.entry;
-    if (e === undefined) return undefined;
-    const kind = chainKind(e.Kind);
+  private proposedFor(name: string, ns?: string, ap?: string): ChainKind | undefined {
+    const kind = this.proposedKind;
     if (kind === undefined) return undefined;
-    return e.Name === name && orDefault(e.Namespace) === orDefault(ns) && orDefault(e.Partition) === orDefault(ap)
+    return this.proposed!.entry.Name === name && orDefault(ns) === this.proposedNs && orDefault(ap) === this.proposedAp
       ? kind
       : undefined;
   }
@@ -172,41 +227,83 @@ export class WriteSimulator {
     ns?: string,
     ap?: string,
   ): Indexed<E> | undefined {
-    if (this.proposedKind(name, ns, ap) === kind) return this.proposedIndexed as Indexed<E>;
-    return this.services.get(name, ns, ap)?.[kind] as Indexed<E> | undefined;
+    if (this.proposedFor(name, ns, ap) === kind) return this.proposed as Indexed<E>;
+    return this.find(name, ns, ap)?.[kind] as Indexed<E> | undefined;
   }
 
   /** A service's four chain kinds as stored, the proposed entry in place of the stored one of its kind. */
-  private chainEntriesOf(name: string, ns?: string, ap?: string): ChainEntries | undefined {
-    const slot = this.services.get(name, ns, ap) as ChainEntries | undefined;
-    const kind = this.proposedKind(name, ns, ap);
-    if (kind === undefined) return slot;
+  chainEntries(name: string, ns?: string, ap?: string): ChainEntries | undefined {
+    const kind = this.proposedFor(name, ns, ap);
+    if (kind === undefined) return this.find(name, ns, ap) as ChainEntries | undefined;
+    // The slot does not change while an entry is proposed (it is stored after its check), so one copy serves.
+    if (this.proposedKinds !== undefined) return this.proposedKinds;
+    // `proposedFor` matched: this is the proposed entry's service, whose slot the caller handed over.
+    const slot = this.proposedSlot;
     const kinds = {
       serviceDefaults: slot?.serviceDefaults,
       resolver: slot?.resolver,
       splitter: slot?.splitter,
       router: slot?.router,
     };
-    (kinds as Record<ChainKind, Indexed<ConfigEntry> | undefined>)[kind] = this.proposedIndexed;
-    return kinds;
+    (kinds as Record<ChainKind, Indexed<ConfigEntry> | undefined>)[kind] = this.proposed;
+    this.proposedKinds = kinds as ChainEntries;
+    return this.proposedKinds;
   }
 
-  private proxyDefaultsOf<E extends ConfigEntry>(ap?: string): Indexed<E> | undefined {
-    const p = this.proposedIndexed;
-    if (p !== undefined && p.entry.Kind === 'proxy-defaults' && orDefault(p.entry.Partition) === orDefault(ap))
-      return p as Indexed<E>;
-    return this.proxyDefaultsByPartition.get(orDefault(ap)) as Indexed<E> | undefined;
+  proxyDefaults(ap?: string): Indexed<ProxyDefaultsEntry> | undefined {
+    const p = this.proposed;
+    if (p !== undefined && p.entry.Kind === 'proxy-defaults' && orDefault(ap) === this.proposedAp)
+      return p as Indexed<ProxyDefaultsEntry>;
+    return this.proxyDefaultsByPartition.get(orDefault(ap)) as Indexed<ProxyDefaultsEntry> | undefined;
   }
 
-  private readonly index: EntryIndex = {
-    all: [],
-    proxyDefaults: (ap) => this.proxyDefaultsOf(ap),
-    serviceDefaults: (s, ns, ap) => this.lookup('serviceDefaults', s, ns, ap),
-    resolver: (s, ns, ap) => this.lookup('resolver', s, ns, ap),
-    splitter: (s, ns, ap) => this.lookup('splitter', s, ns, ap),
-    router: (s, ns, ap) => this.lookup('router', s, ns, ap),
-    chainEntries: (s, ns, ap) => this.chainEntriesOf(s, ns, ap),
-  };
+  serviceDefaults(s: string, ns?: string, ap?: string): Indexed<ServiceDefaultsEntry> | undefined {
+    return this.lookup('serviceDefaults', s, ns, ap);
+  }
+
+  resolver(s: string, ns?: string, ap?: string): Indexed<ServiceResolverEntry> | undefined {
+    return this.lookup('resolver', s, ns, ap);
+  }
+
+  splitter(s: string, ns?: string, ap?: string): Indexed<ServiceSplitterEntry> | undefined {
+    return this.lookup('splitter', s, ns, ap);
+  }
+
+  router(s: string, ns?: string, ap?: string): Indexed<ServiceRouterEntry> | undefined {
+    return this.lookup('router', s, ns, ap);
+  }
+}
+
+/** Replays entry writes as Consul's state store checks them (see the module comment). */
+export class WriteSimulator {
+  /**
+   * @param options.compileAll compile every chain Consul compiles, with none of the shortcuts that prove a chain
+   * compiles without compiling it (nor the ones that skip a write no chain of which can fail): the reference the
+   * shortcuts are tested against (`test/compiler/write-check-shortcuts.property.test.ts`).
+   */
+  constructor(private readonly options: { readonly compileAll?: boolean } = {}) {}
+
+  private readonly index = new SimulatedStore();
+  /**
+   * Every entry a chain compile here reads passed Consul's `Validate()`: a written entry is checked (or its caller
+   * checked it, `validated`) before it is stored or proposed, and a forced one is held by Consul already. So the
+   * memo checks no entry again (`entriesValid`).
+   */
+  private readonly memo = new ChainMemo(CHECK_TRUST_DOMAIN, true);
+  /** The last entry proposed (`check`), stored as it is if `write` accepts it. */
+  private lastProposal: StoredDecl | undefined = undefined;
+  /**
+   * The last entry whose affected chains were collected, and its service's slot then (undefined: none yet): its check
+   * and its store need the same slot (a slot, once made, is never removed; a missing one is looked up again).
+   */
+  private checkedEntry: ConfigEntry | undefined = undefined;
+  private checkedSlot: ServiceSlot | undefined = undefined;
+
+  /** The slot of an entry's service, made if missing (the one its check found, if it has one). */
+  private slotOf(e: ConfigEntry): ServiceSlot {
+    const known = this.checkedEntry === e ? this.checkedSlot : undefined;
+    return known ?? this.index.slot(e.Name, e.Namespace, e.Partition);
+  }
 
   /**
    * The chains a write of `e` makes Consul compile, as (name, namespace, partition) triples, sorted by
@@ -215,25 +312,28 @@ export class WriteSimulator {
   private affected(e: ConfigEntry): ServiceRef[] {
     if (e.Kind === 'proxy-defaults') {
       const out: ServiceSlot[] = [];
-      for (const stored of this.graphEntries) {
-        const s = this.slot(stored.Name, stored.Namespace, stored.Partition);
+      for (const stored of this.index.graphEntries) {
+        const s = this.index.slot(stored.Name, stored.Namespace, stored.Partition);
         if (!out.includes(s)) out.push(s);
       }
       return sortById(out.map((s) => [s.name, s.namespace, s.partition]));
     }
     if (e.Kind === 'service-intentions') return [];
-    const own = this.services.get(e.Name, e.Namespace, e.Partition);
+    const own = this.index.find(e.Name, e.Namespace, e.Partition);
+    this.checkedEntry = e;
+    this.checkedSlot = own;
     const linkers = own?.linkedFrom;
     // A service-defaults or plain resolver write for a service no router, splitter or resolver names or belongs to
     // changes a chain of one resolver node, which always compiles: nothing to check.
     const alone = own?.hasGraphEntry !== true && (linkers?.length ?? 0) === 0;
-    if (alone && (e.Kind === 'service-defaults' || this.plainResolver(e))) return [];
+    if (alone && this.options.compileAll !== true && (e.Kind === 'service-defaults' || plainResolver(e, own)))
+      return [];
     // Usually the entry's own chain alone (nothing to sort); linkers are few: a list scanned for repeats.
     const out: ServiceRef[] = [[e.Name, orDefault(e.Namespace), orDefault(e.Partition)]];
     if (linkers === undefined || linkers.length === 0) return out;
     const slots: (ServiceSlot | undefined)[] = [own];
     for (const linker of linkers) {
-      const s = this.slot(linker.Name, linker.Namespace, linker.Partition);
+      const s = this.index.slot(linker.Name, linker.Namespace, linker.Partition);
       if (!slots.includes(s)) {
         slots.push(s);
         out.push([s.name, s.namespace, s.partition]);
@@ -249,13 +349,31 @@ export class WriteSimulator {
    * accepts the write. Stores nothing.
    */
   check(e: ConfigEntry, validated = false): string[] {
-    const invalid = validated ? [] : validateEntry(e);
-    // A resolver's Failover is a Go map: Consul meets its keys in random order, so any key's error may come first.
-    if (invalid.length > 0) return e.Kind === 'service-resolver' ? invalid : invalid.slice(0, 1);
-    const errors: string[] = [];
-    this.proposedIndexed = { entry: e, decl: { path: 'proposed', entry: e, origin: 'file' } as EntryDecl };
+    if (!validated) {
+      const invalid = validateEntry(e);
+      // A resolver's Failover is a Go map: Consul meets its keys in random order, so any key's error may come first.
+      if (invalid.length > 0) return e.Kind === 'service-resolver' ? invalid : invalid.slice(0, 1);
+    }
+    const affected = this.affected(e);
+    if (affected.length === 0) return [];
+    let errors: string[] | undefined;
+    // Lookups see the proposed entry in place of the stored one (nothing on this path reads its declaration's path);
+    // the same object is stored if the write is accepted.
+    const proposal = new StoredDecl(e);
+    this.lastProposal = proposal;
+    this.index.propose(
+      proposal,
+      this.checkedEntry === e ? this.checkedSlot : this.index.find(e.Name, e.Namespace, e.Partition),
+    );
     try {
-      for (const [serviceName, namespace, partition] of this.affected(e)) {
+      const shortcuts = this.options.compileAll !== true;
+      for (let i = 0; i < affected.length; i++) {
+        const ref = affected[i]!;
+        const serviceName = ref[0];
+        const namespace = ref[1];
+        const partition = ref[2];
+        // A self-contained chain (every reference to its own service) is proven to compile without compiling it.
+        if (shortcuts && selfContainedChainCompiles(this.index, serviceName, namespace, partition)) continue;
         const message = chainError(
           {
             serviceName,
@@ -267,22 +385,14 @@ export class WriteSimulator {
           },
           this.memo,
         );
-        if (message !== undefined && !errors.includes(message)) errors.push(message);
+        if (message === undefined) continue;
+        if (errors === undefined) errors = [message];
+        else if (!errors.includes(message)) errors.push(message);
       }
     } finally {
-      this.proposedIndexed = undefined;
+      this.index.propose(undefined);
     }
-    return errors;
-  }
-
-  /**
-   * A resolver whose chain is itself alone (no redirect, no failover, no external SNI on its service): the chain is one
-   * resolver node (its default subset exists, `Validate()` saw to that) and cannot fail.
-   */
-  private plainResolver(e: ConfigEntry): boolean {
-    if (e.Kind !== 'service-resolver' || e.Redirect !== undefined) return false;
-    if (e.Failover !== undefined && Object.keys(e.Failover).length > 0) return false;
-    return !this.index.serviceDefaults(e.Name, e.Namespace, e.Partition)?.entry.ExternalSNI;
+    return errors ?? [];
   }
 
   /** Consul's answer to writing `e` now: the first error message, or undefined (and the entry is stored). */
@@ -299,33 +409,75 @@ export class WriteSimulator {
   }
 
   private store(e: ConfigEntry): void {
-    const indexed: Indexed<ConfigEntry> = new StoredDecl(e);
+    const last = this.lastProposal;
+    this.lastProposal = undefined;
+    const indexed: Indexed<ConfigEntry> = last !== undefined && last.entry === e ? last : new StoredDecl(e);
     if (e.Kind === 'proxy-defaults') {
-      this.proxyDefaultsByPartition.set(orDefault(e.Partition), indexed);
+      this.index.proxyDefaultsByPartition.set(orDefault(e.Partition), indexed);
       return;
     }
-    const kind = chainKind(e.Kind);
-    // Nothing reads the other kinds back (no chain compile looks them up).
-    if (kind === undefined) return;
-    const slot = this.slot(e.Name, e.Namespace, e.Partition);
-    const prev = slot[kind]?.entry;
-    slot[kind] = indexed;
-    if (kind === 'serviceDefaults') return;
+    // Nothing reads the other kinds back (no chain compile looks them up). One field per kind, set by name.
+    let prev: ConfigEntry | undefined;
+    switch (e.Kind) {
+      case 'service-defaults':
+        this.slotOf(e).serviceDefaults = indexed;
+        return;
+      case 'service-resolver': {
+        const slot = this.slotOf(e);
+        prev = slot.resolver?.entry;
+        slot.resolver = indexed;
+        slot.hasGraphEntry = true;
+        break;
+      }
+      case 'service-splitter': {
+        const slot = this.slotOf(e);
+        prev = slot.splitter?.entry;
+        slot.splitter = indexed;
+        slot.hasGraphEntry = true;
+        break;
+      }
+      case 'service-router': {
+        const slot = this.slotOf(e);
+        prev = slot.router?.entry;
+        slot.router = indexed;
+        slot.hasGraphEntry = true;
+        break;
+      }
+      default:
+        return;
+    }
     if (prev !== undefined) {
-      this.graphEntries.delete(prev);
-      for (const [name, namespace, partition] of relatedRefs(prev)) {
-        const linked = this.services.get(name, namespace, partition)?.linkedFrom;
-        const i = linked?.indexOf(prev) ?? -1;
-        if (i >= 0) linked?.splice(i, 1);
+      this.index.graphEntries.delete(prev);
+      const refs = relatedRefs(prev);
+      for (let i = 0; i < refs.length; i++) {
+        const r = refs[i]!;
+        const linked = this.index.find(r[0], r[1], r[2])?.linkedFrom;
+        const at = linked?.indexOf(prev) ?? -1;
+        if (at >= 0) linked?.splice(at, 1);
       }
     }
-    this.graphEntries.add(e);
-    slot.hasGraphEntry = true;
-    for (const [name, namespace, partition] of relatedRefs(e)) {
-      const linked = this.slot(name, namespace, partition).linkedFrom;
-      if (!linked.includes(e)) linked.push(e);
+    this.index.graphEntries.add(e);
+    const refs = relatedRefs(e);
+    for (let i = 0; i < refs.length; i++) {
+      const r = refs[i]!;
+      const slot = this.index.slot(r[0], r[1], r[2]);
+      const linked = slot.linkedFrom;
+      if (linked === undefined) slot.linkedFrom = [e];
+      else if (!linked.includes(e)) linked.push(e);
     }
   }
+}
+
+/**
+ * A resolver whose chain is itself alone (no redirect, no failover, no external SNI on its service, `own` being its
+ * service's slot, if any): the chain is one resolver node (its default subset exists, `Validate()` saw to that) and
+ * cannot fail.
+ */
+function plainResolver(e: ConfigEntry, own: ServiceSlot | undefined): boolean {
+  if (e.Kind !== 'service-resolver' || e.Redirect !== undefined) return false;
+  if (e.Failover !== undefined && Object.keys(e.Failover).length > 0) return false;
+  // Nothing is proposed while the affected chains are collected: the stored service-defaults is what a lookup returns.
+  return !(own?.serviceDefaults?.entry as ServiceDefaultsEntry | undefined)?.ExternalSNI;
 }
 
 /** Sorts services by `<ap>/<ns>/<name>` (code-unit order), in place. */

@@ -138,6 +138,11 @@ function isDomainName(s: string): boolean {
   return body.split('.').every((l) => l.length > 0 && l.length <= 63);
 }
 
+/** An error of `validateServiceDefaults`' upstream checks. */
+function isUpstream(m: string): boolean {
+  return m.startsWith('error in upstream');
+}
+
 /**
  * The service-defaults rules for the fields meshcc keeps, merged with `base` (the analyzed fields' messages from
  * `validateServiceDefaults`) in Consul's order: UpstreamConfig with Destination stops before the upstream checks (and
@@ -146,8 +151,8 @@ function isDomainName(s: string): boolean {
 export function serviceDefaultsRules(e: ServiceDefaultsEntry, base: readonly string[]): string[] {
   const x = e as unknown as Obj;
   if (!e.Name || e.Name === WILDCARD) return [...base];
-  const isUpstream = (m: string) => m.startsWith('error in upstream');
-  const errs = base.filter((m) => !isUpstream(m));
+  // `base` is nearly always empty: no filtering (nor a closure per call) then.
+  const errs = base.length === 0 ? [] : base.filter((m) => !isUpstream(m));
   const bal = str(x.BalanceInboundConnections);
   if (bal !== '' && bal !== 'exact_balance') errs.push(`invalid value for balance_inbound_connections: ${bal}`);
   const dest = obj(x.Destination);
@@ -157,7 +162,7 @@ export function serviceDefaultsRules(e: ServiceDefaultsEntry, base: readonly str
   // Checked last in Consul, and returned alone: every other error found so far is dropped.
   const mtls = mutualTLSModeError(x.MutualTLSMode);
   if (mtls) return [mtls];
-  errs.push(...base.filter(isUpstream));
+  if (base.length > 0) errs.push(...base.filter(isUpstream));
   for (const o of list(e.UpstreamConfig?.Overrides)) {
     const m = multi(upstreamExtraErrors(o));
     if (m) errs.push(`error in upstream override for ${peeredName(o)}: ${m}`);
@@ -376,6 +381,10 @@ function validateTerminating(x: Obj): string[] {
   return [];
 }
 
+/** A first error after which `resolverRules` adds nothing (one regular expression, not one per call). */
+const EARLY_RESOLVER_ERROR = /^(Name is required|Meta |\d+ errors occurred|Subset |DefaultSubset )/;
+const REDIRECT_ERROR = /^(Cross-|Redirect: Setting (Partition|Namespace))/;
+
 /**
  * The service-resolver rules for the fields meshcc keeps (`PrioritizeByLocality`, redirect and failover
  * `SamenessGroup`, failover `Policy`), spliced into `base` (the analyzed fields' messages, the load balancer's last)
@@ -385,20 +394,18 @@ function validateTerminating(x: Obj): string[] {
 export function resolverRules(e: ServiceResolverEntry, base: readonly string[]): string[] {
   const x = e as unknown as Obj;
   const first = base[0] ?? '';
-  if (/^(Name is required|Meta |\d+ errors occurred|Subset |DefaultSubset )/.test(first)) return [...base];
+  if (EARLY_RESOLVER_ERROR.test(first)) return [...base];
   if (str(obj(x.PrioritizeByLocality)?.Mode) !== '') return ['Prioritize-by-locality requires Consul Enterprise '];
   const redirect = obj(x.Redirect);
-  if (
-    redirect !== undefined &&
-    str(redirect.SamenessGroup) !== '' &&
-    !/^(Cross-|Redirect: Setting (Partition|Namespace))/.test(first)
-  ) {
+  if (redirect !== undefined && str(redirect.SamenessGroup) !== '' && !REDIRECT_ERROR.test(first)) {
     return ['Redirect: Setting SamenessGroup requires Consul Enterprise'];
   }
   if (base.length > 0 && !first.startsWith('Bad Failover[')) return [...base];
   const failover = obj(x.Failover) ?? {};
   const errs: string[] = [];
-  for (const key of Object.keys(failover).sort()) {
+  const keys = Object.keys(failover);
+  if (keys.length > 1) keys.sort();
+  for (const key of keys) {
     const f = obj(failover[key]) ?? {};
     const pre = `Bad Failover[${q(key)}]: `;
     const own = base.find((m) => m.startsWith(pre) || m.startsWith(`Bad Failover[${q(key)}].`));

@@ -9,7 +9,7 @@ import { generateMesh } from '../../bench/generate-mesh.ts';
 import { upstreamChains } from '../../src/compiler/chain-legs.ts';
 import { compileUpstreamChains, effectiveEntries } from '../../src/compiler/compile.ts';
 import { buildEntryIndex } from '../../src/compiler/entry-index.ts';
-import { lazyTargetsCarryMode } from '../../src/compiler/passes/chain-json.ts';
+import { lazyChainState, lazyTargetsCarryMode } from '../../src/compiler/passes/chain-json.ts';
 import { resolveGatewayModes } from '../../src/compiler/passes/resolve-gateway-modes.ts';
 import type { EntryDecl, MeshModel, ServiceInstanceDecl } from '../../src/model/types.ts';
 
@@ -83,6 +83,32 @@ describe('chain numbering made by the chain pass', () => {
       const modeFree = own.facts.map((_, id) => lazyTargetsCarryMode(ups[own.first[id]!]!.chain!));
       expect(modeFree).toEqual(own.facts.map((f) => f.modeFree));
       expect(new Set(own.groupOf).size).toBeGreaterThan(own.first.length);
+      // Work numbers: two chains share one exactly when they share their work form (nodes and target list), numbered
+      // in chain order; the groups' datacenter and mode are their first upstream's.
+      const works = Array.from(own.first, (k) => lazyChainState(ups[k]!.chain!)!.work);
+      for (let a = 0; a < works.length; a++) {
+        expect(own.workOf[a]).toBe(
+          works.indexOf(works[a]!) === a ? new Set(works.slice(0, a)).size : own.workOf[works.indexOf(works[a]!)],
+        );
+        // Chains of one work form share one list of fact targets.
+        expect(own.facts[a]!.targets).toBe(own.facts[works.indexOf(works[a]!)]!.targets);
+        expect(own.facts[a]!.targets.map((t) => t.service)).toEqual(works[a]!.targets.map((t) => t.opts.service));
+      }
+      expect(own.works).toBe(new Set(works).size);
+      // The passes read an upstream's destination and target datacenter from its chain's facts: every upstream
+      // holding a chain is to the chain's service, compiled in the chain's datacenter.
+      ups.forEach((u, k) => {
+        if (!u.chain) return;
+        const facts = own.facts[own.chainOf[k]!]!;
+        expect(u.destination).toBe(facts.destination);
+        expect(u.targetDatacenter).toBe(facts.datacenter);
+      });
+      expect(own.works).toBeLessThan(own.first.length);
+      own.groupFirst.forEach((k, g) => {
+        const u = ups[k]!;
+        expect(own.groupDc[g]).toBe(u.datacenter);
+        expect(own.groupMode[g]).toBe(own.facts[own.chainOf[k]!]!.modeFree ? undefined : u.mode.mode);
+      });
       if (name.includes('errors')) {
         expect(compiled.diagnostics.length).toBeGreaterThan(0);
         expect(own.unchained.length).toBe(compiled.diagnostics.length);

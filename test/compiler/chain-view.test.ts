@@ -9,13 +9,51 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateMesh } from '../../bench/generate-mesh.ts';
-import { chainFacts, chainLegs, hasL7 } from '../../src/compiler/chain-legs.ts';
+import {
+  type ChainFacts,
+  chainFacts,
+  chainLegs,
+  type FactTarget,
+  hasL7,
+  legFirstTargets,
+  targetMode,
+} from '../../src/compiler/chain-legs.ts';
 import { compile } from '../../src/compiler/compile.ts';
 import { indexEntries } from '../../src/compiler/entry-index.ts';
-import { compileChain } from '../../src/compiler/passes/compile-chains.ts';
+import { chainWithMode } from '../../src/compiler/passes/chain-mode-variant.ts';
+import { compileChain, compileChainBase } from '../../src/compiler/passes/compile-chains.ts';
 import { chainTargets } from '../../src/compiler/reach.ts';
-import type { CompiledChain, CompiledUpstream } from '../../src/compiler/types.ts';
+import type { ChainTarget, CompiledChain, CompiledUpstream } from '../../src/compiler/types.ts';
+import type { ConfigEntry } from '../../src/model/entries.ts';
 import type { CaseRecord } from '../consul/l7-fuzz.ts';
+
+/** The `ChainTarget` fields the validation passes read of each target of a chain's facts. */
+function factValues(facts: ChainFacts, targets: readonly FactTarget[] = facts.targets) {
+  return targets.map((t) => ({
+    Service: t.service,
+    ServiceSubset: t.subset || undefined,
+    Namespace: t.namespace,
+    Partition: t.partition,
+    Datacenter: t.datacenter,
+    Peer: t.peer,
+    Mode: targetMode(facts, t),
+    Filter: t.filter,
+  }));
+}
+
+/** The same fields of a rendered target. */
+function renderedValues(t: ChainTarget) {
+  return {
+    Service: t.Service,
+    ServiceSubset: t.ServiceSubset,
+    Namespace: t.Namespace,
+    Partition: t.Partition,
+    Datacenter: t.Datacenter,
+    Peer: t.Peer,
+    Mode: t.MeshGateway.Mode,
+    Filter: t.Subset.Filter,
+  };
+}
 
 /** Reads `chain` as the validation passes do, then checks it against its JSON parsed back; returns the checks made. */
 function checkViewAgainstJson(chain: CompiledChain): number {
@@ -26,13 +64,19 @@ function checkViewAgainstJson(chain: CompiledChain): number {
   const l7 = hasL7(chain);
   const json = JSON.parse(JSON.stringify(chain)) as CompiledChain;
   expect(legs).toEqual(chainLegs(json));
-  expect(facts).toEqual(chainFacts(json));
+  expect(factValues(facts)).toEqual(factValues(chainFacts(json)));
+  expect(facts.modeFree).toBe(chainFacts(json).modeFree);
+  // Each leg's first target, read from the facts without building legs, is the one the legs hold.
+  const firsts = legs.flatMap((l) => (l.targets[0] ? [renderedValues(l.targets[0].target)] : []));
+  expect(factValues(facts, legFirstTargets(chain, facts))).toEqual(firsts);
+  expect(factValues(chainFacts(json), legFirstTargets(json, chainFacts(json)))).toEqual(firsts);
   expect(refs).toEqual(chainTargets({ chain: json } as CompiledUpstream));
   expect(l7).toBe(hasL7(json));
   expect(Object.keys(chain)).toEqual(Object.keys(json));
-  // The JSON, now built, holds the objects the view read.
-  for (const t of facts.targets) expect(chain.Targets[t.ID]).toBe(t);
-  expect(Object.values(chain.Targets)).toEqual(facts.targets);
+  // The facts read (from the work form, nothing rendered) what the JSON, now built, holds: the same targets in the
+  // same order, field by field.
+  expect(factValues(facts)).toEqual(Object.values(chain.Targets).map(renderedValues));
+  expect(facts.modeFree).toBe(Object.values(chain.Targets).every((t) => t.MeshGateway.Mode !== undefined));
   return legs.length;
 }
 
@@ -60,6 +104,31 @@ describe('chain view (what validation reads) equals the chain JSON', () => {
       }
     }
     expect(chains).toBeGreaterThan(50);
+  });
+
+  it('for every chain recorded from Consul, and each of its mesh-gateway mode variants (external targets kept)', () => {
+    const fixture = JSON.parse(
+      readFileSync(join(import.meta.dirname, 'fixtures', 'consul-v1.22.7-chains.json'), 'utf8'),
+    ) as { scenarios: { service: string; datacenter: string; entries: ConfigEntry[] }[] };
+    let chains = 0;
+    let external = 0;
+    for (const s of fixture.scenarios) {
+      const r = compileChainBase({
+        serviceName: s.service,
+        evaluateInDatacenter: s.datacenter,
+        trustDomain: 'example.consul',
+        entries: indexEntries(s.entries),
+      });
+      if (!('base' in r)) continue;
+      for (const mode of [undefined, 'none', 'local', 'remote'] as const) {
+        const chain = chainWithMode(r.base, mode);
+        checkViewAgainstJson(chain);
+        chains++;
+        if (mode !== undefined && Object.values(chain.Targets).some((t) => t.External)) external++;
+      }
+    }
+    expect(chains).toBeGreaterThan(100);
+    expect(external).toBeGreaterThan(0);
   });
 
   it('for every chain of a generated L7 mesh (mode variants included)', () => {

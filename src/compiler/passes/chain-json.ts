@@ -15,6 +15,7 @@ import { float32Json } from '../../model/split-weight.ts';
 import type { GatewayMode } from '../../model/types.ts';
 import { formatGoDuration } from '../duration.ts';
 import type { ChainNode, ChainRoute, ChainSplit, ChainTarget, CompiledChain } from '../types.ts';
+import { catchAllDefinitionOf, routeDefinitionsOf, splitDefinitionsOf } from './l7-definitions.ts';
 
 /** Which service a target names, before defaults are filled in. */
 export interface TargetOpts {
@@ -34,8 +35,6 @@ export interface WorkTarget {
   readonly opts: Required<TargetOpts>;
   mode?: GatewayMode;
   subset?: ResolverSubset;
-  /** The target's `Subset` JSON (filled in for the JSON only, shared per resolver subset: `ChainMemo.subsetJson`). */
-  subsetJson?: ChainTarget['Subset'];
   dialedDirectly?: boolean;
   connectTimeoutNs: number;
   external: boolean;
@@ -187,8 +186,32 @@ function renderResolver(n: WorkNode): ChainNode {
   return { Type: 'resolver', Name: n.name, Resolver: resolver as ChainNode['Resolver'] };
 }
 
+/**
+ * Fills in the `Definition` of a router node's routes (its entry's routes, then the catch-all) and of a splitter node's
+ * splits as written (a flattened split got its merged one while compiling), from the definitions built once per entry
+ * (`l7-definitions.ts`). A compile reads none of them, so they are filled when a node is first rendered or viewed; a
+ * work node is shared by a chain and its mode variants, which have the same definitions.
+ */
+export function fillL7Definitions(n: WorkL7Node): void {
+  const routes = n.routes;
+  if (n.router !== undefined && routes !== undefined && routes.length > 0 && routes[0]!.definition === undefined) {
+    const defs = routeDefinitionsOf(n.router);
+    const last = routes.length - 1;
+    for (let i = 0; i < last; i++) routes[i]!.definition = defs[i]!;
+    routes[last]!.definition = catchAllDefinitionOf(n.router);
+  }
+  const splits = n.splits;
+  if (splits !== undefined) {
+    for (let i = 0; i < splits.length; i++) {
+      const s = splits[i]!;
+      if (s.definition === undefined) s.definition = splitDefinitionsOf(s.splitter!)[s.index]!;
+    }
+  }
+}
+
 /** A router or splitter node (`DiscoveryGraphNode` with `Routes` / `Splits`). */
 function renderL7(n: WorkL7Node): ChainNode {
+  fillL7Definitions(n);
   if (n.type === 'router') {
     const work = n.routes ?? [];
     const routes: ChainRoute[] = new Array(work.length);
@@ -256,19 +279,30 @@ function meshGateway(mode: GatewayMode | undefined): { readonly Mode?: GatewayMo
   }
 }
 
-/** A target's `Subset` (`{}` when it has neither a filter nor only-passing). */
+/** Each resolver subset's `Subset` JSON, made when a target of it is first rendered (see `subsetJson`). */
+const subsetJsons = new WeakMap<ResolverSubset, ChainTarget['Subset']>();
+
+/**
+ * A target's `Subset` (`{}` when it has neither a filter nor only-passing): one frozen object per resolver subset (a
+ * pure function of the read-only subset, kept in a `WeakMap` keyed by it), shared by every target of it in every chain.
+ */
 export function subsetJson(subset: ResolverSubset): ChainTarget['Subset'] {
   if (!subset.Filter && !subset.OnlyPassing) return EMPTY;
-  const out: { Filter?: string; OnlyPassing?: boolean } = {};
-  if (subset.Filter) out.Filter = subset.Filter;
-  if (subset.OnlyPassing) out.OnlyPassing = true;
-  return Object.freeze(out);
+  let json = subsetJsons.get(subset);
+  if (json === undefined) {
+    const out: { Filter?: string; OnlyPassing?: boolean } = {};
+    if (subset.Filter) out.Filter = subset.Filter;
+    if (subset.OnlyPassing) out.OnlyPassing = true;
+    json = Object.freeze(out);
+    subsetJsons.set(subset, json);
+  }
+  return json;
 }
 
 /** One target as Consul marshals it (`DiscoveryTarget.MarshalJSON`): fields in Consul's order, every one `omitempty`. */
 function renderTarget(t: WorkTarget): ChainTarget {
   const o = t.opts;
-  const Subset = t.subsetJson ?? (t.subset !== undefined ? subsetJson(t.subset) : EMPTY);
+  const Subset = t.subset !== undefined ? subsetJson(t.subset) : EMPTY;
   return targetJson(
     t.id,
     o.service,
@@ -382,6 +416,12 @@ export interface ChainWork {
   nodesJson: Record<string, ChainNode> | undefined;
   /** What `chain-view.ts` reads of the nodes, built there on first need. */
   nodeViews: unknown;
+  /**
+   * The token of the chain numbering (`ChainNumbering`, `chain-legs.ts`) that numbered this work form among the
+   * chains it numbers (undefined: none yet), and its number there: a chain and its mode variants share it.
+   */
+  numbering: object | undefined;
+  number: number;
 }
 
 /** One chain's lazy state: its work form, and the mode override its targets carry (undefined for a base chain). */

@@ -109,14 +109,20 @@ export function checkEntryGraph(model: MeshModel): PassResult<void> {
   const declared = new Set(model.datacenters.map((d) => d.name));
   const known = [...declared].sort().join(', ') || 'none';
   // Apply order: one walk puts each entry in its kind's list (declaration order within a kind).
+  // Index loops: this pass runs once per compile, mostly before V8 optimizes it, where `for of` allocates an
+  // iterator result per element.
   const byKind = APPLY_ORDER.map((): EntryDecl[] => []);
-  for (const d of model.entries) {
+  const entries = model.entries;
+  for (let i = 0; i < entries.length; i++) {
+    const d = entries[i]!;
     const k = APPLY_ORDER.indexOf(d.entry.Kind);
     if (k >= 0) byKind[k]!.push(d);
   }
   const sim = new WriteSimulator();
-  for (const list of byKind) {
-    for (const d of list) {
+  for (let k = 0; k < byKind.length; k++) {
+    const list = byKind[k]!;
+    for (let i = 0; i < list.length; i++) {
+      const d = list[i]!;
       if (d.entry.Kind === 'service-resolver' && declared.size > 0) undeclared(d, declared, known, diagnostics);
       // Consul's own Validate() problems are reported where the entry is read; such an entry is never stored.
       if (validateEntry(d.entry).length > 0) continue;

@@ -6,22 +6,35 @@
  * subset that leg resolves to.
  */
 
-/** The (service, subset) pairs an upstream's chain resolves to first: the destination, or each leg's primary target. */
+/** A (service, subset) pair an upstream's chain resolves to first. */
+interface Pair {
+  readonly service: string;
+  readonly subset: string;
+}
+
+/**
+ * The (service, subset) pairs an upstream's chain resolves to first: the destination, or each leg's primary target
+ * (`facts`: its chain's). The pairs of a routing/splitting chain depend on its nodes and its targets' services and
+ * subsets only, which a chain and its mode variants share (one work form, whose target list is `facts.targets`): kept
+ * per target list in `memo`, for the pass.
+ */
 function resolvedPairs(
   u: CompiledUpstream,
+  facts: ChainFacts | undefined,
   r: (name: string) => ServiceResolverEntry | undefined,
-): readonly { service: string; subset: string }[] {
-  if (u.chain && hasL7(u.chain)) {
-    let out = legPairs.get(u.chain);
+  memo: Map<object, readonly Pair[]>,
+): readonly Pair[] {
+  const chain = u.chain;
+  if (chain && facts && hasL7(chain)) {
+    let out = memo.get(facts.targets);
     if (!out) {
-      const pairs: { service: string; subset: string }[] = [];
-      for (const leg of chainLegs(u.chain)) {
-        const t = leg.targets[0]?.target;
-        if (t && !pairs.some((p) => p.service === t.Service && p.subset === (t.ServiceSubset ?? '')))
-          pairs.push({ service: t.Service, subset: t.ServiceSubset ?? '' });
+      const pairs: Pair[] = [];
+      for (const t of legFirstTargets(chain, facts)) {
+        const { service, subset } = t;
+        if (!pairs.some((p) => p.service === service && p.subset === subset)) pairs.push({ service, subset });
       }
-      out = Object.freeze(pairs);
-      legPairs.set(u.chain, out);
+      out = pairs;
+      memo.set(facts.targets, out);
     }
     return out;
   }
@@ -37,46 +50,46 @@ function withFailover(decl: EntryDecl | undefined): boolean {
   return false;
 }
 
+/** `mayFailOver`'s answer: bits for whether the destination, and some target's service, has a failover resolver. */
+const DESTINATION = 1;
+const TARGET = 2;
+
 /**
- * Whether any pair `resolvedPairs` gives for `u` has a resolver with failover: the pairs' services are the
- * destination's (a plain chain) or those of leg targets, which are among the chain's `Targets`. Most chains have none,
- * and then their legs are not walked.
+ * Whether any pair `resolvedPairs` gives for an upstream to `destination` (with chain facts `facts`) has a resolver
+ * with failover: the pairs' services are the destination's (a plain chain: `DESTINATION`) or those of leg targets,
+ * which are among the chain's `Targets` (a routing/splitting chain: `TARGET`). Most chains have neither (0), and then
+ * neither their shape nor their legs are read.
  */
-function mayFailOver(u: CompiledUpstream, facts: ChainFacts | undefined, resolvers: ServiceMap<EntryDecl>): boolean {
-  const destination = withFailover(resolvers.get(u.destination));
-  if (!facts) return destination;
-  // Neither the destination nor any target's service has one (most chains): false whatever the chain's shape, and
-  // its start node is not read. A target of the destination's own name (most targets) has the destination's answer,
-  // and consecutive targets of one name share theirs, without a lookup.
+function mayFailOver(destination: string, facts: ChainFacts | undefined, failing: ServiceMap<true>): number {
+  const own = failing.get(destination) === true;
+  if (!facts) return own ? DESTINATION : 0;
+  // A target of the destination's own name (most targets) has the destination's answer, and consecutive targets of
+  // one name share theirs, without a lookup.
   let target = false;
-  let name = u.destination;
-  let verdict = destination;
+  let name = destination;
+  let verdict = own;
   const targets = facts.targets;
   for (let i = 0; i < targets.length; i++) {
     const t = targets[i]!;
-    if (t.Service !== name) {
-      name = t.Service;
-      verdict = withFailover(resolvers.get(name));
+    if (t.service !== name) {
+      name = t.service;
+      verdict = failing.get(name) === true;
     }
     if (verdict) {
       target = true;
       break;
     }
   }
-  if (!destination && !target) return false;
-  return hasL7(u.chain) ? target : destination;
+  return (own ? DESTINATION : 0) | (target ? TARGET : 0);
 }
-
-/** The pairs of a routing/splitting chain depend on the chain only; chains are shared by many upstreams. */
-const legPairs = new WeakMap<CompiledChain, readonly { service: string; subset: string }[]>();
 
 import { FailoverNeverTriggers } from '../../diagnostics/codes/reachability.ts';
 import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagnostic.ts';
 import type { ServiceResolverEntry } from '../../model/entries.ts';
 import type { EntryDecl, MeshModel, SourceSpan } from '../../model/types.ts';
-import { type ChainFacts, chainLegs, hasL7, upstreamChains } from '../chain-legs.ts';
+import { type ChainFacts, hasL7, legFirstTargets, upstreamChains } from '../chain-legs.ts';
 import { ServiceMap } from '../service-map.ts';
-import type { CompiledChain, CompiledUpstream } from '../types.ts';
+import type { CompiledUpstream } from '../types.ts';
 
 function fieldSpan(d: EntryDecl, ...pointers: string[]): SourceSpan | undefined {
   for (const p of pointers) {
@@ -89,6 +102,9 @@ function fieldSpan(d: EntryDecl, ...pointers: string[]): SourceSpan | undefined 
 /** Checks every resolver's failover against the datacenters its service's upstreams compile in. */
 export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpstream[]): PassResult<void> {
   const resolvers = new ServiceMap<EntryDecl>();
+  // The services whose resolver (the one `resolvers` holds) `withFailover` reads: a few, so `mayFailOver`'s lookups
+  // are in a small table.
+  const failing = new ServiceMap<true>();
   let any = false;
   const entries = model.entries;
   for (let i = 0; i < entries.length; i++) {
@@ -96,28 +112,57 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
     if (d.entry.Kind !== 'service-resolver') continue;
     if (resolvers.get(d.entry.Name, d.entry.Namespace, d.entry.Partition)) continue;
     resolvers.set(d.entry.Name, d.entry.Namespace, d.entry.Partition, d);
-    any = true;
+    if (withFailover(d)) {
+      failing.set(d.entry.Name, d.entry.Namespace, d.entry.Partition, true);
+      any = true;
+    }
   }
   const diagnostics: Diagnostic[] = [];
   const reported = new Set<string>();
+  // No resolver read here has failover: `mayFailOver` rules every upstream out.
   if (!any) return { value: undefined, diagnostics };
   // What a resolver reports depends on the datacenter its chain resolves in only, and each finding is reported once
   // (at the first upstream that shows it): each (resolver, datacenter) is checked once, however many upstreams share it.
   const checked = new Map<EntryDecl, string[]>();
   const resolverOf = (name: string) => resolvers.get(name)?.entry as ServiceResolverEntry | undefined;
+  const pairsMemo = new Map<object, readonly Pair[]>();
   // Upstreams sharing a chain object share its destination, datacenter and pairs: the first one does the checking.
   const chains = upstreamChains(upstreams);
-  const { first, unchained } = chains;
+  const { first, unchained, workOf } = chains;
+  // Per work number, the facts of the first chain of that work form met (see below).
+  const firstOfWork: (ChainFacts | undefined)[] = new Array(chains.works);
   // The upstreams to check, in order: the first of each chain (`first` increases with the chain number) merged with
   // those without a chain (each its own); the others are not visited.
   let a = 0;
   let b = 0;
   while (a < first.length || b < unchained.length) {
-    const k = b >= unchained.length || (a < first.length && first[a]! < unchained[b]!) ? first[a++]! : unchained[b++]!;
-    const u = upstreams[k]!;
-    const id = chains.chainOf[k]!;
-    if (!mayFailOver(u, id >= 0 ? chains.facts[id] : undefined, resolvers)) continue;
-    for (const pair of resolvedPairs(u, resolverOf)) {
+    let u: CompiledUpstream;
+    let facts: ChainFacts | undefined;
+    let may: number;
+    if (b >= unchained.length || (a < first.length && first[a]! < unchained[b]!)) {
+      const id = a++;
+      facts = chains.facts[id]!;
+      // A chain's upstreams are upstreams to its service (`compile()` compiles a chain per destination, with the
+      // destination's name as its `ServiceName`): its facts' `destination` is theirs, and the upstream is read only
+      // when the chain may report. The chains of one work form (a chain and its mode variants, one family: the same
+      // nodes, targets and destination) have the same answer, asked once.
+      // They also share the datacenter they are compiled in (`ChainFacts.datacenter`, their upstreams'
+      // `targetDatacenter`), so a chain met after another of its work form, with the same destination and
+      // datacenter, has the same pairs checked in the same datacenter: all of them `checked` already, nothing new.
+      const w = workOf[id]!;
+      const seen = firstOfWork[w];
+      if (seen !== undefined && seen.destination === facts.destination && seen.datacenter === facts.datacenter)
+        continue;
+      firstOfWork[w] ??= facts;
+      may = mayFailOver(facts.destination, facts, failing);
+      if (may === 0) continue;
+      u = upstreams[first[id]!]!;
+      if ((hasL7(u.chain) ? may & TARGET : may & DESTINATION) === 0) continue;
+    } else {
+      u = upstreams[unchained[b++]!]!;
+      if (mayFailOver(u.destination, undefined, failing) === 0) continue;
+    }
+    for (const pair of resolvedPairs(u, facts, resolverOf, pairsMemo)) {
       const decl = resolvers.get(pair.service);
       if (!decl) continue;
       const r = decl.entry as ServiceResolverEntry;

@@ -219,7 +219,11 @@ function firstOfOtherService(refs: readonly ChainTargetRef[], i: number, destina
  * legs are not walked.
  */
 function sendsElsewhere(facts: ChainFacts, destination: string): boolean {
-  for (const t of facts.targets) if (t.Service !== destination && !t.Peer) return true;
+  const targets = facts.targets;
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets[i]!;
+    if (t.service !== destination && !t.peer) return true;
+  }
   return false;
 }
 
@@ -233,12 +237,22 @@ export function checkChainIntentions(model: MeshModel, upstreams: readonly Compi
   const defaultDeny = model.aclsEnabled && model.aclDefaultPolicy === 'deny';
   let intentions: IntentionIndex | undefined;
   const chains = upstreamChains(upstreams);
-  // Upstreams sharing a chain share their destination (`compile()` shares a chain only among upstreams to one
-  // destination): whether a chain sends elsewhere is decided once per chain, at its first upstream. Most chains do
-  // not, and then no upstream is visited.
+  // Upstreams sharing a chain share their destination, the chain's `ServiceName` (`compile()` compiles a chain per
+  // destination; `ChainFacts.destination`): whether a chain sends elsewhere is decided once per chain, without reading
+  // an upstream. Most chains do not, and then no upstream is visited.
   let elsewhere: Uint8Array | undefined;
+  // Per work number, the destination a chain of that work form was found not to send elsewhere from: a chain and its
+  // mode variants have the same targets (`workOf`), so the same destination has the same answer.
+  const { workOf } = chains;
+  const stays: (string | undefined)[] = new Array(chains.works);
   for (let id = 0; id < chains.first.length; id++) {
-    if (!sendsElsewhere(chains.facts[id]!, upstreams[chains.first[id]!]!.destination)) continue;
+    const w = workOf[id]!;
+    const destination = chains.facts[id]!.destination;
+    if (stays[w] === destination) continue;
+    if (!sendsElsewhere(chains.facts[id]!, destination)) {
+      stays[w] = destination;
+      continue;
+    }
     elsewhere ??= new Uint8Array(chains.first.length);
     elsewhere[id] = 1;
   }

@@ -10,8 +10,8 @@ import {
   NoRemoteGateway,
 } from '../../diagnostics/codes/reachability.ts';
 import { type Diagnostic, diag, type PassResult, type RelatedLocation } from '../../diagnostics/diagnostic.ts';
-import type { MeshModel } from '../../model/types.ts';
-import { type ChainFacts, upstreamChains } from '../chain-legs.ts';
+import type { GatewayMode, MeshModel } from '../../model/types.ts';
+import { type ChainFacts, targetMode, upstreamChains } from '../chain-legs.ts';
 import {
   indexMesh,
   type MeshIndex,
@@ -138,33 +138,40 @@ function summarise(targets: readonly TargetReach[]): TargetSummary {
 }
 
 /**
- * Per chain number, whether every non-peer target of the chain runs where it is (`ReachCheck.placed`, which no caller
- * changes): 0 not known yet, 1 yes, 2 no.
+ * Per work number (`UpstreamChains.workOf`: a chain and its mode variants have the same targets but for their modes),
+ * whether every non-peer target runs where it is (`ReachCheck.placedAt`, which neither a caller nor a mode changes):
+ * 0 not known yet, 1 yes, 2 no.
  */
 type Placed = Uint8Array;
 
 /**
- * Whether every target of `u`'s chain is reachable for a caller in `u.datacenter` with `u`'s fallback mode (`facts`:
- * of its chain, number `id`), in one read of the targets: the caller's side of each (`ReachCheck.routes`), and its
- * placement unless already known for the chain (then recorded).
+ * Whether every target of a chain (`facts`, its work number `work`) is reachable for a caller in `dc` with fallback
+ * mode `fallback` (a reach group's), in one read of the targets: the caller's side of each (`ReachCheck.routesTo`),
+ * and its placement unless already known for the chain's work form (then recorded). The targets are the chain's fact
+ * targets (the rendered target's fields, nothing rendered).
  */
-function allReached(check: ReachCheck, u: CompiledUpstream, id: number, facts: ChainFacts, placed: Placed): boolean {
-  const known = placed[id];
+function allReached(
+  check: ReachCheck,
+  dc: string,
+  fallback: GatewayMode,
+  work: number,
+  facts: ChainFacts,
+  placed: Placed,
+): boolean {
+  const known = placed[work];
   if (known === 2) return false;
-  // Targets that all carry a mode are reached the same whatever the upstream's fallback mode: not read then (any
-  // mode stands in, unused).
-  const mode = facts.modeFree ? 'none' : u.mode.mode;
-  const dc = u.datacenter;
   const targets = facts.targets;
   for (let i = 0; i < targets.length; i++) {
     const t = targets[i]!;
-    if (!check.routes(dc, t, mode)) return false;
-    if (known === 0 && t.Peer === undefined && !check.placed(t)) {
-      placed[id] = 2;
-      return false;
+    if (!check.routesTo(dc, t.peer, t.datacenter, targetMode(facts, t) ?? fallback)) return false;
+    if (known === 0 && t.peer === undefined) {
+      if (!check.placedAt(t.service, t.namespace, t.partition, t.datacenter, t.filter)) {
+        placed[work] = 2;
+        return false;
+      }
     }
   }
-  placed[id] = 1;
+  placed[work] = 1;
   return true;
 }
 
@@ -194,15 +201,22 @@ export function checkReachability(model: MeshModel, upstreams: readonly Compiled
   const index = indexMesh(model);
   const check = new ReachCheck(index);
   const chains = upstreamChains(upstreams);
-  const { groupOf, groupFirst } = chains;
+  const { groupOf, groupFirst, groupDc, groupMode, chainOf, facts, workOf } = chains;
   const summaries: TargetSummary[] = new Array(groupFirst.length);
   let from = upstreams.length;
-  const placed: Placed = new Uint8Array(chains.first.length);
+  const placed: Placed = new Uint8Array(chains.works);
+  // A group's caller datacenter and fallback mode come with the numbering: its first upstream is read only when
+  // something is to be reported. Targets that all carry a mode are reached the same whatever the fallback mode (the
+  // group has none then: any mode stands in, unused).
   for (let g = 0; g < groupFirst.length; g++) {
     const k = groupFirst[g]!;
-    const u = upstreams[k]!;
-    const id = chains.chainOf[k]!;
-    const s = summary(check, u, allReached(check, u, id, chains.facts[id]!, placed));
+    const id = chainOf[k]!;
+    const f = facts[id]!;
+    if (allReached(check, groupDc[g]!, f.modeFree ? 'none' : groupMode[g]!, workOf[id]!, f, placed)) {
+      summaries[g] = CLEAN;
+      continue;
+    }
+    const s = summary(check, upstreams[k]!, false);
     summaries[g] = s;
     if (!s.clean && k < from) from = k;
   }

@@ -41,7 +41,7 @@ import {
   type WorkTarget,
 } from './chain-json.ts';
 import { type ChainBase, chainWithMode } from './chain-mode-variant.ts';
-import { loadBalancerJson, mergePanics, mergeParent } from './l7-definitions.ts';
+import { loadBalancerJson, mergePanics, mergeParent, splitDefinitionsOf } from './l7-definitions.ts';
 
 /** What to compile: one service's chain as seen from one datacenter (`compile-dc`). */
 export interface ChainRequest {
@@ -267,8 +267,8 @@ class ChainCompiler {
             connectTimeoutNanos: customConnectTimeoutNs,
           })
         : undefined;
-    this.fillDefinitions();
-    for (const t of targets) if (t.subset !== undefined) t.subsetJson = this.memo.subsetJson(t.subset, t.names);
+    // Route and split `Definition`s and targets' `Subset` JSON are filled in when the nodes or targets are first rendered
+    // or viewed (`fillL7Definitions`, `subsetJson`): nothing in a compile reads them.
     const own = this.entriesOf(this.req.serviceName, this.ns, this.partition);
     if (own.meta === undefined) {
       const meta = own.serviceDefaults?.Meta;
@@ -286,7 +286,14 @@ class ChainCompiler {
         ServiceMeta: own.meta ?? undefined,
         StartNode: this.startNode,
       },
-      { nodes: sortNodes(this.nodes), targets, nodesJson: undefined, nodeViews: undefined },
+      {
+        nodes: sortNodes(this.nodes),
+        targets,
+        nodesJson: undefined,
+        nodeViews: undefined,
+        numbering: undefined,
+        number: -1,
+      },
     );
     return { chain, customProtocol, customConnectTimeoutNs };
   }
@@ -417,22 +424,8 @@ class ChainCompiler {
 
   /** The `Definition` of a split (see `WorkSplit`). */
   private splitDefinition(s: WorkSplit): ServiceSplit {
-    if (s.definition === undefined) s.definition = this.memo.splitDefinitions(s.splitter!)[s.index]!;
+    if (s.definition === undefined) s.definition = splitDefinitionsOf(s.splitter!)[s.index]!;
     return s.definition;
-  }
-
-  /** Every route's and split's `Definition`, for the JSON (once per entry in the memo, shared by every chain). */
-  private fillDefinitions(): void {
-    for (const n of this.nodes) {
-      if (!isL7Node(n)) continue;
-      if (n.router !== undefined && n.routes !== undefined) {
-        const defs = this.memo.routeDefinitions(n.router);
-        const last = n.routes.length - 1;
-        for (let i = 0; i < last; i++) n.routes[i]!.definition = defs[i]!;
-        n.routes[last]!.definition = this.memo.defaultRouteDefinition(n.router);
-      }
-      if (n.splits !== undefined) for (const s of n.splits) this.splitDefinition(s);
-    }
   }
 
   /** `MergeParent`, refusing what makes Consul v1.22 panic (see `mergePanics`). */
@@ -548,7 +541,6 @@ class ChainCompiler {
       opts,
       mode: undefined,
       subset: undefined,
-      subsetJson: undefined,
       dialedDirectly: undefined,
       connectTimeoutNs: 0,
       external: false,
