@@ -60,16 +60,23 @@ function ambiguous(s: string): boolean {
  */
 export function scalar(s: string): string | undefined {
   if (isPlainName(s)) return s;
+  // The last string looked up (an intention's `allow` source after source): no table probe.
+  if (s === lastScalar) return lastWritten ?? undefined;
   let out = scalars.get(s);
   if (out === undefined) {
     out = writeScalar(s) ?? null;
     if (scalars.size >= 65_536) scalars.clear();
     scalars.set(s, out);
   }
+  lastScalar = s;
+  lastWritten = out;
   return out ?? undefined;
 }
 
 const scalars = new Map<string, string | null>();
+/** `scalar`'s last lookup and its answer (`null`: outside the subset); `undefined`: none yet. */
+let lastScalar: string | undefined;
+let lastWritten: string | null = null;
 
 /**
  * Whether `writeScalar(s)` is `s` itself, seen from its characters alone (no lookup in the table of every string seen:

@@ -85,39 +85,47 @@ function headsAt(plan: Plan, depth: number): Heads {
   return h;
 }
 
-/** The pieces of a list at `depth` and of an object's last line (see `Heads` for the `q`/`Q` quote variants). */
+/**
+ * The pieces of a list at `depth` and of an object's last line (see `Heads` for the `q`/`Q` quote variants). What
+ * goes between two items depends on how the item before ends (`Tail`): closed, inside a plain string's quotes, or an
+ * object item's fields without its last line (that line goes into the piece after it, as the quote does).
+ */
 interface Pieces {
-  /** `[`, a line break and the indent of `depth + 1`: before the first item; `,` and the same before the others. */
+  /** `[`, a line break and the indent of `depth + 1`: before the first item; with `"` after it. */
   readonly open: string;
   readonly openQ: string;
-  readonly next: string;
-  readonly nextQ: string;
-  readonly qNext: string;
-  readonly qNextQ: string;
-  /** A line break, the indent of `depth` and `]`; and `}`. */
-  readonly close: string;
-  readonly qClose: string;
+  /** By the tail of the item before: that tail, `,`, a line break and the indent (with `"` after it: `nextQ`). */
+  readonly next: readonly string[];
+  readonly nextQ: readonly string[];
+  /** By the tail of the last item: that tail, a line break, the indent of `depth` and `]`. */
+  readonly close: readonly string[];
+  /** An object's last line at `depth`: a line break, the indent and `}`; after an open quote. */
   readonly closeBrace: string;
   readonly qCloseBrace: string;
 }
+
+/** How the text written so far ends: closed, inside quotes, an object item's fields (without or with an open quote). */
+const CLOSED = 0;
+const QUOTED = 1;
+const FIELDS = 2;
+const FIELDS_QUOTED = 3;
 
 const pieces: Pieces[] = [];
 function piecesAt(depth: number): Pieces {
   let p = pieces[depth];
   if (p === undefined) {
-    const open = `[${lineBreak(depth + 1)}`;
-    const next = `,${lineBreak(depth + 1)}`;
-    const close = `${lineBreak(depth)}]`;
+    const item = lineBreak(depth + 1);
+    // What each tail still needs: nothing, the closing quote, the item object's last line, or both.
+    const tails = ['', '"', `${item}}`, `"${item}}`];
+    const open = `[${item}`;
+    const next = tails.map((t) => `${t},${item}`);
     const closeBrace = `${lineBreak(depth)}}`;
     p = {
       open,
       openQ: `${open}"`,
       next,
-      nextQ: `${next}"`,
-      qNext: `"${next}`,
-      qNextQ: `"${next}"`,
-      close,
-      qClose: `"${close}`,
+      nextQ: next.map((x) => `${x}"`),
+      close: tails.map((t) => `${t}${lineBreak(depth)}]`),
       closeBrace,
       qCloseBrace: `"${closeBrace}`,
     };
@@ -184,22 +192,32 @@ function arrayText(a: readonly unknown[], depth: number): string | undefined {
   if (n === 0) return '[]';
   const p = piecesAt(depth);
   let s = '';
-  // Whether `s` ends inside a plain string's quotes (its closing quote goes into the next piece).
-  let quoted = false;
+  // How `s` ends (see `Pieces`): its closing quote or last line goes into the next piece.
+  let tail = CLOSED;
   for (let i = 0; i < n; i++) {
     // A hole reads as undefined, as in the copy `map` makes (it keeps holes), and prints as null.
     const x = a[i];
     if (typeof x === 'string' && isPlainJsonString(x)) {
-      s = i === 0 ? p.openQ + x : s + (quoted ? p.qNextQ : p.nextQ) + x;
-      quoted = true;
+      s = i === 0 ? p.openQ + x : s + p.nextQ[tail]! + x;
+      tail = QUOTED;
       continue;
+    }
+    // An object item (not frozen: `objectText` keeps a frozen one's text) leaves its last line to the next piece.
+    if (x !== null && typeof x === 'object' && !Array.isArray(x) && !Object.isFrozen(x)) {
+      const fields = objectFields(x as Record<string, unknown>, depth + 1);
+      if (fields === undefined) return undefined;
+      if (fields !== '') {
+        s = i === 0 ? p.open + fields : s + p.next[tail]! + fields;
+        tail = fieldsQuoted ? FIELDS_QUOTED : FIELDS;
+        continue;
+      }
     }
     const t = typeof x === 'string' ? escaped(x) : isVoid(x) ? 'null' : jsonText(x, depth + 1);
     if (t === undefined) return undefined;
-    s = i === 0 ? p.open + t : s + (quoted ? p.qNext : p.next) + t;
-    quoted = false;
+    s = i === 0 ? p.open + t : s + p.next[tail]! + t;
+    tail = CLOSED;
   }
-  return s + (quoted ? p.qClose : p.close);
+  return s + p.close[tail]!;
 }
 
 /** The shared ownership `Meta`'s text, and any other frozen leaf object's (see `FrozenText`). */
@@ -208,11 +226,25 @@ const frozen = new FrozenText();
 function objectText(o: Record<string, unknown>, depth: number): string | undefined {
   const kept = frozen.get(o, depth);
   if (kept !== undefined) return kept;
+  const fields = objectFields(o, depth);
+  if (fields === undefined) return undefined;
+  if (fields === '') return frozen.keep(o, depth, '{}');
+  const p = piecesAt(depth);
+  return frozen.keep(o, depth, fields + (fieldsQuoted ? p.qCloseBrace : p.closeBrace));
+}
+
+/** Whether the text `objectFields` returned last ends inside a plain string's quotes (see `Heads`). */
+let fieldsQuoted = false;
+
+/**
+ * An object's text without its last line (`''` when no field prints; `undefined` outside plain JSON data); sets
+ * `fieldsQuoted`.
+ */
+function objectFields(o: Record<string, unknown>, depth: number): string | undefined {
   const plan = plans.ofObject(o, depth);
   const keys = plan.keys;
   const h = headsAt(plan, depth);
   let s = '';
-  // Whether `s` ends inside a plain string's quotes (see `Heads`).
   let quoted = false;
   for (let i = 0; i < keys.length; i++) {
     const x = o[keys[i]!];
@@ -233,7 +265,7 @@ function objectText(o: Record<string, unknown>, depth: number): string | undefin
     s = s === '' ? h.open[i]! + t : s + (quoted ? h.qRest[i]! : h.rest[i]!) + t;
     quoted = false;
   }
-  if (s === '') return frozen.keep(o, depth, '{}');
-  const p = piecesAt(depth);
-  return frozen.keep(o, depth, s + (quoted ? p.qCloseBrace : p.closeBrace));
+  // Read right after the call: nested values are written before this object's fields end.
+  fieldsQuoted = quoted;
+  return s;
 }

@@ -257,15 +257,35 @@ const annotationKeys = new Map<string, string | null>();
 
 const SPEC = `${indent(0)}spec:`;
 
-/** `apiVersion` and `kind` lines per printed kind, one piece. */
-const heads = new Map<string, string>();
-function head(kind: string): string {
-  let h = heads.get(kind);
-  if (h === undefined) {
-    h = `apiVersion: consul.hashicorp.com/v1alpha1${indent(0)}kind: ${kind}`;
-    heads.set(kind, h);
+/** A Consul kind's schema and the resource's `apiVersion` and `kind` lines (one piece). */
+interface KindInfo {
+  readonly schema: StructType;
+  readonly head: string;
+}
+
+/** Per Consul kind (`null`: no CRD, or not written directly); the last one asked, for entries that come kind by kind. */
+const kinds = new Map<string, KindInfo | null>();
+let lastKind: string | undefined;
+let lastInfo: KindInfo | null = null;
+
+function kindOf(kind: string): KindInfo | undefined {
+  if (kind !== lastKind) {
+    let info = kinds.get(kind);
+    if (info === undefined) {
+      const schema = Object.hasOwn(CRD_KINDS, kind) ? ENTRY_SCHEMAS[kind] : undefined;
+      const text = Object.hasOwn(CRD_KINDS, kind) ? scalar(CRD_KINDS[kind]!) : undefined;
+      info =
+        schema === undefined || text === undefined
+          ? null
+          : { schema, head: `apiVersion: consul.hashicorp.com/v1alpha1${indent(0)}kind: ${text}` };
+      // Kinds are a fixed set plus whatever unknown kinds the input names (bounded anyway).
+      if (kinds.size >= 256) kinds.clear();
+      kinds.set(kind, info);
+    }
+    lastKind = kind;
+    lastInfo = info;
   }
-  return h;
+  return lastInfo ?? undefined;
 }
 /** `spec.destination`, `{ name: Name }` for intentions, up to the name. */
 const DESTINATION_NAME = `${indent(1)}destination:${indent(2)}name: `;
@@ -273,10 +293,10 @@ const DESTINATION_NAME = `${indent(1)}destination:${indent(2)}name: `;
 /** The whole document but its final newline; `undefined` when the reference path must print it. */
 function resource(e: Record<string, unknown>): Text {
   const { Kind, Name, Meta } = e;
-  if (typeof Kind !== 'string' || typeof Name !== 'string' || !Object.hasOwn(CRD_KINDS, Kind)) return undefined;
-  const schema = ENTRY_SCHEMAS[Kind];
-  const kind = scalar(CRD_KINDS[Kind]!);
-  if (schema === undefined || kind === undefined) return undefined;
+  if (typeof Kind !== 'string' || typeof Name !== 'string') return undefined;
+  const k = kindOf(Kind);
+  if (k === undefined) return undefined;
+  const { schema, head: top } = k;
   if (Meta !== undefined && Meta !== null && !isObject(Meta)) return undefined;
   const meta = metadata(Name, Meta ?? undefined);
   if (meta === undefined) return undefined;
@@ -307,7 +327,7 @@ function resource(e: Record<string, unknown>): Text {
     if (text === undefined) return undefined;
     s += (isBlock(text) ? pairs.block[i]! : pairs.inline[i]!) + text;
   }
-  return s === '' ? head(kind) + meta : head(kind) + meta + SPEC + s;
+  return s === '' ? top + meta : top + meta + SPEC + s;
 }
 
 /** `entry`'s custom resource, or `undefined` when the reference path must print it. */

@@ -166,6 +166,10 @@ interface ListPieces {
   readonly openObject: string;
   readonly nextObject: string;
   readonly close: string;
+  /** After an object item's lines: its closing brace (`pad}`) and `next`, `nextObject` or `close`. */
+  readonly shutNext: string;
+  readonly shutNextObject: string;
+  readonly shutClose: string;
 }
 
 const lists: ListPieces[] = [];
@@ -173,12 +177,16 @@ function listPieces(depth: number): ListPieces {
   let p = lists[depth];
   if (p === undefined) {
     const pad = indent(depth + 1);
+    const shut = `${pad}}`;
     p = {
       open: `[\n${pad}`,
       next: `,\n${pad}`,
       openObject: `[\n${pad}{\n`,
       nextObject: `,\n${pad}{\n`,
       close: `,\n${indent(depth)}]`,
+      shutNext: `${shut},\n${pad}`,
+      shutNextObject: `${shut},\n${pad}{\n`,
+      shutClose: `${shut},\n${indent(depth)}]`,
     };
     lists[depth] = p;
   }
@@ -240,24 +248,28 @@ function expr(v: unknown, t: FieldType | undefined, depth: number): string {
       return `${s}]`;
     }
     // One item per line: `[`, each item indented and followed by `,`, then `]` (made once per depth). An object
-    // item's `{` and newline are in the piece before it (see `attrValue`).
+    // item's `{` and newline are in the piece before it, and its closing brace in the piece after it (see
+    // `attrValue`): `shut` says the last item written is an object's lines without their `}`.
     const p = listPieces(depth);
     let s = '';
+    let shut = false;
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
       if (x === undefined && !(i in v)) continue;
       if (isObject(x) && !Object.isFrozen(x)) {
         const lines = objectLines(x, item, depth + 1);
         if (lines !== '') {
-          s = (s === '' ? p.openObject : s + p.nextObject) + lines + closeBrace(depth + 1);
+          s = (s === '' ? p.openObject : s + (shut ? p.shutNextObject : p.nextObject)) + lines;
+          shut = true;
           continue;
         }
       }
       const t = expr(x, item, depth + 1);
-      s = s === '' ? p.open + t : s + p.next + t;
+      s = s === '' ? p.open + t : s + (shut ? p.shutNext : p.next) + t;
+      shut = false;
     }
     // `hasObject` found an item that is there: `s` has it.
-    return s + p.close;
+    return s + (shut ? p.shutClose : p.close);
   }
   if (isObject(v)) {
     const labelQuoted = t === undefined || t.k === 'map' || t.k === 'any';
