@@ -468,6 +468,77 @@ export class WriteSimulator {
   }
 }
 
+/** The kinds `everyWriteAccepted` reads, in apply order (`check-entry-graph.ts`'s). */
+const ACCEPT_ORDER: readonly string[] = [
+  'proxy-defaults',
+  'service-defaults',
+  'service-resolver',
+  'service-splitter',
+  'service-router',
+];
+
+/**
+ * Whether a `WriteSimulator` (with its shortcuts, which answer as `compileAll` does) writing `entries` one by one,
+ * from an empty store, would accept every one of them — answered without replaying the writes: true only when proven.
+ * `entries` must each pass `Validate()` (the caller skips those that do not, as Consul refuses them before the graph
+ * check).
+ *
+ * Proven when (1) the kinds come in apply order (proxy-defaults, service-defaults, resolvers, splitters, routers), (2)
+ * no service has two entries of one kind (proxy-defaults: any number per partition), and (3) for every service with a
+ * router, splitter or resolver, its chain in the *final* store (every entry stored) is self-contained
+ * (`selfContainedChainCompiles`). Why every write is then accepted, by induction over the writes (every earlier one
+ * accepted, so the store holds exactly the entries written so far):
+ *
+ * - A proxy-defaults write affects the chains of the services with a stored router, splitter or resolver: none, as
+ *   every proxy-defaults comes first (1). So it is accepted, and every later write sees the final proxy-defaults.
+ * - A write of service S's entry affects S's chain and the chains of the services whose stored routers, splitters or
+ *   resolvers name S (`ListRelatedServices`, the `link` index). A self-contained chain's router, splitter and resolver
+ *   name no other service (routes, splits and failover targets in S's own namespace and partition, unpeered; no
+ *   redirect), and a service without any has no link: only S's own router ever links to S. So S's chain is the only
+ *   one affected (if any: the simulator may also rule it out, "alone", which answers the same).
+ * - S's chain is then evaluated with S's entries written so far plus the proposed one: by (1) and (2), a prefix, in
+ *   apply order, of S's final entries (service-defaults, then resolver, splitter, router), with the final
+ *   proxy-defaults. Each condition of the proof for that state is one of the final state's, or holds vacuously: the
+ *   service-defaults (external SNI, protocol) is the final one from the first write of S on (it comes first); the
+ *   resolver is absent (then no router or splitter is present either, so no subset or protocol is asked for, and
+ *   there is no failover) or the final one (its redirect, default subset, subsets and failover as in the final
+ *   state); a present splitter or router is the final one, checked against the final resolver and protocol, and an
+ *   absent one is not checked. So the state's chain is self-contained as well, and it compiles: the write is
+ *   accepted.
+ *
+ * A service with only a service-defaults has no chain to check (no router, splitter or resolver links to it, none of
+ * its own). Anything else (a kind out of order, a repeated kind, a chain not proven) answers false: the caller
+ * replays the writes.
+ */
+export function everyWriteAccepted(entries: readonly ConfigEntry[]): boolean {
+  const store = new SimulatedStore();
+  const graph: ServiceSlot[] = [];
+  let rank = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    const k = ACCEPT_ORDER.indexOf(e.Kind);
+    if (k < rank) return false;
+    rank = k;
+    if (e.Kind === 'proxy-defaults') {
+      store.proxyDefaultsByPartition.set(orDefault(e.Partition), new StoredDecl(e));
+      continue;
+    }
+    const kind = chainKind(e.Kind)!;
+    const slot = store.slot(e.Name, e.Namespace, e.Partition);
+    if (slot[kind] !== undefined) return false;
+    slot[kind] = new StoredDecl(e);
+    if (kind !== 'serviceDefaults' && !slot.hasGraphEntry) {
+      slot.hasGraphEntry = true;
+      graph.push(slot);
+    }
+  }
+  for (let i = 0; i < graph.length; i++) {
+    const s = graph[i]!;
+    if (!selfContainedChainCompiles(store, s.name, s.namespace, s.partition)) return false;
+  }
+  return true;
+}
+
 /**
  * A resolver whose chain is itself alone (no redirect, no failover, no external SNI on its service, `own` being its
  * service's slot, if any): the chain is one resolver node (its default subset exists, `Validate()` saw to that) and

@@ -17,8 +17,9 @@ import { indexEntries } from '../../src/compiler/entry-index.ts';
 import { chainError } from '../../src/compiler/passes/compile-chains.ts';
 import { selfContainedChainCompiles } from '../../src/compiler/self-contained-chain.ts';
 import { orDefault } from '../../src/compiler/service-map.ts';
-import { WriteSimulator } from '../../src/compiler/write-check.ts';
+import { everyWriteAccepted, WriteSimulator } from '../../src/compiler/write-check.ts';
 import type { ConfigEntry } from '../../src/model/entries.ts';
+import { validateEntry } from '../../src/model/validate-entry.ts';
 import { caseArb } from '../consul/l7-fuzz.ts';
 
 const SERVICES = ['a', 'b'] as const;
@@ -174,6 +175,20 @@ function replay(entries: readonly ConfigEntry[]): { shortcut: string[][]; compil
   return { shortcut, compiled };
 }
 
+/**
+ * `everyWriteAccepted` against the reference: the entries that pass `Validate()`, in apply order (as
+ * `checkEntryGraph` writes them), each written to a simulator that compiles every affected chain. Returns the
+ * proof's answer; fails the test when it claims acceptance and the reference refuses a write.
+ */
+function provenAgainstReference(entries: readonly ConfigEntry[]): boolean {
+  const valid = APPLY_ORDER.flatMap((k) => entries.filter((e) => e.Kind === k && validateEntry(e).length === 0));
+  const proven = everyWriteAccepted(valid);
+  const reference = new WriteSimulator({ compileAll: true });
+  const refused = valid.map((e) => reference.write(e, true)).filter((m) => m !== undefined);
+  if (proven) expect(refused).toEqual([]);
+  return proven;
+}
+
 describe('write-check shortcuts', () => {
   it('a chain proven self-contained compiles (chainError in dc1, trusted entries)', () => {
     let proven = 0;
@@ -327,5 +342,76 @@ describe('write-check shortcuts', () => {
     const index = indexEntries(entries);
     expect(selfContainedChainCompiles(index, 'a', orDefault(undefined), orDefault(''))).toBe(true);
     expect(replay(entries).shortcut).toEqual([[], [], []]);
+  });
+  it('everyWriteAccepted: when it answers true, compiling every affected chain refuses no write', () => {
+    let proven = 0;
+    let unproven = 0;
+    const count = (ok: boolean) => {
+      if (ok) proven++;
+      else unproven++;
+    };
+    fc.assert(
+      fc.property(entrySet, (entries) => count(provenAgainstReference(entries))),
+      { numRuns: 3000, seed: 20261207 },
+    );
+    // Self-contained sets only: every entry of the generator's homes, references to itself.
+    const selfOnly = entrySet.map((entries) =>
+      entries.filter((e) => e.Kind === 'proxy-defaults' || e.Kind === 'service-defaults' || e.Name === 'a'),
+    );
+    fc.assert(
+      fc.property(selfOnly, (entries) => count(provenAgainstReference(entries))),
+      { numRuns: 2000, seed: 1207 },
+    );
+    fc.assert(
+      fc.property(caseArb, (c) => count(provenAgainstReference(c.entries))),
+      { numRuns: 400, seed: 12061 },
+    );
+    // Neither side is vacuous.
+    expect(proven).toBeGreaterThan(300);
+    expect(unproven).toBeGreaterThan(300);
+  });
+
+  it('everyWriteAccepted on the generated meshes (proven) and their near misses (against the reference)', () => {
+    for (const l7 of [true, false]) {
+      const entries = generateMesh(60, 5, { l7 }).entries.map((d) => d.entry);
+      expect(provenAgainstReference(entries)).toBe(true);
+    }
+    const base = generateMesh(60, 5, { l7: true }).entries.map((d) => d.entry);
+    const routers = base.filter((e) => e.Kind === 'service-router');
+    let unproven = 0;
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...routers.map((_, i) => i)),
+        fc.constantFrom('v1', 'v2', 'v3', 'v9'),
+        fc.constantFrom('tcp', 'http', 'grpc'),
+        (i, subset, protocol) => {
+          const r = routers[i]!;
+          const entries = base.map((e): ConfigEntry => {
+            if (e === r && r.Kind === 'service-router')
+              return { ...r, Routes: (r.Routes ?? []).map((x) => ({ ...x, Destination: { ServiceSubset: subset } })) };
+            if (e.Kind === 'service-defaults' && e.Name === r.Name) return { ...e, Protocol: protocol };
+            return e;
+          });
+          if (!provenAgainstReference(entries)) unproven++;
+        },
+      ),
+      { numRuns: 200, seed: 1208 },
+    );
+    expect(unproven).toBeGreaterThan(20);
+  });
+
+  it('everyWriteAccepted answers false for kinds out of apply order and for a kind written twice', () => {
+    const sd: ConfigEntry = { Kind: 'service-defaults', Name: 'a', Protocol: 'http' };
+    const resolver: ConfigEntry = { Kind: 'service-resolver', Name: 'a', Subsets: { v1: {} } };
+    const splitter: ConfigEntry = {
+      Kind: 'service-splitter',
+      Name: 'a',
+      Splits: [{ Weight: 100, ServiceSubset: 'v1' }],
+    };
+    expect(everyWriteAccepted([sd, resolver, splitter])).toBe(true);
+    // The splitter first: Consul refuses it (no subset v1 yet); the proof does not look.
+    expect(everyWriteAccepted([sd, splitter, resolver])).toBe(false);
+    expect(everyWriteAccepted([sd, resolver, resolver, splitter])).toBe(false);
+    expect(everyWriteAccepted([{ Kind: 'service-intentions', Name: 'a', Sources: [] } as ConfigEntry])).toBe(false);
   });
 });

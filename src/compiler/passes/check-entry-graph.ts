@@ -14,10 +14,10 @@
  */
 import { EntryWriteRefused, UndeclaredDatacenter } from '../../diagnostics/codes/resolution.ts';
 import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagnostic.ts';
-import type { ServiceResolverEntry } from '../../model/entries.ts';
+import type { ConfigEntry, ServiceResolverEntry } from '../../model/entries.ts';
 import type { EntryDecl, MeshModel, SourceSpan } from '../../model/types.ts';
 import { validateEntry } from '../../model/validate-entry.ts';
-import { WriteSimulator } from '../write-check.ts';
+import { everyWriteAccepted, WriteSimulator } from '../write-check.ts';
 
 const APPLY_ORDER = ['proxy-defaults', 'service-defaults', 'service-resolver', 'service-splitter', 'service-router'];
 
@@ -118,18 +118,31 @@ export function checkEntryGraph(model: MeshModel): PassResult<void> {
     const k = APPLY_ORDER.indexOf(d.entry.Kind);
     if (k >= 0) byKind[k]!.push(d);
   }
-  const sim = new WriteSimulator();
+  // Consul's own Validate() problems are reported where the entry is read; such an entry is never stored. Each
+  // entry is validated once, here: the writes below read the answer.
+  const ordered: EntryDecl[] = [];
   for (let k = 0; k < byKind.length; k++) {
     const list = byKind[k]!;
-    for (let i = 0; i < list.length; i++) {
-      const d = list[i]!;
-      if (d.entry.Kind === 'service-resolver' && declared.size > 0) undeclared(d, declared, known, diagnostics);
-      // Consul's own Validate() problems are reported where the entry is read; such an entry is never stored.
-      if (validateEntry(d.entry).length > 0) continue;
-      const message = sim.write(d.entry, true);
-      if (message !== undefined) {
-        diagnostics.push(diag(EntryWriteRefused, at(d), { entry: label(d), where: where(d), message }));
-      }
+    for (let i = 0; i < list.length; i++) ordered.push(list[i]!);
+  }
+  const valid = new Uint8Array(ordered.length);
+  const written: ConfigEntry[] = [];
+  for (let i = 0; i < ordered.length; i++) {
+    const e = ordered[i]!.entry;
+    if (validateEntry(e).length > 0) continue;
+    valid[i] = 1;
+    written.push(e);
+  }
+  // When every write is proven accepted (`everyWriteAccepted`: self-contained chains, e.g. every chain of the
+  // generated meshes), no write is refused: only the datacenter findings are left, in the same order.
+  const sim = everyWriteAccepted(written) ? undefined : new WriteSimulator();
+  for (let i = 0; i < ordered.length; i++) {
+    const d = ordered[i]!;
+    if (d.entry.Kind === 'service-resolver' && declared.size > 0) undeclared(d, declared, known, diagnostics);
+    if (sim === undefined || valid[i] === 0) continue;
+    const message = sim.write(d.entry, true);
+    if (message !== undefined) {
+      diagnostics.push(diag(EntryWriteRefused, at(d), { entry: label(d), where: where(d), message }));
     }
   }
   return { value: undefined, diagnostics };
