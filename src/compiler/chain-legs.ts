@@ -358,17 +358,31 @@ export function chainFacts(chain: CompiledChain, modeFree?: boolean, targets?: r
  * first target is its resolver's target, else (not among `Targets`) its first failover target among them.
  */
 export function legFirstTargets(chain: CompiledChain, facts: ChainFacts): FactTarget[] {
-  const view = chainView(chain);
+  // A chain compiled here is walked through its work nodes and work target IDs as they are: its view
+  // (`chainView`) would fill in every router's and splitter's definitions (`fillL7Definitions`), which nothing here
+  // reads. The view's nodes are those very work nodes in the same order (a splitter's view differs only in its
+  // splits' weights and definitions; `nextNode` is copied), and its `keys` are the work targets.
+  const s = lazyChainState(chain);
+  let nodes: readonly LegNode[];
+  let keys: readonly { readonly id: string }[];
+  if (s !== undefined) {
+    nodes = s.work.nodes;
+    keys = s.work.targets;
+  } else {
+    const view = chainView(chain);
+    nodes = view.nodes;
+    keys = view.keys;
+  }
   const resolvers: string[] = [];
-  legResolvers(view, chain.StartNode, false, resolvers, 0);
+  legResolvers(nodes, chain.StartNode, false, resolvers, 0);
   const out: FactTarget[] = [];
   for (const name of resolvers) {
-    const node = viewNode(view, name);
+    const node = legNode(nodes, name);
     if (node?.targetId === undefined) continue;
-    let first = factTargetAt(view, facts, node.targetId);
+    let first = factTargetAt(keys, facts, node.targetId);
     if (first === undefined) {
       for (const id of node.failover?.targets ?? []) {
-        first = factTargetAt(view, facts, id);
+        first = factTargetAt(keys, facts, id);
         if (first !== undefined) break;
       }
     }
@@ -377,27 +391,45 @@ export function legFirstTargets(chain: CompiledChain, facts: ChainFacts): FactTa
   return out;
 }
 
-/** The fact target of ID `id`: `view.keys` and `facts.targets` are both the chain's `Targets` in key order. */
-function factTargetAt(view: ChainView, facts: ChainFacts, id: string): FactTarget | undefined {
-  const keys = view.keys;
+/**
+ * What `legFirstTargets` reads of a node: a `NodeView` (a chain from JSON) or a work node as it is (the same fields,
+ * `passes/chain-json.ts`).
+ */
+interface LegNode {
+  readonly key: string;
+  readonly type: string;
+  readonly targetId?: string | undefined;
+  readonly failover?: { readonly targets: readonly string[] } | undefined;
+  readonly routes?: readonly { readonly nextNode: string }[] | undefined;
+  readonly splits?: readonly { readonly nextNode: string }[] | undefined;
+}
+
+/** The node with key `key` (`viewNode` over a node list). */
+function legNode(nodes: readonly LegNode[], key: string): LegNode | undefined {
+  for (let i = 0; i < nodes.length; i++) if (nodes[i]!.key === key) return nodes[i];
+  return undefined;
+}
+
+/** The fact target of ID `id`: `keys` (`ChainView.keys`) and `facts.targets` are both the chain's `Targets` in key order. */
+function factTargetAt(keys: readonly { readonly id: string }[], facts: ChainFacts, id: string): FactTarget | undefined {
   for (let i = 0; i < keys.length; i++) if (keys[i]!.id === id) return facts.targets[i];
   return undefined;
 }
 
 /** The resolver each leg ends at, in leg order: `walk` without building leg shapes. */
-function legResolvers(view: ChainView, name: string, routed: boolean, out: string[], depth: number): void {
-  const node = viewNode(view, name);
+function legResolvers(nodes: readonly LegNode[], name: string, routed: boolean, out: string[], depth: number): void {
+  const node = legNode(nodes, name);
   if (!node || depth > 8) return;
   if (node.type === 'resolver') {
     out.push(name);
     return;
   }
   if (node.type === 'splitter') {
-    for (const s of node.splits ?? []) if (viewNode(view, s.nextNode)?.type === 'resolver') out.push(s.nextNode);
+    for (const s of node.splits ?? []) if (legNode(nodes, s.nextNode)?.type === 'resolver') out.push(s.nextNode);
     return;
   }
   if (node.type === 'router' && !routed) {
-    for (const r of node.routes ?? []) legResolvers(view, r.nextNode, true, out, depth + 1);
+    for (const r of node.routes ?? []) legResolvers(nodes, r.nextNode, true, out, depth + 1);
   }
 }
 
