@@ -108,41 +108,44 @@ export function checkEntryGraph(model: MeshModel): PassResult<void> {
   const diagnostics: Diagnostic[] = [];
   const declared = new Set(model.datacenters.map((d) => d.name));
   const known = [...declared].sort().join(', ') || 'none';
-  // Apply order: one walk puts each entry in its kind's list (declaration order within a kind).
+  // Apply order: one walk puts each entry in its kind's list (declaration order within a kind), and validates it.
   // Index loops: this pass runs once per compile, mostly before V8 optimizes it, where `for of` allocates an
   // iterator result per element.
+  // Consul's own Validate() problems are reported where the entry is read; such an entry is never stored. Each
+  // entry is validated once, here: the entries that pass are also listed per kind (`valid`), those that fail are
+  // remembered (`invalid`, usually empty) for the writes below.
   const byKind = APPLY_ORDER.map((): EntryDecl[] => []);
+  const valid = APPLY_ORDER.map((): ConfigEntry[] => []);
+  const invalid = new Set<ConfigEntry>();
   const entries = model.entries;
   for (let i = 0; i < entries.length; i++) {
     const d = entries[i]!;
-    const k = APPLY_ORDER.indexOf(d.entry.Kind);
-    if (k >= 0) byKind[k]!.push(d);
-  }
-  // Consul's own Validate() problems are reported where the entry is read; such an entry is never stored. Each
-  // entry is validated once, here: the writes below read the answer.
-  const ordered: EntryDecl[] = [];
-  for (let k = 0; k < byKind.length; k++) {
-    const list = byKind[k]!;
-    for (let i = 0; i < list.length; i++) ordered.push(list[i]!);
-  }
-  const valid = new Uint8Array(ordered.length);
-  const written: ConfigEntry[] = [];
-  for (let i = 0; i < ordered.length; i++) {
-    const e = ordered[i]!.entry;
-    if (validateEntry(e).length > 0) continue;
-    valid[i] = 1;
-    written.push(e);
+    const e = d.entry;
+    const k = APPLY_ORDER.indexOf(e.Kind);
+    if (k < 0) continue;
+    byKind[k]!.push(d);
+    if (validateEntry(e).length > 0) invalid.add(e);
+    else valid[k]!.push(e);
   }
   // When every write is proven accepted (`everyWriteAccepted`: self-contained chains, e.g. every chain of the
-  // generated meshes), no write is refused: only the datacenter findings are left, in the same order.
-  const sim = everyWriteAccepted(written) ? undefined : new WriteSimulator();
-  for (let i = 0; i < ordered.length; i++) {
-    const d = ordered[i]!;
-    if (d.entry.Kind === 'service-resolver' && declared.size > 0) undeclared(d, declared, known, diagnostics);
-    if (sim === undefined || valid[i] === 0) continue;
-    const message = sim.write(d.entry, true);
-    if (message !== undefined) {
-      diagnostics.push(diag(EntryWriteRefused, at(d), { entry: label(d), where: where(d), message }));
+  // generated meshes), no write is refused: only the datacenter findings are left, the resolvers' in apply order.
+  if (everyWriteAccepted(valid.flat())) {
+    if (declared.size === 0) return { value: undefined, diagnostics };
+    const resolvers = byKind[APPLY_ORDER.indexOf('service-resolver')]!;
+    for (let i = 0; i < resolvers.length; i++) undeclared(resolvers[i]!, declared, known, diagnostics);
+    return { value: undefined, diagnostics };
+  }
+  const sim = new WriteSimulator();
+  for (let k = 0; k < byKind.length; k++) {
+    const list = byKind[k]!;
+    for (let i = 0; i < list.length; i++) {
+      const d = list[i]!;
+      if (d.entry.Kind === 'service-resolver' && declared.size > 0) undeclared(d, declared, known, diagnostics);
+      if (invalid.has(d.entry)) continue;
+      const message = sim.write(d.entry, true);
+      if (message !== undefined) {
+        diagnostics.push(diag(EntryWriteRefused, at(d), { entry: label(d), where: where(d), message }));
+      }
     }
   }
   return { value: undefined, diagnostics };
