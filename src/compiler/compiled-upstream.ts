@@ -85,17 +85,15 @@ export interface SharedDecision {
   readonly ladders: DecisionSource;
 }
 
-/** The chain request of a shape, and the key it is found by while upstreams are resolved. */
+/**
+ * The chain request of a shape. The key it is found by while upstreams are resolved is read from its shape (the
+ * decision's mode and source, the target datacenter) and its family (protocol, connect timeout), not copied here.
+ */
 export interface ShapeRequest {
   readonly shape: UpstreamShape;
   readonly family: ChainFamily;
   /** The `OverrideMeshGateway` the sidecar sends (the decided mode when a sidecar-side layer set it). */
   readonly sidecarMode: GatewayMode | undefined;
-  readonly mode: GatewayMode;
-  readonly from: ModeLayerKind;
-  readonly dc: string;
-  readonly protocol: string | undefined;
-  readonly connectTimeout: string | undefined;
   /**
    * The chain pass's bookkeeping for the shape, while it runs (requests are dropped after it, so these cost no
    * retained memory): the token of its numbering (undefined: the shape not met yet), the chain's number (-1: no
