@@ -19,10 +19,11 @@ import fc from 'fast-check';
 import { indexEntries } from '../../src/compiler/entry-index.ts';
 import { compileChain } from '../../src/compiler/passes/compile-chains.ts';
 import type { ChainOverrides } from '../../src/compiler/types.ts';
-import { WriteSimulator } from '../../src/compiler/write-check.ts';
+import { everyWriteAccepted, WriteSimulator } from '../../src/compiler/write-check.ts';
 import { sortKeys } from '../../src/emit/artifact.ts';
 import type { ConfigEntry, HTTPHeaderModifiers } from '../../src/model/entries.ts';
 import type { GatewayMode } from '../../src/model/types.ts';
+import { validateEntry } from '../../src/model/validate-entry.ts';
 
 export const PREFIX = 'l7f';
 export const SERVICES = ['a', 'b', 'c', 'd'].map((s) => `${PREFIX}-${s}`);
@@ -331,6 +332,15 @@ export function compareCase(r: CaseRecord): { mismatches: string[]; compared: nu
       }
     }
   });
+  // The entry write check's proof that no write is refused (`everyWriteAccepted`), against Consul's answers: when it
+  // holds for the entries that pass `Validate()`, in the order written, Consul accepted each of them.
+  const valid = r.entries.filter((e) => validateEntry(e).length === 0);
+  if (everyWriteAccepted(valid)) {
+    r.entries.forEach((e, i) => {
+      if (r.writes[i] !== true && validateEntry(e).length === 0)
+        mismatches.push(`write ${e.Kind}/${e.Name}: proven accepted (everyWriteAccepted), Consul refuses`);
+    });
+  }
   const index = indexEntries(accepted);
   for (const c of r.chains) {
     const mine = compileChain({
