@@ -134,6 +134,19 @@ function dialedDirectly(e: unknown): boolean {
   );
 }
 
+/**
+ * The targets a node kept (`retained`), in load order, as an exact-length array (the chain keeps it): most chains
+ * keep every target loaded, and a `filter`ed array grows by room for 16.
+ */
+function retainedTargets(loaded: readonly WorkTarget[]): WorkTarget[] {
+  let n = 0;
+  for (let i = 0; i < loaded.length; i++) if (loaded[i]!.retained) n++;
+  const out: WorkTarget[] = new Array(n);
+  let j = 0;
+  for (let i = 0; i < loaded.length; i++) if (loaded[i]!.retained) out[j++] = loaded[i]!;
+  return out;
+}
+
 export type ChainBaseResult = { readonly base: ChainBase } | { readonly error: ChainCompileError };
 
 /**
@@ -250,7 +263,7 @@ class ChainCompiler {
     this.check();
     if (this.usesAdvanced) this.removeUnusedNodes();
     // Targets loaded along the way but not kept by any node (e.g. pre-redirect targets) are dropped.
-    const targets = sortTargets(this.loadedTargets.filter((t) => t.retained));
+    const targets = sortTargets(retainedTargets(this.loadedTargets));
     this.loadedTargets = targets;
     if (this.overrideProtocol !== '' && this.overrideProtocol !== this.protocol) {
       this.protocol = this.overrideProtocol;
@@ -287,7 +300,8 @@ class ChainCompiler {
         StartNode: this.startNode,
       },
       {
-        nodes: sortNodes(this.nodes),
+        // An exact-length copy: `nodes` grew by `push` (room for 16), and the chain keeps this array.
+        nodes: sortNodes(this.nodes).slice(),
         targets,
         nodesJson: undefined,
         nodeViews: undefined,
@@ -321,7 +335,10 @@ class ChainCompiler {
     const routerNs = orDefault(router.Namespace);
     const routerAp = orDefault(router.Partition);
     const { name, routerKey } = this.memo.l7Names(router.Name, routerNs, routerAp);
-    const routes: WorkRoute[] = [];
+    const entryRoutes = router.Routes ?? [];
+    // Exact length (the entry's routes and the catch-all), filled in order: the chain keeps it (a `push`ed array has
+    // room for 16).
+    const routes: WorkRoute[] = new Array(entryRoutes.length + 1);
     const routeNode: WorkL7Node = {
       type: 'router',
       key: routerKey,
@@ -333,10 +350,9 @@ class ChainCompiler {
     };
     this.usesAdvanced = true;
     this.recordServiceProtocol(router.Name, routerNs, routerAp);
-    const entryRoutes = router.Routes ?? [];
     for (let i = 0; i < entryRoutes.length; i++) {
       const route: WorkRoute = { definition: undefined, nextNode: '' };
-      routes.push(route);
+      routes[i] = route;
       const dest = entryRoutes[i]?.Destination;
       const service = dest?.Service || svc;
       const namespace = dest?.Namespace || routerNs;
@@ -347,7 +363,7 @@ class ChainCompiler {
       route.nextNode = node.key;
     }
     const fallback = this.getSplitterOrResolverNode(this.newTarget(router.Name, '', routerNs, routerAp, '', ''));
-    routes.push({ definition: undefined, nextNode: fallback.key });
+    routes[entryRoutes.length] = { definition: undefined, nextNode: fallback.key };
     this.startNode = routeNode.key;
     this.recordNode(routeNode);
   }
@@ -415,7 +431,7 @@ class ChainCompiler {
           }
         }
         if (fixed) {
-          node.splits = fixed;
+          node.splits = fixed.slice();
           anyChanged = true;
         }
       }
@@ -591,7 +607,9 @@ class ChainCompiler {
     if (prev) return prev;
     const problem = this.memo.l7Problem(splitter);
     if (problem) throw new GraphError(problem);
-    const splits: WorkSplit[] = [];
+    const entrySplits = splitter.Splits ?? [];
+    // Exact length, filled in order (the chain keeps it).
+    const splits: WorkSplit[] = new Array(entrySplits.length);
     const node: WorkL7Node = {
       type: 'splitter',
       key: splitterKey,
@@ -602,7 +620,6 @@ class ChainCompiler {
       loadBalancer: undefined,
     };
     this.recordNode(node);
-    const entrySplits = splitter.Splits ?? [];
     let hasLB = false;
     for (let i = 0; i < entrySplits.length; i++) {
       const split = entrySplits[i]!;
@@ -613,7 +630,7 @@ class ChainCompiler {
         weight: normalizeSplitWeight(Number(split.Weight ?? 0)),
         nextNode: '',
       };
-      splits.push(compiled);
+      splits[i] = compiled;
       const svc = split.Service || service;
       const ns = split.Namespace || namespace;
       const ap = split.Partition || partition;
@@ -777,8 +794,10 @@ class ChainCompiler {
     const policy = raw.Policy?.Mode
       ? raw.Policy
       : (this.proxyDefaults(target.opts.partition) as { FailoverPolicy?: unknown } | undefined)?.FailoverPolicy;
-    node.failover = { targets: [], ...(policy !== undefined ? { policy } : {}) };
-    for (const t of others) node.failover.targets.push(this.getResolverNode(t, true).targetId);
+    // `targets` filled in order, exact length (the chain keeps it).
+    const targets: string[] = new Array(others.length);
+    node.failover = { targets, ...(policy !== undefined ? { policy } : {}) };
+    for (let i = 0; i < others.length; i++) targets[i] = this.getResolverNode(others[i]!, true).targetId;
   }
 
   /**
