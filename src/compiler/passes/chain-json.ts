@@ -576,51 +576,29 @@ export function chainVariant(base: CompiledChain, head: ChainHead, mode: Gateway
 }
 
 /**
- * A compiled chain's head, fields in Consul's order (`omitempty` ones only when set). Each combination of the three
- * optional fields is one object literal (one allocation with the fields in the object, one hidden class each), which
- * gives the same keys in the same order as adding them one by one.
+ * A compiled chain's head, fields in Consul's order (`omitempty` ones only when set), as a constructor fills it in:
+ * `new ChainHeadObject(p)`. Its `prototype` is `Object.prototype`, so what it makes is a plain object (prototype,
+ * `constructor`, keys and their order are those of the literal `{ ServiceName, … }`). Made by a constructor rather
+ * than as a literal because V8 gives a constructor's objects room in the object for the properties added after it
+ * (`lazyChain`'s `LAZY`; the accessors take none): a literal has room for its own fields only, so each chain had an
+ * out-of-object property array (≈ 40 B) as well.
  */
+function ChainHeadObject(this: Record<string, unknown>, p: ChainHead): void {
+  this.ServiceName = p.ServiceName;
+  this.Namespace = p.Namespace;
+  this.Partition = p.Partition;
+  this.Datacenter = p.Datacenter;
+  if (p.CustomizationHash) this.CustomizationHash = p.CustomizationHash;
+  if (p.Default) this.Default = true;
+  this.Protocol = p.Protocol;
+  if (p.ServiceMeta) this.ServiceMeta = p.ServiceMeta;
+  this.StartNode = p.StartNode;
+}
+ChainHeadObject.prototype = Object.prototype;
+const NewChainHead = ChainHeadObject as unknown as new (p: ChainHead) => Record<string, unknown>;
+
 function chainHeadJson(p: ChainHead): Record<string, unknown> {
-  const { ServiceName, Namespace, Partition, Datacenter, Protocol, StartNode } = p;
-  const hash = p.CustomizationHash;
-  const meta = p.ServiceMeta;
-  if (!hash) {
-    if (!p.Default) {
-      return meta
-        ? { ServiceName, Namespace, Partition, Datacenter, Protocol, ServiceMeta: meta, StartNode }
-        : { ServiceName, Namespace, Partition, Datacenter, Protocol, StartNode };
-    }
-    return meta
-      ? { ServiceName, Namespace, Partition, Datacenter, Default: true, Protocol, ServiceMeta: meta, StartNode }
-      : { ServiceName, Namespace, Partition, Datacenter, Default: true, Protocol, StartNode };
-  }
-  if (!p.Default) {
-    return meta
-      ? {
-          ServiceName,
-          Namespace,
-          Partition,
-          Datacenter,
-          CustomizationHash: hash,
-          Protocol,
-          ServiceMeta: meta,
-          StartNode,
-        }
-      : { ServiceName, Namespace, Partition, Datacenter, CustomizationHash: hash, Protocol, StartNode };
-  }
-  return meta
-    ? {
-        ServiceName,
-        Namespace,
-        Partition,
-        Datacenter,
-        CustomizationHash: hash,
-        Default: true,
-        Protocol,
-        ServiceMeta: meta,
-        StartNode,
-      }
-    : { ServiceName, Namespace, Partition, Datacenter, CustomizationHash: hash, Default: true, Protocol, StartNode };
+  return new NewChainHead(p);
 }
 
 /**
