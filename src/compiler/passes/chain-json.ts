@@ -405,9 +405,10 @@ export interface ChainHead {
 /**
  * The compact form a compiled chain keeps instead of its `Nodes` and `Targets` JSON, which only some readers need
  * (explain, the chain emitters, the CLI, tests): the validation passes read this form (`chain-view.ts`), so a
- * `compile()` builds no chain JSON at all. Shared by a chain and its mode variants (`chainWithMode`).
+ * `compile()` builds no chain JSON at all. Shared by a chain and its mode variants (`chainWithMode`). It is also the
+ * base chain's own lazy state (`work` is itself, no `base` or `mode`): one object per chain fewer (see `newChainWork`).
  */
-export interface ChainWork {
+export interface ChainWork extends LazyChain {
   /** The work nodes, sorted by key (`sortNodes`); read-only once the chain is compiled. */
   readonly nodes: readonly AnyWorkNode[];
   /** The kept work targets, sorted by ID (`sortTargets`); read-only once the chain is compiled. */
@@ -527,15 +528,27 @@ const TARGETS_FIELD: PropertyDescriptor = { get: getTargets, enumerable: true, c
  * fields come first, in Consul's order.
  */
 export function lazyChainJson(head: ChainHead, work: ChainWork): CompiledChain {
-  const state = {
-    work,
+  return lazyChain(head, work);
+}
+
+/** The work form of a chain (not numbered yet), which is its base chain's lazy state too (`work` is itself). */
+export function newChainWork(nodes: readonly AnyWorkNode[], targets: readonly WorkTarget[]): ChainWork {
+  const w: { -readonly [K in keyof ChainWork]: ChainWork[K] } = {
+    nodes,
+    targets,
+    nodesJson: undefined,
+    nodeViews: undefined,
+    numbering: undefined,
+    number: -1,
+    work: undefined as unknown as ChainWork,
     base: undefined,
     mode: undefined,
     targetList: undefined,
     targetsJson: undefined,
     view: undefined,
   };
-  return lazyChain(head, state);
+  w.work = w;
+  return w;
 }
 
 function lazyChain(head: ChainHead, state: LazyChain): CompiledChain {

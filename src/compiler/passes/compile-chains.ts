@@ -31,6 +31,7 @@ import {
   type AnyWorkNode,
   isL7Node,
   lazyChainJson,
+  newChainWork,
   sortNodes,
   sortTargets,
   type TargetOpts,
@@ -299,15 +300,8 @@ class ChainCompiler {
         ServiceMeta: own.meta ?? undefined,
         StartNode: this.startNode,
       },
-      {
-        // An exact-length copy: `nodes` grew by `push` (room for 16), and the chain keeps this array.
-        nodes: sortNodes(this.nodes).slice(),
-        targets,
-        nodesJson: undefined,
-        nodeViews: undefined,
-        numbering: undefined,
-        number: -1,
-      },
+      // An exact-length copy of the nodes: `nodes` grew by `push` (room for 16), and the chain keeps this array.
+      newChainWork(sortNodes(this.nodes).slice(), targets),
     );
     return { chain, customProtocol, customConnectTimeoutNs };
   }
