@@ -13,6 +13,7 @@ import type {
 } from '../../model/entries.ts';
 import { float32Json } from '../../model/split-weight.ts';
 import type { GatewayMode } from '../../model/types.ts';
+import type { TargetNames } from '../chain-memo.ts';
 import { formatGoDuration } from '../duration.ts';
 import type { ChainNode, ChainRoute, ChainSplit, ChainTarget, CompiledChain } from '../types.ts';
 import { catchAllDefinitionOf, routeDefinitionsOf, splitDefinitionsOf } from './l7-definitions.ts';
@@ -30,8 +31,10 @@ export interface TargetOpts {
 /** A target while compiling (mutable fields are set by `getResolverNode`, as in Consul). */
 export interface WorkTarget {
   readonly id: string;
-  /** Key of its resolver node: `resolver:<id>`. */
-  readonly nodeKey: string;
+  /**
+   * The parts of its ID. A local target's are the memo's `TargetNames` (`ChainMemo.targetNames`), which also hold its
+   * resolver node's key and its SNI (see `localNames`); a peered target's are a plain object with a `peer`.
+   */
   readonly opts: Required<TargetOpts>;
   mode?: GatewayMode;
   subset?: ResolverSubset;
@@ -40,13 +43,17 @@ export interface WorkTarget {
   external: boolean;
   /** The service's `ExternalSNI` when it has one (then `external`). */
   externalSni?: string;
-  /**
-   * The target's names (SNI and `Name`: Consul's service SNI, built on first read); undefined for a peered target
-   * (its SNI comes from the peer's trust domain, which only Consul knows: none).
-   */
-  readonly names: { readonly sni: string } | undefined;
   /** Kept by a resolver node (targets loaded on the way, e.g. before a redirect, are dropped). */
   retained: boolean;
+}
+
+/**
+ * A target's names (its resolver node's key; SNI and `Name`: Consul's service SNI, built on first read): a local
+ * target's `opts` are the memo's names object; undefined for a peered target (its SNI comes from the peer's trust
+ * domain, which only Consul knows: none). Read from `opts` rather than kept in two more fields of every target.
+ */
+export function localNames(t: WorkTarget): TargetNames | undefined {
+  return t.opts.peer === '' ? (t.opts as TargetNames) : undefined;
 }
 
 /** A resolver node while compiling. */
@@ -302,6 +309,7 @@ export function subsetJson(subset: ResolverSubset): ChainTarget['Subset'] {
 /** One target as Consul marshals it (`DiscoveryTarget.MarshalJSON`): fields in Consul's order, every one `omitempty`. */
 function renderTarget(t: WorkTarget): ChainTarget {
   const o = t.opts;
+  const names = localNames(t);
   const Subset = t.subset !== undefined ? subsetJson(t.subset) : EMPTY;
   return targetJson(
     t.id,
@@ -316,8 +324,8 @@ function renderTarget(t: WorkTarget): ChainTarget {
     t.dialedDirectly ? DIALED_DIRECTLY : EMPTY,
     t.connectTimeoutNs !== 0 ? formatGoDuration(t.connectTimeoutNs) : undefined,
     t.external,
-    t.external ? t.externalSni : t.names?.sni,
-    t.names?.sni,
+    t.external ? t.externalSni : names?.sni,
+    names?.sni,
   );
 }
 

@@ -31,6 +31,7 @@ import {
   type AnyWorkNode,
   isL7Node,
   lazyChainJson,
+  localNames,
   newChainWork,
   sortNodes,
   sortTargets,
@@ -526,7 +527,7 @@ class ChainCompiler {
       const opts = { service, subset, namespace: orDefault(namespace), partition: 'default', datacenter: '', peer };
       const id = targetId(opts);
       // Peered targets get their SNI from the peer's trust domain, which only Consul knows.
-      return this.loadedTarget(id) ?? this.loadTarget(id, flat(`resolver:${id}`), opts, undefined);
+      return this.loadedTarget(id) ?? this.loadTarget(id, opts);
     }
     const ns = namespace || this.ns;
     const ap = partition || this.partition;
@@ -534,20 +535,14 @@ class ChainCompiler {
     const names = this.memo.targetNames(service, subset, ns, ap, dc);
     const prev = this.loadedTarget(names.id);
     if (prev) return prev;
-    // The memo's names object holds exactly these parts (and `peer: ''`): it serves as the options.
-    return this.loadTarget(names.id, names.nodeKey, names, names);
+    // The memo's names object holds exactly these parts (and `peer: ''`): it serves as the options (`localNames`).
+    return this.loadTarget(names.id, names);
   }
 
-  private loadTarget(
-    id: string,
-    nodeKey: string,
-    opts: Required<TargetOpts>,
-    names: { readonly sni: string } | undefined,
-  ): WorkTarget {
+  private loadTarget(id: string, opts: Required<TargetOpts>): WorkTarget {
     // Every field from the start (one shape: no transitions as getResolverNode fills them in).
     const t: WorkTarget = {
       id,
-      nodeKey,
       opts,
       mode: undefined,
       subset: undefined,
@@ -555,7 +550,6 @@ class ChainCompiler {
       connectTimeoutNs: 0,
       external: false,
       externalSni: undefined,
-      names,
       retained: false,
     };
     this.loadedTargets.push(t);
@@ -693,7 +687,8 @@ class ChainCompiler {
     }
     target.connectTimeoutNs = connectTimeoutNs;
     const lb = (resolver as { LoadBalancer?: Readonly<Record<string, unknown>> }).LoadBalancer;
-    const key = target.nodeKey;
+    // Its node key, `resolver:<id>`: a local target's names hold it (built once per target).
+    const key = localNames(target)?.nodeKey ?? flat(`resolver:${target.id}`);
     const name = target.id;
     const isDefault = isDefaultResolver(resolver);
     const requestTimeoutNs = durationNs(resolver.RequestTimeout);
