@@ -39,6 +39,13 @@ interface DatacenterRead {
   readonly kubernetes: boolean;
   readonly addresses: Set<string>;
   readonly paths: Set<string>;
+  /**
+   * The last path-keyed instance's path while those paths have come in strictly increasing order (then they are all
+   * different: no hashing needed); undefined before the first one and once `paths` holds them (order broken).
+   */
+  lastPath: string | undefined;
+  /** Whether the path-keyed instances so far are in `paths` (false while the increasing order proves them distinct). */
+  pathsHashed: boolean;
 }
 
 export interface DeclFacts {
@@ -162,10 +169,27 @@ export function readDecls(model: MeshModel): DeclFacts {
         // The host key of `checkHostPorts`: `addr:<address>` (VMs with an address), else one per construct path. A
         // key seen before leaves the set's size as it was (one probe of the set instead of `has` then `add`).
         const address = read.vm ? inst.address : undefined;
-        const hosts = address ? read.addresses : read.paths;
-        const seen = hosts.size;
-        hosts.add(address ? address : inst.path);
-        if (hosts.size === seen) facts.mayClash = true;
+        if (address) {
+          const seen = read.addresses.size;
+          read.addresses.add(address);
+          if (read.addresses.size === seen) facts.mayClash = true;
+        } else if (!read.pathsHashed) {
+          // Paths in strictly increasing order are all different (models usually list instances in path order):
+          // one comparison with the previous path instead of hashing every path into a set. At the first path out
+          // of order, the earlier ones go into the set (as if it had been filled all along) and it takes over.
+          const path = inst.path;
+          const last = read.lastPath;
+          if (last === undefined || last < path) read.lastPath = path;
+          else {
+            hashEarlierPaths(instances, n, readDc!, read);
+            if (read.paths.has(path)) facts.mayClash = true;
+            read.paths.add(path);
+          }
+        } else {
+          const seen = read.paths.size;
+          read.paths.add(inst.path);
+          if (read.paths.size === seen) facts.mayClash = true;
+        }
         const same =
           claimsOf !== undefined &&
           inst.upstreams === claimsOf.upstreams &&
@@ -263,6 +287,24 @@ export function readDecls(model: MeshModel): DeclFacts {
   return { datacenters: dcFacts, flags, any, instanceDatacenters, intentionDecls, intentionNamesUnknown };
 }
 
+/**
+ * Fills `read.paths` with the path keys of the instances before `n` in datacenter `dc` (those without a VM address:
+ * the instances whose keys were proven distinct by their order, not hashed) and switches it to hashing.
+ */
+function hashEarlierPaths(
+  instances: readonly ServiceInstanceDecl[],
+  n: number,
+  dc: string,
+  read: DatacenterRead,
+): void {
+  for (let m = 0; m < n; m++) {
+    const i = instances[m]!;
+    if (i.datacenter === dc && !(read.vm && i.address)) read.paths.add(i.path);
+  }
+  read.pathsHashed = true;
+  read.lastPath = undefined;
+}
+
 /** The reading state of a datacenter, from its first declaration (null: not declared, check-platform skips it). */
 function datacenterRead(model: MeshModel, name: string): DatacenterRead | null {
   const decl = model.datacenters.find((d) => d.name === name);
@@ -274,6 +316,8 @@ function datacenterRead(model: MeshModel, name: string): DatacenterRead | null {
     kubernetes: decl.platform === 'kubernetes',
     addresses: new Set(),
     paths: new Set(),
+    lastPath: undefined,
+    pathsHashed: false,
   };
   if (vm) {
     for (const g of model.gateways) {

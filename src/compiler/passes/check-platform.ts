@@ -305,7 +305,11 @@ function upstreamModes(
  * gateway listener, each instance's claims can only clash among themselves, and a lone VM instance's sidecar gets the
  * first port of the range. Anything else (a shared host) answers true, and the full check runs.
  */
-function portsMayClash(model: MeshModel, dc: DatacenterDecl, instances: readonly ServiceInstanceDecl[]): boolean {
+export function portsMayClash(
+  model: MeshModel,
+  dc: DatacenterDecl,
+  instances: readonly ServiceInstanceDecl[],
+): boolean {
   const vm = dc.platform === 'vm';
   const addresses = new Set<string>();
   const paths = new Set<string>();

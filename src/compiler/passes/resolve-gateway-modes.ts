@@ -323,10 +323,13 @@ interface Destination {
   readonly mode: GatewayMode | undefined;
   /** Its service-defaults `Protocol` (unset when empty). */
   readonly protocol: string | undefined;
-  /** Its chain requests so far: a few (datacenters × protocol/timeout overrides), so a short list. */
-  readonly families: ChainFamily[];
+  /**
+   * Its chain requests so far: a few (datacenters × protocol/timeout overrides), so a short list. Lists here grow by
+   * copying into an exactly sized array (a `push` would give each of the 10,000 lists of a 10k mesh room for 17).
+   */
+  families: readonly ChainFamily[];
   /** The requests of its upstreams' shapes so far (a few: families × mode decisions), searched by their keys. */
-  readonly shapes: ShapeRequest[];
+  shapes: readonly ShapeRequest[];
   /** The one found last (most upstreams to a destination share one), checked before the list. */
   last: ShapeRequest | undefined;
 }
@@ -477,28 +480,14 @@ class UpstreamResolver {
     if (protocol !== undefined) protocol = this.lower(protocol);
 
     const dc = upstream.datacenter ?? instanceDc;
-    // `sent` follows from `from`, so (datacenter, protocol, timeout, mode, from) identifies a shape.
+    // `sent` follows from `from`, so (datacenter, protocol, timeout, mode, from) identifies a shape: a request's are
+    // its shape's target datacenter and decision, and its family's protocol and timeout.
     const last = d.last;
-    if (
-      last !== undefined &&
-      last.dc === dc &&
-      last.mode === mode &&
-      last.from === from &&
-      last.protocol === protocol &&
-      last.connectTimeout === connectTimeout
-    ) {
-      return last.shape;
-    }
+    if (last !== undefined && sameKey(last, dc, mode, from, protocol, connectTimeout)) return last.shape;
     const requests = d.shapes;
     for (let i = 0; i < requests.length; i++) {
       const r = requests[i]!;
-      if (
-        r.dc === dc &&
-        r.mode === mode &&
-        r.from === from &&
-        r.protocol === protocol &&
-        r.connectTimeout === connectTimeout
-      ) {
+      if (sameKey(r, dc, mode, from, protocol, connectTimeout)) {
         d.last = r;
         return r.shape;
       }
@@ -514,18 +503,13 @@ class UpstreamResolver {
       shape,
       family: this.family(d, upstream, dc, protocol, connectTimeout),
       sidecarMode: sent ? mode : undefined,
-      mode,
-      from,
-      dc,
-      protocol,
-      connectTimeout,
       numbering: undefined,
       chainNumber: -1,
       groupDc: undefined,
       group: -1,
     };
     shape.request = request;
-    requests.push(request);
+    d.shapes = requests.length === 0 ? [request] : [...requests, request];
     d.last = request;
     return shape;
   }
@@ -560,9 +544,30 @@ class UpstreamResolver {
       base: undefined,
       byMode: [],
     };
-    d.families.push(family);
+    d.families = d.families.length === 0 ? [family] : [...d.families, family];
     return family;
   }
+}
+
+/** Whether a shape request has this key (see `UpstreamResolver.shape`). */
+function sameKey(
+  r: ShapeRequest,
+  dc: string,
+  mode: GatewayMode,
+  from: ModeLayerKind,
+  protocol: string | undefined,
+  connectTimeout: string | undefined,
+): boolean {
+  const shape = r.shape;
+  const decision = shape.decision;
+  const family = r.family;
+  return (
+    shape.targetDatacenter === dc &&
+    decision.mode === mode &&
+    decision.from === from &&
+    family.protocol === protocol &&
+    family.connectTimeout === connectTimeout
+  );
 }
 
 /** Resolves the mode of one upstream of one instance (its ladder is built when read). */
