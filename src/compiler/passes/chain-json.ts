@@ -13,6 +13,7 @@ import type {
 } from '../../model/entries.ts';
 import { float32Json } from '../../model/split-weight.ts';
 import type { GatewayMode } from '../../model/types.ts';
+import type { TargetNames } from '../chain-memo.ts';
 import { formatGoDuration } from '../duration.ts';
 import type { ChainNode, ChainRoute, ChainSplit, ChainTarget, CompiledChain } from '../types.ts';
 import { catchAllDefinitionOf, routeDefinitionsOf, splitDefinitionsOf } from './l7-definitions.ts';
@@ -30,8 +31,10 @@ export interface TargetOpts {
 /** A target while compiling (mutable fields are set by `getResolverNode`, as in Consul). */
 export interface WorkTarget {
   readonly id: string;
-  /** Key of its resolver node: `resolver:<id>`. */
-  readonly nodeKey: string;
+  /**
+   * The parts of its ID. A local target's are the memo's `TargetNames` (`ChainMemo.targetNames`), which also hold its
+   * resolver node's key and its SNI (see `localNames`); a peered target's are a plain object with a `peer`.
+   */
   readonly opts: Required<TargetOpts>;
   mode?: GatewayMode;
   subset?: ResolverSubset;
@@ -40,13 +43,17 @@ export interface WorkTarget {
   external: boolean;
   /** The service's `ExternalSNI` when it has one (then `external`). */
   externalSni?: string;
-  /**
-   * The target's names (SNI and `Name`: Consul's service SNI, built on first read); undefined for a peered target
-   * (its SNI comes from the peer's trust domain, which only Consul knows: none).
-   */
-  readonly names: { readonly sni: string } | undefined;
   /** Kept by a resolver node (targets loaded on the way, e.g. before a redirect, are dropped). */
   retained: boolean;
+}
+
+/**
+ * A target's names (its resolver node's key; SNI and `Name`: Consul's service SNI, built on first read): a local
+ * target's `opts` are the memo's names object; undefined for a peered target (its SNI comes from the peer's trust
+ * domain, which only Consul knows: none). Read from `opts` rather than kept in two more fields of every target.
+ */
+export function localNames(t: WorkTarget): TargetNames | undefined {
+  return t.opts.peer === '' ? (t.opts as TargetNames) : undefined;
 }
 
 /** A resolver node while compiling. */
@@ -302,6 +309,7 @@ export function subsetJson(subset: ResolverSubset): ChainTarget['Subset'] {
 /** One target as Consul marshals it (`DiscoveryTarget.MarshalJSON`): fields in Consul's order, every one `omitempty`. */
 function renderTarget(t: WorkTarget): ChainTarget {
   const o = t.opts;
+  const names = localNames(t);
   const Subset = t.subset !== undefined ? subsetJson(t.subset) : EMPTY;
   return targetJson(
     t.id,
@@ -316,8 +324,8 @@ function renderTarget(t: WorkTarget): ChainTarget {
     t.dialedDirectly ? DIALED_DIRECTLY : EMPTY,
     t.connectTimeoutNs !== 0 ? formatGoDuration(t.connectTimeoutNs) : undefined,
     t.external,
-    t.external ? t.externalSni : t.names?.sni,
-    t.names?.sni,
+    t.external ? t.externalSni : names?.sni,
+    names?.sni,
   );
 }
 
@@ -405,9 +413,10 @@ export interface ChainHead {
 /**
  * The compact form a compiled chain keeps instead of its `Nodes` and `Targets` JSON, which only some readers need
  * (explain, the chain emitters, the CLI, tests): the validation passes read this form (`chain-view.ts`), so a
- * `compile()` builds no chain JSON at all. Shared by a chain and its mode variants (`chainWithMode`).
+ * `compile()` builds no chain JSON at all. Shared by a chain and its mode variants (`chainWithMode`). It is also the
+ * base chain's own lazy state (`work` is itself, no `base` or `mode`): one object per chain fewer (see `newChainWork`).
  */
-export interface ChainWork {
+export interface ChainWork extends LazyChain {
   /** The work nodes, sorted by key (`sortNodes`); read-only once the chain is compiled. */
   readonly nodes: readonly AnyWorkNode[];
   /** The kept work targets, sorted by ID (`sortTargets`); read-only once the chain is compiled. */
@@ -527,15 +536,27 @@ const TARGETS_FIELD: PropertyDescriptor = { get: getTargets, enumerable: true, c
  * fields come first, in Consul's order.
  */
 export function lazyChainJson(head: ChainHead, work: ChainWork): CompiledChain {
-  const state = {
-    work,
+  return lazyChain(head, work);
+}
+
+/** The work form of a chain (not numbered yet), which is its base chain's lazy state too (`work` is itself). */
+export function newChainWork(nodes: readonly AnyWorkNode[], targets: readonly WorkTarget[]): ChainWork {
+  const w: { -readonly [K in keyof ChainWork]: ChainWork[K] } = {
+    nodes,
+    targets,
+    nodesJson: undefined,
+    nodeViews: undefined,
+    numbering: undefined,
+    number: -1,
+    work: undefined as unknown as ChainWork,
     base: undefined,
     mode: undefined,
     targetList: undefined,
     targetsJson: undefined,
     view: undefined,
   };
-  return lazyChain(head, state);
+  w.work = w;
+  return w;
 }
 
 function lazyChain(head: ChainHead, state: LazyChain): CompiledChain {
@@ -576,51 +597,29 @@ export function chainVariant(base: CompiledChain, head: ChainHead, mode: Gateway
 }
 
 /**
- * A compiled chain's head, fields in Consul's order (`omitempty` ones only when set). Each combination of the three
- * optional fields is one object literal (one allocation with the fields in the object, one hidden class each), which
- * gives the same keys in the same order as adding them one by one.
+ * A compiled chain's head, fields in Consul's order (`omitempty` ones only when set), as a constructor fills it in:
+ * `new ChainHeadObject(p)`. Its `prototype` is `Object.prototype`, so what it makes is a plain object (prototype,
+ * `constructor`, keys and their order are those of the literal `{ ServiceName, … }`). Made by a constructor rather
+ * than as a literal because V8 gives a constructor's objects room in the object for the properties added after it
+ * (`lazyChain`'s `LAZY`; the accessors take none): a literal has room for its own fields only, so each chain had an
+ * out-of-object property array (≈ 40 B) as well.
  */
+function ChainHeadObject(this: Record<string, unknown>, p: ChainHead): void {
+  this.ServiceName = p.ServiceName;
+  this.Namespace = p.Namespace;
+  this.Partition = p.Partition;
+  this.Datacenter = p.Datacenter;
+  if (p.CustomizationHash) this.CustomizationHash = p.CustomizationHash;
+  if (p.Default) this.Default = true;
+  this.Protocol = p.Protocol;
+  if (p.ServiceMeta) this.ServiceMeta = p.ServiceMeta;
+  this.StartNode = p.StartNode;
+}
+ChainHeadObject.prototype = Object.prototype;
+const NewChainHead = ChainHeadObject as unknown as new (p: ChainHead) => Record<string, unknown>;
+
 function chainHeadJson(p: ChainHead): Record<string, unknown> {
-  const { ServiceName, Namespace, Partition, Datacenter, Protocol, StartNode } = p;
-  const hash = p.CustomizationHash;
-  const meta = p.ServiceMeta;
-  if (!hash) {
-    if (!p.Default) {
-      return meta
-        ? { ServiceName, Namespace, Partition, Datacenter, Protocol, ServiceMeta: meta, StartNode }
-        : { ServiceName, Namespace, Partition, Datacenter, Protocol, StartNode };
-    }
-    return meta
-      ? { ServiceName, Namespace, Partition, Datacenter, Default: true, Protocol, ServiceMeta: meta, StartNode }
-      : { ServiceName, Namespace, Partition, Datacenter, Default: true, Protocol, StartNode };
-  }
-  if (!p.Default) {
-    return meta
-      ? {
-          ServiceName,
-          Namespace,
-          Partition,
-          Datacenter,
-          CustomizationHash: hash,
-          Protocol,
-          ServiceMeta: meta,
-          StartNode,
-        }
-      : { ServiceName, Namespace, Partition, Datacenter, CustomizationHash: hash, Protocol, StartNode };
-  }
-  return meta
-    ? {
-        ServiceName,
-        Namespace,
-        Partition,
-        Datacenter,
-        CustomizationHash: hash,
-        Default: true,
-        Protocol,
-        ServiceMeta: meta,
-        StartNode,
-      }
-    : { ServiceName, Namespace, Partition, Datacenter, CustomizationHash: hash, Default: true, Protocol, StartNode };
+  return new NewChainHead(p);
 }
 
 /**

@@ -31,6 +31,8 @@ import {
   type AnyWorkNode,
   isL7Node,
   lazyChainJson,
+  localNames,
+  newChainWork,
   sortNodes,
   sortTargets,
   type TargetOpts,
@@ -132,6 +134,19 @@ function dialedDirectly(e: unknown): boolean {
   return (
     (e as { TransparentProxy?: { DialedDirectly?: boolean } } | undefined)?.TransparentProxy?.DialedDirectly === true
   );
+}
+
+/**
+ * The targets a node kept (`retained`), in load order, as an exact-length array (the chain keeps it): most chains
+ * keep every target loaded, and a `filter`ed array grows by room for 16.
+ */
+function retainedTargets(loaded: readonly WorkTarget[]): WorkTarget[] {
+  let n = 0;
+  for (let i = 0; i < loaded.length; i++) if (loaded[i]!.retained) n++;
+  const out: WorkTarget[] = new Array(n);
+  let j = 0;
+  for (let i = 0; i < loaded.length; i++) if (loaded[i]!.retained) out[j++] = loaded[i]!;
+  return out;
 }
 
 export type ChainBaseResult = { readonly base: ChainBase } | { readonly error: ChainCompileError };
@@ -250,7 +265,7 @@ class ChainCompiler {
     this.check();
     if (this.usesAdvanced) this.removeUnusedNodes();
     // Targets loaded along the way but not kept by any node (e.g. pre-redirect targets) are dropped.
-    const targets = sortTargets(this.loadedTargets.filter((t) => t.retained));
+    const targets = sortTargets(retainedTargets(this.loadedTargets));
     this.loadedTargets = targets;
     if (this.overrideProtocol !== '' && this.overrideProtocol !== this.protocol) {
       this.protocol = this.overrideProtocol;
@@ -286,14 +301,8 @@ class ChainCompiler {
         ServiceMeta: own.meta ?? undefined,
         StartNode: this.startNode,
       },
-      {
-        nodes: sortNodes(this.nodes),
-        targets,
-        nodesJson: undefined,
-        nodeViews: undefined,
-        numbering: undefined,
-        number: -1,
-      },
+      // An exact-length copy of the nodes: `nodes` grew by `push` (room for 16), and the chain keeps this array.
+      newChainWork(sortNodes(this.nodes).slice(), targets),
     );
     return { chain, customProtocol, customConnectTimeoutNs };
   }
@@ -321,7 +330,10 @@ class ChainCompiler {
     const routerNs = orDefault(router.Namespace);
     const routerAp = orDefault(router.Partition);
     const { name, routerKey } = this.memo.l7Names(router.Name, routerNs, routerAp);
-    const routes: WorkRoute[] = [];
+    const entryRoutes = router.Routes ?? [];
+    // Exact length (the entry's routes and the catch-all), filled in order: the chain keeps it (a `push`ed array has
+    // room for 16).
+    const routes: WorkRoute[] = new Array(entryRoutes.length + 1);
     const routeNode: WorkL7Node = {
       type: 'router',
       key: routerKey,
@@ -333,10 +345,9 @@ class ChainCompiler {
     };
     this.usesAdvanced = true;
     this.recordServiceProtocol(router.Name, routerNs, routerAp);
-    const entryRoutes = router.Routes ?? [];
     for (let i = 0; i < entryRoutes.length; i++) {
       const route: WorkRoute = { definition: undefined, nextNode: '' };
-      routes.push(route);
+      routes[i] = route;
       const dest = entryRoutes[i]?.Destination;
       const service = dest?.Service || svc;
       const namespace = dest?.Namespace || routerNs;
@@ -347,7 +358,7 @@ class ChainCompiler {
       route.nextNode = node.key;
     }
     const fallback = this.getSplitterOrResolverNode(this.newTarget(router.Name, '', routerNs, routerAp, '', ''));
-    routes.push({ definition: undefined, nextNode: fallback.key });
+    routes[entryRoutes.length] = { definition: undefined, nextNode: fallback.key };
     this.startNode = routeNode.key;
     this.recordNode(routeNode);
   }
@@ -415,7 +426,7 @@ class ChainCompiler {
           }
         }
         if (fixed) {
-          node.splits = fixed;
+          node.splits = fixed.slice();
           anyChanged = true;
         }
       }
@@ -516,7 +527,7 @@ class ChainCompiler {
       const opts = { service, subset, namespace: orDefault(namespace), partition: 'default', datacenter: '', peer };
       const id = targetId(opts);
       // Peered targets get their SNI from the peer's trust domain, which only Consul knows.
-      return this.loadedTarget(id) ?? this.loadTarget(id, flat(`resolver:${id}`), opts, undefined);
+      return this.loadedTarget(id) ?? this.loadTarget(id, opts);
     }
     const ns = namespace || this.ns;
     const ap = partition || this.partition;
@@ -524,20 +535,14 @@ class ChainCompiler {
     const names = this.memo.targetNames(service, subset, ns, ap, dc);
     const prev = this.loadedTarget(names.id);
     if (prev) return prev;
-    // The memo's names object holds exactly these parts (and `peer: ''`): it serves as the options.
-    return this.loadTarget(names.id, names.nodeKey, names, names);
+    // The memo's names object holds exactly these parts (and `peer: ''`): it serves as the options (`localNames`).
+    return this.loadTarget(names.id, names);
   }
 
-  private loadTarget(
-    id: string,
-    nodeKey: string,
-    opts: Required<TargetOpts>,
-    names: { readonly sni: string } | undefined,
-  ): WorkTarget {
+  private loadTarget(id: string, opts: Required<TargetOpts>): WorkTarget {
     // Every field from the start (one shape: no transitions as getResolverNode fills them in).
     const t: WorkTarget = {
       id,
-      nodeKey,
       opts,
       mode: undefined,
       subset: undefined,
@@ -545,7 +550,6 @@ class ChainCompiler {
       connectTimeoutNs: 0,
       external: false,
       externalSni: undefined,
-      names,
       retained: false,
     };
     this.loadedTargets.push(t);
@@ -591,7 +595,9 @@ class ChainCompiler {
     if (prev) return prev;
     const problem = this.memo.l7Problem(splitter);
     if (problem) throw new GraphError(problem);
-    const splits: WorkSplit[] = [];
+    const entrySplits = splitter.Splits ?? [];
+    // Exact length, filled in order (the chain keeps it).
+    const splits: WorkSplit[] = new Array(entrySplits.length);
     const node: WorkL7Node = {
       type: 'splitter',
       key: splitterKey,
@@ -602,7 +608,6 @@ class ChainCompiler {
       loadBalancer: undefined,
     };
     this.recordNode(node);
-    const entrySplits = splitter.Splits ?? [];
     let hasLB = false;
     for (let i = 0; i < entrySplits.length; i++) {
       const split = entrySplits[i]!;
@@ -613,7 +618,7 @@ class ChainCompiler {
         weight: normalizeSplitWeight(Number(split.Weight ?? 0)),
         nextNode: '',
       };
-      splits.push(compiled);
+      splits[i] = compiled;
       const svc = split.Service || service;
       const ns = split.Namespace || namespace;
       const ap = split.Partition || partition;
@@ -682,7 +687,8 @@ class ChainCompiler {
     }
     target.connectTimeoutNs = connectTimeoutNs;
     const lb = (resolver as { LoadBalancer?: Readonly<Record<string, unknown>> }).LoadBalancer;
-    const key = target.nodeKey;
+    // Its node key, `resolver:<id>`: a local target's names hold it (built once per target).
+    const key = localNames(target)?.nodeKey ?? flat(`resolver:${target.id}`);
     const name = target.id;
     const isDefault = isDefaultResolver(resolver);
     const requestTimeoutNs = durationNs(resolver.RequestTimeout);
@@ -777,8 +783,10 @@ class ChainCompiler {
     const policy = raw.Policy?.Mode
       ? raw.Policy
       : (this.proxyDefaults(target.opts.partition) as { FailoverPolicy?: unknown } | undefined)?.FailoverPolicy;
-    node.failover = { targets: [], ...(policy !== undefined ? { policy } : {}) };
-    for (const t of others) node.failover.targets.push(this.getResolverNode(t, true).targetId);
+    // `targets` filled in order, exact length (the chain keeps it).
+    const targets: string[] = new Array(others.length);
+    node.failover = { targets, ...(policy !== undefined ? { policy } : {}) };
+    for (let i = 0; i < others.length; i++) targets[i] = this.getResolverNode(others[i]!, true).targetId;
   }
 
   /**
