@@ -82,10 +82,16 @@ describe.skipIf(!native)('native ClientHello parser agrees with the JS parser', 
           { nil: undefined },
         ),
         two: fc.boolean(),
-        padding: fc.nat(17_000),
-        recordSize: fc.integer({ min: 1, max: 20_000 }),
-        corrupt: fc.array(fc.tuple(fc.nat(), fc.nat(255)), { maxLength: 4 }),
-        cut: fc.option(fc.nat(), { nil: undefined }),
+        // Each field is also drawn often at a value a decidable hello has (small padding, one record, no corruption,
+        // not cut), so that a good share of the runs are hellos the native parser decides itself (counted below), not
+        // only ones it hands to JavaScript: drawn uniformly, ≈ 1 % were, and the count failed about one run in two.
+        padding: fc.oneof(fc.nat(600), fc.nat(17_000)),
+        recordSize: fc.oneof(fc.constant(20_000), fc.integer({ min: 1, max: 20_000 })),
+        corrupt: fc.oneof(
+          fc.constant([] as [number, number][]),
+          fc.array(fc.tuple(fc.nat(), fc.nat(255)), { maxLength: 4 }),
+        ),
+        cut: fc.option(fc.nat(), { nil: undefined, freq: 2 }),
         max: fc.integer({ min: 512, max: 16_384 }),
       })
       .map(({ sni, two, padding, recordSize, corrupt, cut, max }) => {
@@ -102,7 +108,8 @@ describe.skipIf(!native)('native ClientHello parser agrees with the JS parser', 
       }),
       { numRuns: 2000 },
     );
-    expect(decided).toBeGreaterThan(20);
+    // Not vacuous: ≈ 9 % of the runs are decided natively (163–210 of 2,000 in ten runs; mean ≈ 185, sd ≈ 13).
+    expect(decided).toBeGreaterThan(50);
   });
 
   it('on mutations of a real hello, byte by byte (property)', async () => {
