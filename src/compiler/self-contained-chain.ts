@@ -54,17 +54,11 @@ import type {
   ServiceSplitterEntry,
 } from '../model/entries.ts';
 import type { EntryIndex } from './entry-index.ts';
-import { isHttpLike } from './passes/compile-chains.ts';
+import { isHttpLike, type RewriteParts } from './passes/compile-chains.ts';
 import { orDefault } from './service-map.ts';
 
-/** What a rewrite (failover target) may set, as `rewriteTarget` reads it. */
-interface Candidate {
-  readonly Service?: string | undefined;
-  readonly ServiceSubset?: string | undefined;
-  readonly Namespace?: string | undefined;
-  readonly Partition?: string | undefined;
-  readonly Peer?: string | undefined;
-}
+/** What a failover target may set that the proof reads (its datacenter is free), as `rewriteTarget` reads it. */
+type Candidate = Omit<RewriteParts, 'Datacenter'>;
 
 /**
  * Whether the chain of `service` is self-contained and so compiles in the write check's setting (see the module

@@ -69,7 +69,7 @@ const DEFAULT_CONNECT_TIMEOUT_NS = 5e9;
 const NO_RESOLVER: ServiceResolverEntry = Object.freeze({ Kind: 'service-resolver', Name: '' });
 
 /** What a redirect or failover target may change (the field names of Consul's `Redirect` and failover targets). */
-interface RewriteParts {
+export interface RewriteParts {
   readonly Service?: string | undefined;
   readonly ServiceSubset?: string | undefined;
   readonly Namespace?: string | undefined;
