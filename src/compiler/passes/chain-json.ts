@@ -15,6 +15,7 @@ import { float32Json } from '../../model/split-weight.ts';
 import type { GatewayMode } from '../../model/types.ts';
 import type { TargetNames } from '../chain-memo.ts';
 import { formatGoDuration } from '../duration.ts';
+import { perObject } from '../per-object.ts';
 import type { ChainNode, ChainRoute, ChainSplit, ChainTarget, CompiledChain } from '../types.ts';
 import { catchAllDefinitionOf, routeDefinitionsOf, splitDefinitionsOf } from './l7-definitions.ts';
 
@@ -286,24 +287,21 @@ function meshGateway(mode: GatewayMode | undefined): { readonly Mode?: GatewayMo
   }
 }
 
-/** Each resolver subset's `Subset` JSON, made when a target of it is first rendered (see `subsetJson`). */
-const subsetJsons = new WeakMap<ResolverSubset, ChainTarget['Subset']>();
+/** A subset's `Subset` JSON with a filter or only-passing: one frozen object per resolver subset (see `subsetJson`). */
+const subsetJsonOf = perObject((subset: ResolverSubset): ChainTarget['Subset'] => {
+  const out: { Filter?: string; OnlyPassing?: boolean } = {};
+  if (subset.Filter) out.Filter = subset.Filter;
+  if (subset.OnlyPassing) out.OnlyPassing = true;
+  return Object.freeze(out);
+});
 
 /**
  * A target's `Subset` (`{}` when it has neither a filter nor only-passing): one frozen object per resolver subset (a
- * pure function of the read-only subset, kept in a `WeakMap` keyed by it), shared by every target of it in every chain.
+ * pure function of the read-only subset, made when a target of it is first rendered), shared by every target of it in
+ * every chain.
  */
 export function subsetJson(subset: ResolverSubset): ChainTarget['Subset'] {
-  if (!subset.Filter && !subset.OnlyPassing) return EMPTY;
-  let json = subsetJsons.get(subset);
-  if (json === undefined) {
-    const out: { Filter?: string; OnlyPassing?: boolean } = {};
-    if (subset.Filter) out.Filter = subset.Filter;
-    if (subset.OnlyPassing) out.OnlyPassing = true;
-    json = Object.freeze(out);
-    subsetJsons.set(subset, json);
-  }
-  return json;
+  return !subset.Filter && !subset.OnlyPassing ? EMPTY : subsetJsonOf(subset);
 }
 
 /** One target as Consul marshals it (`DiscoveryTarget.MarshalJSON`): fields in Consul's order, every one `omitempty`. */

@@ -17,6 +17,7 @@ import type {
 } from '../../model/entries.ts';
 import { float32Json, normalizeSplitWeight } from '../../model/split-weight.ts';
 import { formatGoDuration, parseGoDuration } from '../duration.ts';
+import { perObject } from '../per-object.ts';
 import { orDefault } from '../service-map.ts';
 
 type Json = Record<string, unknown>;
@@ -125,44 +126,27 @@ export function defaultRouteDefinition(service: string, namespace: string, parti
 
 /**
  * The `Definition` of each route of a router entry, and its catch-all's, and the normalised `Definition` of each split of
- * a splitter entry: built once per entry (pure functions of the entry, which is read-only data) and shared by every
- * chain, compiled in one `compile()` or not, that reads them. Kept in `WeakMap`s keyed by the entry, so they go when the
- * entry goes. A compile needs split definitions only to flatten nested splitters; everything else reads them when a
- * chain's nodes are rendered or viewed (`fillL7Definitions`), which most chains of a large compile never are.
+ * a splitter entry: built once per entry (pure functions of the entry, which is read-only data, kept per entry by
+ * `perObject`) and shared by every chain, compiled in one `compile()` or not, that reads them. A compile needs split
+ * definitions only to flatten nested splitters; everything else reads them when a chain's nodes are rendered or viewed
+ * (`fillL7Definitions`), which most chains of a large compile never are.
+ *
+ * `routeDefinitionsOf`: `routeDefinition` of each route of an entry.
  */
-const routeDefs = new WeakMap<ServiceRouterEntry, readonly ServiceRoute[]>();
-const catchAllDefs = new WeakMap<ServiceRouterEntry, ServiceRoute>();
-const splitDefs = new WeakMap<ServiceSplitterEntry, readonly ServiceSplit[]>();
-
-/** `routeDefinition` of each route of `entry`, built once per entry. */
-export function routeDefinitionsOf(entry: ServiceRouterEntry): readonly ServiceRoute[] {
-  let defs = routeDefs.get(entry);
-  if (defs === undefined) {
-    defs = (entry.Routes ?? []).map(routeDefinition);
-    routeDefs.set(entry, defs);
-  }
-  return defs;
-}
+export const routeDefinitionsOf = perObject((entry: ServiceRouterEntry): readonly ServiceRoute[] =>
+  (entry.Routes ?? []).map(routeDefinition),
+);
 
 /** Consul's catch-all route of a router entry (the last route of its router node), built once per entry. */
-export function catchAllDefinitionOf(entry: ServiceRouterEntry): ServiceRoute {
-  let def = catchAllDefs.get(entry);
-  if (def === undefined) {
-    def = defaultRouteDefinition(entry.Name, orDefault(entry.Namespace), orDefault(entry.Partition));
-    catchAllDefs.set(entry, def);
-  }
-  return def;
-}
+export const catchAllDefinitionOf = perObject(
+  (entry: ServiceRouterEntry): ServiceRoute =>
+    defaultRouteDefinition(entry.Name, orDefault(entry.Namespace), orDefault(entry.Partition)),
+);
 
 /** `splitDefinition` of each split of `entry`, built once per entry. */
-export function splitDefinitionsOf(entry: ServiceSplitterEntry): readonly ServiceSplit[] {
-  let defs = splitDefs.get(entry);
-  if (defs === undefined) {
-    defs = (entry.Splits ?? []).map(splitDefinition);
-    splitDefs.set(entry, defs);
-  }
-  return defs;
-}
+export const splitDefinitionsOf = perObject((entry: ServiceSplitterEntry): readonly ServiceSplit[] =>
+  (entry.Splits ?? []).map(splitDefinition),
+);
 
 /** A split of a service-splitter entry, normalised (`Weight` rounded to 0.01 as a float32), as Consul stores it. */
 export function splitDefinition(s: ServiceSplit): ServiceSplit {
