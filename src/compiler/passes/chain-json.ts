@@ -558,7 +558,10 @@ export function newChainWork(nodes: readonly AnyWorkNode[], targets: readonly Wo
 }
 
 function lazyChain(head: ChainHead, state: LazyChain): CompiledChain {
-  const chain = chainHeadJson(head);
+  return withLazyState(new NewChainHead(head, head.CustomizationHash), state);
+}
+
+function withLazyState(chain: Record<string, unknown>, state: LazyChain): CompiledChain {
   // Every chain defines the same two accessors in the same order, so chains of one head shape share hidden classes.
   Object.defineProperty(chain, 'Nodes', NODES_FIELD);
   Object.defineProperty(chain, 'Targets', TARGETS_FIELD);
@@ -569,24 +572,32 @@ function lazyChain(head: ChainHead, state: LazyChain): CompiledChain {
 }
 
 /**
- * The chain for a mesh-gateway mode override of a chain built by `lazyChainJson`: its nodes, its targets with the
- * mode set on every one that is not external (Consul's `getResolverNode`). Undefined when no target changes (the
- * override customizes nothing), decided from the work targets: a rendered target's `MeshGateway.Mode` is its work
- * `mode` (unset when empty) and `External` its `external`.
+ * The chain for a mesh-gateway mode override of a chain whose work form is `work` (its head fields `head`, with
+ * `CustomizationHash` replaced by `hash`): its nodes, its targets with the mode set on every one that is not external
+ * (Consul's `getResolverNode`). Undefined when no target changes (the override customizes nothing), decided from the
+ * work targets: a rendered target's `MeshGateway.Mode` is its work `mode` (unset when empty) and `External` its
+ * `external`.
  */
-export function chainVariant(base: CompiledChain, head: ChainHead, mode: GatewayMode): CompiledChain | undefined {
-  const s = stateOf(base)!;
+export function chainVariant(
+  work: ChainWork,
+  head: ChainHead,
+  hash: string,
+  mode: GatewayMode,
+): CompiledChain | undefined {
+  const targets = work.targets;
   let changes = false;
-  for (const t of s.work.targets) {
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets[i]!;
     if (!t.external && (t.mode || undefined) !== mode) {
       changes = true;
       break;
     }
   }
   if (!changes) return undefined;
-  return lazyChain(head, {
-    work: s.work,
-    base: s,
+  const chain = new NewChainHead(head, hash);
+  return withLazyState(chain, {
+    work,
+    base: work,
     mode,
     targetList: undefined,
     targetsJson: undefined,
@@ -596,29 +607,28 @@ export function chainVariant(base: CompiledChain, head: ChainHead, mode: Gateway
 
 /**
  * A compiled chain's head, fields in Consul's order (`omitempty` ones only when set), as a constructor fills it in:
- * `new ChainHeadObject(p)`. Its `prototype` is `Object.prototype`, so what it makes is a plain object (prototype,
+ * `new ChainHeadObject(p, hash)` (`hash`: its `CustomizationHash`). Its `prototype` is `Object.prototype`, so what it makes is a plain object (prototype,
  * `constructor`, keys and their order are those of the literal `{ ServiceName, … }`). Made by a constructor rather
  * than as a literal because V8 gives a constructor's objects room in the object for the properties added after it
  * (`lazyChain`'s `LAZY`; the accessors take none): a literal has room for its own fields only, so each chain had an
  * out-of-object property array (≈ 40 B) as well.
  */
-function ChainHeadObject(this: Record<string, unknown>, p: ChainHead): void {
+function ChainHeadObject(this: Record<string, unknown>, p: ChainHead, hash: string | undefined): void {
   this.ServiceName = p.ServiceName;
   this.Namespace = p.Namespace;
   this.Partition = p.Partition;
   this.Datacenter = p.Datacenter;
-  if (p.CustomizationHash) this.CustomizationHash = p.CustomizationHash;
+  if (hash) this.CustomizationHash = hash;
   if (p.Default) this.Default = true;
   this.Protocol = p.Protocol;
   if (p.ServiceMeta) this.ServiceMeta = p.ServiceMeta;
   this.StartNode = p.StartNode;
 }
 ChainHeadObject.prototype = Object.prototype;
-const NewChainHead = ChainHeadObject as unknown as new (p: ChainHead) => Record<string, unknown>;
-
-function chainHeadJson(p: ChainHead): Record<string, unknown> {
-  return new NewChainHead(p);
-}
+const NewChainHead = ChainHeadObject as unknown as new (
+  p: ChainHead,
+  hash: string | undefined,
+) => Record<string, unknown>;
 
 /**
  * A copy of a target (as `renderTarget` builds it) with another `MeshGateway`: the same fields added in the same order,

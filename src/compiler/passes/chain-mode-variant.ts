@@ -10,36 +10,51 @@
 import type { GatewayMode } from '../../model/types.ts';
 import { customizationHash } from '../customization-hash.ts';
 import type { CompiledChain } from '../types.ts';
-import { chainVariant } from './chain-json.ts';
+import { type ChainHead, type ChainWork, chainVariant, lazyChainJson } from './chain-json.ts';
 
-/** A chain compiled without a mesh-gateway override, and what the other overrides customized. */
-export interface ChainBase {
-  /** Built by `lazyChainJson` (its variants share its work form). */
-  readonly chain: CompiledChain;
-  /** The protocol override when it customized the compile, else '' (a field of Consul's `customization`). */
-  readonly customProtocol: string;
-  /** The connect-timeout override (ns) when it customized the compile, else 0. */
-  readonly customConnectTimeoutNs: number;
+/**
+ * A chain compiled without a mesh-gateway override, and what the other overrides customized: the head fields of its
+ * chain (`ChainHead`) and its work form, with the chain object itself made on first read of `chain`.
+ *
+ * Why lazily: a sidecar nearly always sends a mode (`OverrideMeshGateway`), and then its chain is a mode variant
+ * (`chainWithMode`), which reads only these head fields and the work form. Every generated-mesh upstream has a mode,
+ * so the base chain object (a head and three `defineProperty` calls, kept by the compile until the chain pass ends)
+ * was made for nobody. A chain read here is the one `lazyChainJson` made before, from the same fields.
+ */
+export class ChainBase implements ChainHead {
+  private built: CompiledChain | undefined = undefined;
+  constructor(
+    readonly ServiceName: string,
+    readonly Namespace: string,
+    readonly Partition: string,
+    readonly Datacenter: string,
+    readonly CustomizationHash: string | undefined,
+    readonly Default: boolean | undefined,
+    readonly Protocol: string,
+    readonly ServiceMeta: Readonly<Record<string, string>> | undefined,
+    readonly StartNode: string,
+    /** The work form (shared with the mode variants). */
+    readonly work: ChainWork,
+    /** The protocol override when it customized the compile, else '' (a field of Consul's `customization`). */
+    readonly customProtocol: string,
+    /** The connect-timeout override (ns) when it customized the compile, else 0. */
+    readonly customConnectTimeoutNs: number,
+  ) {}
+
+  /** The chain without a mode override (built by `lazyChainJson` on first read, the same object after). */
+  get chain(): CompiledChain {
+    if (this.built === undefined) this.built = lazyChainJson(this, this.work);
+    return this.built;
+  }
 }
 
 /** The chain for a mode override (the base chain itself when there is none or it changes nothing). */
 export function chainWithMode(base: ChainBase, mode: GatewayMode | undefined): CompiledChain {
   if (mode === undefined) return base.chain;
-  const c = base.chain;
-  const head = {
-    ServiceName: c.ServiceName,
-    Namespace: c.Namespace,
-    Partition: c.Partition,
-    Datacenter: c.Datacenter,
-    CustomizationHash: customizationHash({
-      meshGatewayMode: mode,
-      protocol: base.customProtocol,
-      connectTimeoutNanos: base.customConnectTimeoutNs,
-    }),
-    Default: c.Default,
-    Protocol: c.Protocol,
-    ServiceMeta: c.ServiceMeta,
-    StartNode: c.StartNode,
-  };
-  return chainVariant(c, head, mode) ?? c;
+  const hash = customizationHash({
+    meshGatewayMode: mode,
+    protocol: base.customProtocol,
+    connectTimeoutNanos: base.customConnectTimeoutNs,
+  });
+  return chainVariant(base.work, base, hash, mode) ?? base.chain;
 }

@@ -30,7 +30,6 @@ import type { ChainCompileError, ChainOverrides, CompiledChain } from '../types.
 import {
   type AnyWorkNode,
   isL7Node,
-  lazyChainJson,
   localNames,
   newChainWork,
   sortNodes,
@@ -42,7 +41,7 @@ import {
   type WorkSplit,
   type WorkTarget,
 } from './chain-json.ts';
-import { type ChainBase, chainWithMode } from './chain-mode-variant.ts';
+import { ChainBase, chainWithMode } from './chain-mode-variant.ts';
 import { loadBalancerJson, mergePanics, mergeParent, splitDefinitionsOf } from './l7-definitions.ts';
 
 /** What to compile: one service's chain as seen from one datacenter (`compile-dc`). */
@@ -289,22 +288,22 @@ class ChainCompiler {
       const meta = own.serviceDefaults?.Meta;
       own.meta = meta && hasKeys(meta) ? this.memo.serviceMeta(meta) : null;
     }
-    const chain = lazyChainJson(
-      {
-        ServiceName: this.req.serviceName,
-        Namespace: this.ns,
-        Partition: this.partition,
-        Datacenter: this.req.evaluateInDatacenter,
-        CustomizationHash: hash,
-        Default: this.determineIfDefaultChain(),
-        Protocol: this.protocol,
-        ServiceMeta: own.meta ?? undefined,
-        StartNode: this.startNode,
-      },
+    // The chain object itself is made when first read (`ChainBase.chain`): mode variants need only these fields.
+    return new ChainBase(
+      this.req.serviceName,
+      this.ns,
+      this.partition,
+      this.req.evaluateInDatacenter,
+      hash,
+      this.determineIfDefaultChain(),
+      this.protocol,
+      own.meta ?? undefined,
+      this.startNode,
       // An exact-length copy of the nodes: `nodes` grew by `push` (room for 16), and the chain keeps this array.
       newChainWork(sortNodes(this.nodes).slice(), targets),
+      customProtocol,
+      customConnectTimeoutNs,
     );
-    return { chain, customProtocol, customConnectTimeoutNs };
   }
 
   /**
