@@ -7,6 +7,7 @@
 import type { ServiceResolverEntry, ServiceRouterEntry, ServiceSplitterEntry } from '../model/entries.ts';
 import { flat } from '../model/flat-string.ts';
 import { validateEntry } from '../model/validate-entry.ts';
+import { type ResolverFacts, resolverFacts } from './resolver-facts.ts';
 import { serviceSni, targetId } from './sni.ts';
 import { validateResolver } from './validate-resolver.ts';
 
@@ -34,6 +35,8 @@ export interface L7Names {
   readonly name: string;
   readonly routerKey: string;
   readonly splitterKey: string;
+  /** The same service's names in another namespace or partition (a list per service without an array). */
+  next: L7Names | undefined;
 }
 
 /**
@@ -46,6 +49,8 @@ class NamedTarget implements TargetNames {
   readonly id: string;
   readonly nodeKey: string;
   private sniText: string | undefined;
+  /** The service's next named target (`ChainMemo.targetNames`: a list per service without an array). */
+  next: NamedTarget | undefined = undefined;
   constructor(
     readonly service: string,
     readonly subset: string,
@@ -66,13 +71,14 @@ class NamedTarget implements TargetNames {
 export class ChainMemo {
   /**
    * Per service, the names of each of its targets: a service has a few (subsets × datacenters), so a short list beats a
-   * map per part (no key string is built per lookup either).
+   * map per part (no key string is built per lookup either). The list is linked through the targets (`next`): an
+   * array per service, grown by `push` (room for 16), was ≈ 180 B each, kept for the whole chain pass.
    */
-  private readonly names = new Map<string, NamedTarget[]>();
-  /** Per service, its router/splitter node names by namespace and partition. */
-  private readonly l7 = new Map<string, L7Names[]>();
-  /** `null` when Consul accepts the resolver. */
-  private readonly problems = new Map<ServiceResolverEntry, string | null>();
+  private readonly names = new Map<string, NamedTarget>();
+  /** Per service, its router/splitter node names by namespace and partition (linked the same way). */
+  private readonly l7 = new Map<string, L7Names>();
+  /** Per resolver entry, its facts and first problem (see `resolver`). */
+  private readonly resolvers = new Map<ServiceResolverEntry, ResolverFacts>();
 
   /** `null` when Consul accepts the router or splitter. */
   private readonly l7Problems = new Map<ServiceRouterEntry | ServiceSplitterEntry, string | null>();
@@ -110,48 +116,61 @@ export class ChainMemo {
 
   /** The names of a local target (namespace, partition and datacenter already filled in). */
   targetNames(service: string, subset: string, namespace: string, partition: string, datacenter: string): TargetNames {
-    let list = this.names.get(service);
-    if (list === undefined) {
-      list = [];
-      this.names.set(service, list);
-    }
-    for (const t of list) {
+    const first = this.names.get(service);
+    for (let t = first; t !== undefined; t = t.next) {
       if (t.subset === subset && t.datacenter === datacenter && t.namespace === namespace && t.partition === partition)
         return t;
     }
     const names = new NamedTarget(service, subset, namespace, partition, datacenter, this.trustDomain);
-    list.push(names);
+    // Appended (the order the list had): a service has a few targets.
+    if (first === undefined) this.names.set(service, names);
+    else {
+      let last = first;
+      while (last.next !== undefined) last = last.next;
+      last.next = names;
+    }
     return names;
   }
 
   /** The name of a service's router and splitter nodes, `<svc>.<ns>.<ap>`, and their node keys (built once). */
   l7Names(service: string, namespace: string, partition: string): L7Names {
-    let list = this.l7.get(service);
-    if (list === undefined) {
-      list = [];
-      this.l7.set(service, list);
-    }
-    for (const n of list) if (n.namespace === namespace && n.partition === partition) return n;
+    const first = this.l7.get(service);
+    for (let n = first; n !== undefined; n = n.next)
+      if (n.namespace === namespace && n.partition === partition) return n;
     const name = flat(`${service}.${namespace}.${partition}`);
-    const names = {
+    const names: L7Names = {
       namespace,
       partition,
       name,
       routerKey: flat(`router:${name}`),
       splitterKey: flat(`splitter:${name}`),
+      next: undefined,
     };
-    list.push(names);
+    if (first === undefined) this.l7.set(service, names);
+    else {
+      let last = first;
+      while (last.next !== undefined) last = last.next;
+      last.next = names;
+    }
     return names;
+  }
+
+  /**
+   * A resolver entry's facts (`resolverFacts`) and Consul's message for its first problem (none when the memo is
+   * `entriesValid`): one lookup per resolver node, computed once per entry.
+   */
+  resolver(entry: ServiceResolverEntry): ResolverFacts {
+    let r = this.resolvers.get(entry);
+    if (r === undefined) {
+      const problem = this.entriesValid ? undefined : validateResolver(entry);
+      r = resolverFacts(entry, problem);
+      this.resolvers.set(entry, r);
+    }
+    return r;
   }
 
   /** Consul's message for the first problem of a resolver entry, or undefined when Consul accepts it. */
   resolverProblem(entry: ServiceResolverEntry): string | undefined {
-    if (this.entriesValid) return undefined;
-    let problem = this.problems.get(entry);
-    if (problem === undefined) {
-      problem = validateResolver(entry) ?? null;
-      this.problems.set(entry, problem);
-    }
-    return problem ?? undefined;
+    return this.resolver(entry).problem;
   }
 }

@@ -22,8 +22,8 @@ import { flat } from '../../model/flat-string.ts';
 import { nestedSplitWeight, normalizeSplitWeight } from '../../model/split-weight.ts';
 import { ChainMemo } from '../chain-memo.ts';
 import { customizationHash } from '../customization-hash.ts';
-import { parseGoDuration } from '../duration.ts';
 import type { EntryIndex } from '../entry-index.ts';
+import { durationNs, hasKeys, type ResolverFacts, resolverFacts } from '../resolver-facts.ts';
 import { orDefault } from '../service-map.ts';
 import { targetId } from '../sni.ts';
 import type { ChainCompileError, ChainOverrides, CompiledChain } from '../types.ts';
@@ -42,7 +42,7 @@ import {
   type WorkTarget,
 } from './chain-json.ts';
 import { ChainBase, chainWithMode } from './chain-mode-variant.ts';
-import { loadBalancerJson, mergePanics, mergeParent, splitDefinitionsOf } from './l7-definitions.ts';
+import { mergePanics, mergeParent, splitDefinitionsOf } from './l7-definitions.ts';
 
 /** What to compile: one service's chain as seen from one datacenter (`compile-dc`). */
 export interface ChainRequest {
@@ -66,6 +66,8 @@ const DEFAULT_CONNECT_TIMEOUT_NS = 5e9;
 
 /** The resolver of a service that has none: it configures nothing (never modified, shared by every chain). */
 const NO_RESOLVER: ServiceResolverEntry = Object.freeze({ Kind: 'service-resolver', Name: '' });
+/** Its facts (no problem: Consul's default resolver is valid). */
+const NO_RESOLVER_FACTS: ResolverFacts = Object.freeze(resolverFacts(NO_RESOLVER, undefined));
 
 /** What a redirect or failover target may change (the field names of Consul's `Redirect` and failover targets). */
 export interface RewriteParts {
@@ -118,33 +120,6 @@ function releaseScratch(): void {
 /** `LoadBalancer.IsHashBased`. */
 function hashBased(lb: Readonly<Record<string, unknown>> | undefined): boolean {
   return lb?.Policy === 'maglev' || lb?.Policy === 'ring_hash';
-}
-
-function durationNs(v: string | undefined): number {
-  if (v === undefined || v === '') return 0;
-  return parseGoDuration(v) ?? 0;
-}
-
-/** Whether an object (a `Subsets` or `Failover` map) has any own key; undefined has none. */
-function hasKeys(o: object | undefined): boolean {
-  if (o === undefined) return false;
-  for (const k in o) if (Object.hasOwn(o, k)) return true;
-  return false;
-}
-
-/** `ServiceResolverConfigEntry.IsDefault`: a resolver that configures nothing. */
-function isDefaultResolver(r: ServiceResolverEntry): boolean {
-  const raw = r as unknown as Record<string, unknown>;
-  return (
-    !r.DefaultSubset &&
-    !hasKeys(r.Subsets) &&
-    r.Redirect === undefined &&
-    !hasKeys(r.Failover) &&
-    durationNs(r.ConnectTimeout) === 0 &&
-    durationNs(r.RequestTimeout) === 0 &&
-    raw.LoadBalancer === undefined &&
-    raw.PrioritizeByLocality === undefined
-  );
 }
 
 /** `TransparentProxy.DialedDirectly` of a service-defaults or proxy-defaults entry. */
@@ -674,13 +649,15 @@ class ChainCompiler {
     // The targets left behind by redirects and default subsets, in order (for the cycle check); most chains have none.
     let left: string[] | undefined;
     let target = start;
+    let facts: ResolverFacts;
     let resolver: ServiceResolverEntry;
     for (;;) {
       const prev = this.resolveNode(target.id);
       if (prev) return prev;
       const { service, namespace, partition } = target.opts;
       if (target.opts.peer === '') this.recordServiceProtocol(service, namespace, partition);
-      resolver = this.lookupResolver(service, namespace, partition);
+      facts = this.lookupResolver(service, namespace, partition);
+      resolver = facts.entry;
       if (left?.includes(target.id)) {
         throw new GraphError(`detected circular resolver redirect: [${[...left, target.id].join(' -> ')}]`);
       }
@@ -706,33 +683,31 @@ class ChainCompiler {
     if (subset !== '' && !(resolver.Subsets !== undefined && Object.hasOwn(resolver.Subsets, subset))) {
       throw new GraphError(`service "${service}" does not have a subset named "${subset}"`);
     }
-    let connectTimeoutNs = durationNs(resolver.ConnectTimeout);
+    let connectTimeoutNs = facts.connectTimeoutNs;
     if (connectTimeoutNs < 1) connectTimeoutNs = DEFAULT_CONNECT_TIMEOUT_NS;
     if (this.overrideTimeoutNs > 0 && connectTimeoutNs !== this.overrideTimeoutNs) {
       connectTimeoutNs = this.overrideTimeoutNs;
       this.customizedConnectTimeout = true;
     }
     target.connectTimeoutNs = connectTimeoutNs;
-    const lb = (resolver as { LoadBalancer?: Readonly<Record<string, unknown>> }).LoadBalancer;
     // Its node key, `resolver:<id>`: a local target's names hold it (built once per target).
     const key = localNames(target)?.nodeKey ?? flat(`resolver:${target.id}`);
     const name = target.id;
-    const isDefault = isDefaultResolver(resolver);
-    const requestTimeoutNs = durationNs(resolver.RequestTimeout);
     const node: WorkNode = {
       type: 'resolver',
       key,
       name,
       targetId: name,
-      isDefault,
+      isDefault: facts.isDefault,
       connectTimeoutNs,
-      requestTimeoutNs,
+      requestTimeoutNs: facts.requestTimeoutNs,
       failover: undefined,
-      loadBalancer: lb !== undefined ? loadBalancerJson(lb) : undefined,
+      // One object per entry (`ResolverFacts`), shared by its nodes: chains are read-only data.
+      loadBalancer: facts.loadBalancer,
     };
     const subsetDef = subset === '' ? undefined : resolver.Subsets?.[subset];
     if (subsetDef) target.subset = subsetDef;
-    this.applyServiceDefaults(target, resolver);
+    this.applyServiceDefaults(target, facts);
     target.retained = true;
     if (recursedForFailover) return node;
     this.recordNode(node);
@@ -744,16 +719,16 @@ class ChainCompiler {
    * The resolver for a service, or the default one. A resolver Consul would not have accepted (its `Validate`)
    * fails the chain with Consul's message: such an entry can never be in Consul.
    */
-  private lookupResolver(service: string, namespace: string, partition: string): ServiceResolverEntry {
+  private lookupResolver(service: string, namespace: string, partition: string): ResolverFacts {
     const found = this.entriesOf(service, namespace, partition).resolver;
-    if (!found) return NO_RESOLVER;
-    const problem = this.memo.resolverProblem(found);
-    if (problem) throw new GraphError(problem);
-    return found;
+    if (!found) return NO_RESOLVER_FACTS;
+    const facts = this.memo.resolver(found);
+    if (facts.problem) throw new GraphError(facts.problem);
+    return facts;
   }
 
   /** External SNI and mesh-gateway mode of a target (`getResolverNode`, after the subset check). */
-  private applyServiceDefaults(target: WorkTarget, resolver: ServiceResolverEntry): void {
+  private applyServiceDefaults(target: WorkTarget, resolver: ResolverFacts): void {
     const { service, namespace, partition } = target.opts;
     const sd = this.entriesOf(service, namespace, partition).serviceDefaults;
     if (sd?.ExternalSNI) {
@@ -761,13 +736,7 @@ class ChainCompiler {
       target.external = true;
     }
     if (target.external) {
-      const what = resolver.Redirect
-        ? 'redirects'
-        : hasKeys(resolver.Subsets)
-          ? 'subsets'
-          : hasKeys(resolver.Failover)
-            ? 'failover'
-            : undefined;
+      const what = resolver.externalConflict;
       if (what) {
         throw new GraphError(
           `service "${service}" has an external SNI set; cannot define ${what} for external services`,
