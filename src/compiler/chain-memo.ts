@@ -49,8 +49,6 @@ class NamedTarget implements TargetNames {
   readonly id: string;
   readonly nodeKey: string;
   private sniText: string | undefined;
-  /** The service's next named target (`ChainMemo.targetNames`: a list per service without an array). */
-  next: NamedTarget | undefined = undefined;
   constructor(
     readonly service: string,
     readonly subset: string,
@@ -71,11 +69,16 @@ class NamedTarget implements TargetNames {
 export class ChainMemo {
   /**
    * Per service, the names of each of its targets: a service has a few (subsets × datacenters), so a short list beats a
-   * map per part (no key string is built per lookup either). The list is linked through the targets (`next`): an
-   * array per service, grown by `push` (room for 16), was ≈ 180 B each, kept for the whole chain pass.
+   * map per part (no key string is built per lookup either). Each list is exact-length (a copy with one more target
+   * when one is added: a service has a few): an array grown by `push` has room for 16 (≈ 180 B), 10,000 of them kept
+   * for the whole chain pass. (Not linked through the targets: a kept target would keep the service's other named
+   * targets, which no chain may keep, alive with it.)
    */
-  private readonly names = new Map<string, NamedTarget>();
-  /** Per service, its router/splitter node names by namespace and partition (linked the same way). */
+  private readonly names = new Map<string, readonly NamedTarget[]>();
+  /**
+   * Per service, its router/splitter node names by namespace and partition, linked through them (`next`; nothing
+   * else keeps an `L7Names`, only its strings).
+   */
   private readonly l7 = new Map<string, L7Names>();
   /** Per resolver entry, its facts and first problem (see `resolver`). */
   private readonly resolvers = new Map<ServiceResolverEntry, ResolverFacts>();
@@ -116,19 +119,21 @@ export class ChainMemo {
 
   /** The names of a local target (namespace, partition and datacenter already filled in). */
   targetNames(service: string, subset: string, namespace: string, partition: string, datacenter: string): TargetNames {
-    const first = this.names.get(service);
-    for (let t = first; t !== undefined; t = t.next) {
-      if (t.subset === subset && t.datacenter === datacenter && t.namespace === namespace && t.partition === partition)
-        return t;
+    const list = this.names.get(service);
+    if (list !== undefined) {
+      for (let i = 0; i < list.length; i++) {
+        const t = list[i]!;
+        if (
+          t.subset === subset &&
+          t.datacenter === datacenter &&
+          t.namespace === namespace &&
+          t.partition === partition
+        )
+          return t;
+      }
     }
     const names = new NamedTarget(service, subset, namespace, partition, datacenter, this.trustDomain);
-    // Appended (the order the list had): a service has a few targets.
-    if (first === undefined) this.names.set(service, names);
-    else {
-      let last = first;
-      while (last.next !== undefined) last = last.next;
-      last.next = names;
-    }
+    this.names.set(service, list === undefined ? [names] : [...list, names]);
     return names;
   }
 
