@@ -18,7 +18,6 @@ import type { ConfigEntry } from '../model/entries.ts';
 import {
   ENVIRONMENT_KEY,
   type EntryDecl,
-  type GatewayMode,
   MANAGED_BY_KEY,
   MANAGED_BY_VALUE,
   type MeshModel,
@@ -26,13 +25,13 @@ import {
 } from '../model/types.ts';
 import { ChainNumbering, presetUpstreamChains } from './chain-legs.ts';
 import { ChainMemo } from './chain-memo.ts';
-import type { ChainFamily, ModeVariant, ShapeRequest, UpstreamShape } from './compiled-upstream.ts';
+import type { ShapeRequest, UpstreamShape } from './compiled-upstream.ts';
 import { buildEntryIndex, type EntryIndex } from './entry-index.ts';
-import { chainWithMode } from './passes/chain-mode-variant.ts';
+import type { ChainBase, ModeChain } from './passes/chain-mode-variant.ts';
 import { checkPlatform } from './passes/check-platform.ts';
-import { compileChainBase } from './passes/compile-chains.ts';
+import { type ChainBaseResult, compileChainBase } from './passes/compile-chains.ts';
 import { type ResolvedUpstream, resolveGatewayModes } from './passes/resolve-gateway-modes.ts';
-import type { ChainCompileError, Compilation, CompiledChain, CompiledUpstream } from './types.ts';
+import type { ChainCompileError, Compilation, CompiledUpstream } from './types.ts';
 import { validationPasses } from './validation-passes.ts';
 
 /** Adds meshcc's ownership metadata to an entry; the user's own `Meta` keys are kept. */
@@ -69,29 +68,19 @@ export function effectiveEntries(model: MeshModel): PassResult<EntryDecl[]> {
   return { value, diagnostics: [] };
 }
 
-/** The result of a family for one mode override: the same object for every upstream asking for it. */
-function variant(f: ChainFamily, mode: GatewayMode | undefined): ModeVariant {
-  for (const v of f.byMode) if (v.mode === mode) return v;
-  const b = f.base!;
-  const result = 'error' in b ? b : { chain: chainWithMode(b.base, mode) };
-  const v: ModeVariant = { mode, result, numbering: undefined, number: -1 };
-  f.byMode.push(v);
-  return v;
-}
-
 /**
- * The number of a variant's chain in `numbering`, numbered at upstream `k` if new. A family's chains are its own
+ * The number of a mode variant's chain in `numbering`, numbered at upstream `k` if new. A family's chains are its own
  * (each family compiles its base chain, and a mode's chain is derived from it, `chainWithMode`), but two of its
  * variants can hold the same chain (no override, and an override that changes no target): those share a number.
  */
-function variantNumber(f: ChainFamily, v: ModeVariant, chain: CompiledChain, numbering: ChainNumbering, k: number) {
+function variantNumber(base: ChainBase, v: ModeChain, numbering: ChainNumbering, k: number) {
   const token = numbering.token;
   if (v.numbering === token) return v.number;
   let number = -1;
-  for (const w of f.byMode) {
-    if (w.numbering === token && 'chain' in w.result && w.result.chain === chain) number = w.number;
+  for (let w = base.firstVariant(); w !== undefined; w = w.next) {
+    if (w.numbering === token && w.chain === v.chain) number = w.number;
   }
-  if (number < 0) number = numbering.add(chain, k);
+  if (number < 0) number = numbering.add(v.chain, k);
   v.numbering = token;
   v.number = number;
   return number;
@@ -108,8 +97,8 @@ function chainDiagnostic(upstream: UpstreamDecl, targetDatacenter: string, e: Ch
   });
 }
 
-/** The chain of a request: its family compiled once (without a mode), then the request's mode override derived. */
-function requestResult(request: ShapeRequest, trustDomain: string, index: EntryIndex, memo: ChainMemo): ModeVariant {
+/** A request's family compiled once (without a mode override; a chain compile error is every mode's). */
+function familyResult(request: ShapeRequest, trustDomain: string, index: EntryIndex, memo: ChainMemo): ChainBaseResult {
   const f = request.family;
   if (f.base === undefined) {
     f.base = compileChainBase(
@@ -125,7 +114,7 @@ function requestResult(request: ShapeRequest, trustDomain: string, index: EntryI
       memo,
     );
   }
-  return variant(f, request.sidecarMode);
+  return f.base;
 }
 
 /**
@@ -162,11 +151,12 @@ export function compileUpstreamChains(
     else if (request.numbering !== token) {
       // The shape's first upstream: compile its chain and number it.
       request.numbering = token;
-      const v = requestResult(request, model.trustDomain, index, memo);
-      const result = v.result;
-      if ('chain' in result) {
-        shape.chain = result.chain;
-        request.chainNumber = variantNumber(request.family, v, result.chain, numbering, k);
+      // The family's chain for the request's mode override (`ChainBase.withMode`: made once per mode).
+      const result = familyResult(request, model.trustDomain, index, memo);
+      if ('base' in result) {
+        const v = result.base.withMode(request.sidecarMode);
+        shape.chain = v.chain;
+        request.chainNumber = variantNumber(result.base, v, numbering, k);
       } else {
         shape.error = result.error;
         request.chainNumber = -1;

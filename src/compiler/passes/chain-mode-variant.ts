@@ -23,6 +23,8 @@ import { type ChainHead, type ChainWork, chainVariant, lazyChainJson } from './c
  */
 export class ChainBase implements ChainHead {
   private built: CompiledChain | undefined = undefined;
+  /** The mode variants asked for so far (`withMode`), newest first. */
+  private variants: ModeChain | undefined = undefined;
   constructor(
     readonly ServiceName: string,
     readonly Namespace: string,
@@ -46,6 +48,40 @@ export class ChainBase implements ChainHead {
     if (this.built === undefined) this.built = lazyChainJson(this, this.work);
     return this.built;
   }
+
+  /**
+   * The chain for a mode override (`chainWithMode`), made once per mode: the same `ModeChain` for every upstream that
+   * asks for it. A short list on the base (a chain is asked for with a mode or two), not an array grown by `push`
+   * (room for 16) per destination.
+   */
+  withMode(mode: GatewayMode | undefined): ModeChain {
+    for (let v = this.variants; v !== undefined; v = v.next) if (v.mode === mode) return v;
+    const v: ModeChain = {
+      mode,
+      chain: chainWithMode(this, mode),
+      numbering: undefined,
+      number: -1,
+      next: this.variants,
+    };
+    this.variants = v;
+    return v;
+  }
+
+  /** Every mode variant made so far (newest first). */
+  firstVariant(): ModeChain | undefined {
+    return this.variants;
+  }
+}
+
+/** The chain of a `ChainBase` for one mode override, with the chain pass's number for it (`ChainNumbering`). */
+export interface ModeChain {
+  readonly mode: GatewayMode | undefined;
+  readonly chain: CompiledChain;
+  /** The token of the numbering that numbered the chain (undefined: none yet), and its number there. */
+  numbering: object | undefined;
+  number: number;
+  /** The variant made before this one. */
+  readonly next: ModeChain | undefined;
 }
 
 /** The chain for a mode override (the base chain itself when there is none or it changes nothing). */
