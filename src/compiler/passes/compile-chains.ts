@@ -217,6 +217,16 @@ class ChainCompiler {
   /** Set when a router or splitter is in the chain (Consul's `usesAdvancedRoutingFeatures`). */
   private usesAdvanced = false;
   /**
+   * Set when a split leads to a splitter node. Without such a split the node graph has no cycle and nothing to
+   * flatten or remove, so `detectCircularReferences`, `flattenAdjacentSplitterNodes` and `removeUnusedNodes` would
+   * change nothing and are skipped: a router node is only ever the start (no route or split leads to a router), a
+   * route leads to a splitter or resolver, a split then only to a resolver, and a resolver node leads nowhere (its
+   * failover targets are not nodes), so every path ends within three nodes; and every node recorded is the next node
+   * of the route or split that asked for it, or the start (a failover target's resolver is not recorded), so every
+   * node is reached from the start.
+   */
+  private splitsToSplitter = false;
+  /**
    * Every node, in the order recorded (Consul's `nodes` map by key; its `resolveNodes` by target ID and `splitterNodes`
    * by name are the resolver and splitter nodes among them, recorded together, see `recordNode`). A chain has a handful
    * of nodes and targets, so these are lists searched in order (`node`, `resolveNode`, `splitterNode`,
@@ -250,8 +260,10 @@ class ChainCompiler {
   check(): void {
     this.assembleChain();
     if (this.usesAdvanced) {
-      this.detectCircularReferences();
-      this.flattenAdjacentSplitterNodes();
+      if (this.splitsToSplitter) {
+        this.detectCircularReferences();
+        this.flattenAdjacentSplitterNodes();
+      }
       if (!isHttpLike(this.protocol)) {
         throw new GraphError(
           `discovery chain "${this.req.serviceName}" uses a protocol "${this.protocol}" that does not permit advanced routing or splitting behavior`,
@@ -262,7 +274,7 @@ class ChainCompiler {
 
   compile(): ChainBase {
     this.check();
-    if (this.usesAdvanced) this.removeUnusedNodes();
+    if (this.usesAdvanced && this.splitsToSplitter) this.removeUnusedNodes();
     // Targets loaded along the way but not kept by any node (e.g. pre-redirect targets) are dropped.
     const targets = sortTargets(retainedTargets(this.loadedTargets));
     this.loadedTargets = targets;
@@ -629,6 +641,7 @@ class ChainCompiler {
         const next = this.getSplitterNode(svc, ns, ap);
         if (next) {
           compiled.nextNode = next.key;
+          this.splitsToSplitter = true;
           continue;
         }
       }
