@@ -10,44 +10,27 @@
 import type { GatewayMode } from '../../model/types.ts';
 import { customizationHash } from '../customization-hash.ts';
 import type { CompiledChain } from '../types.ts';
-import { type ChainHead, type ChainWork, chainVariant, lazyChainJson } from './chain-json.ts';
+import { type ChainHead, type ChainWork, chainVariant } from './chain-json.ts';
 
 /**
- * A chain compiled without a mesh-gateway override, and what the other overrides customized: the head fields of its
- * chain (`ChainHead`) and its work form, with the chain object itself made on first read of `chain`.
+ * A chain compiled without a mesh-gateway override (built by `lazyChainJson`), its work form (shared with its mode
+ * variants), and what the other overrides customized.
  *
- * Why lazily: a sidecar nearly always sends a mode (`OverrideMeshGateway`), and then its chain is a mode variant
- * (`chainWithMode`), which reads only these head fields and the work form. Every generated-mesh upstream has a mode,
- * so the base chain object (a head and three `defineProperty` calls, kept by the compile until the chain pass ends)
- * was made for nobody. A chain read here is the one `lazyChainJson` made before, from the same fields.
+ * (Making the chain object itself only when first read was tried: in the generated L7 mesh one of each
+ * destination's two modes changes no target, so that mode's chain is this one, and keeping its head fields here to
+ * build it later cost more memory than it saved.)
  */
-export class ChainBase implements ChainHead {
-  private built: CompiledChain | undefined = undefined;
+export class ChainBase {
   /** The mode variants asked for so far (`withMode`), newest first. */
   private variants: ModeChain | undefined = undefined;
   constructor(
-    readonly ServiceName: string,
-    readonly Namespace: string,
-    readonly Partition: string,
-    readonly Datacenter: string,
-    readonly CustomizationHash: string | undefined,
-    readonly Default: boolean | undefined,
-    readonly Protocol: string,
-    readonly ServiceMeta: Readonly<Record<string, string>> | undefined,
-    readonly StartNode: string,
-    /** The work form (shared with the mode variants). */
+    readonly chain: CompiledChain,
     readonly work: ChainWork,
     /** The protocol override when it customized the compile, else '' (a field of Consul's `customization`). */
     readonly customProtocol: string,
     /** The connect-timeout override (ns) when it customized the compile, else 0. */
     readonly customConnectTimeoutNs: number,
   ) {}
-
-  /** The chain without a mode override (built by `lazyChainJson` on first read, the same object after). */
-  get chain(): CompiledChain {
-    if (this.built === undefined) this.built = lazyChainJson(this, this.work);
-    return this.built;
-  }
 
   /**
    * The chain for a mode override (`chainWithMode`), made once per mode: the same `ModeChain` for every upstream that
@@ -92,5 +75,6 @@ export function chainWithMode(base: ChainBase, mode: GatewayMode | undefined): C
     protocol: base.customProtocol,
     connectTimeoutNanos: base.customConnectTimeoutNs,
   });
-  return chainVariant(base.work, base, hash, mode) ?? base.chain;
+  // The base chain's head fields (a head read as `ChainHead`: its optional fields are absent or set).
+  return chainVariant(base.work, base.chain as unknown as ChainHead, hash, mode) ?? base.chain;
 }

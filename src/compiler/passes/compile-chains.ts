@@ -30,6 +30,7 @@ import type { ChainCompileError, ChainOverrides, CompiledChain } from '../types.
 import {
   type AnyWorkNode,
   isL7Node,
+  lazyChainJson,
   localNames,
   newChainWork,
   sortNodes,
@@ -299,22 +300,23 @@ class ChainCompiler {
       const meta = own.serviceDefaults?.Meta;
       own.meta = meta && hasKeys(meta) ? this.memo.serviceMeta(meta) : null;
     }
-    // The chain object itself is made when first read (`ChainBase.chain`): mode variants need only these fields.
-    return new ChainBase(
-      this.req.serviceName,
-      this.ns,
-      this.partition,
-      this.req.evaluateInDatacenter,
-      hash,
-      this.determineIfDefaultChain(),
-      this.protocol,
-      own.meta ?? undefined,
-      this.startNode,
-      // An exact-length copy of the nodes: `nodes` grew by `push` (room for 16), and the chain keeps this array.
-      newChainWork(sortNodes(this.nodes).slice(), targets),
-      customProtocol,
-      customConnectTimeoutNs,
+    // An exact-length copy of the nodes (the scratch list grew by `push`): the chain keeps this array.
+    const work = newChainWork(sortNodes(this.nodes).slice(), targets);
+    const chain = lazyChainJson(
+      {
+        ServiceName: this.req.serviceName,
+        Namespace: this.ns,
+        Partition: this.partition,
+        Datacenter: this.req.evaluateInDatacenter,
+        CustomizationHash: hash,
+        Default: this.determineIfDefaultChain(),
+        Protocol: this.protocol,
+        ServiceMeta: own.meta ?? undefined,
+        StartNode: this.startNode,
+      },
+      work,
     );
+    return new ChainBase(chain, work, customProtocol, customConnectTimeoutNs);
   }
 
   /**
