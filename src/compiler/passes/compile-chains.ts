@@ -331,9 +331,7 @@ class ChainCompiler {
       this.customizedProtocol = true;
     }
     if (!router) {
-      const node = this.getSplitterOrResolverNode(
-        this.newTarget(svc, '', this.ns, this.partition, this.req.evaluateInDatacenter, ''),
-      );
+      const node = this.getSplitterOrResolverNode(svc, this.ns, this.partition);
       this.startNode = node.key;
       return;
     }
@@ -366,10 +364,10 @@ class ChainCompiler {
       const partition = dest?.Partition || routerAp;
       const node = dest?.ServiceSubset
         ? this.getResolverNode(this.newTarget(service, dest.ServiceSubset, namespace, partition, '', ''), false)
-        : this.getSplitterOrResolverNode(this.newTarget(service, '', namespace, partition, '', ''));
+        : this.getSplitterOrResolverNode(service, namespace, partition);
       route.nextNode = node.key;
     }
-    const fallback = this.getSplitterOrResolverNode(this.newTarget(router.Name, '', routerNs, routerAp, '', ''));
+    const fallback = this.getSplitterOrResolverNode(router.Name, routerNs, routerAp);
     routes[entryRoutes.length] = { definition: undefined, nextNode: fallback.key };
     this.startNode = routeNode.key;
     this.recordNode(routeNode);
@@ -548,6 +546,22 @@ class ChainCompiler {
     const ns = namespace || this.ns;
     const ap = partition || this.partition;
     const dc = datacenter || this.req.evaluateInDatacenter;
+    // A target this chain loaded already (a chain asks for its few targets several times): found by its parts,
+    // without the memo's lookup. Its ID is the one the memo would give (one names object per parts); a miss takes
+    // the lookup by ID below, as before.
+    const loaded = this.loadedTargets;
+    for (let i = 0; i < loaded.length; i++) {
+      const o = loaded[i]!.opts;
+      if (
+        o.service === service &&
+        o.subset === subset &&
+        o.datacenter === dc &&
+        o.namespace === ns &&
+        o.partition === ap &&
+        o.peer === ''
+      )
+        return loaded[i]!;
+    }
     const names = this.memo.targetNames(service, subset, ns, ap, dc);
     const prev = this.loadedTarget(names.id);
     if (prev) return prev;
@@ -589,8 +603,20 @@ class ChainCompiler {
     );
   }
 
-  private getSplitterOrResolverNode(t: WorkTarget): AnyWorkNode {
-    return this.getSplitterNode(t.opts.service, t.opts.namespace, t.opts.partition) ?? this.getResolverNode(t, false);
+  /**
+   * `getSplitterOrResolverNode(newTarget(service, "", namespace, partition, ""))`: the service's splitter node, else
+   * the resolver node of its target in the chain's datacenter. The target is made only when no splitter takes it:
+   * Consul makes it first, but a target nothing resolves is never kept (`retainedTargets`), a later `newTarget` of
+   * the same ID makes one with the same fields, and nothing else reads the order targets were loaded in (they are
+   * looked up by ID and kept sorted by ID), so the chain is the same without it.
+   */
+  private getSplitterOrResolverNode(service: string, namespace: string, partition: string): AnyWorkNode {
+    const ns = namespace || this.ns;
+    const ap = partition || this.partition;
+    return (
+      this.getSplitterNode(service, ns, ap) ??
+      this.getResolverNode(this.newTarget(service, '', ns, ap, this.req.evaluateInDatacenter, ''), false)
+    );
   }
 
   /**
