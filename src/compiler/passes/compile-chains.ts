@@ -99,25 +99,6 @@ const POP_VISIT = '_popvisit';
 const scratchTodo: string[] = [];
 const scratchPath: string[] = [];
 
-/**
- * A compile's lists of nodes, loaded targets, services read and proxy-defaults read, reused by every compile for the
- * same reason: each compile runs to its end before the next starts (nothing here compiles another chain), starts from
- * empty lists (`ChainCompiler`'s constructor) and empties them when it ends (`releaseScratch`, so they keep nothing
- * alive), and what a chain keeps is copied out of them (`compile`: exact-length copies). Each chain made four arrays
- * grown by `push` (room for 16 each) and a flags object: ≈ 450 B of garbage per chain.
- */
-const scratchNodes: AnyWorkNode[] = [];
-const scratchTargets: WorkTarget[] = [];
-const scratchServices: ServiceEntries[] = [];
-const scratchProxyDefaults: { partition: string; entry: ProxyDefaultsEntry | null }[] = [];
-
-function releaseScratch(): void {
-  scratchNodes.length = 0;
-  scratchTargets.length = 0;
-  scratchServices.length = 0;
-  scratchProxyDefaults.length = 0;
-}
-
 /** `LoadBalancer.IsHashBased`. */
 function hashBased(lb: Readonly<Record<string, unknown>> | undefined): boolean {
   return lb?.Policy === 'maglev' || lb?.Policy === 'ring_hash';
@@ -156,8 +137,6 @@ export function compileChainBase(req: ChainRequest, memo?: ChainMemo): ChainBase
   } catch (e) {
     if (e instanceof GraphError) return { error: { message: e.message } satisfies ChainCompileError };
     throw e;
-  } finally {
-    releaseScratch();
   }
 }
 
@@ -178,8 +157,6 @@ export function chainError(req: ChainRequest, memo?: ChainMemo): string | undefi
   } catch (e) {
     if (e instanceof GraphError) return e.message;
     throw e;
-  } finally {
-    releaseScratch();
   }
 }
 
@@ -233,20 +210,19 @@ class ChainCompiler {
    * of nodes and targets, so these are lists searched in order (`node`, `resolveNode`, `splitterNode`,
    * `loadedTarget`) rather than four maps per chain.
    */
-  private readonly nodes: AnyWorkNode[] = scratchNodes;
+  private readonly nodes: AnyWorkNode[] = [];
   /** Consul's `loadedTargets`, in the order loaded; one per ID (the kept ones once compiled). */
-  private loadedTargets: WorkTarget[] = scratchTargets;
+  private loadedTargets: WorkTarget[] = [];
   /** The entries of each service this chain has read so far (see `ServiceEntries`). */
-  private readonly services: ServiceEntries[] = scratchServices;
+  private readonly services: ServiceEntries[] = [];
   /** The proxy-defaults of each partition read so far (`null`: none). */
-  private readonly proxyDefaultsByPartition = scratchProxyDefaults;
+  private readonly proxyDefaultsByPartition: { partition: string; entry: ProxyDefaultsEntry | null }[] = [];
   private readonly memo: ChainMemo;
 
   constructor(
     private readonly req: ChainRequest,
     memo: ChainMemo | undefined,
   ) {
-    releaseScratch();
     this.memo = memo !== undefined && memo.trustDomain === req.trustDomain ? memo : new ChainMemo(req.trustDomain);
     this.ns = orDefault(req.namespace);
     this.partition = orDefault(req.partition);
