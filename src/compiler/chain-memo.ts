@@ -8,7 +8,7 @@ import type { ConfigEntry, ServiceResolverEntry, ServiceRouterEntry, ServiceSpli
 import { flat } from '../model/flat-string.ts';
 import { validateEntry } from '../model/validate-entry.ts';
 import { type ResolverFacts, resolverFacts } from './resolver-facts.ts';
-import { serviceSni, targetId } from './sni.ts';
+import { serviceSni } from './sni.ts';
 import { validateResolver } from './validate-resolver.ts';
 
 /**
@@ -56,14 +56,25 @@ class NamedTarget implements TargetNames {
     readonly partition: string,
     readonly datacenter: string,
     private readonly trustDomain: string,
+    /** `.<namespace>.<partition>.<datacenter>` (`ChainMemo.suffix`), shared by the targets of those parts. */
+    suffix: string,
   ) {
-    this.id = targetId(this);
+    // `targetId(this)` (`<subset>.` in front for a subset), from the shared suffix: the same characters, built from
+    // two or three pieces instead of five (each `+` of a long string makes an intermediate string to flatten).
+    this.id = subset ? flat(`${subset}.${service}${suffix}`) : flat(`${service}${suffix}`);
     this.nodeKey = flat(`resolver:${this.id}`);
   }
   get sni(): string {
     if (this.sniText === undefined) this.sniText = flat(serviceSni(this, this.trustDomain));
     return this.sniText;
   }
+}
+
+interface Suffix {
+  readonly ns: string;
+  readonly ap: string;
+  readonly dc: string;
+  readonly text: string;
 }
 
 export class ChainMemo {
@@ -87,6 +98,9 @@ export class ChainMemo {
    * tables it outgrew.
    */
   private readonly checked = new Map<ConfigEntry, ResolverFacts | string | null>();
+  /** The suffixes of target IDs (`.<ns>.<ap>.<dc>`) and of L7 names (`.<ns>.<ap>`), see `suffix`. */
+  private readonly targetSuffixes: Suffix[] = [];
+  private readonly l7Suffixes: Suffix[] = [];
   private readonly metas = new Map<Readonly<Record<string, string>>, Readonly<Record<string, string>>>();
 
   /**
@@ -134,17 +148,40 @@ export class ChainMemo {
           return t;
       }
     }
-    const names = new NamedTarget(service, subset, namespace, partition, datacenter, this.trustDomain);
+    const names = new NamedTarget(
+      service,
+      subset,
+      namespace,
+      partition,
+      datacenter,
+      this.trustDomain,
+      this.suffix(this.targetSuffixes, namespace, partition, datacenter),
+    );
     this.names.set(service, list === undefined ? [names] : [...list, names]);
     return names;
   }
 
   /** The name of a service's router and splitter nodes, `<svc>.<ns>.<ap>`, and their node keys (built once). */
+  /**
+   * `.<ns>.<ap>.<dc>` (`.<ns>.<ap>` when `dc` is ''), built once per parts in `list` (a compile has a few: its
+   * namespaces, partitions and datacenters; past 32 they are built each time).
+   */
+  private suffix(list: Suffix[], ns: string, ap: string, dc: string): string {
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i]!;
+      if (s.dc === dc && s.ns === ns && s.ap === ap) return s.text;
+    }
+    const text = flat(dc === '' ? `.${ns}.${ap}` : `.${ns}.${ap}.${dc}`);
+    if (list.length < 32) list.push({ ns, ap, dc, text });
+    return text;
+  }
+
   l7Names(service: string, namespace: string, partition: string): L7Names {
     const first = this.l7.get(service);
     for (let n = first; n !== undefined; n = n.next)
       if (n.namespace === namespace && n.partition === partition) return n;
-    const name = flat(`${service}.${namespace}.${partition}`);
+    // `<svc>.<ns>.<ap>` from the shared `.<ns>.<ap>`.
+    const name = flat(`${service}${this.suffix(this.l7Suffixes, namespace, partition, '')}`);
     const names: L7Names = {
       namespace,
       partition,
