@@ -537,6 +537,36 @@ export function lazyChainJson(head: ChainHead, work: ChainWork): CompiledChain {
   return lazyChain(head, work);
 }
 
+/**
+ * `lazyChainJson` with the head's fields as arguments (the chain compile's: no head object is made only to be
+ * copied).
+ */
+export function lazyChainOf(
+  ServiceName: string,
+  Namespace: string,
+  Partition: string,
+  Datacenter: string,
+  CustomizationHash: string | undefined,
+  Default: boolean | undefined,
+  Protocol: string,
+  ServiceMeta: Readonly<Record<string, string>> | undefined,
+  StartNode: string,
+  work: ChainWork,
+): CompiledChain {
+  const chain = new NewChainHead(
+    ServiceName,
+    Namespace,
+    Partition,
+    Datacenter,
+    CustomizationHash,
+    Default,
+    Protocol,
+    ServiceMeta,
+    StartNode,
+  );
+  return withLazyState(chain, work);
+}
+
 /** The work form of a chain (not numbered yet), which is its base chain's lazy state too (`work` is itself). */
 export function newChainWork(nodes: readonly AnyWorkNode[], targets: readonly WorkTarget[]): ChainWork {
   const w: { -readonly [K in keyof ChainWork]: ChainWork[K] } = {
@@ -558,7 +588,7 @@ export function newChainWork(nodes: readonly AnyWorkNode[], targets: readonly Wo
 }
 
 function lazyChain(head: ChainHead, state: LazyChain): CompiledChain {
-  return withLazyState(new NewChainHead(head, head.CustomizationHash), state);
+  return withLazyState(headWithHash(head, head.CustomizationHash), state);
 }
 
 function withLazyState(chain: Record<string, unknown>, state: LazyChain): CompiledChain {
@@ -594,7 +624,7 @@ export function chainVariant(
     }
   }
   if (!changes) return undefined;
-  const chain = new NewChainHead(head, hash);
+  const chain = headWithHash(head, hash);
   return withLazyState(chain, {
     work,
     base: work,
@@ -607,28 +637,61 @@ export function chainVariant(
 
 /**
  * A compiled chain's head, fields in Consul's order (`omitempty` ones only when set), as a constructor fills it in:
- * `new ChainHeadObject(p, hash)` (`hash`: its `CustomizationHash`). Its `prototype` is `Object.prototype`, so what it makes is a plain object (prototype,
+ * `new ChainHeadObject(ServiceName, …, StartNode)`. Its `prototype` is `Object.prototype`, so what it makes is a plain object (prototype,
  * `constructor`, keys and their order are those of the literal `{ ServiceName, … }`). Made by a constructor rather
  * than as a literal because V8 gives a constructor's objects room in the object for the properties added after it
  * (`lazyChain`'s `LAZY`; the accessors take none): a literal has room for its own fields only, so each chain had an
  * out-of-object property array (≈ 40 B) as well.
  */
-function ChainHeadObject(this: Record<string, unknown>, p: ChainHead, hash: string | undefined): void {
-  this.ServiceName = p.ServiceName;
-  this.Namespace = p.Namespace;
-  this.Partition = p.Partition;
-  this.Datacenter = p.Datacenter;
-  if (hash) this.CustomizationHash = hash;
-  if (p.Default) this.Default = true;
-  this.Protocol = p.Protocol;
-  if (p.ServiceMeta) this.ServiceMeta = p.ServiceMeta;
-  this.StartNode = p.StartNode;
+function ChainHeadObject(
+  this: Record<string, unknown>,
+  ServiceName: string,
+  Namespace: string,
+  Partition: string,
+  Datacenter: string,
+  CustomizationHash: string | undefined,
+  Default: boolean | undefined,
+  Protocol: string,
+  ServiceMeta: Readonly<Record<string, string>> | undefined,
+  StartNode: string,
+): void {
+  this.ServiceName = ServiceName;
+  this.Namespace = Namespace;
+  this.Partition = Partition;
+  this.Datacenter = Datacenter;
+  if (CustomizationHash) this.CustomizationHash = CustomizationHash;
+  if (Default) this.Default = true;
+  this.Protocol = Protocol;
+  if (ServiceMeta) this.ServiceMeta = ServiceMeta;
+  this.StartNode = StartNode;
 }
 ChainHeadObject.prototype = Object.prototype;
 const NewChainHead = ChainHeadObject as unknown as new (
-  p: ChainHead,
-  hash: string | undefined,
+  ServiceName: string,
+  Namespace: string,
+  Partition: string,
+  Datacenter: string,
+  CustomizationHash: string | undefined,
+  Default: boolean | undefined,
+  Protocol: string,
+  ServiceMeta: Readonly<Record<string, string>> | undefined,
+  StartNode: string,
 ) => Record<string, unknown>;
+
+/** A head with `p`'s fields but `CustomizationHash`, which is `hash`. */
+function headWithHash(p: ChainHead, hash: string | undefined): Record<string, unknown> {
+  return new NewChainHead(
+    p.ServiceName,
+    p.Namespace,
+    p.Partition,
+    p.Datacenter,
+    hash,
+    p.Default,
+    p.Protocol,
+    p.ServiceMeta,
+    p.StartNode,
+  );
+}
 
 /**
  * A copy of a target (as `renderTarget` builds it) with another `MeshGateway`: the same fields added in the same order,

@@ -12,9 +12,7 @@
  */
 import type {
   ProxyDefaultsEntry,
-  ServiceDefaultsEntry,
   ServiceResolverEntry,
-  ServiceRouterEntry,
   ServiceSplit,
   ServiceSplitterEntry,
 } from '../../model/entries.ts';
@@ -22,7 +20,7 @@ import { flat } from '../../model/flat-string.ts';
 import { nestedSplitWeight, normalizeSplitWeight } from '../../model/split-weight.ts';
 import { ChainMemo } from '../chain-memo.ts';
 import { customizationHash } from '../customization-hash.ts';
-import type { EntryIndex } from '../entry-index.ts';
+import type { ChainEntries, EntryIndex } from '../entry-index.ts';
 import { durationNs, hasKeys, type ResolverFacts, resolverFacts } from '../resolver-facts.ts';
 import { orDefault } from '../service-map.ts';
 import { targetId } from '../sni.ts';
@@ -30,7 +28,7 @@ import type { ChainCompileError, ChainOverrides, CompiledChain } from '../types.
 import {
   type AnyWorkNode,
   isL7Node,
-  lazyChainJson,
+  lazyChainOf,
   localNames,
   newChainWork,
   sortNodes,
@@ -169,14 +167,11 @@ interface ServiceEntries {
   readonly service: string;
   readonly namespace: string;
   readonly partition: string;
-  readonly serviceDefaults: ServiceDefaultsEntry | undefined;
-  /** Whether there is a service-defaults entry (one without fields still decides the protocol: tcp). */
-  readonly hasServiceDefaults: boolean;
-  readonly resolver: ServiceResolverEntry | undefined;
-  readonly splitter: ServiceSplitterEntry | undefined;
-  readonly router: ServiceRouterEntry | undefined;
-  /** The chain's `ServiceMeta` from `serviceDefaults` (null: none), built on first use. */
-  meta: Readonly<Record<string, string>> | null | undefined;
+  /**
+   * The index's own record of the service's chain entries (undefined: none), read through rather than copied into
+   * five fields of an object per service per chain.
+   */
+  readonly kinds: ChainEntries | undefined;
 }
 
 /** Single-use compile state, like Consul's `compiler` struct; kept private to this module. */
@@ -271,25 +266,19 @@ class ChainCompiler {
         : undefined;
     // Route and split `Definition`s and targets' `Subset` JSON are filled in when the nodes or targets are first rendered
     // or viewed (`fillL7Definitions`, `subsetJson`): nothing in a compile reads them.
-    const own = this.entriesOf(this.req.serviceName, this.ns, this.partition);
-    if (own.meta === undefined) {
-      const meta = own.serviceDefaults?.Meta;
-      own.meta = meta && hasKeys(meta) ? this.memo.serviceMeta(meta) : null;
-    }
-    // An exact-length copy of the nodes (the scratch list grew by `push`): the chain keeps this array.
+    const meta = this.entriesOf(this.req.serviceName, this.ns, this.partition).kinds?.serviceDefaults?.entry.Meta;
+    // An exact-length copy of the nodes (the list grew by `push`): the chain keeps this array.
     const work = newChainWork(sortNodes(this.nodes).slice(), targets);
-    const chain = lazyChainJson(
-      {
-        ServiceName: this.req.serviceName,
-        Namespace: this.ns,
-        Partition: this.partition,
-        Datacenter: this.req.evaluateInDatacenter,
-        CustomizationHash: hash,
-        Default: this.determineIfDefaultChain(),
-        Protocol: this.protocol,
-        ServiceMeta: own.meta ?? undefined,
-        StartNode: this.startNode,
-      },
+    const chain = lazyChainOf(
+      this.req.serviceName,
+      this.ns,
+      this.partition,
+      this.req.evaluateInDatacenter,
+      hash,
+      this.determineIfDefaultChain(),
+      this.protocol,
+      meta && hasKeys(meta) ? this.memo.serviceMeta(meta) : undefined,
+      this.startNode,
       work,
     );
     return new ChainBase(chain, work, customProtocol, customConnectTimeoutNs);
@@ -301,7 +290,7 @@ class ChainCompiler {
    */
   private assembleChain(): void {
     const svc = this.req.serviceName;
-    let router = this.entriesOf(svc, this.ns, this.partition).router;
+    let router = this.entriesOf(svc, this.ns, this.partition).kinds?.router?.entry;
     if (router && this.disableAdvanced) {
       router = undefined;
       this.customizedProtocol = true;
@@ -478,10 +467,10 @@ class ChainCompiler {
 
   /** `recordServiceProtocol`: service-defaults wins (even with no protocol: tcp), else proxy-defaults `protocol`. */
   private recordServiceProtocol(service: string, namespace: string, partition: string): void {
-    const entries = this.entriesOf(service, namespace, partition);
+    const sd = this.entriesOf(service, namespace, partition).kinds?.serviceDefaults;
     let protocol = '';
-    if (entries.hasServiceDefaults) {
-      protocol = entries.serviceDefaults?.Protocol ?? '';
+    if (sd !== undefined) {
+      protocol = sd.entry.Protocol ?? '';
     } else {
       // mapstructure.WeakDecode: scalars become strings; anything else is ignored.
       const p = this.proxyDefaults(partition)?.Config?.protocol;
@@ -602,7 +591,8 @@ class ChainCompiler {
    */
   private getSplitterNode(service: string, namespace: string, partition: string): WorkL7Node | undefined {
     // A splitter node is recorded only for a splitter entry: without one, nothing to look for (no name to build).
-    let splitter: ServiceSplitterEntry | undefined = this.entriesOf(service, namespace, partition).splitter;
+    let splitter: ServiceSplitterEntry | undefined = this.entriesOf(service, namespace, partition).kinds?.splitter
+      ?.entry;
     if (splitter && this.disableAdvanced) {
       splitter = undefined;
       this.customizedProtocol = true;
@@ -737,7 +727,7 @@ class ChainCompiler {
    * fails the chain with Consul's message: such an entry can never be in Consul.
    */
   private lookupResolver(service: string, namespace: string, partition: string): ResolverFacts {
-    const found = this.entriesOf(service, namespace, partition).resolver;
+    const found = this.entriesOf(service, namespace, partition).kinds?.resolver?.entry;
     if (!found) return NO_RESOLVER_FACTS;
     const facts = this.memo.resolver(found);
     if (facts.problem) throw new GraphError(facts.problem);
@@ -747,7 +737,7 @@ class ChainCompiler {
   /** External SNI and mesh-gateway mode of a target (`getResolverNode`, after the subset check). */
   private applyServiceDefaults(target: WorkTarget, resolver: ResolverFacts): void {
     const { service, namespace, partition } = target.opts;
-    const sd = this.entriesOf(service, namespace, partition).serviceDefaults;
+    const sd = this.entriesOf(service, namespace, partition).kinds?.serviceDefaults?.entry;
     if (sd?.ExternalSNI) {
       target.externalSni = sd.ExternalSNI;
       target.external = true;
@@ -830,12 +820,7 @@ class ChainCompiler {
       service,
       namespace,
       partition,
-      serviceDefaults: kinds?.serviceDefaults?.entry,
-      hasServiceDefaults: kinds?.serviceDefaults !== undefined,
-      resolver: kinds?.resolver?.entry,
-      splitter: kinds?.splitter?.entry,
-      router: kinds?.router?.entry,
-      meta: undefined,
+      kinds,
     };
     services.push(s);
     return s;
