@@ -208,10 +208,20 @@ class ChainCompiler {
   private readonly nodes: AnyWorkNode[] = [];
   /** Consul's `loadedTargets`, in the order loaded; one per ID (the kept ones once compiled). */
   private loadedTargets: WorkTarget[] = [];
-  /** The entries of each service this chain has read so far (see `ServiceEntries`). */
-  private readonly services: ServiceEntries[] = [];
-  /** The proxy-defaults of each partition read so far (`null`: none). */
-  private readonly proxyDefaultsByPartition: { partition: string; entry: ProxyDefaultsEntry | null }[] = [];
+  /**
+   * The entries of the first service this chain read (nearly always its own, and often the only one) in fields, and
+   * of the others in a list made when a second service is read: a list and an object per service per chain were
+   * ≈ 250 B of garbage per chain (see `entriesOf`).
+   */
+  private firstService: string | undefined = undefined;
+  private firstNamespace = '';
+  private firstPartition = '';
+  private firstEntries: ChainEntries | undefined = undefined;
+  private moreServices: ServiceEntries[] | undefined = undefined;
+  /** The proxy-defaults of the first partition read (`firstProxyDefaultsOf`), of the others in a list. */
+  private firstProxyDefaultsOf: string | undefined = undefined;
+  private firstProxyDefaults: ProxyDefaultsEntry | undefined = undefined;
+  private moreProxyDefaults: { partition: string; entry: ProxyDefaultsEntry | undefined }[] | undefined = undefined;
   private readonly memo: ChainMemo;
 
   constructor(
@@ -266,7 +276,7 @@ class ChainCompiler {
         : undefined;
     // Route and split `Definition`s and targets' `Subset` JSON are filled in when the nodes or targets are first rendered
     // or viewed (`fillL7Definitions`, `subsetJson`): nothing in a compile reads them.
-    const meta = this.entriesOf(this.req.serviceName, this.ns, this.partition).kinds?.serviceDefaults?.entry.Meta;
+    const meta = this.entriesOf(this.req.serviceName, this.ns, this.partition)?.serviceDefaults?.entry.Meta;
     // An exact-length copy of the nodes (the list grew by `push`): the chain keeps this array.
     const work = newChainWork(sortNodes(this.nodes).slice(), targets);
     const chain = lazyChainOf(
@@ -290,7 +300,7 @@ class ChainCompiler {
    */
   private assembleChain(): void {
     const svc = this.req.serviceName;
-    let router = this.entriesOf(svc, this.ns, this.partition).kinds?.router?.entry;
+    let router = this.entriesOf(svc, this.ns, this.partition)?.router?.entry;
     if (router && this.disableAdvanced) {
       router = undefined;
       this.customizedProtocol = true;
@@ -467,7 +477,7 @@ class ChainCompiler {
 
   /** `recordServiceProtocol`: service-defaults wins (even with no protocol: tcp), else proxy-defaults `protocol`. */
   private recordServiceProtocol(service: string, namespace: string, partition: string): void {
-    const sd = this.entriesOf(service, namespace, partition).kinds?.serviceDefaults;
+    const sd = this.entriesOf(service, namespace, partition)?.serviceDefaults;
     let protocol = '';
     if (sd !== undefined) {
       protocol = sd.entry.Protocol ?? '';
@@ -591,8 +601,7 @@ class ChainCompiler {
    */
   private getSplitterNode(service: string, namespace: string, partition: string): WorkL7Node | undefined {
     // A splitter node is recorded only for a splitter entry: without one, nothing to look for (no name to build).
-    let splitter: ServiceSplitterEntry | undefined = this.entriesOf(service, namespace, partition).kinds?.splitter
-      ?.entry;
+    let splitter: ServiceSplitterEntry | undefined = this.entriesOf(service, namespace, partition)?.splitter?.entry;
     if (splitter && this.disableAdvanced) {
       splitter = undefined;
       this.customizedProtocol = true;
@@ -727,7 +736,7 @@ class ChainCompiler {
    * fails the chain with Consul's message: such an entry can never be in Consul.
    */
   private lookupResolver(service: string, namespace: string, partition: string): ResolverFacts {
-    const found = this.entriesOf(service, namespace, partition).kinds?.resolver?.entry;
+    const found = this.entriesOf(service, namespace, partition)?.resolver?.entry;
     if (!found) return NO_RESOLVER_FACTS;
     const facts = this.memo.resolver(found);
     if (facts.problem) throw new GraphError(facts.problem);
@@ -737,7 +746,7 @@ class ChainCompiler {
   /** External SNI and mesh-gateway mode of a target (`getResolverNode`, after the subset check). */
   private applyServiceDefaults(target: WorkTarget, resolver: ResolverFacts): void {
     const { service, namespace, partition } = target.opts;
-    const sd = this.entriesOf(service, namespace, partition).kinds?.serviceDefaults?.entry;
+    const sd = this.entriesOf(service, namespace, partition)?.serviceDefaults?.entry;
     if (sd?.ExternalSNI) {
       target.externalSni = sd.ExternalSNI;
       target.external = true;
@@ -807,32 +816,45 @@ class ChainCompiler {
     nodes.push(node);
   }
 
-  /** A service's entries, looked up on first use in this chain. */
-  private entriesOf(service: string, namespace: string, partition: string): ServiceEntries {
-    const services = this.services;
-    for (let i = 0; i < services.length; i++) {
-      const s = services[i]!;
-      if (s.service === service && s.namespace === namespace && s.partition === partition) return s;
+  /**
+   * A service's entries (the index's record; undefined: none), looked up on first use in this chain. One lookup for
+   * the four kinds: a service's entries are read many times per chain.
+   */
+  private entriesOf(service: string, namespace: string, partition: string): ChainEntries | undefined {
+    if (this.firstService === service && this.firstNamespace === namespace && this.firstPartition === partition) {
+      return this.firstEntries;
     }
-    // One lookup for the four kinds (a service's entries are read once per chain, by every chain).
+    const more = this.moreServices;
+    if (more !== undefined) {
+      for (let i = 0; i < more.length; i++) {
+        const s = more[i]!;
+        if (s.service === service && s.namespace === namespace && s.partition === partition) return s.kinds;
+      }
+    }
     const kinds = this.entries.chainEntries(service, namespace, partition);
-    const s: ServiceEntries = {
-      service,
-      namespace,
-      partition,
-      kinds,
-    };
-    services.push(s);
-    return s;
+    if (this.firstService === undefined) {
+      this.firstService = service;
+      this.firstNamespace = namespace;
+      this.firstPartition = partition;
+      this.firstEntries = kinds;
+    } else if (more === undefined) this.moreServices = [{ service, namespace, partition, kinds }];
+    else more.push({ service, namespace, partition, kinds });
+    return kinds;
   }
 
   /** The proxy-defaults of a partition, looked up on first use in this chain. */
   private proxyDefaults(partition: string): ProxyDefaultsEntry | undefined {
-    const list = this.proxyDefaultsByPartition;
-    for (let i = 0; i < list.length; i++) if (list[i]!.partition === partition) return list[i]!.entry ?? undefined;
-    const entry = this.entries.proxyDefaults(partition)?.entry ?? null;
-    list.push({ partition, entry });
-    return entry ?? undefined;
+    if (this.firstProxyDefaultsOf === partition) return this.firstProxyDefaults;
+    const more = this.moreProxyDefaults;
+    if (more !== undefined)
+      for (let i = 0; i < more.length; i++) if (more[i]!.partition === partition) return more[i]!.entry;
+    const entry = this.entries.proxyDefaults(partition)?.entry;
+    if (this.firstProxyDefaultsOf === undefined) {
+      this.firstProxyDefaultsOf = partition;
+      this.firstProxyDefaults = entry;
+    } else if (more === undefined) this.moreProxyDefaults = [{ partition, entry }];
+    else more.push({ partition, entry });
+    return entry;
   }
 
   /** The node with a key (Consul's `nodes[key]`). */
