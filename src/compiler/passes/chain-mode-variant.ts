@@ -13,7 +13,7 @@ import type { CompiledChain } from '../types.ts';
 import { type ChainHead, type ChainWork, chainVariant } from './chain-json.ts';
 
 /**
- * A chain compiled without a mesh-gateway override (built by `lazyChainJson`), its work form (shared with its mode
+ * A chain compiled without a mesh-gateway override (built by `lazyChainOf`), its work form (shared with its mode
  * variants), and what the other overrides customized.
  *
  * (Making the chain object itself only when first read was tried: in the generated L7 mesh one of each
