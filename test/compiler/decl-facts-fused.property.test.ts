@@ -55,7 +55,9 @@ const intention = fc.record({
   ),
 });
 
-function decl(u: fc.RecordValue<typeof up> extends infer T ? T : never): UpstreamDecl {
+type Up = typeof up extends fc.Arbitrary<infer T> ? T : never;
+
+function decl(u: Up): UpstreamDecl {
   return upstream(u.name, {
     localBindPort: u.port,
     ...(u.dc === undefined ? {} : { datacenter: u.dc }),
