@@ -36,7 +36,21 @@ export interface DatacenterFacts {
    */
   mayClash: boolean;
   /** Kubernetes: the instances that set a mesh-gateway mode (the instance or one of its upstreams), in model order. */
-  readonly settingMode: ServiceInstanceDecl[];
+  readonly settingMode: ModeSetter[];
+}
+
+/**
+ * A Kubernetes instance that sets a mesh-gateway mode, with the fields check-platform's warnings about it read
+ * (`checkKubernetesModes`): read once, in the walk that found it, instead of again per warning and per comparison
+ * of the sort (each a megamorphic load: see `DeclReader`).
+ */
+export interface ModeSetter {
+  readonly instance: ServiceInstanceDecl;
+  readonly service: string;
+  readonly path: string;
+  readonly meshGateway: GatewayMode | undefined;
+  readonly upstreams: readonly UpstreamDecl[];
+  readonly peers: readonly UpstreamDecl[] | undefined;
 }
 
 /** Per-datacenter state while reading: the host keys seen so far. */
@@ -241,9 +255,10 @@ export class DeclReader {
     const read = this.read;
     if (read) {
       const facts = read.facts;
-      // `peerUpstreams`, read once when first needed.
+      // `peerUpstreams` and `path`, read once when first needed.
       let peers: readonly UpstreamDecl[] | undefined;
       let peersRead = false;
+      let path: string | undefined;
       if (!facts.mayClash) {
         // The host key of `checkHostPorts`: `addr:<address>` (VMs with an address), else one per construct path. A
         // key seen before leaves the set's size as it was (one probe of the set instead of `has` then `add`).
@@ -256,7 +271,7 @@ export class DeclReader {
           // Paths in strictly increasing order are all different (models usually list instances in path order):
           // one comparison with the previous path instead of hashing every path into a set. At the first path out
           // of order, the earlier ones go into the set (as if it had been filled all along) and it takes over.
-          const path = inst.path;
+          path = inst.path;
           const last = read.lastPath;
           if (last === undefined || last < path) read.lastPath = path;
           else {
@@ -266,7 +281,8 @@ export class DeclReader {
           }
         } else {
           const seen = read.paths.size;
-          read.paths.add(inst.path);
+          path = inst.path;
+          read.paths.add(path);
           if (read.paths.size === seen) facts.mayClash = true;
         }
         peers = inst.peerUpstreams;
@@ -298,7 +314,10 @@ export class DeclReader {
           this.modePeers = peers;
           this.listsSetMode = listSetsMode(upstreams) || (peers !== undefined && listSetsMode(peers));
         }
-        if (meshGateway || this.listsSetMode) facts.settingMode.push(inst);
+        if (meshGateway || this.listsSetMode) {
+          path ??= inst.path;
+          facts.settingMode.push({ instance: inst, service, path, meshGateway, upstreams, peers });
+        }
       }
     }
     // Instances of one service and datacenter often share their upstream list (a canary group beside the stable
