@@ -14,27 +14,27 @@ interface Pair {
 
 /**
  * The (service, subset) pairs an upstream's chain resolves to first: the destination, or each leg's primary target
- * (`facts`: its chain's). The pairs of a routing/splitting chain depend on its nodes and its targets' services and
- * subsets only, which a chain and its mode variants share (one work form, whose target list is `facts.targets`): kept
+ * (`targets`: its chain's fact targets). The pairs of a routing/splitting chain depend on its nodes and its targets' services and
+ * subsets only, which a chain and its mode variants share (one work form, whose target list is `targets`): kept
  * per target list in `memo`, for the pass.
  */
 function resolvedPairs(
   u: CompiledUpstream,
-  facts: ChainFacts | undefined,
+  targets: readonly FactTarget[] | undefined,
   r: (name: string) => ServiceResolverEntry | undefined,
   memo: Map<object, readonly Pair[]>,
 ): readonly Pair[] {
   const chain = u.chain;
-  if (chain && facts && hasL7(chain)) {
-    let out = memo.get(facts.targets);
+  if (chain && targets && hasL7(chain)) {
+    let out = memo.get(targets);
     if (!out) {
       const pairs: Pair[] = [];
-      for (const t of legFirstTargets(chain, facts)) {
+      for (const t of legFirstTargets(chain, { targets })) {
         const { service, subset } = t;
         if (!pairs.some((p) => p.service === service && p.subset === subset)) pairs.push({ service, subset });
       }
       out = pairs;
-      memo.set(facts.targets, out);
+      memo.set(targets, out);
     }
     return out;
   }
@@ -55,20 +55,23 @@ const DESTINATION = 1;
 const TARGET = 2;
 
 /**
- * Whether any pair `resolvedPairs` gives for an upstream to `destination` (with chain facts `facts`) has a resolver
+ * Whether any pair `resolvedPairs` gives for an upstream to `destination` (with its chain's fact targets `targets`) has a resolver
  * with failover: the pairs' services are the destination's (a plain chain: `DESTINATION`) or those of leg targets,
  * which are among the chain's `Targets` (a routing/splitting chain: `TARGET`). Most chains have neither (0), and then
  * neither their shape nor their legs are read.
  */
-function mayFailOver(destination: string, facts: ChainFacts | undefined, failing: ServiceMap<true>): number {
+function mayFailOver(
+  destination: string,
+  targets: readonly FactTarget[] | undefined,
+  failing: ServiceMap<true>,
+): number {
   const own = failing.get(destination) === true;
-  if (!facts) return own ? DESTINATION : 0;
+  if (!targets) return own ? DESTINATION : 0;
   // A target of the destination's own name (most targets) has the destination's answer, and consecutive targets of
   // one name share theirs, without a lookup.
   let target = false;
   let name = destination;
   let verdict = own;
-  const targets = facts.targets;
   for (let i = 0; i < targets.length; i++) {
     const t = targets[i]!;
     if (t.service !== name) {
@@ -87,7 +90,7 @@ import { FailoverNeverTriggers } from '../../diagnostics/codes/reachability.ts';
 import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagnostic.ts';
 import type { ServiceResolverEntry } from '../../model/entries.ts';
 import type { EntryDecl, MeshModel, SourceSpan } from '../../model/types.ts';
-import { type ChainFacts, hasL7, legFirstTargets, upstreamChains } from '../chain-legs.ts';
+import { type FactTarget, hasL7, legFirstTargets, upstreamChains } from '../chain-legs.ts';
 import { ServiceMap } from '../service-map.ts';
 import type { CompiledUpstream } from '../types.ts';
 
@@ -110,8 +113,8 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
   for (let i = 0; i < entries.length; i++) {
     const d = entries[i]!;
     if (d.entry.Kind !== 'service-resolver') continue;
-    if (resolvers.get(d.entry.Name, d.entry.Namespace, d.entry.Partition)) continue;
-    resolvers.set(d.entry.Name, d.entry.Namespace, d.entry.Partition, d);
+    // The first resolver of a service is the one read (one map operation per resolver).
+    if (resolvers.addIfAbsent(d.entry.Name, d.entry.Namespace, d.entry.Partition, d) !== undefined) continue;
     if (withFailover(d)) {
       failing.set(d.entry.Name, d.entry.Namespace, d.entry.Partition, true);
       any = true;
@@ -128,20 +131,19 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
   const pairsMemo = new Map<object, readonly Pair[]>();
   // Upstreams sharing a chain object share its destination, datacenter and pairs: the first one does the checking.
   const chains = upstreamChains(upstreams);
-  const { first, unchained, workOf } = chains;
-  // Per work number, the facts of the first chain of that work form met (see below).
-  const firstOfWork: (ChainFacts | undefined)[] = new Array(chains.works);
+  const { first, unchained, workOf, destinations, datacenters, workTargets } = chains;
+  // Per work number, the first chain of that work form met (see below), plus one (0: none yet).
+  const firstOfWork = new Int32Array(chains.works);
   // The upstreams to check, in order: the first of each chain (`first` increases with the chain number) merged with
   // those without a chain (each its own); the others are not visited.
   let a = 0;
   let b = 0;
   while (a < first.length || b < unchained.length) {
     let u: CompiledUpstream;
-    let facts: ChainFacts | undefined;
+    let targets: readonly FactTarget[] | undefined;
     let may: number;
     if (b >= unchained.length || (a < first.length && first[a]! < unchained[b]!)) {
       const id = a++;
-      facts = chains.facts[id]!;
       // A chain's upstreams are upstreams to its service (`compile()` compiles a chain per destination, with the
       // destination's name as its `ServiceName`): its facts' `destination` is theirs, and the upstream is read only
       // when the chain may report. The chains of one work form (a chain and its mode variants, one family: the same
@@ -150,11 +152,12 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
       // `targetDatacenter`), so a chain met after another of its work form, with the same destination and
       // datacenter, has the same pairs checked in the same datacenter: all of them `checked` already, nothing new.
       const w = workOf[id]!;
-      const seen = firstOfWork[w];
-      if (seen !== undefined && seen.destination === facts.destination && seen.datacenter === facts.datacenter)
-        continue;
-      firstOfWork[w] ??= facts;
-      may = mayFailOver(facts.destination, facts, failing);
+      const seen = firstOfWork[w]! - 1;
+      const destination = destinations[id]!;
+      if (seen >= 0 && destinations[seen] === destination && datacenters[seen] === datacenters[id]) continue;
+      if (seen < 0) firstOfWork[w] = id + 1;
+      targets = workTargets[w]!;
+      may = mayFailOver(destination, targets, failing);
       if (may === 0) continue;
       u = upstreams[first[id]!]!;
       if ((hasL7(u.chain) ? may & TARGET : may & DESTINATION) === 0) continue;
@@ -162,7 +165,7 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
       u = upstreams[unchained[b++]!]!;
       if (mayFailOver(u.destination, undefined, failing) === 0) continue;
     }
-    for (const pair of resolvedPairs(u, facts, resolverOf, pairsMemo)) {
+    for (const pair of resolvedPairs(u, targets, resolverOf, pairsMemo)) {
       const decl = resolvers.get(pair.service);
       if (!decl) continue;
       const r = decl.entry as ServiceResolverEntry;

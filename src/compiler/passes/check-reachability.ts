@@ -11,7 +11,7 @@ import {
 } from '../../diagnostics/codes/reachability.ts';
 import { type Diagnostic, diag, type PassResult, type RelatedLocation } from '../../diagnostics/diagnostic.ts';
 import type { GatewayMode, MeshModel } from '../../model/types.ts';
-import { type ChainFacts, targetMode, upstreamChains } from '../chain-legs.ts';
+import { type FactTarget, upstreamChains } from '../chain-legs.ts';
 import {
   indexMesh,
   type MeshIndex,
@@ -145,7 +145,8 @@ function summarise(targets: readonly TargetReach[]): TargetSummary {
 type Placed = Uint8Array;
 
 /**
- * Whether every target of a chain (`facts`, its work number `work`) is reachable for a caller in `dc` with fallback
+ * Whether every target of a chain (`targets`: its work form's fact targets, work number `work`; `variant` and
+ * `variantMode`: its `UpstreamChains.variants` and `variantModes`) is reachable for a caller in `dc` with fallback
  * mode `fallback` (a reach group's), in one read of the targets: the caller's side of each (`ReachCheck.routesTo`),
  * and its placement unless already known for the chain's work form (then recorded). The targets are the chain's fact
  * targets (the rendered target's fields, nothing rendered).
@@ -155,15 +156,18 @@ function allReached(
   dc: string,
   fallback: GatewayMode,
   work: number,
-  facts: ChainFacts,
+  targets: readonly FactTarget[],
+  variant: number,
+  variantMode: GatewayMode | undefined,
   placed: Placed,
 ): boolean {
   const known = placed[work];
   if (known === 2) return false;
-  const targets = facts.targets;
   for (let i = 0; i < targets.length; i++) {
     const t = targets[i]!;
-    if (!check.routesTo(dc, t.peer, t.datacenter, targetMode(facts, t) ?? fallback)) return false;
+    // The target's mode as rendered (`variantTargetMode`), else the fallback.
+    const mode = (variant !== 0 && !t.external ? variantMode || undefined : t.mode) ?? fallback;
+    if (!check.routesTo(dc, t.peer, t.datacenter, mode)) return false;
     if (known === 0 && t.peer === undefined) {
       if (!check.placedAt(t.service, t.namespace, t.partition, t.datacenter, t.filter)) {
         placed[work] = 2;
@@ -201,7 +205,8 @@ export function checkReachability(model: MeshModel, upstreams: readonly Compiled
   const index = indexMesh(model);
   const check = new ReachCheck(index);
   const chains = upstreamChains(upstreams);
-  const { groupOf, groupFirst, groupDc, groupMode, chainOf, facts, workOf } = chains;
+  const { groupOf, groupFirst, groupDc, groupMode, chainOf, workOf, workTargets, variants, variantModes, modeFrees } =
+    chains;
   const summaries: TargetSummary[] = new Array(groupFirst.length);
   let from = upstreams.length;
   const placed: Placed = new Uint8Array(chains.works);
@@ -211,8 +216,9 @@ export function checkReachability(model: MeshModel, upstreams: readonly Compiled
   for (let g = 0; g < groupFirst.length; g++) {
     const k = groupFirst[g]!;
     const id = chainOf[k]!;
-    const f = facts[id]!;
-    if (allReached(check, groupDc[g]!, f.modeFree ? 'none' : groupMode[g]!, workOf[id]!, f, placed)) {
+    const w = workOf[id]!;
+    const fallback = modeFrees[id]! ? 'none' : groupMode[g]!;
+    if (allReached(check, groupDc[g]!, fallback, w, workTargets[w]!, variants[id]!, variantModes[id], placed)) {
       summaries[g] = CLEAN;
       continue;
     }
