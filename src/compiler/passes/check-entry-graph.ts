@@ -59,8 +59,22 @@ function namesUndeclared(r: ServiceResolverEntry, declared: ReadonlySet<string>)
   for (const key in failover) {
     if (!Object.hasOwn(failover, key)) continue;
     const f = failover[key];
-    for (const dc of f?.Datacenters ?? []) if (dc && !declared.has(dc)) return true;
-    for (const t of f?.Targets ?? []) if (t.Datacenter && !declared.has(t.Datacenter)) return true;
+    // Index loops over arrays, no `?? []` literal: this runs for every resolver with failover, once per compile
+    // (anything else that is set is iterated as before, and throws as before when it cannot be).
+    const dcs = f?.Datacenters;
+    if (Array.isArray(dcs)) {
+      for (let i = 0; i < dcs.length; i++) {
+        const dc = dcs[i];
+        if (dc && !declared.has(dc)) return true;
+      }
+    } else for (const dc of dcs ?? []) if (dc && !declared.has(dc)) return true;
+    const targets = f?.Targets;
+    if (Array.isArray(targets)) {
+      for (let i = 0; i < targets.length; i++) {
+        const dc = targets[i]!.Datacenter;
+        if (dc && !declared.has(dc)) return true;
+      }
+    } else for (const t of targets ?? []) if (t.Datacenter && !declared.has(t.Datacenter)) return true;
   }
   return false;
 }

@@ -63,9 +63,9 @@ const TARGET = 2;
 function mayFailOver(
   destination: string,
   targets: readonly FactTarget[] | undefined,
-  failing: ServiceMap<true>,
+  failing: ReadonlySet<string>,
 ): number {
-  const own = failing.get(destination) === true;
+  const own = failing.has(destination);
   if (!targets) return own ? DESTINATION : 0;
   // A target of the destination's own name (most targets) has the destination's answer, and consecutive targets of
   // one name share theirs, without a lookup.
@@ -76,7 +76,7 @@ function mayFailOver(
     const t = targets[i]!;
     if (t.service !== name) {
       name = t.service;
-      verdict = failing.get(name) === true;
+      verdict = failing.has(name);
     }
     if (verdict) {
       target = true;
@@ -91,7 +91,7 @@ import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagno
 import type { ServiceResolverEntry } from '../../model/entries.ts';
 import type { EntryDecl, MeshModel, SourceSpan } from '../../model/types.ts';
 import { type FactTarget, hasL7, legFirstTargets, upstreamChains } from '../chain-legs.ts';
-import { ServiceMap } from '../service-map.ts';
+import { orDefault, ServiceMap } from '../service-map.ts';
 import type { CompiledUpstream } from '../types.ts';
 
 function fieldSpan(d: EntryDecl, ...pointers: string[]): SourceSpan | undefined {
@@ -107,7 +107,9 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
   const resolvers = new ServiceMap<EntryDecl>();
   // The services whose resolver (the one `resolvers` holds) `withFailover` reads: a few, so `mayFailOver`'s lookups
   // are in a small table.
-  const failing = new ServiceMap<true>();
+  // Looked up by name alone (`resolvers.get(name)`: the default namespace and partition), so only those services'
+  // names are kept, in a plain set (what `ServiceMap.get(name)` reads: its default-namespace table, by name).
+  const failing = new Set<string>();
   let any = false;
   const entries = model.entries;
   for (let i = 0; i < entries.length; i++) {
@@ -116,7 +118,8 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
     // The first resolver of a service is the one read (one map operation per resolver).
     if (resolvers.addIfAbsent(d.entry.Name, d.entry.Namespace, d.entry.Partition, d) !== undefined) continue;
     if (withFailover(d)) {
-      failing.set(d.entry.Name, d.entry.Namespace, d.entry.Partition, true);
+      if (orDefault(d.entry.Namespace) === 'default' && orDefault(d.entry.Partition) === 'default')
+        failing.add(d.entry.Name);
       any = true;
     }
   }
