@@ -207,7 +207,10 @@ export function checkReachability(model: MeshModel, upstreams: readonly Compiled
   const chains = upstreamChains(upstreams);
   const { groupOf, groupFirst, groupDc, groupMode, chainOf, workOf, workTargets, variants, variantModes, modeFrees } =
     chains;
-  const summaries: TargetSummary[] = new Array(groupFirst.length);
+  // Per group, its summary when it is not clean (few: most groups reach every target), flagged in `unclean`; a clean
+  // group has none (a map of the few rather than an array of 30,000 entries in the L7 10k mesh).
+  const summaries = new Map<number, TargetSummary>();
+  const unclean = new Uint8Array(groupFirst.length);
   let from = upstreams.length;
   const placed: Placed = new Uint8Array(chains.works);
   // A group's caller datacenter and fallback mode come with the numbering: its first upstream is read only when
@@ -219,12 +222,13 @@ export function checkReachability(model: MeshModel, upstreams: readonly Compiled
     const w = workOf[id]!;
     const fallback = modeFrees[id]! ? 'none' : groupMode[g]!;
     if (allReached(check, groupDc[g]!, fallback, w, workTargets[w]!, variants[id]!, variantModes[id], placed)) {
-      summaries[g] = CLEAN;
       continue;
     }
     const s = summary(check, upstreams[k]!, false);
-    summaries[g] = s;
-    if (!s.clean && k < from) from = k;
+    if (s.clean) continue;
+    summaries.set(g, s);
+    unclean[g] = 1;
+    if (k < from) from = k;
   }
   if (chains.unchained.length > 0 && chains.unchained[0]! < from) from = chains.unchained[0]!;
   // Only needed when something is to be reported: built on first use.
@@ -232,10 +236,10 @@ export function checkReachability(model: MeshModel, upstreams: readonly Compiled
   const diagnostics: Diagnostic[] = [];
   for (let k = from; k < upstreams.length; k++) {
     const group = groupOf[k]!;
-    if (group >= 0 && summaries[group]!.clean) continue;
+    if (group >= 0 && unclean[group] === 0) continue;
     const u = upstreams[k]!;
     if (u.error) continue;
-    const sum = group >= 0 ? summaries[group]! : summary(check, u, false);
+    const sum = group >= 0 ? summaries.get(group)! : summary(check, u, false);
     if (sum.clean) continue;
     failovers ??= failoverLocations(model);
     const failoverAt = u.chain
