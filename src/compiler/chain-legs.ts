@@ -330,6 +330,12 @@ function jsonFactTargets(chain: CompiledChain): FactTarget[] {
   return chainView(chain).targets.map(jsonFactTarget);
 }
 
+/** Appends the `FactTarget`s of a work form's targets to `out`, in order. */
+function pushWorkFactTargets(work: ChainWork, out: FactTarget[]): void {
+  const targets = work.targets;
+  for (let i = 0; i < targets.length; i++) out.push(workFactTarget(targets[i]!));
+}
+
 /** The `FactTarget`s of a work form's targets, in order. */
 function workFactTargets(work: ChainWork): FactTarget[] {
   const targets = work.targets;
@@ -374,7 +380,12 @@ export function chainFacts(chain: CompiledChain, modeFree?: boolean, targets?: r
  * undefined left out), read from its facts (`facts`: `chainFacts(chain)`): no leg, label or target is built. A leg's
  * first target is its resolver's target, else (not among `Targets`) its first failover target among them.
  */
-export function legFirstTargets(chain: CompiledChain, facts: Pick<ChainFacts, 'targets'>): FactTarget[] {
+export function legFirstTargets(
+  chain: CompiledChain,
+  facts: Pick<ChainFacts, 'targets'>,
+  /** Where the chain's fact targets start in `facts.targets` (`UpstreamChains.factTargets`: `workStart`). */
+  offset = 0,
+): FactTarget[] {
   // A chain compiled here is walked through its work nodes and work target IDs as they are: its view
   // (`chainView`) would fill in every router's and splitter's definitions (`fillL7Definitions`), which nothing here
   // reads. The view's nodes are those very work nodes in the same order (a splitter's view differs only in its
@@ -396,10 +407,10 @@ export function legFirstTargets(chain: CompiledChain, facts: Pick<ChainFacts, 't
   for (const name of resolvers) {
     const node = legNode(nodes, name);
     if (node?.targetId === undefined) continue;
-    let first = factTargetAt(keys, facts, node.targetId);
+    let first = factTargetAt(keys, facts, offset, node.targetId);
     if (first === undefined) {
       for (const id of node.failover?.targets ?? []) {
-        first = factTargetAt(keys, facts, id);
+        first = factTargetAt(keys, facts, offset, id);
         if (first !== undefined) break;
       }
     }
@@ -431,9 +442,10 @@ function legNode(nodes: readonly LegNode[], key: string): LegNode | undefined {
 function factTargetAt(
   keys: readonly { readonly id: string }[],
   facts: Pick<ChainFacts, 'targets'>,
+  offset: number,
   id: string,
 ): FactTarget | undefined {
-  for (let i = 0; i < keys.length; i++) if (keys[i]!.id === id) return facts.targets[i];
+  for (let i = 0; i < keys.length; i++) if (keys[i]!.id === id) return facts.targets[offset + i];
   return undefined;
 }
 
@@ -471,7 +483,16 @@ export interface UpstreamChains {
    * values without an object per chain).
    */
   readonly facts: readonly ChainFacts[];
-  /** Per work number, the fact targets of its work form (`ChainFacts.targets` of each of its chains). */
+  /**
+   * Every work form's fact targets, one after another in work order: work `w`'s are `factTargets[workStart[w]]` up to
+   * `factTargets[workStart[w + 1]]` (one array for all, not one per work form: 10,000 in the L7 10k mesh).
+   */
+  readonly factTargets: readonly FactTarget[];
+  readonly workStart: Int32Array;
+  /**
+   * Per work number, its fact targets as a list (`ChainFacts.targets` of each of its chains), made on first read:
+   * the passes read `factTargets`.
+   */
   readonly workTargets: readonly (readonly FactTarget[])[];
   /** Per chain number, `ChainFacts.destination` (its `ServiceName`). */
   readonly destinations: readonly string[];
@@ -655,12 +676,26 @@ export class ChainNumbering {
    */
   result(): UpstreamChains {
     const { chainOf, unchained, groupOf, destinations, datacenters, variantModes, modeFrees } = this;
-    // One list of fact targets per work form, made in work order (together: see `FactTarget`).
-    const workTargets: (readonly FactTarget[])[] = new Array(this.workCount);
-    for (let w = 0; w < workTargets.length; w++) {
+    // The fact targets of every work form, made in work order (together: see `FactTarget`), in one array.
+    const factTargets: FactTarget[] = [];
+    const workStart = new Int32Array(this.workCount + 1);
+    for (let w = 0; w < this.workCount; w++) {
       const work = this.works[w];
-      workTargets[w] = work !== undefined ? workFactTargets(work) : jsonFactTargets(this.workChains[w]!);
+      if (work !== undefined) pushWorkFactTargets(work, factTargets);
+      else {
+        const list = jsonFactTargets(this.workChains[w]!);
+        for (let i = 0; i < list.length; i++) factTargets.push(list[i]!);
+      }
+      workStart[w + 1] = factTargets.length;
     }
+    let workTargets: (readonly FactTarget[])[] | undefined;
+    const targetsOf = (): (readonly FactTarget[])[] => {
+      if (workTargets === undefined) {
+        workTargets = new Array(this.workCount);
+        for (let w = 0; w < workTargets.length; w++) workTargets[w] = factTargets.slice(workStart[w], workStart[w + 1]);
+      }
+      return workTargets;
+    };
     const first = this.first.slice(0, this.chainCount);
     const groupFirst = this.groupFirst.slice(0, this.groupCount);
     const workOf = this.workOf.slice(0, this.chainCount);
@@ -678,7 +713,7 @@ export class ChainNumbering {
           facts = new Array(first.length);
           for (let id = 0; id < first.length; id++) {
             facts[id] = {
-              targets: workTargets[workOf[id]!]!,
+              targets: targetsOf()[workOf[id]!]!,
               destination: destinations[id]!,
               datacenter: datacenters[id]!,
               variant: variants[id] === 1,
@@ -689,7 +724,11 @@ export class ChainNumbering {
         }
         return facts;
       },
-      workTargets,
+      factTargets,
+      workStart,
+      get workTargets(): readonly (readonly FactTarget[])[] {
+        return targetsOf();
+      },
       destinations,
       datacenters,
       variants,

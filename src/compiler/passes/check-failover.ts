@@ -15,26 +15,28 @@ interface Pair {
 /**
  * The (service, subset) pairs an upstream's chain resolves to first: the destination, or each leg's primary target
  * (`targets`: its chain's fact targets). The pairs of a routing/splitting chain depend on its nodes and its targets' services and
- * subsets only, which a chain and its mode variants share (one work form, whose target list is `targets`): kept
- * per target list in `memo`, for the pass.
+ * subsets only, which a chain and its mode variants share (one work form, number `work`, whose fact targets start at
+ * `targets[offset]`): kept per work number in `memo`, for the pass.
  */
 function resolvedPairs(
   u: CompiledUpstream,
   targets: readonly FactTarget[] | undefined,
+  work: number,
+  offset: number,
   r: (name: string) => ServiceResolverEntry | undefined,
-  memo: Map<object, readonly Pair[]>,
+  memo: Map<number, readonly Pair[]>,
 ): readonly Pair[] {
   const chain = u.chain;
   if (chain && targets && hasL7(chain)) {
-    let out = memo.get(targets);
+    let out = memo.get(work);
     if (!out) {
       const pairs: Pair[] = [];
-      for (const t of legFirstTargets(chain, { targets })) {
+      for (const t of legFirstTargets(chain, { targets }, offset)) {
         const { service, subset } = t;
         if (!pairs.some((p) => p.service === service && p.subset === subset)) pairs.push({ service, subset });
       }
       out = pairs;
-      memo.set(targets, out);
+      memo.set(work, out);
     }
     return out;
   }
@@ -55,7 +57,8 @@ const DESTINATION = 1;
 const TARGET = 2;
 
 /**
- * Whether any pair `resolvedPairs` gives for an upstream to `destination` (with its chain's fact targets `targets`) has a resolver
+ * Whether any pair `resolvedPairs` gives for an upstream to `destination` (with its chain's fact targets `targets[from]`
+ * up to `targets[to]`) has a resolver
  * with failover: the pairs' services are the destination's (a plain chain: `DESTINATION`) or those of leg targets,
  * which are among the chain's `Targets` (a routing/splitting chain: `TARGET`). Most chains have neither (0), and then
  * neither their shape nor their legs are read.
@@ -63,6 +66,8 @@ const TARGET = 2;
 function mayFailOver(
   destination: string,
   targets: readonly FactTarget[] | undefined,
+  from: number,
+  to: number,
   failing: ReadonlySet<string>,
 ): number {
   const own = failing.has(destination);
@@ -72,7 +77,7 @@ function mayFailOver(
   let target = false;
   let name = destination;
   let verdict = own;
-  for (let i = 0; i < targets.length; i++) {
+  for (let i = from; i < to; i++) {
     const t = targets[i]!;
     if (t.service !== name) {
       name = t.service;
@@ -131,10 +136,10 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
   // (at the first upstream that shows it): each (resolver, datacenter) is checked once, however many upstreams share it.
   const checked = new Map<EntryDecl, string[]>();
   const resolverOf = (name: string) => resolvers.get(name)?.entry as ServiceResolverEntry | undefined;
-  const pairsMemo = new Map<object, readonly Pair[]>();
+  const pairsMemo = new Map<number, readonly Pair[]>();
   // Upstreams sharing a chain object share its destination, datacenter and pairs: the first one does the checking.
   const chains = upstreamChains(upstreams);
-  const { first, unchained, workOf, destinations, datacenters, workTargets } = chains;
+  const { first, unchained, workOf, destinations, datacenters, factTargets, workStart } = chains;
   // Per work number, the first chain of that work form met (see below), plus one (0: none yet).
   const firstOfWork = new Int32Array(chains.works);
   // The upstreams to check, in order: the first of each chain (`first` increases with the chain number) merged with
@@ -144,6 +149,7 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
   while (a < first.length || b < unchained.length) {
     let u: CompiledUpstream;
     let targets: readonly FactTarget[] | undefined;
+    let w = -1;
     let may: number;
     if (b >= unchained.length || (a < first.length && first[a]! < unchained[b]!)) {
       const id = a++;
@@ -154,21 +160,21 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
       // They also share the datacenter they are compiled in (`ChainFacts.datacenter`, their upstreams'
       // `targetDatacenter`), so a chain met after another of its work form, with the same destination and
       // datacenter, has the same pairs checked in the same datacenter: all of them `checked` already, nothing new.
-      const w = workOf[id]!;
+      w = workOf[id]!;
       const seen = firstOfWork[w]! - 1;
       const destination = destinations[id]!;
       if (seen >= 0 && destinations[seen] === destination && datacenters[seen] === datacenters[id]) continue;
       if (seen < 0) firstOfWork[w] = id + 1;
-      targets = workTargets[w]!;
-      may = mayFailOver(destination, targets, failing);
+      targets = factTargets;
+      may = mayFailOver(destination, targets, workStart[w]!, workStart[w + 1]!, failing);
       if (may === 0) continue;
       u = upstreams[first[id]!]!;
       if ((hasL7(u.chain) ? may & TARGET : may & DESTINATION) === 0) continue;
     } else {
       u = upstreams[unchained[b++]!]!;
-      if (mayFailOver(u.destination, undefined, failing) === 0) continue;
+      if (mayFailOver(u.destination, undefined, 0, 0, failing) === 0) continue;
     }
-    for (const pair of resolvedPairs(u, targets, resolverOf, pairsMemo)) {
+    for (const pair of resolvedPairs(u, targets, w, w >= 0 ? workStart[w]! : 0, resolverOf, pairsMemo)) {
       const decl = resolvers.get(pair.service);
       if (!decl) continue;
       const r = decl.entry as ServiceResolverEntry;

@@ -145,7 +145,8 @@ function summarise(targets: readonly TargetReach[]): TargetSummary {
 type Placed = Uint8Array;
 
 /**
- * Whether every target of a chain (`targets`: its work form's fact targets, work number `work`; `variant` and
+ * Whether every target of a chain (`targets[from]` up to `targets[to]`: its work form's fact targets,
+ * `UpstreamChains.factTargets`, work number `work`; `variant` and
  * `variantMode`: its `UpstreamChains.variants` and `variantModes`) is reachable for a caller in `dc` with fallback
  * mode `fallback` (a reach group's), in one read of the targets: the caller's side of each (`ReachCheck.routesTo`),
  * and its placement unless already known for the chain's work form (then recorded). The targets are the chain's fact
@@ -157,13 +158,15 @@ function allReached(
   fallback: GatewayMode,
   work: number,
   targets: readonly FactTarget[],
+  from: number,
+  to: number,
   variant: number,
   variantMode: GatewayMode | undefined,
   placed: Placed,
 ): boolean {
   const known = placed[work];
   if (known === 2) return false;
-  for (let i = 0; i < targets.length; i++) {
+  for (let i = from; i < to; i++) {
     const t = targets[i]!;
     // The target's mode as rendered (`variantTargetMode`), else the fallback.
     const mode = (variant !== 0 && !t.external ? variantMode || undefined : t.mode) ?? fallback;
@@ -205,8 +208,8 @@ export function checkReachability(model: MeshModel, upstreams: readonly Compiled
   const index = indexMesh(model);
   const check = new ReachCheck(index);
   const chains = upstreamChains(upstreams);
-  const { groupOf, groupFirst, groupDc, groupMode, chainOf, workOf, workTargets, variants, variantModes, modeFrees } =
-    chains;
+  const { groupOf, groupFirst, groupDc, groupMode, chainOf, workOf, factTargets, workStart } = chains;
+  const { variants, variantModes, modeFrees } = chains;
   // Per group, its summary when it is not clean (few: most groups reach every target), flagged in `unclean`; a clean
   // group has none (a map of the few rather than an array of 30,000 entries in the L7 10k mesh).
   const summaries = new Map<number, TargetSummary>();
@@ -221,7 +224,9 @@ export function checkReachability(model: MeshModel, upstreams: readonly Compiled
     const id = chainOf[k]!;
     const w = workOf[id]!;
     const fallback = modeFrees[id]! ? 'none' : groupMode[g]!;
-    if (allReached(check, groupDc[g]!, fallback, w, workTargets[w]!, variants[id]!, variantModes[id], placed)) {
+    const start = workStart[w]!;
+    const end = workStart[w + 1]!;
+    if (allReached(check, groupDc[g]!, fallback, w, factTargets, start, end, variants[id]!, variantModes[id], placed)) {
       continue;
     }
     const s = summary(check, upstreams[k]!, false);
