@@ -193,11 +193,13 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
         const service = f.Service ?? r.Name;
         // A failover target keeps the subset it fails over from unless it names another (Consul's `rewriteTarget`).
         const subsetSame = !f.ServiceSubset || f.ServiceSubset === pair.subset;
-        const hits: { dc: string; pointer: string }[] = [];
+        // Made on the first hit (nearly every failover has none).
+        let hits: { dc: string; pointer: string }[] | undefined;
         if (f.Datacenters && f.Datacenters.length > 0) {
           f.Datacenters.forEach((dc, i) => {
-            if (dc === primaryDc && service === r.Name && subsetSame && !f.Namespace)
-              hits.push({ dc, pointer: `/Failover/${key}/Datacenters/${i}` });
+            if (dc !== primaryDc || service !== r.Name || !subsetSame || f.Namespace) return;
+            hits ??= [];
+            hits.push({ dc, pointer: `/Failover/${key}/Datacenters/${i}` });
           });
         } else if (f.Targets) {
           f.Targets.forEach((t, i) => {
@@ -208,9 +210,12 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
               (!t.ServiceSubset || t.ServiceSubset === pair.subset) &&
               !t.Namespace &&
               !t.Partition;
-            if (same) hits.push({ dc: primaryDc, pointer: `/Failover/${key}/Targets/${i}` });
+            if (!same) return;
+            hits ??= [];
+            hits.push({ dc: primaryDc, pointer: `/Failover/${key}/Targets/${i}` });
           });
         }
+        if (hits === undefined) continue;
         for (const h of hits) {
           const id = `${decl.path}|${key}|${h.dc}`;
           if (reported.has(id)) continue;
