@@ -13,7 +13,7 @@ import type { Artifact } from '../artifact.ts';
 import { FrozenText } from '../frozen-text.ts';
 import { isPlainJsonString, jsonString } from '../json-text.ts';
 import { byCodeUnits, KeyOrder, withOwnKeysByForIn } from '../key-order.ts';
-import { type EntryFiles, entryFiles, inFileOrder } from './paths.ts';
+import { type Flavour, flavourFiles, inFileOrder } from './paths.ts';
 
 const INDENT = '  ';
 const IDENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -354,7 +354,7 @@ export function entryToHcl(entry: ConfigEntry): string {
 
 /** One artifact per entry, sorted by path. */
 export function emitHcl(entries: readonly ConfigEntry[]): Artifact[] {
-  return hclFiles(inFileOrder(entries));
+  return flavourFiles([HCL], inFileOrder(entries));
 }
 
 /** One entry's HCL file text, as the HCL artifacts render it. */
@@ -362,7 +362,5 @@ function fileText(entry: ConfigEntry): string {
   return withOwnKeysByForIn(entryText, entry);
 }
 
-/** The HCL artifacts of entries in file order (each text rendered when read), appended to `out`. */
-export function hclFiles(files: EntryFiles, out: Artifact[] = []): Artifact[] {
-  return entryFiles('hcl', 'hcl', files, fileText, undefined, out);
-}
+/** The HCL files: `consul/hcl/<kind>/<name>.hcl` (each text rendered when read). */
+export const HCL: Flavour = { name: 'hcl', ext: 'hcl', render: fileText };
