@@ -13,6 +13,7 @@
  */
 import { FrozenText } from './frozen-text.ts';
 import { KeyOrder } from './key-order.ts';
+import { LastValue } from './last-value.ts';
 
 /**
  * One object shape: its printed keys in order, and per depth (made on first use) the text before each value, with the
@@ -39,6 +40,8 @@ interface Heads {
   readonly restQ: readonly string[];
   readonly qRest: readonly string[];
   readonly qRestQ: readonly string[];
+  /** Per field, the text of the object or list printed there last (see `LastValue`), made on first use. */
+  readonly last: (LastValue | undefined)[];
 }
 
 /** An array index as an object lists it first: a canonical decimal below 2^32 - 1. */
@@ -79,6 +82,7 @@ function headsAt(plan: Plan, depth: number): Heads {
       restQ: rest.map((x) => `${x}"`),
       qRest: rest.map((x) => `"${x}`),
       qRestQ: rest.map((x) => `"${x}"`),
+      last: [],
     };
     plan.heads[depth] = h;
   }
@@ -257,7 +261,10 @@ function objectFields(o: Record<string, unknown>, depth: number): string | undef
       }
       t = escaped(x);
     } else if (typeof x === 'boolean') t = x ? 'true' : 'false';
-    else {
+    else if (x !== null && typeof x === 'object' && !Object.isFrozen(x)) {
+      t = valueText(h, i, x, depth + 1);
+      if (t === undefined) return undefined;
+    } else {
       if (isVoid(x)) continue;
       t = jsonText(x, depth + 1);
       if (t === undefined) return undefined;
@@ -268,4 +275,22 @@ function objectFields(o: Record<string, unknown>, depth: number): string | undef
   // Read right after the call: nested values are written before this object's fields end.
   fieldsQuoted = quoted;
   return s;
+}
+
+/**
+ * `jsonText(x, depth)` of an object or list, the value of field `i` of an object with heads `h`: the text printed there
+ * last when `x` is the same data (see `LastValue`; a frozen object's text is kept by `objectText` instead).
+ */
+function valueText(h: Heads, i: number, x: object, depth: number): string | undefined {
+  let m = h.last[i];
+  if (m === undefined) {
+    m = new LastValue();
+    h.last[i] = m;
+  }
+  if (!m.tries()) return jsonText(x, depth);
+  if (m.has(x, undefined)) return m.text;
+  const copy = m.repeat(x);
+  if (copy === undefined) return jsonText(x, depth);
+  const t = jsonText(copy, depth);
+  return t === undefined ? undefined : m.keep(copy, undefined, t, 0);
 }

@@ -32,6 +32,7 @@ import {
 } from '../block-yaml.ts';
 import { FrozenText } from '../frozen-text.ts';
 import { byCodeUnits, KeyOrder } from '../key-order.ts';
+import { LastValue } from '../last-value.ts';
 import { ANNOTATION_NAME, CRD_KINDS, camelField, kubeName, NO_CRD_FIELD } from './crd-mapping.ts';
 
 /** The intention's `spec.destination` and `spec.sources`, which `entryToCrd` sets itself. */
@@ -46,10 +47,12 @@ interface Plan extends PairHeads {
   readonly keys: readonly (string | symbol)[];
   /** For an intention: the entry key whose tag is `sources`. */
   readonly sourcesKey: string | undefined;
+  /** `last[level][i]`: the text of the object or list printed last as field `i` at `level` (see `specField`). */
+  readonly last: (LastValue | undefined)[][];
 }
 
 /** No plan: the reference path prints this object. */
-const NONE: Plan = { keys: [], sourcesKey: undefined, ...pairHeads([]) };
+const NONE: Plan = { keys: [], sourcesKey: undefined, last: [], ...pairHeads([]) };
 
 /** What a struct's field list leaves out or adds, by where the struct is. */
 type Place = 'top' | 'intentions' | 'nested' | 'source';
@@ -79,7 +82,7 @@ function plan(keys: readonly string[], place: Place): Plan {
     if (tag === undefined || tag.length > MAX_IMPLICIT_KEY) return NONE;
     printed.push(tag);
   }
-  return { keys: fields.map((f) => f.key), sourcesKey, ...pairHeads(printed) };
+  return { keys: fields.map((f) => f.key), sourcesKey, last: [], ...pairHeads(printed) };
 }
 
 /** Plans per struct type and place (schemas are a fixed set of objects), by `PLACES` index. */
@@ -127,11 +130,36 @@ function struct(o: Record<string, unknown>, t: StructType, place: Place, level: 
     if (v === undefined) continue;
     const first = compact && s === '';
     // `spec` writes a scalar as `node` does, whatever its schema type.
-    const text = isScalar(v) ? scalarNode(v) : spec(v, t.fields[k]?.type, level + 1, false);
+    const text = isScalar(v) ? scalarNode(v) : specField(p, i, v, t.fields[k]?.type, level + 1);
     if (text === undefined) return undefined;
     s += pairHead(p, heads, i, text, first) + text;
   }
   return s === '' ? '{}' : compact ? s : block(s);
+}
+
+/**
+ * `spec(v, t, level, false)` for field `i` of a struct printed with plan `p` (so `t` is the same for every value here),
+ * or the text printed for the same data last (see `LastValue`), which is block text again when it was (see `isBlock`).
+ */
+function specField(p: Plan, i: number, v: unknown, t: FieldType | undefined, level: number): Text {
+  if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return spec(v, t, level, false);
+  let atLevel = p.last[level];
+  if (atLevel === undefined) {
+    atLevel = [];
+    p.last[level] = atLevel;
+  }
+  let m = atLevel[i];
+  if (m === undefined) {
+    m = new LastValue();
+    atLevel[i] = m;
+  }
+  if (!m.tries()) return spec(v, t, level, false);
+  if (m.has(v, undefined)) return m.note === 1 ? block(m.text) : m.text;
+  const copy = m.repeat(v);
+  if (copy === undefined) return spec(v, t, level, false);
+  const text = spec(copy, t, level, false);
+  // `keep` returns the text itself, flattened: it is still the block text made last when it was one.
+  return text === undefined ? undefined : m.keep(copy, undefined, text, isBlock(text) ? 1 : 0);
 }
 
 /** A map's entries, keys as written (`toSpec` of a map, then `mapping`), each value by the map's value type. */
@@ -322,7 +350,7 @@ function resource(e: Record<string, unknown>): Text {
       const v = e[k as string];
       if (v === undefined) continue;
       // `spec` writes a scalar as `node` does, whatever its schema type.
-      text = isScalar(v) ? scalarNode(v) : spec(v, schema.fields[k as string]?.type, 2, false);
+      text = isScalar(v) ? scalarNode(v) : specField(p, i, v, schema.fields[k as string]?.type, 2);
     }
     if (text === undefined) return undefined;
     s += (isBlock(text) ? pairs.block[i]! : pairs.inline[i]!) + text;
