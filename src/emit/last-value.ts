@@ -18,10 +18,14 @@
  */
 import { flat } from '../model/flat-string.ts';
 import { recordMaker } from '../model/keyed-record.ts';
+import { forInListsOwnKeys } from './key-order.ts';
 
-/** A kept text: the copy of the value it was printed from, the caller's `arg`, the writer's note. */
+/**
+ * A kept text: the value it was printed from (a copy), written as a tape (see `tape`), the caller's `arg`, the writer's
+ * note.
+ */
 interface Kept {
-  readonly copy: unknown;
+  readonly tape: readonly unknown[];
   readonly arg: unknown;
   readonly text: string;
   readonly note: number;
@@ -53,6 +57,8 @@ export class LastValue {
    * comparing for a while. Only a matter of time: a value not looked up is printed as it is.
    */
   tries(): boolean {
+    // `onTape` lists keys by `for...in`: own keys only inside the writers' runs (see `forInListsOwnKeys`).
+    if (!forInListsOwnKeys()) return false;
     if (this.skip === 0) return true;
     this.skip--;
     return false;
@@ -61,13 +67,13 @@ export class LastValue {
   /** Whether `v` (printed with `arg`) has a kept text; then read `text` and `note`. */
   has(v: unknown, arg: unknown): boolean {
     const a = this.a;
-    if (a !== undefined && a.arg === arg && sameData(v, a.copy)) {
+    if (a !== undefined && a.arg === arg && onTape(v, a.tape)) {
       this.text = a.text;
       this.note = a.note;
       return true;
     }
     const b = this.b;
-    if (b !== undefined && b.arg === arg && sameData(v, b.copy)) {
+    if (b !== undefined && b.arg === arg && onTape(v, b.tape)) {
       this.b = a;
       this.a = b;
       this.text = b.text;
@@ -101,7 +107,7 @@ export class LastValue {
 
   /** Keeps `text`, printed with `arg` from the copy `repeat` returned, and its note. Returns the kept text. */
   keep(copy: unknown, arg: unknown, text: string, note: number): string {
-    const kept = { copy, arg, text: flat(text), note };
+    const kept = { tape: tape(copy), arg, text: flat(text), note };
     this.b = this.a;
     this.a = kept;
     return kept.text;
@@ -146,8 +152,8 @@ export function sameData(a: unknown, b: unknown): boolean {
 }
 
 /**
- * A copy of plain data (`sameData` of the two is true), or `undefined` when `v` is not plain data or has a `__proto__`
- * key. Objects are copied with their keys in `for...in` order.
+ * A copy of plain data (`sameData` of the two is true), or `undefined` when `v` is not plain data, has a `__proto__`
+ * key or a list with a hole. Objects are copied with their keys in `for...in` order.
  */
 export function copyData(v: unknown): unknown {
   if (typeof v !== 'object' || v === null) return v;
@@ -156,7 +162,8 @@ export function copyData(v: unknown): unknown {
     const n = v.length;
     const out: unknown[] = new Array(n);
     for (let i = 0; i < n; i++) {
-      if (!(i in v)) continue;
+      // A hole prints unlike `undefined` in places (HCL leaves it out): not kept.
+      if (!(i in v)) return undefined;
       const x = v[i];
       const c = copyData(x);
       if (c === undefined && x !== undefined) return undefined;
@@ -179,3 +186,77 @@ export function copyData(v: unknown): unknown {
 
 /** The copies hold data keys (map keys: subset names, header names): see `recordMaker`. */
 const record = recordMaker();
+
+/** Tape marks: an object's start and end, a list's start (its length follows). Never data: no copy holds them. */
+const OBJECT: unknown = Object.freeze({ mark: 'object' });
+const END: unknown = Object.freeze({ mark: 'end' });
+const LIST: unknown = Object.freeze({ mark: 'list' });
+
+/**
+ * A copy (`copyData`: plain data, lists without holes) written in pre-order: a primitive as itself; an object as
+ * `OBJECT`, each key (in `for...in` order) followed by its value, `END`; a list as `LIST`, its length, its items.
+ * `onTape` reads a value against it in one pass: no key lookups in the copy, no count of its keys.
+ */
+function tape(copy: unknown, out: unknown[] = []): unknown[] {
+  if (typeof copy !== 'object' || copy === null) {
+    out.push(copy);
+  } else if (Array.isArray(copy)) {
+    out.push(LIST, copy.length);
+    for (let i = 0; i < copy.length; i++) tape(copy[i], out);
+  } else {
+    out.push(OBJECT);
+    const o = copy as Record<string, unknown>;
+    for (const k in o) {
+      out.push(k);
+      tape(o[k], out);
+    }
+    out.push(END);
+  }
+  return out;
+}
+
+/** Where `onTape` reads. */
+let at = 0;
+let reading: readonly unknown[] = [];
+
+/**
+ * Whether `v` is the data written on `t` (`sameData` of `v` and the copy, where `v`'s plain objects list their own
+ * keys only by `for...in`, see `LastValue.tries`): the same keys in the same order (a reordered object is only a miss).
+ */
+function onTape(v: unknown, t: readonly unknown[]): boolean {
+  at = 0;
+  reading = t;
+  return matches(v);
+}
+
+function matches(v: unknown): boolean {
+  const t = reading[at++];
+  if (typeof v !== 'object' || v === null) return typeof v === 'number' ? Object.is(v, t) : v === t;
+  if (t === OBJECT) {
+    if (Array.isArray(v) || !isPlain(v)) return false;
+    const o = v as Record<string, unknown>;
+    for (const k in o) {
+      if (reading[at++] !== k) return false;
+      const x = o[k];
+      if (typeof x === 'object' && x !== null) {
+        if (!matches(x)) return false;
+        continue;
+      }
+      // A primitive inline (most values): equal, and `-0` apart from `0`; NaN equals NaN.
+      const y = reading[at++];
+      if (x === y ? x === 0 && 1 / (x as number) !== 1 / (y as number) : !(x !== x && y !== y)) return false;
+    }
+    return reading[at++] === END;
+  }
+  if (t === LIST) {
+    const n = reading[at++];
+    if (!Array.isArray(v) || v.length !== n || Object.getPrototypeOf(v) !== Array.prototype) return false;
+    for (let i = 0; i < n; i++) {
+      const x = v[i];
+      if (x === undefined && !(i in v)) return false;
+      if (!matches(x)) return false;
+    }
+    return true;
+  }
+  return false;
+}
