@@ -244,7 +244,8 @@ function matches(v: unknown): boolean {
       }
       // A primitive inline (most values): equal, and `-0` apart from `0`; NaN equals NaN.
       const y = reading[at++];
-      if (x === y ? x === 0 && 1 / (x as number) !== 1 / (y as number) : !(x !== x && y !== y)) return false;
+      if (x === y ? x === 0 && 1 / (x as number) !== 1 / (y as number) : !(Number.isNaN(x) && Number.isNaN(y)))
+        return false;
     }
     return reading[at++] === END;
   }
