@@ -282,6 +282,18 @@ export function targetMode(f: ChainFacts, t: FactTarget): GatewayMode | undefine
   return f.variant && !t.external ? f.variantMode || undefined : t.mode;
 }
 
+/**
+ * `targetMode` for a chain given by its numbering's arrays (`UpstreamChains.variants`, `variantModes`): no
+ * `ChainFacts` object needed.
+ */
+export function variantTargetMode(
+  variant: number,
+  variantMode: GatewayMode | undefined,
+  t: FactTarget,
+): GatewayMode | undefined {
+  return variant !== 0 && !t.external ? variantMode || undefined : t.mode;
+}
+
 /** The `FactTarget` of a work target, as `renderTarget` renders it. */
 function workFactTarget(t: WorkTarget): FactTarget {
   const o = t.opts;
@@ -313,6 +325,17 @@ function jsonFactTarget(t: ChainTarget): FactTarget {
   };
 }
 
+/** The `FactTarget`s of a chain from JSON: its `Targets`, in key order. */
+function jsonFactTargets(chain: CompiledChain): FactTarget[] {
+  return chainView(chain).targets.map(jsonFactTarget);
+}
+
+/** Appends the `FactTarget`s of a work form's targets to `out`, in order. */
+function pushWorkFactTargets(work: ChainWork, out: FactTarget[]): void {
+  const targets = work.targets;
+  for (let i = 0; i < targets.length; i++) out.push(workFactTarget(targets[i]!));
+}
+
 /** The `FactTarget`s of a work form's targets, in order. */
 function workFactTargets(work: ChainWork): FactTarget[] {
   const targets = work.targets;
@@ -339,7 +362,7 @@ export function chainFacts(chain: CompiledChain, modeFree?: boolean, targets?: r
       modeFree: modeFree ?? lazyTargetsCarryMode(chain)!,
     };
   }
-  const list = targets ?? chainView(chain).targets.map(jsonFactTarget);
+  const list = targets ?? jsonFactTargets(chain);
   const facts = {
     targets: list,
     destination: chain.ServiceName,
@@ -357,7 +380,12 @@ export function chainFacts(chain: CompiledChain, modeFree?: boolean, targets?: r
  * undefined left out), read from its facts (`facts`: `chainFacts(chain)`): no leg, label or target is built. A leg's
  * first target is its resolver's target, else (not among `Targets`) its first failover target among them.
  */
-export function legFirstTargets(chain: CompiledChain, facts: ChainFacts): FactTarget[] {
+export function legFirstTargets(
+  chain: CompiledChain,
+  facts: Pick<ChainFacts, 'targets'>,
+  /** Where the chain's fact targets start in `facts.targets` (`UpstreamChains.factTargets`: `workStart`). */
+  offset = 0,
+): FactTarget[] {
   // A chain compiled here is walked through its work nodes and work target IDs as they are: its view
   // (`chainView`) would fill in every router's and splitter's definitions (`fillL7Definitions`), which nothing here
   // reads. The view's nodes are those very work nodes in the same order (a splitter's view differs only in its
@@ -379,10 +407,10 @@ export function legFirstTargets(chain: CompiledChain, facts: ChainFacts): FactTa
   for (const name of resolvers) {
     const node = legNode(nodes, name);
     if (node?.targetId === undefined) continue;
-    let first = factTargetAt(keys, facts, node.targetId);
+    let first = factTargetAt(keys, facts, offset, node.targetId);
     if (first === undefined) {
       for (const id of node.failover?.targets ?? []) {
-        first = factTargetAt(keys, facts, id);
+        first = factTargetAt(keys, facts, offset, id);
         if (first !== undefined) break;
       }
     }
@@ -411,8 +439,13 @@ function legNode(nodes: readonly LegNode[], key: string): LegNode | undefined {
 }
 
 /** The fact target of ID `id`: `keys` (`ChainView.keys`) and `facts.targets` are both the chain's `Targets` in key order. */
-function factTargetAt(keys: readonly { readonly id: string }[], facts: ChainFacts, id: string): FactTarget | undefined {
-  for (let i = 0; i < keys.length; i++) if (keys[i]!.id === id) return facts.targets[i];
+function factTargetAt(
+  keys: readonly { readonly id: string }[],
+  facts: Pick<ChainFacts, 'targets'>,
+  offset: number,
+  id: string,
+): FactTarget | undefined {
+  for (let i = 0; i < keys.length; i++) if (keys[i]!.id === id) return facts.targets[offset + i];
   return undefined;
 }
 
@@ -445,8 +478,32 @@ export interface UpstreamChains {
   readonly first: Int32Array;
   /** The indexes of the upstreams without a chain, increasing. */
   readonly unchained: readonly number[];
-  /** Per chain number, its `chainFacts`. */
+  /**
+   * Per chain number, its `chainFacts` (made on first read: the passes read the arrays below, which hold the same
+   * values without an object per chain).
+   */
   readonly facts: readonly ChainFacts[];
+  /**
+   * Every work form's fact targets, one after another in work order: work `w`'s are `factTargets[workStart[w]]` up to
+   * `factTargets[workStart[w + 1]]` (one array for all, not one per work form: 10,000 in the L7 10k mesh).
+   */
+  readonly factTargets: readonly FactTarget[];
+  readonly workStart: Int32Array;
+  /**
+   * Per work number, its fact targets as a list (`ChainFacts.targets` of each of its chains), made on first read:
+   * the passes read `factTargets`.
+   */
+  readonly workTargets: readonly (readonly FactTarget[])[];
+  /** Per chain number, `ChainFacts.destination` (its `ServiceName`). */
+  readonly destinations: readonly string[];
+  /** Per chain number, `ChainFacts.datacenter` (its `Datacenter`). */
+  readonly datacenters: readonly string[];
+  /** Per chain number, 1 when `ChainFacts.variant`, else 0. */
+  readonly variants: Uint8Array;
+  /** Per chain number, `ChainFacts.variantMode`. */
+  readonly variantModes: readonly (GatewayMode | undefined)[];
+  /** Per chain number, `ChainFacts.modeFree`. */
+  readonly modeFrees: readonly boolean[];
   /**
    * Per upstream, its reach group: upstreams with the same chain, caller datacenter and fallback mode (the mode not
    * counted when every target of the chain carries its own, `modeFree`) reach the same targets the same way. -1 for
@@ -492,10 +549,23 @@ export class ChainNumbering {
   private readonly workOf: Int32Array;
   private workCount = 0;
   private readonly unchained: number[] = [];
-  /** Per chain number, the chain (its `ChainFacts` are read when the numbering is first used, `result`). */
-  private readonly chains: CompiledChain[] = [];
+  /**
+   * Per chain number, what `chainFacts` reads of the chain itself (its `ServiceName`, `Datacenter`, whether it is a
+   * mode variant and its mode), read here, where the chain pass has just made or met the chain (so its object is in
+   * the cache): `result` then reads no chain, and no `ChainFacts` object is made unless asked for.
+   */
+  private readonly destinations: string[] = [];
+  private readonly datacenters: string[] = [];
+  private readonly variants: Uint8Array;
+  private readonly variantModes: (GatewayMode | undefined)[] = [];
   /** Per chain number, `chainFacts(chain).modeFree`, read from the chain's work form when it has one. */
   private readonly modeFrees: boolean[] = [];
+  /**
+   * Per work number, its work form (a chain compiled here: its fact targets are read from it when the numbering is
+   * first used, `result`), or undefined for a chain from JSON, whose `Targets` are read then (`workChains`).
+   */
+  private readonly works: (ChainWork | undefined)[] = [];
+  private readonly workChains: (CompiledChain | undefined)[] = [];
   private readonly groupFirst: Int32Array;
   private groupCount = 0;
   // Per chain number, its groups: a short list (a chain is seen from a datacenter or two, with a mode or two),
@@ -516,6 +586,7 @@ export class ChainNumbering {
     this.groupOf = new Int32Array(count);
     this.first = new Int32Array(count);
     this.workOf = new Int32Array(count);
+    this.variants = new Uint8Array(count);
     this.lastGroup = new Int32Array(count);
     this.groupFirst = new Int32Array(count);
     this.groupNext = new Int32Array(count);
@@ -547,7 +618,8 @@ export class ChainNumbering {
     this.first[id] = k;
     // A work form met before by this numbering (the chain is a mode variant of a chain numbered already, or the
     // other way round) has its number on it (`token`): no map from work to number.
-    const work = lazyChainState(chain)?.work;
+    const s = lazyChainState(chain);
+    const work = s?.work;
     if (work !== undefined && work.numbering === this.token) this.workOf[id] = work.number;
     else {
       const w = this.workCount++;
@@ -555,9 +627,19 @@ export class ChainNumbering {
       if (work !== undefined) {
         work.numbering = this.token;
         work.number = w;
+        this.works.push(work);
+        this.workChains.push(undefined);
+      } else {
+        this.works.push(undefined);
+        this.workChains.push(chain);
       }
     }
-    this.chains.push(chain);
+    // `chainFacts`' fields, read as it reads them.
+    this.destinations.push(chain.ServiceName);
+    this.datacenters.push(chain.Datacenter);
+    const variant = s !== undefined && s.base !== undefined;
+    this.variants[id] = variant ? 1 : 0;
+    this.variantModes.push(variant ? s.mode : undefined);
     this.modeFrees.push(lazyTargetsCarryMode(chain) ?? chainFacts(chain).modeFree);
     this.lastGroup[id] = -1;
     return id;
@@ -587,28 +669,78 @@ export class ChainNumbering {
   }
 
   /**
-   * The numbering, with each chain's facts read now. The chain pass records the numbering unfinished
-   * (`presetUpstreamChains`), so that the facts are read by the first pass that uses them, after the chain pass: read
-   * in the chain pass, among its short-lived garbage, the objects they build (each chain's view and rendered
-   * targets, kept with the chain) measured about twice as dear to collect.
+   * The numbering, with each work form's fact targets read now. The chain pass records the numbering unfinished
+   * (`presetUpstreamChains`), so that the fact targets are read by the first pass that uses them, after the chain
+   * pass: read in the chain pass, among its short-lived garbage, the objects they build (kept with the numbering)
+   * measured about twice as dear to collect.
    */
   result(): UpstreamChains {
-    const { chainOf, unchained, groupOf } = this;
-    const facts: ChainFacts[] = new Array(this.chains.length);
-    // One list of fact targets per work form, made in work order (together: see `FactTarget`).
-    const byWork: (readonly FactTarget[] | undefined)[] = new Array(this.workCount);
-    for (let id = 0; id < facts.length; id++) {
-      const chain = this.chains[id]!;
-      const w = this.workOf[id]!;
-      const f = chainFacts(chain, this.modeFrees[id], byWork[w]);
-      byWork[w] = f.targets;
-      facts[id] = f;
+    const { chainOf, unchained, groupOf, destinations, datacenters, variantModes, modeFrees } = this;
+    // The fact targets of every work form, made in work order (together: see `FactTarget`), in one array.
+    const factTargets: FactTarget[] = [];
+    const workStart = new Int32Array(this.workCount + 1);
+    for (let w = 0; w < this.workCount; w++) {
+      const work = this.works[w];
+      if (work !== undefined) pushWorkFactTargets(work, factTargets);
+      else {
+        const list = jsonFactTargets(this.workChains[w]!);
+        for (let i = 0; i < list.length; i++) factTargets.push(list[i]!);
+      }
+      workStart[w + 1] = factTargets.length;
     }
+    let workTargets: (readonly FactTarget[])[] | undefined;
+    const targetsOf = (): (readonly FactTarget[])[] => {
+      if (workTargets === undefined) {
+        workTargets = new Array(this.workCount);
+        for (let w = 0; w < workTargets.length; w++) workTargets[w] = factTargets.slice(workStart[w], workStart[w + 1]);
+      }
+      return workTargets;
+    };
     const first = this.first.slice(0, this.chainCount);
     const groupFirst = this.groupFirst.slice(0, this.groupCount);
     const workOf = this.workOf.slice(0, this.chainCount);
+    const variants = this.variants.slice(0, this.chainCount);
     const { groupDc, groupMode, workCount: works } = this;
-    return { chainOf, first, unchained, facts, workOf, works, groupOf, groupFirst, groupDc, groupMode };
+    let facts: ChainFacts[] | undefined;
+    return {
+      chainOf,
+      first,
+      unchained,
+      // What `chainFacts(chain, modeFree, targets)` returns, from the arrays (same fields, same order): nothing in
+      // `compile()` reads it.
+      get facts(): readonly ChainFacts[] {
+        if (facts === undefined) {
+          facts = new Array(first.length);
+          for (let id = 0; id < first.length; id++) {
+            facts[id] = {
+              targets: targetsOf()[workOf[id]!]!,
+              destination: destinations[id]!,
+              datacenter: datacenters[id]!,
+              variant: variants[id] === 1,
+              variantMode: variantModes[id],
+              modeFree: modeFrees[id]!,
+            };
+          }
+        }
+        return facts;
+      },
+      factTargets,
+      workStart,
+      get workTargets(): readonly (readonly FactTarget[])[] {
+        return targetsOf();
+      },
+      destinations,
+      datacenters,
+      variants,
+      variantModes,
+      modeFrees,
+      workOf,
+      works,
+      groupOf,
+      groupFirst,
+      groupDc,
+      groupMode,
+    };
   }
 }
 

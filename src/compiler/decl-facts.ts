@@ -11,7 +11,14 @@
  */
 import type { ServiceDefaultsEntry, ServiceIntentionsEntry } from '../model/entries.ts';
 import { SIDECAR_MIN_PORT } from '../model/topology.ts';
-import type { DatacenterDecl, EntryDecl, MeshModel, ServiceInstanceDecl, UpstreamDecl } from '../model/types.ts';
+import type {
+  DatacenterDecl,
+  EntryDecl,
+  GatewayMode,
+  MeshModel,
+  ServiceInstanceDecl,
+  UpstreamDecl,
+} from '../model/types.ts';
 
 /** check-upstreams may report at this instance (a bind port or destination name twice, itself, an unknown datacenter). */
 export const MAY_UPSTREAMS = 1;
@@ -29,7 +36,21 @@ export interface DatacenterFacts {
    */
   mayClash: boolean;
   /** Kubernetes: the instances that set a mesh-gateway mode (the instance or one of its upstreams), in model order. */
-  readonly settingMode: ServiceInstanceDecl[];
+  readonly settingMode: ModeSetter[];
+}
+
+/**
+ * A Kubernetes instance that sets a mesh-gateway mode, with the fields check-platform's warnings about it read
+ * (`checkKubernetesModes`): read once, in the walk that found it, instead of again per warning and per comparison
+ * of the sort (each a megamorphic load: see `DeclReader`).
+ */
+export interface ModeSetter {
+  readonly instance: ServiceInstanceDecl;
+  readonly service: string;
+  readonly path: string;
+  readonly meshGateway: GatewayMode | undefined;
+  readonly upstreams: readonly UpstreamDecl[];
+  readonly peers: readonly UpstreamDecl[] | undefined;
 }
 
 /** Per-datacenter state while reading: the host keys seen so far. */
@@ -90,6 +111,14 @@ export function declFacts(model: MeshModel, key: object): DeclFacts {
   return facts;
 }
 
+/**
+ * Keeps `facts`, read from `model` by a `DeclReader` in another walk, as the facts of `key` (what `declFacts(model,
+ * key)` then returns without reading the model again).
+ */
+export function presetDeclFacts(model: MeshModel, key: object, facts: DeclFacts): void {
+  memo.set(key, { model, facts });
+}
+
 /** Forgets the facts kept for `key` (after the last pass that reads them; a later call reads the model again). */
 export function releaseDeclFacts(key: object): void {
   memo.delete(key);
@@ -97,79 +126,144 @@ export function releaseDeclFacts(key: object): void {
 
 /** Reads the model once (no memo). */
 export function readDecls(model: MeshModel): DeclFacts {
-  const intentionDecls: EntryDecl[] = [];
-  const bySource: BySource = new Map();
-  /** Names of services whose service-defaults set `UpstreamConfig` (any of its declarations: a superset). */
-  let upstreamConfig: Set<string> | undefined;
+  const reader = new DeclReader(model);
+  const instances = model.instances;
   // Index loops: readDecls runs once per compile, often before it is optimized, where `for-of` allocates an iterator
   // result per element.
-  const entries = model.entries;
-  for (let i = 0; i < entries.length; i++) {
-    const decl = entries[i]!;
-    const e = decl.entry;
-    if (e.Kind === 'service-intentions') {
-      intentionDecls.push(decl);
-      const sources = (e as ServiceIntentionsEntry).Sources;
-      for (let j = 0; j < sources.length; j++) {
-        const s = sources[j]!;
-        if (s.Peer) continue;
-        let to = bySource.get(s.Name);
-        if (!to) {
-          to = new Map();
-          bySource.set(s.Name, to);
-        }
-        if (!to.has(e.Name)) to.set(e.Name, s.Action === 'deny');
-      }
-    } else if (e.Kind === 'service-defaults' && (e as ServiceDefaultsEntry).UpstreamConfig !== undefined) {
-      upstreamConfig ??= new Set();
-      upstreamConfig.add(e.Name);
-    }
-  }
-  const defaultDeny = model.aclsEnabled && model.aclDefaultPolicy === 'deny';
-  const dcs = new Set<string>();
-  for (const d of model.datacenters) dcs.add(d.name);
-  // The declared services (instances' services are looked at only for a name missing here, at the end).
-  const services = new Set<string>();
-  const declared = model.services;
-  for (let i = 0; i < declared.length; i++) services.add(declared[i]!.name);
-  const instanceDatacenters = new Set<string>();
-  const instances = model.instances;
-  const flags = new Uint8Array(instances.length);
-  const fromStar = bySource.get('*');
-  let any = 0;
-  let prev: ServiceInstanceDecl | undefined;
-  let prevDc: string | undefined;
-  let knownDc: string | undefined;
-  const dcFacts = new Map<string, DatacenterFacts>();
-  const reads = new Map<string, DatacenterRead | null>();
-  let read: DatacenterRead | null = null;
-  let readDc: string | undefined;
-  // check-platform's own-claims answer for the last instance read (a shared list: the same claims).
-  let claimsOf: ServiceInstanceDecl | undefined;
-  // Whether the last upstream lists read for modes set one.
-  let modeLists: readonly UpstreamDecl[] | undefined;
-  let modePeers: readonly UpstreamDecl[] | undefined;
-  let listsSetMode = false;
   for (let n = 0; n < instances.length; n++) {
-    const inst = instances[n]!;
-    if (inst.datacenter !== readDc) {
-      readDc = inst.datacenter;
-      claimsOf = undefined;
-      let r = reads.get(readDc);
-      if (r === undefined) {
-        r = datacenterRead(model, readDc);
-        reads.set(readDc, r);
-        if (r) dcFacts.set(readDc, r.facts);
+    const i = instances[n]!;
+    reader.instance(n, i, i.service, i.namespace, i.partition, i.datacenter, i.upstreams, i.meshGateway);
+  }
+  return reader.facts();
+}
+
+/**
+ * `readDecls` one instance at a time, for a walk over `model.instances` that reads them anyway (resolve-modes,
+ * `resolveGatewayModes`, which hands the facts on with `presetDeclFacts`). `instance` must be called for every
+ * instance, in model order, with its index and the values of its fields; `facts` once at the end.
+ *
+ * Every field of an instance is read once (the caller's fields are passed in; the previous instance's are kept
+ * here, not read from it again): a model's instances rarely share a hidden class (the L7 10k bench's 17,000 have
+ * thousands), so each read is a megamorphic property load that mostly misses V8's stub cache, ≈ 0.1–1 µs each.
+ * Reading the instance's fields once per field instead of 25–30 times was most of this walk's cost.
+ */
+export class DeclReader {
+  private readonly model: MeshModel;
+  private readonly instances: readonly ServiceInstanceDecl[];
+  private readonly intentionDecls: EntryDecl[] = [];
+  private readonly bySource: BySource = new Map();
+  /** Names of services whose service-defaults set `UpstreamConfig` (any of its declarations: a superset). */
+  private readonly upstreamConfig: Set<string> | undefined;
+  private readonly defaultDeny: boolean;
+  private readonly dcs = new Set<string>();
+  /** The declared services (instances' services are looked at only for a name missing here, at the end). */
+  private readonly services = new Set<string>();
+  private readonly instanceDatacenters = new Set<string>();
+  private readonly flags: Uint8Array;
+  private readonly fromStar: Map<string, boolean> | undefined;
+  private any = 0;
+  private knownDc: string | undefined = undefined;
+  private readonly dcFacts = new Map<string, DatacenterFacts>();
+  private readonly reads = new Map<string, DatacenterRead | null>();
+  private read: DatacenterRead | null = null;
+  private readDc: string | undefined = undefined;
+  /**
+   * The last instance whose flags were computed (its list, service identity and datacenter), for the next one:
+   * `hasPrev` false before the first.
+   */
+  private hasPrev = false;
+  private prevUpstreams: readonly UpstreamDecl[] | undefined = undefined;
+  private prevService: string | undefined = undefined;
+  private prevNamespace: string | undefined = undefined;
+  private prevPartition: string | undefined = undefined;
+  private prevDc: string | undefined = undefined;
+  /** The datacenter last added to `instanceDatacenters`. */
+  private addedDc: string | undefined = undefined;
+  /**
+   * check-platform's own-claims answer for the last instance read in this datacenter (a shared list: the same
+   * claims): its lists, port and address; `hasClaims` false when there is none.
+   */
+  private hasClaims = false;
+  private claimsUpstreams: readonly UpstreamDecl[] | undefined = undefined;
+  private claimsPeers: readonly UpstreamDecl[] | undefined = undefined;
+  private claimsPort: number | undefined = undefined;
+  private claimsAddress: string | undefined = undefined;
+  /** Whether the last upstream lists read for modes set one. */
+  private modeLists: readonly UpstreamDecl[] | undefined = undefined;
+  private modePeers: readonly UpstreamDecl[] | undefined = undefined;
+  private listsSetMode = false;
+
+  constructor(model: MeshModel) {
+    this.model = model;
+    const intentionDecls = this.intentionDecls;
+    const bySource = this.bySource;
+    let upstreamConfig: Set<string> | undefined;
+    const entries = model.entries;
+    for (let i = 0; i < entries.length; i++) {
+      const decl = entries[i]!;
+      const e = decl.entry;
+      if (e.Kind === 'service-intentions') {
+        intentionDecls.push(decl);
+        const sources = (e as ServiceIntentionsEntry).Sources;
+        for (let j = 0; j < sources.length; j++) {
+          const s = sources[j]!;
+          if (s.Peer) continue;
+          let to = bySource.get(s.Name);
+          if (!to) {
+            to = new Map();
+            bySource.set(s.Name, to);
+          }
+          if (!to.has(e.Name)) to.set(e.Name, s.Action === 'deny');
+        }
+      } else if (e.Kind === 'service-defaults' && (e as ServiceDefaultsEntry).UpstreamConfig !== undefined) {
+        upstreamConfig ??= new Set();
+        upstreamConfig.add(e.Name);
       }
-      read = r;
     }
+    this.upstreamConfig = upstreamConfig;
+    this.defaultDeny = model.aclsEnabled && model.aclDefaultPolicy === 'deny';
+    for (const d of model.datacenters) this.dcs.add(d.name);
+    const declared = model.services;
+    for (let i = 0; i < declared.length; i++) this.services.add(declared[i]!.name);
+    this.instances = model.instances;
+    this.flags = new Uint8Array(this.instances.length);
+    this.fromStar = bySource.get('*');
+  }
+
+  /** Reads instance `n` of the model: `inst` is `model.instances[n]`, the other arguments its fields of that name. */
+  instance(
+    n: number,
+    inst: ServiceInstanceDecl,
+    service: string,
+    namespace: string | undefined,
+    partition: string | undefined,
+    datacenter: string,
+    upstreams: readonly UpstreamDecl[],
+    meshGateway: GatewayMode | undefined,
+  ): void {
+    if (datacenter !== this.readDc) {
+      this.readDc = datacenter;
+      this.hasClaims = false;
+      let r = this.reads.get(datacenter);
+      if (r === undefined) {
+        r = datacenterRead(this.model, datacenter);
+        this.reads.set(datacenter, r);
+        if (r) this.dcFacts.set(datacenter, r.facts);
+      }
+      this.read = r;
+    }
+    const read = this.read;
     if (read) {
       const facts = read.facts;
+      // `peerUpstreams` and `path`, read once when first needed.
+      let peers: readonly UpstreamDecl[] | undefined;
+      let peersRead = false;
+      let path: string | undefined;
       if (!facts.mayClash) {
         // The host key of `checkHostPorts`: `addr:<address>` (VMs with an address), else one per construct path. A
         // key seen before leaves the set's size as it was (one probe of the set instead of `has` then `add`).
-        const address = read.vm ? inst.address : undefined;
-        if (address) {
+        const address = inst.address;
+        if (read.vm && address) {
           const seen = read.addresses.size;
           read.addresses.add(address);
           if (read.addresses.size === seen) facts.mayClash = true;
@@ -177,71 +271,92 @@ export function readDecls(model: MeshModel): DeclFacts {
           // Paths in strictly increasing order are all different (models usually list instances in path order):
           // one comparison with the previous path instead of hashing every path into a set. At the first path out
           // of order, the earlier ones go into the set (as if it had been filled all along) and it takes over.
-          const path = inst.path;
+          path = inst.path;
           const last = read.lastPath;
           if (last === undefined || last < path) read.lastPath = path;
           else {
-            hashEarlierPaths(instances, n, readDc!, read);
+            hashEarlierPaths(this.instances, n, datacenter, read);
             if (read.paths.has(path)) facts.mayClash = true;
             read.paths.add(path);
           }
         } else {
           const seen = read.paths.size;
-          read.paths.add(inst.path);
+          path = inst.path;
+          read.paths.add(path);
           if (read.paths.size === seen) facts.mayClash = true;
         }
+        peers = inst.peerUpstreams;
+        peersRead = true;
+        const port = inst.port;
         const same =
-          claimsOf !== undefined &&
-          inst.upstreams === claimsOf.upstreams &&
-          inst.peerUpstreams === claimsOf.peerUpstreams &&
-          inst.port === claimsOf.port &&
-          inst.address === claimsOf.address;
+          this.hasClaims &&
+          upstreams === this.claimsUpstreams &&
+          peers === this.claimsPeers &&
+          port === this.claimsPort &&
+          address === this.claimsAddress;
         if (!same) {
-          if (ownClaimsClash(inst, read.vm ? SIDECAR_MIN_PORT : undefined)) facts.mayClash = true;
+          if (claimsClash(address, port, upstreams, peers, read.vm ? SIDECAR_MIN_PORT : undefined)) {
+            facts.mayClash = true;
+          }
           // A lone VM instance's sidecar has the first port of the range; the same lists, port and address have the
           // same claims, which did not clash (else `mayClash` is set and nothing more is read).
-          claimsOf = inst;
+          this.hasClaims = true;
+          this.claimsUpstreams = upstreams;
+          this.claimsPeers = peers;
+          this.claimsPort = port;
+          this.claimsAddress = address;
         }
       }
       if (read.kubernetes) {
-        if (inst.upstreams !== modeLists || inst.peerUpstreams !== modePeers) {
-          modeLists = inst.upstreams;
-          modePeers = inst.peerUpstreams;
-          listsSetMode = listSetsMode(modeLists) || (modePeers !== undefined && listSetsMode(modePeers));
+        if (!peersRead) peers = inst.peerUpstreams;
+        if (upstreams !== this.modeLists || peers !== this.modePeers) {
+          this.modeLists = upstreams;
+          this.modePeers = peers;
+          this.listsSetMode = listSetsMode(upstreams) || (peers !== undefined && listSetsMode(peers));
         }
-        if (inst.meshGateway || listsSetMode) facts.settingMode.push(inst);
+        if (meshGateway || this.listsSetMode) {
+          path ??= inst.path;
+          facts.settingMode.push({ instance: inst, service, path, meshGateway, upstreams, peers });
+        }
       }
     }
     // Instances of one service and datacenter often share their upstream list (a canary group beside the stable
     // one): what the flags depend on (the list, service identity, datacenter) is then the same.
+    const flags = this.flags;
     if (
-      prev !== undefined &&
-      inst.upstreams === prev.upstreams &&
-      inst.service === prev.service &&
-      inst.datacenter === prev.datacenter &&
-      inst.namespace === prev.namespace &&
-      inst.partition === prev.partition
+      this.hasPrev &&
+      upstreams === this.prevUpstreams &&
+      service === this.prevService &&
+      datacenter === this.prevDc &&
+      namespace === this.prevNamespace &&
+      partition === this.prevPartition
     ) {
       flags[n] = flags[n - 1]!;
-      continue;
+      return;
     }
-    prev = inst;
-    const service = inst.service;
-    if (inst.datacenter !== prevDc) {
-      instanceDatacenters.add(inst.datacenter);
-      prevDc = inst.datacenter;
+    this.hasPrev = true;
+    this.prevUpstreams = upstreams;
+    this.prevService = service;
+    this.prevNamespace = namespace;
+    this.prevPartition = partition;
+    this.prevDc = datacenter;
+    if (datacenter !== this.addedDc) {
+      this.instanceDatacenters.add(datacenter);
+      this.addedDc = datacenter;
     }
-    const list = inst.upstreams;
-    if (list.length === 0) continue;
+    const list = upstreams;
+    if (list.length === 0) return;
     let f = 0;
     // The deciding source is `exact.get(source) ?? exact.get('*')`, else `wildcard.get(source) ?? wildcard.get('*')`
     // (check-intentions): `mine.get(destination) ?? fromStar.get(destination)`, else the instance's `*` answer.
-    const mine = bySource.get(service);
+    const mine = this.bySource.get(service);
+    const fromStar = this.fromStar;
     // The instance's `*` answer, read when some upstream has no answer of its own (rare: then for the instance).
     let wildcard: boolean | undefined;
     let wildcardRead = false;
-    const protocolCaller = upstreamConfig?.has(service) === true;
+    const protocolCaller = this.upstreamConfig?.has(service) === true;
     if (protocolCaller) f |= MAY_PROTOCOL;
+    const defaultDeny = this.defaultDeny;
     for (let k = 0; k < list.length; k++) {
       const u = list[k]!;
       const name = u.destinationName;
@@ -254,8 +369,8 @@ export function readDecls(model: MeshModel): DeclFacts {
       }
       if (name === service) f |= MAY_UPSTREAMS;
       const dc = u.datacenter;
-      if (dc !== undefined && dc !== knownDc) {
-        if (dcs.has(dc)) knownDc = dc;
+      if (dc !== undefined && dc !== this.knownDc) {
+        if (this.dcs.has(dc)) this.knownDc = dc;
         else f |= MAY_UPSTREAMS;
       }
       let denies = mine?.get(name) ?? fromStar?.get(name);
@@ -272,19 +387,31 @@ export function readDecls(model: MeshModel): DeclFacts {
       if (!protocolCaller && typeof u.config?.protocol === 'string') f |= MAY_PROTOCOL;
     }
     flags[n] = f;
-    any |= f;
+    this.any |= f;
   }
-  // The names intentions use that no `model.services` entry declares (usually none: a service's instances are declared
-  // with it); only those are looked for among the instances' services (no set of every instance's service).
-  const undeclared = new Set<string>();
-  for (const name of bySource.keys()) if (name !== '*' && !services.has(name)) undeclared.add(name);
-  for (const d of intentionDecls) {
-    const name = d.entry.Name;
-    if (name !== '*' && !services.has(name)) undeclared.add(name);
+
+  /** The facts, once every instance is read. */
+  facts(): DeclFacts {
+    const { bySource, services, intentionDecls, instances } = this;
+    // The names intentions use that no `model.services` entry declares (usually none: a service's instances are
+    // declared with it); only those are looked for among the instances' services (no set of every instance's service).
+    const undeclared = new Set<string>();
+    for (const name of bySource.keys()) if (name !== '*' && !services.has(name)) undeclared.add(name);
+    for (const d of intentionDecls) {
+      const name = d.entry.Name;
+      if (name !== '*' && !services.has(name)) undeclared.add(name);
+    }
+    for (let n = 0; n < instances.length && undeclared.size > 0; n++) undeclared.delete(instances[n]!.service);
+    const intentionNamesUnknown = undeclared.size > 0;
+    return {
+      datacenters: this.dcFacts,
+      flags: this.flags,
+      any: this.any,
+      instanceDatacenters: this.instanceDatacenters,
+      intentionDecls,
+      intentionNamesUnknown,
+    };
   }
-  for (let n = 0; n < instances.length && undeclared.size > 0; n++) undeclared.delete(instances[n]!.service);
-  const intentionNamesUnknown = undeclared.size > 0;
-  return { datacenters: dcFacts, flags, any, instanceDatacenters, intentionDecls, intentionNamesUnknown };
 }
 
 /**
@@ -341,22 +468,31 @@ const claimPorts: number[] = [];
 
 /** Whether two of one instance's port claims (as `checkHostPorts` makes them) are the same bind address and port. */
 export function ownClaimsClash(i: ServiceInstanceDecl, sidecarPort: number | undefined): boolean {
+  return claimsClash(i.address, i.port, i.upstreams, i.peerUpstreams, sidecarPort);
+}
+
+/** `ownClaimsClash` of an instance with these fields (read once by the caller). */
+function claimsClash(
+  address: string | undefined,
+  port: number,
+  upstreams: readonly UpstreamDecl[],
+  peers: readonly UpstreamDecl[] | undefined,
+  sidecarPort: number | undefined,
+): boolean {
   let n = 0;
-  const addr = i.address ?? '0.0.0.0';
+  const addr = address ?? '0.0.0.0';
   claimBinds[n] = addr;
-  claimPorts[n++] = i.port;
+  claimPorts[n++] = port;
   if (sidecarPort !== undefined) {
     claimBinds[n] = addr;
     claimPorts[n++] = sidecarPort;
   }
-  const upstreams = i.upstreams;
   for (let k = 0; k < upstreams.length; k++) {
     const u = upstreams[k]!;
     claimBinds[n] = u.localBindAddress ?? '127.0.0.1';
     claimPorts[n++] = u.localBindPort;
   }
-  if (i.peerUpstreams) {
-    const peers = i.peerUpstreams;
+  if (peers) {
     for (let k = 0; k < peers.length; k++) {
       const u = peers[k]!;
       claimBinds[n] = u.localBindAddress ?? '127.0.0.1';

@@ -39,10 +39,11 @@ export interface MeshIndex {
   readonly groups: ServiceMap<ReadonlyMap<string, readonly ServiceInstanceDecl[]>>;
   /**
    * Every instance of a service, in model order: what `groups` is made of (each datacenter's list is the
-   * subsequence of that datacenter), one list per service. The validation passes read this: a service runs on a few
-   * instances, scanned.
+   * subsequence of that datacenter), one list per service (made on first use; the validation passes read
+   * `byService`, the same lists without an array each: a service runs on a few instances, scanned).
    */
   readonly services: ServiceMap<readonly ServiceInstanceDecl[]>;
+  readonly byService: ServiceInstances;
 }
 
 /** Key of a service identity: `partition/namespace/name`. */
@@ -63,30 +64,10 @@ export function indexMesh(model: MeshModel): MeshIndex {
     if (list) list.push(g);
     else gateways.set(g.datacenter, [g]);
   }
-  // One walk lists each service's instances (what the passes read per target); the groups per datacenter and the
-  // first instance per datacenter (`placements`) are derived from those lists on first use (findings and reports).
-  const services = new ServiceMap<ServiceInstanceDecl[]>();
-  // Instances of a service usually come one after another: the previous instance's list is tried first (no lookup),
-  // and an index loop allocates no iterator results before the walk is optimized.
-  const all = model.instances;
-  let last: ServiceInstanceDecl | undefined;
-  let lastList: ServiceInstanceDecl[] | undefined;
-  for (let n = 0; n < all.length; n++) {
-    const i = all[n]!;
-    let list =
-      last !== undefined &&
-      i.service === last.service &&
-      i.namespace === last.namespace &&
-      i.partition === last.partition
-        ? lastList
-        : services.get(i.service, i.namespace, i.partition);
-    if (!list) {
-      list = [i];
-      services.set(i.service, i.namespace, i.partition, list);
-    } else list.push(i);
-    last = i;
-    lastList = list;
-  }
+  // One walk numbers each service and lists its instances (what the passes read per target: `ServiceInstances`, no
+  // array per service); the groups per datacenter and the first instance per datacenter (`placements`) are derived
+  // from those lists on first use (findings and reports).
+  const byService = new ServiceInstances(model.instances);
   let groups: ServiceMap<Map<string, ServiceInstanceDecl[]>> | undefined;
   const groupsOf = () => {
     if (!groups) {
@@ -98,7 +79,7 @@ export function indexMesh(model: MeshModel): MeshIndex {
         if (seen.get(i.service, i.namespace, i.partition)) continue;
         seen.set(i.service, i.namespace, i.partition, true);
         const byDc = new Map<string, ServiceInstanceDecl[]>();
-        for (const j of services.get(i.service, i.namespace, i.partition)!) {
+        for (const j of byService.list(byService.id(i.service, i.namespace, i.partition))) {
           const here = byDc.get(j.datacenter);
           if (here) here.push(j);
           else byDc.set(j.datacenter, [j]);
@@ -108,6 +89,7 @@ export function indexMesh(model: MeshModel): MeshIndex {
     }
     return groups;
   };
+  let services: ServiceMap<readonly ServiceInstanceDecl[]> | undefined;
   let placements: ServiceMap<Map<string, ServiceInstanceDecl>> | undefined;
   let instances: Map<string, ServiceInstanceDecl> | undefined;
   return {
@@ -140,8 +122,111 @@ export function indexMesh(model: MeshModel): MeshIndex {
     get groups() {
       return groupsOf();
     },
-    services,
+    byService,
+    get services() {
+      if (!services) {
+        services = new ServiceMap();
+        for (const i of model.instances) {
+          const id = byService.id(i.service, i.namespace, i.partition);
+          if (services.get(i.service, i.namespace, i.partition) === undefined)
+            services.set(i.service, i.namespace, i.partition, byService.list(id));
+        }
+      }
+      return services;
+    },
   };
+}
+
+/**
+ * Every instance of each service, in model order, without an array per service (a `MeshIndex` is made per
+ * reachability pass and dropped after it: 10,000 arrays in the L7 10k mesh were most of its 1.7 MB, all of it
+ * promoted garbage). Services are numbered in the order of their first instance (`id`); `order` lists the instance
+ * indexes grouped by service number, each service's in model order (a counting sort of the numbers), and service `s`
+ * owns `order[start[s]]` up to `order[start[s + 1]]`. When the instances of each service come one after another (as
+ * models list them), `order` is the identity and is not made.
+ */
+export class ServiceInstances {
+  private readonly ids = new ServiceMap<number>();
+  private readonly start: Int32Array;
+  /** Undefined: the identity. */
+  private readonly order: Int32Array | undefined;
+
+  constructor(readonly instances: readonly ServiceInstanceDecl[]) {
+    const n = instances.length;
+    const of = new Int32Array(n);
+    const count = new Int32Array(n + 1);
+    let services = 0;
+    let grouped = true;
+    let last: ServiceInstanceDecl | undefined;
+    let lastId = -1;
+    // Index loops: this runs once per pass over every instance, mostly before V8 optimizes it.
+    for (let k = 0; k < n; k++) {
+      const i = instances[k]!;
+      let id: number;
+      // Instances of a service usually come one after another: the previous instance's number is tried first.
+      if (
+        last !== undefined &&
+        i.service === last.service &&
+        i.namespace === last.namespace &&
+        i.partition === last.partition
+      )
+        id = lastId;
+      else {
+        const known = this.ids.addIfAbsent(i.service, i.namespace, i.partition, services);
+        if (known === undefined) id = services++;
+        else {
+          id = known;
+          // A service met again after another: its instances are not one run.
+          grouped = false;
+        }
+      }
+      of[k] = id;
+      count[id + 1]!++;
+      last = i;
+      lastId = id;
+    }
+    // Prefix sums: service `s` starts where the services before it end.
+    const start = new Int32Array(services + 1);
+    for (let s = 0; s < services; s++) start[s + 1] = start[s]! + count[s + 1]!;
+    this.start = start;
+    if (grouped) {
+      // Numbered in order of first instance and each one run: the runs are in service order already.
+      this.order = undefined;
+      return;
+    }
+    const order = new Int32Array(n);
+    const next = start.slice(0, services);
+    for (let k = 0; k < n; k++) order[next[of[k]!]!++] = k;
+    this.order = order;
+  }
+
+  /** The number of a service (-1: it has no instance). */
+  id(name: string, namespace?: string, partition?: string): number {
+    return this.ids.get(name, namespace, partition) ?? -1;
+  }
+
+  /** The positions of service `id`'s instances: `at(p)` for `p` from `from(id)` up to `to(id)`. */
+  from(id: number): number {
+    return this.start[id]!;
+  }
+
+  to(id: number): number {
+    return this.start[id + 1]!;
+  }
+
+  /** The instance at position `p` (see `from`). */
+  at(p: number): ServiceInstanceDecl {
+    const order = this.order;
+    return this.instances[order === undefined ? p : order[p]!]!;
+  }
+
+  /** Service `id`'s instances, in model order (a new array). */
+  list(id: number): ServiceInstanceDecl[] {
+    const out: ServiceInstanceDecl[] = [];
+    if (id < 0) return out;
+    for (let p = this.from(id); p < this.to(id); p++) out.push(this.at(p));
+    return out;
+  }
 }
 
 /** The first instance declaration of a service in a datacenter. */
@@ -412,7 +497,8 @@ export class ReachCheck {
   private service: string | undefined;
   private namespace: string | undefined;
   private partition: string | undefined;
-  private instancesOf: readonly ServiceInstanceDecl[] | undefined;
+  /** `index.byService.id` of the last service asked about. */
+  private serviceId = -1;
   private gatewaySource: string | undefined;
   private gatewayTarget: string | undefined;
   private gatewayMode: GatewayMode | undefined;
@@ -477,15 +563,17 @@ export class ReachCheck {
       this.service = service;
       this.namespace = namespace;
       this.partition = partition;
-      this.instancesOf = this.index.services.get(service, namespace, partition);
+      this.serviceId = this.index.byService.id(service, namespace, partition);
     }
     // `groups.get(...)?.get(dc)` exists and, with a filter, not every instance of it fails the filter
     // (`noneMatch`): an instance of the service in `dc` that the filter does not rule out, in one scan of the
     // service's few instances.
-    const list = this.instancesOf;
-    if (list === undefined) return false;
-    for (let n = 0; n < list.length; n++) {
-      const i = list[n]!;
+    const id = this.serviceId;
+    if (id < 0) return false;
+    const byService = this.index.byService;
+    const to = byService.to(id);
+    for (let p = byService.from(id); p < to; p++) {
+      const i = byService.at(p);
       if (i.datacenter !== dc) continue;
       if (!filter || filterMatches(filter, i) !== false) return true;
     }

@@ -80,17 +80,44 @@ export function selfContainedChainCompiles(
 
 function proven(entries: EntryIndex, name: string, ns: string, ap: string): boolean {
   const kinds = entries.chainEntries(name, ns, ap);
-  const d: ServiceDefaultsEntry | undefined = kinds?.serviceDefaults?.entry;
+  const hasDefaults = kinds?.serviceDefaults !== undefined;
+  return provenEntries(
+    kinds?.serviceDefaults?.entry,
+    hasDefaults,
+    kinds?.resolver?.entry,
+    kinds?.router?.entry,
+    kinds?.splitter?.entry,
+    hasDefaults ? undefined : entries.proxyDefaults(ap)?.entry,
+    name,
+    ns,
+    ap,
+  );
+}
+
+/**
+ * `selfContainedChainCompiles` for a service's entries given as they are (`d`, `v`, `r`, `p`: its service-defaults,
+ * resolver, router and splitter; `hasDefaults`: whether it has a service-defaults; `pd`: its partition's
+ * proxy-defaults, read only without a service-defaults), for a caller that holds them without an `EntryIndex` (the
+ * write check's final-store proof, `AcceptanceProof`). Namespace and partition filled in. Throws what reading a
+ * surprising value throws: the caller answers false then.
+ */
+export function provenEntries(
+  d: ServiceDefaultsEntry | undefined,
+  hasDefaults: boolean,
+  v: ServiceResolverEntry | undefined,
+  r: ServiceRouterEntry | undefined,
+  p: ServiceSplitterEntry | undefined,
+  pd: ProxyDefaultsEntry | undefined,
+  name: string,
+  ns: string,
+  ap: string,
+): boolean {
   if (d?.ExternalSNI) return false;
-  const v: ServiceResolverEntry | undefined = kinds?.resolver?.entry;
-  const r: ServiceRouterEntry | undefined = kinds?.router?.entry;
-  const p: ServiceSplitterEntry | undefined = kinds?.splitter?.entry;
   // Step 5: the protocol, as `recordServiceProtocol` + `recordProtocol` compute it.
   let raw = '';
-  if (kinds?.serviceDefaults !== undefined) {
+  if (hasDefaults) {
     raw = d?.Protocol ?? '';
   } else {
-    const pd: ProxyDefaultsEntry | undefined = entries.proxyDefaults(ap)?.entry;
     const c = pd?.Config?.protocol;
     if (typeof c === 'string' || typeof c === 'number' || typeof c === 'boolean') raw = String(c);
   }

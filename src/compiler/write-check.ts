@@ -24,7 +24,7 @@ import { validateEntry } from '../model/validate-entry.ts';
 import { ChainMemo } from './chain-memo.ts';
 import { type ChainEntries, type ChainKind, chainKind, type EntryIndex, type Indexed } from './entry-index.ts';
 import { chainError } from './passes/compile-chains.ts';
-import { selfContainedChainCompiles } from './self-contained-chain.ts';
+import { provenEntries, selfContainedChainCompiles } from './self-contained-chain.ts';
 import { orDefault, ServiceMap } from './service-map.ts';
 
 /** Consul's placeholders in `testCompileDiscoveryChain`. */
@@ -511,32 +511,117 @@ const ACCEPT_ORDER: readonly string[] = [
  * replays the writes.
  */
 export function everyWriteAccepted(entries: readonly ConfigEntry[]): boolean {
-  const store = new SimulatedStore();
-  const graph: ServiceSlot[] = [];
+  const proof = new AcceptanceProof();
   let rank = 0;
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i]!;
     const k = ACCEPT_ORDER.indexOf(e.Kind);
     if (k < rank) return false;
     rank = k;
+    proof.add(e);
+  }
+  return proof.proven();
+}
+
+/**
+ * What `everyWriteAccepted` reads of one service in the final store: its entries of the four kinds a chain reads, as
+ * they are (no `Indexed` wrapper: nothing here reads a declaration). Four fields only (a slot lives through the pass:
+ * 10,000 in the L7 10k mesh): the service's name, namespace and partition are its graph entries' own.
+ */
+class ProofSlot {
+  serviceDefaults: ServiceDefaultsEntry | undefined = undefined;
+  resolver: ServiceResolverEntry | undefined = undefined;
+  splitter: ServiceSplitterEntry | undefined = undefined;
+  router: ServiceRouterEntry | undefined = undefined;
+}
+
+/**
+ * `everyWriteAccepted`'s conditions (2) and (3), for entries added in any order: the final store (each service's
+ * entries of each kind, proxy-defaults per partition, the last one added winning) and whether some service has two
+ * of one kind. Neither depends on the order the entries come in but for proxy-defaults, of which the last added per
+ * partition is kept, as the last written in apply order is; so a caller that adds the entries in declaration order
+ * (`checkEntryGraph`, whose apply order keeps declaration order within a kind, proxy-defaults first) and knows
+ * condition (1) holds for its apply order asks `proven()` what `everyWriteAccepted` answers for the entries in apply
+ * order, without sorting them first. Each entry must pass `Validate()` and be of a kind in `ACCEPT_ORDER`.
+ */
+export class AcceptanceProof {
+  private readonly services = new ServiceMap<ProofSlot>();
+  private readonly proxyDefaults = new Map<string, ProxyDefaultsEntry>();
+  /** The services with a router, splitter or resolver: the chains to prove. */
+  private readonly graph: ProofSlot[] = [];
+  /** A slot made ahead, taken by the next service met for the first time (one map operation per entry). */
+  private spare = new ProofSlot();
+  /** Some service has two entries of one kind: not proven. */
+  private repeated = false;
+
+  add(e: ConfigEntry): void {
     if (e.Kind === 'proxy-defaults') {
-      store.proxyDefaultsByPartition.set(orDefault(e.Partition), new StoredDecl(e));
-      continue;
+      this.proxyDefaults.set(orDefault(e.Partition), e);
+      return;
     }
-    const kind = chainKind(e.Kind)!;
-    const slot = store.slot(e.Name, e.Namespace, e.Partition);
-    if (slot[kind] !== undefined) return false;
-    slot[kind] = new StoredDecl(e);
-    if (kind !== 'serviceDefaults' && !slot.hasGraphEntry) {
-      slot.hasGraphEntry = true;
-      graph.push(slot);
+    let slot = this.services.addIfAbsent(e.Name, e.Namespace, e.Partition, this.spare);
+    if (slot === undefined) {
+      slot = this.spare;
+      this.spare = new ProofSlot();
     }
+    // Listed for a proof at its first router, splitter or resolver.
+    const first = slot.resolver === undefined && slot.splitter === undefined && slot.router === undefined;
+    switch (e.Kind) {
+      case 'service-defaults':
+        if (slot.serviceDefaults !== undefined) this.repeated = true;
+        slot.serviceDefaults = e;
+        return;
+      case 'service-resolver':
+        if (slot.resolver !== undefined) this.repeated = true;
+        slot.resolver = e;
+        break;
+      case 'service-splitter':
+        if (slot.splitter !== undefined) this.repeated = true;
+        slot.splitter = e;
+        break;
+      case 'service-router':
+        if (slot.router !== undefined) this.repeated = true;
+        slot.router = e;
+        break;
+      default:
+        // Not a kind the proof knows: not proven.
+        this.repeated = true;
+        return;
+    }
+    if (first) this.graph.push(slot);
   }
-  for (let i = 0; i < graph.length; i++) {
-    const s = graph[i]!;
-    if (!selfContainedChainCompiles(store, s.name, s.namespace, s.partition)) return false;
+
+  /** Whether no service has two entries of one kind and every chain in the final store is self-contained. */
+  proven(): boolean {
+    if (this.repeated) return false;
+    const graph = this.graph;
+    for (let i = 0; i < graph.length; i++) {
+      const s = graph[i]!;
+      const hasDefaults = s.serviceDefaults !== undefined;
+      // The slot's key, as its (first) graph entry names it: the map keys services by these, defaults filled in.
+      const own = (s.resolver ?? s.splitter ?? s.router)!;
+      const partition = orDefault(own.Partition);
+      let ok: boolean;
+      try {
+        ok = provenEntries(
+          s.serviceDefaults,
+          hasDefaults,
+          s.resolver,
+          s.router,
+          s.splitter,
+          hasDefaults ? undefined : this.proxyDefaults.get(partition),
+          own.Name,
+          orDefault(own.Namespace),
+          partition,
+        );
+      } catch {
+        // A surprising value somewhere (as `selfContainedChainCompiles`): not proven.
+        ok = false;
+      }
+      if (!ok) return false;
+    }
+    return true;
   }
-  return true;
 }
 
 /**

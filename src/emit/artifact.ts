@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { flat } from '../model/flat-string.ts';
 import { recordMaker } from '../model/keyed-record.ts';
-import { jsonText } from './json-text.ts';
+import { jsonFileText } from './json-text.ts';
 import { byCodeUnits, KeyOrder } from './key-order.ts';
 
 export interface Artifact {
@@ -61,7 +61,7 @@ export function stableJson(value: unknown): string {
  * direct printer (`json-text.ts`) prints plain data; anything else goes through the sorted copy and `JSON.stringify`.
  */
 export function stableJsonText(value: unknown): string {
-  return `${jsonText(value, 0) ?? JSON.stringify(sortedCopy(value), null, 2)}\n`;
+  return jsonFileText(value) ?? `${JSON.stringify(sortedCopy(value), null, 2)}\n`;
 }
 
 /** Sorted keys per object shape (see `KeyOrder`). */

@@ -7,10 +7,10 @@ import { emitAclPolicies } from './acl-policies.ts';
 import { emitAgentConfig } from './agent-config.ts';
 import type { Artifact } from './artifact.ts';
 import { emitCompiledChains } from './compiled-chains.ts';
-import { apiJsonFiles } from './consul-entries/api-json.ts';
-import { crdFiles } from './consul-entries/crd.ts';
-import { hclFiles } from './consul-entries/hcl.ts';
-import { inFileOrder } from './consul-entries/paths.ts';
+import { API_JSON } from './consul-entries/api-json.ts';
+import { CRD } from './consul-entries/crd.ts';
+import { HCL } from './consul-entries/hcl.ts';
+import { flavourFiles, inFileOrder } from './consul-entries/paths.ts';
 import { emitGatewayConfig, type GatewayConfigOptions } from './gateway-config.ts';
 import { emitHelmValues } from './helm-values.ts';
 import { emitK8sAnnotations } from './k8s-annotations.ts';
@@ -19,14 +19,16 @@ import { emitTerraformJson } from './terraform-json.ts';
 
 export type Emitter = (c: Compilation) => Artifact[];
 
+/** The three forms of config entries, in the order `emitConsulEntries` returns them. */
+const ENTRY_FLAVOURS = [API_JSON, HCL, CRD];
+
 /**
  * Config entries in the three forms Consul accepts: API JSON, HCL for `consul config write`, consul-k8s CRDs. What
  * `[...emitApiJson(entries), ...emitHcl(entries), ...emitCrds(entries)]` returns, with the entries put in file order
  * once for the three.
  */
 export const emitConsulEntries: Emitter = (c) => {
-  const files = inFileOrder(c.entries);
-  return crdFiles(files, hclFiles(files, apiJsonFiles(files)));
+  return flavourFiles(ENTRY_FLAVOURS, inFileOrder(c.entries));
 };
 
 /** What each datacenter runs besides the (global) config entries. */

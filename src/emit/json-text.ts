@@ -13,6 +13,7 @@
  */
 import { FrozenText } from './frozen-text.ts';
 import { KeyOrder } from './key-order.ts';
+import { LastValue } from './last-value.ts';
 
 /**
  * One object shape: its printed keys in order, and per depth (made on first use) the text before each value, with the
@@ -39,6 +40,10 @@ interface Heads {
   readonly restQ: readonly string[];
   readonly qRest: readonly string[];
   readonly qRestQ: readonly string[];
+  /** Per field, the text of the object or list printed there last (see `LastValue`), made on first use. */
+  readonly last: (LastValue | undefined)[];
+  /** `open` and `openQ` after each piece that can come before a list item (see `Lead`), made on first use. */
+  readonly led: ({ readonly open: readonly string[]; readonly openQ: readonly string[] } | undefined)[];
 }
 
 /** An array index as an object lists it first: a canonical decimal below 2^32 - 1. */
@@ -79,6 +84,8 @@ function headsAt(plan: Plan, depth: number): Heads {
       restQ: rest.map((x) => `${x}"`),
       qRest: rest.map((x) => `"${x}`),
       qRestQ: rest.map((x) => `"${x}"`),
+      last: [],
+      led: [],
     };
     plan.heads[depth] = h;
   }
@@ -102,6 +109,9 @@ interface Pieces {
   /** An object's last line at `depth`: a line break, the indent and `}`; after an open quote. */
   readonly closeBrace: string;
   readonly qCloseBrace: string;
+  /** The same followed by the file's final newline (a file's object, at depth 0). */
+  readonly closeBraceEnd: string;
+  readonly qCloseBraceEnd: string;
 }
 
 /** How the text written so far ends: closed, inside quotes, an object item's fields (without or with an open quote). */
@@ -128,6 +138,8 @@ function piecesAt(depth: number): Pieces {
       close: tails.map((t) => `${t}${lineBreak(depth)}]`),
       closeBrace,
       qCloseBrace: `"${closeBrace}`,
+      closeBraceEnd: `${closeBrace}\n`,
+      qCloseBraceEnd: `"${closeBrace}\n`,
     };
     pieces[depth] = p;
   }
@@ -204,10 +216,11 @@ function arrayText(a: readonly unknown[], depth: number): string | undefined {
     }
     // An object item (not frozen: `objectText` keeps a frozen one's text) leaves its last line to the next piece.
     if (x !== null && typeof x === 'object' && !Array.isArray(x) && !Object.isFrozen(x)) {
-      const fields = objectFields(x as Record<string, unknown>, depth + 1);
+      // The piece before the item goes into its first field's head (`lead`).
+      const fields = objectFields(x as Record<string, unknown>, depth + 1, i === 0 ? LEAD_OPEN : LEAD_NEXT + tail);
       if (fields === undefined) return undefined;
       if (fields !== '') {
-        s = i === 0 ? p.open + fields : s + p.next[tail]! + fields;
+        s = i === 0 ? fields : s + fields;
         tail = fieldsQuoted ? FIELDS_QUOTED : FIELDS;
         continue;
       }
@@ -223,6 +236,23 @@ function arrayText(a: readonly unknown[], depth: number): string | undefined {
 /** The shared ownership `Meta`'s text, and any other frozen leaf object's (see `FrozenText`). */
 const frozen = new FrozenText();
 
+/**
+ * `jsonText(v, 0)` and the file's final newline, or `undefined` outside plain JSON data: a file's object (not frozen)
+ * ends with its last line and the newline as one piece.
+ */
+export function jsonFileText(v: unknown): string | undefined {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v) && !Object.isFrozen(v)) {
+    const fields = objectFields(v as Record<string, unknown>, 0);
+    if (fields === undefined) return undefined;
+    if (fields !== '') {
+      const p = piecesAt(0);
+      return fields + (fieldsQuoted ? p.qCloseBraceEnd : p.closeBraceEnd);
+    }
+  }
+  const t = jsonText(v, 0);
+  return t === undefined ? undefined : `${t}\n`;
+}
+
 function objectText(o: Record<string, unknown>, depth: number): string | undefined {
   const kept = frozen.get(o, depth);
   if (kept !== undefined) return kept;
@@ -237,13 +267,38 @@ function objectText(o: Record<string, unknown>, depth: number): string | undefin
 let fieldsQuoted = false;
 
 /**
- * An object's text without its last line (`''` when no field prints; `undefined` outside plain JSON data); sets
- * `fieldsQuoted`.
+ * What comes before a list item: no piece (`NO_LEAD`: not a list item), the list's `open`, or its `next[tail]`
+ * (`LEAD_NEXT + tail`): a list item's fields start with it (one rope node fewer per item).
  */
-function objectFields(o: Record<string, unknown>, depth: number): string | undefined {
+const NO_LEAD = -1;
+const LEAD_OPEN = 0;
+const LEAD_NEXT = 1;
+
+/** `h`'s first-field heads after the list piece `lead` (the object at `depth`, so the list at `depth - 1`). */
+function ledHeads(
+  h: Heads,
+  depth: number,
+  lead: number,
+): { readonly open: readonly string[]; readonly openQ: readonly string[] } {
+  let l = h.led[lead];
+  if (l === undefined) {
+    const p = piecesAt(depth - 1);
+    const piece = lead === LEAD_OPEN ? p.open : p.next[lead - LEAD_NEXT]!;
+    l = { open: h.open.map((x) => piece + x), openQ: h.openQ.map((x) => piece + x) };
+    h.led[lead] = l;
+  }
+  return l;
+}
+
+/**
+ * An object's text without its last line (`''` when no field prints; `undefined` outside plain JSON data), after the
+ * list piece `lead` when it is a list item (see `Lead`); sets `fieldsQuoted`.
+ */
+function objectFields(o: Record<string, unknown>, depth: number, lead = NO_LEAD): string | undefined {
   const plan = plans.ofObject(o, depth);
   const keys = plan.keys;
   const h = headsAt(plan, depth);
+  const first = lead === NO_LEAD ? h : ledHeads(h, depth, lead);
   let s = '';
   let quoted = false;
   for (let i = 0; i < keys.length; i++) {
@@ -251,21 +306,42 @@ function objectFields(o: Record<string, unknown>, depth: number): string | undef
     let t: string | undefined;
     if (typeof x === 'string') {
       if (isPlainJsonString(x)) {
-        s = s === '' ? h.openQ[i]! + x : s + (quoted ? h.qRestQ[i]! : h.restQ[i]!) + x;
+        s = s === '' ? first.openQ[i]! + x : s + (quoted ? h.qRestQ[i]! : h.restQ[i]!) + x;
         quoted = true;
         continue;
       }
       t = escaped(x);
     } else if (typeof x === 'boolean') t = x ? 'true' : 'false';
-    else {
+    else if (x !== null && typeof x === 'object' && !Object.isFrozen(x)) {
+      t = valueText(h, i, x, depth + 1);
+      if (t === undefined) return undefined;
+    } else {
       if (isVoid(x)) continue;
       t = jsonText(x, depth + 1);
       if (t === undefined) return undefined;
     }
-    s = s === '' ? h.open[i]! + t : s + (quoted ? h.qRest[i]! : h.rest[i]!) + t;
+    s = s === '' ? first.open[i]! + t : s + (quoted ? h.qRest[i]! : h.rest[i]!) + t;
     quoted = false;
   }
   // Read right after the call: nested values are written before this object's fields end.
   fieldsQuoted = quoted;
   return s;
+}
+
+/**
+ * `jsonText(x, depth)` of an object or list, the value of field `i` of an object with heads `h`: the text printed there
+ * last when `x` is the same data (see `LastValue`; a frozen object's text is kept by `objectText` instead).
+ */
+function valueText(h: Heads, i: number, x: object, depth: number): string | undefined {
+  let m = h.last[i];
+  if (m === undefined) {
+    m = new LastValue();
+    h.last[i] = m;
+  }
+  if (!m.tries()) return jsonText(x, depth);
+  if (m.has(x, undefined)) return m.text;
+  const copy = m.repeat(x);
+  if (copy === undefined) return jsonText(x, depth);
+  const t = jsonText(copy, depth);
+  return t === undefined ? undefined : m.keep(copy, undefined, t, 0);
 }

@@ -129,6 +129,14 @@ const scratch: string[] = [];
 let forIn = false;
 
 /**
+ * Whether `for...in` over a plain object (prototype `Object.prototype` or null) lists its own keys only: inside a
+ * `withOwnKeysByForIn` run, which checked that `Object.prototype` has no enumerable key.
+ */
+export function forInListsOwnKeys(): boolean {
+  return forIn;
+}
+
+/**
  * Runs `f` (on `input`, when given: a writer's render function needs no closure per file) with `ofObject` listing plain objects' keys by `for...in` when `Object.prototype` has no enumerable key
  * (checked once here: the writers run no code that adds one). Outside such a run `ofObject` uses `Object.keys`.
  */

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { generateMesh } from '../../bench/generate-mesh.ts';
-import { upstreamChains } from '../../src/compiler/chain-legs.ts';
+import { chainFacts, upstreamChains } from '../../src/compiler/chain-legs.ts';
 import { compileUpstreamChains, effectiveEntries } from '../../src/compiler/compile.ts';
 import { buildEntryIndex } from '../../src/compiler/entry-index.ts';
 import { lazyChainState, lazyTargetsCarryMode } from '../../src/compiler/passes/chain-json.ts';
@@ -95,6 +95,13 @@ describe('chain numbering made by the chain pass', () => {
         expect(own.facts[a]!.targets.map((t) => t.service)).toEqual(works[a]!.targets.map((t) => t.opts.service));
       }
       expect(own.works).toBe(new Set(works).size);
+      // The facts (made from the numbering's per-chain and per-work arrays, which the passes read) are what the
+      // chain itself gives.
+      own.facts.forEach((f, id) => {
+        expect(f).toEqual(chainFacts(ups[own.first[id]!]!.chain!));
+        expect(f.targets).toBe(own.workTargets[own.workOf[id]!]);
+      });
+      expect(recorded.facts.some((f) => f.variant)).toBe(true);
       // The passes read an upstream's destination and target datacenter from its chain's facts: every upstream
       // holding a chain is to the chain's service, compiled in the chain's datacenter.
       ups.forEach((u, k) => {

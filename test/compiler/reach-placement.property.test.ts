@@ -79,24 +79,61 @@ describe('reachability placement (one list per service, one scan per target)', (
               ...(s.canary ? { tags: ['canary'] } : {}),
             }),
           );
-          const index = indexMesh(model(instances));
-          const expected = walkGroups(instances);
-          for (const i of instances) {
-            const derived = index.groups.get(i.service, i.namespace, i.partition);
-            const walked = expected.get(i.service, i.namespace, i.partition)!;
-            expect([...derived!.keys()]).toEqual([...walked.keys()]);
-            for (const [dc, list] of walked) expect(derived!.get(dc)).toEqual(list);
-          }
-          const check = new ReachCheck(index);
-          for (const t of targets) {
-            const here = expected.get(t.service, t.namespace, t.partition)?.get(t.dc as string);
-            const straight =
-              here !== undefined && !(t.filter && here.every((i) => filterMatches(t.filter!, i) === false));
-            expect(check.placedAt(t.service, t.namespace, t.partition, t.dc, t.filter)).toBe(straight);
-          }
+          // As drawn (a service's instances interleaved with others'), and each service's instances one run (the
+          // index keeps no order of its own then).
+          for (const list of [instances, byService(instances)]) placesAsTheGroupsSay(list, targets);
         },
       ),
       { numRuns: 400 },
     );
   });
 });
+
+/** The instances grouped by service (in order of each service's first instance), each service's in model order. */
+function byService(instances: readonly ServiceInstanceDecl[]): ServiceInstanceDecl[] {
+  return [...walkLists(instances).values()].flat();
+}
+
+/** Each service's instances in model order, services in order of their first instance (empty parts: `default`). */
+function walkLists(instances: readonly ServiceInstanceDecl[]): Map<string, ServiceInstanceDecl[]> {
+  const lists = new Map<string, ServiceInstanceDecl[]>();
+  for (const i of instances) {
+    const key = `${i.partition || 'default'}/${i.namespace || 'default'}/${i.service}`;
+    const list = lists.get(key);
+    if (list) list.push(i);
+    else lists.set(key, [i]);
+  }
+  return lists;
+}
+
+function placesAsTheGroupsSay(
+  instances: readonly ServiceInstanceDecl[],
+  targets: readonly {
+    service: string;
+    namespace: string;
+    partition: string;
+    dc: string | undefined;
+    filter: string | undefined;
+  }[],
+): void {
+  const index = indexMesh(model([...instances]));
+  const expected = walkGroups(instances);
+  for (const i of instances) {
+    const derived = index.groups.get(i.service, i.namespace, i.partition);
+    const walked = expected.get(i.service, i.namespace, i.partition)!;
+    expect([...derived!.keys()]).toEqual([...walked.keys()]);
+    for (const [dc, list] of walked) expect(derived!.get(dc)).toEqual(list);
+  }
+  const check = new ReachCheck(index);
+  for (const t of targets) {
+    const here = expected.get(t.service, t.namespace, t.partition)?.get(t.dc as string);
+    const straight = here !== undefined && !(t.filter && here.every((i) => filterMatches(t.filter!, i) === false));
+    expect(check.placedAt(t.service, t.namespace, t.partition, t.dc, t.filter)).toBe(straight);
+  }
+  // The lists per service (read by reports) are each service's instances in model order.
+  const lists = walkLists(instances);
+  for (const i of instances) {
+    const key = `${i.partition || 'default'}/${i.namespace || 'default'}/${i.service}`;
+    expect(index.services.get(i.service, i.namespace, i.partition)).toEqual(lists.get(key));
+  }
+}

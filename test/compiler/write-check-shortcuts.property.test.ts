@@ -17,7 +17,7 @@ import { indexEntries } from '../../src/compiler/entry-index.ts';
 import { chainError } from '../../src/compiler/passes/compile-chains.ts';
 import { selfContainedChainCompiles } from '../../src/compiler/self-contained-chain.ts';
 import { orDefault } from '../../src/compiler/service-map.ts';
-import { everyWriteAccepted, WriteSimulator } from '../../src/compiler/write-check.ts';
+import { AcceptanceProof, everyWriteAccepted, WriteSimulator } from '../../src/compiler/write-check.ts';
 import type { ConfigEntry } from '../../src/model/entries.ts';
 import { validateEntry } from '../../src/model/validate-entry.ts';
 import { caseArb } from '../consul/l7-fuzz.ts';
@@ -183,10 +183,30 @@ function replay(entries: readonly ConfigEntry[]): { shortcut: string[][]; compil
 function provenAgainstReference(entries: readonly ConfigEntry[]): boolean {
   const valid = APPLY_ORDER.flatMap((k) => entries.filter((e) => e.Kind === k && validateEntry(e).length === 0));
   const proven = everyWriteAccepted(valid);
+  // `checkEntryGraph` adds the valid entries to an `AcceptanceProof` in declaration order: any interleaving of the
+  // kinds that keeps each kind's own order answers what `everyWriteAccepted` answers in apply order.
+  expect(acceptedInOrder(valid)).toBe(proven);
+  expect(acceptedInOrder([...APPLY_ORDER].reverse().flatMap((k) => valid.filter((e) => e.Kind === k)))).toBe(proven);
+  expect(acceptedInOrder(roundRobin(valid))).toBe(proven);
   const reference = new WriteSimulator({ compileAll: true });
   const refused = valid.map((e) => reference.write(e, true)).filter((m) => m !== undefined);
   if (proven) expect(refused).toEqual([]);
   return proven;
+}
+
+/** An `AcceptanceProof`'s answer with `entries` added in the order given. */
+function acceptedInOrder(entries: readonly ConfigEntry[]): boolean {
+  const proof = new AcceptanceProof();
+  for (const e of entries) proof.add(e);
+  return proof.proven();
+}
+
+/** The entries with their kinds interleaved (one of each kind in turn, routers first), each kind's order kept. */
+function roundRobin(entries: readonly ConfigEntry[]): ConfigEntry[] {
+  const lists = [...APPLY_ORDER].reverse().map((k) => entries.filter((e) => e.Kind === k));
+  const out: ConfigEntry[] = [];
+  for (let i = 0; out.length < entries.length; i++) for (const l of lists) if (i < l.length) out.push(l[i]!);
+  return out;
 }
 
 describe('write-check shortcuts', () => {
@@ -413,5 +433,10 @@ describe('write-check shortcuts', () => {
     expect(everyWriteAccepted([sd, splitter, resolver])).toBe(false);
     expect(everyWriteAccepted([sd, resolver, resolver, splitter])).toBe(false);
     expect(everyWriteAccepted([{ Kind: 'service-intentions', Name: 'a', Sources: [] } as ConfigEntry])).toBe(false);
+    // The proof in declaration order: the order does not matter, a repeated kind does.
+    expect(acceptedInOrder([splitter, resolver, sd])).toBe(true);
+    expect(acceptedInOrder([splitter, resolver, sd, resolver])).toBe(false);
+    expect(acceptedInOrder([sd, sd, resolver, splitter])).toBe(false);
+    expect(acceptedInOrder([splitter, splitter, resolver])).toBe(false);
   });
 });

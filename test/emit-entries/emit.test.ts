@@ -7,7 +7,7 @@ import { artifactTexts } from '../../src/emit/artifact.ts';
 import { emitApiJson } from '../../src/emit/consul-entries/api-json.ts';
 import { emitCrds, entryToCrd } from '../../src/emit/consul-entries/crd.ts';
 import { emitHcl, entryToHcl } from '../../src/emit/consul-entries/hcl.ts';
-import { byNameDot, byNameSuffix, inFileOrder } from '../../src/emit/consul-entries/paths.ts';
+import { byNameDot, byNameSuffix, fileSafeName, inFileOrder, SAFE } from '../../src/emit/consul-entries/paths.ts';
 import { emitConsulEntries } from '../../src/emit/index.ts';
 import { decodeConfigEntry } from '../../src/input/entries/decode-config-entry.ts';
 import type { ConfigEntry } from '../../src/model/entries.ts';
@@ -78,6 +78,23 @@ describe('config-entry emitters', () => {
     expect(artifactTexts(emitHcl(reversed))).toEqual(artifactTexts(emitHcl(FIXTURE_ENTRIES)));
     expect(artifactTexts(emitCrds(reversed))).toEqual(artifactTexts(emitCrds(FIXTURE_ENTRIES)));
     expect(artifactTexts(emitApiJson(reversed))).toEqual(artifactTexts(emitApiJson(FIXTURE_ENTRIES)));
+  });
+
+  it('makes file names safe by their characters as the pattern says', () => {
+    const reference = (name: string): string => {
+      if (name === '*') return '_wildcard';
+      const safe = SAFE.test(name) ? name : name.replace(/[^A-Za-z0-9._-]/g, '_');
+      return safe === '' || safe === '.' || safe === '..' ? `_${safe}` : safe;
+    };
+    const unit = fc.constantFrom(...'azAZ09._-*/ :@`[{~é\u0000\n'.split(''));
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 6 }), (name) => {
+        expect(fileSafeName(name)).toBe(reference(name));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(fileSafeName('svc-00018')).toBe('svc-00018');
+    expect(fileSafeName('a/b')).toBe('a_b');
   });
 
   it('compares file names as `<name>.` compares, without building it', () => {

@@ -17,7 +17,7 @@ import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagno
 import type { ConfigEntry, ServiceResolverEntry } from '../../model/entries.ts';
 import type { EntryDecl, MeshModel, SourceSpan } from '../../model/types.ts';
 import { validateEntry } from '../../model/validate-entry.ts';
-import { everyWriteAccepted, WriteSimulator } from '../write-check.ts';
+import { AcceptanceProof, WriteSimulator } from '../write-check.ts';
 
 const APPLY_ORDER = ['proxy-defaults', 'service-defaults', 'service-resolver', 'service-splitter', 'service-router'];
 
@@ -59,8 +59,22 @@ function namesUndeclared(r: ServiceResolverEntry, declared: ReadonlySet<string>)
   for (const key in failover) {
     if (!Object.hasOwn(failover, key)) continue;
     const f = failover[key];
-    for (const dc of f?.Datacenters ?? []) if (dc && !declared.has(dc)) return true;
-    for (const t of f?.Targets ?? []) if (t.Datacenter && !declared.has(t.Datacenter)) return true;
+    // Index loops over arrays, no `?? []` literal: this runs for every resolver with failover, once per compile
+    // (anything else that is set is iterated as before, and throws as before when it cannot be).
+    const dcs = f?.Datacenters;
+    if (Array.isArray(dcs)) {
+      for (let i = 0; i < dcs.length; i++) {
+        const dc = dcs[i];
+        if (dc && !declared.has(dc)) return true;
+      }
+    } else for (const dc of dcs ?? []) if (dc && !declared.has(dc)) return true;
+    const targets = f?.Targets;
+    if (Array.isArray(targets)) {
+      for (let i = 0; i < targets.length; i++) {
+        const dc = targets[i]!.Datacenter;
+        if (dc && !declared.has(dc)) return true;
+      }
+    } else for (const t of targets ?? []) if (t.Datacenter && !declared.has(t.Datacenter)) return true;
   }
   return false;
 }
@@ -108,32 +122,40 @@ export function checkEntryGraph(model: MeshModel): PassResult<void> {
   const diagnostics: Diagnostic[] = [];
   const declared = new Set(model.datacenters.map((d) => d.name));
   const known = [...declared].sort().join(', ') || 'none';
-  // Apply order: one walk puts each entry in its kind's list (declaration order within a kind), and validates it.
+  // One walk over the entries in declaration order validates each entry of an applied kind (once: Consul's own
+  // Validate() problems are reported where the entry is read, and such an entry is never stored; `invalid`, usually
+  // empty, remembers them for the writes below), lists the resolvers (whose datacenters are checked in apply order,
+  // which keeps declaration order within a kind) and adds every valid entry to the final store's proof
+  // (`AcceptanceProof`: what `everyWriteAccepted` answers for the valid entries in apply order, added here in
+  // declaration order: condition (1), kinds in apply order, holds for the apply order built below).
   // Index loops: this pass runs once per compile, mostly before V8 optimizes it, where `for of` allocates an
   // iterator result per element.
-  // Consul's own Validate() problems are reported where the entry is read; such an entry is never stored. Each
-  // entry is validated once, here: the entries that pass are also listed per kind (`valid`), those that fail are
-  // remembered (`invalid`, usually empty) for the writes below.
-  const byKind = APPLY_ORDER.map((): EntryDecl[] => []);
-  const valid = APPLY_ORDER.map((): ConfigEntry[] => []);
+  const resolvers: EntryDecl[] = [];
   const invalid = new Set<ConfigEntry>();
+  const proof = new AcceptanceProof();
   const entries = model.entries;
   for (let i = 0; i < entries.length; i++) {
     const d = entries[i]!;
     const e = d.entry;
-    const k = APPLY_ORDER.indexOf(e.Kind);
-    if (k < 0) continue;
-    byKind[k]!.push(d);
+    const kind = e.Kind;
+    if (kind === 'service-intentions' || APPLY_ORDER.indexOf(kind) < 0) continue;
+    if (kind === 'service-resolver') resolvers.push(d);
     if (validateEntry(e).length > 0) invalid.add(e);
-    else valid[k]!.push(e);
+    else proof.add(e);
   }
-  // When every write is proven accepted (`everyWriteAccepted`: self-contained chains, e.g. every chain of the
-  // generated meshes), no write is refused: only the datacenter findings are left, the resolvers' in apply order.
-  if (everyWriteAccepted(valid.flat())) {
+  // When every write is proven accepted (self-contained chains, e.g. every chain of the generated meshes), no write
+  // is refused: only the datacenter findings are left, the resolvers' in apply order.
+  if (proof.proven()) {
     if (declared.size === 0) return { value: undefined, diagnostics };
-    const resolvers = byKind[APPLY_ORDER.indexOf('service-resolver')]!;
     for (let i = 0; i < resolvers.length; i++) undeclared(resolvers[i]!, declared, known, diagnostics);
     return { value: undefined, diagnostics };
+  }
+  // Apply order: each entry in its kind's list, declaration order within a kind.
+  const byKind = APPLY_ORDER.map((): EntryDecl[] => []);
+  for (let i = 0; i < entries.length; i++) {
+    const d = entries[i]!;
+    const k = APPLY_ORDER.indexOf(d.entry.Kind);
+    if (k >= 0) byKind[k]!.push(d);
   }
   const sim = new WriteSimulator();
   for (let k = 0; k < byKind.length; k++) {

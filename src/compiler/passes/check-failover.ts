@@ -14,27 +14,29 @@ interface Pair {
 
 /**
  * The (service, subset) pairs an upstream's chain resolves to first: the destination, or each leg's primary target
- * (`facts`: its chain's). The pairs of a routing/splitting chain depend on its nodes and its targets' services and
- * subsets only, which a chain and its mode variants share (one work form, whose target list is `facts.targets`): kept
- * per target list in `memo`, for the pass.
+ * (`targets`: its chain's fact targets). The pairs of a routing/splitting chain depend on its nodes and its targets' services and
+ * subsets only, which a chain and its mode variants share (one work form, number `work`, whose fact targets start at
+ * `targets[offset]`): kept per work number in `memo`, for the pass.
  */
 function resolvedPairs(
   u: CompiledUpstream,
-  facts: ChainFacts | undefined,
+  targets: readonly FactTarget[] | undefined,
+  work: number,
+  offset: number,
   r: (name: string) => ServiceResolverEntry | undefined,
-  memo: Map<object, readonly Pair[]>,
+  memo: Map<number, readonly Pair[]>,
 ): readonly Pair[] {
   const chain = u.chain;
-  if (chain && facts && hasL7(chain)) {
-    let out = memo.get(facts.targets);
+  if (chain && targets && hasL7(chain)) {
+    let out = memo.get(work);
     if (!out) {
       const pairs: Pair[] = [];
-      for (const t of legFirstTargets(chain, facts)) {
+      for (const t of legFirstTargets(chain, { targets }, offset)) {
         const { service, subset } = t;
         if (!pairs.some((p) => p.service === service && p.subset === subset)) pairs.push({ service, subset });
       }
       out = pairs;
-      memo.set(facts.targets, out);
+      memo.set(work, out);
     }
     return out;
   }
@@ -55,25 +57,31 @@ const DESTINATION = 1;
 const TARGET = 2;
 
 /**
- * Whether any pair `resolvedPairs` gives for an upstream to `destination` (with chain facts `facts`) has a resolver
+ * Whether any pair `resolvedPairs` gives for an upstream to `destination` (with its chain's fact targets `targets[from]`
+ * up to `targets[to]`) has a resolver
  * with failover: the pairs' services are the destination's (a plain chain: `DESTINATION`) or those of leg targets,
  * which are among the chain's `Targets` (a routing/splitting chain: `TARGET`). Most chains have neither (0), and then
  * neither their shape nor their legs are read.
  */
-function mayFailOver(destination: string, facts: ChainFacts | undefined, failing: ServiceMap<true>): number {
-  const own = failing.get(destination) === true;
-  if (!facts) return own ? DESTINATION : 0;
+function mayFailOver(
+  destination: string,
+  targets: readonly FactTarget[] | undefined,
+  from: number,
+  to: number,
+  failing: ReadonlySet<string>,
+): number {
+  const own = failing.has(destination);
+  if (!targets) return own ? DESTINATION : 0;
   // A target of the destination's own name (most targets) has the destination's answer, and consecutive targets of
   // one name share theirs, without a lookup.
   let target = false;
   let name = destination;
   let verdict = own;
-  const targets = facts.targets;
-  for (let i = 0; i < targets.length; i++) {
+  for (let i = from; i < to; i++) {
     const t = targets[i]!;
     if (t.service !== name) {
       name = t.service;
-      verdict = failing.get(name) === true;
+      verdict = failing.has(name);
     }
     if (verdict) {
       target = true;
@@ -87,8 +95,8 @@ import { FailoverNeverTriggers } from '../../diagnostics/codes/reachability.ts';
 import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagnostic.ts';
 import type { ServiceResolverEntry } from '../../model/entries.ts';
 import type { EntryDecl, MeshModel, SourceSpan } from '../../model/types.ts';
-import { type ChainFacts, hasL7, legFirstTargets, upstreamChains } from '../chain-legs.ts';
-import { ServiceMap } from '../service-map.ts';
+import { type FactTarget, hasL7, legFirstTargets, upstreamChains } from '../chain-legs.ts';
+import { orDefault, ServiceMap } from '../service-map.ts';
 import type { CompiledUpstream } from '../types.ts';
 
 function fieldSpan(d: EntryDecl, ...pointers: string[]): SourceSpan | undefined {
@@ -104,16 +112,19 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
   const resolvers = new ServiceMap<EntryDecl>();
   // The services whose resolver (the one `resolvers` holds) `withFailover` reads: a few, so `mayFailOver`'s lookups
   // are in a small table.
-  const failing = new ServiceMap<true>();
+  // Looked up by name alone (`resolvers.get(name)`: the default namespace and partition), so only those services'
+  // names are kept, in a plain set (what `ServiceMap.get(name)` reads: its default-namespace table, by name).
+  const failing = new Set<string>();
   let any = false;
   const entries = model.entries;
   for (let i = 0; i < entries.length; i++) {
     const d = entries[i]!;
     if (d.entry.Kind !== 'service-resolver') continue;
-    if (resolvers.get(d.entry.Name, d.entry.Namespace, d.entry.Partition)) continue;
-    resolvers.set(d.entry.Name, d.entry.Namespace, d.entry.Partition, d);
+    // The first resolver of a service is the one read (one map operation per resolver).
+    if (resolvers.addIfAbsent(d.entry.Name, d.entry.Namespace, d.entry.Partition, d) !== undefined) continue;
     if (withFailover(d)) {
-      failing.set(d.entry.Name, d.entry.Namespace, d.entry.Partition, true);
+      if (orDefault(d.entry.Namespace) === 'default' && orDefault(d.entry.Partition) === 'default')
+        failing.add(d.entry.Name);
       any = true;
     }
   }
@@ -125,23 +136,23 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
   // (at the first upstream that shows it): each (resolver, datacenter) is checked once, however many upstreams share it.
   const checked = new Map<EntryDecl, string[]>();
   const resolverOf = (name: string) => resolvers.get(name)?.entry as ServiceResolverEntry | undefined;
-  const pairsMemo = new Map<object, readonly Pair[]>();
+  const pairsMemo = new Map<number, readonly Pair[]>();
   // Upstreams sharing a chain object share its destination, datacenter and pairs: the first one does the checking.
   const chains = upstreamChains(upstreams);
-  const { first, unchained, workOf } = chains;
-  // Per work number, the facts of the first chain of that work form met (see below).
-  const firstOfWork: (ChainFacts | undefined)[] = new Array(chains.works);
+  const { first, unchained, workOf, destinations, datacenters, factTargets, workStart } = chains;
+  // Per work number, the first chain of that work form met (see below), plus one (0: none yet).
+  const firstOfWork = new Int32Array(chains.works);
   // The upstreams to check, in order: the first of each chain (`first` increases with the chain number) merged with
   // those without a chain (each its own); the others are not visited.
   let a = 0;
   let b = 0;
   while (a < first.length || b < unchained.length) {
     let u: CompiledUpstream;
-    let facts: ChainFacts | undefined;
+    let targets: readonly FactTarget[] | undefined;
+    let w = -1;
     let may: number;
     if (b >= unchained.length || (a < first.length && first[a]! < unchained[b]!)) {
       const id = a++;
-      facts = chains.facts[id]!;
       // A chain's upstreams are upstreams to its service (`compile()` compiles a chain per destination, with the
       // destination's name as its `ServiceName`): its facts' `destination` is theirs, and the upstream is read only
       // when the chain may report. The chains of one work form (a chain and its mode variants, one family: the same
@@ -149,20 +160,21 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
       // They also share the datacenter they are compiled in (`ChainFacts.datacenter`, their upstreams'
       // `targetDatacenter`), so a chain met after another of its work form, with the same destination and
       // datacenter, has the same pairs checked in the same datacenter: all of them `checked` already, nothing new.
-      const w = workOf[id]!;
-      const seen = firstOfWork[w];
-      if (seen !== undefined && seen.destination === facts.destination && seen.datacenter === facts.datacenter)
-        continue;
-      firstOfWork[w] ??= facts;
-      may = mayFailOver(facts.destination, facts, failing);
+      w = workOf[id]!;
+      const seen = firstOfWork[w]! - 1;
+      const destination = destinations[id]!;
+      if (seen >= 0 && destinations[seen] === destination && datacenters[seen] === datacenters[id]) continue;
+      if (seen < 0) firstOfWork[w] = id + 1;
+      targets = factTargets;
+      may = mayFailOver(destination, targets, workStart[w]!, workStart[w + 1]!, failing);
       if (may === 0) continue;
       u = upstreams[first[id]!]!;
       if ((hasL7(u.chain) ? may & TARGET : may & DESTINATION) === 0) continue;
     } else {
       u = upstreams[unchained[b++]!]!;
-      if (mayFailOver(u.destination, undefined, failing) === 0) continue;
+      if (mayFailOver(u.destination, undefined, 0, 0, failing) === 0) continue;
     }
-    for (const pair of resolvedPairs(u, facts, resolverOf, pairsMemo)) {
+    for (const pair of resolvedPairs(u, targets, w, w >= 0 ? workStart[w]! : 0, resolverOf, pairsMemo)) {
       const decl = resolvers.get(pair.service);
       if (!decl) continue;
       const r = decl.entry as ServiceResolverEntry;
@@ -181,11 +193,13 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
         const service = f.Service ?? r.Name;
         // A failover target keeps the subset it fails over from unless it names another (Consul's `rewriteTarget`).
         const subsetSame = !f.ServiceSubset || f.ServiceSubset === pair.subset;
-        const hits: { dc: string; pointer: string }[] = [];
+        // Made on the first hit (nearly every failover has none).
+        let hits: { dc: string; pointer: string }[] | undefined;
         if (f.Datacenters && f.Datacenters.length > 0) {
           f.Datacenters.forEach((dc, i) => {
-            if (dc === primaryDc && service === r.Name && subsetSame && !f.Namespace)
-              hits.push({ dc, pointer: `/Failover/${key}/Datacenters/${i}` });
+            if (dc !== primaryDc || service !== r.Name || !subsetSame || f.Namespace) return;
+            hits ??= [];
+            hits.push({ dc, pointer: `/Failover/${key}/Datacenters/${i}` });
           });
         } else if (f.Targets) {
           f.Targets.forEach((t, i) => {
@@ -196,9 +210,12 @@ export function checkFailover(model: MeshModel, upstreams: readonly CompiledUpst
               (!t.ServiceSubset || t.ServiceSubset === pair.subset) &&
               !t.Namespace &&
               !t.Partition;
-            if (same) hits.push({ dc: primaryDc, pointer: `/Failover/${key}/Targets/${i}` });
+            if (!same) return;
+            hits ??= [];
+            hits.push({ dc: primaryDc, pointer: `/Failover/${key}/Targets/${i}` });
           });
         }
+        if (hits === undefined) continue;
         for (const h of hits) {
           const id = `${decl.path}|${key}|${h.dc}`;
           if (reported.has(id)) continue;

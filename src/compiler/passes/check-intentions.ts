@@ -15,7 +15,7 @@ import {
 import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagnostic.ts';
 import type { IntentionSource, ServiceIntentionsEntry } from '../../model/entries.ts';
 import type { EntryDecl, MeshModel, SourceSpan } from '../../model/types.ts';
-import { type ChainFacts, upstreamChains } from '../chain-legs.ts';
+import { type FactTarget, upstreamChains } from '../chain-legs.ts';
 import { type DeclFacts, MAY_INTENTIONS, readDecls } from '../decl-facts.ts';
 import { type ChainTargetRef, chainTargets } from '../reach.ts';
 import type { CompiledUpstream } from '../types.ts';
@@ -218,9 +218,8 @@ function firstOfOtherService(refs: readonly ChainTargetRef[], i: number, destina
  * reach are among the chain's `Targets`, so without one no leg can need another intention (most chains), and the
  * legs are not walked.
  */
-function sendsElsewhere(facts: ChainFacts, destination: string): boolean {
-  const targets = facts.targets;
-  for (let i = 0; i < targets.length; i++) {
+function sendsElsewhere(targets: readonly FactTarget[], from: number, to: number, destination: string): boolean {
+  for (let i = from; i < to; i++) {
     const t = targets[i]!;
     if (t.service !== destination && !t.peer) return true;
   }
@@ -243,13 +242,13 @@ export function checkChainIntentions(model: MeshModel, upstreams: readonly Compi
   let elsewhere: Uint8Array | undefined;
   // Per work number, the destination a chain of that work form was found not to send elsewhere from: a chain and its
   // mode variants have the same targets (`workOf`), so the same destination has the same answer.
-  const { workOf } = chains;
+  const { workOf, destinations, factTargets, workStart } = chains;
   const stays: (string | undefined)[] = new Array(chains.works);
   for (let id = 0; id < chains.first.length; id++) {
     const w = workOf[id]!;
-    const destination = chains.facts[id]!.destination;
+    const destination = destinations[id]!;
     if (stays[w] === destination) continue;
-    if (!sendsElsewhere(chains.facts[id]!, destination)) {
+    if (!sendsElsewhere(factTargets, workStart[w]!, workStart[w + 1]!, destination)) {
       stays[w] = destination;
       continue;
     }

@@ -44,7 +44,7 @@ import type {
   ServiceInstanceDecl,
   UpstreamDecl,
 } from '../../model/types.ts';
-import { declFacts, ownClaimsClash } from '../decl-facts.ts';
+import { declFacts, type ModeSetter, ownClaimsClash } from '../decl-facts.ts';
 
 const ANY = '0.0.0.0';
 
@@ -261,39 +261,36 @@ function checkHostPorts(model: MeshModel, dc: DatacenterDecl, instances: readonl
   return out;
 }
 
-function checkKubernetesModes(dc: DatacenterDecl, instances: readonly ServiceInstanceDecl[]): Diagnostic[] {
+function checkKubernetesModes(dc: DatacenterDecl, setters: readonly ModeSetter[]): Diagnostic[] {
   if (dc.platform !== 'kubernetes') return [];
   const out: Diagnostic[] = [];
   // Index loops, no list of the two lists per instance: this runs once per compile over every instance of the
-  // datacenter, mostly before it is optimized (where `for-of` allocates an iterator result per element).
-  for (let n = 0; n < instances.length; n++) {
-    const i = instances[n]!;
-    if (i.meshGateway) {
+  // datacenter that sets a mode, mostly before it is optimized (where `for-of` allocates an iterator result per
+  // element). The instance's fields come with it (`ModeSetter`), read once.
+  for (let n = 0; n < setters.length; n++) {
+    const s = setters[n]!;
+    if (s.meshGateway) {
+      const span = s.instance.span;
       out.push(
-        diag(ModeNotExpressibleOnKubernetes, at(i), {
-          what: `instance of ${i.service}`,
+        diag(ModeNotExpressibleOnKubernetes, span ? { path: s.path, span } : { path: s.path }, {
+          what: `instance of ${s.service}`,
           dc: dc.name,
-          mode: i.meshGateway,
+          mode: s.meshGateway,
         }),
       );
     }
-    upstreamModes(dc, i, i.upstreams, out);
-    if (i.peerUpstreams) upstreamModes(dc, i, i.peerUpstreams, out);
+    upstreamModes(dc, s.service, s.upstreams, out);
+    if (s.peers) upstreamModes(dc, s.service, s.peers, out);
   }
   return out;
 }
 
-/** `checkKubernetesModes`' findings for one list of upstreams of `i`. */
-function upstreamModes(
-  dc: DatacenterDecl,
-  i: ServiceInstanceDecl,
-  list: readonly UpstreamDecl[],
-  out: Diagnostic[],
-): void {
+/** `checkKubernetesModes`' findings for one list of upstreams of an instance of `service`. */
+function upstreamModes(dc: DatacenterDecl, service: string, list: readonly UpstreamDecl[], out: Diagnostic[]): void {
   for (let k = 0; k < list.length; k++) {
     const u = list[k]!;
     if (u.meshGateway) {
-      const what = `upstream ${u.destinationName} of ${i.service}`;
+      const what = `upstream ${u.destinationName} of ${service}`;
       out.push(diag(ModeNotExpressibleOnKubernetes, at(u), { what, dc: dc.name, mode: u.meshGateway }));
     }
   }
@@ -354,10 +351,11 @@ function listSetsMode(list: readonly UpstreamDecl[]): boolean {
 
 /**
  * The instances of a Kubernetes datacenter that set a mode `checkKubernetesModes` reports (the instance or one of
- * its upstreams), in order. A list shared with the previous instance (a canary group) is not read again.
+ * its upstreams), in order, with their fields. A list shared with the previous instance (a canary group) is not read
+ * again.
  */
-function settingMode(instances: readonly ServiceInstanceDecl[]): ServiceInstanceDecl[] {
-  const out: ServiceInstanceDecl[] = [];
+function settingMode(instances: readonly ServiceInstanceDecl[]): ModeSetter[] {
+  const out: ModeSetter[] = [];
   let list: readonly UpstreamDecl[] | undefined;
   let peers: readonly UpstreamDecl[] | undefined;
   let listSets = false;
@@ -367,13 +365,15 @@ function settingMode(instances: readonly ServiceInstanceDecl[]): ServiceInstance
       peers = i.peerUpstreams;
       listSets = listSetsMode(list) || (peers !== undefined && listSetsMode(peers));
     }
-    if (i.meshGateway || listSets) out.push(i);
+    if (i.meshGateway || listSets) {
+      out.push({ instance: i, service: i.service, path: i.path, meshGateway: i.meshGateway, upstreams: list, peers });
+    }
   }
   return out;
 }
 
 /** `instancesIn`'s order: service, then construct path. */
-function byServiceThenPath(a: ServiceInstanceDecl, b: ServiceInstanceDecl): number {
+function byServiceThenPath(a: ModeSetter, b: ModeSetter): number {
   return byString(a.service, b.service) || byString(a.path, b.path);
 }
 
@@ -382,7 +382,7 @@ function byServiceThenPath(a: ServiceInstanceDecl, b: ServiceInstanceDecl): numb
  * the instances with findings come out as they would from the sorted datacenter; an already sorted list (the usual
  * case) is returned as it is.
  */
-function sortedLikeInstancesIn(list: ServiceInstanceDecl[]): ServiceInstanceDecl[] {
+function sortedLikeInstancesIn(list: ModeSetter[]): ModeSetter[] {
   for (let k = 1; k < list.length; k++)
     if (byServiceThenPath(list[k - 1]!, list[k]!) > 0) return list.sort(byServiceThenPath);
   return list;

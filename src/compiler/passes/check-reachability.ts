@@ -11,7 +11,7 @@ import {
 } from '../../diagnostics/codes/reachability.ts';
 import { type Diagnostic, diag, type PassResult, type RelatedLocation } from '../../diagnostics/diagnostic.ts';
 import type { GatewayMode, MeshModel } from '../../model/types.ts';
-import { type ChainFacts, targetMode, upstreamChains } from '../chain-legs.ts';
+import { type FactTarget, upstreamChains } from '../chain-legs.ts';
 import {
   indexMesh,
   type MeshIndex,
@@ -145,7 +145,9 @@ function summarise(targets: readonly TargetReach[]): TargetSummary {
 type Placed = Uint8Array;
 
 /**
- * Whether every target of a chain (`facts`, its work number `work`) is reachable for a caller in `dc` with fallback
+ * Whether every target of a chain (`targets[from]` up to `targets[to]`: its work form's fact targets,
+ * `UpstreamChains.factTargets`, work number `work`; `variant` and
+ * `variantMode`: its `UpstreamChains.variants` and `variantModes`) is reachable for a caller in `dc` with fallback
  * mode `fallback` (a reach group's), in one read of the targets: the caller's side of each (`ReachCheck.routesTo`),
  * and its placement unless already known for the chain's work form (then recorded). The targets are the chain's fact
  * targets (the rendered target's fields, nothing rendered).
@@ -155,15 +157,20 @@ function allReached(
   dc: string,
   fallback: GatewayMode,
   work: number,
-  facts: ChainFacts,
+  targets: readonly FactTarget[],
+  from: number,
+  to: number,
+  variant: number,
+  variantMode: GatewayMode | undefined,
   placed: Placed,
 ): boolean {
   const known = placed[work];
   if (known === 2) return false;
-  const targets = facts.targets;
-  for (let i = 0; i < targets.length; i++) {
+  for (let i = from; i < to; i++) {
     const t = targets[i]!;
-    if (!check.routesTo(dc, t.peer, t.datacenter, targetMode(facts, t) ?? fallback)) return false;
+    // The target's mode as rendered (`variantTargetMode`), else the fallback.
+    const mode = (variant !== 0 && !t.external ? variantMode || undefined : t.mode) ?? fallback;
+    if (!check.routesTo(dc, t.peer, t.datacenter, mode)) return false;
     if (known === 0 && t.peer === undefined) {
       if (!check.placedAt(t.service, t.namespace, t.partition, t.datacenter, t.filter)) {
         placed[work] = 2;
@@ -201,8 +208,12 @@ export function checkReachability(model: MeshModel, upstreams: readonly Compiled
   const index = indexMesh(model);
   const check = new ReachCheck(index);
   const chains = upstreamChains(upstreams);
-  const { groupOf, groupFirst, groupDc, groupMode, chainOf, facts, workOf } = chains;
-  const summaries: TargetSummary[] = new Array(groupFirst.length);
+  const { groupOf, groupFirst, groupDc, groupMode, chainOf, workOf, factTargets, workStart } = chains;
+  const { variants, variantModes, modeFrees } = chains;
+  // Per group, its summary when it is not clean (few: most groups reach every target), flagged in `unclean`; a clean
+  // group has none (a map of the few rather than an array of 30,000 entries in the L7 10k mesh).
+  const summaries = new Map<number, TargetSummary>();
+  const unclean = new Uint8Array(groupFirst.length);
   let from = upstreams.length;
   const placed: Placed = new Uint8Array(chains.works);
   // A group's caller datacenter and fallback mode come with the numbering: its first upstream is read only when
@@ -211,14 +222,18 @@ export function checkReachability(model: MeshModel, upstreams: readonly Compiled
   for (let g = 0; g < groupFirst.length; g++) {
     const k = groupFirst[g]!;
     const id = chainOf[k]!;
-    const f = facts[id]!;
-    if (allReached(check, groupDc[g]!, f.modeFree ? 'none' : groupMode[g]!, workOf[id]!, f, placed)) {
-      summaries[g] = CLEAN;
+    const w = workOf[id]!;
+    const fallback = modeFrees[id]! ? 'none' : groupMode[g]!;
+    const start = workStart[w]!;
+    const end = workStart[w + 1]!;
+    if (allReached(check, groupDc[g]!, fallback, w, factTargets, start, end, variants[id]!, variantModes[id], placed)) {
       continue;
     }
     const s = summary(check, upstreams[k]!, false);
-    summaries[g] = s;
-    if (!s.clean && k < from) from = k;
+    if (s.clean) continue;
+    summaries.set(g, s);
+    unclean[g] = 1;
+    if (k < from) from = k;
   }
   if (chains.unchained.length > 0 && chains.unchained[0]! < from) from = chains.unchained[0]!;
   // Only needed when something is to be reported: built on first use.
@@ -226,10 +241,10 @@ export function checkReachability(model: MeshModel, upstreams: readonly Compiled
   const diagnostics: Diagnostic[] = [];
   for (let k = from; k < upstreams.length; k++) {
     const group = groupOf[k]!;
-    if (group >= 0 && summaries[group]!.clean) continue;
+    if (group >= 0 && unclean[group] === 0) continue;
     const u = upstreams[k]!;
     if (u.error) continue;
-    const sum = group >= 0 ? summaries[group]! : summary(check, u, false);
+    const sum = group >= 0 ? summaries.get(group)! : summary(check, u, false);
     if (sum.clean) continue;
     failovers ??= failoverLocations(model);
     const failoverAt = u.chain

@@ -5,7 +5,7 @@
 import { apiBody, type ConfigEntry } from '../../model/entries.ts';
 import { type Artifact, stableJsonText } from '../artifact.ts';
 import { withOwnKeysByForIn } from '../key-order.ts';
-import { type EntryFiles, entryFiles, inFileOrder } from './paths.ts';
+import { type Flavour, flavourFiles, inFileOrder } from './paths.ts';
 
 function text(entry: ConfigEntry): string {
   return stableJsonText(apiBody(entry));
@@ -16,12 +16,10 @@ export function apiJsonText(entry: ConfigEntry): string {
   return withOwnKeysByForIn(text, entry);
 }
 
-/** The API JSON artifacts of entries in file order (each text rendered when read), appended to `out`. */
-export function apiJsonFiles(files: EntryFiles, out: Artifact[] = []): Artifact[] {
-  return entryFiles('api', 'json', files, apiJsonText, undefined, out);
-}
+/** The API JSON files: `consul/api/<kind>/<name>.json` (each text rendered when read). */
+export const API_JSON: Flavour = { name: 'api', ext: 'json', render: apiJsonText };
 
 /** One artifact per entry, sorted by path. */
 export function emitApiJson(entries: readonly ConfigEntry[]): Artifact[] {
-  return apiJsonFiles(inFileOrder(entries));
+  return flavourFiles([API_JSON], inFileOrder(entries));
 }

@@ -12,6 +12,7 @@
  */
 import { ENTRY_SCHEMAS, type FieldType, type StructType } from '../../input/entries/schema.ts';
 import type { ConfigEntry } from '../../model/entries.ts';
+import { flat } from '../../model/flat-string.ts';
 import { ENVIRONMENT_KEY, MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../../model/types.ts';
 import {
   block,
@@ -21,6 +22,7 @@ import {
   indent,
   isBlock,
   isScalar,
+  type LevelHeads,
   MAX_IMPLICIT_KEY,
   node,
   type PairHeads,
@@ -32,6 +34,7 @@ import {
 } from '../block-yaml.ts';
 import { FrozenText } from '../frozen-text.ts';
 import { byCodeUnits, KeyOrder } from '../key-order.ts';
+import { LastValue } from '../last-value.ts';
 import { ANNOTATION_NAME, CRD_KINDS, camelField, kubeName, NO_CRD_FIELD } from './crd-mapping.ts';
 
 /** The intention's `spec.destination` and `spec.sources`, which `entryToCrd` sets itself. */
@@ -46,10 +49,14 @@ interface Plan extends PairHeads {
   readonly keys: readonly (string | symbol)[];
   /** For an intention: the entry key whose tag is `sources`. */
   readonly sourcesKey: string | undefined;
+  /** `last[level][i]`: the text of the object or list printed last as field `i` at `level` (see `specField`). */
+  readonly last: (LastValue | undefined)[][];
+  /** For a resource's spec: its first pair's heads, `spec:` included (see `specHeads`). */
+  spec: LevelHeads | undefined;
 }
 
 /** No plan: the reference path prints this object. */
-const NONE: Plan = { keys: [], sourcesKey: undefined, ...pairHeads([]) };
+const NONE: Plan = { keys: [], sourcesKey: undefined, last: [], spec: undefined, ...pairHeads([]) };
 
 /** What a struct's field list leaves out or adds, by where the struct is. */
 type Place = 'top' | 'intentions' | 'nested' | 'source';
@@ -79,7 +86,7 @@ function plan(keys: readonly string[], place: Place): Plan {
     if (tag === undefined || tag.length > MAX_IMPLICIT_KEY) return NONE;
     printed.push(tag);
   }
-  return { keys: fields.map((f) => f.key), sourcesKey, ...pairHeads(printed) };
+  return { keys: fields.map((f) => f.key), sourcesKey, last: [], spec: undefined, ...pairHeads(printed) };
 }
 
 /** Plans per struct type and place (schemas are a fixed set of objects), by `PLACES` index. */
@@ -127,11 +134,36 @@ function struct(o: Record<string, unknown>, t: StructType, place: Place, level: 
     if (v === undefined) continue;
     const first = compact && s === '';
     // `spec` writes a scalar as `node` does, whatever its schema type.
-    const text = isScalar(v) ? scalarNode(v) : spec(v, t.fields[k]?.type, level + 1, false);
+    const text = isScalar(v) ? scalarNode(v) : specField(p, i, v, t.fields[k]?.type, level + 1);
     if (text === undefined) return undefined;
     s += pairHead(p, heads, i, text, first) + text;
   }
   return s === '' ? '{}' : compact ? s : block(s);
+}
+
+/**
+ * `spec(v, t, level, false)` for field `i` of a struct printed with plan `p` (so `t` is the same for every value here),
+ * or the text printed for the same data last (see `LastValue`), which is block text again when it was (see `isBlock`).
+ */
+function specField(p: Plan, i: number, v: unknown, t: FieldType | undefined, level: number): Text {
+  if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return spec(v, t, level, false);
+  let atLevel = p.last[level];
+  if (atLevel === undefined) {
+    atLevel = [];
+    p.last[level] = atLevel;
+  }
+  let m = atLevel[i];
+  if (m === undefined) {
+    m = new LastValue();
+    atLevel[i] = m;
+  }
+  if (!m.tries()) return spec(v, t, level, false);
+  if (m.has(v, undefined)) return m.note === 1 ? block(m.text) : m.text;
+  const copy = m.repeat(v);
+  if (copy === undefined) return spec(v, t, level, false);
+  const text = spec(copy, t, level, false);
+  // `keep` returns the text itself, flattened: it is still the block text made last when it was one.
+  return text === undefined ? undefined : m.keep(copy, undefined, text, isBlock(text) ? 1 : 0);
 }
 
 /** A map's entries, keys as written (`toSpec` of a map, then `mapping`), each value by the map's value type. */
@@ -179,21 +211,13 @@ function pairText(pad: string, key: string, text: string): string {
   return isBlock(text) ? `${pad}${key}:${text}` : `${pad}${key}: ${text}`;
 }
 
-/** The entry's `metadata`: annotations from `Meta`, the labels, the name. */
-function metadata(name: string, meta: Record<string, unknown> | undefined): Text {
-  let s: Text;
-  if (meta === undefined) s = metadataHead(undefined);
-  else {
-    s = frozenMeta.get(meta, 0);
-    if (s === undefined) {
-      s = metadataHead(meta);
-      if (s !== undefined) s = frozenMeta.keep(meta, 0, s);
-    }
-  }
-  if (s === undefined) return undefined;
-  const nameText = scalar(kubeName(name));
-  if (nameText === undefined) return undefined;
-  return s + NAME + nameText;
+/** The entry's `metadata` up to `name: ` (annotations from `Meta`, the labels), kept for the shared frozen `Meta`. */
+function metadata(meta: Record<string, unknown> | undefined): Text {
+  if (meta === undefined) return metadataHead(undefined);
+  const kept = frozenMeta.get(meta, 0);
+  if (kept !== undefined) return kept;
+  const s = metadataHead(meta);
+  return s === undefined ? undefined : frozenMeta.keep(meta, 0, s);
 }
 
 /** The shared ownership `Meta`'s annotations and labels (see `FrozenText`). */
@@ -261,6 +285,9 @@ const SPEC = `${indent(0)}spec:`;
 interface KindInfo {
   readonly schema: StructType;
   readonly head: string;
+  /** The last `metadata` head met (see `metadata`) and `head`, it and `name: ` as one piece. */
+  lastMeta: string | undefined;
+  lastTop: string;
 }
 
 /** Per Consul kind (`null`: no CRD, or not written directly); the last one asked, for entries that come kind by kind. */
@@ -277,7 +304,12 @@ function kindOf(kind: string): KindInfo | undefined {
       info =
         schema === undefined || text === undefined
           ? null
-          : { schema, head: `apiVersion: consul.hashicorp.com/v1alpha1${indent(0)}kind: ${text}` };
+          : {
+              schema,
+              head: `apiVersion: consul.hashicorp.com/v1alpha1${indent(0)}kind: ${text}`,
+              lastMeta: undefined,
+              lastTop: '',
+            };
       // Kinds are a fixed set plus whatever unknown kinds the input names (bounded anyway).
       if (kinds.size >= 256) kinds.clear();
       kinds.set(kind, info);
@@ -289,6 +321,7 @@ function kindOf(kind: string): KindInfo | undefined {
 }
 /** `spec.destination`, `{ name: Name }` for intentions, up to the name. */
 const DESTINATION_NAME = `${indent(1)}destination:${indent(2)}name: `;
+const SPEC_DESTINATION_NAME = `${SPEC}${DESTINATION_NAME}`;
 
 /** The whole document but its final newline; `undefined` when the reference path must print it. */
 function resource(e: Record<string, unknown>): Text {
@@ -296,21 +329,32 @@ function resource(e: Record<string, unknown>): Text {
   if (typeof Kind !== 'string' || typeof Name !== 'string') return undefined;
   const k = kindOf(Kind);
   if (k === undefined) return undefined;
-  const { schema, head: top } = k;
+  const schema = k.schema;
   if (Meta !== undefined && Meta !== null && !isObject(Meta)) return undefined;
-  const meta = metadata(Name, Meta ?? undefined);
+  const meta = metadata(Meta ?? undefined);
   if (meta === undefined) return undefined;
+  const nameText = scalar(kubeName(Name));
+  if (nameText === undefined) return undefined;
+  // The document up to the name: the kind's lines, `metadata` up to `name: ` (the shared `Meta`'s: the same string
+  // every time) and `name: `, as one piece made once per kind and metadata.
+  if (meta !== k.lastMeta) {
+    k.lastMeta = meta;
+    k.lastTop = flat(k.head + meta + NAME);
+  }
+  const top = k.lastTop + nameText;
   const intentions = Kind === 'service-intentions';
   const p = planOf(e, schema, intentions ? 'intentions' : 'top', 0);
   if (p === NONE) return undefined;
   const pairs = headsAt(p, 1);
+  // The first pair's head begins with `spec:` (see `specHeads`).
+  const first = specHeads(p);
   let s = '';
   for (let i = 0; i < p.keys.length; i++) {
     const k = p.keys[i]!;
     if (k === DESTINATION) {
       const name = scalar(Name);
       if (name === undefined) return undefined;
-      s += DESTINATION_NAME + name;
+      s += (s === '' ? SPEC_DESTINATION_NAME : DESTINATION_NAME) + name;
       continue;
     }
     let text: Text;
@@ -322,12 +366,24 @@ function resource(e: Record<string, unknown>): Text {
       const v = e[k as string];
       if (v === undefined) continue;
       // `spec` writes a scalar as `node` does, whatever its schema type.
-      text = isScalar(v) ? scalarNode(v) : spec(v, schema.fields[k as string]?.type, 2, false);
+      text = isScalar(v) ? scalarNode(v) : specField(p, i, v, schema.fields[k as string]?.type, 2);
     }
     if (text === undefined) return undefined;
-    s += (isBlock(text) ? pairs.block[i]! : pairs.inline[i]!) + text;
+    const heads = s === '' ? first : pairs;
+    s += (isBlock(text) ? heads.block[i]! : heads.inline[i]!) + text;
   }
-  return s === '' ? top + meta : top + meta + SPEC + s;
+  return s === '' ? top : top + s;
+}
+
+/** `spec:` and each pair head at level 1 (a resource's first spec pair), per plan, made on first use. */
+function specHeads(p: Plan): LevelHeads {
+  let h = p.spec;
+  if (h === undefined) {
+    const pairs = headsAt(p, 1);
+    h = { inline: pairs.inline.map((x) => SPEC + x), block: pairs.block.map((x) => SPEC + x) };
+    p.spec = h;
+  }
+  return h;
 }
 
 /** `entry`'s custom resource, or `undefined` when the reference path must print it. */

@@ -19,7 +19,7 @@ import { blockYaml } from '../block-yaml.ts';
 import { withOwnKeysByForIn } from '../key-order.ts';
 import { ANNOTATION_NAME, CRD_KINDS, camelField, kubeName, NO_CRD_FIELD } from './crd-mapping.ts';
 import { entryCrdText } from './crd-yaml.ts';
-import { type EntryFiles, entryFiles, inFileOrder } from './paths.ts';
+import { type Flavour, flavourFiles, inFileOrder } from './paths.ts';
 
 export { CRD_KINDS, camelField, kubeName, NO_CRD_FIELD } from './crd-mapping.ts';
 
@@ -106,7 +106,7 @@ export function crdYaml(resource: Record<string, unknown>): string {
 
 /** One artifact per entry, sorted by path. */
 export function emitCrds(entries: readonly ConfigEntry[]): Artifact[] {
-  return crdFiles(inFileOrder(entries));
+  return flavourFiles([CRD], inFileOrder(entries));
 }
 
 function hasCrd(kind: string): boolean {
@@ -124,9 +124,6 @@ function fileText(e: ConfigEntry): string {
 }
 
 /**
- * The CRD artifacts of entries in file order (entries of kinds without a CRD have none; each rendered when read),
- * appended to `out`.
+ * The CRD files: `consul/crd/<kind>/<name>.yaml` (entries of kinds without a CRD have none; each rendered when read).
  */
-export function crdFiles(files: EntryFiles, out: Artifact[] = []): Artifact[] {
-  return entryFiles('crd', 'yaml', files, fileText, hasCrd, out);
-}
+export const CRD: Flavour = { name: 'crd', ext: 'yaml', render: fileText, keep: hasCrd };

@@ -13,7 +13,8 @@ import type { Artifact } from '../artifact.ts';
 import { FrozenText } from '../frozen-text.ts';
 import { isPlainJsonString, jsonString } from '../json-text.ts';
 import { byCodeUnits, KeyOrder, withOwnKeysByForIn } from '../key-order.ts';
-import { type EntryFiles, entryFiles, inFileOrder } from './paths.ts';
+import { LastValue } from '../last-value.ts';
+import { type Flavour, flavourFiles, inFileOrder } from './paths.ts';
 
 const INDENT = '  ';
 const IDENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -91,6 +92,12 @@ class Field {
   private lineA = '';
   private valueB: string | number | boolean | undefined = undefined;
   private lineB = '';
+  /**
+   * The field's whole text (its lines) for the object or list printed here last, as an attribute and as a block (see
+   * `LastValue`); made on first use.
+   */
+  attrLast: LastValue | undefined = undefined;
+  blockLast: LastValue | undefined = undefined;
 
   constructor(depth: number, name: string) {
     this.attr = flat(`${indent(depth)}${name} = `);
@@ -297,9 +304,41 @@ function objectLines(v: Record<string, unknown>, t: FieldType | undefined, depth
     const x = v[k];
     if (!isSet(x)) continue;
     const f = fields[i]!;
-    s += isScalar(x) ? f.line(x) : attrValue(f, x, map ? t.value : fieldType(t, k), depth + 1);
+    s += isScalar(x) ? f.line(x) : attrField(f, x, map ? t.value : fieldType(t, k), depth + 1);
   }
   return s;
+}
+
+/**
+ * `attrValue(f, x, t, depth)`, or the text printed for the same data last (see `LastValue`; the text depends on the
+ * field, which is per depth, on `t` and on the data). A frozen object's text is kept by `expr` instead.
+ */
+function attrField(f: Field, x: unknown, t: FieldType | undefined, depth: number): string {
+  if (x === null || typeof x !== 'object' || Object.isFrozen(x)) return attrValue(f, x, t, depth);
+  let m = f.attrLast;
+  if (m === undefined) {
+    m = new LastValue();
+    f.attrLast = m;
+  }
+  if (!m.tries()) return attrValue(f, x, t, depth);
+  if (m.has(x, t)) return m.text;
+  const copy = m.repeat(x);
+  if (copy === undefined) return attrValue(f, x, t, depth);
+  return m.keep(copy, t, attrValue(f, copy, t, depth), 0);
+}
+
+/** `f`'s block (a struct field of a body), or the text printed for the same data last (see `attrField`). */
+function blockField(f: Field, v: Record<string, unknown>, t: FieldType, depth: number): string {
+  let m = f.blockLast;
+  if (m === undefined) {
+    m = new LastValue();
+    f.blockLast = m;
+  }
+  if (Object.isFrozen(v) || !m.tries()) return f.open + body(v, t, depth + 1, false) + f.close;
+  if (m.has(v, t)) return m.text;
+  const copy = m.repeat(v) as Record<string, unknown> | undefined;
+  if (copy === undefined) return f.open + body(v, t, depth + 1, false) + f.close;
+  return m.keep(copy, t, f.open + body(copy, t, depth + 1, false) + f.close, 0);
 }
 
 /**
@@ -336,8 +375,8 @@ function body(o: Record<string, unknown>, t: FieldType | undefined, depth: numbe
       continue;
     }
     const ft = fieldType(t, k);
-    if (ft?.k === 'struct' && isObject(v)) s += f.open + body(v, ft, depth + 1, false) + f.close;
-    else s += attrValue(f, v, ft, depth);
+    if (ft?.k === 'struct' && isObject(v)) s += blockField(f, v, ft, depth);
+    else s += attrField(f, v, ft, depth);
   }
   return s;
 }
@@ -354,7 +393,7 @@ export function entryToHcl(entry: ConfigEntry): string {
 
 /** One artifact per entry, sorted by path. */
 export function emitHcl(entries: readonly ConfigEntry[]): Artifact[] {
-  return hclFiles(inFileOrder(entries));
+  return flavourFiles([HCL], inFileOrder(entries));
 }
 
 /** One entry's HCL file text, as the HCL artifacts render it. */
@@ -362,7 +401,5 @@ function fileText(entry: ConfigEntry): string {
   return withOwnKeysByForIn(entryText, entry);
 }
 
-/** The HCL artifacts of entries in file order (each text rendered when read), appended to `out`. */
-export function hclFiles(files: EntryFiles, out: Artifact[] = []): Artifact[] {
-  return entryFiles('hcl', 'hcl', files, fileText, undefined, out);
-}
+/** The HCL files: `consul/hcl/<kind>/<name>.hcl` (each text rendered when read). */
+export const HCL: Flavour = { name: 'hcl', ext: 'hcl', render: fileText };
