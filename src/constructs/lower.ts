@@ -36,10 +36,15 @@ import { ServiceResolver } from './service-resolver.ts';
 import { ServiceRouter } from './service-router.ts';
 import { ServiceSplitter } from './service-splitter.ts';
 
-function declared(c: IConstruct & { span?: SourceSpan | undefined }): Declared {
+/**
+ * What a declaration has besides its path: its span and suppressions, when set. Declarations are written
+ * `{ path: c.node.path, ...declaredRest(c), ... }`, never `{ ...decl, ... }`: in V8 (Node 20) a literal that
+ * starts with a spread and goes on with more properties gives every object a hidden class of its own (see
+ * model/data-copy.ts), and the compiler reads these objects' fields tens of thousands of times per compile.
+ */
+function declaredRest(c: IConstruct & { span?: SourceSpan | undefined }): Omit<Declared, 'path'> {
   const suppressions = suppressionsOf(c as never);
   return {
-    path: c.node.path,
     ...(c.span ? { span: c.span } : {}),
     ...(suppressions.length ? { suppressions } : {}),
   };
@@ -73,7 +78,8 @@ function lowerDatacenters(all: readonly IConstruct[]): { dcs: DatacenterDecl[]; 
     const k = p.kubernetes;
     const primaryRelease = primaryDc?.props.kubernetes?.releaseName ?? 'consul';
     return {
-      ...declared(d),
+      path: d.node.path,
+      ...declaredRest(d),
       name: d.name,
       primary: p.primary === true,
       platform: p.platform,
@@ -102,7 +108,8 @@ function lowerGateway(g: MeshGateway): MeshGatewayDecl {
   const p = g.props;
   const dcPlatform = g.datacenter.props.platform;
   return {
-    ...declared(g),
+    path: g.node.path,
+    ...declaredRest(g),
     name: g.name,
     datacenter: g.datacenter.name,
     lan: { address: p.lan.address, port: p.lan.port },
@@ -120,7 +127,8 @@ function lowerInstance(i: ServiceInstance): ServiceInstanceDecl {
   const p = i.props;
   const upstreams = i.upstreams.map(
     (u): UpstreamDecl => ({
-      ...declared(u),
+      path: u.node.path,
+      ...declaredRest(u),
       destinationName: u.destinationName,
       destinationNamespace: u.destinationNamespace,
       destinationPartition: u.destinationPartition,
@@ -133,7 +141,8 @@ function lowerInstance(i: ServiceInstance): ServiceInstanceDecl {
     }),
   );
   return {
-    ...declared(i),
+    path: i.node.path,
+    ...declaredRest(i),
     service: i.service.name,
     namespace: i.service.namespace,
     partition: i.service.partition,
@@ -168,7 +177,13 @@ function lowerIntentions(intentions: readonly Intention[]): EntryDecl[] {
   return [...byDest.values()].map((g): EntryDecl => {
     const entry: ServiceIntentionsEntry = { Kind: 'service-intentions', Name: g.dest, Sources: g.sources };
     const cluster = clusterOf(g.first)?.name;
-    return { ...declared(g.first), entry, origin: 'construct', ...(cluster ? { cluster } : {}) };
+    return {
+      path: g.first.node.path,
+      ...declaredRest(g.first),
+      entry,
+      origin: 'construct',
+      ...(cluster ? { cluster } : {}),
+    };
   });
 }
 
@@ -178,7 +193,15 @@ export function lowerMesh(mesh: Mesh, fileEntries: readonly EntryDecl[] = []): M
   const { dcs, primary } = lowerDatacenters(all);
   const services = all
     .filter((c): c is Service => c instanceof Service)
-    .map((s): ServiceDecl => ({ ...declared(s), name: s.name, namespace: s.namespace, partition: s.partition }));
+    .map(
+      (s): ServiceDecl => ({
+        path: s.node.path,
+        ...declaredRest(s),
+        name: s.name,
+        namespace: s.namespace,
+        partition: s.partition,
+      }),
+    );
   const entries: EntryDecl[] = [];
   for (const c of all) {
     if (
@@ -191,7 +214,13 @@ export function lowerMesh(mesh: Mesh, fileEntries: readonly EntryDecl[] = []): M
       c instanceof MeshConfig
     ) {
       const cluster = clusterOf(c)?.name;
-      entries.push({ ...declared(c), entry: c._toEntry(), origin: 'construct', ...(cluster ? { cluster } : {}) });
+      entries.push({
+        path: c.node.path,
+        ...declaredRest(c),
+        entry: c._toEntry(),
+        origin: 'construct',
+        ...(cluster ? { cluster } : {}),
+      });
     }
   }
   entries.push(...lowerIntentions(all.filter((c): c is Intention => c instanceof Intention)));
@@ -202,7 +231,8 @@ export function lowerMesh(mesh: Mesh, fileEntries: readonly EntryDecl[] = []): M
     .filter((c): c is Peering => c instanceof Peering)
     .map(
       (p): PeeringDecl => ({
-        ...declared(p),
+        path: p.node.path,
+        ...declaredRest(p),
         acceptor: { cluster: p.props.acceptor.cluster.name, peerName: p.props.acceptor.peerName },
         dialer: { cluster: p.props.dialer.cluster.name, peerName: p.props.dialer.peerName },
       }),
@@ -233,7 +263,8 @@ function lowerClusters(all: readonly IConstruct[], dcs: readonly DatacenterDecl[
     .map((c): ClusterDecl => {
       const mine = dcs.filter((d) => d.cluster === c.name);
       return {
-        ...declared(c),
+        path: c.node.path,
+        ...declaredRest(c),
         name: c.name,
         clusterId: c.clusterId,
         trustDomain: c.trustDomain,

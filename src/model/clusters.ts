@@ -3,6 +3,7 @@
  * Connect CA and trust domain, own config entries), so each gets its own plain `MeshModel` that the single-cluster
  * compiler and emitters take unchanged; what crosses clusters (peerings, peered upstreams, exports) is checked apart.
  */
+import { copyWith } from './data-copy.ts';
 import type { ClusterDecl, MeshModel, PeeringDecl, ServiceInstanceDecl, UpstreamDecl } from './types.ts';
 
 /** An upstream to a peer's service (`destination_peer`), with the instance that declares it. */
@@ -38,7 +39,9 @@ export function splitClusters(model: MeshModel): ClusterModel[] {
         if (!i.upstreams.some((u) => u.destinationPeer !== undefined)) return i;
         const peered = i.upstreams.filter((u) => u.destinationPeer !== undefined);
         for (const u of peered) peerUpstreams.push({ instance: i, upstream: u as PeerUpstream['upstream'] });
-        return { ...i, upstreams: i.upstreams.filter((u) => u.destinationPeer === undefined), peerUpstreams: peered };
+        // `copyWith`: `{ ...i, peerUpstreams }` would give each such instance a hidden class of its own (data-copy.ts).
+        const local = i.upstreams.filter((u) => u.destinationPeer === undefined);
+        return copyWith(copyWith(i, 'upstreams', local), 'peerUpstreams', peered);
       });
     const sub: MeshModel = {
       name: model.name,

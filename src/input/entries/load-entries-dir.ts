@@ -6,6 +6,7 @@
  * A file that does not parse stops loading (`MeshccInputError`, MC1101, naming file and line). Entries that parse but
  * that Consul would reject are returned as diagnostics (MC1102–MC1109) next to the entries that decoded.
  */
+
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import {
@@ -16,6 +17,7 @@ import {
   EntryValidationFailed,
 } from '../../diagnostics/codes/entries.ts';
 import { type Diagnostic, diag, MeshccInputError, type PassResult } from '../../diagnostics/diagnostic.ts';
+import { copyWith } from '../../model/data-copy.ts';
 import { entryKey } from '../../model/entries.ts';
 import type { EntryDecl, SourceSpan } from '../../model/types.ts';
 import { validateEntry } from '../../model/validate-entry.ts';
@@ -141,7 +143,7 @@ export async function loadEntriesDir(dir: string, opts: LoadEntriesOptions = {})
       const r = await loadFileEntries(file, readFileSync(p, 'utf8'));
       diagnostics.push(...r.diagnostics);
       for (const loaded of r.value) {
-        const d: EntryDecl = scope !== undefined ? { ...loaded, cluster: scope } : loaded;
+        const d: EntryDecl = scope !== undefined ? copyWith(loaded, 'cluster', scope) : loaded;
         const key = entryKey(d.entry);
         const prev = (seen.get(key) ?? []).find(
           (x) => x.cluster === undefined || d.cluster === undefined || x.cluster === d.cluster,
