@@ -95,20 +95,25 @@ export function generateMesh(services: number, upstreamsPerInstance = 5, shape: 
         list.push(name);
         callers.set(dest, list);
       }
-      const base = {
+      // One literal per instance, as the lowering (src/constructs/lower.ts) builds them: not `{ ...base, path }`,
+      // which in V8 gives every instance a hidden class of its own (see src/model/data-copy.ts).
+      const instance = (path: string, count: number, extra: Partial<ServiceInstanceDecl>): ServiceInstanceDecl => ({
         service: name,
         namespace: 'default',
         partition: 'default',
         datacenter: dc,
         port: 8080,
         upstreams,
-      };
+        path,
+        count,
+        ...extra,
+      });
       if (l7) {
         // Instances for both subsets: two of version v1, one canary of v2 (same callers).
-        instances.push({ ...base, path: `${root}/${name}/${dc}`, count: 2, meta: { version: 'v1' } });
-        instances.push({ ...base, path: `${root}/${name}/${dc}/v2`, count: 1, meta: { version: 'v2' }, group: 'v2' });
+        instances.push(instance(`${root}/${name}/${dc}`, 2, { meta: { version: 'v1' } }));
+        instances.push(instance(`${root}/${name}/${dc}/v2`, 1, { meta: { version: 'v2' }, group: 'v2' }));
       } else {
-        instances.push({ ...base, path: `${root}/${name}/${dc}`, count: 2 });
+        instances.push(instance(`${root}/${name}/${dc}`, 2, {}));
       }
     }
     if (i % 4 === 0 || l7) {
