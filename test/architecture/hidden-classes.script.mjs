@@ -5,6 +5,7 @@ const { Datacenter, Intention, Mesh, Service } = await import('../../src/index.t
 const { lowerMesh } = await import('../../src/constructs/lower.ts');
 const { effectiveEntries } = await import('../../src/compiler/compile.ts');
 const { generateMesh } = await import('../../bench/generate-mesh.ts');
+const { loadEntriesText } = await import('../../src/input/entries/load-entries-dir.ts');
 
 // Compiled from a string: V8 intrinsics are not JavaScript syntax (the linter could not parse them in this file).
 const haveSameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)');
@@ -45,6 +46,17 @@ const upstreams = model.instances.flatMap((i) => i.upstreams);
 const effective = effectiveEntries(model).value;
 const generated = generateMesh(N, 5, { l7: true });
 
+// Entry files as an entries/ directory holds them: intentions whose sources leave `Type` to its default.
+const loaded = [];
+for (let i = 0; i < N; i++) {
+  const text = JSON.stringify({
+    Kind: 'service-intentions',
+    Name: `s${i}`,
+    Sources: [{ Name: `c${i}`, Action: 'allow' }],
+  });
+  loaded.push(...(await loadEntriesText(`intentions-${i}.json`, text)).value);
+}
+
 // The pattern the others avoid, as a check that this V8 still behaves as data-copy.ts says.
 const spreadThenAdd = [];
 for (let i = 0; i < N; i++) {
@@ -57,6 +69,11 @@ console.log(
     counts: { instances: model.instances.length, upstreams: upstreams.length, entries: effective.length },
     lowered: { services: maps(model.services), instances: maps(model.instances), upstreams: maps(upstreams) },
     effective: { decls: maps(effective), entries: maps(effective.map((d) => d.entry)) },
+    loaded: {
+      decls: maps(loaded),
+      entries: maps(loaded.map((d) => d.entry)),
+      sources: maps(loaded.map((d) => d.entry.Sources[0])),
+    },
     generated: {
       instances: maps(generated.instances),
       upstreams: maps(generated.instances.flatMap((i) => i.upstreams)),

@@ -1,5 +1,5 @@
 /**
- * The model's objects share hidden classes (V8 maps): a model built by the lowering, the compiler's effective entries
+ * The model's objects share hidden classes (V8 maps): a model built by the lowering, entries loaded from files, the compiler's effective entries
  * and the benchmark's generated mesh have a handful of maps per kind of object, not one per object. In V8 (Node 20),
  * `{ ...source, newKey: v }` gives every object a map of its own (src/model/data-copy.ts); tens of thousands of
  * objects with their own maps make every field read of every compiler pass a megamorphic lookup (measured: the L7
@@ -15,6 +15,7 @@ interface Shapes {
   counts: { instances: number; upstreams: number; entries: number };
   lowered: { services: number; instances: number; upstreams: number };
   effective: { decls: number; entries: number };
+  loaded: { decls: number; entries: number; sources: number };
   generated: { instances: number; upstreams: number };
   spreadThenAdd: number;
 }
@@ -46,6 +47,12 @@ describe('hidden classes of the model', () => {
   it("the compiler's effective entries and their declarations share a few maps", () => {
     expect(s.effective.decls).toBeLessThanOrEqual(4);
     expect(s.effective.entries).toBeLessThanOrEqual(8);
+  });
+
+  it('entries loaded from files: declarations, entries and their defaulted parts share a few maps', () => {
+    expect(s.loaded.decls).toBeLessThanOrEqual(4);
+    expect(s.loaded.entries).toBeLessThanOrEqual(4);
+    expect(s.loaded.sources).toBeLessThanOrEqual(4);
   });
 
   it("the benchmark's generated mesh is shaped as the lowering shapes a model", () => {

@@ -4,6 +4,7 @@
  * the path of the field inside the entry. Then applies Consul's `Normalize()` (kind, lower-cased protocols, the
  * proxy-defaults name, the default intention source type).
  */
+
 import {
   EntryFieldTypeInvalid,
   EntryKeyInvalid,
@@ -11,6 +12,7 @@ import {
   EntryModeInvalid,
 } from '../../diagnostics/codes/entries.ts';
 import { type Diagnostic, diag, type PassResult } from '../../diagnostics/diagnostic.ts';
+import { copyWith } from '../../model/data-copy.ts';
 import type { ConfigEntry } from '../../model/entries.ts';
 import type { SourceSpan } from '../../model/types.ts';
 import { type DecodeIssue, decodeStructEntry } from './decode.ts';
@@ -47,7 +49,9 @@ const ISSUE_DEFS = {
 
 /** Consul's `Normalize()` for the fields meshcc models (the hash and enterprise meta aside). */
 function normalize(kind: string, e: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...e, Kind: kind };
+  // `copyWith`, not `{ ...e, Kind }` / `{ ...s, Type }`: a spread that adds a key gives every copy a hidden class of
+  // its own (model/data-copy.ts).
+  const out: Record<string, unknown> = copyWith(e, 'Kind', kind);
   // Raft indexes and gateway/route Status conditions are Consul's, never part of what is written.
   delete out.CreateIndex;
   delete out.ModifyIndex;
@@ -80,7 +84,7 @@ function normalize(kind: string, e: Record<string, unknown>): Record<string, unk
   }
   if (kind === 'service-intentions') {
     out.Sources = (Array.isArray(out.Sources) ? out.Sources : []).map((s) =>
-      isObject(s) && (s.Type === undefined || s.Type === '') ? { ...s, Type: 'consul' } : s,
+      isObject(s) && (s.Type === undefined || s.Type === '') ? copyWith(s, 'Type', 'consul') : s,
     );
   }
   return out;
