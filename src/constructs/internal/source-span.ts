@@ -48,6 +48,17 @@ export function captureUserSpan(): SourceSpan | undefined {
   }
 }
 
+/** `fileURLToPath`, remembered: a stack names a few files (the library's and the user's) over and over. */
+const paths = new Map<string, string>();
+function pathOfUrl(url: string): string {
+  let path = paths.get(url);
+  if (path === undefined) {
+    path = fileURLToPath(url);
+    paths.set(url, path);
+  }
+  return path;
+}
+
 /** The structured frames of the current stack (V8's stack trace API), read once. */
 function callSites(): NodeJS.CallSite[] {
   const holder: { stack?: unknown } = {};
@@ -86,7 +97,7 @@ function userSpanFromCallSites(): SourceSpan | undefined {
         at = { line: entry.originalLine + 1, column: entry.originalColumn + 1 };
       }
     }
-    if (file.startsWith('file://')) file = fileURLToPath(file);
+    if (file.startsWith('file://')) file = pathOfUrl(file);
     if (!file.startsWith('/') || isLibraryFrame(file)) continue;
     return { file, line: at.line, column: at.column };
   }
