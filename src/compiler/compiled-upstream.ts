@@ -19,7 +19,7 @@
  * `toJSON` prints the fields in the order (and with the presence) of the former plain object.
  */
 import type { GatewayMode, ServiceInstanceDecl, SourceSpan, UpstreamDecl } from '../model/types.ts';
-import type { ChainBaseResult, ChainResult } from './passes/compile-chains.ts';
+import type { ChainBaseResult } from './passes/compile-chains.ts';
 import type {
   ChainCompileError,
   ChainOverrides,
@@ -51,17 +51,6 @@ export interface ChainFamily {
   readonly overrides: ChainOverrides;
   /** The compiled chain without a mode override; set by the chain pass. */
   base: ChainBaseResult | undefined;
-  /** The result per mode override asked for so far (a few: none, local, remote); set by the chain pass. */
-  readonly byMode: ModeVariant[];
-}
-
-/** The result of a family for one mode override, with the chain pass's number for its chain (`ChainNumbering`). */
-export interface ModeVariant {
-  readonly mode: GatewayMode | undefined;
-  readonly result: ChainResult;
-  /** The token of the numbering that numbered the chain (undefined: none yet), and its number there. */
-  numbering: object | undefined;
-  number: number;
 }
 
 /**

@@ -457,7 +457,7 @@ function stateOf(chain: object): LazyChain | undefined {
   return (chain as { [LAZY]?: LazyChain })[LAZY];
 }
 
-/** The lazy state of a chain built by `lazyChainJson` / `chainVariant`, else undefined (e.g. a chain parsed from JSON). */
+/** The lazy state of a chain built by `lazyChainOf` / `chainVariant`, else undefined (e.g. a chain parsed from JSON). */
 export function lazyChainState(chain: CompiledChain): LazyChain | undefined {
   return stateOf(chain);
 }
@@ -530,16 +530,9 @@ const NODES_FIELD: PropertyDescriptor = { get: getNodes, enumerable: true, confi
 const TARGETS_FIELD: PropertyDescriptor = { get: getTargets, enumerable: true, configurable: true };
 
 /**
- * A compiled chain whose `Nodes` and `Targets` are built from `work` on first read (see `getNodes`). The head's
- * fields come first, in Consul's order.
- */
-export function lazyChainJson(head: ChainHead, work: ChainWork): CompiledChain {
-  return lazyChain(head, work);
-}
-
-/**
- * `lazyChainJson` with the head's fields as arguments (the chain compile's: no head object is made only to be
- * copied).
+ * A compiled chain whose `Nodes` and `Targets` are built from `work` on first read (see `getNodes`), from the head's
+ * fields as arguments (the chain compile's: no head object is made only to be copied); they come first, in Consul's
+ * order.
  */
 export function lazyChainOf(
   ServiceName: string,
@@ -585,10 +578,6 @@ export function newChainWork(nodes: readonly AnyWorkNode[], targets: readonly Wo
   };
   w.work = w;
   return w;
-}
-
-function lazyChain(head: ChainHead, state: LazyChain): CompiledChain {
-  return withLazyState(headWithHash(head, head.CustomizationHash), state);
 }
 
 function withLazyState(chain: Record<string, unknown>, state: LazyChain): CompiledChain {
@@ -640,7 +629,7 @@ export function chainVariant(
  * `new ChainHeadObject(ServiceName, …, StartNode)`. Its `prototype` is `Object.prototype`, so what it makes is a plain object (prototype,
  * `constructor`, keys and their order are those of the literal `{ ServiceName, … }`). Made by a constructor rather
  * than as a literal because V8 gives a constructor's objects room in the object for the properties added after it
- * (`lazyChain`'s `LAZY`; the accessors take none): a literal has room for its own fields only, so each chain had an
+ * (`withLazyState`'s `LAZY`; the accessors take none): a literal has room for its own fields only, so each chain had an
  * out-of-object property array (≈ 40 B) as well.
  */
 function ChainHeadObject(

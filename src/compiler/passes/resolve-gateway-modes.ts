@@ -547,7 +547,6 @@ class UpstreamResolver {
       connectTimeout,
       overrides: this.overrides.get(undefined, protocol, connectTimeout),
       base: undefined,
-      byMode: [],
     };
     d.families = d.families.length === 0 ? [family] : [...d.families, family];
     return family;
